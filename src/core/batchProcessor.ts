@@ -1,0 +1,277 @@
+import { createHash } from 'node:crypto';
+import { cancelledError, EmbeddingError, errorMessage } from './errors';
+import { countLines, isSkipped, readInput, type InputOptions, type InputRecord, type SkippedLine } from './input';
+import type { EmbeddingModel } from './model';
+import type { EmbeddingResult } from './results';
+import { StatsTracker, type BatchStats, type ProgressInfo } from './stats';
+
+export interface BatchConfig {
+  /**
+   * Texts per batch. A batch is taken from the input together, spread over all of the model's contexts, and handed to
+   * the output in one piece; the next batch is already being embedded while one is written.
+   */
+  batchSize: number;
+  /** On an embedding failure, log the line as failed and go on (true), or stop the run (false). */
+  continueOnError: boolean;
+  /** Least time between two progress reports. */
+  progressIntervalMs: number;
+  /** Stop the run cleanly when the process's resident memory exceeds this many MiB. */
+  memoryLimitMb: number | null;
+  onProgress?: (progress: ProgressInfo) => void;
+}
+
+export const DEFAULT_BATCH_CONFIG: BatchConfig = {
+  batchSize: 32,
+  continueOnError: true,
+  progressIntervalMs: 250,
+  memoryLimitMb: null,
+};
+
+export interface ProcessOptions {
+  signal?: AbortSignal;
+  /** Every line that is not embedded, in line order. */
+  onSkip?: (skipped: SkippedLine) => void;
+}
+
+export interface FileProcessOptions extends ProcessOptions {
+  input?: InputOptions;
+}
+
+/** The results and skipped lines of consecutive input lines, in line order. */
+export interface Batch {
+  results: EmbeddingResult[];
+  skipped: SkippedLine[];
+}
+
+type Embedded = { ok: true; vector: Float32Array; ms: number } | { ok: false; error: unknown };
+
+type Entry =
+  | { kind: 'skip'; skipped: SkippedLine }
+  | { kind: 'text'; line: number; text: string; tokenCount: number; truncated: boolean; embedded: Promise<Embedded> }
+  | { kind: 'fatal'; error: unknown };
+
+interface PendingBatch {
+  entries: Entry[];
+  texts: number;
+  started: number;
+}
+
+/**
+ * Streams texts through an embedding model in batches: results come out in input order, memory stays bounded by a
+ * few batches whatever the input size, and every input line ends up either embedded or reported as skipped.
+ */
+export class BatchProcessor {
+  readonly config: BatchConfig;
+  private readonly tracker = new StatsTracker();
+
+  constructor(
+    readonly model: EmbeddingModel,
+    config: Partial<BatchConfig> = {},
+  ) {
+    this.config = { ...DEFAULT_BATCH_CONFIG, ...config };
+    const { batchSize, progressIntervalMs, memoryLimitMb } = this.config;
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 65536) {
+      throw new EmbeddingError('BAD_OPTION', `Batch size must be a whole number from 1 to 65536, not ${batchSize}.`, 'Pass --batch-size N, e.g. 32.');
+    }
+    if (!(progressIntervalMs >= 0)) {
+      throw new EmbeddingError('BAD_OPTION', `Progress interval must be 0 or more milliseconds, not ${progressIntervalMs}.`);
+    }
+    if (memoryLimitMb !== null && !(memoryLimitMb > 0)) {
+      throw new EmbeddingError('BAD_OPTION', `Memory limit must be a positive number of MiB, not ${memoryLimitMb}.`, 'Pass --memory-limit N (MiB).');
+    }
+  }
+
+  stats(): BatchStats {
+    return this.tracker.stats();
+  }
+
+  resetStats(): void {
+    this.tracker.reset();
+  }
+
+  /** Embeds one batch of texts; `line` in each result is the text's 1-based position in `texts`. */
+  async processBatch(texts: readonly string[], options: ProcessOptions = {}): Promise<EmbeddingResult[]> {
+    return this.processTexts(texts, options);
+  }
+
+  /** Embeds any number of texts batch by batch and returns all results, in order. */
+  async processTexts(texts: Iterable<string>, options: ProcessOptions = {}): Promise<EmbeddingResult[]> {
+    const all: EmbeddingResult[] = [];
+    const total = Array.isArray(texts) ? texts.length : null;
+    for await (const batch of this.batches(recordsOf(texts), total, options)) {
+      all.push(...batch.results);
+      for (const skipped of batch.skipped) options.onSkip?.(skipped);
+    }
+    return all;
+  }
+
+  /** Streams the results of a file, in line order; skipped lines go to `options.onSkip`. */
+  async *processFile(path: string, options: FileProcessOptions = {}): AsyncGenerator<EmbeddingResult> {
+    for await (const batch of this.fileBatches(path, options)) {
+      for (const skipped of batch.skipped) options.onSkip?.(skipped);
+      yield* batch.results;
+    }
+  }
+
+  /** Hands each finished batch of a file to `onBatch` (awaited before the batch after next is taken) and returns the run's stats. */
+  async processFileStreaming(
+    path: string,
+    onBatch: (batch: Batch) => void | Promise<void>,
+    options: FileProcessOptions = {},
+  ): Promise<BatchStats> {
+    for await (const batch of this.fileBatches(path, options)) {
+      for (const skipped of batch.skipped) options.onSkip?.(skipped);
+      await onBatch(batch);
+    }
+    return this.stats();
+  }
+
+  private async *fileBatches(path: string, options: FileProcessOptions): AsyncGenerator<Batch> {
+    const total = await countLines(path, options.signal);
+    yield* this.batches(readInput(path, options.input, options.signal), total, options);
+  }
+
+  /**
+   * The pipeline: reads records, tokenizes, dispatches texts to the model's contexts as soon as they are read, and
+   * settles batches strictly in order. Enough batches stay in flight to keep every context busy.
+   */
+  private async *batches(records: AsyncIterable<InputRecord>, totalLines: number | null, options: ProcessOptions): AsyncGenerator<Batch> {
+    const { batchSize } = this.config;
+    const window = Math.max(2, Math.ceil((2 * this.model.pool.size) / batchSize));
+    const pending: PendingBatch[] = [];
+    let current = newPendingBatch();
+    let lastProgress = 0;
+    const report = (done: boolean): void => {
+      const now = performance.now();
+      if (!this.config.onProgress || (!done && now - lastProgress < this.config.progressIntervalMs)) return;
+      lastProgress = now;
+      this.config.onProgress(this.tracker.progress(totalLines, done));
+    };
+    const settleOldest = async (): Promise<{ batch: Batch; stop: unknown }> => {
+      const batch = pending.shift();
+      if (!batch) throw new Error('no batch pending');
+      const settled = await this.settle(batch);
+      report(false);
+      return settled;
+    };
+
+    try {
+      for await (const record of records) {
+        if (options.signal?.aborted) throw cancelledError();
+        const entry = this.entryFor(record);
+        current.entries.push(entry);
+        if (entry.kind === 'text') current.texts += 1;
+        if (entry.kind === 'fatal') break;
+        if (current.texts >= batchSize) {
+          pending.push(current);
+          current = newPendingBatch();
+          while (pending.length >= window) yield* this.deliver(await settleOldest());
+        }
+      }
+      if (current.entries.length) pending.push(current);
+      while (pending.length) {
+        if (options.signal?.aborted) throw cancelledError();
+        yield* this.deliver(await settleOldest());
+      }
+      report(true);
+    } finally {
+      // Contexts must not be left mid-evaluation when the run stops early (error, cancel, consumer gone).
+      await Promise.all(pending.flatMap((batch) => batch.entries).concat(current.entries).map((e) => (e.kind === 'text' ? e.embedded : null)));
+    }
+  }
+
+  /** Yields a settled batch, then stops the run if the batch ended in an error or memory is over the limit. */
+  private *deliver({ batch, stop }: { batch: Batch; stop: unknown }): Generator<Batch> {
+    yield batch;
+    if (stop !== null) throw stop;
+    this.checkMemory();
+  }
+
+  private entryFor(record: InputRecord): Entry {
+    if (isSkipped(record)) return { kind: 'skip', skipped: record };
+    let prepared;
+    try {
+      prepared = this.model.prepare(record.text, record.line);
+    } catch (error) {
+      return { kind: 'fatal', error };
+    }
+    if (!prepared.ok) return { kind: 'skip', skipped: { line: record.line, reason: prepared.reason, detail: prepared.detail } };
+    const embedded = this.model.embed(prepared.tokens).then(
+      (value): Embedded => ({ ok: true, ...value }),
+      (error: unknown): Embedded => ({ ok: false, error }),
+    );
+    return { kind: 'text', line: record.line, text: record.text, tokenCount: prepared.tokenCount, truncated: prepared.truncated, embedded };
+  }
+
+  /**
+   * Waits for a batch's vectors and turns its entries into results and skips. A fatal entry, or a failure with
+   * continueOnError off, ends the batch there: what came before it is kept, and the error is returned as `stop`.
+   */
+  private async settle(batch: PendingBatch): Promise<{ batch: Batch; stop: unknown }> {
+    const results: EmbeddingResult[] = [];
+    const skipped: SkippedLine[] = [];
+    let stop: unknown = null;
+    for (const entry of batch.entries) {
+      if (entry.kind === 'skip') {
+        skipped.push(entry.skipped);
+        continue;
+      }
+      if (entry.kind === 'fatal') {
+        stop = entry.error;
+        break;
+      }
+      const embedded = await entry.embedded;
+      if (embedded.ok) {
+        results.push({
+          line: entry.line,
+          text: entry.text,
+          textHash: createHash('md5').update(entry.text).digest('hex'),
+          tokens: entry.tokenCount,
+          truncated: entry.truncated,
+          processingTimeMs: embedded.ms,
+          embedding: embedded.vector,
+        });
+      } else if (this.config.continueOnError) {
+        skipped.push({ line: entry.line, reason: 'failed', detail: errorMessage(embedded.error) });
+      } else {
+        stop = new EmbeddingError('EMBEDDING_FAILED', `Line ${entry.line} could not be embedded: ${errorMessage(embedded.error)}`, 'Pass --continue-on-error to log such lines and go on.', { cause: embedded.error });
+        break;
+      }
+    }
+    this.tracker.record({
+      embedded: results.length,
+      tokens: results.reduce((sum, r) => sum + r.tokens, 0),
+      characters: results.reduce((sum, r) => sum + r.text.length, 0),
+      truncated: results.filter((r) => r.truncated).length,
+      skipped,
+      ms: performance.now() - batch.started,
+    });
+    return { batch: { results, skipped }, stop };
+  }
+
+  private checkMemory(): void {
+    const limit = this.config.memoryLimitMb;
+    if (limit === null) return;
+    const rss = this.tracker.samplePeak();
+    if (rss > limit * 1024 * 1024) {
+      throw new EmbeddingError(
+        'MEMORY_LIMIT',
+        `The process uses ${Math.round(rss / 1048576)} MiB, over the memory limit of ${limit} MiB; the run was stopped.`,
+        'Lower --batch-size or --threads, or raise --memory-limit.',
+      );
+    }
+  }
+}
+
+function newPendingBatch(): PendingBatch {
+  return { entries: [], texts: 0, started: performance.now() };
+}
+
+async function* recordsOf(texts: Iterable<string>): AsyncGenerator<InputRecord> {
+  let line = 0;
+  for (const raw of texts) {
+    line += 1;
+    const text = raw.trim();
+    yield text ? { line, text } : { line, reason: 'blank' };
+  }
+}

@@ -1,0 +1,68 @@
+import type { LlamaEmbeddingContext, LlamaModel, Token } from 'node-llama-cpp';
+
+/**
+ * The embedding contexts of one model, each evaluating one text at a time; `embed` runs a text on the next free
+ * context, so as many texts are evaluated at once as there are contexts.
+ */
+export class ContextPool {
+  private readonly free: LlamaEmbeddingContext[];
+  private readonly waiting: Array<(context: LlamaEmbeddingContext) => void> = [];
+
+  private constructor(private readonly contexts: LlamaEmbeddingContext[]) {
+    this.free = [...contexts];
+  }
+
+  static async create(
+    model: LlamaModel,
+    count: number,
+    options: { contextSize: number; threads: number },
+  ): Promise<ContextPool> {
+    const contexts: LlamaEmbeddingContext[] = [];
+    try {
+      for (let i = 0; i < count; i += 1) {
+        contexts.push(
+          await model.createEmbeddingContext({
+            contextSize: options.contextSize,
+            batchSize: options.contextSize,
+            threads: options.threads,
+          }),
+        );
+      }
+    } catch (error) {
+      await Promise.all(contexts.map((context) => context.dispose()));
+      throw error;
+    }
+    return new ContextPool(contexts);
+  }
+
+  get size(): number {
+    return this.contexts.length;
+  }
+
+  /** Tokens the contexts add around every text ([CLS] and [SEP] for BERT models). */
+  specialTokenCount(): number {
+    const context = this.contexts[0];
+    if (!context) return 0;
+    const probe = context.model.tokenize('a');
+    return context.calculateInputLength(probe.slice()) - probe.length;
+  }
+
+  /** The vector and the milliseconds the context spent on it (waiting for a free context not counted). */
+  async embed(tokens: readonly Token[]): Promise<{ vector: Float32Array; ms: number }> {
+    const context = this.free.pop() ?? (await new Promise<LlamaEmbeddingContext>((resolve) => this.waiting.push(resolve)));
+    const started = performance.now();
+    try {
+      // getEmbeddingFor adds the special tokens to the array it is given, so it gets a copy.
+      const { vector } = await context.getEmbeddingFor(tokens.slice());
+      return { vector: Float32Array.from(vector), ms: performance.now() - started };
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next(context);
+      else this.free.push(context);
+    }
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all(this.contexts.map((context) => context.dispose()));
+  }
+}

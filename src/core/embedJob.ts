@@ -1,0 +1,135 @@
+import { stat } from 'node:fs/promises';
+import { BatchProcessor, type BatchConfig } from './batchProcessor';
+import { cancelledError, EmbeddingError, errorMessage } from './errors';
+import { checkReadableFile, checkWritableOutput } from './files';
+import type { InputOptions, SkippedLine } from './input';
+import { EmbeddingModel, type ModelInfo, type ModelOptions } from './model';
+import { createOutputWriter, outputFormatFor, type OutputFormat, type OutputWriter } from './output/outputWriter';
+import { SkipLog } from './output/skipLog';
+import { stagingPath } from './output/stagedFile';
+import type { BatchStats, ProgressInfo } from './stats';
+
+export interface EmbedJobOptions {
+  /** A model file to load (and dispose of afterwards), or a model already loaded by the caller. */
+  model: string | EmbeddingModel;
+  modelOptions?: ModelOptions;
+  input: string;
+  inputOptions?: InputOptions;
+  output: string;
+  format?: OutputFormat;
+  overwrite?: boolean;
+  batch?: Partial<Omit<BatchConfig, 'onProgress'>>;
+  signal?: AbortSignal;
+  onProgress?: (progress: ProgressInfo) => void;
+  onSkip?: (skipped: SkippedLine) => void;
+  /** Called once the model is loaded, before the first line is read. */
+  onModel?: (model: ModelInfo) => void;
+}
+
+export interface EmbedJobSummary {
+  input: string;
+  format: OutputFormat;
+  /** The embeddings file(s): for .npy, the matrix and its `.lines.npy` line-number sidecar. */
+  outputs: string[];
+  skipLog: string;
+  outputBytes: number;
+  model: ModelInfo;
+  stats: BatchStats;
+}
+
+/** A run that stopped on an error, with the `.partial` files holding what was finished before it. */
+export class EmbedJobError extends EmbeddingError {
+  constructor(
+    cause: EmbeddingError,
+    readonly partialFiles: string[],
+    readonly stats: BatchStats,
+  ) {
+    super(cause.code, cause.message, cause.hint, { cause });
+  }
+}
+
+/**
+ * Embeds one file into one output, the way both front ends run it: cheap checks first, then the model, then the
+ * batches streamed to staged files that are renamed into place only when the whole input is done. A cancelled run
+ * leaves nothing behind; a failed one keeps what it finished under `.partial` names.
+ */
+export async function runEmbedJob(options: EmbedJobOptions): Promise<EmbedJobSummary> {
+  await checkReadableFile(options.input, 'input');
+  const format = outputFormatFor(options.output, options.format);
+  await checkWritableOutput(options.output, options.overwrite ?? false);
+
+  const ownsModel = typeof options.model === 'string';
+  const model = typeof options.model === 'string' ? await EmbeddingModel.load(options.model, options.modelOptions) : options.model;
+  try {
+    options.onModel?.(model.info);
+    const processor = new BatchProcessor(model, { ...options.batch, onProgress: options.onProgress });
+    const writer = await createOutputWriter(options.output, format, model.info);
+    let skipLog: SkipLog;
+    try {
+      skipLog = await SkipLog.create(options.output);
+    } catch (error) {
+      await writer.abort();
+      throw error;
+    }
+    try {
+      await processor.processFileStreaming(
+        options.input,
+        async ({ results, skipped }) => {
+          await writer.write(results);
+          await skipLog.write(skipped);
+        },
+        { signal: options.signal, input: options.inputOptions, onSkip: options.onSkip },
+      );
+      await writer.finish();
+      await skipLog.finish();
+    } catch (error) {
+      throw await stopped(error, options.signal, writer, skipLog, processor.stats());
+    }
+    const stats = processor.stats();
+    return {
+      input: options.input,
+      format,
+      outputs: writer.paths,
+      skipLog: skipLog.path,
+      outputBytes: await totalSize(writer.paths),
+      model: model.info,
+      stats,
+    };
+  } finally {
+    if (ownsModel) await model.dispose();
+  }
+}
+
+async function stopped(
+  error: unknown,
+  signal: AbortSignal | undefined,
+  writer: OutputWriter,
+  skipLog: SkipLog,
+  stats: BatchStats,
+): Promise<unknown> {
+  if (signal?.aborted || (error instanceof EmbeddingError && error.code === 'CANCELLED')) {
+    await Promise.all([writer.abort(), skipLog.abort()]);
+    return cancelledError();
+  }
+  const cause = error instanceof EmbeddingError ? error : runFailure(error);
+  try {
+    await Promise.all([writer.keepPartial(), skipLog.keepPartial()]);
+  } catch {
+    await Promise.all([writer.abort(), skipLog.abort()]);
+    return new EmbedJobError(cause, [], stats);
+  }
+  return new EmbedJobError(cause, [...writer.paths, skipLog.path].map(stagingPath), stats);
+}
+
+function runFailure(error: unknown): EmbeddingError {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code === 'ENOSPC') {
+    return new EmbeddingError('OUTPUT_UNWRITABLE', 'The disk is full: the output could not be written.', 'Free some space or choose an --output on another disk.', { cause: error });
+  }
+  return new EmbeddingError('RUN_FAILED', `The run failed: ${errorMessage(error)}`, undefined, { cause: error });
+}
+
+async function totalSize(paths: string[]): Promise<number> {
+  const sizes = await Promise.all(paths.map(async (path) => (await stat(path)).size));
+  return sizes.reduce((sum, size) => sum + size, 0);
+}

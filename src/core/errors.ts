@@ -1,0 +1,40 @@
+/**
+ * Every error the engine raises for a reason the user can act on. `message` says what went wrong (naming the file
+ * and line where there is one); `hint` says what to do about it. Front ends print both.
+ */
+export type EmbeddingErrorCode =
+  | 'FILE_NOT_FOUND'
+  | 'FILE_UNREADABLE'
+  | 'NOT_A_FILE'
+  | 'NOT_GGUF'
+  | 'NOT_EMBEDDING_MODEL'
+  | 'MODEL_LOAD_FAILED'
+  | 'OUTPUT_EXISTS'
+  | 'OUTPUT_UNWRITABLE'
+  | 'BAD_OPTION'
+  | 'BAD_INPUT_LINE'
+  | 'TEXT_TOO_LONG'
+  | 'EMBEDDING_FAILED'
+  | 'MEMORY_LIMIT'
+  | 'CANCELLED'
+  | 'RUN_FAILED';
+
+export class EmbeddingError extends Error {
+  override readonly name = 'EmbeddingError';
+  constructor(
+    readonly code: EmbeddingErrorCode,
+    message: string,
+    readonly hint?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export function cancelledError(): EmbeddingError {
+  return new EmbeddingError('CANCELLED', 'The run was cancelled.');
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,219 @@
+import { createReadStream } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
+import { EmbeddingError } from './errors';
+import { checkReadableFile } from './files';
+
+/** How the input file is read: one text per line, or one JSON object per line with the text in a field. */
+export type InputFormat = 'text' | 'jsonl';
+
+export interface InputOptions {
+  /** Defaults from the extension: `.jsonl` / `.ndjson` are JSON Lines, everything else plain text. */
+  format?: InputFormat;
+  /** JSON Lines only: the field holding the text (`text` by default); a dotted path reaches nested objects. */
+  field?: string;
+}
+
+/** Why an input line was not embedded. Every line that is not embedded is reported with one of these. */
+export type SkipReason =
+  | 'blank'
+  | 'invalid-utf8'
+  | 'nul-byte'
+  | 'line-too-large'
+  | 'invalid-json'
+  | 'missing-field'
+  | 'field-not-string'
+  | 'too-long'
+  | 'no-tokens'
+  | 'failed';
+
+export interface SkippedLine {
+  /** 1-based line number in the input file. */
+  line: number;
+  reason: SkipReason;
+  detail?: string;
+}
+
+export interface InputText {
+  line: number;
+  text: string;
+}
+
+export type InputRecord = InputText | SkippedLine;
+
+export function isSkipped(record: InputRecord): record is SkippedLine {
+  return 'reason' in record;
+}
+
+/** Lines longer than this are reported as `line-too-large` instead of being held in memory. */
+export const MAX_LINE_BYTES = 1 << 20;
+
+const LF = 0x0a;
+const CR = 0x0d;
+const READ_CHUNK_BYTES = 1 << 20;
+
+export function inputFormatFor(path: string, format?: InputFormat): InputFormat {
+  if (format) return format;
+  return /\.(jsonl|ndjson)$/i.test(path) ? 'jsonl' : 'text';
+}
+
+/**
+ * Streams the raw lines of a file: LF or CRLF end a line, a UTF-8 byte order mark at the start is dropped, and a last
+ * line without a newline still counts. Lines over MAX_LINE_BYTES are yielded as `null` so the caller can report them
+ * without ever holding them.
+ */
+async function* rawLines(path: string, signal?: AbortSignal): AsyncGenerator<Buffer | null> {
+  const stream = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES, signal });
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let oversized = false;
+  let first = true;
+  for await (const data of stream as AsyncIterable<Buffer>) {
+    let chunk = data;
+    if (first) {
+      first = false;
+      chunk = stripBom(path, chunk);
+    }
+    let start = 0;
+    for (let end = chunk.indexOf(LF, start); end !== -1; end = chunk.indexOf(LF, start)) {
+      const piece = chunk.subarray(start, end);
+      start = end + 1;
+      if (oversized || pendingBytes + piece.length > MAX_LINE_BYTES + 1) {
+        yield null;
+      } else {
+        const line = pending.length ? Buffer.concat([...pending, piece]) : piece;
+        yield dropCr(line);
+      }
+      pending = [];
+      pendingBytes = 0;
+      oversized = false;
+    }
+    if (start < chunk.length && !oversized) {
+      const rest = chunk.subarray(start);
+      pendingBytes += rest.length;
+      if (pendingBytes > MAX_LINE_BYTES + 1) {
+        oversized = true;
+        pending = [];
+      } else {
+        // The stream may reuse nothing, but a copy keeps the 1 MiB chunk from being retained by a short tail.
+        pending.push(Buffer.from(rest));
+      }
+    }
+  }
+  if (oversized) yield null;
+  else if (pendingBytes > 0) yield dropCr(Buffer.concat(pending));
+}
+
+function stripBom(path: string, chunk: Buffer): Buffer {
+  if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) return chunk.subarray(3);
+  if ((chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff)) {
+    throw new EmbeddingError(
+      'BAD_INPUT_LINE',
+      `${path} is UTF-16 encoded; Embedding Studio reads UTF-8.`,
+      `Convert it first, for example: iconv -f UTF-16 -t UTF-8 "${path}" > input-utf8.txt`,
+    );
+  }
+  return chunk;
+}
+
+function dropCr(line: Buffer): Buffer {
+  return line.length > 0 && line[line.length - 1] === CR ? line.subarray(0, line.length - 1) : line;
+}
+
+/**
+ * Reads an input file as a stream of texts and skipped lines, one record per line of the file, in order. Texts are
+ * trimmed; whitespace-only lines, invalid UTF-8, NUL bytes and oversized lines become skip records, never errors.
+ */
+export async function* readInput(
+  path: string,
+  options: InputOptions = {},
+  signal?: AbortSignal,
+): AsyncGenerator<InputRecord> {
+  await checkReadableFile(path, 'input');
+  const format = inputFormatFor(path, options.format);
+  const field = options.field ?? 'text';
+  let line = 0;
+  for await (const bytes of rawLines(path, signal)) {
+    line += 1;
+    if (bytes === null) {
+      yield { line, reason: 'line-too-large', detail: `longer than ${MAX_LINE_BYTES} bytes` };
+      continue;
+    }
+    if (!isUtf8(bytes)) {
+      yield { line, reason: 'invalid-utf8', detail: `not valid UTF-8 (first bad byte at column ${firstBadByte(bytes) + 1})` };
+      continue;
+    }
+    if (bytes.includes(0)) {
+      yield { line, reason: 'nul-byte', detail: `NUL byte at column ${bytes.indexOf(0) + 1}` };
+      continue;
+    }
+    const raw = bytes.toString('utf8');
+    yield format === 'jsonl' ? jsonRecord(line, raw, field) : textRecord(line, raw);
+  }
+}
+
+function textRecord(line: number, raw: string): InputRecord {
+  const text = raw.trim();
+  return text ? { line, text } : { line, reason: 'blank' };
+}
+
+function jsonRecord(line: number, raw: string, field: string): InputRecord {
+  if (!raw.trim()) return { line, reason: 'blank' };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (error) {
+    return { line, reason: 'invalid-json', detail: error instanceof Error ? error.message : String(error) };
+  }
+  const value = lookupField(parsed, field);
+  if (value === undefined) return { line, reason: 'missing-field', detail: `no field "${field}"` };
+  if (typeof value !== 'string') return { line, reason: 'field-not-string', detail: `"${field}" is ${describe(value)}` };
+  return textRecord(line, value);
+}
+
+function lookupField(value: unknown, field: string): unknown {
+  if (!isObject(value)) return undefined;
+  if (field in value) return value[field];
+  let current: unknown = value;
+  for (const part of field.split('.')) {
+    if (!isObject(current) || !(part in current)) return undefined;
+    current = current[part];
+  }
+  return current;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
+}
+
+/** Offset of the first byte that breaks UTF-8's structure (overlongs and surrogates are left to isUtf8). */
+function firstBadByte(bytes: Buffer): number {
+  let at = 0;
+  while (at < bytes.length) {
+    const lead = bytes[at] ?? 0;
+    const size = lead < 0x80 ? 1 : lead >= 0xc2 && lead < 0xe0 ? 2 : lead >= 0xe0 && lead < 0xf0 ? 3 : lead >= 0xf0 && lead < 0xf5 ? 4 : 0;
+    if (size === 0) return at;
+    for (let k = 1; k < size; k += 1) {
+      if (((bytes[at + k] ?? 0) & 0xc0) !== 0x80) return at;
+    }
+    at += size;
+  }
+  return 0;
+}
+
+/** Counts the lines `readInput` will yield, reading the file once at disk speed without decoding it. */
+export async function countLines(path: string, signal?: AbortSignal): Promise<number> {
+  await checkReadableFile(path, 'input');
+  let lines = 0;
+  let last = LF;
+  for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK_BYTES, signal }) as AsyncIterable<Buffer>) {
+    for (let at = chunk.indexOf(LF); at !== -1; at = chunk.indexOf(LF, at + 1)) lines += 1;
+    if (chunk.length) last = chunk[chunk.length - 1] ?? LF;
+  }
+  return last === LF ? lines : lines + 1;
+}

@@ -1,0 +1,256 @@
+import { open } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { basename } from 'node:path';
+import {
+  getLlama,
+  GgufFileType,
+  LlamaLogLevel,
+  readGgufFileInfo,
+  type GgufFileInfo,
+  type Llama,
+  type LlamaModel,
+  type Token,
+} from 'node-llama-cpp';
+import { ContextPool } from './contextPool';
+import { EmbeddingError, errorMessage } from './errors';
+import { checkReadableFile } from './files';
+
+export type GpuChoice = 'auto' | 'cpu' | 'cuda' | 'vulkan' | 'metal';
+export type Backend = 'cpu' | 'cuda' | 'vulkan' | 'metal';
+export type Normalization = 'l2' | 'none';
+/** What to do with a text longer than the context: embed its head, skip it, or stop the run. */
+export type LongTextPolicy = 'truncate' | 'skip' | 'fail';
+export type Pooling = 'mean' | 'cls' | 'last';
+
+export const GPU_CHOICES: readonly GpuChoice[] = ['auto', 'cpu', 'cuda', 'vulkan', 'metal'];
+export const NORMALIZATIONS: readonly Normalization[] = ['l2', 'none'];
+export const LONG_TEXT_POLICIES: readonly LongTextPolicy[] = ['truncate', 'skip', 'fail'];
+
+/** Largest context allocated unless asked for more: beyond it a model's full training context costs GBs per context. */
+export const DEFAULT_MAX_CONTEXT = 2048;
+
+export interface ModelOptions {
+  gpu?: GpuChoice;
+  /** CPU threads in all; default: every core. On CPU each context gets one thread, so this is also the context count. */
+  threads?: number;
+  /** Tokens per text the contexts hold; default: the training context, at most DEFAULT_MAX_CONTEXT. */
+  contextSize?: number;
+  normalize?: Normalization;
+  /** Prepended to every text before tokenizing, e.g. `search_document: `. */
+  prefix?: string;
+  onLong?: LongTextPolicy;
+}
+
+export interface ModelInfo {
+  path: string;
+  name: string;
+  fileSize: number;
+  architecture: string;
+  dimension: number;
+  pooling: Pooling;
+  trainContextSize: number;
+  contextSize: number;
+  quantization: string;
+  backend: Backend;
+  gpuName: string | null;
+  gpuLayers: number;
+  threads: number;
+  contexts: number;
+  normalize: Normalization;
+  prefix: string;
+  onLong: LongTextPolicy;
+}
+
+/** A text ready for the model, or the reason it cannot be embedded. */
+export type PreparedText =
+  | { ok: true; tokens: Token[]; tokenCount: number; truncated: boolean }
+  | { ok: false; reason: 'too-long' | 'no-tokens'; detail: string };
+
+const POOLING_NAMES: Record<number, Pooling | undefined> = { 1: 'mean', 2: 'cls', 3: 'last' };
+
+const llamas = new Map<GpuChoice, Promise<Llama>>();
+
+function llamaFor(gpu: GpuChoice, threads: number): Promise<Llama> {
+  let llama = llamas.get(gpu);
+  if (!llama) {
+    llama = getLlama({
+      gpu: gpu === 'cpu' ? false : gpu,
+      maxThreads: threads,
+      build: 'never',
+      logLevel: LlamaLogLevel.error,
+      logger: (_level, message) => recentNativeErrors.push(message.trim()),
+    }).catch((error: unknown) => {
+      llamas.delete(gpu);
+      throw new EmbeddingError(
+        'BAD_OPTION',
+        `The ${gpu} backend is not available on this machine: ${errorMessage(error)}`,
+        'Use --gpu auto to pick the best available backend, or --gpu cpu.',
+        { cause: error },
+      );
+    });
+    llamas.set(gpu, llama);
+  }
+  return llama;
+}
+
+/** llama.cpp's own error lines, kept so a failed load can say what llama.cpp complained about. */
+const recentNativeErrors: string[] = [];
+
+/**
+ * A GGUF embedding model loaded through node-llama-cpp, with the contexts that embed texts on it. It turns a text
+ * into model-ready tokens (prefix, long-text policy) and a vector into its final form (normalization).
+ */
+export class EmbeddingModel {
+  private constructor(
+    readonly info: ModelInfo,
+    private readonly model: LlamaModel,
+    readonly pool: ContextPool,
+    private readonly specialTokens: number,
+  ) {}
+
+  static async load(path: string, options: ModelOptions = {}): Promise<EmbeddingModel> {
+    const fileSize = await checkReadableFile(path, 'model');
+    await checkGgufMagic(path, fileSize);
+    const fileInfo = await readGgufFileInfo(path, { readTensorInfo: true }).catch((error: unknown) => {
+      throw new EmbeddingError('NOT_GGUF', `${path} is not a readable GGUF file: ${errorMessage(error)}`, 'The file may be damaged or truncated; download it again.', { cause: error });
+    });
+    const pooling = poolingOf(path, fileInfo);
+
+    const gpu = options.gpu ?? 'auto';
+    const threads = options.threads ?? availableParallelism();
+    if (!Number.isInteger(threads) || threads < 1) {
+      throw new EmbeddingError('BAD_OPTION', `Threads must be a whole number of at least 1, not ${threads}.`, 'Pass --threads N.');
+    }
+    const llama = await llamaFor(gpu, threads);
+    const backend: Backend = llama.gpu === false ? 'cpu' : llama.gpu;
+
+    recentNativeErrors.length = 0;
+    const model = await llama.loadModel({ modelPath: path, gpuLayers: backend === 'cpu' ? 0 : 'auto' }).catch((error: unknown) => {
+      const native = recentNativeErrors.slice(-3).join(' ');
+      throw new EmbeddingError(
+        'MODEL_LOAD_FAILED',
+        `Could not load model ${path}: ${errorMessage(error)}${native ? ` (llama.cpp: ${native})` : ''}`,
+        'The file may be damaged, or its architecture not supported by this llama.cpp version.',
+        { cause: error },
+      );
+    });
+
+    try {
+      const trainContextSize = model.trainContextSize;
+      const contextSize = options.contextSize ?? Math.min(trainContextSize, DEFAULT_MAX_CONTEXT);
+      if (!Number.isInteger(contextSize) || contextSize < 8) {
+        throw new EmbeddingError('BAD_OPTION', `Context size must be a whole number of at least 8, not ${contextSize}.`, 'Pass --context-size N.');
+      }
+      // On CPU, one single-threaded context per thread beats one multi-threaded context: the prebuilt binary's
+      // threads spend most of a decode waiting on each other. On a GPU two contexts keep it fed.
+      const contexts = backend === 'cpu' ? threads : 2;
+      const threadsPerContext = backend === 'cpu' ? 1 : Math.max(1, Math.floor(threads / contexts));
+      const pool = await ContextPool.create(model, contexts, { contextSize, threads: threadsPerContext });
+      const info: ModelInfo = {
+        path,
+        name: fileInfo.metadata.general?.name ?? basename(path).replace(/\.gguf$/i, ''),
+        fileSize,
+        architecture: String(fileInfo.metadata.general?.architecture ?? 'unknown'),
+        dimension: model.embeddingVectorSize,
+        pooling,
+        trainContextSize,
+        contextSize,
+        quantization: quantizationOf(fileInfo),
+        backend,
+        gpuName: backend === 'cpu' ? null : ((await llama.getGpuDeviceNames())[0] ?? null),
+        gpuLayers: model.gpuLayers,
+        threads,
+        contexts,
+        normalize: options.normalize ?? 'l2',
+        prefix: options.prefix ?? '',
+        onLong: options.onLong ?? 'truncate',
+      };
+      return new EmbeddingModel(info, model, pool, pool.specialTokenCount());
+    } catch (error) {
+      await model.dispose();
+      throw error;
+    }
+  }
+
+  /** Most text tokens one context takes: the rest of the context holds special tokens, plus one llama.cpp keeps free. */
+  get maxTextTokens(): number {
+    return this.info.contextSize - 1 - this.specialTokens;
+  }
+
+  /** Tokenizes with the model's own tokenizer and applies the prefix and the long-text policy. */
+  prepare(text: string, line: number): PreparedText {
+    const tokens = this.model.tokenize(this.info.prefix + text);
+    if (tokens.length === 0) return { ok: false, reason: 'no-tokens', detail: 'the tokenizer produced no tokens' };
+    const limit = this.maxTextTokens;
+    if (tokens.length <= limit) return { ok: true, tokens, tokenCount: tokens.length + this.specialTokens, truncated: false };
+    const detail = `${tokens.length + this.specialTokens} tokens, the context holds ${limit + this.specialTokens}`;
+    switch (this.info.onLong) {
+      case 'truncate':
+        return { ok: true, tokens: tokens.slice(0, limit), tokenCount: limit + this.specialTokens, truncated: true };
+      case 'skip':
+        return { ok: false, reason: 'too-long', detail };
+      case 'fail':
+        throw new EmbeddingError(
+          'TEXT_TOO_LONG',
+          `Line ${line} is too long for the model: ${detail}.`,
+          'Use --on-long truncate or skip, or a larger --context-size if the model was trained for it.',
+        );
+    }
+  }
+
+  /** Embeds model-ready tokens on the next free context and returns the final (normalized) vector. */
+  async embed(tokens: readonly Token[]): Promise<{ vector: Float32Array; ms: number }> {
+    const result = await this.pool.embed(tokens);
+    if (this.info.normalize === 'l2') l2Normalize(result.vector);
+    return result;
+  }
+
+  async dispose(): Promise<void> {
+    await this.pool.dispose();
+    await this.model.dispose();
+  }
+}
+
+export function l2Normalize(vector: Float32Array): Float32Array {
+  let sum = 0;
+  for (const value of vector) sum += value * value;
+  const norm = Math.sqrt(sum);
+  if (norm > 0) for (let i = 0; i < vector.length; i += 1) vector[i] = (vector[i] ?? 0) / norm;
+  return vector;
+}
+
+async function checkGgufMagic(path: string, fileSize: number): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    const { bytesRead, buffer } = await handle.read(Buffer.alloc(4), 0, 4, 0);
+    if (bytesRead < 4 || buffer.toString('latin1') !== 'GGUF') {
+      throw new EmbeddingError(
+        'NOT_GGUF',
+        `${path} is not a GGUF model file${fileSize === 0 ? ' (it is empty)' : ''}.`,
+        'Pick a .gguf embedding model, for example bge-small-en-v1.5 in GGUF form.',
+      );
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+function poolingOf(path: string, fileInfo: GgufFileInfo): Pooling {
+  const architecture = String(fileInfo.metadata.general?.architecture ?? 'unknown');
+  const section = (fileInfo.metadata as unknown as Record<string, { pooling_type?: number } | undefined>)[architecture];
+  const pooling = POOLING_NAMES[section?.pooling_type ?? -1];
+  if (!pooling) {
+    throw new EmbeddingError(
+      'NOT_EMBEDDING_MODEL',
+      `${path} is not an embedding model: its ${architecture} metadata sets no mean, CLS or last-token pooling.`,
+      'Pick an embedding model (bge, nomic-embed, e5, gte, Qwen3-Embedding ...), not a chat or reranking model.',
+    );
+  }
+  return pooling;
+}
+
+function quantizationOf(fileInfo: GgufFileInfo): string {
+  const fileType = fileInfo.metadata.general?.file_type;
+  const name = fileType === undefined ? undefined : GgufFileType[fileType];
+  return name ? name.replace(/^(MOSTLY|ALL)_/, '') : 'unknown';
+}

@@ -1,0 +1,16 @@
+/** One embedded input line. Produced by the BatchProcessor, consumed by the output writers. */
+export interface EmbeddingResult {
+  /** 1-based line number in the input file (for `processTexts`, the 1-based position in the array). */
+  line: number;
+  /** The text as embedded: the trimmed line, without the prefix. */
+  text: string;
+  /** MD5 of `text`, hex: equal texts have equal hashes, so duplicates can be found. */
+  textHash: string;
+  /** Tokens the model evaluated for this text, special tokens ([CLS], [SEP]) and the prefix included. */
+  tokens: number;
+  /** True when the text was longer than the context and only its head was embedded. */
+  truncated: boolean;
+  /** Time from handing the text to a context to getting its vector back. */
+  processingTimeMs: number;
+  embedding: Float32Array;
+}

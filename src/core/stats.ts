@@ -1,0 +1,167 @@
+import type { SkipReason } from './input';
+
+/** Totals of a run (or of everything since the last reset), consistent with what was written. */
+export interface BatchStats {
+  /** Input lines accounted for: embedded + skipped + failed. */
+  lines: number;
+  embedded: number;
+  /** Lines not embedded because of their content (blank, invalid, too long ...). */
+  skipped: number;
+  /** Lines whose embedding failed. */
+  failed: number;
+  truncated: number;
+  skippedByReason: Partial<Record<SkipReason, number>>;
+  /** Tokens evaluated for the embedded lines, special tokens included. */
+  tokens: number;
+  characters: number;
+  batches: number;
+  elapsedMs: number;
+  averageBatchMs: number;
+  textsPerSecond: number;
+  tokensPerSecond: number;
+  averageTokensPerText: number;
+  /** Highest resident set size of the whole process seen during the run. */
+  peakRssBytes: number;
+}
+
+/** A progress report, sent at a bounded rate while a run goes, and once more at its end with `done: true`. */
+export interface ProgressInfo {
+  linesDone: number;
+  /** Lines in the input, when known. */
+  totalLines: number | null;
+  embedded: number;
+  skipped: number;
+  failed: number;
+  tokens: number;
+  batches: number;
+  elapsedMs: number;
+  /** Over the last few seconds. */
+  textsPerSecond: number;
+  tokensPerSecond: number;
+  /** Since the start. */
+  averageTextsPerSecond: number;
+  averageTokensPerSecond: number;
+  etaMs: number | null;
+  rssBytes: number;
+  heapUsedBytes: number;
+  done: boolean;
+}
+
+export interface BatchOutcome {
+  embedded: number;
+  tokens: number;
+  characters: number;
+  truncated: number;
+  skipped: ReadonlyArray<{ reason: SkipReason }>;
+  ms: number;
+}
+
+const RATE_WINDOW_MS = 5000;
+
+/** Accumulates batch outcomes into stats and progress reports, with real process memory. */
+export class StatsTracker {
+  private totals = emptyTotals();
+  private started = performance.now();
+  private recent: Array<{ at: number; lines: number; embedded: number; tokens: number }> = [];
+
+  reset(): void {
+    this.totals = emptyTotals();
+    this.started = performance.now();
+    this.recent = [];
+  }
+
+  record(outcome: BatchOutcome): void {
+    const t = this.totals;
+    t.embedded += outcome.embedded;
+    t.tokens += outcome.tokens;
+    t.characters += outcome.characters;
+    t.truncated += outcome.truncated;
+    t.batches += 1;
+    t.batchMs += outcome.ms;
+    for (const { reason } of outcome.skipped) {
+      if (reason === 'failed') t.failed += 1;
+      else t.skipped += 1;
+      t.skippedByReason[reason] = (t.skippedByReason[reason] ?? 0) + 1;
+    }
+    this.samplePeak();
+    const now = performance.now();
+    this.recent.push({ at: now, lines: this.lines(), embedded: t.embedded, tokens: t.tokens });
+    while (this.recent.length > 2 && (this.recent[0]?.at ?? now) < now - RATE_WINDOW_MS) this.recent.shift();
+  }
+
+  samplePeak(): number {
+    const rss = process.memoryUsage.rss();
+    if (rss > this.totals.peakRssBytes) this.totals.peakRssBytes = rss;
+    return rss;
+  }
+
+  stats(): BatchStats {
+    const t = this.totals;
+    const elapsedMs = performance.now() - this.started;
+    const seconds = elapsedMs / 1000;
+    return {
+      lines: this.lines(),
+      embedded: t.embedded,
+      skipped: t.skipped,
+      failed: t.failed,
+      truncated: t.truncated,
+      skippedByReason: { ...t.skippedByReason },
+      tokens: t.tokens,
+      characters: t.characters,
+      batches: t.batches,
+      elapsedMs,
+      averageBatchMs: t.batches ? t.batchMs / t.batches : 0,
+      textsPerSecond: seconds > 0 ? t.embedded / seconds : 0,
+      tokensPerSecond: seconds > 0 ? t.tokens / seconds : 0,
+      averageTokensPerText: t.embedded ? t.tokens / t.embedded : 0,
+      peakRssBytes: t.peakRssBytes,
+    };
+  }
+
+  progress(totalLines: number | null, done: boolean): ProgressInfo {
+    const s = this.stats();
+    const now = performance.now();
+    const first = this.recent[0] ?? { at: this.started, lines: 0, embedded: 0, tokens: 0 };
+    const windowSeconds = (now - first.at) / 1000;
+    const rate = (value: number, since: number): number => (windowSeconds > 0 ? (value - since) / windowSeconds : 0);
+    const linesPerSecond = rate(s.lines, first.lines);
+    const remaining = totalLines === null ? null : Math.max(0, totalLines - s.lines);
+    return {
+      linesDone: s.lines,
+      totalLines,
+      embedded: s.embedded,
+      skipped: s.skipped,
+      failed: s.failed,
+      tokens: s.tokens,
+      batches: s.batches,
+      elapsedMs: s.elapsedMs,
+      textsPerSecond: rate(s.embedded, first.embedded),
+      tokensPerSecond: rate(s.tokens, first.tokens),
+      averageTextsPerSecond: s.textsPerSecond,
+      averageTokensPerSecond: s.tokensPerSecond,
+      etaMs: done ? 0 : remaining === null || linesPerSecond <= 0 ? null : (remaining / linesPerSecond) * 1000,
+      rssBytes: this.samplePeak(),
+      heapUsedBytes: process.memoryUsage().heapUsed,
+      done,
+    };
+  }
+
+  private lines(): number {
+    return this.totals.embedded + this.totals.skipped + this.totals.failed;
+  }
+}
+
+function emptyTotals() {
+  return {
+    embedded: 0,
+    skipped: 0,
+    failed: 0,
+    truncated: 0,
+    skippedByReason: {} as Partial<Record<SkipReason, number>>,
+    tokens: 0,
+    characters: 0,
+    batches: 0,
+    batchMs: 0,
+    peakRssBytes: 0,
+  };
+}

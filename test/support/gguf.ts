@@ -1,0 +1,190 @@
+import { createWriteStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+// Minimal GGUF v3 writer for test fixtures: https://github.com/ggml-org/ggml/blob/master/docs/gguf.md
+
+export type GgufScalarType =
+  | 'u8' | 'i8' | 'u16' | 'i16' | 'u32' | 'i32' | 'u64' | 'i64' | 'f32' | 'f64' | 'bool' | 'string';
+
+export type GgufScalar = number | bigint | boolean | string;
+
+export type GgufValue =
+  | { type: GgufScalarType; value: GgufScalar }
+  | { type: 'array'; itemType: GgufScalarType; value: GgufScalar[] };
+
+export type GgufTensorType = 'F32' | 'F16';
+
+export interface GgufTensor {
+  name: string;
+  /** ggml order: ne0 first, i.e. the numpy shape reversed. */
+  shape: number[];
+  type: GgufTensorType;
+  /** A function is called only when the tensor is written, so large models need not sit in memory at once. */
+  data: Float32Array | (() => Float32Array);
+}
+
+const VALUE_TYPE_IDS: Record<GgufScalarType | 'array', number> = {
+  u8: 0, i8: 1, u16: 2, i16: 3, u32: 4, i32: 5, f32: 6, bool: 7, string: 8, array: 9, u64: 10, i64: 11, f64: 12,
+};
+const TENSOR_TYPE_IDS: Record<GgufTensorType, number> = { F32: 0, F16: 1 };
+const BYTES_PER_ELEMENT: Record<GgufTensorType, number> = { F32: 4, F16: 2 };
+
+/** Grows as needed; collects the little-endian header bytes. */
+class ByteWriter {
+  private buf = Buffer.alloc(1 << 16);
+  length = 0;
+
+  private reserve(n: number): number {
+    if (this.length + n > this.buf.length) {
+      const next = Buffer.alloc(Math.max(this.buf.length * 2, this.length + n));
+      this.buf.copy(next, 0, 0, this.length);
+      this.buf = next;
+    }
+    const at = this.length;
+    this.length += n;
+    return at;
+  }
+
+  u32(v: number): void { this.scalar('u32', v); }
+  u64(v: number | bigint): void { this.scalar('u64', v); }
+  bytes(b: Uint8Array): void {
+    const at = this.reserve(b.length);
+    this.buf.set(b, at);
+  }
+  string(s: string): void {
+    const b = Buffer.from(s, 'utf8');
+    this.u64(b.length);
+    this.bytes(b);
+  }
+  zeros(n: number): void { this.reserve(n); }
+  result(): Buffer { return this.buf.subarray(0, this.length); }
+
+  scalar(type: GgufScalarType, v: GgufScalar): void {
+    if (type === 'string') return this.string(String(v));
+    if (type === 'bool') return this.bytes(Uint8Array.of(v ? 1 : 0));
+    const size = { u8: 1, i8: 1, u16: 2, i16: 2, u32: 4, i32: 4, f32: 4, u64: 8, i64: 8, f64: 8 }[type];
+    const at = this.reserve(size);
+    const n = Number(v);
+    switch (type) {
+      case 'u8': this.buf.writeUInt8(n, at); break;
+      case 'i8': this.buf.writeInt8(n, at); break;
+      case 'u16': this.buf.writeUInt16LE(n, at); break;
+      case 'i16': this.buf.writeInt16LE(n, at); break;
+      case 'u32': this.buf.writeUInt32LE(n, at); break;
+      case 'i32': this.buf.writeInt32LE(n, at); break;
+      case 'f32': this.buf.writeFloatLE(n, at); break;
+      case 'f64': this.buf.writeDoubleLE(n, at); break;
+      case 'u64': this.buf.writeBigUInt64LE(BigInt(v), at); break;
+      case 'i64': this.buf.writeBigInt64LE(BigInt(v), at); break;
+    }
+  }
+}
+
+const f32Scratch = new Float32Array(1);
+const u32Scratch = new Uint32Array(f32Scratch.buffer);
+
+/** IEEE 754 binary16 bits of `v`, rounded to nearest, ties to even. */
+export function toFloat16Bits(v: number): number {
+  f32Scratch[0] = v;
+  const x = u32Scratch[0];
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  const mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  const e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  let bits: number;
+  let rest: number;
+  let half: number;
+  if (e > 0) {
+    bits = (e << 10) | (mant >>> 13);
+    rest = mant & 0x1fff;
+    half = 0x1000;
+  } else {
+    if (e < -10) return sign;
+    const shift = 14 - e;
+    const full = mant | 0x800000;
+    bits = full >>> shift;
+    rest = full & ((1 << shift) - 1);
+    half = 1 << (shift - 1);
+  }
+  // A carry out of the mantissa correctly bumps the exponent (up to infinity).
+  if (rest > half || (rest === half && (bits & 1))) bits++;
+  return sign | bits;
+}
+
+function tensorBytes(tensor: GgufTensor): Uint8Array {
+  const data = typeof tensor.data === 'function' ? tensor.data() : tensor.data;
+  const expected = tensor.shape.reduce((a, b) => a * b, 1);
+  if (data.length !== expected) {
+    throw new Error(`tensor ${tensor.name}: ${data.length} values for shape [${tensor.shape.join(', ')}]`);
+  }
+  if (tensor.type === 'F32') return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const out = new Uint16Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = toFloat16Bits(data[i]);
+  return new Uint8Array(out.buffer);
+}
+
+const alignUp = (n: number, alignment: number): number => Math.ceil(n / alignment) * alignment;
+
+/**
+ * Yields the file piece by piece: the header (KVs and tensor infos, padded), then each tensor's data, padded.
+ * `general.alignment` is added to the metadata unless the caller set it.
+ */
+export function* ggufChunks(
+  metadata: Record<string, GgufValue>,
+  tensors: GgufTensor[],
+  alignment = 32,
+): Generator<Uint8Array> {
+  if (new Set(tensors.map((t) => t.name)).size !== tensors.length) throw new Error('duplicate tensor names');
+  const kvs: Record<string, GgufValue> = { 'general.alignment': { type: 'u32', value: alignment }, ...metadata };
+
+  const w = new ByteWriter();
+  w.bytes(Buffer.from('GGUF', 'ascii'));
+  w.u32(3);
+  w.u64(tensors.length);
+  w.u64(Object.keys(kvs).length);
+  for (const [key, kv] of Object.entries(kvs)) {
+    w.string(key);
+    w.u32(VALUE_TYPE_IDS[kv.type]);
+    if (kv.type === 'array') {
+      w.u32(VALUE_TYPE_IDS[kv.itemType]);
+      w.u64(kv.value.length);
+      for (const item of kv.value) w.scalar(kv.itemType, item);
+    } else {
+      w.scalar(kv.type, kv.value);
+    }
+  }
+  let offset = 0;
+  for (const t of tensors) {
+    w.string(t.name);
+    w.u32(t.shape.length);
+    for (const dim of t.shape) w.u64(dim);
+    w.u32(TENSOR_TYPE_IDS[t.type]);
+    w.u64(offset);
+    offset = alignUp(offset + t.shape.reduce((a, b) => a * b, 1) * BYTES_PER_ELEMENT[t.type], alignment);
+  }
+  w.zeros(alignUp(w.length, alignment) - w.length);
+  yield w.result();
+
+  for (const t of tensors) {
+    const bytes = tensorBytes(t);
+    yield bytes;
+    const pad = alignUp(bytes.length, alignment) - bytes.length;
+    if (pad > 0) yield new Uint8Array(pad);
+  }
+}
+
+export function encodeGguf(metadata: Record<string, GgufValue>, tensors: GgufTensor[], alignment = 32): Buffer {
+  return Buffer.concat([...ggufChunks(metadata, tensors, alignment)]);
+}
+
+export async function writeGguf(
+  path: string,
+  metadata: Record<string, GgufValue>,
+  tensors: GgufTensor[],
+  alignment = 32,
+): Promise<void> {
+  await pipeline(Readable.from(ggufChunks(metadata, tensors, alignment)), createWriteStream(path));
+}
