@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
 import { cancelledError, EmbeddingError, errorMessage } from './errors';
-import { countLines, isSkipped, readInput, type InputOptions, type InputRecord, type SkippedLine } from './input';
+import type { BatchStats, ProgressInfo, SkippedLine } from '../shared/engine';
+import { countLines, isSkipped, readInput, type InputOptions, type InputRecord } from './input';
 import type { EmbeddingModel } from './model';
+import { definedOnly } from './objects';
+import type { PauseGate } from './pauseGate';
 import type { EmbeddingResult } from './results';
-import { StatsTracker, type BatchStats, type ProgressInfo } from './stats';
+import { StatsTracker } from './stats';
 
 export interface BatchConfig {
   /**
@@ -29,6 +32,8 @@ export const DEFAULT_BATCH_CONFIG: BatchConfig = {
 
 export interface ProcessOptions {
   signal?: AbortSignal;
+  /** While paused, no new text is read; the batches already under way are finished and delivered first. */
+  pause?: PauseGate;
   /** Every line that is not embedded, in line order. */
   onSkip?: (skipped: SkippedLine) => void;
 }
@@ -68,7 +73,7 @@ export class BatchProcessor {
     readonly model: EmbeddingModel,
     config: Partial<BatchConfig> = {},
   ) {
-    this.config = { ...DEFAULT_BATCH_CONFIG, ...config };
+    this.config = { ...DEFAULT_BATCH_CONFIG, ...definedOnly(config) };
     const { batchSize, progressIntervalMs, memoryLimitMb } = this.config;
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 65536) {
       throw new EmbeddingError('BAD_OPTION', `Batch size must be a whole number from 1 to 65536, not ${batchSize}.`, 'Pass --batch-size N, e.g. 32.');
@@ -141,11 +146,12 @@ export class BatchProcessor {
     const pending: PendingBatch[] = [];
     let current = newPendingBatch();
     let lastProgress = 0;
-    const report = (done: boolean): void => {
+    const report = (done: boolean, force = done): void => {
       const now = performance.now();
-      if (!this.config.onProgress || (!done && now - lastProgress < this.config.progressIntervalMs)) return;
-      lastProgress = now;
-      this.config.onProgress(this.tracker.progress(totalLines, done));
+      if (!this.config.onProgress || (!force && now - lastProgress < this.config.progressIntervalMs)) return;
+      const progress = this.tracker.progress(totalLines, done);
+      lastProgress = performance.now();
+      this.config.onProgress(progress);
     };
     const settleOldest = async (): Promise<{ batch: Batch; stop: unknown }> => {
       const batch = pending.shift();
@@ -158,6 +164,15 @@ export class BatchProcessor {
     try {
       for await (const record of records) {
         if (options.signal?.aborted) throw cancelledError();
+        if (options.pause?.paused) {
+          if (current.entries.length) pending.push(current);
+          current = newPendingBatch();
+          while (pending.length) yield* this.deliver(await settleOldest());
+          report(false, true);
+          this.tracker.pause();
+          await options.pause.whileNotPaused(options.signal);
+          this.tracker.resume();
+        }
         const entry = this.entryFor(record);
         current.entries.push(entry);
         if (entry.kind === 'text') current.texts += 1;
@@ -234,7 +249,7 @@ export class BatchProcessor {
       } else if (this.config.continueOnError) {
         skipped.push({ line: entry.line, reason: 'failed', detail: errorMessage(embedded.error) });
       } else {
-        stop = new EmbeddingError('EMBEDDING_FAILED', `Line ${entry.line} could not be embedded: ${errorMessage(embedded.error)}`, 'Pass --continue-on-error to log such lines and go on.', { cause: embedded.error });
+        stop = new EmbeddingError('EMBEDDING_FAILED', `Line ${entry.line} could not be embedded: ${errorMessage(embedded.error)}`, 'Leave out --stop-on-error to log such lines in the skip log and go on.', { cause: embedded.error });
         break;
       }
     }

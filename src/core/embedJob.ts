@@ -1,13 +1,14 @@
 import { stat } from 'node:fs/promises';
 import { BatchProcessor, type BatchConfig } from './batchProcessor';
-import { cancelledError, EmbeddingError, errorMessage } from './errors';
-import { checkReadableFile, checkWritableOutput } from './files';
-import type { InputOptions, SkippedLine } from './input';
-import { EmbeddingModel, type ModelInfo, type ModelOptions } from './model';
-import { createOutputWriter, outputFormatFor, type OutputFormat, type OutputWriter } from './output/outputWriter';
+import { cancelledError, EmbedJobError, EmbeddingError, errorMessage } from './errors';
+import { checkWritableOutput } from './files';
+import type { EmbedJobSummary, ModelInfo, OutputFormat, BatchStats, ProgressInfo, SkippedLine } from '../shared/engine';
+import { checkInputFile, type InputOptions } from './input';
+import { EmbeddingModel, type ModelOptions } from './model';
+import { createOutputWriter, outputFormatFor, outputPathsFor, type OutputWriter } from './output/outputWriter';
 import { SkipLog } from './output/skipLog';
+import type { PauseGate } from './pauseGate';
 import { stagingPath } from './output/stagedFile';
-import type { BatchStats, ProgressInfo } from './stats';
 
 export interface EmbedJobOptions {
   /** A model file to load (and dispose of afterwards), or a model already loaded by the caller. */
@@ -20,33 +21,15 @@ export interface EmbedJobOptions {
   overwrite?: boolean;
   batch?: Partial<Omit<BatchConfig, 'onProgress'>>;
   signal?: AbortSignal;
+  /** Lets the caller pause the run between texts and resume it. */
+  pause?: PauseGate;
   onProgress?: (progress: ProgressInfo) => void;
   onSkip?: (skipped: SkippedLine) => void;
   /** Called once the model is loaded, before the first line is read. */
   onModel?: (model: ModelInfo) => void;
 }
 
-export interface EmbedJobSummary {
-  input: string;
-  format: OutputFormat;
-  /** The embeddings file(s): for .npy, the matrix and its `.lines.npy` line-number sidecar. */
-  outputs: string[];
-  skipLog: string;
-  outputBytes: number;
-  model: ModelInfo;
-  stats: BatchStats;
-}
 
-/** A run that stopped on an error, with the `.partial` files holding what was finished before it. */
-export class EmbedJobError extends EmbeddingError {
-  constructor(
-    cause: EmbeddingError,
-    readonly partialFiles: string[],
-    readonly stats: BatchStats,
-  ) {
-    super(cause.code, cause.message, cause.hint, { cause });
-  }
-}
 
 /**
  * Embeds one file into one output, the way both front ends run it: cheap checks first, then the model, then the
@@ -54,12 +37,12 @@ export class EmbedJobError extends EmbeddingError {
  * leaves nothing behind; a failed one keeps what it finished under `.partial` names.
  */
 export async function runEmbedJob(options: EmbedJobOptions): Promise<EmbedJobSummary> {
-  await checkReadableFile(options.input, 'input');
+  await checkInputFile(options.input);
   const format = outputFormatFor(options.output, options.format);
-  await checkWritableOutput(options.output, options.overwrite ?? false);
+  await checkWritableOutput(outputPathsFor(options.output, format), options.overwrite ?? false);
 
   const ownsModel = typeof options.model === 'string';
-  const model = typeof options.model === 'string' ? await EmbeddingModel.load(options.model, options.modelOptions) : options.model;
+  const model = typeof options.model === 'string' ? await EmbeddingModel.load(options.model, { ...options.modelOptions, signal: options.signal }) : options.model;
   try {
     options.onModel?.(model.info);
     const processor = new BatchProcessor(model, { ...options.batch, onProgress: options.onProgress });
@@ -78,7 +61,7 @@ export async function runEmbedJob(options: EmbedJobOptions): Promise<EmbedJobSum
           await writer.write(results);
           await skipLog.write(skipped);
         },
-        { signal: options.signal, input: options.inputOptions, onSkip: options.onSkip },
+        { signal: options.signal, pause: options.pause, input: options.inputOptions, onSkip: options.onSkip },
       );
       await writer.finish();
       await skipLog.finish();

@@ -1,3 +1,5 @@
+import type { BatchStats } from '../shared/engine';
+
 /**
  * Every error the engine raises for a reason the user can act on. `message` says what went wrong (naming the file
  * and line where there is one); `hint` says what to do about it. Front ends print both.
@@ -12,7 +14,7 @@ export type EmbeddingErrorCode =
   | 'OUTPUT_EXISTS'
   | 'OUTPUT_UNWRITABLE'
   | 'BAD_OPTION'
-  | 'BAD_INPUT_LINE'
+  | 'INPUT_NOT_UTF8'
   | 'TEXT_TOO_LONG'
   | 'EMBEDDING_FAILED'
   | 'MEMORY_LIMIT'
@@ -37,4 +39,15 @@ export function cancelledError(): EmbeddingError {
 
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** A run that stopped on an error, with the `.partial` files holding what was finished before it. */
+export class EmbedJobError extends EmbeddingError {
+  constructor(
+    cause: EmbeddingError,
+    readonly partialFiles: string[],
+    readonly stats: BatchStats,
+  ) {
+    super(cause.code, cause.message, cause.hint, { cause });
+  }
 }

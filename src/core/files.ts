@@ -37,9 +37,12 @@ function fileError(error: unknown, label: string, path: string, flag: string): E
   );
 }
 
-/** Refuses an output that exists (unless overwriting) and a folder that is missing or not writable. */
-export async function checkWritableOutput(path: string, overwrite: boolean): Promise<void> {
-  const folder = dirname(resolve(path));
+/**
+ * Refuses outputs that exist (unless overwriting; a directory always) and a folder that is missing or not writable.
+ * `paths` are every file a run will write, all in one folder.
+ */
+export async function checkWritableOutput(paths: readonly string[], overwrite: boolean): Promise<void> {
+  const folder = dirname(resolve(paths[0] ?? '.'));
   try {
     const info = await stat(folder);
     if (!info.isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
@@ -54,15 +57,13 @@ export async function checkWritableOutput(path: string, overwrite: boolean): Pro
       { cause: error },
     );
   }
-  if (overwrite) return;
-  try {
-    const info = await stat(path);
-    throw new EmbeddingError(
-      'OUTPUT_EXISTS',
-      `Output ${path} already exists${info.isDirectory() ? ' (as a directory)' : ''}.`,
-      'Choose another --output path, or pass --overwrite to replace it.',
-    );
-  } catch (error) {
-    if (error instanceof EmbeddingError) throw error;
+  for (const path of paths) {
+    const info = await stat(path).catch(() => null);
+    if (info?.isDirectory()) {
+      throw new EmbeddingError('OUTPUT_EXISTS', `Output ${path} is a directory.`, 'Choose another --output path.');
+    }
+    if (info && !overwrite) {
+      throw new EmbeddingError('OUTPUT_EXISTS', `Output ${path} already exists.`, 'Choose another --output path, or pass --overwrite to replace it.');
+    }
   }
 }

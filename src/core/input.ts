@@ -1,36 +1,16 @@
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { isUtf8 } from 'node:buffer';
 import { EmbeddingError } from './errors';
 import { checkReadableFile } from './files';
+import type { InputFormat, SkippedLine } from '../shared/engine';
 
-/** How the input file is read: one text per line, or one JSON object per line with the text in a field. */
-export type InputFormat = 'text' | 'jsonl';
 
 export interface InputOptions {
   /** Defaults from the extension: `.jsonl` / `.ndjson` are JSON Lines, everything else plain text. */
   format?: InputFormat;
   /** JSON Lines only: the field holding the text (`text` by default); a dotted path reaches nested objects. */
   field?: string;
-}
-
-/** Why an input line was not embedded. Every line that is not embedded is reported with one of these. */
-export type SkipReason =
-  | 'blank'
-  | 'invalid-utf8'
-  | 'nul-byte'
-  | 'line-too-large'
-  | 'invalid-json'
-  | 'missing-field'
-  | 'field-not-string'
-  | 'too-long'
-  | 'no-tokens'
-  | 'failed';
-
-export interface SkippedLine {
-  /** 1-based line number in the input file. */
-  line: number;
-  reason: SkipReason;
-  detail?: string;
 }
 
 export interface InputText {
@@ -107,12 +87,24 @@ function stripBom(path: string, chunk: Buffer): Buffer {
   if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) return chunk.subarray(3);
   if ((chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff)) {
     throw new EmbeddingError(
-      'BAD_INPUT_LINE',
+      'INPUT_NOT_UTF8',
       `${path} is UTF-16 encoded; Embedding Studio reads UTF-8.`,
       `Convert it first, for example: iconv -f UTF-16 -t UTF-8 "${path}" > input-utf8.txt`,
     );
   }
   return chunk;
+}
+
+/** Checks that the input can be read as UTF-8 lines before anything expensive starts. */
+export async function checkInputFile(path: string): Promise<void> {
+  await checkReadableFile(path, 'input');
+  const handle = await open(path, 'r');
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(3), 0, 3, 0);
+    stripBom(path, buffer.subarray(0, bytesRead));
+  } finally {
+    await handle.close();
+  }
 }
 
 function dropCr(line: Buffer): Buffer {

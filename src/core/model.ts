@@ -12,54 +12,22 @@ import {
   type Token,
 } from 'node-llama-cpp';
 import { ContextPool } from './contextPool';
-import { EmbeddingError, errorMessage } from './errors';
+import { cancelledError, EmbeddingError, errorMessage } from './errors';
 import { checkReadableFile } from './files';
+import { definedOnly } from './objects';
+import { DEFAULT_MAX_CONTEXT, LONG_TEXT_POLICIES, NORMALIZATIONS, type Backend, type GpuChoice, type ModelInfo, type Pooling, type TextOptions } from '../shared/engine';
 
-export type GpuChoice = 'auto' | 'cpu' | 'cuda' | 'vulkan' | 'metal';
-export type Backend = 'cpu' | 'cuda' | 'vulkan' | 'metal';
-export type Normalization = 'l2' | 'none';
-/** What to do with a text longer than the context: embed its head, skip it, or stop the run. */
-export type LongTextPolicy = 'truncate' | 'skip' | 'fail';
-export type Pooling = 'mean' | 'cls' | 'last';
 
-export const GPU_CHOICES: readonly GpuChoice[] = ['auto', 'cpu', 'cuda', 'vulkan', 'metal'];
-export const NORMALIZATIONS: readonly Normalization[] = ['l2', 'none'];
-export const LONG_TEXT_POLICIES: readonly LongTextPolicy[] = ['truncate', 'skip', 'fail'];
-
-/** Largest context allocated unless asked for more: beyond it a model's full training context costs GBs per context. */
-export const DEFAULT_MAX_CONTEXT = 2048;
-
-export interface ModelOptions {
+export interface ModelOptions extends Partial<TextOptions> {
   gpu?: GpuChoice;
   /** CPU threads in all; default: every core. On CPU each context gets one thread, so this is also the context count. */
   threads?: number;
   /** Tokens per text the contexts hold; default: the training context, at most DEFAULT_MAX_CONTEXT. */
   contextSize?: number;
-  normalize?: Normalization;
-  /** Prepended to every text before tokenizing, e.g. `search_document: `. */
-  prefix?: string;
-  onLong?: LongTextPolicy;
+  /** Aborts loading the model. */
+  signal?: AbortSignal;
 }
 
-export interface ModelInfo {
-  path: string;
-  name: string;
-  fileSize: number;
-  architecture: string;
-  dimension: number;
-  pooling: Pooling;
-  trainContextSize: number;
-  contextSize: number;
-  quantization: string;
-  backend: Backend;
-  gpuName: string | null;
-  gpuLayers: number;
-  threads: number;
-  contexts: number;
-  normalize: Normalization;
-  prefix: string;
-  onLong: LongTextPolicy;
-}
 
 /** A text ready for the model, or the reason it cannot be embedded. */
 export type PreparedText =
@@ -77,13 +45,14 @@ function llamaFor(gpu: GpuChoice, threads: number): Promise<Llama> {
       gpu: gpu === 'cpu' ? false : gpu,
       maxThreads: threads,
       build: 'never',
+      progressLogs: false,
       logLevel: LlamaLogLevel.error,
       logger: (_level, message) => recentNativeErrors.push(message.trim()),
     }).catch((error: unknown) => {
       llamas.delete(gpu);
       throw new EmbeddingError(
         'BAD_OPTION',
-        `The ${gpu} backend is not available on this machine: ${errorMessage(error)}`,
+        `The ${gpu} backend is not available on this machine (${describeBackendError(error)}).`,
         'Use --gpu auto to pick the best available backend, or --gpu cpu.',
         { cause: error },
       );
@@ -101,12 +70,30 @@ const recentNativeErrors: string[] = [];
  * into model-ready tokens (prefix, long-text policy) and a vector into its final form (normalization).
  */
 export class EmbeddingModel {
+  private text: TextOptions;
+
   private constructor(
-    readonly info: ModelInfo,
+    private readonly loaded: Omit<ModelInfo, keyof TextOptions>,
+    text: Partial<TextOptions>,
     private readonly model: LlamaModel,
     readonly pool: ContextPool,
     private readonly specialTokens: number,
-  ) {}
+  ) {
+    this.text = { normalize: 'l2', prefix: '', onLong: 'truncate' };
+    this.setTextOptions(text);
+  }
+
+  get info(): ModelInfo {
+    return { ...this.loaded, ...this.text };
+  }
+
+  /** Changes how texts are prepared and vectors finished, for the runs that start afterwards. */
+  setTextOptions(options: Partial<TextOptions>): void {
+    const next = { ...this.text, ...definedOnly(options) };
+    if (!NORMALIZATIONS.includes(next.normalize)) throw badOption('--normalize', next.normalize, NORMALIZATIONS);
+    if (!LONG_TEXT_POLICIES.includes(next.onLong)) throw badOption('--on-long', next.onLong, LONG_TEXT_POLICIES);
+    this.text = next;
+  }
 
   static async load(path: string, options: ModelOptions = {}): Promise<EmbeddingModel> {
     const fileSize = await checkReadableFile(path, 'model');
@@ -125,7 +112,8 @@ export class EmbeddingModel {
     const backend: Backend = llama.gpu === false ? 'cpu' : llama.gpu;
 
     recentNativeErrors.length = 0;
-    const model = await llama.loadModel({ modelPath: path, gpuLayers: backend === 'cpu' ? 0 : 'auto' }).catch((error: unknown) => {
+    const model = await llama.loadModel({ modelPath: path, gpuLayers: backend === 'cpu' ? 0 : 'auto', loadSignal: options.signal }).catch((error: unknown) => {
+      if (options.signal?.aborted) throw cancelledError();
       const native = recentNativeErrors.slice(-3).join(' ');
       throw new EmbeddingError(
         'MODEL_LOAD_FAILED',
@@ -146,7 +134,7 @@ export class EmbeddingModel {
       const contexts = backend === 'cpu' ? threads : 2;
       const threadsPerContext = backend === 'cpu' ? 1 : Math.max(1, Math.floor(threads / contexts));
       const pool = await ContextPool.create(model, contexts, { contextSize, threads: threadsPerContext });
-      const info: ModelInfo = {
+      const info: Omit<ModelInfo, keyof TextOptions> = {
         path,
         name: fileInfo.metadata.general?.name ?? basename(path).replace(/\.gguf$/i, ''),
         fileSize,
@@ -161,11 +149,9 @@ export class EmbeddingModel {
         gpuLayers: model.gpuLayers,
         threads,
         contexts,
-        normalize: options.normalize ?? 'l2',
-        prefix: options.prefix ?? '',
-        onLong: options.onLong ?? 'truncate',
       };
-      return new EmbeddingModel(info, model, pool, pool.specialTokenCount());
+      const text = { normalize: options.normalize, prefix: options.prefix, onLong: options.onLong };
+      return new EmbeddingModel(info, text, model, pool, pool.specialTokenCount());
     } catch (error) {
       await model.dispose();
       throw error;
@@ -174,17 +160,17 @@ export class EmbeddingModel {
 
   /** Most text tokens one context takes: the rest of the context holds special tokens, plus one llama.cpp keeps free. */
   get maxTextTokens(): number {
-    return this.info.contextSize - 1 - this.specialTokens;
+    return this.loaded.contextSize - 1 - this.specialTokens;
   }
 
   /** Tokenizes with the model's own tokenizer and applies the prefix and the long-text policy. */
   prepare(text: string, line: number): PreparedText {
-    const tokens = this.model.tokenize(this.info.prefix + text);
+    const tokens = this.model.tokenize(this.text.prefix + text);
     if (tokens.length === 0) return { ok: false, reason: 'no-tokens', detail: 'the tokenizer produced no tokens' };
     const limit = this.maxTextTokens;
     if (tokens.length <= limit) return { ok: true, tokens, tokenCount: tokens.length + this.specialTokens, truncated: false };
     const detail = `${tokens.length + this.specialTokens} tokens, the context holds ${limit + this.specialTokens}`;
-    switch (this.info.onLong) {
+    switch (this.text.onLong) {
       case 'truncate':
         return { ok: true, tokens: tokens.slice(0, limit), tokenCount: limit + this.specialTokens, truncated: true };
       case 'skip':
@@ -198,10 +184,22 @@ export class EmbeddingModel {
     }
   }
 
+  /** Tokens a text takes in a context (prefix and special tokens included, nothing cut) and whether that fits. */
+  measure(text: string): { tokens: number; fits: boolean } {
+    const tokens = this.model.tokenize(this.text.prefix + text).length;
+    return { tokens: tokens + this.specialTokens, fits: tokens <= this.maxTextTokens };
+  }
+
+  /** VRAM in use on the GPU the model runs on; null on CPU. */
+  async vramUsedBytes(): Promise<number | null> {
+    if (this.loaded.backend === 'cpu') return null;
+    return (await this.model.llama.getVramState()).used;
+  }
+
   /** Embeds model-ready tokens on the next free context and returns the final (normalized) vector. */
   async embed(tokens: readonly Token[]): Promise<{ vector: Float32Array; ms: number }> {
     const result = await this.pool.embed(tokens);
-    if (this.info.normalize === 'l2') l2Normalize(result.vector);
+    if (this.text.normalize === 'l2') l2Normalize(result.vector);
     return result;
   }
 
@@ -253,4 +251,12 @@ function quantizationOf(fileInfo: GgufFileInfo): string {
   const fileType = fileInfo.metadata.general?.file_type;
   const name = fileType === undefined ? undefined : GgufFileType[fileType];
   return name ? name.replace(/^(MOSTLY|ALL)_/, '') : 'unknown';
+}
+
+function badOption(flag: string, value: string, allowed: readonly string[]): EmbeddingError {
+  return new EmbeddingError('BAD_OPTION', `${flag} must be one of ${allowed.join(', ')}, not "${value}".`, `Pass ${flag} ${allowed[0]}.`);
+}
+
+function describeBackendError(error: unknown): string {
+  return error instanceof Error && error.name === 'NoBinaryFoundError' ? 'no llama.cpp binary for it was found' : errorMessage(error);
 }

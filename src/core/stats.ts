@@ -1,51 +1,4 @@
-import type { SkipReason } from './input';
-
-/** Totals of a run (or of everything since the last reset), consistent with what was written. */
-export interface BatchStats {
-  /** Input lines accounted for: embedded + skipped + failed. */
-  lines: number;
-  embedded: number;
-  /** Lines not embedded because of their content (blank, invalid, too long ...). */
-  skipped: number;
-  /** Lines whose embedding failed. */
-  failed: number;
-  truncated: number;
-  skippedByReason: Partial<Record<SkipReason, number>>;
-  /** Tokens evaluated for the embedded lines, special tokens included. */
-  tokens: number;
-  characters: number;
-  batches: number;
-  elapsedMs: number;
-  averageBatchMs: number;
-  textsPerSecond: number;
-  tokensPerSecond: number;
-  averageTokensPerText: number;
-  /** Highest resident set size of the whole process seen during the run. */
-  peakRssBytes: number;
-}
-
-/** A progress report, sent at a bounded rate while a run goes, and once more at its end with `done: true`. */
-export interface ProgressInfo {
-  linesDone: number;
-  /** Lines in the input, when known. */
-  totalLines: number | null;
-  embedded: number;
-  skipped: number;
-  failed: number;
-  tokens: number;
-  batches: number;
-  elapsedMs: number;
-  /** Over the last few seconds. */
-  textsPerSecond: number;
-  tokensPerSecond: number;
-  /** Since the start. */
-  averageTextsPerSecond: number;
-  averageTokensPerSecond: number;
-  etaMs: number | null;
-  rssBytes: number;
-  heapUsedBytes: number;
-  done: boolean;
-}
+import type { BatchStats, ProgressInfo, SkipReason } from '../shared/engine';
 
 export interface BatchOutcome {
   embedded: number;
@@ -63,11 +16,28 @@ export class StatsTracker {
   private totals = emptyTotals();
   private started = performance.now();
   private recent: Array<{ at: number; lines: number; embedded: number; tokens: number }> = [];
+  private pausedMs = 0;
+  private pausedAt: number | null = null;
 
   reset(): void {
     this.totals = emptyTotals();
     this.started = performance.now();
     this.recent = [];
+    this.pausedMs = 0;
+    this.pausedAt = null;
+  }
+
+  /** Time spent paused counts neither towards elapsed time nor towards rates. */
+  pause(): void {
+    this.pausedAt ??= performance.now();
+  }
+
+  resume(): void {
+    if (this.pausedAt === null) return;
+    const paused = performance.now() - this.pausedAt;
+    this.pausedMs += paused;
+    for (const sample of this.recent) sample.at += paused;
+    this.pausedAt = null;
   }
 
   record(outcome: BatchOutcome): void {
@@ -97,7 +67,7 @@ export class StatsTracker {
 
   stats(): BatchStats {
     const t = this.totals;
-    const elapsedMs = performance.now() - this.started;
+    const elapsedMs = (this.pausedAt ?? performance.now()) - this.started - this.pausedMs;
     const seconds = elapsedMs / 1000;
     return {
       lines: this.lines(),
@@ -120,8 +90,8 @@ export class StatsTracker {
 
   progress(totalLines: number | null, done: boolean): ProgressInfo {
     const s = this.stats();
-    const now = performance.now();
-    const first = this.recent[0] ?? { at: this.started, lines: 0, embedded: 0, tokens: 0 };
+    const now = this.pausedAt ?? performance.now();
+    const first = this.recent[0] ?? { at: this.started + this.pausedMs, lines: 0, embedded: 0, tokens: 0 };
     const windowSeconds = (now - first.at) / 1000;
     const rate = (value: number, since: number): number => (windowSeconds > 0 ? (value - since) / windowSeconds : 0);
     const linesPerSecond = rate(s.lines, first.lines);

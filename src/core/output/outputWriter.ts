@@ -1,13 +1,11 @@
+import type { OutputFormat } from '../../shared/engine';
 import { EmbeddingError } from '../errors';
 import type { EmbeddingResult } from '../results';
 import { JsonlWriter } from './jsonlWriter';
-import { NpyWriter } from './npyWriter';
+import { linesPath, NpyWriter } from './npyWriter';
 import { ParquetOutputWriter } from './parquetWriter';
+import { skipLogPath } from './skipLog';
 
-/** The embeddings file formats Embedding Studio writes. */
-export type OutputFormat = 'jsonl' | 'npy' | 'parquet';
-
-export const OUTPUT_FORMATS: readonly OutputFormat[] = ['jsonl', 'npy', 'parquet'];
 
 /**
  * Receives results batch by batch, in line order, and streams them to a staged file; `finish` makes the output appear
@@ -32,6 +30,11 @@ export function outputFormatFor(path: string, format?: OutputFormat): OutputForm
     `Cannot tell the output format from ${path}.`,
     'End the output name in .jsonl, .npy or .parquet, or pass --format jsonl|npy|parquet.',
   );
+}
+
+/** Every file a run with this output writes: the embeddings (and the .npy line-number sidecar), then the skip log. */
+export function outputPathsFor(path: string, format: OutputFormat): string[] {
+  return [...(format === 'npy' ? [path, linesPath(path)] : [path]), skipLogPath(path)];
 }
 
 export async function createOutputWriter(

@@ -1,4 +1,4 @@
-import type { SkippedLine } from '../input';
+import type { SkippedLine } from '../../shared/engine';
 import { StagedFile } from './stagedFile';
 
 /**

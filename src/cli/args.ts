@@ -1,0 +1,262 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { EmbeddingError } from '../core/errors';
+import { GPU_CHOICES, LONG_TEXT_POLICIES, NORMALIZATIONS, OUTPUT_FORMATS, type GpuChoice, type LongTextPolicy, type Normalization, type OutputFormat } from '../shared/engine';
+import { wordList } from './format';
+
+export type CommandName = 'embed' | 'info';
+
+const COMMANDS: readonly CommandName[] = ['embed', 'info'];
+
+export interface ModelCommandOptions {
+  model: string;
+  gpu?: GpuChoice;
+  threads?: number;
+  contextSize?: number;
+  json: boolean;
+}
+
+export interface EmbedCommandOptions extends ModelCommandOptions {
+  input: string;
+  output: string;
+  format?: OutputFormat;
+  field?: string;
+  prefix?: string;
+  normalize?: Normalization;
+  onLong?: LongTextPolicy;
+  batchSize?: number;
+  memoryLimitMb?: number;
+  stopOnError: boolean;
+  overwrite: boolean;
+}
+
+export type CommandLine =
+  | { command: 'help' }
+  | { command: 'version' }
+  | { command: 'embed'; options: EmbedCommandOptions }
+  | { command: 'info'; options: ModelCommandOptions };
+
+/** A command line that cannot be run; `showHelp` when the user seems not to know the commands at all. */
+export class UsageError extends EmbeddingError {
+  constructor(
+    message: string,
+    hint: string,
+    readonly showHelp = false,
+  ) {
+    super('BAD_OPTION', message, hint);
+  }
+}
+
+/** Bounds of the numeric options, shared with the help text. */
+export const LIMITS = {
+  batchSize: { min: 1, max: 65536, example: 32 },
+  threads: { min: 1, max: 1024, example: 4 },
+  contextSize: { min: 8, max: 1_048_576, example: 512 },
+  memoryLimit: { min: 1, max: 1_048_576, example: 4096, unit: 'MiB' },
+} as const;
+
+interface OptionSpec {
+  type: 'string' | 'boolean';
+  /** The commands that take it; none for the options that stand alone (--help, --version). */
+  commands: readonly CommandName[];
+  short?: string;
+  /** A sample value for hints. */
+  example?: string;
+  /** Whether `--name ""` means something (an empty --prefix does: no prefix). */
+  allowEmpty?: boolean;
+}
+
+const BOTH: readonly CommandName[] = ['embed', 'info'];
+const EMBED: readonly CommandName[] = ['embed'];
+
+const OPTIONS: Record<string, OptionSpec> = {
+  help: { type: 'boolean', commands: [], short: 'h' },
+  version: { type: 'boolean', commands: [] },
+  model: { type: 'string', commands: BOTH, example: 'bge-small-en-v1.5-q8_0.gguf' },
+  input: { type: 'string', commands: EMBED, example: 'texts.txt' },
+  output: { type: 'string', commands: EMBED, example: 'embeddings.parquet' },
+  format: { type: 'string', commands: EMBED, example: 'parquet' },
+  field: { type: 'string', commands: EMBED, example: 'text' },
+  prefix: { type: 'string', commands: EMBED, example: '"search_document: "', allowEmpty: true },
+  normalize: { type: 'string', commands: EMBED, example: 'l2' },
+  'on-long': { type: 'string', commands: EMBED, example: 'truncate' },
+  'context-size': { type: 'string', commands: BOTH, example: String(LIMITS.contextSize.example) },
+  'batch-size': { type: 'string', commands: EMBED, example: String(LIMITS.batchSize.example) },
+  threads: { type: 'string', commands: BOTH, example: String(LIMITS.threads.example) },
+  gpu: { type: 'string', commands: BOTH, example: 'auto' },
+  'memory-limit': { type: 'string', commands: EMBED, example: String(LIMITS.memoryLimit.example) },
+  'stop-on-error': { type: 'boolean', commands: EMBED },
+  overwrite: { type: 'boolean', commands: EMBED },
+  json: { type: 'boolean', commands: BOTH },
+};
+
+function optionSpec(name: string): OptionSpec | undefined {
+  return Object.hasOwn(OPTIONS, name) ? OPTIONS[name] : undefined;
+}
+
+const REQUIRED: Record<CommandName, readonly string[]> = { embed: ['model', 'input', 'output'], info: ['model'] };
+
+const EXAMPLES: Record<CommandName, string> = {
+  embed: 'embed --model model.gguf --input texts.txt --output embeddings.parquet',
+  info: 'info --model model.gguf',
+};
+
+const HELP_HINT = 'Run with --help to see the commands and options.';
+
+/** Reads the command line into a command and checked option values; throws UsageError for anything it cannot run. */
+export function parseCommandLine(argv: readonly string[]): CommandLine {
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options: Object.fromEntries(
+      Object.entries(OPTIONS).map(([name, { type, short }]) => [name, short === undefined ? { type } : { type, short }]),
+    ),
+    // Strict mode would stop at the first problem with a message about parseArgs; these checks name the option.
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  const names = new Set(tokens.flatMap((token) => (token.kind === 'option' ? [token.name] : [])));
+  if (names.has('help')) return { command: 'help' };
+  if (names.has('version')) return { command: 'version' };
+
+  const given = tokens.flatMap((token) => {
+    if (token.kind !== 'option') return [];
+    const spec = optionSpec(token.name);
+    if (!spec) throw unknownOption(token.rawName);
+    return [{ ...token, spec }];
+  });
+  const [first, extra] = tokens.flatMap((token) => (token.kind === 'positional' ? [token.value] : []));
+  if (first === undefined) throw new UsageError('no command given', `Start with a command: ${wordList(COMMANDS, 'or')}.`, true);
+  const command = COMMANDS.find((name) => name === first);
+  if (!command) throw new UsageError(`unknown command "${first}"`, `The commands are ${wordList(COMMANDS, 'and')}.`, true);
+
+  const values = new Map<string, string | true>();
+  for (const { name, rawName, value, inlineValue, spec } of given) {
+    if (!spec.commands.includes(command)) {
+      throw new UsageError(`${rawName} is not an option of ${command}`, `See the options for ${command} in --help.`);
+    }
+    values.set(name, spec.type === 'boolean' ? flag(rawName, value) : optionValue(rawName, spec, value, inlineValue));
+  }
+  if (extra !== undefined) {
+    throw new UsageError(`unexpected argument "${extra}"`, 'Options take the form --name value; quote a value that contains spaces.');
+  }
+
+  const option = new OptionReader(values);
+  const model = option.required(command, 'model');
+  const modelOptions: ModelCommandOptions = {
+    model,
+    gpu: option.choice('gpu', GPU_CHOICES),
+    threads: option.wholeNumber('threads', LIMITS.threads),
+    contextSize: option.wholeNumber('context-size', LIMITS.contextSize),
+    json: option.flag('json'),
+  };
+  if (command === 'info') return { command, options: modelOptions };
+
+  const options: EmbedCommandOptions = {
+    ...modelOptions,
+    input: option.required(command, 'input'),
+    output: option.required(command, 'output'),
+    format: option.choice('format', OUTPUT_FORMATS),
+    field: option.string('field'),
+    prefix: option.string('prefix'),
+    normalize: option.choice('normalize', NORMALIZATIONS),
+    onLong: option.choice('on-long', LONG_TEXT_POLICIES),
+    batchSize: option.wholeNumber('batch-size', LIMITS.batchSize),
+    memoryLimitMb: option.wholeNumber('memory-limit', LIMITS.memoryLimit),
+    stopOnError: option.flag('stop-on-error'),
+    overwrite: option.flag('overwrite'),
+  };
+  checkOutput(options);
+  return { command, options };
+}
+
+function flag(rawName: string, value: string | undefined): true {
+  if (value !== undefined) throw new UsageError(`${rawName} takes no value, got "${value}"`, `Write just ${rawName}.`);
+  return true;
+}
+
+function optionValue(rawName: string, spec: OptionSpec, value: string | undefined, inline: boolean | undefined): string {
+  // parseArgs takes whatever follows as the value, so `--model --input x` would read a model called "--input".
+  const swallowedOption = !inline && value !== undefined && /^--[a-z]/i.test(value);
+  if (value === undefined || swallowedOption || (value === '' && !spec.allowEmpty)) {
+    throw new UsageError(`${rawName} needs a value`, `For example: ${rawName} ${spec.example ?? 'VALUE'}`);
+  }
+  return value;
+}
+
+class OptionReader {
+  constructor(private readonly values: ReadonlyMap<string, string | true>) {}
+
+  string(name: string): string | undefined {
+    const value = this.values.get(name);
+    return typeof value === 'string' ? value : undefined;
+  }
+
+  flag(name: string): boolean {
+    return this.values.get(name) === true;
+  }
+
+  /** Fails on the first call if any option the command needs is missing, naming all of them. */
+  required(command: CommandName, name: string): string {
+    const value = this.string(name);
+    const missing = REQUIRED[command].filter((required) => this.string(required) === undefined);
+    if (value === undefined || missing.length) {
+      const flags = missing.map((required) => `--${required}`);
+      throw new UsageError(`${command} needs ${wordList(flags, 'and')}`, `For example: ${EXAMPLES[command]}`);
+    }
+    return value;
+  }
+
+  choice<T extends string>(name: string, choices: readonly T[]): T | undefined {
+    const raw = this.string(name);
+    if (raw === undefined) return undefined;
+    const value = choices.find((choice) => choice === raw.toLowerCase());
+    if (value === undefined) {
+      const example = optionSpec(name)?.example ?? choices[0];
+      throw new UsageError(`--${name} must be one of ${choices.join(', ')}, got "${raw}"`, `Try --${name} ${example}.`);
+    }
+    return value;
+  }
+
+  wholeNumber(name: string, limits: { min: number; max: number; example: number; unit?: string }): number | undefined {
+    const raw = this.string(name);
+    if (raw === undefined) return undefined;
+    const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
+    if (!(value >= limits.min && value <= limits.max)) {
+      const what = `a whole number${limits.unit ? ` of ${limits.unit}` : ''} from ${limits.min} to ${limits.max}`;
+      throw new UsageError(`--${name} must be ${what}, got "${raw}"`, `Try --${name} ${limits.example}.`);
+    }
+    return value;
+  }
+}
+
+/** Catches the output mistakes that the engine would only notice by writing the wrong thing. */
+function checkOutput({ input, output, format }: EmbedCommandOptions): void {
+  if (resolve(output) === resolve(input)) {
+    throw new UsageError(`--output ${output} is the input file`, 'Choose another --output path; the input is read while the output is written.');
+  }
+  const fromExtension = OUTPUT_FORMATS.find((known) => output.toLowerCase().endsWith(`.${known}`));
+  if (format && fromExtension && format !== fromExtension) {
+    throw new UsageError(`--format ${format} does not match --output ${output}`, `Leave out --format, or end the --output name in .${format}.`);
+  }
+}
+
+function unknownOption(rawName: string): UsageError {
+  const name = rawName.replace(/^-+/, '').toLowerCase();
+  const close = Object.keys(OPTIONS).find((known) => editDistance(name, known) <= Math.min(2, Math.floor(known.length / 3)));
+  return new UsageError(`unknown option ${rawName}`, close ? `Did you mean --${close}?` : HELP_HINT);
+}
+
+/** Levenshtein distance, for suggesting the option a typo was meant to be. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}

@@ -1,0 +1,52 @@
+import { basename } from 'node:path';
+import { runEmbedJob } from '../../core/embedJob';
+import type { EmbedJobSummary } from '../../shared/engine';
+import type { EmbedCommandOptions } from '../args';
+import { EXIT, type ExitCode } from '../exitCodes';
+import { cancelOnInterrupt } from '../interrupt';
+import { ProgressBar, REDRAW_INTERVAL_MS } from '../progressBar';
+import { formatSummary, summaryJson } from '../summary';
+
+/** `embed`: runs the job with a progress bar on a terminal and prints the summary; errors go to the caller. */
+export async function runEmbed(options: EmbedCommandOptions): Promise<ExitCode> {
+  const bar = process.stderr.isTTY ? new ProgressBar(process.stderr) : null;
+  const interrupt = cancelOnInterrupt(() => {
+    bar?.close();
+    process.stderr.write('Cancelling; press Ctrl-C again to quit at once.\n');
+  });
+  let summary: EmbedJobSummary;
+  try {
+    bar?.status(`Loading ${basename(options.model)} ...`);
+    summary = await runEmbedJob({
+      model: options.model,
+      modelOptions: {
+        gpu: options.gpu,
+        threads: options.threads,
+        contextSize: options.contextSize,
+        normalize: options.normalize,
+        prefix: options.prefix,
+        onLong: options.onLong,
+      },
+      input: options.input,
+      inputOptions: options.field === undefined ? undefined : { format: 'jsonl', field: options.field },
+      output: options.output,
+      format: options.format,
+      overwrite: options.overwrite,
+      // Only the settings given: the engine's defaults apply to the others, and an undefined value would replace them.
+      batch: {
+        continueOnError: !options.stopOnError,
+        ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
+        ...(options.memoryLimitMb === undefined ? {} : { memoryLimitMb: options.memoryLimitMb }),
+        ...(bar ? { progressIntervalMs: REDRAW_INTERVAL_MS } : {}),
+      },
+      signal: interrupt.signal,
+      onModel: (info) => bar?.status(`Loaded ${info.name}; reading ${basename(options.input)} ...`),
+      onProgress: bar ? (progress) => bar.update(progress) : undefined,
+    });
+  } finally {
+    bar?.close();
+    interrupt.dispose();
+  }
+  process.stdout.write(`${options.json ? summaryJson(summary) : formatSummary(summary)}\n`);
+  return EXIT.ok;
+}

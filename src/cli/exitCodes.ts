@@ -1,0 +1,35 @@
+import { EmbeddingError, type EmbeddingErrorCode } from '../core/errors';
+
+export const EXIT = {
+  ok: 0,
+  unexpected: 1,
+  usage: 2,
+  badInputFile: 3,
+  output: 4,
+  runFailed: 5,
+  cancelled: 130,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+const EXIT_CODES: Record<EmbeddingErrorCode, ExitCode> = {
+  BAD_OPTION: EXIT.usage,
+  FILE_NOT_FOUND: EXIT.badInputFile,
+  FILE_UNREADABLE: EXIT.badInputFile,
+  NOT_A_FILE: EXIT.badInputFile,
+  NOT_GGUF: EXIT.badInputFile,
+  NOT_EMBEDDING_MODEL: EXIT.badInputFile,
+  MODEL_LOAD_FAILED: EXIT.badInputFile,
+  INPUT_NOT_UTF8: EXIT.badInputFile,
+  OUTPUT_EXISTS: EXIT.output,
+  OUTPUT_UNWRITABLE: EXIT.output,
+  TEXT_TOO_LONG: EXIT.runFailed,
+  EMBEDDING_FAILED: EXIT.runFailed,
+  MEMORY_LIMIT: EXIT.runFailed,
+  RUN_FAILED: EXIT.runFailed,
+  CANCELLED: EXIT.cancelled,
+};
+
+export function exitCodeFor(error: unknown): ExitCode {
+  return error instanceof EmbeddingError ? EXIT_CODES[error.code] : EXIT.unexpected;
+}

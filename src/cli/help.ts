@@ -1,0 +1,69 @@
+import { DEFAULT_BATCH_CONFIG } from '../core/batchProcessor';
+import { DEFAULT_MAX_CONTEXT, GPU_CHOICES, LONG_TEXT_POLICIES, NORMALIZATIONS, OUTPUT_FORMATS } from '../shared/engine';
+import { LIMITS } from './args';
+import { wordList } from './format';
+
+const range = (limits: { min: number; max: number }): string => `${limits.min}-${limits.max}`;
+
+/** The whole help text; README.md shows it verbatim under "## Command line". */
+export const HELP = `Embedding Studio: embed large text files with a local GGUF embedding model.
+
+Usage:
+  embedding-studio embed --model <file.gguf> --input <file> --output <file>
+  embedding-studio info --model <file.gguf>
+  embedding-studio --help | --version
+
+From a checkout, run it as: npm run -s cli -- <command> [options]
+The summary goes to stdout; progress (on a terminal) and errors to stderr.
+
+Commands:
+  embed   Embed every line of --input and write the vectors to --output
+  info    Load a model and describe it: dimensions, pooling, context, backend
+
+Options for embed:
+  --model <file.gguf>    GGUF embedding model: bge, nomic-embed, e5, gte ...
+  --input <file>         Text file, one text per line; .jsonl and .ndjson
+                         files: one JSON object per line (see --field)
+  --output <file>        Embeddings file; refused if it exists (see --overwrite)
+  --format <format>      ${wordList(OUTPUT_FORMATS, 'or')} (default: the --output extension)
+  --field <name>         Read --input as JSON Lines and embed this field, which
+                         may be a dotted path (default for .jsonl: text)
+  --prefix <text>        Put before every text, e.g. "search_document: "
+  --normalize <how>      ${wordList(NORMALIZATIONS, 'or')} (default: l2)
+  --on-long <policy>     Texts longer than the context: ${wordList(LONG_TEXT_POLICIES, 'or')}
+                         (default: truncate)
+  --context-size <n>     Tokens per text, ${range(LIMITS.contextSize)} (default: the model's
+                         training context, at most ${DEFAULT_MAX_CONTEXT})
+  --batch-size <n>       Texts per batch, ${range(LIMITS.batchSize)} (default: ${DEFAULT_BATCH_CONFIG.batchSize})
+  --threads <n>          CPU threads, ${range(LIMITS.threads)} (default: every core)
+  --gpu <backend>        ${wordList(GPU_CHOICES, 'or')} (default: auto)
+  --memory-limit <MiB>   Stop the run if the process uses more memory than this
+  --stop-on-error        Stop at a line that fails to embed (default: log it in
+                         the skip log and go on)
+  --overwrite            Replace --output if it exists
+  --json                 Print the summary as one JSON object on stdout
+
+Options for info:
+  --model <file.gguf>    The model to describe
+  --context-size <n>, --threads <n>, --gpu <backend>
+                         As for embed; they change what info reports
+  --json                 Print the model info as one JSON object on stdout
+
+Files written by embed:
+  <output>               The embeddings, in input line order; .npy output also
+                         writes <name>.lines.npy, the input line of each row
+  <output>.skipped.jsonl One {"line", "reason", "detail"} per line not embedded
+                         (blank, invalid, too long, failed ...)
+  *.partial              Left by a run that failed: what it finished before the
+                         error (a cancelled run leaves nothing behind)
+
+Exit codes:
+  0    Success
+  1    Unexpected error (a bug)
+  2    Bad command line: unknown or missing option, bad option value
+  3    Bad input or model file: missing, unreadable, not GGUF, not an
+       embedding model
+  4    Output problem: output exists, folder missing or not writable, disk full
+  5    The run failed: an embedding error with --stop-on-error, a text too
+       long with --on-long fail, the memory limit
+  130  Cancelled by Ctrl-C: the first one stops cleanly, a second quits at once`;

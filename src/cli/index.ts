@@ -1,0 +1,33 @@
+import { parseCommandLine, UsageError, type CommandLine } from './args';
+import { EXIT, type ExitCode } from './exitCodes';
+import { HELP } from './help';
+import { reportError } from './reportError';
+import { packageVersion } from './version';
+
+async function main(argv: readonly string[]): Promise<ExitCode> {
+  let commandLine: CommandLine;
+  try {
+    commandLine = parseCommandLine(argv);
+  } catch (error) {
+    if (error instanceof UsageError && error.showHelp) process.stderr.write(`${HELP}\n\n`);
+    // The command line could not be read, so --json is honoured wherever it appears.
+    return reportError(error, argv.includes('--json'));
+  }
+  switch (commandLine.command) {
+    case 'help':
+      process.stdout.write(`${HELP}\n`);
+      return EXIT.ok;
+    case 'version':
+      process.stdout.write(`${await packageVersion()}\n`);
+      return EXIT.ok;
+  }
+  try {
+    // Loaded only when needed: node-llama-cpp takes a second to load, which --help and usage errors need not wait for.
+    if (commandLine.command === 'embed') return await (await import('./commands/embed')).runEmbed(commandLine.options);
+    return await (await import('./commands/info')).runInfo(commandLine.options);
+  } catch (error) {
+    return reportError(error, commandLine.options.json);
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,33 @@
+import type { ModelInfo } from '../shared/engine';
+import { formatBytes, formatCount, plural, table } from './format';
+
+/** `cpu, 2 threads, 2 contexts` or `cuda (NVIDIA H200, 13 GPU layers), 16 threads, 2 contexts`. */
+export function describeBackend(info: ModelInfo): string {
+  const device = info.backend === 'cpu' ? 'cpu' : `${info.backend} (${info.gpuName ?? 'unknown GPU'}, ${info.gpuLayers} GPU layers)`;
+  return `${device}, ${plural(info.threads, 'thread')}, ${plural(info.contexts, 'context')}`;
+}
+
+/** The `info` command's report. */
+export function formatModelInfo(info: ModelInfo): string {
+  return table([
+    ['name', info.name],
+    ['file', `${info.path} (${formatBytes(info.fileSize)})`],
+    ['architecture', info.architecture],
+    ['dimensions', String(info.dimension)],
+    ['pooling', info.pooling],
+    ['training context', `${formatCount(info.trainContextSize)} tokens`],
+    ['context used', `${formatCount(info.contextSize)} tokens`],
+    ['quantization', info.quantization],
+    ['backend', info.backend],
+    ['GPU', info.gpuName ?? 'none'],
+    ['GPU layers', String(info.gpuLayers)],
+    ['threads', String(info.threads)],
+    ['contexts', String(info.contexts)],
+  ]);
+}
+
+/** The model as `info --json` prints it: without the embedding settings, which describe a run, not the model. */
+export function modelInfoJson(info: ModelInfo): Omit<ModelInfo, 'normalize' | 'prefix' | 'onLong'> {
+  const { normalize: _normalize, prefix: _prefix, onLong: _onLong, ...model } = info;
+  return model;
+}

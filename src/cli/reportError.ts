@@ -1,0 +1,58 @@
+import { EmbedJobError, EmbeddingError, errorMessage, type EmbeddingErrorCode } from '../core/errors';
+import type { BatchStats } from '../shared/engine';
+import { exitCodeFor, type ExitCode } from './exitCodes';
+import { plural, roundFloats } from './format';
+
+/** What the CLI says about an error, as printed and as the `--json` error object. */
+export interface ErrorReport {
+  code: EmbeddingErrorCode | 'INTERNAL';
+  message: string;
+  hint: string;
+  exitCode: ExitCode;
+  /** Files left under `.partial` names by a run that stopped on an error. */
+  partialFiles?: string[];
+  stats?: BatchStats;
+}
+
+const FALLBACK_HINTS: Partial<Record<EmbeddingErrorCode, string>> = {
+  CANCELLED: 'Nothing was written: the unfinished output files were removed.',
+  RUN_FAILED: 'Run it again; if it fails the same way, report it with the command line you ran.',
+};
+
+const BUG_HINT = 'This is a bug in Embedding Studio; please report it with the command line you ran.';
+
+export function describeError(error: unknown): ErrorReport {
+  const exitCode = exitCodeFor(error);
+  if (!(error instanceof EmbeddingError)) {
+    return { code: 'INTERNAL', message: oneLine(errorMessage(error)), hint: BUG_HINT, exitCode };
+  }
+  const report: ErrorReport = {
+    code: error.code,
+    message: oneLine(error.message),
+    hint: oneLine(error.hint ?? FALLBACK_HINTS[error.code] ?? BUG_HINT),
+    exitCode,
+  };
+  if (error instanceof EmbedJobError) {
+    report.partialFiles = error.partialFiles;
+    report.stats = error.stats;
+  }
+  return report;
+}
+
+/** Prints the error on stderr (and as JSON on stdout with --json) and returns the exit code for it. */
+export function reportError(error: unknown, json: boolean): ExitCode {
+  const report = describeError(error);
+  const lines = [`error: ${report.message}`, `hint: ${report.hint}`];
+  if (report.partialFiles?.length) {
+    const embedded = plural(report.stats?.embedded ?? 0, 'line');
+    lines.push(`partial: ${embedded} embedded before the error, kept in ${report.partialFiles.join(', ')}`);
+  }
+  process.stderr.write(`${lines.join('\n')}\n`);
+  if (json) process.stdout.write(`${JSON.stringify({ error: report }, roundFloats)}\n`);
+  return report.exitCode;
+}
+
+/** Native and nested errors can carry newlines; the CLI promises one line per message. */
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}

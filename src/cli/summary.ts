@@ -1,0 +1,41 @@
+import type { BatchStats, EmbedJobSummary } from '../shared/engine';
+import { formatBytes, formatCount, formatDuration, formatRate, plural, roundFloats, table } from './format';
+import { describeBackend } from './modelInfo';
+
+/** The human-readable end-of-run report. */
+export function formatSummary(summary: EmbedJobSummary): string {
+  const { stats, model } = summary;
+  const failed = stats.failed ? `${formatCount(stats.failed)} (their errors are in the skip log)` : '0';
+  const rows: Array<[string, string]> = [
+    ['lines', formatCount(stats.lines)],
+    ['embedded', formatCount(stats.embedded)],
+    ['skipped', skippedByReason(stats)],
+    ['failed', failed],
+    ['truncated', formatCount(stats.truncated)],
+    ['tokens', formatCount(stats.tokens)],
+    ['time', formatDuration(stats.elapsedMs)],
+    ['speed', `${formatRate(stats.textsPerSecond)} texts/s, ${formatRate(stats.tokensPerSecond)} tokens/s`],
+    ['peak memory', formatBytes(stats.peakRssBytes)],
+    [summary.outputs.length > 1 ? 'outputs' : 'output', `${summary.outputs.join(', ')} (${summary.format}, ${formatBytes(summary.outputBytes)})`],
+    ['skip log', `${summary.skipLog} (${plural(stats.skipped + stats.failed, 'line')})`],
+    ['model', `${model.name} (${model.architecture}, ${model.dimension} dimensions, ${model.quantization})`],
+    ['backend', describeBackend(model)],
+  ];
+  const heading = `Embedded ${formatCount(stats.embedded)} of ${plural(stats.lines, 'line')} in ${formatDuration(stats.elapsedMs)}.`;
+  return `${heading}\n\n${table(rows, '  ')}`;
+}
+
+/** `--json`: the run's summary as one JSON object. */
+export function summaryJson(summary: EmbedJobSummary): string {
+  const { input, format, outputs, outputBytes, skipLog, model, stats } = summary;
+  return JSON.stringify({ input, format, outputs, outputBytes, skipLog, model, stats }, roundFloats);
+}
+
+/** `3 (blank 2, too-long 1)`: the reasons of the lines skipped for their content, most frequent first. */
+function skippedByReason(stats: BatchStats): string {
+  const reasons = Object.entries(stats.skippedByReason)
+    .filter(([reason, count]) => reason !== 'failed' && count)
+    .sort(([, a], [, b]) => (b ?? 0) - (a ?? 0))
+    .map(([reason, count]) => `${reason} ${formatCount(count ?? 0)}`);
+  return reasons.length ? `${formatCount(stats.skipped)} (${reasons.join(', ')})` : formatCount(stats.skipped);
+}

@@ -1,0 +1,230 @@
+/**
+ * The one contract between the engine host (Electron main, or serve mode) and the renderer: every request with the
+ * schema its parameters are validated against, the result it answers with, and every event. Adding a request means
+ * adding it here, handling it in src/main/studioService.ts, and calling it from the renderer.
+ */
+import { z } from 'zod';
+import {
+  GPU_CHOICES,
+  INPUT_FORMATS,
+  LONG_TEXT_POLICIES,
+  NORMALIZATIONS,
+  OUTPUT_FORMATS,
+  type BatchStats,
+  type Backend,
+  type EmbedJobSummary,
+  type ModelInfo,
+  type ProgressInfo,
+  type SkippedLine,
+} from './engine';
+
+/** An absolute or relative file path: non-empty, one line, no NUL byte. */
+const path = z
+  .string()
+  .trim()
+  .min(1, 'a path is required')
+  .max(4096, 'the path is too long')
+  .refine((p) => !/[\0\n\r]/.test(p), 'the path contains a line break or NUL byte');
+
+const none = z.strictObject({});
+
+export const modelLoadSchema = z.strictObject({
+  path,
+  gpu: z.enum(GPU_CHOICES),
+  threads: z.int().min(1).max(512).nullable(),
+  contextSize: z.int().min(8).max(1_048_576).nullable(),
+});
+
+export const inputInspectSchema = z.strictObject({
+  path,
+  format: z.enum(INPUT_FORMATS).nullable(),
+  field: z.string().trim().min(1).max(200).nullable(),
+});
+
+export const jobSettingsSchema = z.strictObject({
+  input: path,
+  inputFormat: z.enum(INPUT_FORMATS).nullable(),
+  field: z.string().trim().min(1).max(200).nullable(),
+  output: path,
+  format: z.enum(OUTPUT_FORMATS).nullable(),
+  overwrite: z.boolean(),
+  batchSize: z.int().min(1).max(65_536),
+  normalize: z.enum(NORMALIZATIONS),
+  prefix: z.string().max(1000),
+  onLong: z.enum(LONG_TEXT_POLICIES),
+  continueOnError: z.boolean(),
+  memoryLimitMb: z.number().positive().max(10_000_000).nullable(),
+});
+export type JobSettings = z.infer<typeof jobSettingsSchema>;
+
+/** What the app remembers between sessions: the last choices made in the form. */
+export const settingsSchema = z.strictObject({
+  modelPath: z.string().max(4096),
+  gpu: z.enum(GPU_CHOICES),
+  threads: z.int().min(1).max(512).nullable(),
+  contextSize: z.int().min(8).max(1_048_576).nullable(),
+  job: jobSettingsSchema.partial(),
+});
+export type Settings = z.infer<typeof settingsSchema>;
+
+export const requestSchemas = {
+  'system:info': none,
+  'settings:get': none,
+  'settings:set': settingsSchema.partial(),
+  'model:pick': none,
+  'model:load': modelLoadSchema,
+  'model:info': none,
+  'model:unload': none,
+  'input:pick': none,
+  'input:inspect': inputInspectSchema,
+  'output:pick': z.strictObject({ suggestedPath: z.string().max(4096).nullable() }),
+  'output:reveal': z.strictObject({ path }),
+  'job:start': jobSettingsSchema,
+  'job:pause': none,
+  'job:resume': none,
+  'job:cancel': none,
+  'job:state': none,
+} as const;
+
+export type RequestName = keyof typeof requestSchemas;
+export type RequestParams<K extends RequestName> = z.input<(typeof requestSchemas)[K]>;
+
+export interface SystemInfo {
+  platform: string;
+  arch: string;
+  cpuModel: string;
+  cores: number;
+  totalMemoryBytes: number;
+  freeMemoryBytes: number;
+  /** Backends this build of llama.cpp can use here, best first. */
+  backends: Backend[];
+  gpu: { name: string; vramTotalBytes: number; vramUsedBytes: number } | null;
+}
+
+/** What `input:inspect` found in a file without embedding it. */
+export interface InputInfo {
+  path: string;
+  sizeBytes: number;
+  lines: number;
+  format: (typeof INPUT_FORMATS)[number];
+  /** The first lines as they will be read: texts, or the reason a line will be skipped. */
+  preview: Array<{ line: number; text: string } | SkippedLine>;
+  /** Token lengths of a sample of lines, measured with the loaded model's tokenizer; null with no model loaded. */
+  tokens: { sampled: number; min: number; median: number; p95: number; max: number; overContext: number } | null;
+}
+
+export type JobStatus = 'idle' | 'running' | 'paused' | 'cancelling' | 'done' | 'failed' | 'cancelled';
+
+export interface ReplyError {
+  /** An EmbeddingError code from the engine, or INVALID_REQUEST / BUSY / UNSUPPORTED / INTERNAL from the host. */
+  code: string;
+  message: string;
+  hint?: string;
+  /** The request field a validation error is about. */
+  field?: string;
+  /** Files a failed run kept under `.partial` names. */
+  partialFiles?: string[];
+}
+
+export interface JobState {
+  status: JobStatus;
+  jobId: number | null;
+  settings: JobSettings | null;
+  summary: EmbedJobSummary | null;
+  /** The last progress of a stopped or running job. */
+  progress: ProgressInfo | null;
+  error: ReplyError | null;
+  /** Totals of a job that stopped early, up to where it stopped. */
+  partialStats: BatchStats | null;
+}
+
+export interface RequestResults {
+  'system:info': SystemInfo;
+  'settings:get': Settings;
+  'settings:set': Settings;
+  /** The picked path, or null when the dialog was closed (or dialogs are not available). */
+  'model:pick': string | null;
+  'model:load': ModelInfo;
+  'model:info': ModelInfo | null;
+  'model:unload': null;
+  'input:pick': string | null;
+  'input:inspect': InputInfo;
+  'output:pick': string | null;
+  'output:reveal': null;
+  'job:start': JobState;
+  'job:pause': JobState;
+  'job:resume': JobState;
+  'job:cancel': JobState;
+  'job:state': JobState;
+}
+export type RequestResult<K extends RequestName> = RequestResults[K];
+
+export type Reply<T> = { ok: true; value: T } | { ok: false; error: ReplyError };
+
+/** One point of the live charts. */
+export interface MetricsSample {
+  /** Milliseconds since the job started, pauses included. */
+  t: number;
+  textsPerSecond: number;
+  tokensPerSecond: number;
+  rssBytes: number;
+  heapUsedBytes: number;
+  /** VRAM in use on the GPU, null on CPU. */
+  vramUsedBytes: number | null;
+}
+
+export interface EventPayloads {
+  'job:progress': ProgressInfo & { jobId: number };
+  'job:metrics': MetricsSample & { jobId: number };
+  /** Lines skipped or failed since the last log event, in line order. */
+  'job:log': { jobId: number; entries: SkippedLine[] };
+  'job:state': JobState;
+}
+export type EventName = keyof EventPayloads;
+export const EVENT_NAMES: readonly EventName[] = ['job:progress', 'job:metrics', 'job:log', 'job:state'];
+
+/** Progress, metrics and log events reach the renderer at most this often, whatever the engine's speed. */
+export const EVENT_INTERVAL_MS = 100;
+
+/** The contract as the renderer sees it, over Electron IPC or over HTTP and a WebSocket. */
+export interface StudioApi {
+  /** `electron`: native dialogs and drag-and-drop paths; `browser` (serve mode): paths are typed. */
+  readonly host: 'electron' | 'browser';
+  request<K extends RequestName>(name: K, params: RequestParams<K>): Promise<Reply<RequestResult<K>>>;
+  on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): () => void;
+  /** The file system path of a file dropped on the window, where the host can tell it. */
+  pathForFile(file: File): string | null;
+}
+
+/** Channel names for Electron IPC. */
+export const REQUEST_CHANNEL = 'studio:request';
+export const EVENT_CHANNEL = 'studio:event';
+
+/** What a transport (Electron IPC, or serve mode's HTTP and WebSocket) needs from the engine host. */
+export interface StudioBackend {
+  /** Validates `params` against the request's schema, runs it, and answers with a value or an error; never throws. */
+  handle(name: string, params: unknown): Promise<Reply<unknown>>;
+  /** Every event, already throttled; returns the unsubscribe function. */
+  subscribe(listener: <E extends EventName>(event: E, payload: EventPayloads[E]) => void): () => void;
+}
+
+/**
+ * Serve mode's wire protocol: `POST /api/request` with `{name, params}` answers a Reply as JSON; a WebSocket on
+ * `/api/events` carries `{event, payload}` messages. Every request carries the access token: in the `token` query
+ * parameter of the first page load (which sets the cookie), the cookie, or the header.
+ */
+export const SERVE = {
+  requestPath: '/api/request',
+  eventsPath: '/api/events',
+  tokenQuery: 'token',
+  tokenCookie: 'studio_token',
+  tokenHeader: 'x-studio-token',
+} as const;
+export interface ServeRequestBody {
+  name: RequestName;
+  params: unknown;
+}
+export interface ServeEventMessage<E extends EventName = EventName> {
+  event: E;
+  payload: EventPayloads[E];
+}

@@ -1,0 +1,133 @@
+/**
+ * The engine's data as it crosses into front ends: option values, model facts, progress and totals. Plain types and
+ * constant lists only, so the renderer can use them without Node; src/core builds on them.
+ */
+
+export const GPU_CHOICES = ['auto', 'cpu', 'cuda', 'vulkan', 'metal'] as const;
+export type GpuChoice = (typeof GPU_CHOICES)[number];
+export type Backend = Exclude<GpuChoice, 'auto'>;
+
+export const NORMALIZATIONS = ['l2', 'none'] as const;
+export type Normalization = (typeof NORMALIZATIONS)[number];
+
+/** What to do with a text longer than the context: embed its head, skip it, or stop the run. */
+export const LONG_TEXT_POLICIES = ['truncate', 'skip', 'fail'] as const;
+export type LongTextPolicy = (typeof LONG_TEXT_POLICIES)[number];
+
+export type Pooling = 'mean' | 'cls' | 'last';
+
+/** Largest context allocated unless asked for more: beyond it a model's full training context costs GBs per context. */
+export const DEFAULT_MAX_CONTEXT = 2048;
+
+/** How the input file is read: one text per line, or one JSON object per line with the text in a field. */
+export const INPUT_FORMATS = ['text', 'jsonl'] as const;
+export type InputFormat = (typeof INPUT_FORMATS)[number];
+
+/** The embeddings file formats Embedding Studio writes. */
+export const OUTPUT_FORMATS = ['jsonl', 'npy', 'parquet'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+/** Why an input line was not embedded. Every line that is not embedded is reported with one of these. */
+export type SkipReason =
+  | 'blank'
+  | 'invalid-utf8'
+  | 'nul-byte'
+  | 'line-too-large'
+  | 'invalid-json'
+  | 'missing-field'
+  | 'field-not-string'
+  | 'too-long'
+  | 'no-tokens'
+  | 'failed';
+
+export interface SkippedLine {
+  /** 1-based line number in the input file. */
+  line: number;
+  reason: SkipReason;
+  detail?: string;
+}
+
+/** How texts are turned into model input and vectors into output; can change between runs on one loaded model. */
+export interface TextOptions {
+  normalize: Normalization;
+  /** Prepended to every text before tokenizing, e.g. `search_document: `. */
+  prefix: string;
+  onLong: LongTextPolicy;
+}
+
+export interface ModelInfo extends TextOptions {
+  path: string;
+  name: string;
+  fileSize: number;
+  architecture: string;
+  dimension: number;
+  pooling: Pooling;
+  trainContextSize: number;
+  contextSize: number;
+  quantization: string;
+  backend: Backend;
+  gpuName: string | null;
+  gpuLayers: number;
+  threads: number;
+  contexts: number;
+}
+
+/** Totals of a run (or of everything since the last reset), consistent with what was written. */
+export interface BatchStats {
+  /** Input lines accounted for: embedded + skipped + failed. */
+  lines: number;
+  embedded: number;
+  /** Lines not embedded because of their content (blank, invalid, too long ...). */
+  skipped: number;
+  /** Lines whose embedding failed. */
+  failed: number;
+  truncated: number;
+  skippedByReason: Partial<Record<SkipReason, number>>;
+  /** Tokens evaluated for the embedded lines, special tokens included. */
+  tokens: number;
+  characters: number;
+  batches: number;
+  /** Time spent running, pauses excluded. */
+  elapsedMs: number;
+  averageBatchMs: number;
+  textsPerSecond: number;
+  tokensPerSecond: number;
+  averageTokensPerText: number;
+  /** Highest resident set size of the whole process seen during the run. */
+  peakRssBytes: number;
+}
+
+/** A progress report, sent at a bounded rate while a run goes, and once more at its end with `done: true`. */
+export interface ProgressInfo {
+  linesDone: number;
+  /** Lines in the input, when known. */
+  totalLines: number | null;
+  embedded: number;
+  skipped: number;
+  failed: number;
+  tokens: number;
+  batches: number;
+  elapsedMs: number;
+  /** Over the last few seconds. */
+  textsPerSecond: number;
+  tokensPerSecond: number;
+  /** Since the start. */
+  averageTextsPerSecond: number;
+  averageTokensPerSecond: number;
+  etaMs: number | null;
+  rssBytes: number;
+  heapUsedBytes: number;
+  done: boolean;
+}
+
+/** What a finished run produced. */
+export interface EmbedJobSummary {
+  input: string;
+  format: OutputFormat;
+  /** The embeddings file(s): for .npy, the matrix and its `.lines.npy` line-number sidecar. */
+  outputs: string[];
+  skipLog: string;
+  outputBytes: number;
+  model: ModelInfo;
+  stats: BatchStats;
+}

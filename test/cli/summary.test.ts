@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { formatSummary, summaryJson } from '../../src/cli/summary';
+import type { EmbedJobSummary } from '../../src/shared/engine';
+
+const SUMMARY: EmbedJobSummary = {
+  input: '/data/texts.txt',
+  format: 'npy',
+  outputs: ['/data/out.npy', '/data/out.lines.npy'],
+  skipLog: '/data/out.npy.skipped.jsonl',
+  outputBytes: 3 * 1024 * 1024,
+  model: {
+    path: '/models/bge.gguf',
+    name: 'bge-small-en-v1.5',
+    fileSize: 36 * 1024 * 1024,
+    architecture: 'bert',
+    dimension: 384,
+    pooling: 'cls',
+    trainContextSize: 512,
+    contextSize: 512,
+    quantization: 'Q8_0',
+    backend: 'cuda',
+    gpuName: 'NVIDIA H200',
+    gpuLayers: 13,
+    threads: 16,
+    contexts: 2,
+    normalize: 'l2',
+    prefix: '',
+    onLong: 'truncate',
+  },
+  stats: {
+    lines: 10_000,
+    embedded: 9_990,
+    skipped: 7,
+    failed: 3,
+    truncated: 12,
+    skippedByReason: { blank: 4, 'too-long': 1, 'invalid-utf8': 2, failed: 3 },
+    tokens: 1_234_567,
+    characters: 5_000_000,
+    batches: 313,
+    elapsedMs: 83_400.123456,
+    averageBatchMs: 266.4567,
+    textsPerSecond: 119.784,
+    tokensPerSecond: 14_803.2,
+    averageTokensPerText: 123.58,
+    peakRssBytes: 1.5 * 1024 ** 3,
+  },
+};
+
+describe('summary', () => {
+  it('reports counts, skip reasons by frequency, speed, memory, files, model and backend', () => {
+    expect(formatSummary(SUMMARY)).toBe(
+      [
+        'Embedded 9,990 of 10,000 lines in 1:23.',
+        '',
+        '  lines        10,000',
+        '  embedded     9,990',
+        '  skipped      7 (blank 4, invalid-utf8 2, too-long 1)',
+        '  failed       3 (their errors are in the skip log)',
+        '  truncated    12',
+        '  tokens       1,234,567',
+        '  time         1:23',
+        '  speed        120 texts/s, 14,803 tokens/s',
+        '  peak memory  1.5 GiB',
+        '  outputs      /data/out.npy, /data/out.lines.npy (npy, 3.0 MiB)',
+        '  skip log     /data/out.npy.skipped.jsonl (10 lines)',
+        '  model        bge-small-en-v1.5 (bert, 384 dimensions, Q8_0)',
+        '  backend      cuda (NVIDIA H200, 13 GPU layers), 16 threads, 2 contexts',
+      ].join('\n'),
+    );
+  });
+
+  it('gives --json the summary fields with float noise rounded off', () => {
+    const json = JSON.parse(summaryJson(SUMMARY)) as EmbedJobSummary;
+    expect(json).toEqual({
+      ...SUMMARY,
+      stats: { ...SUMMARY.stats, elapsedMs: 83_400.123, averageBatchMs: 266.457, textsPerSecond: 119.784, tokensPerSecond: 14_803.2 },
+    });
+  });
+});
