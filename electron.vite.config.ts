@@ -12,6 +12,8 @@ export default defineConfig({
   },
   preload: {
     build: {
+      // A sandboxed preload can require nothing but electron: anything else it imports must be bundled into it.
+      externalizeDeps: false,
       // CommonJS, so the window can keep `sandbox: true`.
       rolldownOptions: {
         input: { index: resolve('src/preload/index.ts') },
@@ -21,7 +23,7 @@ export default defineConfig({
   },
   renderer: {
     root: 'src/renderer',
-    build: { rolldownOptions: { input: { index: resolve('src/renderer/index.html') } } },
+    build: { minify: true, rolldownOptions: { input: { index: resolve('src/renderer/index.html') } } },
     plugins: [react()],
   },
 });

@@ -116,7 +116,7 @@ export interface InputInfo {
 export type JobStatus = 'idle' | 'running' | 'paused' | 'cancelling' | 'done' | 'failed' | 'cancelled';
 
 export interface ReplyError {
-  /** An EmbeddingError code from the engine, or INVALID_REQUEST / BUSY / UNSUPPORTED / INTERNAL from the host. */
+  /** An EmbeddingError code from the engine, or INVALID_REQUEST / BUSY / NO_MODEL / UNSUPPORTED / FORBIDDEN / INTERNAL from the host. */
   code: string;
   message: string;
   hint?: string;
@@ -176,15 +176,15 @@ export interface MetricsSample {
 export interface EventPayloads {
   'job:progress': ProgressInfo & { jobId: number };
   'job:metrics': MetricsSample & { jobId: number };
-  /** Lines skipped or failed since the last log event, in line order. */
-  'job:log': { jobId: number; entries: SkippedLine[] };
+  /**
+   * Lines skipped or failed since the last log event, in line order: at most a few hundred. `omitted` (absent when none)
+   * counts those left out after them to keep events small; the skip log file beside the output lists every one.
+   */
+  'job:log': { jobId: number; entries: SkippedLine[]; omitted?: number };
   'job:state': JobState;
 }
 export type EventName = keyof EventPayloads;
-export const EVENT_NAMES: readonly EventName[] = ['job:progress', 'job:metrics', 'job:log', 'job:state'];
 
-/** Progress, metrics and log events reach the renderer at most this often, whatever the engine's speed. */
-export const EVENT_INTERVAL_MS = 100;
 
 /** The contract as the renderer sees it, over Electron IPC or over HTTP and a WebSocket. */
 export interface StudioApi {
@@ -196,10 +196,6 @@ export interface StudioApi {
   pathForFile(file: File): string | null;
 }
 
-/** Channel names for Electron IPC. */
-export const REQUEST_CHANNEL = 'studio:request';
-export const EVENT_CHANNEL = 'studio:event';
-
 /** What a transport (Electron IPC, or serve mode's HTTP and WebSocket) needs from the engine host. */
 export interface StudioBackend {
   /** Validates `params` against the request's schema, runs it, and answers with a value or an error; never throws. */
@@ -208,18 +204,6 @@ export interface StudioBackend {
   subscribe(listener: <E extends EventName>(event: E, payload: EventPayloads[E]) => void): () => void;
 }
 
-/**
- * Serve mode's wire protocol: `POST /api/request` with `{name, params}` answers a Reply as JSON; a WebSocket on
- * `/api/events` carries `{event, payload}` messages. Every request carries the access token: in the `token` query
- * parameter of the first page load (which sets the cookie), the cookie, or the header.
- */
-export const SERVE = {
-  requestPath: '/api/request',
-  eventsPath: '/api/events',
-  tokenQuery: 'token',
-  tokenCookie: 'studio_token',
-  tokenHeader: 'x-studio-token',
-} as const;
 export interface ServeRequestBody {
   name: RequestName;
   params: unknown;

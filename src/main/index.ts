@@ -1,0 +1,54 @@
+import { join } from 'node:path';
+import { app, dialog, session, type BrowserWindow } from 'electron';
+import { errorMessage } from '../core/errors';
+import { electronDialogs } from './dialogs';
+import { connectWindow } from './ipc';
+import { StudioService } from './studioService';
+import { createMainWindow, loadRenderer } from './window';
+
+function start(): void {
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
+  let window: BrowserWindow | null = null;
+  let service: StudioService | null = null;
+  let disposed = false;
+
+  app.on('second-instance', () => {
+    if (window?.isMinimized()) window.restore();
+    window?.focus();
+  });
+  app.on('window-all-closed', () => app.quit());
+  // Quit only once the job is stopped and the model unloaded; the window has already asked about a running job.
+  app.on('will-quit', (event) => {
+    if (!service || disposed) return;
+    event.preventDefault();
+    void service.dispose().finally(() => {
+      disposed = true;
+      app.quit();
+    });
+  });
+
+  void app
+    .whenReady()
+    .then(async () => {
+      session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+      const userData = app.getPath('userData');
+      service = new StudioService({ dialogs: electronDialogs(() => window), settingsFile: join(userData, 'settings.json') });
+      const created = await createMainWindow(service, join(userData, 'window.json'));
+      window = created;
+      const disconnect = connectWindow(service, created);
+      created.on('closed', () => {
+        disconnect();
+        window = null;
+      });
+      await loadRenderer(created);
+    })
+    .catch((error: unknown) => {
+      dialog.showErrorBox('Embedding Studio could not start', errorMessage(error));
+      app.quit();
+    });
+}
+
+start();

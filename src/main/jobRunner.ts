@@ -1,0 +1,148 @@
+import { runEmbedJob } from '../core/embedJob';
+import { EmbedJobError, EmbeddingError } from '../core/errors';
+import { checkWritableOutput } from '../core/files';
+import { checkInputFile } from '../core/input';
+import type { EmbeddingModel } from '../core/model';
+import { outputFormatFor, outputPathsFor } from '../core/output/outputWriter';
+import { PauseGate } from '../core/pauseGate';
+import { type JobSettings, type JobState } from '../shared/contract';
+import { EVENT_INTERVAL_MS } from '../shared/protocol';
+import { JobEvents, type Emit } from './jobEvents';
+import { RequestError, toReplyError } from './requestError';
+
+const IDLE: JobState = { status: 'idle', jobId: null, settings: null, summary: null, progress: null, error: null, partialStats: null };
+
+interface ActiveRun {
+  id: number;
+  abort: AbortController;
+  gate: PauseGate;
+  events: JobEvents;
+  finished: Promise<void>;
+}
+
+/**
+ * Runs one embedding job at a time on the loaded model: idle → running ⇄ paused → done | failed | cancelled, through
+ * cancelling when asked to stop. Every transition is sent as a `job:state` event; vectors go to the output file only.
+ */
+export class JobRunner {
+  private state: JobState = IDLE;
+  private active: ActiveRun | null = null;
+  /** The file checks of a job being started. */
+  private starting: Promise<unknown> | null = null;
+  private lastId = 0;
+
+  constructor(private readonly emit: Emit) {}
+
+  /** A job is starting, running, paused or being cancelled. */
+  get busy(): boolean {
+    return this.starting !== null || this.active !== null;
+  }
+
+  get current(): JobState {
+    return this.active ? { ...this.state, progress: this.active.events.lastProgress } : this.state;
+  }
+
+  /** Checks the files, then starts the job and answers with its `running` state without waiting for it. */
+  async start(settings: JobSettings, model: EmbeddingModel | null): Promise<JobState> {
+    if (this.busy) throw new RequestError('BUSY', 'A run is already in progress.', 'Wait for it to finish, or cancel it first.');
+    if (!model) throw new RequestError('NO_MODEL', 'No model is loaded.', 'Load a GGUF embedding model before starting a run.');
+    const checked = checkJobFiles(settings);
+    this.starting = checked.catch(() => undefined);
+    try {
+      await checked;
+      model.setTextOptions({ normalize: settings.normalize, prefix: settings.prefix, onLong: settings.onLong });
+    } finally {
+      this.starting = null;
+    }
+    this.lastId += 1;
+    const id = this.lastId;
+    const gate = new PauseGate();
+    const run: ActiveRun = {
+      id,
+      abort: new AbortController(),
+      gate,
+      events: new JobEvents(id, this.emit, { isPaused: () => gate.paused, vramUsedBytes: () => model.vramUsedBytes() }),
+      finished: Promise.resolve(),
+    };
+    this.active = run;
+    this.setState({ ...IDLE, status: 'running', jobId: id, settings });
+    run.finished = this.execute(run, settings, model);
+    return this.current;
+  }
+
+  pause(): JobState {
+    if (this.active && this.state.status === 'running') {
+      this.active.gate.pause();
+      this.setState({ ...this.state, status: 'paused' });
+    }
+    return this.current;
+  }
+
+  resume(): JobState {
+    if (this.active && this.state.status === 'paused') {
+      this.active.gate.resume();
+      this.setState({ ...this.state, status: 'running' });
+    }
+    return this.current;
+  }
+
+  /** Asks the job to stop; it ends as `cancelled` once its files are cleaned up. */
+  cancel(): JobState {
+    if (this.active && (this.state.status === 'running' || this.state.status === 'paused')) {
+      this.active.abort.abort();
+      this.setState({ ...this.state, status: 'cancelling' });
+    }
+    return this.current;
+  }
+
+  /** Cancels the job, if any (one being started included), and resolves once it has stopped and cleaned up. */
+  async stop(): Promise<void> {
+    await this.starting;
+    this.cancel();
+    await this.active?.finished;
+  }
+
+  private async execute(run: ActiveRun, settings: JobSettings, model: EmbeddingModel): Promise<void> {
+    let end: Partial<JobState>;
+    try {
+      const summary = await runEmbedJob({
+        model,
+        input: settings.input,
+        inputOptions: { format: settings.inputFormat ?? undefined, field: settings.field ?? undefined },
+        output: settings.output,
+        format: settings.format ?? undefined,
+        overwrite: settings.overwrite,
+        batch: {
+          batchSize: settings.batchSize,
+          continueOnError: settings.continueOnError,
+          memoryLimitMb: settings.memoryLimitMb,
+          progressIntervalMs: EVENT_INTERVAL_MS,
+        },
+        signal: run.abort.signal,
+        pause: run.gate,
+        onProgress: (progress) => run.events.onProgress(progress),
+        onSkip: (skipped) => run.events.onSkip(skipped),
+      });
+      end = { status: 'done', summary };
+    } catch (error) {
+      if (error instanceof EmbeddingError && error.code === 'CANCELLED') end = { status: 'cancelled' };
+      else end = { status: 'failed', error: toReplyError(error), partialStats: error instanceof EmbedJobError ? error.stats : null };
+    }
+    // The last progress and log lines go out before the state that ends the run.
+    await run.events.close();
+    this.active = null;
+    this.setState({ ...this.state, ...end, progress: run.events.lastProgress });
+  }
+
+  private setState(state: JobState): void {
+    this.state = state;
+    this.emit('job:state', this.current);
+  }
+}
+
+/** The checks `runEmbedJob` starts with, made before the job starts so that a bad path is the request's error. */
+async function checkJobFiles(settings: JobSettings): Promise<void> {
+  await checkInputFile(settings.input);
+  const format = outputFormatFor(settings.output, settings.format ?? undefined);
+  await checkWritableOutput(outputPathsFor(settings.output, format), settings.overwrite);
+}

@@ -1,0 +1,173 @@
+import { stat } from 'node:fs/promises';
+import { EmbeddingError } from '../core/errors';
+import { inspectInput } from '../core/inputInspector';
+import { EmbeddingModel } from '../core/model';
+import type { EventName, EventPayloads, JobSettings, JobState, Reply, RequestName, RequestResult, StudioBackend } from '../shared/contract';
+import type { ModelInfo } from '../shared/engine';
+import type { Emit } from './jobEvents';
+import { JobRunner } from './jobRunner';
+import { RequestError, toReplyError } from './requestError';
+import { isRequestName, parseParams, type ParsedParams } from './requestParams';
+import { SettingsStore } from './settingsStore';
+import { SystemInspector } from './systemInfo';
+
+/** The host's native file dialogs; serve mode has none, and its paths are typed instead. */
+export interface Dialogs {
+  pickModel(): Promise<string | null>;
+  pickInput(): Promise<string | null>;
+  pickOutput(suggestedPath: string | null): Promise<string | null>;
+  reveal(path: string): Promise<void>;
+}
+
+export interface StudioServiceOptions {
+  dialogs: Dialogs | null;
+  settingsFile: string;
+}
+
+type Listener = Parameters<StudioBackend['subscribe']>[0];
+type Handlers = { [K in RequestName]: (params: ParsedParams<K>) => RequestResult<K> | Promise<RequestResult<K>> };
+
+/**
+ * The engine host behind every transport (Electron IPC, serve mode's HTTP): holds the loaded model, the settings and
+ * the one job, answers the contract's requests and sends its events. It never imports electron.
+ */
+export class StudioService implements StudioBackend {
+  private readonly listeners = new Set<Listener>();
+  private readonly dialogs: Dialogs | null;
+  private readonly settings: SettingsStore;
+  private readonly system = new SystemInspector();
+  private readonly jobs: JobRunner;
+  private model: EmbeddingModel | null = null;
+  private loading: { abort: AbortController; done: Promise<unknown> } | null = null;
+  private disposed = false;
+
+  private readonly handlers: Handlers = {
+    'system:info': () => this.system.info(),
+    'settings:get': () => this.settings.get(),
+    'settings:set': (patch) => this.settings.set(patch),
+    'model:pick': () => this.dialogs?.pickModel() ?? null,
+    'model:load': (params) => this.loadModel(params),
+    'model:info': () => this.model?.info ?? null,
+    'model:unload': () => this.unloadModel(),
+    'input:pick': () => this.dialogs?.pickInput() ?? null,
+    'input:inspect': ({ path, format, field }) => inspectInput(path, { format, field }, this.model),
+    'output:pick': ({ suggestedPath }) => this.dialogs?.pickOutput(suggestedPath) ?? null,
+    'output:reveal': ({ path }) => this.reveal(path),
+    'job:start': (settings) => this.startJob(settings),
+    'job:pause': () => this.jobs.pause(),
+    'job:resume': () => this.jobs.resume(),
+    'job:cancel': () => this.jobs.cancel(),
+    'job:state': () => this.jobs.current,
+  };
+
+  constructor(options: StudioServiceOptions) {
+    this.dialogs = options.dialogs;
+    this.settings = new SettingsStore(options.settingsFile);
+    this.jobs = new JobRunner(this.emit);
+  }
+
+  /** A job is running, paused, or stopping. */
+  get busy(): boolean {
+    return this.jobs.busy;
+  }
+
+  async handle(name: string, params: unknown): Promise<Reply<unknown>> {
+    try {
+      if (!isRequestName(name)) throw new RequestError('INVALID_REQUEST', `Unknown request "${name.slice(0, 100)}".`);
+      if (this.disposed) throw new RequestError('BUSY', 'Embedding Studio is shutting down.');
+      return { ok: true, value: await this.run(name, params) };
+    } catch (error) {
+      return { ok: false, error: toReplyError(error) };
+    }
+  }
+
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Cancels a running job and waits until it has stopped, e.g. before a window closes. */
+  stopJob(): Promise<void> {
+    return this.jobs.stop();
+  }
+
+  /** Cancels the job and any model load, waits for both, and unloads the model. */
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    this.loading?.abort.abort();
+    await Promise.all([this.jobs.stop(), this.loading?.done]);
+    await this.model?.dispose();
+    this.model = null;
+  }
+
+  private run<K extends RequestName>(name: K, params: unknown): Promise<RequestResult<K>> | RequestResult<K> {
+    const handler: (params: ParsedParams<K>) => RequestResult<K> | Promise<RequestResult<K>> = this.handlers[name];
+    return handler(parseParams(name, params));
+  }
+
+  private readonly emit: Emit = <E extends EventName>(event: E, payload: EventPayloads[E]) => {
+    for (const listener of this.listeners) {
+      try {
+        listener(event, payload);
+      } catch {
+        // A failing transport must not stop the job or keep the other transports from their events.
+      }
+    }
+  };
+
+  private async loadModel(params: ParsedParams<'model:load'>): Promise<ModelInfo> {
+    this.refuseWhileBusy('load a model');
+    const abort = new AbortController();
+    const loaded = this.replaceModel(params, abort.signal);
+    this.loading = { abort, done: loaded.catch(() => undefined) };
+    let model: EmbeddingModel;
+    try {
+      model = await loaded;
+    } finally {
+      this.loading = null;
+    }
+    const { path, gpu, threads, contextSize } = params;
+    await this.remember({ modelPath: path, gpu, threads, contextSize });
+    return model.info;
+  }
+
+  private async replaceModel({ path, gpu, threads, contextSize }: ParsedParams<'model:load'>, signal: AbortSignal): Promise<EmbeddingModel> {
+    // The old model goes first: two models may not fit in memory together.
+    await this.model?.dispose();
+    this.model = null;
+    this.model = await EmbeddingModel.load(path, { gpu, threads: threads ?? undefined, contextSize: contextSize ?? undefined, signal });
+    return this.model;
+  }
+
+  private async unloadModel(): Promise<null> {
+    this.refuseWhileBusy('unload the model');
+    const model = this.model;
+    this.model = null;
+    await model?.dispose();
+    return null;
+  }
+
+  private async startJob(settings: JobSettings): Promise<JobState> {
+    if (this.loading) throw new RequestError('BUSY', 'A model is still loading.', 'Start the run once the model is loaded.');
+    const state = await this.jobs.start(settings, this.model);
+    await this.remember({ job: settings });
+    return state;
+  }
+
+  private async reveal(path: string): Promise<null> {
+    if (!this.dialogs) throw new RequestError('UNSUPPORTED', 'Showing a file is not available here.', `Open its folder yourself: ${path}`);
+    if (!(await stat(path).catch(() => null))) throw new EmbeddingError('FILE_NOT_FOUND', `${path} does not exist.`, 'The file may have been moved or deleted.');
+    await this.dialogs.reveal(path);
+    return null;
+  }
+
+  private refuseWhileBusy(action: string): void {
+    if (this.jobs.busy) throw new RequestError('BUSY', `Cannot ${action} while a run is in progress.`, 'Wait for the run to finish, or cancel it first.');
+    if (this.loading) throw new RequestError('BUSY', `Cannot ${action} while a model is loading.`, 'Wait for the model to finish loading.');
+  }
+
+  /** Keeps the last choices for the next session; failing to save them must not fail the request that made them. */
+  private async remember(patch: Parameters<SettingsStore['set']>[0]): Promise<void> {
+    await this.settings.set(patch).catch(() => undefined);
+  }
+}

@@ -1,0 +1,100 @@
+import type { EmbedJobSummary, BatchStats, SkipReason } from '../../../shared/engine';
+import { formatBytes, formatCount, formatDuration, formatRate, plural } from '../format';
+import { SKIP_REASONS } from '../skipReasons';
+import { useActions, useStudio } from '../store/StoreContext';
+import { ErrorMessage } from './ErrorMessage';
+import { Facts } from './Facts';
+
+export function SummaryPanel() {
+  const job = useStudio((state) => state.job);
+  if (job.status === 'done' && job.summary) return <DoneSummary summary={job.summary} />;
+  if (job.status === 'failed') {
+    return (
+      <section className="summary summary-failed" aria-labelledby="summary-heading">
+        <h3 id="summary-heading" className="summary-heading">The run failed</h3>
+        <ErrorMessage error={job.error} />
+        {job.partialStats && <p>It stopped after {plural(job.partialStats.lines, 'line')}.</p>}
+        {job.error?.partialFiles && job.error.partialFiles.length > 0 && (
+          <>
+            <p>What was written so far was kept under these names:</p>
+            <ul className="paths">
+              {job.error.partialFiles.map((file) => (
+                <li key={file}>{file}</li>
+              ))}
+            </ul>
+          </>
+        )}
+      </section>
+    );
+  }
+  if (job.status === 'cancelled') {
+    return (
+      <section className="summary" aria-labelledby="summary-heading">
+        <h3 id="summary-heading" className="summary-heading">The run was cancelled</h3>
+        <p>
+          Nothing was written: no output file was created or changed
+          {job.partialStats ? ` (it had got through ${plural(job.partialStats.lines, 'line')})` : ''}.
+        </p>
+      </section>
+    );
+  }
+  return null;
+}
+
+function DoneSummary({ summary }: { summary: EmbedJobSummary }) {
+  const host = useStudio((state) => state.host);
+  const revealError = useStudio((state) => state.job.revealError);
+  const actions = useActions();
+  const { stats } = summary;
+  const firstOutput = summary.outputs[0];
+  return (
+    <section className="summary summary-done" aria-labelledby="summary-heading">
+      <h3 id="summary-heading" className="summary-heading">
+        Done: embedded {formatCount(stats.embedded)} of {plural(stats.lines, 'line')} in {formatDuration(stats.elapsedMs)}
+      </h3>
+      <Facts
+        label="Run totals"
+        rows={[
+          ['Lines', formatCount(stats.lines)],
+          ['Embedded', formatCount(stats.embedded)],
+          ['Skipped', skippedByReason(stats)],
+          ['Failed', formatCount(stats.failed)],
+          ['Truncated', formatCount(stats.truncated)],
+          ['Tokens', formatCount(stats.tokens)],
+          ['Time', formatDuration(stats.elapsedMs)],
+          ['Speed', `${formatRate(stats.textsPerSecond)} texts/s, ${formatRate(stats.tokensPerSecond)} tokens/s`],
+          ['Peak memory', formatBytes(stats.peakRssBytes)],
+        ]}
+      />
+      <h4>
+        {summary.outputs.length > 1 ? 'Output files' : 'Output file'} ({summary.format}, {formatBytes(summary.outputBytes)})
+      </h4>
+      <ul className="paths">
+        {summary.outputs.map((file) => (
+          <li key={file}>{file}</li>
+        ))}
+      </ul>
+      <h4>Skip log ({plural(stats.skipped + stats.failed, 'line')})</h4>
+      <ul className="paths">
+        <li>{summary.skipLog}</li>
+      </ul>
+      {host === 'electron' && firstOutput && (
+        <div className="actions">
+          <button type="button" onClick={() => void actions.reveal(firstOutput)}>
+            Show in folder
+          </button>
+        </div>
+      )}
+      <ErrorMessage error={revealError} />
+    </section>
+  );
+}
+
+/** `3 (Blank line 2, Longer than the context 1)`, most frequent first. */
+function skippedByReason(stats: BatchStats): string {
+  const reasons = (Object.entries(stats.skippedByReason) as Array<[SkipReason, number | undefined]>)
+    .filter(([reason, count]) => reason !== 'failed' && count)
+    .sort(([, a], [, b]) => (b ?? 0) - (a ?? 0))
+    .map(([reason, count]) => `${SKIP_REASONS[reason]} ${formatCount(count ?? 0)}`);
+  return reasons.length ? `${formatCount(stats.skipped)} (${reasons.join(', ')})` : formatCount(stats.skipped);
+}

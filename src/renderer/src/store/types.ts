@@ -1,0 +1,138 @@
+import type { InputInfo, JobSettings, JobStatus, MetricsSample, ReplyError, SystemInfo } from '../../../shared/contract';
+import type {
+  BatchStats,
+  EmbedJobSummary,
+  GpuChoice,
+  InputFormat,
+  LongTextPolicy,
+  ModelInfo,
+  Normalization,
+  OutputFormat,
+  ProgressInfo,
+  SkippedLine,
+} from '../../../shared/engine';
+import type { NumberField } from './numberFields';
+
+/** An error shown next to the control that caused it: what went wrong and what to do about it. */
+export type UiError = ReplyError;
+
+export interface ModelSlice {
+  /** The path as typed, picked or dropped; may differ from the loaded model's. */
+  path: string;
+  info: ModelInfo | null;
+  loading: boolean;
+  error: UiError | null;
+}
+
+export interface InputSlice {
+  path: string;
+  /** null: detect from the file. */
+  format: InputFormat | null;
+  /** The JSON field holding the text, for JSONL input; empty means the engine's default. */
+  field: string;
+  info: InputInfo | null;
+  inspecting: boolean;
+  error: UiError | null;
+}
+
+export interface SettingsSlice {
+  /** False until `settings:get` answered; nothing is saved before, so defaults never overwrite saved settings. */
+  loaded: boolean;
+  gpu: GpuChoice;
+  normalize: Normalization;
+  prefix: string;
+  onLong: LongTextPolicy;
+  format: OutputFormat;
+  output: string;
+  /** The output path was suggested from the input's name, not chosen: it follows the input and format. */
+  outputSuggested: boolean;
+  outputError: UiError | null;
+  overwrite: boolean;
+  stopOnError: boolean;
+  /** Number fields as typed. */
+  texts: Record<NumberField, string>;
+  /** The last valid value of each number field; null means automatic (or no limit). */
+  values: { batchSize: number; threads: number | null; contextSize: number | null; memoryLimitMb: number | null };
+  /** Inline messages for number fields whose text is not valid. */
+  errors: Partial<Record<NumberField, string>>;
+  saveError: UiError | null;
+}
+
+export type JobAction = 'start' | 'pause' | 'resume' | 'cancel';
+
+export interface JobSlice {
+  status: JobStatus;
+  jobId: number | null;
+  /** What the current (or last) run was started with. */
+  settings: JobSettings | null;
+  progress: ProgressInfo | null;
+  summary: EmbedJobSummary | null;
+  partialStats: BatchStats | null;
+  error: UiError | null;
+  /** Why "Show in folder" did not work. */
+  revealError: UiError | null;
+  /** A job request waiting for its answer. */
+  pending: JobAction | null;
+}
+
+export interface MetricsSlice {
+  /** In time order, at most METRICS_CAPACITY; older stretches are thinned out as a run grows. */
+  samples: MetricsSample[];
+  /** Samples received per kept sample. */
+  stride: number;
+  /** How many received samples the last kept one stands for (it is replaced until the stride is reached). */
+  tail: number;
+}
+
+export interface LogSlice {
+  /** The first LOG_LIMIT skipped or failed lines of the run. */
+  entries: SkippedLine[];
+  total: number;
+}
+
+export interface StudioActions {
+  /** Loads what the host knows and subscribes to its events; returns the unsubscribe function. */
+  init(): Promise<() => void>;
+  setModelPath(path: string): void;
+  pickModel(): Promise<void>;
+  loadModel(): Promise<void>;
+  setInputPath(path: string): void;
+  pickInput(): Promise<void>;
+  setInputFormat(format: InputFormat | null): void;
+  setInputField(field: string): void;
+  inspectInput(): Promise<void>;
+  setGpu(gpu: GpuChoice): void;
+  setNormalize(normalize: Normalization): void;
+  setPrefix(prefix: string): void;
+  setOnLong(onLong: LongTextPolicy): void;
+  setOutputFormat(format: OutputFormat): void;
+  setOutputPath(path: string): void;
+  pickOutput(): Promise<void>;
+  setOverwrite(overwrite: boolean): void;
+  setStopOnError(stopOnError: boolean): void;
+  setNumber(field: NumberField, text: string): void;
+  start(): Promise<void>;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  cancel(): Promise<void>;
+  reveal(path: string): Promise<void>;
+  /** Files dropped on the window: a .gguf becomes the model, anything else the input. */
+  dropFiles(files: readonly File[]): void;
+  dismissNotice(): void;
+}
+
+export interface StudioState {
+  host: 'electron' | 'browser';
+  system: SystemInfo | null;
+  /** A problem reaching the host at all, shown at the top of the window. */
+  appError: UiError | null;
+  /** A short note for the user, such as why a dropped file was not taken. */
+  notice: string | null;
+  model: ModelSlice;
+  input: InputSlice;
+  settings: SettingsSlice;
+  job: JobSlice;
+  metrics: MetricsSlice;
+  log: LogSlice;
+  actions: StudioActions;
+}

@@ -1,0 +1,31 @@
+/**
+ * The wire-level constants of the contract: Electron IPC channel names, serve mode's paths and token names, the event
+ * names and their pace. Kept apart from contract.ts so the sandboxed preload and the renderer can import them without
+ * bundling zod and the request schemas.
+ */
+import type { EventName } from './contract';
+
+export const REQUEST_CHANNEL = 'studio:request';
+export const EVENT_CHANNEL = 'studio:event';
+
+export const EVENT_NAMES: readonly EventName[] = ['job:progress', 'job:metrics', 'job:log', 'job:state'];
+
+export function isEventName(value: unknown): value is EventName {
+  return typeof value === 'string' && (EVENT_NAMES as readonly string[]).includes(value);
+}
+
+/** Progress, metrics and log events reach the renderer at most this often, whatever the engine's speed. */
+export const EVENT_INTERVAL_MS = 100;
+
+/**
+ * Serve mode's wire protocol: `POST /api/request` with `{name, params}` answers a Reply as JSON; a WebSocket on
+ * `/api/events` carries `{event, payload}` messages. Every request carries the access token: in the `token` query
+ * parameter of the first page load (which sets the cookie), the cookie, or the header.
+ */
+export const SERVE = {
+  requestPath: '/api/request',
+  eventsPath: '/api/events',
+  tokenQuery: 'token',
+  tokenCookie: 'studio_token',
+  tokenHeader: 'x-studio-token',
+} as const;

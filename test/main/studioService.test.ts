@@ -1,0 +1,240 @@
+import { existsSync } from 'node:fs';
+import { readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { StudioService } from '../../src/main/studioService';
+import type { JobSettings, JobState, ReplyError } from '../../src/shared/contract';
+import { corpusLines } from '../support/corpus';
+import { readJsonl } from '../support/files';
+import { testModelPath, TINY } from '../support/testModels';
+import { serviceHarness } from './serviceHarness';
+
+const h = await serviceHarness();
+let modelPath: string;
+beforeAll(async () => {
+  modelPath = await testModelPath(TINY);
+});
+
+function job(input: string, output: string, overrides: Partial<JobSettings> = {}): JobSettings {
+  return {
+    input,
+    inputFormat: null,
+    field: null,
+    output,
+    format: null,
+    overwrite: false,
+    batchSize: 16,
+    normalize: 'l2',
+    prefix: '',
+    onLong: 'truncate',
+    continueOnError: true,
+    memoryLimitMb: null,
+    ...overrides,
+  };
+}
+
+async function failure(name: string, params: unknown): Promise<ReplyError> {
+  const reply = await h.service.handle(name, params);
+  if (reply.ok) throw new Error(`${name} succeeded`);
+  return reply.error;
+}
+
+async function inputFile(name: string, lines: string[]): Promise<string> {
+  const path = join(h.dir, name);
+  await writeFile(path, lines.join('\n'));
+  return path;
+}
+
+const loadTiny = () => h.ok('model:load', { path: modelPath, gpu: 'cpu', threads: 2, contextSize: 64 });
+
+describe('StudioService', () => {
+  it('refuses to start a job before a model is loaded', async () => {
+    const input = await inputFile('early.txt', ['hello world']);
+    const error = await failure('job:start', job(input, join(h.dir, 'early.jsonl')));
+    expect(error.code).toBe('NO_MODEL');
+    expect(error.hint).toMatch(/load/i);
+    expect((await h.ok('job:state', {})).status).toBe('idle');
+  });
+
+  it('reports a file that is not a GGUF model and stays usable', async () => {
+    const fake = await inputFile('fake.gguf', ['this is not a model']);
+    const error = await failure('model:load', { path: fake, gpu: 'cpu', threads: 2, contextSize: 64 });
+    expect(error).toMatchObject({ code: 'NOT_GGUF' });
+    expect(error.message).toContain(fake);
+    expect(error.hint).toBeTruthy();
+    expect(await h.ok('model:info', {})).toBeNull();
+
+    const info = await loadTiny();
+    expect(info).toMatchObject({ dimension: 32, contextSize: 64, backend: 'cpu' });
+    expect(await h.ok('model:info', {})).toMatchObject({ path: modelPath, dimension: 32 });
+  });
+
+  it('inspects an input, runs a job to the end and reports it through events', async () => {
+    const lines = corpusLines(300, 11, 2, 12);
+    for (const blank of [10, 50, 120]) lines[blank] = '';
+    const input = await inputFile('run.txt', lines);
+    const output = join(h.dir, 'run.jsonl');
+
+    const inspected = await h.ok('input:inspect', { path: input, format: null, field: null });
+    expect(inspected).toMatchObject({ path: input, lines: 300, format: 'text' });
+    expect(inspected.preview).toHaveLength(8);
+    expect(inspected.tokens?.sampled).toBe(297);
+
+    const since = h.events.length;
+    const started = await h.ok('job:start', job(input, output));
+    expect(started).toMatchObject({ status: 'running', settings: { input, output } });
+    const final = await h.finished(started.jobId);
+
+    expect(final.status).toBe('done');
+    expect(final.summary).toMatchObject({ outputs: [output], stats: { lines: 300, embedded: 297, skipped: 3 } });
+    expect(final.progress).toMatchObject({ done: true, linesDone: 300, totalLines: 300 });
+    expect(await readJsonl(output)).toHaveLength(297);
+
+    const states = h.of('job:state', since).map((e) => e.payload.status);
+    expect(states).toEqual(['running', 'done']);
+    const progress = h.of('job:progress', since);
+    expect(progress.at(-1)?.payload).toMatchObject({ jobId: started.jobId, done: true, linesDone: 300 });
+    expect(h.of('job:metrics', since).length).toBeGreaterThan(0);
+    expect(h.of('job:metrics', since)[0]?.payload).toMatchObject({ jobId: started.jobId, vramUsedBytes: null });
+    const logged = h.of('job:log', since).flatMap((e) => e.payload.entries);
+    expect(logged.map((entry) => [entry.line, entry.reason])).toEqual([
+      [11, 'blank'],
+      [51, 'blank'],
+      [121, 'blank'],
+    ]);
+    // Vectors never leave the service: no event carries a list of 32 numbers.
+    expect(JSON.stringify(h.events.slice(since))).not.toMatch(/\[(-?[\d.e+-]+,){31}/);
+
+    expect(await h.ok('job:state', {})).toEqual(final);
+  });
+
+  it('pauses (no progress while paused) and resumes to the end', async () => {
+    const input = await inputFile('pause.txt', corpusLines(2500, 5, 2, 10));
+    const output = join(h.dir, 'pause.jsonl');
+    const since = h.events.length;
+    const { jobId } = await h.ok('job:start', job(input, output, { batchSize: 8 }));
+    await h.waitFor('job:progress', (p) => p.jobId === jobId && p.linesDone > 0, since);
+
+    expect((await h.ok('job:pause', {})).status).toBe('paused');
+    // Batches already under way finish; after that nothing moves.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const held = (await h.ok('job:state', {})).progress?.linesDone;
+    const eventsBefore = h.of('job:progress', since).length;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const paused = await h.ok('job:state', {});
+    expect(paused.status).toBe('paused');
+    expect(paused.progress?.linesDone).toBe(held);
+    expect(held).toBeLessThan(2500);
+    expect(h.of('job:progress', since).length).toBe(eventsBefore);
+
+    expect((await h.ok('job:resume', {})).status).toBe('running');
+    const final = await h.finished(jobId);
+    expect(final.status).toBe('done');
+    expect(await readJsonl(output)).toHaveLength(2500);
+    expect(h.of('job:state', since).map((e) => e.payload.status)).toEqual(['running', 'paused', 'running', 'done']);
+  });
+
+  it('refuses a second job and a model change while one runs, and cancelling leaves no output', async () => {
+    const input = await inputFile('cancel.txt', corpusLines(2500, 9, 2, 10));
+    const output = join(h.dir, 'cancel.jsonl');
+    const since = h.events.length;
+    const { jobId } = await h.ok('job:start', job(input, output, { batchSize: 8 }));
+
+    expect(await failure('job:start', job(input, join(h.dir, 'other.jsonl')))).toMatchObject({ code: 'BUSY' });
+    expect(await failure('model:load', { path: modelPath, gpu: 'cpu', threads: 1, contextSize: 64 })).toMatchObject({ code: 'BUSY' });
+    expect(await failure('model:unload', {})).toMatchObject({ code: 'BUSY' });
+    expect(h.service.busy).toBe(true);
+
+    await h.waitFor('job:progress', (p) => p.jobId === jobId && p.linesDone > 0, since);
+    expect((await h.ok('job:cancel', {})).status).toBe('cancelling');
+    const final = await h.finished(jobId);
+    expect(final.status).toBe('cancelled');
+    expect(final.error).toBeNull();
+    expect(h.service.busy).toBe(false);
+    expect(h.of('job:state', since).map((e) => e.payload.status)).toEqual(['running', 'cancelling', 'cancelled']);
+    const files = await readdir(h.dir);
+    expect(files.filter((name) => name.startsWith('cancel.jsonl'))).toEqual([]);
+    expect(files).not.toContain('other.jsonl');
+  });
+
+  it('cancels a paused job', async () => {
+    const input = await inputFile('paused-cancel.txt', corpusLines(2500, 13, 2, 10));
+    const output = join(h.dir, 'paused-cancel.jsonl');
+    const { jobId } = await h.ok('job:start', job(input, output, { batchSize: 8 }));
+    expect((await h.ok('job:pause', {})).status).toBe('paused');
+    expect((await h.ok('job:cancel', {})).status).toBe('cancelling');
+    expect((await h.finished(jobId)).status).toBe('cancelled');
+    expect((await readdir(h.dir)).filter((name) => name.startsWith('paused-cancel.jsonl'))).toEqual([]);
+  });
+
+  it('answers a bad output with the request error, before any job starts', async () => {
+    const input = await inputFile('exists.txt', ['one', 'two']);
+    const output = await inputFile('exists.jsonl', ['already here']);
+    const before = await h.ok('job:state', {});
+    const error = await failure('job:start', job(input, output));
+    expect(error).toMatchObject({ code: 'OUTPUT_EXISTS' });
+    expect(await h.ok('job:state', {})).toEqual(before);
+    expect((await failure('job:start', job(join(h.dir, 'missing.txt'), join(h.dir, 'x.jsonl')))).code).toBe('FILE_NOT_FOUND');
+  });
+
+  it('ends a job that stops on an error as failed, with its partial files and totals', async () => {
+    const lines = corpusLines(100, 3, 2, 8);
+    lines[60] = 'the of and '.repeat(100);
+    const input = await inputFile('long.txt', lines);
+    const output = join(h.dir, 'long.jsonl');
+    const { jobId } = await h.ok('job:start', job(input, output, { onLong: 'fail', batchSize: 8 }));
+    const final = await h.finished(jobId);
+    expect(final.status).toBe('failed');
+    expect(final.error).toMatchObject({ code: 'TEXT_TOO_LONG' });
+    expect(final.error?.message).toMatch(/Line 61/);
+    expect(final.error?.partialFiles).toContain(`${output}.partial`);
+    expect(final.partialStats?.embedded).toBeGreaterThan(0);
+    expect(final.partialStats?.embedded).toBeLessThan(61);
+    expect(existsSync(output)).toBe(false);
+  });
+
+  it('unloads the model', async () => {
+    expect(await h.ok('model:unload', {})).toBeNull();
+    expect(await h.ok('model:info', {})).toBeNull();
+    const inspected = await h.ok('input:inspect', { path: join(h.dir, 'run.txt'), format: null, field: null });
+    expect(inspected.tokens).toBeNull();
+  });
+
+  it('remembers the model and the last job settings', async () => {
+    const settings = await h.ok('settings:get', {});
+    expect(settings).toMatchObject({ modelPath, gpu: 'cpu', threads: 2, contextSize: 64 });
+    expect(settings.job).toMatchObject({ output: join(h.dir, 'long.jsonl'), onLong: 'fail' });
+  });
+
+  it('describes the machine', async () => {
+    const info = await h.ok('system:info', {});
+    expect(info.backends.at(-1)).toBe('cpu');
+    expect(info.cores).toBeGreaterThan(0);
+    expect(info.totalMemoryBytes).toBeGreaterThan(info.freeMemoryBytes);
+  });
+
+  it('has no dialogs without a host that provides them', async () => {
+    expect(await h.ok('model:pick', {})).toBeNull();
+    expect(await h.ok('input:pick', {})).toBeNull();
+    expect(await h.ok('output:pick', { suggestedPath: null })).toBeNull();
+    expect((await failure('output:reveal', { path: join(h.dir, 'run.jsonl') })).code).toBe('UNSUPPORTED');
+  });
+
+  it('when disposed, stops a running job, cleans up its files and takes no more requests', async () => {
+    const other = new StudioService({ dialogs: null, settingsFile: join(h.dir, 'other-settings.json') });
+    const states: string[] = [];
+    other.subscribe((event, payload) => {
+      if (event === 'job:state') states.push((payload as JobState).status);
+    });
+    await other.handle('model:load', { path: modelPath, gpu: 'cpu', threads: 1, contextSize: 64 });
+    const input = await inputFile('dispose.txt', corpusLines(2500, 17, 2, 10));
+    // Disposed while the job is still being started: it starts, and is stopped at once.
+    const started = other.handle('job:start', job(input, join(h.dir, 'dispose.jsonl')));
+    await other.dispose();
+    expect((await started).ok).toBe(true);
+    expect(other.busy).toBe(false);
+    expect(states).toEqual(['running', 'cancelling', 'cancelled']);
+    expect((await readdir(h.dir)).filter((name) => name.startsWith('dispose.jsonl'))).toEqual([]);
+    expect(await other.handle('model:info', {})).toMatchObject({ ok: false, error: { code: 'BUSY' } });
+  });
+});

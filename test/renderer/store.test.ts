@@ -1,0 +1,450 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { InputInfo, JobSettings } from '../../src/shared/contract';
+import type { EmbedJobSummary } from '../../src/shared/engine';
+import { createStudioStore, type StudioStore } from '../../src/renderer/src/store/createStudioStore';
+import { LOG_LIMIT } from '../../src/renderer/src/store/logEntries';
+import { METRICS_CAPACITY } from '../../src/renderer/src/store/metricsHistory';
+import { startBlockers } from '../../src/renderer/src/store/startGuard';
+import { defaultSettings, FakeStudioApi, jobState, modelInfo, ok, progress, settle } from './fakeStudioApi';
+
+const SAVE_DELAY = 300;
+
+function inputInfo(overrides: Partial<InputInfo> = {}): InputInfo {
+  return { path: '/data/notes.txt', sizeBytes: 2048, lines: 100, format: 'text', preview: [], tokens: null, ...overrides };
+}
+
+async function started(api = new FakeStudioApi()): Promise<{ api: FakeStudioApi; store: StudioStore; dispose: () => void }> {
+  const store = createStudioStore(api, { saveDelayMs: SAVE_DELAY });
+  const dispose = await store.getState().actions.init();
+  return { api, store, dispose };
+}
+
+/** A store with a model loaded and input and output chosen: ready to start. */
+async function ready(api = new FakeStudioApi()) {
+  api.reply('model:info', () => ok(modelInfo()));
+  api.reply('input:inspect', () => ok(inputInfo()));
+  const setup = await started(api);
+  setup.store.getState().actions.setInputPath('/data/notes.txt');
+  await setup.store.getState().actions.inspectInput();
+  return setup;
+}
+
+async function running(jobId = 1) {
+  const setup = await ready();
+  setup.api.reply('job:start', () => ok(jobState(jobId, 'running')));
+  await setup.store.getState().actions.start();
+  return setup;
+}
+
+function summary(): EmbedJobSummary {
+  return {
+    input: '/data/notes.txt',
+    format: 'jsonl',
+    outputs: ['/data/notes.embeddings.jsonl'],
+    skipLog: '/data/notes.embeddings.skipped.jsonl',
+    outputBytes: 1_000_000,
+    model: modelInfo(),
+    stats: {
+      lines: 100,
+      embedded: 98,
+      skipped: 2,
+      failed: 0,
+      truncated: 1,
+      skippedByReason: { blank: 2 },
+      tokens: 1000,
+      characters: 5000,
+      batches: 4,
+      elapsedMs: 2000,
+      averageBatchMs: 500,
+      textsPerSecond: 49,
+      tokensPerSecond: 500,
+      averageTokensPerText: 10,
+      peakRssBytes: 200 << 20,
+    },
+  };
+}
+
+describe('settings', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('fills the form from the saved settings and inspects the saved input', async () => {
+    const api = new FakeStudioApi();
+    api.reply('settings:get', () =>
+      ok({
+        ...defaultSettings(),
+        modelPath: '/models/mini.gguf',
+        gpu: 'cpu',
+        threads: 6,
+        job: { input: '/data/notes.jsonl', inputFormat: 'jsonl', field: 'body', batchSize: 128, format: 'npy', continueOnError: false },
+      }),
+    );
+    api.reply('input:inspect', () => ok(inputInfo({ format: 'jsonl' })));
+    const { store } = await started(api);
+    await settle();
+    const { model, input, settings } = store.getState();
+    expect(model.path).toBe('/models/mini.gguf');
+    expect(input).toMatchObject({ path: '/data/notes.jsonl', format: 'jsonl', field: 'body' });
+    expect(settings).toMatchObject({
+      loaded: true,
+      gpu: 'cpu',
+      format: 'npy',
+      stopOnError: true,
+      output: '/data/notes.embeddings.npy',
+      outputSuggested: true,
+      values: { batchSize: 128, threads: 6, contextSize: null, memoryLimitMb: null },
+      texts: { batchSize: '128', threads: '6', contextSize: '' },
+    });
+    expect(api.requestsOf('input:inspect')).toEqual([{ path: '/data/notes.jsonl', format: 'jsonl', field: 'body' }]);
+  });
+
+  it('saves once, after the changes stop, with the latest values', async () => {
+    const { api, store } = await started();
+    const { actions } = store.getState();
+    actions.setNumber('batchSize', '64');
+    vi.advanceTimersByTime(SAVE_DELAY - 50);
+    actions.setGpu('vulkan');
+    actions.setPrefix('search_document: ');
+    actions.setModelPath('/models/mini.gguf');
+    vi.advanceTimersByTime(SAVE_DELAY - 50);
+    expect(api.requestsOf('settings:set')).toEqual([]);
+    await vi.advanceTimersByTimeAsync(50);
+    const saved = api.requestsOf('settings:set');
+    expect(saved).toHaveLength(1);
+    expect(saved[0]).toMatchObject({
+      modelPath: '/models/mini.gguf',
+      gpu: 'vulkan',
+      job: { batchSize: 64, prefix: 'search_document: ' },
+    });
+    // Empty paths are left out: the host only accepts real ones.
+    expect(saved[0]).not.toHaveProperty('job.input');
+    expect(saved[0]).not.toHaveProperty('job.output');
+  });
+
+  it('saves nothing before the saved settings have been read', () => {
+    const api = new FakeStudioApi();
+    const store = createStudioStore(api, { saveDelayMs: SAVE_DELAY });
+    store.getState().actions.setGpu('cpu');
+    vi.advanceTimersByTime(SAVE_DELAY * 2);
+    expect(api.requestsOf('settings:set')).toEqual([]);
+  });
+
+  it('shows a failed save in the settings', async () => {
+    const api = new FakeStudioApi();
+    api.reply('settings:set', () => ({ ok: false, error: { code: 'INTERNAL', message: 'disk full' } }));
+    const { store } = await started(api);
+    store.getState().actions.setOverwrite(true);
+    await vi.advanceTimersByTimeAsync(SAVE_DELAY);
+    expect(store.getState().settings.saveError).toMatchObject({ message: 'disk full' });
+  });
+});
+
+describe('batch size', () => {
+  it('accepts whole numbers from 1 to 65536 and explains anything else next to the field', async () => {
+    const { api, store } = await started();
+    const { actions } = store.getState();
+    for (const text of ['0', '65537', '12.5', 'abc', '-3']) {
+      actions.setNumber('batchSize', text);
+      expect(store.getState().settings.errors.batchSize).toBe('Batch size must be a whole number from 1 to 65,536.');
+    }
+    actions.setNumber('batchSize', '');
+    expect(store.getState().settings.errors.batchSize).toBe('Enter a batch size from 1 to 65,536.');
+    expect(store.getState().settings.texts.batchSize).toBe('');
+    expect(store.getState().settings.values.batchSize).toBe(32);
+    expect(startBlockers(store.getState())).toContain('Fix the batch size.');
+
+    actions.setNumber('batchSize', '65536');
+    expect(store.getState().settings.errors).toEqual({});
+    expect(store.getState().settings.values.batchSize).toBe(65_536);
+    expect(api.requestsOf('settings:set')).toEqual([]);
+  });
+
+  it('treats empty threads and context size as automatic', async () => {
+    const { store } = await started();
+    const { actions } = store.getState();
+    actions.setNumber('threads', '8');
+    actions.setNumber('threads', ' ');
+    actions.setNumber('contextSize', '4');
+    expect(store.getState().settings.values.threads).toBeNull();
+    expect(store.getState().settings.errors).toEqual({ contextSize: 'Context size must be a whole number from 8 to 1,048,576.' });
+  });
+});
+
+describe('model', () => {
+  it('loads with the hardware settings, shows the model, and re-inspects the input for token counts', async () => {
+    const api = new FakeStudioApi();
+    api.reply('model:load', ({ path }) => ok(modelInfo({ path })));
+    api.reply('input:inspect', () => ok(inputInfo()));
+    const { store } = await started(api);
+    const { actions } = store.getState();
+    actions.setInputPath('/data/notes.txt');
+    actions.setModelPath('/models/mini.gguf');
+    actions.setGpu('cpu');
+    actions.setNumber('threads', '4');
+    actions.setNumber('contextSize', '256');
+    const loading = actions.loadModel();
+    expect(store.getState().model.loading).toBe(true);
+    await loading;
+    await settle();
+    expect(api.requestsOf('model:load')).toEqual([{ path: '/models/mini.gguf', gpu: 'cpu', threads: 4, contextSize: 256 }]);
+    expect(store.getState().model).toMatchObject({ loading: false, error: null, info: { path: '/models/mini.gguf', dimension: 384 } });
+    expect(api.requestsOf('input:inspect')).toHaveLength(1);
+  });
+
+  it('puts a failed load next to the model, not in the run', async () => {
+    const api = new FakeStudioApi();
+    const error = { code: 'NOT_GGUF', message: '/models/notes.txt is not a GGUF file.', hint: 'Choose a .gguf model file.' };
+    api.reply('model:load', () => ({ ok: false, error }));
+    const { store } = await started(api);
+    store.getState().actions.setModelPath('/models/notes.txt');
+    await store.getState().actions.loadModel();
+    const state = store.getState();
+    expect(state.model).toMatchObject({ loading: false, info: null, error });
+    expect(state.job.error).toBeNull();
+    expect(state.input.error).toBeNull();
+  });
+
+  it('asks for a path before loading, without asking the host', async () => {
+    const { api, store } = await started();
+    await store.getState().actions.loadModel();
+    expect(store.getState().model.error).toMatchObject({ code: 'NO_PATH', message: 'Enter the path of a .gguf model file first.' });
+    expect(api.requestsOf('model:load')).toEqual([]);
+  });
+
+  it('shows a model the host already has loaded', async () => {
+    const api = new FakeStudioApi();
+    api.reply('model:info', () => ok(modelInfo()));
+    const { store } = await started(api);
+    expect(store.getState().model).toMatchObject({ path: '/models/mini.gguf', info: { name: 'mini' } });
+  });
+});
+
+describe('input and output', () => {
+  it('suggests the output next to the input until one is chosen, and follows the format', async () => {
+    const { store } = await started();
+    const { actions } = store.getState();
+    actions.setInputPath('/data/notes.txt');
+    expect(store.getState().settings.output).toBe('/data/notes.embeddings.jsonl');
+    actions.setOutputFormat('parquet');
+    expect(store.getState().settings.output).toBe('/data/notes.embeddings.parquet');
+    actions.setOutputPath('/out/vectors.npy');
+    expect(store.getState().settings).toMatchObject({ output: '/out/vectors.npy', format: 'npy', outputSuggested: false });
+    actions.setInputPath('/data/other.txt');
+    expect(store.getState().settings.output).toBe('/out/vectors.npy');
+  });
+
+  it('keeps only the answer to the latest inspection', async () => {
+    const api = new FakeStudioApi();
+    const answers: Array<() => void> = [];
+    api.reply('input:inspect', ({ path }) => new Promise((resolve) => answers.push(() => resolve(ok(inputInfo({ path }))))));
+    const { store } = await started(api);
+    const { actions } = store.getState();
+    actions.setInputPath('/data/a.txt');
+    const first = actions.inspectInput();
+    actions.setInputPath('/data/b.txt');
+    const second = actions.inspectInput();
+    answers[1]?.();
+    answers[0]?.();
+    await Promise.all([first, second]);
+    expect(store.getState().input.info?.path).toBe('/data/b.txt');
+  });
+
+  it('takes a dropped .gguf as the model and another file as the input', async () => {
+    const api = new FakeStudioApi();
+    api.reply('input:inspect', () => ok(inputInfo()));
+    api.paths.set('mini.gguf', '/models/mini.gguf');
+    api.paths.set('notes.txt', '/data/notes.txt');
+    const { store } = await started(api);
+    store.getState().actions.dropFiles([new File([], 'mini.gguf'), new File([], 'notes.txt')]);
+    expect(store.getState()).toMatchObject({ notice: null, model: { path: '/models/mini.gguf' }, input: { path: '/data/notes.txt' } });
+  });
+
+  it('says in the browser that dropped files cannot be used', async () => {
+    const { store } = await started(new FakeStudioApi('browser'));
+    store.getState().actions.dropFiles([new File([], 'notes.txt')]);
+    expect(store.getState().notice).toMatch(/type the file’s path/);
+    expect(store.getState().input.path).toBe('');
+  });
+});
+
+describe('start', () => {
+  it('says why it cannot start, in the order to fix things', async () => {
+    const { store } = await started();
+    expect(startBlockers(store.getState())).toEqual(['Load a model first.', 'Choose an input file.', 'Choose an output file.']);
+  });
+
+  it('can start once a model, an input and an output are set, and not while a run goes', async () => {
+    const { store } = await ready();
+    expect(startBlockers(store.getState())).toEqual([]);
+    store.setState({ job: { ...store.getState().job, status: 'running', jobId: 1 } });
+    expect(startBlockers(store.getState())).toEqual(['A run is in progress.']);
+  });
+
+  it('sends the form as job settings', async () => {
+    const { api, store } = await ready();
+    api.reply('job:start', () => ok(jobState(1, 'running')));
+    const { actions } = store.getState();
+    actions.setInputFormat('jsonl');
+    actions.setInputField(' body ');
+    actions.setStopOnError(true);
+    actions.setNumber('batchSize', '8');
+    await actions.start();
+    const expected: JobSettings = {
+      input: '/data/notes.txt',
+      inputFormat: 'jsonl',
+      field: 'body',
+      output: '/data/notes.embeddings.jsonl',
+      format: 'jsonl',
+      overwrite: false,
+      batchSize: 8,
+      normalize: 'l2',
+      prefix: '',
+      onLong: 'truncate',
+      continueOnError: false,
+      memoryLimitMb: null,
+    };
+    expect(api.requestsOf('job:start')).toEqual([expected]);
+    expect(store.getState().job).toMatchObject({ status: 'running', jobId: 1, pending: null });
+  });
+
+  it('does not ask the host while something blocks the start', async () => {
+    const { api, store } = await started();
+    await store.getState().actions.start();
+    expect(api.requestsOf('job:start')).toEqual([]);
+  });
+
+  it('puts a refused start next to the control it is about', async () => {
+    const { api, store } = await ready();
+    const outputExists = { code: 'OUTPUT_EXISTS', message: 'The output exists.', hint: 'Tick “Replace” or choose another name.' };
+    api.reply('job:start', () => ({ ok: false, error: outputExists }));
+    await store.getState().actions.start();
+    expect(store.getState().settings.outputError).toEqual(outputExists);
+    expect(store.getState().job.error).toBeNull();
+
+    const missing = { code: 'FILE_NOT_FOUND', message: '/data/notes.txt does not exist.' };
+    api.reply('job:start', () => ({ ok: false, error: missing }));
+    await store.getState().actions.start();
+    expect(store.getState().input.error).toEqual(missing);
+    expect(store.getState().settings.outputError).toBeNull();
+
+    const busy = { code: 'BUSY', message: 'A run is already going.' };
+    api.reply('job:start', () => ({ ok: false, error: busy }));
+    await store.getState().actions.start();
+    expect(store.getState().job.error).toEqual(busy);
+  });
+});
+
+describe('events', () => {
+  it('subscribes to the four events and lets go of them when disposed', async () => {
+    const { api, dispose } = await started();
+    expect(api.listenerCount()).toBe(4);
+    dispose();
+    expect(api.listenerCount()).toBe(0);
+  });
+
+  it('shows progress, metrics and log lines of the current job only', async () => {
+    const { api, store } = await running(2);
+    api.emit('job:progress', { jobId: 2, ...progress(40) });
+    api.emit('job:progress', { jobId: 1, ...progress(99) });
+    api.emit('job:metrics', { jobId: 1, t: 5, textsPerSecond: 1, tokensPerSecond: 1, rssBytes: 1, heapUsedBytes: 1, vramUsedBytes: null });
+    api.emit('job:log', { jobId: 1, entries: [{ line: 3, reason: 'blank' }], omitted: 0 });
+    api.emit('job:state', jobState(1, 'done'));
+    const state = store.getState();
+    expect(state.job).toMatchObject({ jobId: 2, status: 'running', progress: { linesDone: 40 } });
+    expect(state.job.progress).not.toHaveProperty('jobId');
+    expect(state.metrics.samples).toEqual([]);
+    expect(state.log).toEqual({ entries: [], total: 0 });
+  });
+
+  it('keeps the metrics bounded and in time order over a long run, ending at the latest sample', async () => {
+    const { api, store } = await running(1);
+    const count = METRICS_CAPACITY * 5 + 7;
+    for (let index = 0; index < count; index += 1) {
+      api.emit('job:metrics', { jobId: 1, t: index * 100, textsPerSecond: index, tokensPerSecond: index * 10, rssBytes: 1, heapUsedBytes: 1, vramUsedBytes: null });
+    }
+    const { samples } = store.getState().metrics;
+    expect(samples.length).toBeLessThanOrEqual(METRICS_CAPACITY);
+    expect(samples.length).toBeGreaterThan(METRICS_CAPACITY / 4);
+    expect(samples[0]?.t).toBe(0);
+    expect(samples.at(-1)?.t).toBe((count - 1) * 100);
+    for (let index = 1; index < samples.length; index += 1) {
+      expect(samples[index]!.t).toBeGreaterThan(samples[index - 1]!.t);
+    }
+  });
+
+  it('lists the first skipped lines and counts them all', async () => {
+    const { api, store } = await running(1);
+    for (let batch = 0; batch < 30; batch += 1) {
+      const entries = Array.from({ length: 50 }, (_, index) => ({ line: batch * 50 + index + 1, reason: 'blank' as const }));
+      api.emit('job:log', { jobId: 1, entries, omitted: 0 });
+    }
+    const { log } = store.getState();
+    expect(log.total).toBe(1500);
+    expect(log.entries).toHaveLength(LOG_LIMIT);
+    expect(log.entries[0]?.line).toBe(1);
+    expect(log.entries.at(-1)?.line).toBe(LOG_LIMIT);
+  });
+
+  it('counts the lines the host left out of a log event, and lists no lines after such a gap', async () => {
+    const { api, store } = await running(1);
+    api.emit('job:log', { jobId: 1, entries: [{ line: 1, reason: 'blank' }], omitted: 250 });
+    api.emit('job:log', { jobId: 1, entries: [{ line: 900, reason: 'failed', detail: 'context overflow' }], omitted: 0 });
+    expect(store.getState().log).toEqual({ entries: [{ line: 1, reason: 'blank' }], total: 252 });
+  });
+
+  it('starts a new job with empty charts and log', async () => {
+    const { api, store } = await running(1);
+    api.emit('job:metrics', { jobId: 1, t: 100, textsPerSecond: 1, tokensPerSecond: 1, rssBytes: 1, heapUsedBytes: 1, vramUsedBytes: null });
+    api.emit('job:log', { jobId: 1, entries: [{ line: 1, reason: 'blank' }], omitted: 0 });
+    api.emit('job:state', jobState(1, 'done', { summary: summary() }));
+    api.emit('job:state', jobState(2, 'running'));
+    expect(store.getState()).toMatchObject({
+      job: { jobId: 2, status: 'running', summary: null, progress: null },
+      metrics: { samples: [] },
+      log: { entries: [], total: 0 },
+    });
+  });
+
+  it('shows the summary when the run is done, and ignores a late report that it still runs', async () => {
+    const { api, store } = await running(1);
+    api.emit('job:progress', { jobId: 1, ...progress(100, { done: true }) });
+    api.emit('job:state', jobState(1, 'done', { summary: summary(), progress: progress(100, { done: true }) }));
+    api.emit('job:state', jobState(1, 'running'));
+    expect(store.getState().job).toMatchObject({ status: 'done', summary: { outputs: ['/data/notes.embeddings.jsonl'] } });
+  });
+
+  it('keeps the error, hint and partial files of a failed run', async () => {
+    const { api, store } = await running(1);
+    const error = {
+      code: 'MEMORY_LIMIT',
+      message: 'The process uses 900 MiB, over the memory limit of 800 MiB; the run was stopped.',
+      hint: 'Lower the batch size.',
+      partialFiles: ['/data/notes.embeddings.jsonl.partial'],
+    };
+    const partialStats = { ...summary().stats, lines: 40 };
+    api.emit('job:state', jobState(1, 'failed', { error, partialStats }));
+    expect(store.getState().job).toMatchObject({ status: 'failed', error, partialStats: { lines: 40 } });
+  });
+
+  it('follows a job already running when the window opens', async () => {
+    const api = new FakeStudioApi();
+    api.reply('job:state', () => ok(jobState(7, 'paused', { progress: progress(10) })));
+    const { store } = await started(api);
+    api.emit('job:progress', { jobId: 7, ...progress(11) });
+    expect(store.getState().job).toMatchObject({ jobId: 7, status: 'paused', progress: { linesDone: 11 } });
+  });
+
+  it('pauses, resumes and cancels through the host, showing a refusal in the run', async () => {
+    const { api, store } = await running(1);
+    api.reply('job:pause', () => ok(jobState(1, 'paused')));
+    await store.getState().actions.pause();
+    expect(store.getState().job.status).toBe('paused');
+    api.reply('job:resume', () => ({ ok: false, error: { code: 'INTERNAL', message: 'nope' } }));
+    await store.getState().actions.resume();
+    expect(store.getState().job).toMatchObject({ status: 'paused', error: { message: 'nope' }, pending: null });
+    api.reply('job:cancel', () => ok(jobState(1, 'cancelling')));
+    await store.getState().actions.cancel();
+    api.emit('job:state', jobState(1, 'cancelled'));
+    expect(store.getState().job).toMatchObject({ status: 'cancelled', error: null });
+  });
+});
