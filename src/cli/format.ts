@@ -1,55 +1,8 @@
-const counts = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
-const oneDecimal = new Intl.NumberFormat('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
-
-/** `1234567` -> `1,234,567`. */
-export function formatCount(value: number): string {
-  return counts.format(value);
-}
-
-/** `1 line`, `1,024 lines`. */
-export function plural(count: number, noun: string): string {
-  return `${formatCount(count)} ${noun}${count === 1 ? '' : 's'}`;
-}
-
-/** Per-second rates: whole numbers from 100 up, one decimal below, where the decimal still says something. */
-export function formatRate(value: number): string {
-  return value >= 100 ? counts.format(value) : oneDecimal.format(value);
-}
-
-const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-
-/** `916` -> `916 B`, `187113472` -> `178 MiB`, `1288490188` -> `1.2 GiB`. */
-export function formatBytes(bytes: number): string {
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < BYTE_UNITS.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${unit > 0 && value < 10 ? oneDecimal.format(value) : counts.format(value)} ${BYTE_UNITS[unit]}`;
-}
-
 const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
 
 /** `45678` -> `45.7K`: for numbers on the progress line, where room is short. */
 export function formatCompact(value: number): string {
   return compact.format(value);
-}
-
-/** Run times: `0.03 s`, `12.3 s`, then `4:05` and `1:02:03` like a clock. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${(ms / 1000).toFixed(2)} s`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  return formatClock(ms);
-}
-
-/** `m:ss`, or `h:mm:ss` from an hour up. */
-export function formatClock(ms: number): string {
-  const total = Math.round(ms / 1000);
-  const hours = Math.floor(total / 3600);
-  const minutes = Math.floor((total % 3600) / 60);
-  const seconds = String(total % 60).padStart(2, '0');
-  return hours ? `${hours}:${String(minutes).padStart(2, '0')}:${seconds}` : `${minutes}:${seconds}`;
 }
 
 /** `['a', 'b', 'c']` -> `a, b or c`. */

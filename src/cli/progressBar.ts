@@ -1,5 +1,6 @@
 import type { ProgressInfo } from '../shared/engine';
-import { formatBytes, formatClock, formatCompact, formatCount, formatRate } from './format';
+import { formatCompact } from './format';
+import { formatBytes, formatClock, formatCount, formatRate } from '../shared/format';
 
 /** The part of a terminal stream the bar uses (process.stderr when it is a TTY). */
 export interface ProgressStream {

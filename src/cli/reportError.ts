@@ -1,7 +1,8 @@
 import { EmbedJobError, EmbeddingError, errorMessage, type EmbeddingErrorCode } from '../core/errors';
 import type { BatchStats } from '../shared/engine';
 import { exitCodeFor, type ExitCode } from './exitCodes';
-import { plural, roundFloats } from './format';
+import { roundFloats } from './format';
+import { plural } from '../shared/format';
 
 /** What the CLI says about an error, as printed and as the `--json` error object. */
 export interface ErrorReport {

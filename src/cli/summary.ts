@@ -1,5 +1,6 @@
 import type { BatchStats, EmbedJobSummary } from '../shared/engine';
-import { formatBytes, formatCount, formatDuration, formatRate, plural, roundFloats, table } from './format';
+import { roundFloats, table } from './format';
+import { formatBytes, formatCount, formatDuration, formatRate, plural } from '../shared/format';
 import { describeBackend } from './modelInfo';
 
 /** The human-readable end-of-run report. */

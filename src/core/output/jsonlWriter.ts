@@ -1,17 +1,15 @@
 import type { EmbeddingResult } from '../results';
 import type { OutputWriter } from './outputWriter';
-import { StagedFile } from './stagedFile';
+import { openStaged, StagedFile } from './stagedFile';
 
 /** `.jsonl`: one object per embedded line, in line order. */
-export class JsonlWriter implements OutputWriter {
-  private constructor(private readonly file: StagedFile) {}
-
-  static async create(path: string): Promise<JsonlWriter> {
-    return new JsonlWriter(await StagedFile.create(path));
+export class JsonlWriter extends StagedFile implements OutputWriter {
+  static override async create(path: string): Promise<JsonlWriter> {
+    return new JsonlWriter(path, await openStaged(path));
   }
 
   get paths(): string[] {
-    return [this.file.finalPath];
+    return [this.finalPath];
   }
 
   async write(results: readonly EmbeddingResult[]): Promise<void> {
@@ -19,19 +17,7 @@ export class JsonlWriter implements OutputWriter {
     for (const r of results) {
       chunk += `{"line":${r.line},"text":${JSON.stringify(r.text)},"tokens":${r.tokens},"truncated":${r.truncated},"embedding":[${formatVector(r.embedding)}]}\n`;
     }
-    await this.file.handle.write(chunk);
-  }
-
-  finish(): Promise<void> {
-    return this.file.commit();
-  }
-
-  keepPartial(): Promise<void> {
-    return this.file.keep();
-  }
-
-  abort(): Promise<void> {
-    return this.file.discard();
+    await this.handle.write(chunk);
   }
 }
 

@@ -30,7 +30,7 @@ class NpyArray {
 
   async finish(keepPartial = false): Promise<void> {
     await this.file.handle.write(this.header(), 0, HEADER_BYTES, 0);
-    await (keepPartial ? this.file.keep() : this.file.commit());
+    await (keepPartial ? this.file.keepPartial() : this.file.finish());
   }
 
   private byteLength(): number {
@@ -67,7 +67,7 @@ export class NpyWriter implements OutputWriter {
     try {
       return new NpyWriter(matrix, await NpyArray.create(linesPath(path), '<u4', null), dimension);
     } catch (error) {
-      await matrix.file.discard();
+      await matrix.file.abort();
       throw error;
     }
   }
@@ -98,7 +98,7 @@ export class NpyWriter implements OutputWriter {
   }
 
   async abort(): Promise<void> {
-    await Promise.all([this.matrix.file.discard(), this.lines.file.discard()]);
+    await Promise.all([this.matrix.file.abort(), this.lines.file.abort()]);
   }
 }
 

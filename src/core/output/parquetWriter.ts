@@ -74,16 +74,16 @@ export class ParquetOutputWriter implements OutputWriter {
 
   async finish(): Promise<void> {
     await this.writeFooter();
-    await this.file.commit();
+    await this.file.finish();
   }
 
   async keepPartial(): Promise<void> {
     await this.writeFooter();
-    await this.file.keep();
+    await this.file.keepPartial();
   }
 
   abort(): Promise<void> {
-    return this.file.discard();
+    return this.file.abort();
   }
 
   private async writeFooter(): Promise<void> {

@@ -1,36 +1,23 @@
 import type { SkippedLine } from '../../shared/engine';
-import { StagedFile } from './stagedFile';
+import { openStaged, StagedFile } from './stagedFile';
 
 /**
  * `<output>.skipped.jsonl`: one `{"line": n, "reason": "...", "detail": "..."}` per input line that was not embedded,
  * in line order. Always written, empty when nothing was skipped, so its absence never has to be explained.
  */
-export class SkipLog {
-  private constructor(private readonly file: StagedFile) {}
-
-  static async create(outputPath: string): Promise<SkipLog> {
-    return new SkipLog(await StagedFile.create(skipLogPath(outputPath)));
+export class SkipLog extends StagedFile {
+  static override async create(outputPath: string): Promise<SkipLog> {
+    const path = skipLogPath(outputPath);
+    return new SkipLog(path, await openStaged(path));
   }
 
   get path(): string {
-    return this.file.finalPath;
+    return this.finalPath;
   }
 
   async write(skipped: readonly SkippedLine[]): Promise<void> {
     if (!skipped.length) return;
-    await this.file.handle.write(skipped.map((s) => `${JSON.stringify(s)}\n`).join(''));
-  }
-
-  finish(): Promise<void> {
-    return this.file.commit();
-  }
-
-  keepPartial(): Promise<void> {
-    return this.file.keep();
-  }
-
-  abort(): Promise<void> {
-    return this.file.discard();
+    await this.handle.write(skipped.map((s) => `${JSON.stringify(s)}\n`).join(''));
   }
 }
 

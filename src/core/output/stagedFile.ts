@@ -6,7 +6,7 @@ import { open, rename, rm, type FileHandle } from 'node:fs/promises';
  */
 export class StagedFile {
   readonly tempPath: string;
-  private constructor(
+  protected constructor(
     readonly finalPath: string,
     readonly handle: FileHandle,
   ) {
@@ -14,26 +14,30 @@ export class StagedFile {
   }
 
   static async create(finalPath: string): Promise<StagedFile> {
-    return new StagedFile(finalPath, await open(stagingPath(finalPath), 'w'));
+    return new StagedFile(finalPath, await openStaged(finalPath));
   }
 
   /** Flushes to the disk and moves the file to its final name. */
-  async commit(): Promise<void> {
+  async finish(): Promise<void> {
     await this.handle.sync();
     await this.handle.close();
     await rename(this.tempPath, this.finalPath);
   }
 
   /** Flushes and closes the file but leaves it under its temporary name: complete as far as it goes, never final. */
-  async keep(): Promise<void> {
+  async keepPartial(): Promise<void> {
     await this.handle.sync();
     await this.handle.close();
   }
 
-  async discard(): Promise<void> {
+  async abort(): Promise<void> {
     await this.handle.close().catch(() => undefined);
     await rm(this.tempPath, { force: true });
   }
+}
+
+export function openStaged(finalPath: string): Promise<FileHandle> {
+  return open(stagingPath(finalPath), 'w');
 }
 
 export function stagingPath(finalPath: string): string {

@@ -1,5 +1,5 @@
 import type { ProgressInfo } from '../../../shared/engine';
-import { formatPercent } from '../format';
+import { formatPercent } from '../../../shared/format';
 
 /** Lines done out of the input's lines; without a known total it only shows that work goes on. */
 export function ProgressBar({ progress }: { progress: ProgressInfo | null }) {

@@ -1,5 +1,5 @@
 import type { EmbedJobSummary, BatchStats, SkipReason } from '../../../shared/engine';
-import { formatBytes, formatCount, formatDuration, formatRate, plural } from '../format';
+import { formatBytes, formatCount, formatDuration, formatRate, plural } from '../../../shared/format';
 import { SKIP_REASONS } from '../skipReasons';
 import { useActions, useStudio } from '../store/StoreContext';
 import { ErrorMessage } from './ErrorMessage';

@@ -1,3 +1,4 @@
+/** Numbers, sizes, rates and durations as both front ends show them to people. */
 const counts = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const oneDecimal = new Intl.NumberFormat('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 
