@@ -29,7 +29,16 @@ export interface EmbedJobOptions {
   onModel?: (model: ModelInfo) => void;
 }
 
-
+/**
+ * The checks a run starts with, before anything expensive: the input is a readable UTF-8 file, the output format is
+ * known, and the output files can be written. Returns the output format.
+ */
+export async function checkJobFiles(options: Pick<EmbedJobOptions, 'input' | 'output' | 'format' | 'overwrite'>): Promise<OutputFormat> {
+  await checkInputFile(options.input);
+  const format = outputFormatFor(options.output, options.format);
+  await checkWritableOutput(outputPathsFor(options.output, format), options.overwrite ?? false);
+  return format;
+}
 
 /**
  * Embeds one file into one output, the way both front ends run it: cheap checks first, then the model, then the
@@ -37,10 +46,7 @@ export interface EmbedJobOptions {
  * leaves nothing behind; a failed one keeps what it finished under `.partial` names.
  */
 export async function runEmbedJob(options: EmbedJobOptions): Promise<EmbedJobSummary> {
-  await checkInputFile(options.input);
-  const format = outputFormatFor(options.output, options.format);
-  await checkWritableOutput(outputPathsFor(options.output, format), options.overwrite ?? false);
-
+  const format = await checkJobFiles(options);
   const ownsModel = typeof options.model === 'string';
   const model = typeof options.model === 'string' ? await EmbeddingModel.load(options.model, { ...options.modelOptions, signal: options.signal }) : options.model;
   try {

@@ -1,9 +1,6 @@
-import { runEmbedJob } from '../core/embedJob';
+import { checkJobFiles, runEmbedJob } from '../core/embedJob';
 import { EmbedJobError, EmbeddingError } from '../core/errors';
-import { checkWritableOutput } from '../core/files';
-import { checkInputFile } from '../core/input';
 import type { EmbeddingModel } from '../core/model';
-import { outputFormatFor, outputPathsFor } from '../core/output/outputWriter';
 import { PauseGate } from '../core/pauseGate';
 import { type JobSettings, type JobState } from '../shared/contract';
 import { EVENT_INTERVAL_MS } from '../shared/protocol';
@@ -46,7 +43,7 @@ export class JobRunner {
   async start(settings: JobSettings, model: EmbeddingModel | null): Promise<JobState> {
     if (this.busy) throw new RequestError('BUSY', 'A run is already in progress.', 'Wait for it to finish, or cancel it first.');
     if (!model) throw new RequestError('NO_MODEL', 'No model is loaded.', 'Load a GGUF embedding model before starting a run.');
-    const checked = checkJobFiles(settings);
+    const checked = checkJobFiles({ ...settings, format: settings.format ?? undefined });
     this.starting = checked.catch(() => undefined);
     try {
       await checked;
@@ -138,11 +135,4 @@ export class JobRunner {
     this.state = state;
     this.emit('job:state', this.current);
   }
-}
-
-/** The checks `runEmbedJob` starts with, made before the job starts so that a bad path is the request's error. */
-async function checkJobFiles(settings: JobSettings): Promise<void> {
-  await checkInputFile(settings.input);
-  const format = outputFormatFor(settings.output, settings.format ?? undefined);
-  await checkWritableOutput(outputPathsFor(settings.output, format), settings.overwrite);
 }
