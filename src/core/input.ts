@@ -203,7 +203,10 @@ export async function countLines(path: string, signal?: AbortSignal): Promise<nu
   await checkReadableFile(path, 'input');
   let lines = 0;
   let last = LF;
-  for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK_BYTES, signal }) as AsyncIterable<Buffer>) {
+  let first = true;
+  for await (const data of createReadStream(path, { highWaterMark: READ_CHUNK_BYTES, signal }) as AsyncIterable<Buffer>) {
+    const chunk = first ? stripBom(path, data) : data;
+    first = false;
     for (let at = chunk.indexOf(LF); at !== -1; at = chunk.indexOf(LF, at + 1)) lines += 1;
     if (chunk.length) last = chunk[chunk.length - 1] ?? LF;
   }
