@@ -100,9 +100,7 @@ describe('closeGuard', () => {
     expect(close()).toBe(true);
     // A second close while the question is open does not ask twice.
     expect(close()).toBe(true);
-    await settled();
-    await settled();
-    expect(calls).toEqual(['ask', 'stop', 'stopped', 'close']);
+    await vi.waitFor(() => expect(calls).toEqual(['ask', 'stop', 'stopped', 'close']));
     // The close that follows goes through.
     expect(close()).toBe(false);
   });
@@ -134,11 +132,13 @@ describe('createMainWindow', () => {
 
     window.close();
     expect(window.closed).toBe(false);
-    await settled();
+    await vi.waitFor(() => expect(stopJob).toHaveBeenCalled());
     expect(electron.showMessageBox).toHaveBeenCalledWith(window, expect.objectContaining({ message: 'A run is in progress. Cancel it and close?', buttons: ['Cancel', 'Close'] }));
     expect(stopJob).toHaveBeenCalled();
-    expect(window.closed).toBe(true);
-    expect(JSON.parse(await readFile(stateFile, 'utf8'))).toEqual({ bounds: { x: 10, y: 20, width: 900, height: 700 }, maximized: false });
+    await vi.waitFor(() => expect(window.closed).toBe(true));
+    await vi.waitFor(async () => {
+      expect(JSON.parse(await readFile(stateFile, 'utf8'))).toEqual({ bounds: { x: 10, y: 20, width: 900, height: 700 }, maximized: false });
+    });
   });
 });
 
