@@ -7,7 +7,8 @@ export default defineConfig({
     build: {
       // node-llama-cpp loads native binaries at run time: it must stay a real dependency, never bundled.
       externalizeDeps: { include: ['node-llama-cpp'] },
-      rolldownOptions: { input: { index: resolve('src/main/index.ts') } },
+      // The model probe runs in a child process of its own, so it is an entry of its own beside index.js.
+      rolldownOptions: { input: { index: resolve('src/main/index.ts'), modelProbeWorker: resolve('src/core/modelProbeWorker.ts') } },
     },
   },
   preload: {

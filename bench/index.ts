@@ -1,86 +1,91 @@
 /**
- * `npm run bench`: throughput and memory of the engine against the naive node-llama-cpp loop, on a model of
- * bge-small-en-v1.5's shape, plus memory flatness over input size. Prints medians of interleaved rounds.
+ * `npm run bench`: throughput and memory of the engine against the naive node-llama-cpp loop and llama.cpp's own
+ * llama-embedding, on a model of bge-small-en-v1.5's shape, plus memory flatness over input size. Prints medians of
+ * interleaved rounds, each measurement in a process of its own.
  *
- * Options: --rounds N (3), --lines N (2000), --flat-lines N (200000; 0 skips the memory-flatness runs).
+ * Options: --rounds N (3), --lines N (2000), --flat-lines N (200000; 0 skips the memory-flatness runs),
+ * --threads N (every core).
  */
-import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs, promisify } from 'node:util';
+import { parseArgs } from 'node:util';
+import type { Engine } from '../src/shared/engine';
 import { corpusLines } from '../test/support/corpus';
 import { BGE_SMALL_SHAPE, testModelPath, TINY } from '../test/support/testModels';
-import type { MeasureRequest, MeasureResult } from './measure';
+import { buildLlamaEmbedding } from './llamaEmbedding';
+import type { MeasureRequest } from './measure';
+import { measure, median, mib, printMedians, runRounds, textsPerSecond, type BenchConfig } from './rounds';
 
-const run = promisify(execFile);
 const { values } = parseArgs({
   options: {
     rounds: { type: 'string', default: '3' },
     lines: { type: 'string', default: '2000' },
     'flat-lines': { type: 'string', default: '200000' },
+    threads: { type: 'string', default: String(availableParallelism()) },
   },
 });
 const rounds = Number(values.rounds);
 const lineCount = Number(values.lines);
 const flatLines = Number(values['flat-lines']);
-const threads = availableParallelism();
+const threads = Number(values.threads);
 const work = join(tmpdir(), 'embedding-studio-bench');
 await mkdir(work, { recursive: true });
 
-async function measure(request: MeasureRequest): Promise<MeasureResult> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/measure.ts', JSON.stringify(request)], {
-    maxBuffer: 1 << 20,
-  });
-  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as MeasureResult;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-}
-
-const mib = (bytes: number): string => `${(bytes / 1048576).toFixed(0)} MiB`;
+/**
+ * node-llama-cpp looks for a local build in a folder named after the custom cmake options it is given, so an option no
+ * build was made with makes it load its prebuilt binary: what runs for a user without `npm run build:engine`.
+ */
+const PREBUILT_ONLY = { NODE_LLAMA_CPP_CMAKE_OPTION_EMBEDDING_STUDIO_PREBUILT_ONLY: '1' };
 
 console.log(`Embedding Studio benchmark — ${cpus()[0]?.model ?? 'unknown CPU'}, ${threads} threads, Node ${process.version}`);
+const llamaEmbedding = buildLlamaEmbedding();
 const model = await testModelPath(BGE_SMALL_SHAPE);
 const input = join(work, `corpus-${lineCount}.txt`);
 await writeFile(input, corpusLines(lineCount, 42, 10, 40).join('\n'));
 console.log(`Model: bge-small shape (384 dims, 12 layers, F16, random weights); input: ${lineCount} lines of 10-40 words\n`);
 
-const configs: Array<{ label: string; request: MeasureRequest }> = [
-  { label: 'naive getEmbeddingFor loop', request: { mode: 'naive', model, input, threads } },
-  ...[1, 8, 32, 64].map((batchSize) => ({
-    label: `engine, batch size ${batchSize}`,
-    request: { mode: 'engine' as const, model, input, output: join(work, `out-${batchSize}.npy`), threads, batchSize },
-  })),
-];
-const results = new Map<string, MeasureResult[]>(configs.map((c) => [c.label, []]));
-for (let round = 1; round <= rounds; round += 1) {
-  for (const config of configs) {
-    const result = await measure(config.request);
-    results.get(config.label)?.push(result);
-    console.log(`  round ${round}: ${config.label}: ${(result.texts / result.seconds).toFixed(1)} texts/s`);
-  }
-}
-
-const rows = configs.map(({ label }) => {
-  const runs = results.get(label) ?? [];
-  return {
-    label,
-    textsPerSecond: median(runs.map((r) => r.texts / r.seconds)),
-    tokensPerSecond: median(runs.map((r) => r.tokens / r.seconds)),
-    peakRss: median(runs.map((r) => r.peakRssBytes)),
-  };
+const engine = (kind: Engine, batchSize: number): MeasureRequest => ({
+  mode: 'engine',
+  engine: kind,
+  gpu: 'cpu',
+  model,
+  input,
+  output: join(work, `out-${kind}-${batchSize}.npy`),
+  threads,
+  batchSize,
 });
-const naiveRate = rows[0]?.textsPerSecond ?? 1;
-console.log(`\nMedians of ${rounds} interleaved rounds:`);
-console.log('| configuration | texts/s | tokens/s | peak RSS | vs naive |');
-console.log('|---|---|---|---|---|');
-for (const row of rows) {
-  console.log(`| ${row.label} | ${row.textsPerSecond.toFixed(1)} | ${row.tokensPerSecond.toFixed(0)} | ${mib(row.peakRss)} | ${(row.textsPerSecond / naiveRate).toFixed(2)}x |`);
+const NAIVE = 'naive getEmbeddingFor loop';
+const FAST = 'fast path: batched engine, batch size 32';
+const LLAMA_EMBEDDING = 'llama-embedding -b 512';
+const configs: BenchConfig[] = [
+  { label: NAIVE, request: { mode: 'naive', gpu: 'cpu', model, input, threads }, env: PREBUILT_ONLY },
+  { label: 'fallback: contexts engine, prebuilt binary', request: engine('contexts', 32), env: PREBUILT_ONLY },
+  { label: 'contexts engine, local build', request: engine('contexts', 32) },
+  { label: 'fast path: batched engine, batch size 8', request: engine('batched', 8) },
+  { label: FAST, request: engine('batched', 32) },
+  { label: 'fast path: batched engine, batch size 64', request: engine('batched', 64) },
+  ...(llamaEmbedding
+    ? [{ label: LLAMA_EMBEDDING, request: { mode: 'llama-embedding' as const, executable: llamaEmbedding, model, input, threads, batchSize: 512 } }]
+    : []),
+];
+const results = await runRounds(configs, rounds);
+const rows = printMedians(configs, results, rounds, NAIVE);
+
+const fast = results.get(FAST) ?? [];
+const reference = results.get(LLAMA_EMBEDDING) ?? [];
+const fastRow = rows.find((row) => row.label === FAST);
+const referenceRow = rows.find((row) => row.label === LLAMA_EMBEDDING);
+const naiveRow = rows.find((row) => row.label === NAIVE);
+if (fastRow && referenceRow && fast.length === reference.length) {
+  const perRound = fast.map((result, i) => textsPerSecond(result) / textsPerSecond(reference[i] ?? result));
+  console.log(
+    `\nFast path / llama-embedding: ${(fastRow.textsPerSecond / referenceRow.textsPerSecond).toFixed(2)}x texts/s ` +
+      `(median of the per-round ratios ${median(perRound).toFixed(2)}x; target >= 1.10x), ` +
+      `${(fastRow.peakRssBytes / referenceRow.peakRssBytes).toFixed(2)}x peak RSS (target <= 1.5x)`,
+  );
 }
+if (fastRow && naiveRow) console.log(`Fast path / naive loop: ${(fastRow.textsPerSecond / naiveRow.textsPerSecond).toFixed(2)}x (target >= 3x)`);
 
 if (flatLines > 0) {
   const tiny = await testModelPath(TINY);
@@ -90,9 +95,10 @@ if (flatLines > 0) {
   for (const size of sizes) {
     const path = join(work, `flat-${size}.txt`);
     await writeFile(path, corpusLines(size, 5, 3, 12).join('\n'));
-    const result = await measure({ mode: 'engine', model: tiny, input: path, output: join(work, `flat-${size}.jsonl`), threads, batchSize: 32 });
+    const output = join(work, `flat-${size}.jsonl`);
+    const result = await measure({ mode: 'engine', engine: 'auto', gpu: 'cpu', model: tiny, input: path, output, threads, batchSize: 32 });
     peaks.push(result.peakRssBytes);
-    console.log(`| ${size} lines | ${(result.texts / result.seconds).toFixed(0)} texts/s | peak RSS ${mib(result.peakRssBytes)} |`);
+    console.log(`| ${size} lines | ${result.ran} | ${textsPerSecond(result).toFixed(0)} texts/s | peak RSS ${mib(result.peakRssBytes)} |`);
   }
   console.log(`Peak RSS difference: ${(((peaks[1] ?? 0) - (peaks[0] ?? 0)) / 1048576).toFixed(1)} MiB (target: within 64 MiB)`);
 }

@@ -14,9 +14,13 @@ async function open(page: Page): Promise<void> {
   await expect(page.getByRole('heading', { name: 'Embedding Studio' })).toBeVisible();
 }
 
+/** Loads a model and waits until loading is over (the file is first tried in a child process, so it takes a moment). */
 async function loadModel(page: Page, path: string): Promise<void> {
   await page.getByLabel('Model file').fill(path);
-  await page.getByRole('button', { name: 'Load' }).click();
+  await page.getByRole('button', { name: 'Load', exact: true }).click();
+  const loading = page.getByRole('status').filter({ hasText: 'Loading the model' });
+  await expect(loading).toBeVisible();
+  await expect(loading).toBeHidden({ timeout: 60_000 });
 }
 
 async function chooseInput(page: Page, path: string): Promise<void> {
@@ -92,7 +96,7 @@ test('cancelling mid-run leaves no file under the final name', async ({ page }, 
   await page.getByRole('button', { name: 'Start' }).click();
   const progress = page.getByRole('progressbar', { name: 'Lines embedded' });
   await expect.poll(async () => Number(await progress.getAttribute('aria-valuenow'))).toBeGreaterThan(500);
-  await page.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByRole('button', { name: 'Cancel', exact: true }).click();
   await expect(page.getByText('The run was cancelled')).toBeVisible();
   await page.screenshot({ path: testInfo.outputPath('cancelled.png'), fullPage: true });
 

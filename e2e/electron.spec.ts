@@ -24,7 +24,7 @@ test.describe('the Electron app', () => {
       const window = await app.firstWindow();
       await expect(window.getByRole('heading', { name: /Embedding Studio/ })).toBeVisible();
       await window.getByLabel('Model file').fill(fixtures.model);
-      await window.getByRole('button', { name: 'Load' }).click();
+      await window.getByRole('button', { name: 'Load', exact: true }).click();
       await expect(window.getByText('tiny-bert')).toBeVisible();
       // No Node in the page: only the contract the preload exposes.
       const exposed = await window.evaluate(() => ({ node: 'process' in globalThis || 'require' in globalThis, studio: 'studio' in globalThis }));

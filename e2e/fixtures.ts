@@ -16,6 +16,9 @@ export interface E2eFixtures {
   embeddableLines: number;
   /** Long enough to cancel mid-run and to see the charts move. */
   bigInput: string;
+  /** The test model on a local HTTP server that holds its download halfway until `POST <modelServer>/release`. */
+  modelUrl: string;
+  modelServer: string;
 }
 
 export function loadFixtures(): E2eFixtures {

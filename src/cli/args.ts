@@ -3,13 +3,16 @@ import { parseArgs } from 'node:util';
 import { EmbeddingError } from '../core/errors';
 import { GPU_CHOICES, LONG_TEXT_POLICIES, NORMALIZATIONS, OUTPUT_FORMATS, type GpuChoice, type LongTextPolicy, type Normalization, type OutputFormat } from '../shared/engine';
 import { wordList } from './format';
+import { parseModelsCommand, type ModelsCommandOptions } from './modelsArgs';
 
-export type CommandName = 'embed' | 'info';
+export type CommandName = 'embed' | 'info' | 'models';
 
-const COMMANDS: readonly CommandName[] = ['embed', 'info'];
+const COMMANDS: readonly CommandName[] = ['embed', 'info', 'models'];
 
 export interface ModelCommandOptions {
+  /** A .gguf file, a catalog model's name, or an hf: URI or URL to download first. */
   model: string;
+  modelsDir?: string;
   gpu?: GpuChoice;
   threads?: number;
   contextSize?: number;
@@ -34,7 +37,8 @@ export type CommandLine =
   | { command: 'help' }
   | { command: 'version' }
   | { command: 'embed'; options: EmbedCommandOptions }
-  | { command: 'info'; options: ModelCommandOptions };
+  | { command: 'info'; options: ModelCommandOptions }
+  | { command: 'models'; options: ModelsCommandOptions };
 
 /** A command line that cannot be run; `showHelp` when the user seems not to know the commands at all. */
 export class UsageError extends EmbeddingError {
@@ -68,6 +72,7 @@ interface OptionSpec {
 
 const BOTH: readonly CommandName[] = ['embed', 'info'];
 const EMBED: readonly CommandName[] = ['embed'];
+const ALL: readonly CommandName[] = ['embed', 'info', 'models'];
 
 const OPTIONS: Record<string, OptionSpec> = {
   help: { type: 'boolean', commands: [], short: 'h' },
@@ -87,18 +92,20 @@ const OPTIONS: Record<string, OptionSpec> = {
   'memory-limit': { type: 'string', commands: EMBED, example: String(LIMITS.memoryLimit.example) },
   'stop-on-error': { type: 'boolean', commands: EMBED },
   overwrite: { type: 'boolean', commands: EMBED },
-  json: { type: 'boolean', commands: BOTH },
+  json: { type: 'boolean', commands: ALL },
+  'models-dir': { type: 'string', commands: ALL, example: '~/models' },
 };
 
 function optionSpec(name: string): OptionSpec | undefined {
   return Object.hasOwn(OPTIONS, name) ? OPTIONS[name] : undefined;
 }
 
-const REQUIRED: Record<CommandName, readonly string[]> = { embed: ['model', 'input', 'output'], info: ['model'] };
+const REQUIRED: Record<CommandName, readonly string[]> = { embed: ['model', 'input', 'output'], info: ['model'], models: [] };
 
 const EXAMPLES: Record<CommandName, string> = {
   embed: 'embed --model model.gguf --input texts.txt --output embeddings.parquet',
   info: 'info --model model.gguf',
+  models: 'models list',
 };
 
 const HELP_HINT = 'Run with --help to see the commands and options.';
@@ -125,7 +132,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     if (!spec) throw unknownOption(token.rawName);
     return [{ ...token, spec }];
   });
-  const [first, extra] = tokens.flatMap((token) => (token.kind === 'positional' ? [token.value] : []));
+  const [first, ...rest] = tokens.flatMap((token) => (token.kind === 'positional' ? [token.value] : []));
   if (first === undefined) throw new UsageError('no command given', `Start with a command: ${wordList(COMMANDS, 'or')}.`, true);
   const command = COMMANDS.find((name) => name === first);
   if (!command) throw new UsageError(`unknown command "${first}"`, `The commands are ${wordList(COMMANDS, 'and')}.`, true);
@@ -137,14 +144,17 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     }
     values.set(name, spec.type === 'boolean' ? flag(rawName, value) : optionValue(rawName, spec, value, inlineValue));
   }
-  if (extra !== undefined) {
-    throw new UsageError(`unexpected argument "${extra}"`, 'Options take the form --name value; quote a value that contains spaces.');
-  }
-
   const option = new OptionReader(values);
+  if (command === 'models') {
+    return { command, options: parseModelsCommand(rest, { modelsDir: option.string('models-dir'), json: option.flag('json') }) };
+  }
+  const [extra] = rest;
+  if (extra !== undefined) throw unexpectedArgument(extra);
+
   const model = option.required(command, 'model');
   const modelOptions: ModelCommandOptions = {
     model,
+    modelsDir: option.string('models-dir'),
     gpu: option.choice('gpu', GPU_CHOICES),
     threads: option.wholeNumber('threads', LIMITS.threads),
     contextSize: option.wholeNumber('context-size', LIMITS.contextSize),
@@ -239,6 +249,10 @@ function checkOutput({ input, output, format }: EmbedCommandOptions): void {
   if (format && fromExtension && format !== fromExtension) {
     throw new UsageError(`--format ${format} does not match --output ${output}`, `Leave out --format, or end the --output name in .${format}.`);
   }
+}
+
+export function unexpectedArgument(value: string): UsageError {
+  return new UsageError(`unexpected argument "${value}"`, 'Options take the form --name value; quote a value that contains spaces.');
 }
 
 function unknownOption(rawName: string): UsageError {

@@ -7,6 +7,7 @@ export const EXIT = {
   badInputFile: 3,
   output: 4,
   runFailed: 5,
+  download: 6,
   cancelled: 130,
 } as const;
 
@@ -19,6 +20,8 @@ const EXIT_CODES: Record<EmbeddingErrorCode, ExitCode> = {
   NOT_A_FILE: EXIT.badInputFile,
   NOT_GGUF: EXIT.badInputFile,
   NOT_EMBEDDING_MODEL: EXIT.badInputFile,
+  MODEL_DAMAGED: EXIT.badInputFile,
+  MODEL_UNSUPPORTED: EXIT.badInputFile,
   MODEL_LOAD_FAILED: EXIT.badInputFile,
   INPUT_NOT_UTF8: EXIT.badInputFile,
   OUTPUT_EXISTS: EXIT.output,
@@ -27,6 +30,7 @@ const EXIT_CODES: Record<EmbeddingErrorCode, ExitCode> = {
   EMBEDDING_FAILED: EXIT.runFailed,
   MEMORY_LIMIT: EXIT.runFailed,
   RUN_FAILED: EXIT.runFailed,
+  DOWNLOAD_FAILED: EXIT.download,
   CANCELLED: EXIT.cancelled,
 };
 

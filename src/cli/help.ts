@@ -9,8 +9,9 @@ const range = (limits: { min: number; max: number }): string => `${limits.min}-$
 export const HELP = `Embedding Studio: embed large text files with a local GGUF embedding model.
 
 Usage:
-  embedding-studio embed --model <file.gguf> --input <file> --output <file>
-  embedding-studio info --model <file.gguf>
+  embedding-studio embed --model <model> --input <file> --output <file>
+  embedding-studio info --model <model>
+  embedding-studio models list | pull <model> | rm <name>
   embedding-studio --help | --version
 
 From a checkout, run it as: npm run -s cli -- <command> [options]
@@ -19,9 +20,12 @@ The summary goes to stdout; progress (on a terminal) and errors to stderr.
 Commands:
   embed   Embed every line of --input and write the vectors to --output
   info    Load a model and describe it: dimensions, pooling, context, backend
+  models  List, download and remove models in the models folder
 
 Options for embed:
-  --model <file.gguf>    GGUF embedding model: bge, nomic-embed, e5, gte ...
+  --model <model>        GGUF embedding model: a .gguf file, or a catalog name
+                         (see models list), hf: URI or URL, downloaded into
+                         the models folder first (a file that exists wins)
   --input <file>         Text file, one text per line; .jsonl and .ndjson
                          files: one JSON object per line (see --field)
   --output <file>        Embeddings file; refused if it exists (see --overwrite)
@@ -42,12 +46,28 @@ Options for embed:
                          the skip log and go on)
   --overwrite            Replace --output if it exists
   --json                 Print the summary as one JSON object on stdout
+  --models-dir <dir>     The models folder (see Models below)
 
 Options for info:
-  --model <file.gguf>    The model to describe
-  --context-size <n>, --threads <n>, --gpu <backend>
+  --model <model>        The model to describe, as for embed
+  --context-size <n>, --threads <n>, --gpu <backend>, --models-dir <dir>
                          As for embed; they change what info reports
   --json                 Print the model info as one JSON object on stdout
+
+Models:
+  models list            The models in the models folder, incomplete
+                         downloads, and the catalog of models to download
+  models pull <model>    Download a catalog model (e.g. bge-small-en-v1.5), an
+                         hf: URI (hf:owner/repo/file.gguf, hf:owner/repo:Q8_0)
+                         or an http(s) URL. A download stopped by Ctrl-C or a
+                         lost connection keeps what it fetched: pulling the
+                         same model again resumes it
+  models rm <name>       Delete a model (its file name or catalog name), or an
+                         incomplete download, from the models folder
+  --models-dir <dir>     The models folder (default: the one chosen in the
+                         app, else models in the app's user-data folder, e.g.
+                         ~/.config/embedding-studio/models on Linux)
+  --json                 Print the result as one JSON object on stdout
 
 Files written by embed:
   <output>               The embeddings, in input line order; .npy output also
@@ -66,4 +86,6 @@ Exit codes:
   4    Output problem: output exists, folder missing or not writable, disk full
   5    The run failed: an embedding error with --stop-on-error, a text too
        long with --on-long fail, the memory limit
+  6    A download failed: network error, model not found (404), connection
+       lost
   130  Cancelled by Ctrl-C: the first one stops cleanly, a second quits at once`;

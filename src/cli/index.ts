@@ -24,6 +24,7 @@ async function main(argv: readonly string[]): Promise<ExitCode> {
   try {
     // Loaded only when needed: node-llama-cpp takes a second to load, which --help and usage errors need not wait for.
     if (commandLine.command === 'embed') return await (await import('./commands/embed')).runEmbed(commandLine.options);
+    if (commandLine.command === 'models') return await (await import('./commands/models')).runModels(commandLine.options);
     return await (await import('./commands/info')).runInfo(commandLine.options);
   } catch (error) {
     return reportError(error, commandLine.options.json);

@@ -8,6 +8,12 @@ export function describeBackend(info: ModelInfo): string {
   return `${device}, ${plural(info.threads, 'thread')}, ${plural(info.contexts, 'context')}`;
 }
 
+/** `batched: many texts per decode (local build)` or `contexts: one text per decode per context (prebuilt binary)`. */
+export function describeEngine(info: ModelInfo): string {
+  const how = info.engine === 'batched' ? 'many texts per decode' : 'one text per decode per context';
+  return `${info.engine}: ${how} (${info.buildType === 'localBuild' ? 'local build' : 'prebuilt binary'})`;
+}
+
 /** The `info` command's report. */
 export function formatModelInfo(info: ModelInfo): string {
   return table([
@@ -24,6 +30,7 @@ export function formatModelInfo(info: ModelInfo): string {
     ['GPU layers', String(info.gpuLayers)],
     ['threads', String(info.threads)],
     ['contexts', String(info.contexts)],
+    ['engine', describeEngine(info)],
   ]);
 }
 

@@ -1,7 +1,7 @@
 import type { BatchStats, EmbedJobSummary } from '../shared/engine';
 import { roundFloats, table } from './format';
 import { formatBytes, formatCount, formatDuration, formatRate, plural } from '../shared/format';
-import { describeBackend } from './modelInfo';
+import { describeBackend, describeEngine } from './modelInfo';
 
 /** The human-readable end-of-run report. */
 export function formatSummary(summary: EmbedJobSummary): string {
@@ -21,6 +21,7 @@ export function formatSummary(summary: EmbedJobSummary): string {
     ['skip log', `${summary.skipLog} (${plural(stats.skipped + stats.failed, 'line')})`],
     ['model', `${model.name} (${model.architecture}, ${model.dimension} dimensions, ${model.quantization})`],
     ['backend', describeBackend(model)],
+    ['engine', describeEngine(model)],
   ];
   const heading = `Embedded ${formatCount(stats.embedded)} of ${plural(stats.lines, 'line')} in ${formatDuration(stats.elapsedMs)}.`;
   return `${heading}\n\n${table(rows, '  ')}`;

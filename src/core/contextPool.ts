@@ -1,10 +1,11 @@
 import type { LlamaEmbeddingContext, LlamaModel, Token } from 'node-llama-cpp';
+import type { EmbeddingPool } from './embeddingPool';
 
 /**
- * The embedding contexts of one model, each evaluating one text at a time; `embed` runs a text on the next free
- * context, so as many texts are evaluated at once as there are contexts.
+ * The contexts engine: the embedding contexts of one model, each evaluating one text at a time; `embed` runs a text on
+ * the next free context, so as many texts are evaluated at once as there are contexts.
  */
-export class ContextPool {
+export class ContextPool implements EmbeddingPool {
   private readonly free: LlamaEmbeddingContext[];
   private readonly waiting: Array<(context: LlamaEmbeddingContext) => void> = [];
 

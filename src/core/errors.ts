@@ -10,6 +10,8 @@ export type EmbeddingErrorCode =
   | 'NOT_A_FILE'
   | 'NOT_GGUF'
   | 'NOT_EMBEDDING_MODEL'
+  | 'MODEL_DAMAGED'
+  | 'MODEL_UNSUPPORTED'
   | 'MODEL_LOAD_FAILED'
   | 'OUTPUT_EXISTS'
   | 'OUTPUT_UNWRITABLE'
@@ -18,6 +20,7 @@ export type EmbeddingErrorCode =
   | 'TEXT_TOO_LONG'
   | 'EMBEDDING_FAILED'
   | 'MEMORY_LIMIT'
+  | 'DOWNLOAD_FAILED'
   | 'CANCELLED'
   | 'RUN_FAILED';
 

@@ -1,20 +1,20 @@
-import { open } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import {
   getLlama,
   GgufFileType,
   LlamaLogLevel,
-  readGgufFileInfo,
   type GgufFileInfo,
   type Llama,
   type LlamaModel,
   type Token,
 } from 'node-llama-cpp';
-import { ContextPool } from './contextPool';
+import type { EmbeddingPool } from './embeddingPool';
 import { cancelledError, EmbeddingError, errorMessage } from './errors';
 import { checkReadableFile } from './files';
+import { checkGgufFile } from './ggufCheck';
 import { definedOnly } from './objects';
+import { openPool, type EngineChoice } from './openPool';
 import { DEFAULT_MAX_CONTEXT, LONG_TEXT_POLICIES, NORMALIZATIONS, type Backend, type GpuChoice, type ModelInfo, type Pooling, type TextOptions } from '../shared/engine';
 
 
@@ -24,6 +24,8 @@ export interface ModelOptions extends Partial<TextOptions> {
   threads?: number;
   /** Tokens per text the contexts hold; default: the training context, at most DEFAULT_MAX_CONTEXT. */
   contextSize?: number;
+  /** Default `auto`: the batched engine where its self-test passes at load, else the contexts engine. */
+  engine?: EngineChoice;
   /** Aborts loading the model. */
   signal?: AbortSignal;
 }
@@ -76,7 +78,7 @@ export class EmbeddingModel {
     private readonly loaded: Omit<ModelInfo, keyof TextOptions>,
     text: Partial<TextOptions>,
     private readonly model: LlamaModel,
-    readonly pool: ContextPool,
+    readonly pool: EmbeddingPool,
     private readonly specialTokens: number,
   ) {
     this.text = { normalize: 'l2', prefix: '', onLong: 'truncate' };
@@ -97,10 +99,7 @@ export class EmbeddingModel {
 
   static async load(path: string, options: ModelOptions = {}): Promise<EmbeddingModel> {
     const fileSize = await checkReadableFile(path, 'model');
-    await checkGgufMagic(path, fileSize);
-    const fileInfo = await readGgufFileInfo(path, { readTensorInfo: true }).catch((error: unknown) => {
-      throw new EmbeddingError('NOT_GGUF', `${path} is not a readable GGUF file: ${errorMessage(error)}`, 'The file may be damaged or truncated; download it again.', { cause: error });
-    });
+    const fileInfo = await checkGgufFile(path, fileSize);
     const pooling = poolingOf(path, fileInfo);
 
     const gpu = options.gpu ?? 'auto';
@@ -129,11 +128,7 @@ export class EmbeddingModel {
       if (!Number.isInteger(contextSize) || contextSize < 8) {
         throw new EmbeddingError('BAD_OPTION', `Context size must be a whole number of at least 8, not ${contextSize}.`, 'Pass --context-size N.');
       }
-      // On CPU, one single-threaded context per thread beats one multi-threaded context: the prebuilt binary's
-      // threads spend most of a decode waiting on each other. On a GPU two contexts keep it fed.
-      const contexts = backend === 'cpu' ? threads : 2;
-      const threadsPerContext = backend === 'cpu' ? 1 : Math.max(1, Math.floor(threads / contexts));
-      const pool = await ContextPool.create(model, contexts, { contextSize, threads: threadsPerContext });
+      const { pool, engine, contexts } = await openPool(model, { backend, threads, contextSize, engine: options.engine ?? 'auto' });
       const info: Omit<ModelInfo, keyof TextOptions> = {
         path,
         name: fileInfo.metadata.general?.name ?? basename(path).replace(/\.gguf$/i, ''),
@@ -149,6 +144,8 @@ export class EmbeddingModel {
         gpuLayers: model.gpuLayers,
         threads,
         contexts,
+        engine,
+        buildType: llama.buildType,
       };
       const text = { normalize: options.normalize, prefix: options.prefix, onLong: options.onLong };
       return new EmbeddingModel(info, text, model, pool, pool.specialTokenCount());
@@ -215,22 +212,6 @@ export function l2Normalize(vector: Float32Array): Float32Array {
   const norm = Math.sqrt(sum);
   if (norm > 0) for (let i = 0; i < vector.length; i += 1) vector[i] = (vector[i] ?? 0) / norm;
   return vector;
-}
-
-async function checkGgufMagic(path: string, fileSize: number): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    const { bytesRead, buffer } = await handle.read(Buffer.alloc(4), 0, 4, 0);
-    if (bytesRead < 4 || buffer.toString('latin1') !== 'GGUF') {
-      throw new EmbeddingError(
-        'NOT_GGUF',
-        `${path} is not a GGUF model file${fileSize === 0 ? ' (it is empty)' : ''}.`,
-        'Pick a .gguf embedding model, for example bge-small-en-v1.5 in GGUF form.',
-      );
-    }
-  } finally {
-    await handle.close();
-  }
 }
 
 function poolingOf(path: string, fileInfo: GgufFileInfo): Pooling {

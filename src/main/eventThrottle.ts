@@ -27,13 +27,17 @@ export class Throttle {
     if (!this.timer) return Promise.resolve();
     clearTimeout(this.timer);
     this.timer = null;
-    this.flushing = (async () => {
-      // Timers may fire a little early; sleep until the interval has really passed.
-      while (this.remaining() > 0) await sleep(Math.ceil(this.remaining()));
+    // `then` runs after the assignment even when no wait is needed, so the throttle never stays flushing.
+    this.flushing = this.intervalPassed().then(() => {
       this.flushing = null;
       this.fire();
-    })();
+    });
     return this.flushing;
+  }
+
+  /** Timers may fire a little early; this sleeps until the interval has really passed. */
+  private async intervalPassed(): Promise<void> {
+    while (this.remaining() > 0) await sleep(Math.ceil(this.remaining()));
   }
 
   private schedule(): void {

@@ -35,7 +35,12 @@ function start(): void {
     .then(async () => {
       session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
       const userData = app.getPath('userData');
-      service = new StudioService({ dialogs: electronDialogs(() => window), settingsFile: join(userData, 'settings.json') });
+      service = new StudioService({
+        dialogs: electronDialogs(() => window),
+        settingsFile: join(userData, 'settings.json'),
+        // Built beside this file by electron-vite (see electron.vite.config.ts).
+        probeWorker: { file: join(import.meta.dirname, 'modelProbeWorker.js'), execArgv: [] },
+      });
       const created = await createMainWindow(service, join(userData, 'window.json'));
       window = created;
       const disconnect = connectWindow(service, created);

@@ -59,9 +59,9 @@ export class SettingsStore {
 function salvage(stored: unknown): Settings {
   if (!isRecord(stored)) return DEFAULT_SETTINGS;
   const settings: Settings = { ...DEFAULT_SETTINGS, job: {} };
-  for (const key of ['modelPath', 'gpu', 'threads', 'contextSize'] as const) {
+  for (const key of ['modelPath', 'gpu', 'threads', 'contextSize', 'modelsDir', 'recentModels'] as const) {
     const result = settingsSchema.shape[key].safeParse(stored[key]);
-    if (result.success) Object.assign(settings, { [key]: result.data });
+    if (stored[key] !== undefined && result.success) Object.assign(settings, { [key]: result.data });
   }
   if (isRecord(stored.job)) {
     for (const [key, schema] of Object.entries(jobSettingsSchema.shape)) {

@@ -1,11 +1,14 @@
 import { stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { EmbeddingError } from '../core/errors';
 import { inspectInput } from '../core/inputInspector';
 import { EmbeddingModel } from '../core/model';
+import { probeModel, type ProbeWorker } from '../core/modelProbe';
 import type { EventName, EventPayloads, JobSettings, JobState, Reply, RequestName, RequestResult, StudioBackend } from '../shared/contract';
 import type { ModelInfo } from '../shared/engine';
 import type { Emit } from './jobEvents';
 import { JobRunner } from './jobRunner';
+import { ModelLibrary } from './modelLibrary';
 import { RequestError, toReplyError } from './requestError';
 import { isRequestName, parseParams, type ParsedParams } from './requestParams';
 import { SettingsStore } from './settingsStore';
@@ -22,6 +25,12 @@ export interface Dialogs {
 export interface StudioServiceOptions {
   dialogs: Dialogs | null;
   settingsFile: string;
+  /** The child process that tries a model file before it is loaded here. */
+  probeWorker: ProbeWorker;
+  /** The models folder unless the settings choose another; default: `models` beside the settings file. */
+  modelsDir?: string;
+  /** No new bytes for this long stops a download as a lost connection; for tests. */
+  downloadStallTimeoutMs?: number;
 }
 
 type Listener = Parameters<StudioBackend['subscribe']>[0];
@@ -33,10 +42,12 @@ type Handlers = { [K in RequestName]: (params: ParsedParams<K>) => RequestResult
  */
 export class StudioService implements StudioBackend {
   private readonly listeners = new Set<Listener>();
+  private readonly probeWorker: ProbeWorker;
   private readonly dialogs: Dialogs | null;
   private readonly settings: SettingsStore;
   private readonly system = new SystemInspector();
   private readonly jobs: JobRunner;
+  private readonly library: ModelLibrary;
   private model: EmbeddingModel | null = null;
   private loading: { abort: AbortController; done: Promise<unknown> } | null = null;
   private disposed = false;
@@ -58,12 +69,25 @@ export class StudioService implements StudioBackend {
     'job:resume': () => this.jobs.resume(),
     'job:cancel': () => this.jobs.cancel(),
     'job:state': () => this.jobs.current,
+    'models:list': () => this.library.list(),
+    'models:catalog': () => this.library.catalog(),
+    'models:setDir': ({ path }) => this.library.setDir(path),
+    'models:pull': ({ uri }) => this.library.pull(uri),
+    'models:cancelPull': () => this.library.cancelPull(),
+    'models:remove': ({ fileName }) => this.removeModel(fileName),
   };
 
   constructor(options: StudioServiceOptions) {
     this.dialogs = options.dialogs;
+    this.probeWorker = options.probeWorker;
     this.settings = new SettingsStore(options.settingsFile);
     this.jobs = new JobRunner(this.emit);
+    this.library = new ModelLibrary({
+      defaultDir: options.modelsDir ?? join(dirname(options.settingsFile), 'models'),
+      settings: this.settings,
+      emit: this.emit,
+      stallTimeoutMs: options.downloadStallTimeoutMs,
+    });
   }
 
   /** A job is running, paused, or stopping. */
@@ -91,11 +115,11 @@ export class StudioService implements StudioBackend {
     return this.jobs.stop();
   }
 
-  /** Cancels the job and any model load, waits for both, and unloads the model. */
+  /** Cancels the job, any model load and any download, waits for them, and unloads the model. */
   async dispose(): Promise<void> {
     this.disposed = true;
     this.loading?.abort.abort();
-    await Promise.all([this.jobs.stop(), this.loading?.done]);
+    await Promise.all([this.jobs.stop(), this.loading?.done, this.library.dispose()]);
     await this.model?.dispose();
     this.model = null;
   }
@@ -128,10 +152,13 @@ export class StudioService implements StudioBackend {
     }
     const { path, gpu, threads, contextSize } = params;
     await this.remember({ modelPath: path, gpu, threads, contextSize });
+    await this.library.remember(path).catch(() => undefined);
     return model.info;
   }
 
   private async replaceModel({ path, gpu, threads, contextSize }: ParsedParams<'model:load'>, signal: AbortSignal): Promise<EmbeddingModel> {
+    // A file that makes llama.cpp abort must not take the app down with it: it is tried in a child process first.
+    await probeModel(path, this.probeWorker);
     // The old model goes first: two models may not fit in memory together.
     await this.model?.dispose();
     this.model = null;
@@ -159,6 +186,14 @@ export class StudioService implements StudioBackend {
     if (!(await stat(path).catch(() => null))) throw new EmbeddingError('FILE_NOT_FOUND', `${path} does not exist.`, 'The file may have been moved or deleted.');
     await this.dialogs.reveal(path);
     return null;
+  }
+
+  private async removeModel(fileName: string): Promise<RequestResult<'models:remove'>> {
+    const loaded = this.model?.info.path;
+    if (loaded !== undefined && resolve(loaded) === resolve(await this.library.dir(), fileName)) {
+      throw new RequestError('BUSY', `${fileName} is the loaded model.`, 'Load another model first, then remove this one.');
+    }
+    return this.library.remove(fileName);
   }
 
   private refuseWhileBusy(action: string): void {

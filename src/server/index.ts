@@ -42,7 +42,8 @@ async function main(argv: readonly string[]): Promise<number> {
 
   // Loaded only now: it brings in the engine and node-llama-cpp, which --help and a bad command line do not need.
   const { StudioService } = await import('../main/studioService');
-  const service = new StudioService({ dialogs: null, settingsFile });
+  const { SOURCE_PROBE_WORKER } = await import('../core/modelProbe');
+  const service = new StudioService({ dialogs: null, settingsFile, probeWorker: SOURCE_PROBE_WORKER });
   let server: StudioServer;
   try {
     server = await startStudioServer({ backend: service, rendererDir, port, token });

@@ -9,6 +9,11 @@ export function defaultSettingsFile(env: NodeJS.ProcessEnv = process.env, platfo
   return join(configDir(env, platform), 'embedding-studio', 'settings.json');
 }
 
+/** The app's default models folder, beside its settings (Electron's userData folder). */
+export function defaultModelsDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+  return join(configDir(env, platform), 'embedding-studio', 'models');
+}
+
 function configDir(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): string {
   if (platform === 'win32') return env.APPDATA ?? join(homedir(), 'AppData', 'Roaming');
   if (platform === 'darwin') return join(homedir(), 'Library', 'Application Support');

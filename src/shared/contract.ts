@@ -17,6 +17,7 @@ import {
   type ProgressInfo,
   type SkippedLine,
 } from './engine';
+import type { CatalogEntry, LocalModel, ModelDownload, ModelLibraryListing } from './modelLibrary';
 
 /** An absolute or relative file path: non-empty, one line, no NUL byte. */
 const path = z
@@ -27,6 +28,21 @@ const path = z
   .refine((p) => !/[\0\n\r]/.test(p), 'the path contains a line break or NUL byte');
 
 const none = z.strictObject({});
+
+/** A catalog model's name, an hf: URI or a URL: one line, no NUL byte. */
+const modelSource = z
+  .string()
+  .trim()
+  .min(1, 'a catalog model, an hf: URI or a URL is required')
+  .max(4096, 'the address is too long')
+  .refine((text) => !/[\0\n\r]/.test(text), 'the address contains a line break or NUL byte');
+
+/** A file name in the models folder, never a path. */
+const modelFileName = z
+  .string()
+  .min(1, 'a file name is required')
+  .max(255, 'the file name is too long')
+  .refine((name) => !/[\\/\0]/.test(name) && name !== '.' && name !== '..', 'must be a file name, not a path');
 
 export const modelLoadSchema = z.strictObject({
   path,
@@ -64,6 +80,10 @@ export const settingsSchema = z.strictObject({
   threads: z.int().min(1).max(512).nullable(),
   contextSize: z.int().min(8).max(1_048_576).nullable(),
   job: jobSettingsSchema.partial(),
+  /** Where models are listed and downloaded to; empty or absent: the default folder. */
+  modelsDir: z.string().max(4096).optional(),
+  /** Models loaded from outside the models folder, most recent first. */
+  recentModels: z.array(z.string().max(4096)).max(50).optional(),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -84,6 +104,12 @@ export const requestSchemas = {
   'job:resume': none,
   'job:cancel': none,
   'job:state': none,
+  'models:list': none,
+  'models:catalog': none,
+  'models:setDir': z.strictObject({ path: path.nullable() }),
+  'models:pull': z.strictObject({ uri: modelSource }),
+  'models:cancelPull': none,
+  'models:remove': z.strictObject({ fileName: modelFileName }),
 } as const;
 
 export type RequestName = keyof typeof requestSchemas;
@@ -156,6 +182,14 @@ export interface RequestResults {
   'job:resume': JobState;
   'job:cancel': JobState;
   'job:state': JobState;
+  'models:list': ModelLibraryListing;
+  'models:catalog': CatalogEntry[];
+  /** With a null path: back to the default folder. */
+  'models:setDir': ModelLibraryListing;
+  /** Answers once the download is done (or with its error); `models:download` events report its progress. */
+  'models:pull': LocalModel;
+  'models:cancelPull': null;
+  'models:remove': ModelLibraryListing;
 }
 export type RequestResult<K extends RequestName> = RequestResults[K];
 
@@ -182,6 +216,7 @@ export interface EventPayloads {
    */
   'job:log': { jobId: number; entries: SkippedLine[]; omitted?: number };
   'job:state': JobState;
+  'models:download': ModelDownload;
 }
 export type EventName = keyof EventPayloads;
 

@@ -16,6 +16,15 @@ export type LongTextPolicy = (typeof LONG_TEXT_POLICIES)[number];
 
 export type Pooling = 'mean' | 'cls' | 'last';
 
+/**
+ * How texts reach llama.cpp: `batched` packs many texts into each decode (needs the project's patched local build of
+ * node-llama-cpp, `npm run build:engine`); `contexts` evaluates one text per decode on each of several contexts.
+ */
+export type Engine = 'batched' | 'contexts';
+
+/** Which llama.cpp binary node-llama-cpp loaded: one built on this machine, or one of its prebuilt packages. */
+export type BuildType = 'localBuild' | 'prebuilt';
+
 /** Largest context allocated unless asked for more: beyond it a model's full training context costs GBs per context. */
 export const DEFAULT_MAX_CONTEXT = 2048;
 
@@ -70,6 +79,8 @@ export interface ModelInfo extends TextOptions {
   gpuLayers: number;
   threads: number;
   contexts: number;
+  engine: Engine;
+  buildType: BuildType;
 }
 
 /** Totals of a run (or of everything since the last reset), consistent with what was written. */

@@ -8,13 +8,13 @@ import type { EventName } from './contract';
 export const REQUEST_CHANNEL = 'studio:request';
 export const EVENT_CHANNEL = 'studio:event';
 
-export const EVENT_NAMES: readonly EventName[] = ['job:progress', 'job:metrics', 'job:log', 'job:state'];
+export const EVENT_NAMES: readonly EventName[] = ['job:progress', 'job:metrics', 'job:log', 'job:state', 'models:download'];
 
 export function isEventName(value: unknown): value is EventName {
   return typeof value === 'string' && (EVENT_NAMES as readonly string[]).includes(value);
 }
 
-/** Progress, metrics and log events reach the renderer at most this often, whatever the engine's speed. */
+/** Progress, metrics, log and download events reach the renderer at most this often, whatever the engine's speed. */
 export const EVENT_INTERVAL_MS = 100;
 
 /**

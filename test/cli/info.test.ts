@@ -29,8 +29,9 @@ describe('embedding-studio info', () => {
     });
     expect(Object.keys(rows)).toEqual([
       'name', 'file', 'architecture', 'dimensions', 'pooling', 'training context', 'context used', 'quantization',
-      'backend', 'GPU', 'GPU layers', 'threads', 'contexts',
+      'backend', 'GPU', 'GPU layers', 'threads', 'contexts', 'engine',
     ]);
+    expect(rows.engine).toMatch(/^(batched: many texts per decode \(local build\)|contexts: one text per decode per context \((local build|prebuilt binary)\))$/);
   });
 
   it('prints the model info as one JSON object with --json', async () => {
@@ -54,5 +55,7 @@ describe('embedding-studio info', () => {
     });
     expect(info.threads).toBeGreaterThan(0);
     expect(info.contexts).toBeGreaterThan(0);
+    expect(['batched', 'contexts']).toContain(info.engine);
+    expect(['localBuild', 'prebuilt']).toContain(info.buildType);
   });
 });

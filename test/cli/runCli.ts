@@ -12,12 +12,14 @@ export interface CliResult {
 
 /**
  * Runs the real command line in a child process, the way `npm run cli` does but without npm and the `tsx` wrapper
- * process (`node --import tsx` starts about twice as fast). stdout and stderr are pipes, not a terminal.
+ * process (`node --import tsx` starts about twice as fast). stdout and stderr are pipes, not a terminal. `env` adds to
+ * the test's environment.
  */
-export function runCli(args: readonly string[], onStart?: (child: ChildProcess) => void): Promise<CliResult> {
+export function runCli(args: readonly string[], onStart?: (child: ChildProcess) => void, env?: NodeJS.ProcessEnv): Promise<CliResult> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: env ? { ...process.env, ...env } : process.env,
   });
   let stdout = '';
   let stderr = '';

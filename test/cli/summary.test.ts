@@ -23,6 +23,8 @@ const SUMMARY: EmbedJobSummary = {
     gpuLayers: 13,
     threads: 16,
     contexts: 2,
+    engine: 'batched',
+    buildType: 'localBuild',
     normalize: 'l2',
     prefix: '',
     onLong: 'truncate',
@@ -65,6 +67,7 @@ describe('summary', () => {
         '  skip log     /data/out.npy.skipped.jsonl (10 lines)',
         '  model        bge-small-en-v1.5 (bert, 384 dimensions, Q8_0)',
         '  backend      cuda (NVIDIA H200, 13 GPU layers), 16 threads, 2 contexts',
+        '  engine       batched: many texts per decode (local build)',
       ].join('\n'),
     );
   });

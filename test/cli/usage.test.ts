@@ -15,14 +15,14 @@ describe('command line usage', () => {
     const result = await runCli([]);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toBe(`${HELP}\n\nerror: no command given\nhint: Start with a command: embed or info.\n`);
+    expect(result.stderr).toBe(`${HELP}\n\nerror: no command given\nhint: Start with a command: embed, info or models.\n`);
   });
 
   it('prints the help and names an unknown command (exit 2)', async () => {
     const result = await runCli(['embedd', ...REQUIRED]);
     expect(result.code).toBe(2);
     expect(result.stderr.startsWith(HELP)).toBe(true);
-    expect(result.stderr.endsWith('error: unknown command "embedd"\nhint: The commands are embed and info.\n')).toBe(true);
+    expect(result.stderr.endsWith('error: unknown command "embedd"\nhint: The commands are embed, info and models.\n')).toBe(true);
   });
 
   it('prints the package version for --version', async () => {

@@ -46,6 +46,8 @@ describe('EmbeddingModel', () => {
       gpuLayers: 0,
       threads: 2,
       contexts: 2,
+      engine: model.info.buildType === 'prebuilt' ? 'contexts' : expect.stringMatching(/^(batched|contexts)$/),
+      buildType: expect.stringMatching(/^(localBuild|prebuilt)$/),
       normalize: 'l2',
       prefix: '',
       onLong: 'truncate',
@@ -56,6 +58,11 @@ describe('EmbeddingModel', () => {
     const model = await EmbeddingModel.load(modelPath, { gpu: 'cpu' });
     loaded.push(model);
     expect(model.info).toMatchObject({ threads: availableParallelism(), contexts: availableParallelism(), backend: 'cpu' });
+  });
+
+  it('uses the contexts engine when asked, whatever the build', async () => {
+    const model = await load({ engine: 'contexts' });
+    expect(model.info).toMatchObject({ engine: 'contexts', contexts: 2, threads: 2 });
   });
 
   it('reads pooling and weight type from the file', async () => {
@@ -122,8 +129,8 @@ describe('EmbeddingModel', () => {
           await writeFile(path, (await readFile(modelPath)).subarray(0, 1000));
           return path;
         },
-        'MODEL_LOAD_FAILED',
-        /Could not load model/,
+        'MODEL_DAMAGED',
+        /^This model file is damaged/,
       ],
       [
         'a model without pooling (not an embedding model)',

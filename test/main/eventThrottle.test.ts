@@ -30,6 +30,23 @@ describe('Throttle', () => {
     await throttle.flush();
     expect(sent).toHaveLength(2);
   });
+
+  it('goes on sending after a flush that found the interval already passed', async () => {
+    const sent: string[] = [];
+    let value = 'first';
+    const throttle = new Throttle(20, () => sent.push(value));
+    throttle.touch();
+    value = 'second';
+    throttle.touch();
+    // Blocks the event loop past the interval, so that the flush finds the timer pending and no time left to wait.
+    const until = performance.now() + 40;
+    while (performance.now() < until);
+    await throttle.flush();
+    value = 'third';
+    throttle.touch();
+    await throttle.flush();
+    expect(sent).toEqual(['first', 'second', 'third']);
+  });
 });
 
 const h = await serviceHarness();

@@ -3,6 +3,7 @@ import { afterAll } from 'vitest';
 import type { EventName, EventPayloads, JobState, Reply, RequestName, RequestParams, RequestResult } from '../../src/shared/contract';
 import { StudioService, type Dialogs } from '../../src/main/studioService';
 import { tempDir } from '../support/files';
+import { SOURCE_PROBE_WORKER } from '../../src/core/modelProbe';
 
 export interface RecordedEvent<E extends EventName = EventName> {
   event: E;
@@ -14,7 +15,7 @@ export interface RecordedEvent<E extends EventName = EventName> {
 /** A service on a fresh settings file that records every event it sends; disposed after the test file. */
 export async function serviceHarness(dialogs: Dialogs | null = null) {
   const dir = await tempDir();
-  const service = new StudioService({ dialogs, settingsFile: join(dir, 'settings.json') });
+  const service = new StudioService({ dialogs, settingsFile: join(dir, 'settings.json'), probeWorker: SOURCE_PROBE_WORKER });
   afterAll(() => service.dispose());
   const events: RecordedEvent[] = [];
   const waiters: Array<() => void> = [];

@@ -4,11 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { StudioService } from '../../src/main/studioService';
 import { DEFAULT_SETTINGS, SettingsStore } from '../../src/main/settingsStore';
 import { tempDir } from '../support/files';
+import { SOURCE_PROBE_WORKER } from '../../src/core/modelProbe';
 
 const dir = await tempDir();
 
 async function settingsOf(file: string): Promise<unknown> {
-  const service = new StudioService({ dialogs: null, settingsFile: file });
+  const service = new StudioService({ dialogs: null, settingsFile: file, probeWorker: SOURCE_PROBE_WORKER });
   try {
     return await service.handle('settings:get', {});
   } finally {
@@ -19,7 +20,7 @@ async function settingsOf(file: string): Promise<unknown> {
 describe('settings', () => {
   it('persist across two services on the same file', async () => {
     const file = join(dir, 'nested', 'settings.json');
-    const first = new StudioService({ dialogs: null, settingsFile: file });
+    const first = new StudioService({ dialogs: null, settingsFile: file, probeWorker: SOURCE_PROBE_WORKER });
     expect(await first.handle('settings:get', {})).toEqual({ ok: true, value: DEFAULT_SETTINGS });
     await first.handle('settings:set', { gpu: 'cpu', threads: 4, job: { batchSize: 64, output: '/tmp/out.npy' } });
     const merged = await first.handle('settings:set', { job: { normalize: 'none' } });

@@ -6,7 +6,9 @@ import { StudioService } from '../../src/main/studioService';
 import type { JobSettings, JobState, ReplyError } from '../../src/shared/contract';
 import { corpusLines } from '../support/corpus';
 import { readJsonl } from '../support/files';
-import { testModelPath, TINY } from '../support/testModels';
+import { bertModelParts, testModelPath, TINY } from '../support/testModels';
+import { SOURCE_PROBE_WORKER } from '../../src/core/modelProbe';
+import { writeGguf } from '../support/gguf';
 import { serviceHarness } from './serviceHarness';
 
 const h = await serviceHarness();
@@ -67,6 +69,16 @@ describe('StudioService', () => {
     const info = await loadTiny();
     expect(info).toMatchObject({ dimension: 32, contextSize: 64, backend: 'cpu' });
     expect(await h.ok('model:info', {})).toMatchObject({ path: modelPath, dimension: 32 });
+  });
+
+  it('survives a model file that makes llama.cpp abort, keeping the model it had', async () => {
+    await loadTiny();
+    const { metadata, tensors } = bertModelParts({ ...TINY, name: 'aborts' });
+    const path = join(h.dir, 'aborts.gguf');
+    await writeGguf(path, metadata, tensors.map((t) => (t.name === 'blk.0.attn_q.bias' ? { ...t, type: 'F16' } : t)));
+    const error = await failure('model:load', { path, gpu: 'cpu', threads: 2, contextSize: 64 });
+    expect(error).toMatchObject({ code: 'MODEL_UNSUPPORTED', message: expect.stringContaining('damaged or unsupported') });
+    expect(await h.ok('model:info', {})).toMatchObject({ path: modelPath });
   });
 
   it('inspects an input, runs a job to the end and reports it through events', async () => {
@@ -221,7 +233,7 @@ describe('StudioService', () => {
   });
 
   it('when disposed, stops a running job, cleans up its files and takes no more requests', async () => {
-    const other = new StudioService({ dialogs: null, settingsFile: join(h.dir, 'other-settings.json') });
+    const other = new StudioService({ dialogs: null, settingsFile: join(h.dir, 'other-settings.json'), probeWorker: SOURCE_PROBE_WORKER });
     const states: string[] = [];
     other.subscribe((event, payload) => {
       if (event === 'job:state') states.push((payload as JobState).status);

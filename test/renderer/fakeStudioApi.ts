@@ -10,6 +10,7 @@ import type {
   StudioApi,
 } from '../../src/shared/contract';
 import type { ModelInfo, ProgressInfo } from '../../src/shared/engine';
+import type { ModelLibraryListing } from '../../src/shared/modelLibrary';
 
 type Handler<K extends RequestName> = (params: RequestParams<K>) => Reply<RequestResult<K>> | Promise<Reply<RequestResult<K>>>;
 
@@ -28,6 +29,8 @@ export class FakeStudioApi implements StudioApi {
     this.reply('settings:set', () => ok(defaultSettings()));
     this.reply('model:info', () => ok(null));
     this.reply('job:state', () => ok(idleJob()));
+    this.reply('models:list', () => ok(emptyListing()));
+    this.reply('models:catalog', () => ok([]));
     this.reply('system:info', () =>
       ok({ platform: 'linux', arch: 'x64', cpuModel: 'Test CPU', cores: 4, totalMemoryBytes: 8 << 30, freeMemoryBytes: 4 << 30, backends: ['cpu'], gpu: null }),
     );
@@ -74,6 +77,10 @@ export function defaultSettings(): Settings {
   return { modelPath: '', gpu: 'auto', threads: null, contextSize: null, job: {} };
 }
 
+export function emptyListing(): ModelLibraryListing {
+  return { dir: '/home/me/.config/embedding-studio/models', defaultDir: '/home/me/.config/embedding-studio/models', models: [], incomplete: [], recent: [], download: null };
+}
+
 export function idleJob(): JobState {
   return { status: 'idle', jobId: null, settings: null, summary: null, progress: null, error: null, partialStats: null };
 }
@@ -98,6 +105,8 @@ export function modelInfo(overrides: Partial<ModelInfo> = {}): ModelInfo {
     gpuLayers: 0,
     threads: 4,
     contexts: 2,
+    engine: 'contexts',
+    buildType: 'prebuilt',
     normalize: 'l2',
     prefix: '',
     onLong: 'truncate',

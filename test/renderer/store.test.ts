@@ -5,6 +5,7 @@ import { createStudioStore, type StudioStore } from '../../src/renderer/src/stor
 import { LOG_LIMIT } from '../../src/renderer/src/store/logEntries';
 import { METRICS_CAPACITY } from '../../src/renderer/src/store/metricsHistory';
 import { startBlockers } from '../../src/renderer/src/store/startGuard';
+import { EVENT_NAMES } from '../../src/shared/protocol';
 import { defaultSettings, FakeStudioApi, jobState, modelInfo, ok, progress, settle } from './fakeStudioApi';
 
 const SAVE_DELAY = 300;
@@ -335,9 +336,9 @@ describe('start', () => {
 });
 
 describe('events', () => {
-  it('subscribes to the four events and lets go of them when disposed', async () => {
+  it('subscribes to every event and lets go of them when disposed', async () => {
     const { api, dispose } = await started();
-    expect(api.listenerCount()).toBe(4);
+    expect(api.listenerCount()).toBe(EVENT_NAMES.length);
     dispose();
     expect(api.listenerCount()).toBe(0);
   });

@@ -48,6 +48,20 @@ export const BGE_SMALL_SHAPE: BertModelSpec = {
   vocabSize: 30522,
 };
 
+/** Same tensor shapes as bge-large-en-v1.5 (about 670 MB); random weights, for the GPU benchmark. */
+export const BGE_LARGE_SHAPE: BertModelSpec = {
+  name: 'bge-large-shape',
+  embeddingLength: 1024,
+  blockCount: 24,
+  headCount: 16,
+  feedForwardLength: 4096,
+  contextLength: 512,
+  pooling: 'cls',
+  weightType: 'F16',
+  seed: 3,
+  vocabSize: 30522,
+};
+
 const POOLING_TYPE_IDS: Record<BertPooling, number> = { none: 0, mean: 1, cls: 2, last: 3 };
 
 const WORDS = `

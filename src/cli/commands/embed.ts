@@ -1,9 +1,14 @@
 import { basename } from 'node:path';
 import { runEmbedJob } from '../../core/embedJob';
+import { checkWritableOutput } from '../../core/files';
+import { checkInputFile } from '../../core/input';
+import { outputFormatFor, outputPathsFor } from '../../core/output/outputWriter';
 import type { EmbedJobSummary } from '../../shared/engine';
 import type { EmbedCommandOptions } from '../args';
 import { EXIT, type ExitCode } from '../exitCodes';
+import { drawDownload } from '../downloadProgress';
 import { cancelOnInterrupt } from '../interrupt';
+import { modelFileFor, needsDownload } from '../modelArgument';
 import { ProgressBar, REDRAW_INTERVAL_MS } from '../progressBar';
 import { formatSummary, summaryJson } from '../summary';
 
@@ -16,9 +21,19 @@ export async function runEmbed(options: EmbedCommandOptions): Promise<ExitCode> 
   });
   let summary: EmbedJobSummary;
   try {
-    bar?.status(`Loading ${basename(options.model)} ...`);
+    if (await needsDownload(options.model)) {
+      // A download can take minutes: the input and output are checked first, as the job would check them.
+      await checkInputFile(options.input);
+      await checkWritableOutput(outputPathsFor(options.output, outputFormatFor(options.output, options.format)), options.overwrite);
+    }
+    const model = await modelFileFor(options.model, {
+      modelsDir: options.modelsDir,
+      signal: interrupt.signal,
+      ...(bar ? drawDownload(bar, process.stderr) : {}),
+    });
+    bar?.status(`Loading ${basename(model)} ...`);
     summary = await runEmbedJob({
-      model: options.model,
+      model,
       modelOptions: {
         gpu: options.gpu,
         threads: options.threads,

@@ -1,12 +1,22 @@
 import { EmbeddingModel } from '../../core/model';
 import type { ModelCommandOptions } from '../args';
+import { drawDownload } from '../downloadProgress';
 import { EXIT, type ExitCode } from '../exitCodes';
 import { roundFloats } from '../format';
+import { modelFileFor } from '../modelArgument';
 import { formatModelInfo, modelInfoJson } from '../modelInfo';
+import { ProgressBar } from '../progressBar';
 
-/** `info`: loads the model as `embed` would and describes it. */
+/** `info`: loads the model as `embed` would (downloading it first if needed) and describes it. */
 export async function runInfo(options: ModelCommandOptions): Promise<ExitCode> {
-  const model = await EmbeddingModel.load(options.model, {
+  const bar = process.stderr.isTTY ? new ProgressBar(process.stderr) : null;
+  let path: string;
+  try {
+    path = await modelFileFor(options.model, { modelsDir: options.modelsDir, ...(bar ? drawDownload(bar, process.stderr) : {}) });
+  } finally {
+    bar?.close();
+  }
+  const model = await EmbeddingModel.load(path, {
     gpu: options.gpu,
     threads: options.threads,
     contextSize: options.contextSize,

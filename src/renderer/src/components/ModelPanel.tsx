@@ -3,6 +3,9 @@ import { formatBytes, formatCount } from '../../../shared/format';
 import { isActive } from '../store/startGuard';
 import { useActions, useStudio } from '../store/StoreContext';
 import { Facts } from './Facts';
+import { FirstModelOffer } from './FirstModelOffer';
+import { ModelCatalog } from './ModelCatalog';
+import { ModelLibrary } from './ModelLibrary';
 import { PathField } from './PathField';
 
 export function ModelPanel() {
@@ -48,6 +51,9 @@ export function ModelPanel() {
       </div>
       {switching && !model.loading && <p className="note">Press Load to switch from the model loaded now.</p>}
       {model.info ? <ModelFacts info={model.info} /> : !model.loading && <p className="empty">No model loaded.</p>}
+      <FirstModelOffer />
+      <ModelLibrary />
+      <ModelCatalog />
     </section>
   );
 }
@@ -67,6 +73,7 @@ function ModelFacts({ info }: { info: ModelInfo }) {
         ['Quantization', info.quantization],
         ['Backend', backend],
         ['Threads / contexts', `${info.threads} / ${info.contexts}`],
+        ['Engine', `${info.engine === 'batched' ? 'Batched, many texts per decode' : 'One text per decode per context'} (${info.buildType === 'localBuild' ? 'local build' : 'prebuilt binary'})`],
       ]}
     />
   );

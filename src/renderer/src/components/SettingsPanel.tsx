@@ -4,6 +4,7 @@ import { BatchSizeField } from './BatchSizeField';
 import { ErrorMessage } from './ErrorMessage';
 import { NumberField } from './NumberField';
 import { PathField } from './PathField';
+import { PrefixOffer } from './PrefixOffer';
 import { SelectField } from './SelectField';
 
 const GPU_OPTIONS: ReadonlyArray<{ value: GpuChoice; label: string }> = [
@@ -101,6 +102,7 @@ export function SettingsPanel() {
           <p className="note" id="prefix-note">
             Put before every text; some models expect one.
           </p>
+          <PrefixOffer />
         </div>
       </fieldset>
 

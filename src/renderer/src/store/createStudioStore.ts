@@ -2,6 +2,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ReplyError, StudioApi } from '../../../shared/contract';
 import { OUTPUT_FORMATS, type OutputFormat } from '../../../shared/engine';
 import { withJobState, withLog, withMetrics, withProgress } from './jobEvents';
+import { createLibraryActions, emptyLibrary } from './libraryActions';
 import { emptyLog } from './logEntries';
 import { emptyMetrics } from './metricsHistory';
 import { parseNumberField, type NumberField } from './numberFields';
@@ -16,7 +17,7 @@ export interface StudioStoreOptions {
   saveDelayMs?: number;
 }
 
-type Slice = 'model' | 'input' | 'settings' | 'job';
+type Slice = 'model' | 'library' | 'input' | 'settings' | 'job';
 
 const INPUT_FIELDS: ReadonlySet<string> = new Set(['input', 'inputFormat', 'field']);
 const INPUT_FILE_CODES: ReadonlySet<string> = new Set(['FILE_NOT_FOUND', 'FILE_UNREADABLE', 'NOT_A_FILE', 'BAD_INPUT_LINE']);
@@ -74,12 +75,18 @@ export function createStudioStore(api: StudioApi, options: StudioStoreOptions = 
     }
 
     const actions: StudioState['actions'] = {
+      ...createLibraryActions({ api, get, patch: (value) => patch('library', value), form: () => actions }),
+
       async init() {
         const unsubscribe = [
           api.on('job:state', (payload) => applyRun(withJobState(get(), payload))),
           api.on('job:progress', (payload) => applyRun(withProgress(get(), payload))),
           api.on('job:metrics', (payload) => applyRun(withMetrics(get(), payload))),
           api.on('job:log', (payload) => applyRun(withLog(get(), payload))),
+          api.on('models:download', (download) => {
+            const current = get().library.download;
+            if (!current || download.id >= current.id) patch('library', { download });
+          }),
         ];
         const [saved, model, job, system] = await Promise.all([
           api.request('settings:get', {}),
@@ -95,6 +102,7 @@ export function createStudioStore(api: StudioApi, options: StudioStoreOptions = 
         const failed = [saved, model, job, system].find((reply) => !reply.ok);
         set({ appError: failed && !failed.ok ? failed.error : null });
         if (get().input.path.trim()) void actions.inspectInput();
+        void actions.refreshLibrary();
         return () => {
           for (const each of unsubscribe) each();
           if (saveTimer) clearTimeout(saveTimer);
@@ -292,6 +300,7 @@ export function createStudioStore(api: StudioApi, options: StudioStoreOptions = 
       appError: null,
       notice: null,
       model: { path: '', info: null, loading: false, error: null },
+      library: emptyLibrary(),
       input: { path: '', format: null, field: '', info: null, inspecting: false, error: null },
       settings: {
         loaded: false,

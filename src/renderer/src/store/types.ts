@@ -11,6 +11,7 @@ import type {
   ProgressInfo,
   SkippedLine,
 } from '../../../shared/engine';
+import type { CatalogEntry, LocalModel, ModelDownload } from '../../../shared/modelLibrary';
 import type { NumberField } from './numberFields';
 
 /** An error shown next to the control that caused it: what went wrong and what to do about it. */
@@ -21,6 +22,25 @@ export interface ModelSlice {
   path: string;
   info: ModelInfo | null;
   loading: boolean;
+  error: UiError | null;
+}
+
+export interface LibrarySlice {
+  /** False until the host listed the models folder and the catalog. */
+  loaded: boolean;
+  dir: string;
+  defaultDir: string;
+  models: LocalModel[];
+  incomplete: string[];
+  recent: LocalModel[];
+  catalog: CatalogEntry[];
+  /** The download in progress, or the last one. */
+  download: ModelDownload | null;
+  /** The catalog name, hf: URI or URL typed to download. */
+  uri: string;
+  /** The models folder as typed, until it is applied. */
+  dirText: string;
+  /** A request about the library that was refused: listing, removing, changing the folder, starting a download. */
   error: UiError | null;
 }
 
@@ -90,7 +110,20 @@ export interface LogSlice {
   total: number;
 }
 
-export interface StudioActions {
+export interface LibraryActions {
+  /** Lists the models folder and the catalog again. */
+  refreshLibrary(): Promise<void>;
+  setPullUri(uri: string): void;
+  /** Downloads a catalog model, hf: URI or URL; once done it becomes the model path, and is loaded if none is. */
+  pullModel(uri: string): Promise<void>;
+  cancelPull(): Promise<void>;
+  removeModel(fileName: string): Promise<void>;
+  setModelsDirText(text: string): void;
+  /** Makes the typed folder the models folder, or goes back to the default one. */
+  applyModelsDir(useDefault?: boolean): Promise<void>;
+}
+
+export interface StudioActions extends LibraryActions {
   /** Loads what the host knows and subscribes to its events; returns the unsubscribe function. */
   init(): Promise<() => void>;
   setModelPath(path: string): void;
@@ -129,6 +162,7 @@ export interface StudioState {
   /** A short note for the user, such as why a dropped file was not taken. */
   notice: string | null;
   model: ModelSlice;
+  library: LibrarySlice;
   input: InputSlice;
   settings: SettingsSlice;
   job: JobSlice;

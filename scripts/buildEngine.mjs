@@ -1,0 +1,62 @@
+// `npm run build:engine [-- --gpu cuda|vulkan|metal]`: builds node-llama-cpp on this machine from the llama.cpp source it
+// ships (no network), with the project's patch to its addon (patches/, applied by patch-package), so that the batched
+// engine can run. Takes minutes (cmake, ninja or make, a C++ compiler and git are needed); when the same build is already
+// there it only says so. Without it the app still works, on the slower contexts engine.
+// `npx --no node-llama-cpp source clear --type builds` removes the build again.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({ options: { gpu: { type: 'string', default: 'false' } } });
+const gpu = values.gpu;
+const stampPath = join('node_modules', '.cache', 'embedding-studio', `engine-build-${gpu}.json`);
+
+function run(command, args) {
+  const { status } = spawnSync(command, args, { stdio: 'inherit' });
+  if (status !== 0) {
+    console.error(`\nbuild:engine: ${command} ${args.join(' ')} failed; the engine keeps using the contexts engine.`);
+    process.exit(status ?? 1);
+  }
+}
+
+/** Which binary node-llama-cpp loads for this GPU choice, asked in a process of its own: a loaded addon stays loaded. */
+function loadedBuildType() {
+  const script = `import { getLlama } from 'node-llama-cpp';
+const llama = await getLlama({ gpu: ${gpu === 'false' ? 'false' : JSON.stringify(gpu)}, build: 'never', progressLogs: false });
+process.stdout.write(llama.buildType);`;
+  try {
+    return execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    return 'none';
+  }
+}
+
+run('npx', ['--no', 'patch-package']);
+const hash = createHash('sha256').update(gpu);
+hash.update(readFileSync(join('node_modules', 'node-llama-cpp', 'package.json')));
+for (const name of readdirSync('patches').sort()) hash.update(name).update(readFileSync(join('patches', name)));
+const stamp = hash.digest('hex');
+
+let previous = null;
+try {
+  previous = JSON.parse(readFileSync(stampPath, 'utf8')).stamp;
+} catch {
+  // never built here
+}
+if (previous === stamp && loadedBuildType() === 'localBuild') {
+  console.log(`build:engine: node-llama-cpp is already built here with the project's patch (gpu: ${gpu}).`);
+  process.exit(0);
+}
+
+const started = Date.now();
+run('npx', ['--no', 'node-llama-cpp', 'source', 'download', '--gpu', gpu, '--noUsageExample']);
+const buildType = loadedBuildType();
+if (buildType !== 'localBuild') {
+  console.error(`build:engine: the build finished, but node-llama-cpp loads its ${buildType} binary instead.`);
+  process.exit(1);
+}
+mkdirSync(join(stampPath, '..'), { recursive: true });
+writeFileSync(stampPath, JSON.stringify({ stamp, builtAt: new Date().toISOString() }));
+console.log(`build:engine: built in ${Math.round((Date.now() - started) / 1000)} s (gpu: ${gpu}).`);

@@ -1,0 +1,106 @@
+import { getLlama, type LlamaModel } from 'node-llama-cpp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BatchedPool } from '../../src/core/batchedPool';
+import { BatchProcessor } from '../../src/core/batchProcessor';
+import { ContextPool } from '../../src/core/contextPool';
+import { EmbeddingModel } from '../../src/core/model';
+import type { EmbeddingResult } from '../../src/core/results';
+import { corpusLines } from '../support/corpus';
+import { cosine } from '../support/files';
+import { testModelPath, TINY, type BertModelSpec } from '../support/testModels';
+
+// CI builds the engine (npm run build:engine) and sets this, so that a missing fast path fails there instead of skipping.
+const REQUIRED = process.env.EMBEDDING_STUDIO_REQUIRE_FAST_PATH === '1';
+
+const probe = await EmbeddingModel.load(await testModelPath(TINY), { threads: 2 });
+const available = probe.info.engine === 'batched';
+const unavailable = `the batched engine is not in use (node-llama-cpp's ${probe.info.buildType} binary failed its self-test): run npm run build:engine`;
+await probe.dispose();
+
+const WORDS = ['the', 'of', 'and', 'to', 'in', 'is', 'it', 'you'];
+/** Short and long texts, duplicates, other scripts, and texts longer than TINY's context (truncated). */
+const TEXTS = [
+  ...corpusLines(150, 11, 1, 60),
+  'water',
+  'water',
+  '東京 タワー 🙂',
+  Array.from({ length: 300 }, (_, i) => WORDS[i % WORDS.length]).join(' '),
+  ...corpusLines(50, 12, 80, 140),
+];
+
+async function embed(path: string, engine: 'batched' | 'contexts', batchSize: number): Promise<EmbeddingResult[]> {
+  const model = await EmbeddingModel.load(path, { threads: 2, engine });
+  try {
+    expect(model.info.engine).toBe(engine);
+    return await new BatchProcessor(model, { batchSize }).processTexts(TEXTS);
+  } finally {
+    await model.dispose();
+  }
+}
+
+function leastCosine(a: EmbeddingResult[], b: EmbeddingResult[]): number {
+  return Math.min(...a.map((result, i) => cosine(result.embedding, b[i]?.embedding ?? [])));
+}
+
+describe('the batched engine', () => {
+  it('is in use where the patched local build is (CI demands it: EMBEDDING_STUDIO_REQUIRE_FAST_PATH=1)', ({ skip }) => {
+    if (REQUIRED) expect(available, unavailable).toBe(true);
+    skip(!available, unavailable);
+    expect(probe.info).toMatchObject({ engine: 'batched', buildType: 'localBuild', contexts: 2 });
+  });
+
+  const models: Array<[string, BertModelSpec]> = [
+    ['mean pooling, F32', TINY],
+    ['CLS pooling', { ...TINY, name: 'tiny-cls', pooling: 'cls' }],
+    ['F16 weights', { ...TINY, name: 'tiny-f16', weightType: 'F16' }],
+  ];
+  it.for(models)('gives the vectors of one text per decode, %s, at batch sizes 1, 8, 32 and 64', async ([, spec], { skip }) => {
+    skip(!available, unavailable);
+    const path = await testModelPath(spec);
+    const reference = await embed(path, 'contexts', 32);
+    expect(reference).toHaveLength(TEXTS.length);
+    expect(reference.filter((r) => r.truncated).length).toBeGreaterThan(10);
+    for (const batchSize of [1, 8, 32, 64]) {
+      const batched = await embed(path, 'batched', batchSize);
+      expect(batched.map(({ line, tokens, truncated }) => ({ line, tokens, truncated }))).toEqual(
+        reference.map(({ line, tokens, truncated }) => ({ line, tokens, truncated })),
+      );
+      expect(leastCosine(batched, reference), `batch size ${batchSize}`).toBeGreaterThan(0.9999);
+    }
+  });
+});
+
+describe('BatchedPool', () => {
+  let model: LlamaModel;
+  beforeAll(async () => {
+    const llama = await getLlama({ gpu: false, maxThreads: 2, build: 'never', progressLogs: false });
+    model = await llama.loadModel({ modelPath: await testModelPath(TINY) });
+  });
+  afterAll(() => model.dispose());
+
+  it('packs texts up to the sequence cap and the token budget, and decodes a text over the budget alone', async ({ skip }) => {
+    skip(!available, unavailable);
+    const pool = await BatchedPool.openIfSupported(model, { contexts: 2, threads: 1, sequences: 3, tokenBudget: 40, contextSize: 128 });
+    const single = await ContextPool.create(model, 1, { contextSize: 128, threads: 1 });
+    try {
+      expect(pool?.size).toBe(6);
+      const texts = corpusLines(40, 3, 1, 70).map((text) => model.tokenize(text).slice(0, 120));
+      expect(texts.some((tokens) => tokens.length + 2 > 40)).toBe(true);
+      const batched = await Promise.all(texts.map((tokens) => pool!.embed(tokens)));
+      for (const [i, tokens] of texts.entries()) {
+        const alone = await single.embed(tokens);
+        expect(cosine(batched[i]!.vector, alone.vector), `text ${i}`).toBeGreaterThan(0.9999);
+      }
+    } finally {
+      await pool?.dispose();
+      await single.dispose();
+    }
+  });
+
+  it('turns away texts handed to it after it was disposed', async ({ skip }) => {
+    skip(!available, unavailable);
+    const pool = await BatchedPool.openIfSupported(model, { contexts: 1, threads: 1, sequences: 4, tokenBudget: 64, contextSize: 128 });
+    await pool!.dispose();
+    await expect(pool!.embed(model.tokenize('late'))).rejects.toThrow(/unloaded/);
+  });
+});

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { downloadError } from '../../src/core/library/downloadErrors';
+import { DownloadMeter } from '../../src/core/library/downloadMeter';
+
+describe('download errors', () => {
+  it('says the disk is full when a write fails with ENOSPC', () => {
+    const error = downloadError(Object.assign(new Error('no space left on device, write'), { code: 'ENOSPC' }), 'hf:a/b/c.gguf', '/models');
+    expect(error).toMatchObject({ code: 'OUTPUT_UNWRITABLE', message: 'The disk holding /models is full.' });
+    expect(error.hint).toMatch(/Free some space/);
+  });
+
+  it('says a network failure hidden in a fetch error is one', () => {
+    const failed = new TypeError('fetch failed', { cause: Object.assign(new Error('getaddrinfo ENOTFOUND example.com'), { code: 'ENOTFOUND' }) });
+    expect(downloadError(failed, 'https://example.com/m.gguf', '/models')).toMatchObject({ code: 'DOWNLOAD_FAILED', message: 'Could not reach example.com (ENOTFOUND).' });
+  });
+
+  it('says which Hugging Face model or quantization does not exist', () => {
+    const missing = new Error('Cannot get quantization "Q9_0" for model "hf:a/b" or it does not exist');
+    expect(downloadError(missing, 'hf:a/b:Q9_0', '/models')).toMatchObject({ code: 'DOWNLOAD_FAILED', message: expect.stringMatching(/^Model not found: Cannot get quantization/) });
+  });
+});
+
+describe('the download meter', () => {
+  it('measures speed over the last seconds and the time left from it', () => {
+    let now = 0;
+    const meter = new DownloadMeter('m.gguf', () => now);
+    expect(meter.update(1000, 11_000)).toMatchObject({ bytesPerSecond: 0, etaMs: null });
+    now = 1000;
+    expect(meter.update(3000, 11_000)).toMatchObject({ downloadedBytes: 3000, bytesPerSecond: 2000, etaMs: 4000 });
+    now = 2000;
+    expect(meter.update(2500, 11_000)).toMatchObject({ downloadedBytes: 3000 });
+    expect(meter.idleMs).toBe(1000);
+  });
+});
