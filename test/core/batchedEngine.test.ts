@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { getLlama, type LlamaModel } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchedPool } from '../../src/core/batchedPool';
@@ -6,12 +7,14 @@ import { ContextPool } from '../../src/core/contextPool';
 import { EmbeddingModel } from '../../src/core/model';
 import type { EmbeddingResult } from '../../src/core/results';
 import { corpusLines } from '../support/corpus';
-import { cosine } from '../support/files';
+import { writeDecoderModel } from '../support/decoderModel';
+import { cosine, tempDir } from '../support/files';
 import { testModelPath, TINY, type BertModelSpec } from '../support/testModels';
 
 // CI builds the engine (npm run build:engine) and sets this, so that a missing fast path fails there instead of skipping.
 const REQUIRED = process.env.EMBEDDING_STUDIO_REQUIRE_FAST_PATH === '1';
 
+const dir = await tempDir();
 const probe = await EmbeddingModel.load(await testModelPath(TINY), { threads: 2 });
 const available = probe.info.engine === 'batched';
 const unavailable = `the batched engine is not in use (node-llama-cpp's ${probe.info.buildType} binary failed its self-test): run npm run build:engine`;
@@ -67,6 +70,26 @@ describe('the batched engine', () => {
       );
       expect(leastCosine(batched, reference), `batch size ${batchSize}`).toBeGreaterThan(0.9999);
     }
+  });
+});
+
+describe('a decoder embedding model (causal, with a KV cache)', () => {
+  it.for(['last', 'mean'] as const)('is left to the contexts engine, %s pooling, and refused the batched one', async (pooling) => {
+    const path = join(dir, `decoder-${pooling}.gguf`);
+    await writeDecoderModel(path, pooling);
+    const model = await EmbeddingModel.load(path, { threads: 2 });
+    try {
+      expect(model.info).toMatchObject({ architecture: 'llama', pooling, engine: 'contexts' });
+      const texts = corpusLines(40, 21, 1, 30);
+      const alone = await new BatchProcessor(model, { batchSize: 1 }).processTexts(texts);
+      const reversed = (await new BatchProcessor(model, { batchSize: 16 }).processTexts([...texts].reverse())).reverse();
+      // Same vector whatever came before it in the context: nothing of one text stays in the KV cache for the next.
+      expect(Math.min(...alone.map((result, i) => cosine(result.embedding, reversed[i]?.embedding ?? [])))).toBeGreaterThan(0.9999);
+      expect(cosine(alone[0]!.embedding, alone[1]!.embedding)).toBeLessThan(0.99);
+    } finally {
+      await model.dispose();
+    }
+    await expect(EmbeddingModel.load(path, { threads: 2, engine: 'batched' })).rejects.toMatchObject({ code: 'BAD_OPTION' });
   });
 });
 
