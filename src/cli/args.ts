@@ -31,6 +31,7 @@ export interface EmbedCommandOptions extends ModelCommandOptions {
   memoryLimitMb?: number;
   stopOnError: boolean;
   overwrite: boolean;
+  resume: boolean;
 }
 
 export type CommandLine =
@@ -92,6 +93,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   'memory-limit': { type: 'string', commands: EMBED, example: String(LIMITS.memoryLimit.example) },
   'stop-on-error': { type: 'boolean', commands: EMBED },
   overwrite: { type: 'boolean', commands: EMBED },
+  resume: { type: 'boolean', commands: EMBED },
   json: { type: 'boolean', commands: ALL },
   'models-dir': { type: 'string', commands: ALL, example: '~/models' },
 };
@@ -175,6 +177,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     memoryLimitMb: option.wholeNumber('memory-limit', LIMITS.memoryLimit),
     stopOnError: option.flag('stop-on-error'),
     overwrite: option.flag('overwrite'),
+    resume: option.flag('resume'),
   };
   checkOutput(options);
   return { command, options };

@@ -26,6 +26,8 @@ const EXIT_CODES: Record<EmbeddingErrorCode, ExitCode> = {
   INPUT_NOT_UTF8: EXIT.badInputFile,
   OUTPUT_EXISTS: EXIT.output,
   OUTPUT_UNWRITABLE: EXIT.output,
+  RESUME_REFUSED: EXIT.output,
+  INPUT_CHANGED: EXIT.runFailed,
   TEXT_TOO_LONG: EXIT.runFailed,
   EMBEDDING_FAILED: EXIT.runFailed,
   MEMORY_LIMIT: EXIT.runFailed,

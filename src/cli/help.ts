@@ -44,7 +44,12 @@ Options for embed:
   --memory-limit <MiB>   Stop the run if the process uses more memory than this
   --stop-on-error        Stop at a line that fails to embed (default: log it in
                          the skip log and go on)
-  --overwrite            Replace --output if it exists
+  --overwrite            Replace --output (and an unfinished run of it) if it
+                         exists
+  --resume               Continue the unfinished run of --output (one that
+                         failed, was stopped or killed) after its last saved
+                         line; refused if the input, model or options differ.
+                         Without one, start from the first line
   --json                 Print the summary as one JSON object on stdout
   --models-dir <dir>     The models folder (see Models below)
 
@@ -74,8 +79,10 @@ Files written by embed:
                          writes <name>.lines.npy, the input line of each row
   <output>.skipped.jsonl One {"line", "reason", "detail"} per line not embedded
                          (blank, invalid, too long, failed ...)
-  *.partial              Left by a run that failed: what it finished before the
-                         error (a cancelled run leaves nothing behind)
+  *.partial              What an unfinished run (failed, stopped by Ctrl-C or
+                         killed) wrote so far, flushed after every batch
+  <output>.checkpoint    How far the *.partial files go, for --resume; removed
+                         when the run finishes
 
 Exit codes:
   0    Success
@@ -83,9 +90,11 @@ Exit codes:
   2    Bad command line: unknown or missing option, bad option value
   3    Bad input or model file: missing, unreadable, not GGUF, not an
        embedding model
-  4    Output problem: output exists, folder missing or not writable, disk full
+  4    Output problem: output exists, folder missing or not writable, disk
+       full, an unfinished run that --resume cannot continue
   5    The run failed: an embedding error with --stop-on-error, a text too
        long with --on-long fail, the memory limit
   6    A download failed: network error, model not found (404), connection
        lost
-  130  Cancelled by Ctrl-C: the first one stops cleanly, a second quits at once`;
+  130  Stopped by Ctrl-C: the first one stops cleanly, keeping what is done
+       for --resume; a second quits at once`;

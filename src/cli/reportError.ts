@@ -12,11 +12,13 @@ export interface ErrorReport {
   exitCode: ExitCode;
   /** Files left under `.partial` names by a run that stopped on an error. */
   partialFiles?: string[];
+  /** The line `--resume` continues after, where the run left a checkpoint. */
+  resumeAfterLine?: number;
   stats?: BatchStats;
 }
 
 const FALLBACK_HINTS: Partial<Record<EmbeddingErrorCode, string>> = {
-  CANCELLED: 'Nothing was written: the unfinished output files were removed.',
+  CANCELLED: 'The run stopped before the end of the input.',
   RUN_FAILED: 'Run it again; if it fails the same way, report it with the command line you ran.',
 };
 
@@ -36,6 +38,7 @@ export function describeError(error: unknown): ErrorReport {
   if (error instanceof EmbedJobError) {
     report.partialFiles = error.partialFiles;
     report.stats = error.stats;
+    if (error.resumeAfterLine !== null) report.resumeAfterLine = error.resumeAfterLine;
   }
   return report;
 }
@@ -46,7 +49,10 @@ export function reportError(error: unknown, json: boolean): ExitCode {
   const lines = [`error: ${report.message}`, `hint: ${report.hint}`];
   if (report.partialFiles?.length) {
     const embedded = plural(report.stats?.embedded ?? 0, 'line');
-    lines.push(`partial: ${embedded} embedded before the error, kept in ${report.partialFiles.join(', ')}`);
+    lines.push(`partial: ${embedded} embedded before the run stopped, kept in ${report.partialFiles.join(', ')}`);
+  }
+  if (report.resumeAfterLine !== undefined) {
+    lines.push(`resume: run the same command with --resume to continue after line ${report.resumeAfterLine}`);
   }
   process.stderr.write(`${lines.join('\n')}\n`);
   if (json) process.stdout.write(`${JSON.stringify({ error: report }, roundFloats)}\n`);

@@ -23,14 +23,15 @@ export function formatSummary(summary: EmbedJobSummary): string {
     ['backend', describeBackend(model)],
     ['engine', describeEngine(model)],
   ];
+  if (summary.resumedAfterLine) rows.splice(6, 0, ['resumed', `after line ${formatCount(summary.resumedAfterLine)}; time and speed are this run's`]);
   const heading = `Embedded ${formatCount(stats.embedded)} of ${plural(stats.lines, 'line')} in ${formatDuration(stats.elapsedMs)}.`;
   return `${heading}\n\n${table(rows, '  ')}`;
 }
 
 /** `--json`: the run's summary as one JSON object. */
 export function summaryJson(summary: EmbedJobSummary): string {
-  const { input, format, outputs, outputBytes, skipLog, model, stats } = summary;
-  return JSON.stringify({ input, format, outputs, outputBytes, skipLog, model, stats }, roundFloats);
+  const { input, format, outputs, outputBytes, skipLog, resumedAfterLine, model, stats } = summary;
+  return JSON.stringify({ input, format, outputs, outputBytes, skipLog, resumedAfterLine, model, stats }, roundFloats);
 }
 
 /** `3 (blank 2, too-long 1)`: the reasons of the lines skipped for their content, most frequent first. */

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { DoneCounts } from './checkpoint';
 import { cancelledError, EmbeddingError, errorMessage } from './errors';
 import type { BatchStats, ProgressInfo, SkippedLine } from '../shared/engine';
 import { countLines, isSkipped, readInput, type InputOptions, type InputRecord } from './input';
@@ -40,6 +41,8 @@ export interface ProcessOptions {
 
 export interface FileProcessOptions extends ProcessOptions {
   input?: InputOptions;
+  /** Continue an earlier run: lines up to `afterLine` are read past, and its totals count in the stats. */
+  resume?: { afterLine: number; counts: DoneCounts };
 }
 
 /** The results and skipped lines of consecutive input lines, in line order. */
@@ -94,6 +97,11 @@ export class BatchProcessor {
     this.tracker.reset();
   }
 
+  /** The totals of the lines done so far, for a checkpoint. */
+  doneCounts(): DoneCounts {
+    return this.tracker.counts();
+  }
+
   /** Embeds one batch of texts; `line` in each result is the text's 1-based position in `texts`. */
   async processBatch(texts: readonly string[], options: ProcessOptions = {}): Promise<EmbeddingResult[]> {
     return this.processTexts(texts, options);
@@ -133,7 +141,13 @@ export class BatchProcessor {
 
   private async *fileBatches(path: string, options: FileProcessOptions): AsyncGenerator<Batch> {
     const total = await countLines(path, options.signal);
-    yield* this.batches(readInput(path, options.input, options.signal), total, options);
+    const records = readInput(path, options.input, options.signal);
+    if (!options.resume) {
+      yield* this.batches(records, total, options);
+      return;
+    }
+    this.tracker.carryOver(options.resume.counts);
+    yield* this.batches(after(options.resume.afterLine, records), total, options);
   }
 
   /**
@@ -280,6 +294,12 @@ export class BatchProcessor {
 
 function newPendingBatch(): PendingBatch {
   return { entries: [], texts: 0, started: performance.now() };
+}
+
+async function* after(line: number, records: AsyncIterable<InputRecord>): AsyncGenerator<InputRecord> {
+  for await (const record of records) {
+    if (record.line > line) yield record;
+  }
 }
 
 async function* recordsOf(texts: Iterable<string>): AsyncGenerator<InputRecord> {

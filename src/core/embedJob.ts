@@ -1,12 +1,22 @@
 import { stat } from 'node:fs/promises';
 import { BatchProcessor, type BatchConfig } from './batchProcessor';
+import {
+  checkStagedFiles,
+  CheckpointLog,
+  identityDifference,
+  readCheckpoint,
+  runIdentity,
+  sizeKey,
+  type Checkpoint,
+  type RunIdentity,
+} from './checkpoint';
 import { cancelledError, EmbedJobError, EmbeddingError, errorMessage } from './errors';
 import { checkWritableOutput } from './files';
 import type { EmbedJobSummary, ModelInfo, OutputFormat, BatchStats, ProgressInfo, SkippedLine } from '../shared/engine';
 import { checkInputFile, type InputOptions } from './input';
 import { EmbeddingModel, type ModelOptions } from './model';
-import { createOutputWriter, outputFormatFor, outputPathsFor, type OutputWriter } from './output/outputWriter';
-import { SkipLog } from './output/skipLog';
+import { createOutputWriter, outputFormatFor, outputPathsFor, sizeOf, type OutputWriter } from './output/outputWriter';
+import { SkipLog, skipLogPath } from './output/skipLog';
 import type { PauseGate } from './pauseGate';
 import { stagingPath } from './output/stagedFile';
 
@@ -18,61 +28,93 @@ export interface EmbedJobOptions {
   inputOptions?: InputOptions;
   output: string;
   format?: OutputFormat;
+  /** Start again from the first line, replacing the output and any unfinished run of it. */
   overwrite?: boolean;
+  /** Continue the unfinished run of this output from its checkpoint where there is one; else start from the first line. */
+  resume?: boolean;
+  /** A cancelled run keeps its files and checkpoint to be resumed (true), or removes them (false, the default). */
+  keepOnCancel?: boolean;
   batch?: Partial<Omit<BatchConfig, 'onProgress'>>;
   signal?: AbortSignal;
   /** Lets the caller pause the run between texts and resume it. */
   pause?: PauseGate;
   onProgress?: (progress: ProgressInfo) => void;
   onSkip?: (skipped: SkippedLine) => void;
-  /** Called once the model is loaded, before the first line is read. */
-  onModel?: (model: ModelInfo) => void;
+  /** Called once the model is loaded, before the first line is read; `resumeAfterLine` is 0 for a run from the start. */
+  onModel?: (model: ModelInfo, resumeAfterLine: number) => void;
 }
 
 /**
  * The checks a run starts with, before anything expensive: the input is a readable UTF-8 file, the output format is
- * known, and the output files can be written. Returns the output format.
+ * known, the output files can be written, and an unfinished run of the same output is neither lost nor ignored.
+ * Returns the output format and that unfinished run's checkpoint, where the run resumes it.
  */
-export async function checkJobFiles(options: Pick<EmbedJobOptions, 'input' | 'output' | 'format' | 'overwrite'>): Promise<OutputFormat> {
+export async function checkJobFiles(
+  options: Pick<EmbedJobOptions, 'input' | 'output' | 'format' | 'overwrite' | 'resume'>,
+): Promise<{ format: OutputFormat; saved: Checkpoint | null }> {
   await checkInputFile(options.input);
   const format = outputFormatFor(options.output, options.format);
   await checkWritableOutput(outputPathsFor(options.output, format), options.overwrite ?? false);
-  return format;
+  const saved = await readCheckpoint(options.output);
+  if (saved && !options.resume && !options.overwrite) {
+    throw new EmbeddingError(
+      'OUTPUT_EXISTS',
+      `An unfinished run of ${options.output} is saved, done up to line ${saved.mark.lastLine} of ${saved.identity.input.path}.`,
+      'Pass --resume to continue it, or --overwrite to start again from the first line.',
+    );
+  }
+  return { format, saved: options.resume ? saved : null };
 }
 
 /**
  * Embeds one file into one output, the way both front ends run it: cheap checks first, then the model, then the
- * batches streamed to staged files that are renamed into place only when the whole input is done. A cancelled run
- * leaves nothing behind; a failed one keeps what it finished under `.partial` names.
+ * batches streamed to staged files that are renamed into place only when the whole input is done. After every batch
+ * the staged files are flushed to the disk and a checkpoint records how far they go, so a run that failed, was killed
+ * or lost its power resumes where it stopped. A cancelled run leaves nothing behind unless `keepOnCancel` and a
+ * checkpoint was made.
  */
 export async function runEmbedJob(options: EmbedJobOptions): Promise<EmbedJobSummary> {
-  const format = await checkJobFiles(options);
+  const { format, saved } = await checkJobFiles(options);
   const ownsModel = typeof options.model === 'string';
   const model = typeof options.model === 'string' ? await EmbeddingModel.load(options.model, { ...options.modelOptions, signal: options.signal }) : options.model;
   try {
-    options.onModel?.(model.info);
+    const identity = await runIdentity(options.input, options.inputOptions ?? {}, model.info, format);
+    if (saved) await checkResumable(saved, identity, options.output, format);
+    options.onModel?.(model.info, saved?.mark.lastLine ?? 0);
     const processor = new BatchProcessor(model, { ...options.batch, onProgress: options.onProgress });
-    const writer = await createOutputWriter(options.output, format, model.info);
-    let skipLog: SkipLog;
-    try {
-      skipLog = await SkipLog.create(options.output);
-    } catch (error) {
-      await writer.abort();
-      throw error;
-    }
+    const files = await openFiles(options.output, format, model.info, identity, saved);
+    const { writer, skipLog, checkpoint } = files;
+    const watch = new InputWatch(options.input, identity);
+    let lastLine = saved?.mark.lastLine ?? 0;
+    let markedLine = saved ? lastLine : null;
     try {
       await processor.processFileStreaming(
         options.input,
         async ({ results, skipped }) => {
           await writer.write(results);
           await skipLog.write(skipped);
+          lastLine = Math.max(lastLine, results.at(-1)?.line ?? 0, skipped.at(-1)?.line ?? 0);
+          const [written] = await Promise.all([writer.checkpoint(), skipLog.sync()]);
+          if (written) {
+            const sizes = { ...written.sizes, [sizeKey(skipLog.path)]: skipLog.size };
+            await checkpoint.mark({ lastLine, sizes, counts: processor.doneCounts(), ...(written.added?.length ? { added: written.added } : {}) });
+            markedLine = lastLine;
+          }
+          await watch.check(lastLine);
         },
-        { signal: options.signal, pause: options.pause, input: options.inputOptions, onSkip: options.onSkip },
+        {
+          signal: options.signal,
+          pause: options.pause,
+          input: options.inputOptions,
+          onSkip: options.onSkip,
+          ...(saved ? { resume: { afterLine: saved.mark.lastLine, counts: saved.mark.counts } } : {}),
+        },
       );
       await writer.finish();
       await skipLog.finish();
+      await checkpoint.remove();
     } catch (error) {
-      throw await stopped(error, options.signal, writer, skipLog, processor.stats());
+      throw await stopped(error, options, files, processor.stats(), markedLine);
     }
     const stats = processor.stats();
     return {
@@ -81,6 +123,7 @@ export async function runEmbedJob(options: EmbedJobOptions): Promise<EmbedJobSum
       outputs: writer.paths,
       skipLog: skipLog.path,
       outputBytes: await totalSize(writer.paths),
+      resumedAfterLine: saved?.mark.lastLine ?? 0,
       model: model.info,
       stats,
     };
@@ -89,25 +132,89 @@ export async function runEmbedJob(options: EmbedJobOptions): Promise<EmbedJobSum
   }
 }
 
-async function stopped(
-  error: unknown,
-  signal: AbortSignal | undefined,
-  writer: OutputWriter,
-  skipLog: SkipLog,
-  stats: BatchStats,
-): Promise<unknown> {
-  if (signal?.aborted || (error instanceof EmbeddingError && error.code === 'CANCELLED')) {
-    await Promise.all([writer.abort(), skipLog.abort()]);
+interface JobFiles {
+  writer: OutputWriter;
+  skipLog: SkipLog;
+  checkpoint: CheckpointLog;
+}
+
+async function checkResumable(saved: Checkpoint, identity: RunIdentity, output: string, format: OutputFormat): Promise<void> {
+  const difference = identityDifference(saved.identity, identity);
+  if (difference) {
+    throw new EmbeddingError(
+      'RESUME_REFUSED',
+      `The unfinished run of ${output} cannot be resumed: ${difference}.`,
+      'Run it again with the same input, model and options, or pass --overwrite instead of --resume to start again.',
+    );
+  }
+  await checkStagedFiles(outputPathsFor(output, format), saved, output);
+}
+
+/** The output, skip log and checkpoint: new ones, or those of the unfinished run being resumed, cut back to its checkpoint. */
+async function openFiles(output: string, format: OutputFormat, model: ModelInfo, identity: RunIdentity, saved: Checkpoint | null): Promise<JobFiles> {
+  const resume = saved ? { sizes: saved.mark.sizes, added: saved.added } : undefined;
+  const writer = await createOutputWriter(output, format, model, resume);
+  let skipLog: SkipLog | null = null;
+  try {
+    skipLog = resume ? await SkipLog.reopen(output, sizeOf(resume, skipLogPath(output))) : await SkipLog.create(output);
+    const checkpoint = saved ? await CheckpointLog.reopen(output, identity, saved) : await CheckpointLog.create(output, identity);
+    return { writer, skipLog, checkpoint };
+  } catch (error) {
+    // A resumed run's files are left as they were; a new run's are removed.
+    if (!saved) await Promise.all([writer.abort(), skipLog?.abort()]);
+    throw error;
+  }
+}
+
+/** Notices the input file being deleted or changed under a run, which would make its output a mix of two files. */
+class InputWatch {
+  constructor(
+    private readonly path: string,
+    private readonly identity: RunIdentity,
+  ) {}
+
+  async check(lastLine: number): Promise<void> {
+    const info = await stat(this.path).catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    });
+    const kept = `Lines 1-${lastLine} are embedded and kept`;
+    if (!info) {
+      throw new EmbeddingError(
+        'INPUT_CHANGED',
+        `Input file ${this.path} was deleted during the run, after line ${lastLine}.`,
+        `${kept}: put the file back unchanged and run again with --resume.`,
+      );
+    }
+    const { size, mtimeMs } = this.identity.input;
+    if (info.size !== size || info.mtimeMs !== mtimeMs) {
+      throw new EmbeddingError(
+        'INPUT_CHANGED',
+        `Input file ${this.path} changed during the run, after line ${lastLine} (${size} bytes at the start, ${info.size} now).`,
+        `${kept}, but may not match the changed file: restore it and run again with --resume, or start again with --overwrite.`,
+      );
+    }
+  }
+}
+
+async function stopped(error: unknown, options: EmbedJobOptions, files: JobFiles, stats: BatchStats, markedLine: number | null): Promise<unknown> {
+  const { writer, skipLog, checkpoint } = files;
+  const cancelled = options.signal?.aborted || (error instanceof EmbeddingError && error.code === 'CANCELLED');
+  if (cancelled && (!options.keepOnCancel || markedLine === null)) {
+    await Promise.all([writer.abort(), skipLog.abort(), checkpoint.remove()]);
     return cancelledError();
   }
-  const cause = error instanceof EmbeddingError ? error : runFailure(error);
-  try {
-    await Promise.all([writer.keepPartial(), skipLog.keepPartial()]);
-  } catch {
-    await Promise.all([writer.abort(), skipLog.abort()]);
-    return new EmbedJobError(cause, [], stats);
-  }
-  return new EmbedJobError(cause, [...writer.paths, skipLog.path].map(stagingPath), stats);
+  const cause = cancelled ? cancelledError() : error instanceof EmbeddingError ? error : runFailure(error);
+  await checkpoint.close();
+  const partialFiles = [...writer.paths, skipLog.path].map(stagingPath);
+  const kept = await Promise.all([writer.keepPartial(), skipLog.keepPartial()]).then(
+    () => true,
+    () => false,
+  );
+  // Files that could not be closed as valid ones (a full disk) still resume: the checkpoint says how far they hold.
+  if (kept || markedLine !== null) return new EmbedJobError(cause, partialFiles, stats, markedLine);
+  await Promise.all([writer.abort(), skipLog.abort(), checkpoint.remove()]);
+  return new EmbedJobError(cause, [], stats, null);
 }
 
 function runFailure(error: unknown): EmbeddingError {

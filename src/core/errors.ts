@@ -15,6 +15,8 @@ export type EmbeddingErrorCode =
   | 'MODEL_LOAD_FAILED'
   | 'OUTPUT_EXISTS'
   | 'OUTPUT_UNWRITABLE'
+  | 'RESUME_REFUSED'
+  | 'INPUT_CHANGED'
   | 'BAD_OPTION'
   | 'INPUT_NOT_UTF8'
   | 'TEXT_TOO_LONG'
@@ -44,12 +46,16 @@ export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** A run that stopped on an error, with the `.partial` files holding what was finished before it. */
+/**
+ * A run that stopped on an error, with the `.partial` files holding what was finished before it, and the last line
+ * its checkpoint vouches for (null where there is none): `--resume` continues after it.
+ */
 export class EmbedJobError extends EmbeddingError {
   constructor(
     cause: EmbeddingError,
     readonly partialFiles: string[],
     readonly stats: BatchStats,
+    readonly resumeAfterLine: number | null,
   ) {
     super(cause.code, cause.message, cause.hint, { cause });
   }

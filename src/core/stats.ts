@@ -1,4 +1,5 @@
 import type { BatchStats, ProgressInfo, SkipReason } from '../shared/engine';
+import type { DoneCounts } from './checkpoint';
 
 export interface BatchOutcome {
   embedded: number;
@@ -13,6 +14,7 @@ const RATE_WINDOW_MS = 5000;
 
 /** Accumulates batch outcomes into stats and progress reports, with real process memory. */
 export class StatsTracker {
+  private base: DoneCounts = emptyCounts();
   private totals = emptyTotals();
   private started = performance.now();
   private recent: Array<{ at: number; lines: number; embedded: number; tokens: number }> = [];
@@ -20,11 +22,26 @@ export class StatsTracker {
   private pausedAt: number | null = null;
 
   reset(): void {
+    this.base = emptyCounts();
     this.totals = emptyTotals();
     this.started = performance.now();
     this.recent = [];
     this.pausedMs = 0;
     this.pausedAt = null;
+  }
+
+  /**
+   * Starts from the lines an earlier run of the same job finished (a resumed run): they count in the totals and the
+   * progress, not in the rates, which are this run's own.
+   */
+  carryOver(counts: DoneCounts): void {
+    this.base = { ...counts, skippedByReason: { ...counts.skippedByReason } };
+    this.totals = { ...emptyTotals(), ...counts, skippedByReason: { ...counts.skippedByReason } };
+  }
+
+  counts(): DoneCounts {
+    const { embedded, skipped, failed, truncated, tokens, characters, skippedByReason } = this.totals;
+    return { embedded, skipped, failed, truncated, tokens, characters, skippedByReason: { ...skippedByReason } };
   }
 
   /** Time spent paused counts neither towards elapsed time nor towards rates. */
@@ -81,8 +98,8 @@ export class StatsTracker {
       batches: t.batches,
       elapsedMs,
       averageBatchMs: t.batches ? t.batchMs / t.batches : 0,
-      textsPerSecond: seconds > 0 ? t.embedded / seconds : 0,
-      tokensPerSecond: seconds > 0 ? t.tokens / seconds : 0,
+      textsPerSecond: seconds > 0 ? (t.embedded - this.base.embedded) / seconds : 0,
+      tokensPerSecond: seconds > 0 ? (t.tokens - this.base.tokens) / seconds : 0,
       averageTokensPerText: t.embedded ? t.tokens / t.embedded : 0,
       peakRssBytes: t.peakRssBytes,
     };
@@ -91,7 +108,8 @@ export class StatsTracker {
   progress(totalLines: number | null, done: boolean): ProgressInfo {
     const s = this.stats();
     const now = this.pausedAt ?? performance.now();
-    const first = this.recent[0] ?? { at: this.started + this.pausedMs, lines: 0, embedded: 0, tokens: 0 };
+    const base = this.base;
+    const first = this.recent[0] ?? { at: this.started + this.pausedMs, lines: base.embedded + base.skipped + base.failed, embedded: base.embedded, tokens: base.tokens };
     const windowSeconds = (now - first.at) / 1000;
     const rate = (value: number, since: number): number => (windowSeconds > 0 ? (value - since) / windowSeconds : 0);
     const linesPerSecond = rate(s.lines, first.lines);
@@ -121,15 +139,13 @@ export class StatsTracker {
   }
 }
 
+function emptyCounts(): DoneCounts {
+  return { embedded: 0, skipped: 0, failed: 0, truncated: 0, skippedByReason: {}, tokens: 0, characters: 0 };
+}
+
 function emptyTotals() {
   return {
-    embedded: 0,
-    skipped: 0,
-    failed: 0,
-    truncated: 0,
-    skippedByReason: {} as Partial<Record<SkipReason, number>>,
-    tokens: 0,
-    characters: 0,
+    ...emptyCounts(),
     batches: 0,
     batchMs: 0,
     peakRssBytes: 0,

@@ -139,6 +139,8 @@ export interface EmbedJobSummary {
   outputs: string[];
   skipLog: string;
   outputBytes: number;
+  /** The line an earlier, unfinished run of this output had reached, continued from here; 0 for a run from the start. */
+  resumedAfterLine: number;
   model: ModelInfo;
   stats: BatchStats;
 }

@@ -18,13 +18,13 @@ describe('parseCommandLine', () => {
     const parsed = parseCommandLine([
       'embed', ...REQUIRED, '--format', 'PARQUET', '--batch-size', '64', '--threads', '3', '--gpu', 'cpu',
       '--normalize', 'none', '--prefix', 'query: ', '--on-long', 'skip', '--field', 'body.text', '--context-size', '512',
-      '--overwrite', '--stop-on-error', '--memory-limit', '2048', '--json',
+      '--overwrite', '--resume', '--stop-on-error', '--memory-limit', '2048', '--json',
     ]);
     expect(parsed).toEqual({
       command: 'embed',
       options: {
         model: 'm.gguf', input: 'in.txt', output: 'out.parquet', format: 'parquet', batchSize: 64, threads: 3, gpu: 'cpu',
-        normalize: 'none', prefix: 'query: ', onLong: 'skip', field: 'body.text', contextSize: 512, overwrite: true,
+        normalize: 'none', prefix: 'query: ', onLong: 'skip', field: 'body.text', contextSize: 512, overwrite: true, resume: true,
         stopOnError: true, memoryLimitMb: 2048, json: true,
       },
     });
@@ -34,7 +34,7 @@ describe('parseCommandLine', () => {
     expect(parseCommandLine(['embed', ...REQUIRED])).toEqual({
       command: 'embed',
       options: {
-        model: 'm.gguf', input: 'in.txt', output: 'out.parquet', overwrite: false, stopOnError: false, json: false,
+        model: 'm.gguf', input: 'in.txt', output: 'out.parquet', overwrite: false, resume: false, stopOnError: false, json: false,
         format: undefined, batchSize: undefined, threads: undefined, gpu: undefined, normalize: undefined, prefix: undefined,
         onLong: undefined, field: undefined, contextSize: undefined, memoryLimitMb: undefined,
       },

@@ -1,11 +1,11 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { EmbedJobSummary } from '../../src/shared/engine';
 import { readJsonl, readNpy, tempDir } from '../support/files';
 import { testModelPath, TINY } from '../support/testModels';
-import { runCli } from './runCli';
+import { expectError, runCli } from './runCli';
 
 const dir = await tempDir();
 let model: string;
@@ -16,6 +16,10 @@ beforeAll(async () => {
 /** Six lines: four texts (lines 1, 3, 5, 6) and two blank ones. */
 const INPUT = ['hello world', '', 'the quick brown fox', '   ', 'emoji 🙂 ok', 'naïve café'].join('\n');
 const EMBEDDED_LINES = [1, 3, 5, 6];
+
+function checkpointMarks(path: string): number {
+  return existsSync(path) ? readFileSync(path, 'utf8').split('\n').length - 2 : 0;
+}
 
 async function inputFile(name: string, text: string): Promise<string> {
   const path = join(dir, name);
@@ -78,7 +82,7 @@ describe('embedding-studio embed', () => {
     expect((await readFile(summary.skipLog, 'utf8')).trimEnd().split('\n')).toHaveLength(summary.stats.skipped);
   });
 
-  it('exits 5 naming the line when a text is too long with --on-long fail, and says where the partial files are', async () => {
+  it('exits 5 naming the line when a text is too long with --on-long fail, says where the partial files are, and --resume finishes the run', async () => {
     const overlong = 'word '.repeat(400).trim();
     const input = await inputFile('long.txt', ['one', 'two', 'three', overlong, 'five'].join('\n'));
     const output = join(dir, 'long.jsonl');
@@ -87,27 +91,37 @@ describe('embedding-studio embed', () => {
 
     expect(result.code, result.stderr).toBe(5);
     expect(result.stdout).toBe('');
-    const [error, hint, partial, ...rest] = result.stderr.trimEnd().split('\n');
+    const [error, hint, partial, resume, ...rest] = result.stderr.trimEnd().split('\n');
     expect(error).toMatch(/^error: Line 4 is too long for the model: \d+ tokens, the context holds \d+\.$/);
     expect(hint).toMatch(/^hint: .*--on-long truncate or skip/);
-    expect(partial).toBe(`partial: 3 lines embedded before the error, kept in ${output}.partial, ${output}.skipped.jsonl.partial`);
+    expect(partial).toBe(`partial: 3 lines embedded before the run stopped, kept in ${output}.partial, ${output}.skipped.jsonl.partial`);
+    expect(resume).toBe('resume: run the same command with --resume to continue after line 3');
     expect(rest).toEqual([]);
     expect((await readJsonl(`${output}.partial`)).map((row) => row.line)).toEqual([1, 2, 3]);
     expect(existsSync(output)).toBe(false);
+
+    // No text too long came before line 4, so another policy may take over from there.
+    const resumed = await runCli(['embed', '--model', model, '--input', input, '--output', output, '--on-long', 'skip', '--resume']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toMatch(/^ {2}resumed +after line 3; /m);
+    expect((await readJsonl(output)).map((row) => row.line)).toEqual([1, 2, 3, 5]);
+    expect(await readJsonl<{ line: number; reason: string }>(`${output}.skipped.jsonl`)).toMatchObject([{ line: 4, reason: 'too-long' }]);
+    expect(await readdir(dir)).not.toContain('long.jsonl.checkpoint');
   });
 
-  it('cancels cleanly on Ctrl-C (SIGINT): exit 130 and no output files left behind', async () => {
+  it('stops cleanly on Ctrl-C (SIGINT) with exit 130, keeping what is done, and --resume embeds the rest once', async () => {
     const sub = join(dir, 'cancel');
     await mkdir(sub);
     const lines = Array.from({ length: 60_000 }, (_, i) => `line ${i} of a long file about the sea and the mountain`);
     const input = join(sub, 'big.txt');
     await writeFile(input, lines.join('\n'));
     const output = join(sub, 'big.jsonl');
+    const args = ['embed', '--model', model, '--input', input, '--output', output];
 
-    const result = await runCli(['embed', '--model', model, '--input', input, '--output', output], (child) => {
-      // The staged output appears once the model is loaded and the signal handler is in place.
+    const result = await runCli(args, (child) => {
+      // The checkpoint's first line is the run's identity; the next ones mark the batches on the disk.
       const poll = setInterval(() => {
-        if (existsSync(`${output}.partial`)) {
+        if (checkpointMarks(`${output}.checkpoint`) >= 2) {
           clearInterval(poll);
           child.kill('SIGINT');
         }
@@ -117,6 +131,15 @@ describe('embedding-studio embed', () => {
 
     expect(result.code, result.stderr).toBe(130);
     expect(result.stderr).toContain('error: The run was cancelled.');
-    expect(await readdir(sub)).toEqual(['big.txt']);
+    expect(result.stderr).toMatch(/^resume: run the same command with --resume to continue after line \d+$/m);
+    expect((await readdir(sub)).sort()).toEqual(['big.jsonl.checkpoint', 'big.jsonl.partial', 'big.jsonl.skipped.jsonl.partial', 'big.txt']);
+
+    const again = await runCli(args);
+    expectError(again, 4, /^error: An unfinished run of .*big\.jsonl is saved, done up to line \d+ of /, 'Pass --resume to continue it, or --overwrite to start again from the first line.');
+
+    const resumed = await runCli([...args, '--resume']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect((await readJsonl(output)).map((row) => row.line)).toEqual(lines.map((_, i) => i + 1));
+    expect((await readdir(sub)).sort()).toEqual(['big.jsonl', 'big.jsonl.skipped.jsonl', 'big.txt']);
   });
 });

@@ -8,6 +8,7 @@ const SUMMARY: EmbedJobSummary = {
   outputs: ['/data/out.npy', '/data/out.lines.npy'],
   skipLog: '/data/out.npy.skipped.jsonl',
   outputBytes: 3 * 1024 * 1024,
+  resumedAfterLine: 0,
   model: {
     path: '/models/bge.gguf',
     name: 'bge-small-en-v1.5',

@@ -44,6 +44,7 @@ function summary(): EmbedJobSummary {
     outputs: ['/data/notes.embeddings.jsonl'],
     skipLog: '/data/notes.embeddings.skipped.jsonl',
     outputBytes: 1_000_000,
+    resumedAfterLine: 0,
     model: modelInfo(),
     stats: {
       lines: 100,

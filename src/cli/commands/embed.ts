@@ -17,7 +17,7 @@ export async function runEmbed(options: EmbedCommandOptions): Promise<ExitCode> 
   const bar = process.stderr.isTTY ? new ProgressBar(process.stderr) : null;
   const interrupt = cancelOnInterrupt(() => {
     bar?.close();
-    process.stderr.write('Cancelling; press Ctrl-C again to quit at once.\n');
+    process.stderr.write('Stopping after the batches under way (--resume continues later); press Ctrl-C again to quit at once.\n');
   });
   let summary: EmbedJobSummary;
   try {
@@ -47,6 +47,8 @@ export async function runEmbed(options: EmbedCommandOptions): Promise<ExitCode> 
       output: options.output,
       format: options.format,
       overwrite: options.overwrite,
+      resume: options.resume,
+      keepOnCancel: true,
       // Only the settings given: the engine's defaults apply to the others, and an undefined value would replace them.
       batch: {
         continueOnError: !options.stopOnError,
@@ -55,7 +57,8 @@ export async function runEmbed(options: EmbedCommandOptions): Promise<ExitCode> 
         ...(bar ? { progressIntervalMs: REDRAW_INTERVAL_MS } : {}),
       },
       signal: interrupt.signal,
-      onModel: (info) => bar?.status(`Loaded ${info.name}; reading ${basename(options.input)} ...`),
+      onModel: (info, resumeAfterLine) =>
+        bar?.status(`Loaded ${info.name}; ${resumeAfterLine ? `resuming after line ${resumeAfterLine} of` : 'reading'} ${basename(options.input)} ...`),
       onProgress: bar ? (progress) => bar.update(progress) : undefined,
     });
   } finally {

@@ -1,11 +1,16 @@
+import { sizeKey } from '../checkpoint';
 import type { EmbeddingResult } from '../results';
-import type { OutputWriter } from './outputWriter';
-import { openStaged, StagedFile } from './stagedFile';
+import type { OutputWriter, WriterCheckpoint } from './outputWriter';
+import { openStaged, reopenStaged, StagedFile } from './stagedFile';
 
 /** `.jsonl`: one object per embedded line, in line order. */
 export class JsonlWriter extends StagedFile implements OutputWriter {
   static override async create(path: string): Promise<JsonlWriter> {
     return new JsonlWriter(path, await openStaged(path));
+  }
+
+  static override async reopen(path: string, size: number): Promise<JsonlWriter> {
+    return new JsonlWriter(path, await reopenStaged(path, size), size);
   }
 
   get paths(): string[] {
@@ -17,7 +22,12 @@ export class JsonlWriter extends StagedFile implements OutputWriter {
     for (const r of results) {
       chunk += `{"line":${r.line},"text":${JSON.stringify(r.text)},"tokens":${r.tokens},"truncated":${r.truncated},"embedding":[${formatVector(r.embedding)}]}\n`;
     }
-    await this.handle.write(chunk);
+    await this.append(chunk);
+  }
+
+  async checkpoint(): Promise<WriterCheckpoint> {
+    await this.sync();
+    return { sizes: { [sizeKey(this.finalPath)]: this.size } };
   }
 }
 

@@ -1,6 +1,7 @@
 import type { EmbeddingResult } from '../results';
-import type { OutputWriter } from './outputWriter';
-import { StagedFile } from './stagedFile';
+import { sizeKey } from '../checkpoint';
+import type { OutputWriter, WriterCheckpoint } from './outputWriter';
+import { StagedFile, writeFully } from './stagedFile';
 
 /** Room for a shape of any row count, so the header can be rewritten in place once the row count is known. */
 const HEADER_BYTES = 128;
@@ -10,31 +11,45 @@ const HEADER_BYTES = 128;
  * count, then raw little-endian rows.
  */
 class NpyArray {
-  private rows = 0;
   private constructor(
     readonly file: StagedFile,
     private readonly descr: '<f4' | '<u4',
     private readonly columns: number | null,
   ) {}
 
-  static async create(path: string, descr: '<f4' | '<u4', columns: number | null): Promise<NpyArray> {
+  /** A new array, or with `resumeSize` the staged one of an unfinished run, cut back to that many bytes. */
+  static async create(path: string, descr: '<f4' | '<u4', columns: number | null, resumeSize?: number): Promise<NpyArray> {
+    if (resumeSize !== undefined) {
+      const rowBytes = (columns ?? 1) * 4;
+      if (resumeSize < HEADER_BYTES || (resumeSize - HEADER_BYTES) % rowBytes !== 0) {
+        throw new Error(`the checkpoint's size of ${path} is not a whole number of rows`);
+      }
+      return new NpyArray(await StagedFile.reopen(path, resumeSize), descr, columns);
+    }
     const array = new NpyArray(await StagedFile.create(path), descr, columns);
-    await array.file.handle.write(array.header(), 0, HEADER_BYTES, 0);
+    await array.file.append(array.header());
     return array;
   }
 
-  async append(data: Uint8Array, rows: number): Promise<void> {
-    await this.file.handle.write(data, 0, data.length, HEADER_BYTES + this.byteLength());
-    this.rows += rows;
+  get rows(): number {
+    return (this.file.size - HEADER_BYTES) / ((this.columns ?? 1) * 4);
   }
 
-  async finish(keepPartial = false): Promise<void> {
-    await this.file.handle.write(this.header(), 0, HEADER_BYTES, 0);
-    await (keepPartial ? this.file.keepPartial() : this.file.finish());
+  async append(data: Uint8Array): Promise<void> {
+    await this.file.append(data);
   }
 
-  private byteLength(): number {
-    return this.rows * (this.columns ?? 1) * 4;
+  async finish(): Promise<void> {
+    await writeFully(this.file.handle, this.header(), 0);
+    await this.file.finish();
+  }
+
+  async keepPartial(): Promise<void> {
+    try {
+      await writeFully(this.file.handle, this.header(), 0);
+    } finally {
+      await this.file.keepPartial();
+    }
   }
 
   private header(): Buffer {
@@ -62,10 +77,11 @@ export class NpyWriter implements OutputWriter {
     private readonly dimension: number,
   ) {}
 
-  static async create(path: string, dimension: number): Promise<NpyWriter> {
-    const matrix = await NpyArray.create(path, '<f4', dimension);
+  /** A new pair of arrays, or with `resume` the staged ones of an unfinished run, cut back to the sizes given. */
+  static async create(path: string, dimension: number, resume?: { matrix: number; lines: number }): Promise<NpyWriter> {
+    const matrix = await NpyArray.create(path, '<f4', dimension, resume?.matrix);
     try {
-      return new NpyWriter(matrix, await NpyArray.create(linesPath(path), '<u4', null), dimension);
+      return new NpyWriter(matrix, await NpyArray.create(linesPath(path), '<u4', null, resume?.lines), dimension);
     } catch (error) {
       await matrix.file.abort();
       throw error;
@@ -83,8 +99,13 @@ export class NpyWriter implements OutputWriter {
       vectors.set(r.embedding, i * this.dimension);
       lines[i] = r.line;
     });
-    await this.matrix.append(new Uint8Array(vectors.buffer), results.length);
-    await this.lines.append(new Uint8Array(lines.buffer), results.length);
+    await this.matrix.append(new Uint8Array(vectors.buffer));
+    await this.lines.append(new Uint8Array(lines.buffer));
+  }
+
+  async checkpoint(): Promise<WriterCheckpoint> {
+    await Promise.all([this.matrix.file.sync(), this.lines.file.sync()]);
+    return { sizes: { [sizeKey(this.matrix.file.finalPath)]: this.matrix.file.size, [sizeKey(this.lines.file.finalPath)]: this.lines.file.size } };
   }
 
   async finish(): Promise<void> {
@@ -93,8 +114,7 @@ export class NpyWriter implements OutputWriter {
   }
 
   async keepPartial(): Promise<void> {
-    await this.matrix.finish(true);
-    await this.lines.finish(true);
+    await Promise.all([this.matrix.keepPartial(), this.lines.keepPartial()]);
   }
 
   async abort(): Promise<void> {

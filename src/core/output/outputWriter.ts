@@ -1,11 +1,23 @@
 import type { OutputFormat } from '../../shared/engine';
 import { EmbeddingError } from '../errors';
+import { sizeKey } from '../checkpoint';
 import type { EmbeddingResult } from '../results';
 import { JsonlWriter } from './jsonlWriter';
 import { linesPath, NpyWriter } from './npyWriter';
 import { ParquetOutputWriter } from './parquetWriter';
 import { skipLogPath } from './skipLog';
 
+/** A writer's part of a checkpoint: the bytes of each of its staged files, and state a resumed writer needs. */
+export interface WriterCheckpoint {
+  sizes: Record<string, number>;
+  added?: unknown[];
+}
+
+/** Where a resumed writer picks up: its part of the last checkpoint, and `added` of every checkpoint so far. */
+export interface WriterResume {
+  sizes: Record<string, number>;
+  added: unknown[];
+}
 
 /**
  * Receives results batch by batch, in line order, and streams them to a staged file; `finish` makes the output appear
@@ -16,6 +28,11 @@ export interface OutputWriter {
   /** The files this writer produces once finished. */
   readonly paths: string[];
   write(results: readonly EmbeddingResult[]): Promise<void>;
+  /**
+   * Puts everything written so far on the disk and says how far that is, or returns null while some rows are only in
+   * memory (a Parquet row group still filling), so that no checkpoint can vouch for them.
+   */
+  checkpoint(): Promise<WriterCheckpoint | null>;
   finish(): Promise<void>;
   keepPartial(): Promise<void>;
   abort(): Promise<void>;
@@ -41,13 +58,20 @@ export async function createOutputWriter(
   path: string,
   format: OutputFormat,
   model: { dimension: number; name: string },
+  resume?: WriterResume,
 ): Promise<OutputWriter> {
   switch (format) {
     case 'jsonl':
-      return JsonlWriter.create(path);
+      return resume ? JsonlWriter.reopen(path, sizeOf(resume, path)) : JsonlWriter.create(path);
     case 'npy':
-      return NpyWriter.create(path, model.dimension);
+      return NpyWriter.create(path, model.dimension, resume && { matrix: sizeOf(resume, path), lines: sizeOf(resume, linesPath(path)) });
     case 'parquet':
-      return ParquetOutputWriter.create(path, model.name);
+      return ParquetOutputWriter.create(path, model.name, resume && { size: sizeOf(resume, path), rowGroups: resume.added });
   }
+}
+
+export function sizeOf(resume: Pick<WriterResume, 'sizes'>, path: string): number {
+  const size = resume.sizes[sizeKey(path)];
+  if (size === undefined) throw new Error(`the checkpoint has no size for ${path}`);
+  return size;
 }

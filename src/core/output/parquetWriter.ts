@@ -1,7 +1,8 @@
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
-import type { SchemaElement } from 'hyparquet';
+import type { RowGroup, SchemaElement } from 'hyparquet';
 import type { EmbeddingResult } from '../results';
-import type { OutputWriter } from './outputWriter';
+import { sizeKey } from '../checkpoint';
+import type { OutputWriter, WriterCheckpoint } from './outputWriter';
 import { StagedFile } from './stagedFile';
 
 /** Rows per Parquet row group: large enough for efficient reads, small enough to keep memory flat. */
@@ -26,16 +27,11 @@ const SCHEMA: SchemaElement[] = [
  */
 function streamingByteWriter(file: StagedFile): ByteWriter {
   const writer = new ByteWriter();
-  let position = 0;
   let chain: Promise<void> = Promise.resolve();
   const flush = (): Promise<void> => {
     const bytes = new Uint8Array(writer.getBytes());
     writer.index = 0;
-    const at = position;
-    position += bytes.length;
-    chain = chain.then(async () => {
-      await file.handle.write(bytes, 0, bytes.length, at);
-    });
+    chain = chain.then(() => file.append(bytes));
     return chain;
   };
   return Object.assign(writer, { flush, finish: flush });
@@ -43,23 +39,36 @@ function streamingByteWriter(file: StagedFile): ByteWriter {
 
 /**
  * `.parquet`: the origin crate's columns (`text`, `text_hash`, `sequence_length`, `processing_time_ms`, `embedding` as
- * list<float>) plus `line` and `truncated`, written row group by row group.
+ * list<float>) plus `line` and `truncated`, written row group by row group. The footer lists every row group, so a
+ * resumed run gets the row groups of the run it continues from the checkpoints, which carry each one as it is written.
  */
 export class ParquetOutputWriter implements OutputWriter {
   private buffered: EmbeddingResult[] = [];
+  private checkpointed: number;
   private constructor(
     private readonly file: StagedFile,
     private readonly writer: ParquetWriter,
-  ) {}
+  ) {
+    this.checkpointed = writer.row_groups.length;
+  }
 
-  static async create(path: string, modelName: string): Promise<ParquetOutputWriter> {
-    const file = await StagedFile.create(path);
+  /** A new file, or with `resume` the staged one of an unfinished run, cut back to its last whole row group. */
+  static async create(path: string, modelName: string, resume?: { size: number; rowGroups: unknown[] }): Promise<ParquetOutputWriter> {
+    const file = resume ? await StagedFile.reopen(path, resume.size) : await StagedFile.create(path);
+    const bytes = streamingByteWriter(file);
     const writer = new ParquetWriter({
-      writer: streamingByteWriter(file),
+      writer: bytes,
       schema: SCHEMA,
       kvMetadata: [{ key: 'embedding_studio.model', value: modelName }],
       createdBy: 'embedding-studio',
     });
+    if (resume) {
+      // The writer has put the file's magic number in its buffer; the reopened file has it already.
+      bytes.index = 0;
+      bytes.offset = resume.size;
+      writer.row_groups = resume.rowGroups as RowGroup[];
+      writer.num_rows = writer.row_groups.reduce((rows, group) => rows + group.num_rows, 0n);
+    }
     return new ParquetOutputWriter(file, writer);
   }
 
@@ -72,14 +81,25 @@ export class ParquetOutputWriter implements OutputWriter {
     if (this.buffered.length >= ROWS_PER_ROW_GROUP) await this.writeRowGroup();
   }
 
+  async checkpoint(): Promise<WriterCheckpoint | null> {
+    if (this.buffered.length) return null;
+    await this.file.sync();
+    const added = this.writer.row_groups.slice(this.checkpointed);
+    this.checkpointed = this.writer.row_groups.length;
+    return { sizes: { [sizeKey(this.file.finalPath)]: this.file.size }, added };
+  }
+
   async finish(): Promise<void> {
     await this.writeFooter();
     await this.file.finish();
   }
 
   async keepPartial(): Promise<void> {
-    await this.writeFooter();
-    await this.file.keepPartial();
+    try {
+      await this.writeFooter();
+    } finally {
+      await this.file.keepPartial();
+    }
   }
 
   abort(): Promise<void> {
@@ -94,17 +114,16 @@ export class ParquetOutputWriter implements OutputWriter {
   private async writeRowGroup(): Promise<void> {
     const rows = this.buffered;
     this.buffered = [];
-    await this.writer.write({
-      rowGroupSize: rows.length,
-      columnData: [
-        { name: 'line', data: rows.map((r) => BigInt(r.line)) },
-        { name: 'text', data: rows.map((r) => r.text) },
-        { name: 'text_hash', data: rows.map((r) => r.textHash) },
-        { name: 'sequence_length', data: rows.map((r) => r.tokens) },
-        { name: 'processing_time_ms', data: rows.map((r) => BigInt(Math.round(r.processingTimeMs))) },
-        { name: 'truncated', data: rows.map((r) => r.truncated) },
-        { name: 'embedding', data: rows.map((r) => Array.from(r.embedding)) },
-      ],
-    });
+    const columns: Array<[string, unknown[]]> = [
+      ['line', rows.map((r) => BigInt(r.line))],
+      ['text', rows.map((r) => r.text)],
+      ['text_hash', rows.map((r) => r.textHash)],
+      ['sequence_length', rows.map((r) => r.tokens)],
+      ['processing_time_ms', rows.map((r) => BigInt(Math.round(r.processingTimeMs)))],
+      ['truncated', rows.map((r) => r.truncated)],
+      ['embedding', rows.map((r) => Array.from(r.embedding))],
+    ];
+    // No page indexes: they are written after the last row group, from state that a resumed run would not have.
+    await this.writer.write({ rowGroupSize: rows.length, columnData: columns.map(([name, data]) => ({ name, data, offsetIndex: false })) });
   }
 }

@@ -1,5 +1,5 @@
 import type { SkippedLine } from '../../shared/engine';
-import { openStaged, StagedFile } from './stagedFile';
+import { openStaged, reopenStaged, StagedFile } from './stagedFile';
 
 /**
  * `<output>.skipped.jsonl`: one `{"line": n, "reason": "...", "detail": "..."}` per input line that was not embedded,
@@ -11,13 +11,18 @@ export class SkipLog extends StagedFile {
     return new SkipLog(path, await openStaged(path));
   }
 
+  static override async reopen(outputPath: string, size: number): Promise<SkipLog> {
+    const path = skipLogPath(outputPath);
+    return new SkipLog(path, await reopenStaged(path, size), size);
+  }
+
   get path(): string {
     return this.finalPath;
   }
 
   async write(skipped: readonly SkippedLine[]): Promise<void> {
     if (!skipped.length) return;
-    await this.handle.write(skipped.map((s) => `${JSON.stringify(s)}\n`).join(''));
+    await this.append(skipped.map((s) => `${JSON.stringify(s)}\n`).join(''));
   }
 }
 

@@ -1,20 +1,44 @@
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 
 /**
  * A file written under a temporary name beside its final one and renamed into place only when complete, so an
- * interrupted run never leaves a file that looks finished.
+ * interrupted run never leaves a file that looks finished. Appends go at its tracked end, so a file reopened to resume
+ * a run continues exactly where its checkpoint left it.
  */
 export class StagedFile {
   readonly tempPath: string;
   protected constructor(
     readonly finalPath: string,
     readonly handle: FileHandle,
+    private length = 0,
   ) {
     this.tempPath = stagingPath(finalPath);
   }
 
   static async create(finalPath: string): Promise<StagedFile> {
     return new StagedFile(finalPath, await openStaged(finalPath));
+  }
+
+  /** Reopens the staged file of an unfinished run, cut back to `size` bytes: what its checkpoint vouches for. */
+  static async reopen(finalPath: string, size: number): Promise<StagedFile> {
+    return new StagedFile(finalPath, await reopenStaged(finalPath, size), size);
+  }
+
+  /** Bytes written so far. */
+  get size(): number {
+    return this.length;
+  }
+
+  async append(data: string | Uint8Array): Promise<void> {
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    const at = this.length;
+    this.length += bytes.length;
+    await writeFully(this.handle, bytes, at);
+  }
+
+  /** Puts what was written on the disk. */
+  async sync(): Promise<void> {
+    await this.handle.datasync();
   }
 
   /** Flushes to the disk and moves the file to its final name. */
@@ -26,8 +50,11 @@ export class StagedFile {
 
   /** Flushes and closes the file but leaves it under its temporary name: complete as far as it goes, never final. */
   async keepPartial(): Promise<void> {
-    await this.handle.sync();
-    await this.handle.close();
+    try {
+      await this.handle.sync();
+    } finally {
+      await this.handle.close();
+    }
   }
 
   async abort(): Promise<void> {
@@ -36,8 +63,26 @@ export class StagedFile {
   }
 }
 
+/** Writes all of `bytes` at `position`: a write can be cut short (a disk filling up), which is not an error by itself. */
+export async function writeFully(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
+  let done = 0;
+  while (done < bytes.length) {
+    const { bytesWritten } = await handle.write(bytes, done, bytes.length - done, position + done);
+    if (bytesWritten === 0) throw Object.assign(new Error('no bytes written'), { code: 'ENOSPC' });
+    done += bytesWritten;
+  }
+}
+
 export function openStaged(finalPath: string): Promise<FileHandle> {
   return open(stagingPath(finalPath), 'w');
+}
+
+export async function reopenStaged(finalPath: string, size: number): Promise<FileHandle> {
+  const path = stagingPath(finalPath);
+  if ((await stat(path)).size < size) throw new Error(`${path} is shorter than its checkpoint says`);
+  const handle = await open(path, 'r+');
+  await handle.truncate(size);
+  return handle;
 }
 
 export function stagingPath(finalPath: string): string {
