@@ -16,6 +16,8 @@ export async function createMainWindow(service: StudioService, stateFile: string
     minHeight: 520,
     show: false,
     title: 'Embedding Studio',
+    // Linux shows it in the task bar; macOS and Windows take the packaged app's icon.
+    icon: join(import.meta.dirname, '../../resources/icon.png'),
     webPreferences: {
       preload: join(import.meta.dirname, '../preload/index.cjs'),
       contextIsolation: true,
