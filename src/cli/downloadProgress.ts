@@ -1,9 +1,8 @@
 import type { DownloadProgress } from '../core/library/downloadMeter';
 import type { DownloadModelOptions, DownloadStart } from '../core/library/modelDownload';
 import { formatBytes, formatClock } from '../shared/format';
-import { REDRAW_INTERVAL_MS, type ProgressBar, type ProgressStream } from './progressBar';
+import { REDRAW_INTERVAL_MS, statusLine, type ProgressBar, type ProgressStream } from './progressBar';
 
-const BAR_WIDTH = 20;
 const BAR_MIN_TERMINAL_WIDTH = 100;
 const DEFAULT_COLUMNS = 80;
 
@@ -20,14 +19,8 @@ export function renderDownload(progress: DownloadProgress, width: number): strin
     `${formatBytes(progress.bytesPerSecond)}/s`,
     `ETA ${etaMs === null ? '?' : formatClock(etaMs)}`,
     progress.fileName,
-  ].filter((part) => part !== null);
-  const barWidth = fraction !== null && width >= BAR_MIN_TERMINAL_WIDTH ? BAR_WIDTH : 0;
-  const room = barWidth ? width - barWidth - 3 : width;
-  while (parts.length > 1 && parts.join('  ').length > room) parts.pop();
-  const text = parts.join('  ');
-  if (!barWidth) return text;
-  const filled = Math.round((fraction ?? 0) * barWidth);
-  return `[${'█'.repeat(filled)}${'░'.repeat(barWidth - filled)}] ${text}`;
+  ];
+  return statusLine(parts, fraction, width, BAR_MIN_TERMINAL_WIDTH);
 }
 
 export type DownloadCallbacks = Pick<DownloadModelOptions, 'onStart' | 'onProgress' | 'onVerify'>;

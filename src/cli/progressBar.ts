@@ -73,13 +73,21 @@ export function renderProgress(progress: ProgressInfo, width: number): string {
     `${formatRate(texts)} texts/s`,
     `${formatCompact(tokens)} tokens/s`,
     `RSS ${formatBytes(progress.rssBytes)}`,
-  ].filter((part) => part !== null);
-  // The figures come before the bar, which repeats the percentage; whether it is drawn depends on the terminal's
-  // width only, so the line does not jump about as the numbers grow.
-  const barWidth = fraction !== null && width >= BAR_MIN_TERMINAL_WIDTH ? BAR_WIDTH : 0;
+  ];
+  return statusLine(parts, fraction, width, BAR_MIN_TERMINAL_WIDTH);
+}
+
+/**
+ * The parts that fit `width`, most important first (the last ones are dropped), two spaces apart, after a
+ * `[████████░░░░░░░░░░░░] ` bar where the fraction is known and the terminal at least `barFrom` wide. Whether the bar is
+ * drawn depends on the terminal's width only, so the line does not jump about as the numbers grow.
+ */
+export function statusLine(parts: ReadonlyArray<string | null>, fraction: number | null, width: number, barFrom: number): string {
+  const shown = parts.filter((part) => part !== null);
+  const barWidth = fraction !== null && width >= barFrom ? BAR_WIDTH : 0;
   const room = barWidth ? width - barWidth - 3 : width;
-  while (parts.length > 1 && parts.join('  ').length > room) parts.pop();
-  const text = parts.join('  ');
+  while (shown.length > 1 && shown.join('  ').length > room) shown.pop();
+  const text = shown.join('  ');
   if (!barWidth) return text;
   const filled = Math.round((fraction ?? 0) * barWidth);
   return `[${'█'.repeat(filled)}${'░'.repeat(barWidth - filled)}] ${text}`;
