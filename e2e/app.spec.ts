@@ -103,3 +103,41 @@ test('cancelling mid-run leaves no file under the final name', async ({ page }, 
   expect(existsSync(output)).toBe(false);
   expect(readdirSync(folder)).toEqual([]);
 });
+
+test('offers to resume a run that stopped early, and resuming finishes it with every line once', async ({ page }, testInfo) => {
+  await open(page);
+  await loadModel(page, fixtures.model);
+  await expect(page.getByLabel('Loaded model')).toContainText('tiny-bert');
+  await chooseInput(page, fixtures.input);
+  await expect(page.getByLabel('About the input')).toContainText(fixtures.inputLines.toLocaleString('en-US'));
+  await page.getByLabel('Batch size').fill('8');
+  // Any process is over 1 MiB: the run stops after its first batch, keeping it.
+  await page.getByLabel('Memory limit').fill('1');
+  const folder = outputFolder();
+  const output = join(folder, 'stopped.jsonl');
+  await page.getByLabel('Output file').fill(output);
+
+  await page.getByRole('button', { name: 'Start', exact: true }).click();
+  await expect(page.getByText('The run failed')).toBeVisible();
+  await expect(page.getByRole('alert').filter({ hasText: 'over the memory limit of 1 MiB' })).toContainText('press Resume unfinished run');
+  const offer = page.getByRole('region', { name: 'Unfinished run' });
+  await expect(offer).toContainText('An unfinished run of this output stopped after line');
+  await expect(page.getByRole('button', { name: 'Start', exact: true })).toBeDisabled();
+  await page.screenshot({ path: testInfo.outputPath('resume-offered.png'), fullPage: true });
+
+  await page.getByLabel('Memory limit').fill('');
+  await offer.getByRole('button', { name: 'Resume unfinished run' }).click();
+  await expect(page.getByText('Done', { exact: true })).toBeVisible({ timeout: 90_000 });
+  await expect(page.getByLabel('Run totals')).toContainText('Resumed');
+  await expect(offer).toBeHidden();
+  await page.screenshot({ path: testInfo.outputPath('resumed.png'), fullPage: true });
+
+  const expected = readFileSync(fixtures.input, 'utf8')
+    .split('\n')
+    .flatMap((text, index) => (text.trim() ? [index + 1] : []));
+  const rows = readFileSync(output, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { line: number });
+  expect(rows).toHaveLength(fixtures.embeddableLines);
+  expect(rows.map((row) => row.line)).toEqual(expected);
+  expect(readdirSync(folder).filter((name) => /\.(partial|checkpoint)$/.test(name))).toEqual([]);
+});
+

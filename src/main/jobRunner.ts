@@ -2,7 +2,7 @@ import { checkJobFiles, runEmbedJob } from '../core/embedJob';
 import { EmbedJobError, EmbeddingError } from '../core/errors';
 import type { EmbeddingModel } from '../core/model';
 import { PauseGate } from '../core/pauseGate';
-import { type JobSettings, type JobState } from '../shared/contract';
+import { type JobSettings, type JobStart, type JobState } from '../shared/contract';
 import { EVENT_INTERVAL_MS } from '../shared/protocol';
 import { JobEvents, type Emit } from './jobEvents';
 import { RequestError, toReplyError } from './requestError';
@@ -39,11 +39,14 @@ export class JobRunner {
     return this.active ? { ...this.state, progress: this.active.events.lastProgress } : this.state;
   }
 
-  /** Checks the files, then starts the job and answers with its `running` state without waiting for it. */
-  async start(settings: JobSettings, model: EmbeddingModel | null): Promise<JobState> {
+  /**
+   * Checks the files, then starts the job (continuing the unfinished run of the output with `resume`) and answers with
+   * its `running` state without waiting for it.
+   */
+  async start({ resume, ...settings }: JobStart, model: EmbeddingModel | null): Promise<JobState> {
     if (this.busy) throw new RequestError('BUSY', 'A run is already in progress.', 'Wait for it to finish, or cancel it first.');
     if (!model) throw new RequestError('NO_MODEL', 'No model is loaded.', 'Load a GGUF embedding model before starting a run.');
-    const checked = checkJobFiles({ ...settings, format: settings.format ?? undefined });
+    const checked = checkJobFiles({ ...settings, format: settings.format ?? undefined, resume });
     this.starting = checked.catch(() => undefined);
     try {
       await checked;
@@ -63,7 +66,7 @@ export class JobRunner {
     };
     this.active = run;
     this.setState({ ...IDLE, status: 'running', jobId: id, settings });
-    run.finished = this.execute(run, settings, model);
+    run.finished = this.execute(run, settings, resume, model);
     return this.current;
   }
 
@@ -99,7 +102,7 @@ export class JobRunner {
     await this.active?.finished;
   }
 
-  private async execute(run: ActiveRun, settings: JobSettings, model: EmbeddingModel): Promise<void> {
+  private async execute(run: ActiveRun, settings: JobSettings, resume: boolean, model: EmbeddingModel): Promise<void> {
     let end: Partial<JobState>;
     try {
       const summary = await runEmbedJob({
@@ -109,6 +112,7 @@ export class JobRunner {
         output: settings.output,
         format: settings.format ?? undefined,
         overwrite: settings.overwrite,
+        resume,
         batch: {
           batchSize: settings.batchSize,
           continueOnError: settings.continueOnError,

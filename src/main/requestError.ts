@@ -23,6 +23,7 @@ export function toReplyError(error: unknown): ReplyError {
   const { code, message, hint } = error instanceof RequestError || error instanceof EmbeddingError ? error : { code: 'INTERNAL', message: errorMessage(error), hint: undefined };
   const field = error instanceof RequestError ? error.field : undefined;
   const partialFiles = error instanceof EmbedJobError ? error.partialFiles : undefined;
+  const resumeAfterLine = error instanceof EmbedJobError ? (error.resumeAfterLine ?? undefined) : undefined;
   // Replies cross IPC and JSON: unset fields are left out rather than sent as `undefined`.
-  return { code, message, ...definedOnly({ hint, field, partialFiles }) };
+  return { code, message, ...definedOnly({ hint, field, partialFiles, resumeAfterLine }) };
 }

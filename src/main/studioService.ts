@@ -4,7 +4,7 @@ import { EmbeddingError } from '../core/errors';
 import { inspectInput } from '../core/inputInspector';
 import { EmbeddingModel } from '../core/model';
 import { probeModel, type ProbeWorker } from '../core/modelProbe';
-import type { EventName, EventPayloads, JobSettings, JobState, Reply, RequestName, RequestResult, StudioBackend } from '../shared/contract';
+import type { EventName, EventPayloads, JobStart, JobState, Reply, RequestName, RequestResult, StudioBackend } from '../shared/contract';
 import type { ModelInfo } from '../shared/engine';
 import type { Emit } from './jobEvents';
 import { JobRunner } from './jobRunner';
@@ -13,6 +13,7 @@ import { RequestError, toReplyError } from './requestError';
 import { isRequestName, parseParams, type ParsedParams } from './requestParams';
 import { SettingsStore } from './settingsStore';
 import { SystemInspector } from './systemInfo';
+import { findUnfinishedRun } from './unfinishedRun';
 
 /** The host's native file dialogs; serve mode has none, and its paths are typed instead. */
 export interface Dialogs {
@@ -64,7 +65,8 @@ export class StudioService implements StudioBackend {
     'input:inspect': ({ path, format, field }) => inspectInput(path, { format, field }, this.model),
     'output:pick': ({ suggestedPath }) => this.dialogs?.pickOutput(suggestedPath) ?? null,
     'output:reveal': ({ path }) => this.reveal(path),
-    'job:start': (settings) => this.startJob(settings),
+    'output:unfinished': ({ input, output }) => findUnfinishedRun(input, output),
+    'job:start': (start) => this.startJob(start),
     'job:pause': () => this.jobs.pause(),
     'job:resume': () => this.jobs.resume(),
     'job:cancel': () => this.jobs.cancel(),
@@ -174,9 +176,12 @@ export class StudioService implements StudioBackend {
     return null;
   }
 
-  private async startJob(settings: JobSettings): Promise<JobState> {
+  private async startJob(start: JobStart): Promise<JobState> {
     if (this.loading) throw new RequestError('BUSY', 'A model is still loading.', 'Start the run once the model is loaded.');
-    const state = await this.jobs.start(settings, this.model);
+    const state = await this.jobs.start(start, this.model);
+    // Either may be a one-off choice (Resume unfinished run, Start over), not one for the next session; the form saves
+    // its overwrite checkbox itself.
+    const { resume: _resume, overwrite: _overwrite, ...settings } = start;
     await this.remember({ job: settings });
     return state;
   }

@@ -73,6 +73,13 @@ export const jobSettingsSchema = z.strictObject({
 });
 export type JobSettings = z.infer<typeof jobSettingsSchema>;
 
+/**
+ * `job:start`: the job settings, and whether to continue the unfinished run of the output from its checkpoint. Not part
+ * of the settings remembered between sessions: each start chooses it anew. Left out, it is false.
+ */
+export const jobStartSchema = jobSettingsSchema.extend({ resume: z.boolean().default(false) });
+export type JobStart = z.output<typeof jobStartSchema>;
+
 /** What the app remembers between sessions: the last choices made in the form. */
 export const settingsSchema = z.strictObject({
   modelPath: z.string().max(4096),
@@ -99,7 +106,8 @@ export const requestSchemas = {
   'input:inspect': inputInspectSchema,
   'output:pick': z.strictObject({ suggestedPath: z.string().max(4096).nullable() }),
   'output:reveal': z.strictObject({ path }),
-  'job:start': jobSettingsSchema,
+  'output:unfinished': z.strictObject({ input: path, output: path }),
+  'job:start': jobStartSchema,
   'job:pause': none,
   'job:resume': none,
   'job:cancel': none,
@@ -150,6 +158,22 @@ export interface ReplyError {
   field?: string;
   /** Files a failed run kept under `.partial` names. */
   partialFiles?: string[];
+  /** The last input line a failed run's checkpoint vouches for: resuming the run continues after it. */
+  resumeAfterLine?: number;
+}
+
+/** What `output:unfinished` found: the checkpoint of a run of the output that did not finish. Counts only, no vectors. */
+export interface UnfinishedRun {
+  /** The input file it read, as an absolute path. */
+  input: string;
+  /** That input is the one asked about (the same path once resolved), so the run can be resumed with it. */
+  sameInput: boolean;
+  /** Every input line up to this one is done; a resumed run continues after it. */
+  lastLine: number;
+  /** Lines embedded up to there. */
+  embedded: number;
+  /** The name of the model it used. */
+  model: string;
 }
 
 export interface JobState {
@@ -177,6 +201,8 @@ export interface RequestResults {
   'input:inspect': InputInfo;
   'output:pick': string | null;
   'output:reveal': null;
+  /** The unfinished run of `output`, or null where there is none. */
+  'output:unfinished': UnfinishedRun | null;
   'job:start': JobState;
   'job:pause': JobState;
   'job:resume': JobState;

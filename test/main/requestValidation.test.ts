@@ -42,6 +42,10 @@ const cases: Array<[string, string, unknown, string | undefined, RegExp]> = [
   ['params on a request that takes none', 'job:pause', { now: true }, 'now', /^now: is not a known field$/],
   ['params that are not an object', 'job:state', [1, 2], undefined, /^parameters: must be an object, not an array$/],
   ['output path of the wrong type', 'output:pick', { suggestedPath: 7 }, 'suggestedPath', /^suggestedPath: must be a string, not 7$/],
+  ['resume that is not a boolean', 'job:start', { ...goodJob, resume: 'yes' }, 'resume', /^resume: must be a boolean, not "yes"$/],
+  ['unfinished run without an output', 'output:unfinished', { input: '/data/in.txt' }, 'output', /^output: is required$/],
+  ['unfinished run of a blank input', 'output:unfinished', { input: ' ', output: '/data/out.jsonl' }, 'input', /^input: a path is required$/],
+  ['unfinished run with an extra key', 'output:unfinished', { input: '/data/in.txt', output: '/data/out.jsonl', format: 'jsonl' }, 'format', /^format: is not a known field$/],
 ];
 
 describe('request validation', () => {
@@ -65,6 +69,11 @@ describe('request validation', () => {
     expect(await h.ok('model:info', {})).toBeNull();
     expect(h.events).toEqual([]);
     expect(existsSync(join(h.dir, 'settings.json'))).toBe(false);
+  });
+
+  it('takes a job start without resume as one from the first line', async () => {
+    // Valid parameters: refused only for want of a model.
+    expect(await h.service.handle('job:start', goodJob)).toMatchObject({ ok: false, error: { code: 'NO_MODEL' } });
   });
 
   it('takes a request without parameters when none are needed', async () => {

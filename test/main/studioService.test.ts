@@ -3,7 +3,7 @@ import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { StudioService } from '../../src/main/studioService';
-import type { JobSettings, JobState, ReplyError } from '../../src/shared/contract';
+import type { JobStart, JobState, ReplyError } from '../../src/shared/contract';
 import { corpusLines } from '../support/corpus';
 import { readJsonl } from '../support/files';
 import { bertModelParts, testModelPath, TINY } from '../support/testModels';
@@ -17,7 +17,7 @@ beforeAll(async () => {
   modelPath = await testModelPath(TINY);
 });
 
-function job(input: string, output: string, overrides: Partial<JobSettings> = {}): JobSettings {
+function job(input: string, output: string, overrides: Partial<JobStart> = {}): JobStart {
   return {
     input,
     inputFormat: null,
@@ -31,6 +31,7 @@ function job(input: string, output: string, overrides: Partial<JobSettings> = {}
     onLong: 'truncate',
     continueOnError: true,
     memoryLimitMb: null,
+    resume: false,
     ...overrides,
   };
 }
@@ -248,5 +249,74 @@ describe('StudioService', () => {
     expect(states).toEqual(['running', 'cancelling', 'cancelled']);
     expect((await readdir(h.dir)).filter((name) => name.startsWith('dispose.jsonl'))).toEqual([]);
     expect(await other.handle('model:info', {})).toMatchObject({ ok: false, error: { code: 'BUSY' } });
+  });
+});
+
+describe('StudioService with an unfinished run', () => {
+  /** 300 lines, 2 of them blank; with a memory limit of 1 MiB a run stops after its first batch, keeping it. */
+  async function failedRun(name: string): Promise<{ input: string; output: string; lines: string[]; afterLine: number }> {
+    const lines = corpusLines(300, 21, 2, 12);
+    lines[5] = '';
+    lines[150] = '';
+    const input = await inputFile(`${name}.txt`, lines);
+    const output = join(h.dir, `${name}.jsonl`);
+    const failed = await h.finished((await h.ok('job:start', job(input, output, { memoryLimitMb: 1 }))).jobId);
+    expect(failed).toMatchObject({ status: 'failed', error: { code: 'MEMORY_LIMIT', partialFiles: expect.arrayContaining([`${output}.partial`]) } });
+    const afterLine = failed.error?.resumeAfterLine ?? 0;
+    expect(afterLine).toBeGreaterThanOrEqual(16);
+    expect(afterLine).toBeLessThan(300);
+    return { input, output, lines, afterLine };
+  }
+
+  it('answers what an unfinished run of an output did, and whether it read the input asked about', async () => {
+    await loadTiny();
+    const other = await inputFile('unfinished-other.txt', ['another input']);
+    expect(await h.ok('output:unfinished', { input: other, output: join(h.dir, 'nothing.jsonl') })).toBeNull();
+
+    const { input, output, afterLine } = await failedRun('unfinished');
+    const unfinished = await h.ok('output:unfinished', { input, output });
+    expect(unfinished).toEqual({ input, sameInput: true, lastLine: afterLine, embedded: expect.any(Number), model: TINY.name });
+    expect(unfinished?.embedded).toBeGreaterThan(0);
+    expect(unfinished?.embedded).toBeLessThanOrEqual(afterLine);
+    // The same file by another spelling of its path.
+    expect(await h.ok('output:unfinished', { input: join(h.dir, '.', 'unfinished.txt'), output })).toMatchObject({ sameInput: true });
+    expect(await h.ok('output:unfinished', { input: other, output })).toMatchObject({ input, sameInput: false, lastLine: afterLine });
+  });
+
+  it('refuses a plain start over an unfinished run, then resumes it to the end with every line once', async () => {
+    const { input, output, lines, afterLine } = await failedRun('resumed');
+    expect(await failure('job:start', job(input, output))).toMatchObject({ code: 'OUTPUT_EXISTS', message: expect.stringContaining(`line ${afterLine}`) });
+
+    const since = h.events.length;
+    const started = await h.ok('job:start', job(input, output, { resume: true }));
+    expect(started.settings).not.toHaveProperty('resume');
+    const final = await h.finished(started.jobId);
+    expect(final.status).toBe('done');
+    expect(final.summary).toMatchObject({ resumedAfterLine: afterLine, stats: { lines: 300, embedded: 298, skipped: 2 } });
+    const rows = await readJsonl(output);
+    expect(rows.map((row) => row.line)).toEqual(lines.flatMap((text, index) => (text ? [index + 1] : [])));
+    expect(h.of('job:log', since).flatMap((e) => e.payload.entries.map((entry) => entry.line))).toEqual([151]);
+    expect(await h.ok('output:unfinished', { input, output })).toBeNull();
+    expect(existsSync(`${output}.checkpoint`)).toBe(false);
+    expect((await h.ok('settings:get', {})).job).not.toHaveProperty('resume');
+  });
+
+  it('starts over from the first line with overwrite, and does not remember that choice', async () => {
+    const { input, output, lines } = await failedRun('started-over');
+    const final = await h.finished((await h.ok('job:start', job(input, output, { overwrite: true }))).jobId);
+    expect(final.summary).toMatchObject({ resumedAfterLine: 0, stats: { lines: 300, embedded: 298 } });
+    expect(await readJsonl(output)).toHaveLength(lines.filter(Boolean).length);
+    expect(await h.ok('output:unfinished', { input, output })).toBeNull();
+    expect((await h.ok('settings:get', {})).job.overwrite).toBeUndefined();
+  });
+
+  it('fails a resume whose model differs, naming the difference and keeping the unfinished run', async () => {
+    const { input, output, afterLine } = await failedRun('other-model');
+    const otherModel = await testModelPath({ ...TINY, name: 'tiny-other', seed: 99 });
+    await h.ok('model:load', { path: otherModel, gpu: 'cpu', threads: 2, contextSize: 64 });
+    const final = await h.finished((await h.ok('job:start', job(input, output, { resume: true }))).jobId);
+    expect(final).toMatchObject({ status: 'failed', error: { code: 'RESUME_REFUSED', message: expect.stringContaining('another model file') } });
+    expect(await h.ok('output:unfinished', { input, output })).toMatchObject({ sameInput: true, lastLine: afterLine });
+    await loadTiny();
   });
 });

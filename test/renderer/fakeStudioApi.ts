@@ -29,6 +29,7 @@ export class FakeStudioApi implements StudioApi {
     this.reply('settings:set', () => ok(defaultSettings()));
     this.reply('model:info', () => ok(null));
     this.reply('job:state', () => ok(idleJob()));
+    this.reply('output:unfinished', () => ok(null));
     this.reply('models:list', () => ok(emptyListing()));
     this.reply('models:catalog', () => ok([]));
     this.reply('system:info', () =>

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { InputInfo, JobSettings } from '../../src/shared/contract';
+import type { InputInfo, JobStart, UnfinishedRun } from '../../src/shared/contract';
 import type { EmbedJobSummary } from '../../src/shared/engine';
 import { createStudioStore, type StudioStore } from '../../src/renderer/src/store/createStudioStore';
 import { LOG_LIMIT } from '../../src/renderer/src/store/logEntries';
@@ -291,7 +291,7 @@ describe('start', () => {
     actions.setStopOnError(true);
     actions.setNumber('batchSize', '8');
     await actions.start();
-    const expected: JobSettings = {
+    const expected: JobStart = {
       input: '/data/notes.txt',
       inputFormat: 'jsonl',
       field: 'body',
@@ -304,6 +304,7 @@ describe('start', () => {
       onLong: 'truncate',
       continueOnError: false,
       memoryLimitMb: null,
+      resume: false,
     };
     expect(api.requestsOf('job:start')).toEqual([expected]);
     expect(store.getState().job).toMatchObject({ status: 'running', jobId: 1, pending: null });
@@ -418,9 +419,9 @@ describe('events', () => {
   it('keeps the error, hint and partial files of a failed run', async () => {
     const { api, store } = await running(1);
     const error = {
-      code: 'MEMORY_LIMIT',
-      message: 'The process uses 900 MiB, over the memory limit of 800 MiB; the run was stopped.',
-      hint: 'Lower the batch size.',
+      code: 'RUN_FAILED',
+      message: 'The run failed: EIO: i/o error, write',
+      hint: 'Check the disk.',
       partialFiles: ['/data/notes.embeddings.jsonl.partial'],
     };
     const partialStats = { ...summary().stats, lines: 40 };
@@ -448,5 +449,132 @@ describe('events', () => {
     await store.getState().actions.cancel();
     api.emit('job:state', jobState(1, 'cancelled'));
     expect(store.getState().job).toMatchObject({ status: 'cancelled', error: null });
+  });
+});
+
+describe('unfinished run', () => {
+  function unfinishedRun(overrides: Partial<UnfinishedRun> = {}): UnfinishedRun {
+    return { input: '/data/notes.txt', sameInput: true, lastLine: 1234, embedded: 1200, model: 'mini', ...overrides };
+  }
+
+  /** Ready to start, with the host saying the output has an unfinished run. */
+  async function offered(run: UnfinishedRun | null = unfinishedRun()) {
+    const api = new FakeStudioApi();
+    api.reply('output:unfinished', () => ok(run));
+    const setup = await ready(api);
+    await settle();
+    return setup;
+  }
+
+  it('asks the host about the chosen input and output and offers the run, blocking a plain start', async () => {
+    const { api, store } = await offered();
+    expect(api.requestsOf('output:unfinished').at(-1)).toEqual({ input: '/data/notes.txt', output: '/data/notes.embeddings.jsonl' });
+    expect(store.getState().unfinished).toEqual(unfinishedRun());
+    expect(startBlockers(store.getState())).toEqual(['An unfinished run of this output is saved: resume it or start over.']);
+    await store.getState().actions.start();
+    expect(api.requestsOf('job:start')).toEqual([]);
+  });
+
+  it('says when the unfinished run is of another input', async () => {
+    const { store } = await offered(unfinishedRun({ input: '/data/old.txt', sameInput: false }));
+    expect(startBlockers(store.getState())).toEqual([
+      'An unfinished run of another input is saved in this output: start over, or choose another output file.',
+    ]);
+  });
+
+  it('resumes the run or starts over with the form’s settings, and asks again once the run ends', async () => {
+    const { api, store } = await offered();
+    const { actions } = store.getState();
+    actions.setNumber('memoryLimitMb', '');
+    api.reply('job:start', () => ok(jobState(1, 'running')));
+    await actions.resumeUnfinishedRun();
+    expect(api.requestsOf('job:start').at(-1)).toMatchObject({ output: '/data/notes.embeddings.jsonl', memoryLimitMb: null, resume: true, overwrite: false });
+    expect(store.getState().unfinished).toBeNull();
+
+    const asked = api.requestsOf('output:unfinished').length;
+    actions.setOutputPath('/data/elsewhere.jsonl');
+    expect(api.requestsOf('output:unfinished')).toHaveLength(asked);
+    api.emit('job:state', jobState(1, 'failed', { error: { code: 'MEMORY_LIMIT', message: 'Over the limit.', resumeAfterLine: 64 } }));
+    await settle();
+    expect(api.requestsOf('output:unfinished').at(-1)).toEqual({ input: '/data/notes.txt', output: '/data/elsewhere.jsonl' });
+    expect(store.getState().unfinished).toEqual(unfinishedRun());
+
+    api.reply('job:start', () => ok(jobState(2, 'running')));
+    await store.getState().actions.startOver();
+    expect(api.requestsOf('job:start').at(-1)).toMatchObject({ resume: false, overwrite: true });
+    expect(store.getState().settings.overwrite).toBe(false);
+  });
+
+  it('keeps only the answer about the paths chosen last, and shows none while a newer question is open', async () => {
+    const api = new FakeStudioApi();
+    const answers: Array<() => void> = [];
+    api.reply('output:unfinished', ({ output }) => new Promise((resolve) => answers.push(() => resolve(ok(output === '/out/b.jsonl' ? unfinishedRun() : null)))));
+    const { store } = await ready(api);
+    store.getState().actions.setOutputPath('/out/b.jsonl');
+    answers.at(-1)?.();
+    await settle();
+    expect(store.getState().unfinished).toEqual(unfinishedRun());
+    store.getState().actions.setOutputPath('/out/c.jsonl');
+    expect(store.getState().unfinished).toBeNull();
+    store.getState().actions.setOutputPath('/out/b.jsonl');
+    answers.at(-2)?.();
+    await settle();
+    expect(store.getState().unfinished).toBeNull();
+    answers.at(-1)?.();
+    await settle();
+    expect(store.getState().unfinished).toEqual(unfinishedRun());
+  });
+
+  it('asks nothing without both paths, and offers nothing when the host cannot tell', async () => {
+    const api = new FakeStudioApi();
+    api.reply('output:unfinished', () => ({ ok: false, error: { code: 'FILE_UNREADABLE', message: 'EACCES' } }));
+    const { store } = await started(api);
+    expect(api.requestsOf('output:unfinished')).toEqual([]);
+    store.getState().actions.setOutputPath('/out/vectors.jsonl');
+    expect(api.requestsOf('output:unfinished')).toEqual([]);
+    store.getState().actions.setInputPath('/data/notes.txt');
+    await settle();
+    expect(api.requestsOf('output:unfinished')).toEqual([{ input: '/data/notes.txt', output: '/out/vectors.jsonl' }]);
+    expect(store.getState().unfinished).toBeNull();
+  });
+
+  it('words the hints about unfinished runs with the app’s buttons instead of command-line flags', async () => {
+    const api = new FakeStudioApi();
+    const refusal = {
+      code: 'OUTPUT_EXISTS',
+      message: 'An unfinished run of /data/notes.embeddings.jsonl is saved, done up to line 1234 of /data/notes.txt.',
+      hint: 'Pass --resume to continue it, or --overwrite to start again from the first line.',
+    };
+    api.reply('job:start', () => ({ ok: false, error: refusal }));
+    const { store } = await ready(api);
+    // The run appeared after the form last asked: the refusal is the first to tell.
+    api.reply('output:unfinished', () => ok(unfinishedRun()));
+    await store.getState().actions.start();
+    expect(store.getState().settings.outputError).toEqual({
+      ...refusal,
+      hint: 'Press Resume unfinished run to continue it, or Start over to start again from the first line.',
+    });
+    expect(store.getState().unfinished).toEqual(unfinishedRun());
+
+    api.reply('job:start', () => ok(jobState(1, 'running')));
+    await store.getState().actions.resumeUnfinishedRun();
+    const failed = {
+      code: 'MEMORY_LIMIT',
+      message: 'The process uses 900 MiB, over the memory limit of 800 MiB; the run was stopped.',
+      hint: 'Lower --batch-size or --threads, or raise --memory-limit.',
+      resumeAfterLine: 1296,
+    };
+    api.emit('job:state', jobState(1, 'failed', { error: failed }));
+    expect(store.getState().job.error).toEqual({
+      ...failed,
+      hint: 'Lower the batch size or threads, or raise the memory limit, then press Resume unfinished run to go on after line 1,296.',
+    });
+
+    api.reply('job:start', () => ok(jobState(2, 'running')));
+    await store.getState().actions.resumeUnfinishedRun();
+    api.emit('job:state', jobState(2, 'failed', { error: { code: 'RESUME_REFUSED', message: 'The unfinished run cannot be resumed: it used another model file.', hint: 'Pass --overwrite.' } }));
+    expect(store.getState().job.error?.hint).toBe(
+      'Press Start over to start again from the first line; to resume instead, choose the input, model and settings the unfinished run had.',
+    );
   });
 });

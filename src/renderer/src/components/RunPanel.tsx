@@ -8,6 +8,7 @@ import { MemoryChart } from './MemoryChart';
 import { ProgressBar } from './ProgressBar';
 import { SummaryPanel } from './SummaryPanel';
 import { ThroughputChart } from './ThroughputChart';
+import { UnfinishedRunOffer } from './UnfinishedRunOffer';
 
 const STATUS_TEXT: Record<JobStatus, string> = {
   idle: 'Not started',
@@ -24,8 +25,9 @@ export function RunPanel() {
   const model = useStudio((state) => state.model);
   const input = useStudio((state) => state.input);
   const settings = useStudio((state) => state.settings);
+  const unfinished = useStudio((state) => state.unfinished);
   const actions = useActions();
-  const blockers = startBlockers({ job, model, input, settings });
+  const blockers = startBlockers({ job, model, input, settings, unfinished });
   const active = isActive(job.status);
   const paused = job.status === 'paused';
 
@@ -67,6 +69,7 @@ export function RunPanel() {
           Cancel
         </button>
       </div>
+      {job.status !== 'failed' && <UnfinishedRunOffer />}
       {blockers.length > 0 && !active && (
         <ul className="blockers" id="start-blockers" aria-label="Before you can start">
           {blockers.map((reason) => (

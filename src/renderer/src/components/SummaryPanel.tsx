@@ -4,6 +4,7 @@ import { SKIP_REASONS } from '../skipReasons';
 import { useActions, useStudio } from '../store/StoreContext';
 import { ErrorMessage } from './ErrorMessage';
 import { Facts } from './Facts';
+import { UnfinishedRunOffer } from './UnfinishedRunOffer';
 
 export function SummaryPanel() {
   const job = useStudio((state) => state.job);
@@ -24,6 +25,7 @@ export function SummaryPanel() {
             </ul>
           </>
         )}
+        <UnfinishedRunOffer />
       </section>
     );
   }
@@ -47,6 +49,9 @@ function DoneSummary({ summary }: { summary: EmbedJobSummary }) {
   const actions = useActions();
   const { stats } = summary;
   const firstOutput = summary.outputs[0];
+  const resumed: Array<[string, string]> = summary.resumedAfterLine
+    ? [['Resumed', `after line ${formatCount(summary.resumedAfterLine)}; time and speed are this run’s`]]
+    : [];
   return (
     <section className="summary summary-done" aria-labelledby="summary-heading">
       <h3 id="summary-heading" className="summary-heading">
@@ -56,6 +61,7 @@ function DoneSummary({ summary }: { summary: EmbedJobSummary }) {
         label="Run totals"
         rows={[
           ['Lines', formatCount(stats.lines)],
+          ...resumed,
           ['Embedded', formatCount(stats.embedded)],
           ['Skipped', skippedByReason(stats)],
           ['Failed', formatCount(stats.failed)],

@@ -1,13 +1,14 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { ReplyError, StudioApi } from '../../../shared/contract';
+import type { JobStart, ReplyError, StudioApi } from '../../../shared/contract';
 import { OUTPUT_FORMATS, type OutputFormat } from '../../../shared/engine';
+import { inAppWords } from './appHints';
 import { withJobState, withLog, withMetrics, withProgress } from './jobEvents';
 import { createLibraryActions, emptyLibrary } from './libraryActions';
 import { emptyLog } from './logEntries';
 import { emptyMetrics } from './metricsHistory';
 import { parseNumberField, type NumberField } from './numberFields';
 import { effectiveField, formFromSettings, jobSettingsOf, settingsOf, suggestOutputPath } from './settingsSync';
-import { startBlockers } from './startGuard';
+import { isActive, runBlockers, startBlockers } from './startGuard';
 import type { JobAction, StudioState } from './types';
 
 export type StudioStore = StoreApi<StudioState>;
@@ -28,13 +29,32 @@ export function createStudioStore(api: StudioApi, options: StudioStoreOptions = 
   return createStore<StudioState>()((set, get) => {
     let saveTimer: ReturnType<typeof setTimeout> | null = null;
     let inspectRun = 0;
+    let unfinishedQuery = 0;
 
     function patch<K extends Slice>(slice: K, value: Partial<StudioState[K]>): void {
       set((state) => ({ [slice]: { ...state[slice], ...value } }) as Partial<StudioState>);
     }
 
     function applyRun(run: Pick<StudioState, 'job' | 'metrics' | 'log'> | null): void {
-      if (run) set(run);
+      if (!run) return;
+      const wasActive = isActive(get().job.status);
+      const active = isActive(run.job.status);
+      // A run's own checkpoint is no unfinished run to offer; once it ends, it may have left one.
+      set(active ? { ...run, unfinished: null } : run);
+      if (wasActive && !active) void findUnfinished();
+    }
+
+    /** Asks the host whether the chosen output has an unfinished run, unless a run goes. */
+    async function findUnfinished(): Promise<void> {
+      const query = ++unfinishedQuery;
+      const { input, settings, job } = get();
+      set({ unfinished: null });
+      const params = { input: input.path.trim(), output: settings.output.trim() };
+      if (!params.input || !params.output || isActive(job.status)) return;
+      const reply = await api.request('output:unfinished', params);
+      if (query !== unfinishedQuery || isActive(get().job.status)) return;
+      // A checkpoint that cannot be read offers nothing; starting reports what is wrong with the output.
+      set({ unfinished: reply.ok ? reply.value : null });
     }
 
     function scheduleSave(): void {
@@ -53,8 +73,11 @@ export function createStudioStore(api: StudioApi, options: StudioStoreOptions = 
       return { code: 'NO_PATH', message: `Enter the path of ${what} first.`, hint: elsewhere.trim() || undefined };
     }
 
-    /** Puts a refused start next to the control it is about. */
-    function placeStartError(error: ReplyError): void {
+    /** Puts a refused start next to the control it is about, in the app's words. */
+    async function placeStartError(refusal: ReplyError): Promise<void> {
+      // The output may have an unfinished run the form has not heard of yet.
+      if (refusal.code === 'OUTPUT_EXISTS') await findUnfinished();
+      const error = inAppWords(refusal, get().unfinished);
       if (error.field === 'output' || error.code.startsWith('OUTPUT_')) patch('settings', { outputError: error });
       else if (error.code === 'NO_MODEL') patch('model', { error, info: null });
       else if ((error.field && INPUT_FIELDS.has(error.field)) || INPUT_FILE_CODES.has(error.code)) {
@@ -63,6 +86,20 @@ export function createStudioStore(api: StudioApi, options: StudioStoreOptions = 
         const field: NumberField = error.field;
         patch('settings', { errors: { ...get().settings.errors, [field]: error.message } });
       } else patch('job', { error });
+    }
+
+    /** Starts a run with the form's settings: from the first line, or as `how` says about an unfinished run. */
+    async function startJob(how?: Pick<JobStart, 'resume' | 'overwrite'>): Promise<void> {
+      const state = get();
+      const blockers = how ? runBlockers(state) : startBlockers(state);
+      if (state.job.pending || blockers.length > 0) return;
+      patch('job', { pending: 'start', error: null });
+      patch('input', { error: null });
+      patch('settings', { outputError: null });
+      const reply = await api.request('job:start', { ...jobSettingsOf(state), resume: false, ...how });
+      patch('job', { pending: null });
+      if (reply.ok) applyRun(withJobState(get(), reply.value));
+      else await placeStartError(reply.error);
     }
 
     async function jobRequest(action: Exclude<JobAction, 'start'>): Promise<void> {
@@ -99,6 +136,7 @@ export function createStudioStore(api: StudioApi, options: StudioStoreOptions = 
         if (model.ok && model.value) patch('model', { info: model.value, path: get().model.path || model.value.path });
         if (job.ok) applyRun(withJobState(get(), job.value));
         if (system.ok) set({ system: system.value });
+        void findUnfinished();
         const failed = [saved, model, job, system].find((reply) => !reply.ok);
         set({ appError: failed && !failed.ok ? failed.error : null });
         if (get().input.path.trim()) void actions.inspectInput();
@@ -151,6 +189,7 @@ export function createStudioStore(api: StudioApi, options: StudioStoreOptions = 
         patch('input', { path, info: null, error: null });
         if (settings.outputSuggested) patch('settings', { output: suggestOutputPath(path, settings.format) });
         scheduleSave();
+        void findUnfinished();
       },
 
       async pickInput() {
@@ -211,12 +250,14 @@ export function createStudioStore(api: StudioApi, options: StudioStoreOptions = 
           : settings.output.replace(new RegExp(`\\.${settings.format}$`), `.${format}`);
         patch('settings', { format, output, outputError: null });
         scheduleSave();
+        void findUnfinished();
       },
 
       setOutputPath(path) {
         const format = OUTPUT_FORMATS.find((each: OutputFormat) => path.trim().toLowerCase().endsWith(`.${each}`));
         patch('settings', { output: path, outputSuggested: false, outputError: null, format: format ?? get().settings.format });
         scheduleSave();
+        void findUnfinished();
       },
 
       async pickOutput() {
@@ -249,17 +290,9 @@ export function createStudioStore(api: StudioApi, options: StudioStoreOptions = 
         if (parsed.ok) scheduleSave();
       },
 
-      async start() {
-        const state = get();
-        if (state.job.pending || startBlockers(state).length > 0) return;
-        patch('job', { pending: 'start', error: null });
-        patch('input', { error: null });
-        patch('settings', { outputError: null });
-        const reply = await api.request('job:start', jobSettingsOf(state));
-        patch('job', { pending: null });
-        if (reply.ok) applyRun(withJobState(get(), reply.value));
-        else placeStartError(reply.error);
-      },
+      start: () => startJob(),
+      resumeUnfinishedRun: () => startJob({ resume: true, overwrite: false }),
+      startOver: () => startJob({ resume: false, overwrite: true }),
 
       pause: () => jobRequest('pause'),
       resume: () => jobRequest('resume'),
@@ -299,6 +332,7 @@ export function createStudioStore(api: StudioApi, options: StudioStoreOptions = 
       system: null,
       appError: null,
       notice: null,
+      unfinished: null,
       model: { path: '', info: null, loading: false, error: null },
       library: emptyLibrary(),
       input: { path: '', format: null, field: '', info: null, inspecting: false, error: null },

@@ -1,4 +1,5 @@
 import type { EventPayloads, JobState, JobStatus } from '../../../shared/contract';
+import { inAppWords } from './appHints';
 import { addEntries, emptyLog } from './logEntries';
 import { addSample, emptyMetrics } from './metricsHistory';
 import type { StudioState } from './types';
@@ -30,7 +31,7 @@ export function withJobState(run: Run, next: JobState): Run | null {
       progress: next.progress ?? (sameJob ? job.progress : null),
       summary: next.summary,
       partialStats: next.partialStats,
-      error: next.error,
+      error: next.error && inAppWords(next.error),
     },
     metrics: sameJob ? run.metrics : emptyMetrics(),
     log: sameJob ? run.log : emptyLog(),

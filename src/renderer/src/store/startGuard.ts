@@ -8,8 +8,26 @@ export function isActive(status: JobStatus): boolean {
   return ACTIVE.includes(status);
 }
 
-/** Why Start cannot be pressed now, in the order the user would fix them; empty when it can. */
-export function startBlockers(state: Pick<StudioState, 'model' | 'input' | 'settings' | 'job'>): string[] {
+type RunForm = Pick<StudioState, 'model' | 'input' | 'settings' | 'job'>;
+
+/**
+ * Why Start cannot be pressed now, in the order the user would fix them; empty when it can. An unfinished run of the
+ * output blocks it: only Resume unfinished run or Start over may go on from there, so that none is replaced unasked.
+ */
+export function startBlockers(state: RunForm & Pick<StudioState, 'unfinished'>): string[] {
+  const reasons = runBlockers(state);
+  if (state.unfinished) {
+    reasons.push(
+      state.unfinished.sameInput
+        ? 'An unfinished run of this output is saved: resume it or start over.'
+        : 'An unfinished run of another input is saved in this output: start over, or choose another output file.',
+    );
+  }
+  return reasons;
+}
+
+/** Why no run can start now, not even one that resumes or replaces an unfinished run. */
+export function runBlockers(state: RunForm): string[] {
   const { model, input, settings, job } = state;
   if (isActive(job.status)) return ['A run is in progress.'];
   const reasons: string[] = [];

@@ -1,4 +1,4 @@
-import type { InputInfo, JobSettings, JobStatus, MetricsSample, ReplyError, SystemInfo } from '../../../shared/contract';
+import type { InputInfo, JobSettings, JobStatus, MetricsSample, ReplyError, SystemInfo, UnfinishedRun } from '../../../shared/contract';
 import type {
   BatchStats,
   EmbedJobSummary,
@@ -144,7 +144,12 @@ export interface StudioActions extends LibraryActions {
   setOverwrite(overwrite: boolean): void;
   setStopOnError(stopOnError: boolean): void;
   setNumber(field: NumberField, text: string): void;
+  /** Starts a run from the first line; refused where the output has an unfinished run (see `unfinished`). */
   start(): Promise<void>;
+  /** Continues the unfinished run of the output from its checkpoint, with the form's settings. */
+  resumeUnfinishedRun(): Promise<void>;
+  /** Starts again from the first line, replacing the output and its unfinished run. */
+  startOver(): Promise<void>;
   pause(): Promise<void>;
   resume(): Promise<void>;
   cancel(): Promise<void>;
@@ -161,6 +166,8 @@ export interface StudioState {
   appError: UiError | null;
   /** A short note for the user, such as why a dropped file was not taken. */
   notice: string | null;
+  /** The unfinished run saved for the chosen output, found while no run goes; null where there is none. */
+  unfinished: UnfinishedRun | null;
   model: ModelSlice;
   library: LibrarySlice;
   input: InputSlice;
