@@ -318,16 +318,16 @@ describe('start', () => {
 
   it('puts a refused start next to the control it is about', async () => {
     const { api, store } = await ready();
-    const outputExists = { code: 'OUTPUT_EXISTS', message: 'The output exists.', hint: 'Tick “Replace” or choose another name.' };
+    const outputExists = { code: 'OUTPUT_EXISTS', message: 'Output /data/notes.jsonl already exists.', hint: 'Choose another --output path, or pass --overwrite to replace it.' };
     api.reply('job:start', () => ({ ok: false, error: outputExists }));
     await store.getState().actions.start();
-    expect(store.getState().settings.outputError).toEqual(outputExists);
+    expect(store.getState().settings.outputError).toEqual({ ...outputExists, hint: 'Choose another output file, or tick “Replace the output if it already exists”.' });
     expect(store.getState().job.error).toBeNull();
 
-    const missing = { code: 'FILE_NOT_FOUND', message: '/data/notes.txt does not exist.' };
+    const missing = { code: 'FILE_NOT_FOUND', message: 'Input file /data/notes.txt does not exist.', hint: 'Check the path given to --input.' };
     api.reply('job:start', () => ({ ok: false, error: missing }));
     await store.getState().actions.start();
-    expect(store.getState().input.error).toEqual(missing);
+    expect(store.getState().input.error).toEqual({ ...missing, hint: 'Check the path, or choose the file with Browse….' });
     expect(store.getState().settings.outputError).toBeNull();
 
     const busy = { code: 'BUSY', message: 'A run is already going.' };

@@ -2,9 +2,9 @@ import type { ReplyError, UnfinishedRun } from '../../../shared/contract';
 import { formatCount } from '../../../shared/format';
 
 /**
- * The engine words its hints for the command line (`--resume`, `--overwrite`, `--memory-limit`…). For the errors that
- * leave or meet an unfinished run, this says the same with the app's buttons and settings; other errors are kept as
- * they are. `unfinished` is the unfinished run of the output a refused start was about.
+ * The engine words its hints for the command line (`--resume`, `--overwrite`, `--memory-limit`…). This says the same
+ * with the app's buttons and settings; errors whose hints name no flag are kept as they are. `unfinished` is the
+ * unfinished run of the output a refused start was about.
  */
 export function inAppWords(error: ReplyError, unfinished: UnfinishedRun | null = null): ReplyError {
   const hint = appHint(error, unfinished);
@@ -16,7 +16,11 @@ function appHint(error: ReplyError, unfinished: UnfinishedRun | null): string | 
   const then = line === undefined ? '' : `, then press Resume unfinished run to go on after line ${formatCount(line)}`;
   switch (error.code) {
     case 'OUTPUT_EXISTS':
-      if (!unfinished) return undefined;
+      if (!unfinished) {
+        return error.message.endsWith('is a directory.')
+          ? 'Choose another output file.'
+          : 'Choose another output file, or tick “Replace the output if it already exists”.';
+      }
       return unfinished.sameInput
         ? 'Press Resume unfinished run to continue it, or Start over to start again from the first line.'
         : 'Press Start over to embed the chosen input from the first line instead, or choose another output file.';
@@ -33,7 +37,18 @@ function appHint(error: ReplyError, unfinished: UnfinishedRun | null): string | 
     case 'EMBEDDING_FAILED':
       return `Untick “Stop at the first line that fails to embed” to log such lines and go on${then}.`;
     case 'OUTPUT_UNWRITABLE':
-      return then ? `Free some space on the disk${then}.` : undefined;
+      if (then) return `Free some space on the disk${then}.`;
+      if (error.message.startsWith('The disk is full')) return 'Free some space, or choose an output file on another disk.';
+      if (error.message.endsWith('does not exist.')) return 'Create the folder first, or choose an output file in another one.';
+      return error.message.startsWith('Output folder') ? 'Choose an output file in a folder you can write to.' : undefined;
+    case 'FILE_NOT_FOUND':
+      return 'Check the path, or choose the file with Browse….';
+    case 'NOT_A_FILE':
+      return 'Choose a file, not a folder.';
+    case 'BAD_OPTION':
+      return /^The \w+ backend is not available/.test(error.message)
+        ? 'Choose the backend “Best available” or “CPU only”, then load the model again.'
+        : undefined;
     default:
       return undefined;
   }

@@ -154,7 +154,7 @@ export function createStudioStore(api: StudioApi, options: StudioStoreOptions = 
 
       async pickModel() {
         const reply = await api.request('model:pick', {});
-        if (!reply.ok) patch('model', { error: reply.error });
+        if (!reply.ok) patch('model', { error: inAppWords(reply.error) });
         else if (reply.value) actions.setModelPath(reply.value);
       },
 
@@ -176,7 +176,7 @@ export function createStudioStore(api: StudioApi, options: StudioStoreOptions = 
         });
         if (!reply.ok) {
           const current = await api.request('model:info', {});
-          patch('model', { loading: false, error: reply.error, info: current.ok ? current.value : get().model.info });
+          patch('model', { loading: false, error: inAppWords(reply.error), info: current.ok ? current.value : get().model.info });
           return;
         }
         patch('model', { loading: false, info: reply.value });
@@ -194,7 +194,7 @@ export function createStudioStore(api: StudioApi, options: StudioStoreOptions = 
 
       async pickInput() {
         const reply = await api.request('input:pick', {});
-        if (!reply.ok) return patch('input', { error: reply.error });
+        if (!reply.ok) return patch('input', { error: inAppWords(reply.error) });
         if (!reply.value) return;
         actions.setInputPath(reply.value);
         await actions.inspectInput();
@@ -220,7 +220,7 @@ export function createStudioStore(api: StudioApi, options: StudioStoreOptions = 
         const reply = await api.request('input:inspect', { path, format: input.format, field: effectiveField(input) });
         if (run !== inspectRun) return;
         if (reply.ok) patch('input', { inspecting: false, info: reply.value, error: null });
-        else patch('input', { inspecting: false, info: null, error: reply.error });
+        else patch('input', { inspecting: false, info: null, error: inAppWords(reply.error) });
       },
 
       setGpu(gpu) {
@@ -264,7 +264,7 @@ export function createStudioStore(api: StudioApi, options: StudioStoreOptions = 
         const { settings, input } = get();
         const suggestedPath = settings.output.trim() || suggestOutputPath(input.path, settings.format) || null;
         const reply = await api.request('output:pick', { suggestedPath });
-        if (!reply.ok) patch('settings', { outputError: reply.error });
+        if (!reply.ok) patch('settings', { outputError: inAppWords(reply.error) });
         else if (reply.value) actions.setOutputPath(reply.value);
       },
 

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import type { ReplyError } from '../../src/shared/contract';
+import { inAppWords } from '../../src/renderer/src/store/appHints';
+
+const error = (code: string, message: string, hint: string, extra: Partial<ReplyError> = {}): ReplyError => ({ code, message, hint, ...extra });
+
+describe('inAppWords', () => {
+  it.for([
+    [error('OUTPUT_EXISTS', 'Output /d/o.jsonl already exists.', 'Choose another --output path, or pass --overwrite to replace it.'), 'Choose another output file, or tick “Replace the output if it already exists”.'],
+    [error('OUTPUT_EXISTS', 'Output /d/o.jsonl is a directory.', 'Choose another --output path.'), 'Choose another output file.'],
+    [error('OUTPUT_UNWRITABLE', 'Output folder /nope does not exist.', 'Create the folder first or choose another --output path.'), 'Create the folder first, or choose an output file in another one.'],
+    [error('OUTPUT_UNWRITABLE', 'Output folder /root is not writable (EACCES).', 'Choose an --output path in a folder you can write to.'), 'Choose an output file in a folder you can write to.'],
+    [error('OUTPUT_UNWRITABLE', 'The disk is full: the output could not be written.', 'Free some space or choose an --output on another disk.'), 'Free some space, or choose an output file on another disk.'],
+    [
+      error('OUTPUT_UNWRITABLE', 'The disk is full: the output could not be written.', 'Free some space or choose an --output on another disk.', { resumeAfterLine: 4096 }),
+      'Free some space on the disk, then press Resume unfinished run to go on after line 4,096.',
+    ],
+    [error('FILE_NOT_FOUND', 'Model file /m.gguf does not exist.', 'Check the path given to --model.'), 'Check the path, or choose the file with Browse….'],
+    [error('NOT_A_FILE', 'Input file /d is a directory, not a file.', 'Pass the path of a file with --input.'), 'Choose a file, not a folder.'],
+    [
+      error('BAD_OPTION', 'The cuda backend is not available on this machine (no CUDA).', 'Use --gpu auto to pick the best available backend, or --gpu cpu.'),
+      'Choose the backend “Best available” or “CPU only”, then load the model again.',
+    ],
+  ] as const)('words %# without command-line flags', ([original, hint]) => {
+    expect(inAppWords(original)).toEqual({ ...original, hint });
+    expect(hint).not.toMatch(/--[a-z]/);
+  });
+
+  it('keeps a hint that names no flag as it is', () => {
+    const original = error('MODEL_DAMAGED', 'This model file is damaged or unsupported: tensor data is cut short.', 'Download the model again.');
+    expect(inAppWords(original)).toBe(original);
+  });
+});
