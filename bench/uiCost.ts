@@ -24,6 +24,7 @@ const rounds = Number(values.rounds);
 const lineCount = Number(values.lines);
 const token = 'bench-ui-token-0123456789';
 const work = join(tmpdir(), 'embedding-studio-bench-ui');
+await rm(work, { recursive: true, force: true });
 await mkdir(work, { recursive: true });
 
 const median = (xs: number[]): number => {
@@ -64,18 +65,17 @@ async function uiRun(url: string, model: string, input: string, round: number): 
     });
     await page.goto(url);
     await page.getByLabel('Model file').fill(model);
-    await page.getByRole('button', { name: 'Load' }).click();
-    await page.getByText('bge-small-shape', { exact: true }).waitFor({ timeout: 60_000 });
+    await page.getByRole('button', { name: 'Load', exact: true }).click();
+    await page.getByLabel('Loaded model').filter({ hasText: 'bge-small-shape' }).waitFor({ timeout: 60_000 });
     await page.getByLabel('Input file').fill(input);
     await page.getByLabel('Input file').press('Enter');
     await page.getByLabel('About the input').waitFor();
     await page.getByLabel('Batch size').fill('32');
     const output = join(work, `ui-${round}.npy`);
-    await rm(output, { force: true });
     await page.getByLabel('Output file').fill(output);
     await page.evaluate(() => ((window as unknown as { longTasks: number[] }).longTasks.length = 0));
     await page.getByRole('button', { name: 'Start' }).click();
-    await page.getByText('Done', { exact: true }).waitFor({ timeout: 600_000 });
+    await page.getByLabel('Run totals').waitFor({ timeout: 600_000 });
     const longTasks = await page.evaluate(() => [...(window as unknown as { longTasks: number[] }).longTasks]);
     const reply = await page.evaluate(
       async ({ path, header, value }) => (await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json', [header]: value }, body: JSON.stringify({ name: 'job:state', params: {} }) })).json(),

@@ -14,8 +14,11 @@ export function isEventName(value: unknown): value is EventName {
   return typeof value === 'string' && (EVENT_NAMES as readonly string[]).includes(value);
 }
 
-/** Progress, metrics, log and download events reach the renderer at most this often, whatever the engine's speed. */
-export const EVENT_INTERVAL_MS = 100;
+/**
+ * Progress, metrics, log and download events reach the renderer at most this often, whatever the engine's speed. Four
+ * a second look live; ten cost a 2-core machine a few percent of its embedding throughput (npm run bench:ui).
+ */
+export const EVENT_INTERVAL_MS = 250;
 
 /**
  * Serve mode's wire protocol: `POST /api/request` with `{name, params}` answers a Reply as JSON; a WebSocket on

@@ -7,7 +7,7 @@ import type { ChartColumns } from './chartData';
 
 const HEIGHT = 180;
 /** Redraw at most this often, however fast samples come. */
-const FRAME_MS = 100;
+const FRAME_MS = 250;
 
 interface LiveChartProps {
   testId: string;

@@ -1,7 +1,7 @@
 import type { MetricsSample } from '../../../shared/contract';
 import type { MetricsSlice } from './types';
 
-/** Enough points for a smooth chart; at 10 samples a second the first six minutes are kept whole. */
+/** Enough points for a smooth chart; at 4 samples a second the first 15 minutes are kept whole. */
 export const METRICS_CAPACITY = 3600;
 
 export const emptyMetrics = (): MetricsSlice => ({ samples: [], stride: 1, tail: 0 });
