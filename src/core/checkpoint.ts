@@ -4,7 +4,7 @@ import { basename, resolve } from 'node:path';
 import type { InputFormat, ModelInfo, OutputFormat, Pooling, SkipReason, TextOptions } from '../shared/engine';
 import { EmbeddingError } from './errors';
 import { inputFormatFor, type InputOptions } from './input';
-import { writeFully } from './output/stagedFile';
+import { stagingPath, writeFully } from './output/stagedFile';
 
 /**
  * What a run's vectors and rows depend on. A run resumes only where all of it is unchanged: the same input file (size
@@ -48,7 +48,7 @@ export interface Checkpoint {
 const VERSION = 1;
 
 /** `<output>.checkpoint`: one JSON record per line, the run's identity first, then one line per durable point. */
-export function checkpointPath(outputPath: string): string {
+function checkpointPath(outputPath: string): string {
   return `${outputPath}.checkpoint`;
 }
 
@@ -233,14 +233,14 @@ export function sizeKey(finalPath: string): string {
 export async function checkStagedFiles(paths: readonly string[], checkpoint: Checkpoint, outputPath: string): Promise<void> {
   for (const path of paths) {
     const recorded = checkpoint.mark.sizes[sizeKey(path)];
-    const actual = await stat(`${path}.partial`).then(
+    const actual = await stat(stagingPath(path)).then(
       (info) => info.size,
       () => null,
     );
     if (recorded === undefined || actual === null || actual < recorded) {
       throw new EmbeddingError(
         'RESUME_REFUSED',
-        `The unfinished run of ${outputPath} cannot be resumed: ${path}.partial is ${actual === null ? 'missing' : `shorter than its checkpoint says`}.`,
+        `The unfinished run of ${outputPath} cannot be resumed: ${stagingPath(path)} is ${actual === null ? 'missing' : 'shorter than its checkpoint says'}.`,
         'Start again with --overwrite.',
       );
     }

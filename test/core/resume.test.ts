@@ -127,6 +127,17 @@ describe('resuming an unfinished run', () => {
     expect(await sizes(folder)).toEqual({ ...before, 'input.txt': (before['input.txt'] ?? 0) + '\none more line'.length });
   });
 
+  it('refuses to resume when a .partial file of the unfinished run is gone', async () => {
+    const files = await setUp('gone');
+    await stopPartWay(files);
+    await rm(`${files.output}.partial`);
+    await expect(job({ ...files, resume: true })).rejects.toMatchObject({
+      code: 'RESUME_REFUSED',
+      message: `The unfinished run of ${files.output} cannot be resumed: ${files.output}.partial is missing.`,
+      hint: 'Start again with --overwrite.',
+    });
+  });
+
   it('stops with a clear message when the input is deleted mid-run, and resumes once it is back', async () => {
     const files = await setUp('deleted');
     const away = `${files.input}.moved`;
