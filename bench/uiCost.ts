@@ -17,6 +17,7 @@ import type { JobState } from '../src/shared/contract';
 import { SERVE } from '../src/shared/protocol';
 import { corpusLines } from '../test/support/corpus';
 import { BGE_SMALL_SHAPE, testModelPath } from '../test/support/testModels';
+import { median } from './rounds';
 
 const run = promisify(execFile);
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, lines: { type: 'string', default: '2000' } } });
@@ -26,12 +27,6 @@ const token = 'bench-ui-token-0123456789';
 const work = join(tmpdir(), 'embedding-studio-bench-ui');
 await rm(work, { recursive: true, force: true });
 await mkdir(work, { recursive: true });
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
-};
 
 async function cliRate(model: string, input: string): Promise<number> {
   const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'embed', '--model', model, '--input', input, '--output', join(work, 'cli.npy'), '--overwrite', '--batch-size', '32', '--json']);

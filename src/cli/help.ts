@@ -81,6 +81,7 @@ Files written by embed:
                          (blank, invalid, too long, failed ...)
   *.partial              What an unfinished run (failed, stopped by Ctrl-C or
                          killed) wrote so far, flushed after every batch
+                         (Parquet: every row group)
   <output>.checkpoint    How far the *.partial files go, for --resume; removed
                          when the run finishes
 
@@ -93,7 +94,8 @@ Exit codes:
   4    Output problem: output exists, folder missing or not writable, disk
        full, an unfinished run that --resume cannot continue
   5    The run failed: an embedding error with --stop-on-error, a text too
-       long with --on-long fail, the memory limit
+       long with --on-long fail, the memory limit, the input file changed or
+       deleted during the run
   6    A download failed: network error, model not found (404), connection
        lost
   130  Stopped by Ctrl-C: the first one stops cleanly, keeping what is done

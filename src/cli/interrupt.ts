@@ -7,8 +7,9 @@ import { EXIT } from './exitCodes';
 const SAME_PRESS_MS = 300;
 
 /**
- * Turns Ctrl-C into a clean cancel: the first one aborts the returned signal (the engine then removes its staged
- * files), a second one exits at once for a user who will not wait for that.
+ * Turns Ctrl-C into a clean stop: the first one aborts the returned signal (the engine then finishes the batches under
+ * way and keeps its staged files and checkpoint for --resume), a second one exits at once for a user who will not
+ * wait for that.
  */
 export function cancelOnInterrupt(onCancel: () => void): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();

@@ -11,7 +11,7 @@ export interface ModelsListing {
 }
 
 /** `bert, 384 dimensions, 512 tokens, cls pooling, Q8_0, 35 MiB`, or what is wrong with the file. */
-export function describeLocalModel(model: LocalModel): string {
+function describeLocalModel(model: LocalModel): string {
   if (model.problem) return `${model.problem}, ${formatBytes(model.sizeBytes)}`;
   const facts = [
     model.architecture ?? 'unknown architecture',

@@ -141,13 +141,8 @@ export class BatchProcessor {
 
   private async *fileBatches(path: string, options: FileProcessOptions): AsyncGenerator<Batch> {
     const total = await countLines(path, options.signal);
-    const records = readInput(path, options.input, options.signal);
-    if (!options.resume) {
-      yield* this.batches(records, total, options);
-      return;
-    }
-    this.tracker.carryOver(options.resume.counts);
-    yield* this.batches(after(options.resume.afterLine, records), total, options);
+    if (options.resume) this.tracker.carryOver(options.resume.counts);
+    yield* this.batches(readInput(path, options.input, options.signal, options.resume?.afterLine), total, options);
   }
 
   /**
@@ -294,12 +289,6 @@ export class BatchProcessor {
 
 function newPendingBatch(): PendingBatch {
   return { entries: [], texts: 0, started: performance.now() };
-}
-
-async function* after(line: number, records: AsyncIterable<InputRecord>): AsyncGenerator<InputRecord> {
-  for await (const record of records) {
-    if (record.line > line) yield record;
-  }
 }
 
 async function* recordsOf(texts: Iterable<string>): AsyncGenerator<InputRecord> {

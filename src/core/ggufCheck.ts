@@ -1,6 +1,6 @@
-import { open } from 'node:fs/promises';
 import { GgmlType, GgufInsights, readGgufFileInfo, type GgufFileInfo } from 'node-llama-cpp';
 import { EmbeddingError, errorMessage } from './errors';
+import { hasGgufMagic } from './library/modelFileInfo';
 
 /**
  * Reads a model file's GGUF header and tensor table without loading any weights, and refuses what would fail or
@@ -46,19 +46,12 @@ export async function checkGgufFile(path: string, fileSize: number): Promise<Ggu
 }
 
 async function checkMagic(path: string, fileSize: number): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    const { bytesRead, buffer } = await handle.read(Buffer.alloc(4), 0, 4, 0);
-    if (bytesRead < 4 || buffer.toString('latin1') !== 'GGUF') {
-      throw new EmbeddingError(
-        'NOT_GGUF',
-        `${path} is not a GGUF model file${fileSize === 0 ? ' (it is empty)' : ''}.`,
-        'Pick a .gguf embedding model, for example bge-small-en-v1.5 in GGUF form.',
-      );
-    }
-  } finally {
-    await handle.close();
-  }
+  if (await hasGgufMagic(path)) return;
+  throw new EmbeddingError(
+    'NOT_GGUF',
+    `${path} is not a GGUF model file${fileSize === 0 ? ' (it is empty)' : ''}.`,
+    'Pick a .gguf embedding model, for example bge-small-en-v1.5 in GGUF form.',
+  );
 }
 
 function damaged(path: string, why: string, cause?: unknown): EmbeddingError {

@@ -114,11 +114,13 @@ function dropCr(line: Buffer): Buffer {
 /**
  * Reads an input file as a stream of texts and skipped lines, one record per line of the file, in order. Texts are
  * trimmed; whitespace-only lines, invalid UTF-8, NUL bytes and oversized lines become skip records, never errors.
+ * The first `afterLine` lines (done by the run being resumed) are passed over without being decoded.
  */
 export async function* readInput(
   path: string,
   options: InputOptions = {},
   signal?: AbortSignal,
+  afterLine = 0,
 ): AsyncGenerator<InputRecord> {
   await checkReadableFile(path, 'input');
   const format = inputFormatFor(path, options.format);
@@ -126,6 +128,7 @@ export async function* readInput(
   let line = 0;
   for await (const bytes of rawLines(path, signal)) {
     line += 1;
+    if (line <= afterLine) continue;
     if (bytes === null) {
       yield { line, reason: 'line-too-large', detail: `longer than ${MAX_LINE_BYTES} bytes` };
       continue;

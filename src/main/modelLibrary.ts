@@ -1,6 +1,6 @@
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { EmbeddingError } from '../core/errors';
-import { MODEL_CATALOG } from '../core/library/modelCatalog';
+import { catalogEntries } from '../core/library/modelCatalog';
 import { describeModelFile } from '../core/library/modelFileInfo';
 import { incompleteDownloads, isFile, listModels, prepareModelsFolder, removeModel } from '../core/library/modelsFolder';
 import { pullModel } from '../core/library/pullModel';
@@ -58,13 +58,7 @@ export class ModelLibrary {
   }
 
   async catalog(): Promise<CatalogEntry[]> {
-    const dir = await this.dir();
-    return Promise.all(
-      MODEL_CATALOG.map(async (model) => {
-        const path = join(dir, model.fileName);
-        return { ...model, path: (await isFile(path)) ? path : null };
-      }),
-    );
+    return catalogEntries(await this.dir());
   }
 
   /** Makes `path` the models folder (creating it), or goes back to the default one with null. */

@@ -19,23 +19,22 @@ import {
 } from './engine';
 import type { CatalogEntry, LocalModel, ModelDownload, ModelLibraryListing } from './modelLibrary';
 
-/** An absolute or relative file path: non-empty, one line, no NUL byte. */
-const path = z
-  .string()
-  .trim()
-  .min(1, 'a path is required')
-  .max(4096, 'the path is too long')
-  .refine((p) => !/[\0\n\r]/.test(p), 'the path contains a line break or NUL byte');
+/** Trimmed text of one line, non-empty, with no NUL byte; `what` names it in the messages. */
+const oneLine = (what: string, required: string) =>
+  z
+    .string()
+    .trim()
+    .min(1, required)
+    .max(4096, `the ${what} is too long`)
+    .refine((text) => !/[\0\n\r]/.test(text), `the ${what} contains a line break or NUL byte`);
+
+/** An absolute or relative file path. */
+const path = oneLine('path', 'a path is required');
 
 const none = z.strictObject({});
 
-/** A catalog model's name, an hf: URI or a URL: one line, no NUL byte. */
-const modelSource = z
-  .string()
-  .trim()
-  .min(1, 'a catalog model, an hf: URI or a URL is required')
-  .max(4096, 'the address is too long')
-  .refine((text) => !/[\0\n\r]/.test(text), 'the address contains a line break or NUL byte');
+/** A catalog model's name, an hf: URI or a URL. */
+const modelSource = oneLine('address', 'a catalog model, an hf: URI or a URL is required');
 
 /** A file name in the models folder, never a path. */
 const modelFileName = z

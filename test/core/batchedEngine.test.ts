@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchedPool } from '../../src/core/batchedPool';
 import { BatchProcessor } from '../../src/core/batchProcessor';
 import { ContextPool } from '../../src/core/contextPool';
+import type { NativeBatch } from '../../src/core/nativeBatch';
 import { EmbeddingModel } from '../../src/core/model';
 import type { EmbeddingResult } from '../../src/core/results';
 import { corpusLines } from '../support/corpus';
@@ -105,11 +106,37 @@ describe('BatchedPool', () => {
     skip(!available, unavailable);
     const pool = await BatchedPool.openIfSupported(model, { contexts: 2, threads: 1, sequences: 3, tokenBudget: 40, contextSize: 128 });
     const single = await ContextPool.create(model, 1, { contextSize: 128, threads: 1 });
+    const decodes: Array<{ tokens: number; texts: number }> = [];
+    // Each decode's texts and tokens, seen on the native calls the pool makes.
+    for (const lane of (pool as unknown as { lanes: Array<{ native: NativeBatch }> }).lanes) {
+      const real = lane.native;
+      lane.native = {
+        initBatch: (tokens) => {
+          decodes.push({ tokens, texts: 0 });
+          real.initBatch(tokens);
+        },
+        addToBatch: (...args) => {
+          const decode = decodes.at(-1);
+          if (decode) decode.texts += 1;
+          return real.addToBatch(...args);
+        },
+        decodeBatch: () => real.decodeBatch(),
+        getEmbedding: (...args) => real.getEmbedding(...args),
+        getSequenceKvCacheMinPosition: (sequence) => real.getSequenceKvCacheMinPosition(sequence),
+      };
+    }
     try {
       expect(pool?.size).toBe(6);
       const texts = corpusLines(40, 3, 1, 70).map((text) => model.tokenize(text).slice(0, 120));
       expect(texts.some((tokens) => tokens.length + 2 > 40)).toBe(true);
       const batched = await Promise.all(texts.map((tokens) => pool!.embed(tokens)));
+      expect(decodes.reduce((sum, decode) => sum + decode.texts, 0)).toBe(texts.length);
+      expect(Math.max(...decodes.map((decode) => decode.texts))).toBe(3);
+      for (const decode of decodes) {
+        if (decode.texts > 1) expect(decode.tokens, 'several texts in one decode').toBeLessThanOrEqual(40);
+        else expect(decode.texts).toBe(1);
+      }
+      expect(decodes.filter((decode) => decode.tokens > 40).length).toBe(texts.filter((tokens) => tokens.length + 2 > 40).length);
       for (const [i, tokens] of texts.entries()) {
         const alone = await single.embed(tokens);
         expect(cosine(batched[i]!.vector, alone.vector), `text ${i}`).toBeGreaterThan(0.9999);

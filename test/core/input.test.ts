@@ -35,6 +35,17 @@ describe('readInput, plain text', () => {
     ]);
   });
 
+  it('passes over the lines a resumed run has done, keeping the file’s line numbers', async () => {
+    const path = join(dir, 'resumed.txt');
+    await writeFile(path, Buffer.concat([Buffer.from('one\n'), Buffer.from([0xff, 0x0a]), Buffer.from('\nfour\nfive')]));
+    const records: InputRecord[] = [];
+    for await (const record of readInput(path, {}, undefined, 3)) records.push(record);
+    expect(records).toEqual([
+      { line: 4, text: 'four' },
+      { line: 5, text: 'five' },
+    ]);
+  });
+
   it('keeps a lone CR inside its line', async () => {
     expect(await read('a\rb\nc')).toEqual([
       { line: 1, text: 'a\rb' },

@@ -81,7 +81,7 @@ describe('the model library', () => {
     expect(downloads(since).at(-1)).toMatchObject({ status: 'failed', error });
   });
 
-  it('removes a model or an incomplete download, but not the loaded model', async () => {
+  it('removes a model, but not the loaded model, and refuses a path for a file name', async () => {
     await h.ok('models:pull', { uri: server.url('other.gguf') });
     await h.ok('model:load', { path: join(modelsDir, 'other.gguf'), gpu: 'cpu', threads: 1, contextSize: 64 });
     expect(await failure('models:remove', { fileName: 'other.gguf' })).toMatchObject({ code: 'BUSY' });

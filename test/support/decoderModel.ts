@@ -1,7 +1,5 @@
 import { writeGguf, type GgufTensor, type GgufValue } from './gguf';
-import { bertModelParts, TINY, type BertPooling } from './testModels';
-
-const POOLING_TYPE_IDS: Record<Exclude<BertPooling, 'none'>, number> = { mean: 1, cls: 2, last: 3 };
+import { bertModelParts, POOLING_TYPE_IDS, randomValues, TINY, type BertPooling } from './testModels';
 
 /**
  * A tiny decoder embedding model: llama architecture (causal attention, a KV cache, as Qwen3-Embedding and other
@@ -30,16 +28,11 @@ export async function writeDecoderModel(path: string, pooling: Exclude<BertPooli
     'llama.pooling_type': u32(POOLING_TYPE_IDS[pooling]),
     ...Object.fromEntries(tokenizer),
   };
-  let state = 7;
   const random = (name: string, shape: number[], std: number): GgufTensor => ({
     name,
     shape,
     type: 'F32',
-    data: () =>
-      Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => {
-        state = (state * 1664525 + 1013904223) >>> 0;
-        return ((state / 2 ** 32) * 2 - 1) * std * Math.sqrt(3);
-      }),
+    data: () => randomValues(shape.reduce((a, b) => a * b, 1), std, 7, name),
   });
   const ones = (name: string): GgufTensor => ({ name, shape: [n], type: 'F32', data: () => new Float32Array(n).fill(1) });
   const tensors = [random('token_embd.weight', [n, vocabulary], 1), ones('output_norm.weight')];

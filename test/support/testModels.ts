@@ -62,7 +62,7 @@ export const BGE_LARGE_SHAPE: BertModelSpec = {
   vocabSize: 30522,
 };
 
-const POOLING_TYPE_IDS: Record<BertPooling, number> = { none: 0, mean: 1, cls: 2, last: 3 };
+export const POOLING_TYPE_IDS: Record<BertPooling, number> = { none: 0, mean: 1, cls: 2, last: 3 };
 
 const WORDS = `
 the of and to a in is it you that he was for on are with as i his they be at one have this from or had by
@@ -128,7 +128,8 @@ function mulberry32(seed: number): () => number {
 }
 
 /** Uniform values with standard deviation `std`, seeded by the model seed and the tensor name. */
-function randomValues(n: number, std: number, seed: number, name: string): Float32Array {
+/** Uniform random weights with standard deviation `std`, the same for the same seed and tensor name in any order. */
+export function randomValues(n: number, std: number, seed: number, name: string): Float32Array {
   const random = mulberry32(createHash('sha256').update(`${seed}:${name}`).digest().readUInt32LE(0));
   const halfWidth = std * Math.sqrt(3);
   const out = new Float32Array(n);

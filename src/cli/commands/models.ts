@@ -1,8 +1,6 @@
-import { join } from 'node:path';
-import { findCatalogModel, MODEL_CATALOG } from '../../core/library/modelCatalog';
-import { incompleteDownloads, isFile, listModels, removeModel } from '../../core/library/modelsFolder';
+import { catalogEntries, findCatalogModel } from '../../core/library/modelCatalog';
+import { incompleteDownloads, listModels, removeModel } from '../../core/library/modelsFolder';
 import { pullModel, pullTarget } from '../../core/library/pullModel';
-import type { CatalogEntry } from '../../shared/modelLibrary';
 import { drawDownload } from '../downloadProgress';
 import { EXIT, type ExitCode } from '../exitCodes';
 import { roundFloats } from '../format';
@@ -26,13 +24,8 @@ export async function runModels(options: ModelsCommandOptions): Promise<ExitCode
 }
 
 async function list(dir: string, json: boolean): Promise<ExitCode> {
-  const catalog = await Promise.all(
-    MODEL_CATALOG.map(async (model): Promise<CatalogEntry> => {
-      const path = join(dir, model.fileName);
-      return { ...model, path: (await isFile(path)) ? path : null };
-    }),
-  );
-  const listing = { dir, models: await listModels(dir), incomplete: await incompleteDownloads(dir), catalog };
+  const [models, incomplete, catalog] = await Promise.all([listModels(dir), incompleteDownloads(dir), catalogEntries(dir)]);
+  const listing = { dir, models, incomplete, catalog };
   print(json ? JSON.stringify(listing) : formatModelsList(listing));
   return EXIT.ok;
 }

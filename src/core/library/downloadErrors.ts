@@ -50,13 +50,18 @@ export function diskFullError(dir: string, neededBytes: number | null, freeBytes
   return new EmbeddingError('OUTPUT_UNWRITABLE', `The disk holding ${dir} is full${amounts}.`, `Free some space, or choose another models folder (in the app, or with --models-dir); ${RESUME_HINT}.`);
 }
 
+/** The models folder refuses writes (permissions, a read-only disk). */
+export function unwritableFolderError(dir: string, why: string, cause: unknown): EmbeddingError {
+  return new EmbeddingError('OUTPUT_UNWRITABLE', `The models folder ${dir} cannot be written to (${why}).`, 'Choose another models folder (in the app, or with --models-dir).', { cause });
+}
+
 /** Anything a download threw, as an error that says what went wrong and what to do. */
 export function downloadError(error: unknown, uri: string, dir: string): EmbeddingError {
   if (error instanceof EmbeddingError) return error;
   const code = errnoCode(error);
   if (code === 'ENOSPC') return diskFullError(dir, null, null);
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-    return new EmbeddingError('OUTPUT_UNWRITABLE', `The models folder ${dir} cannot be written to (${code}).`, 'Choose another models folder (in the app, or with --models-dir).', { cause: error });
+    return unwritableFolderError(dir, code, error);
   }
   const status = (error as { statusCode?: unknown; statusText?: unknown; url?: unknown } | null) ?? {};
   if (typeof status.statusCode === 'number') {

@@ -1,12 +1,14 @@
 import { z } from 'zod';
-import type { CatalogModel } from '../../shared/modelLibrary';
+import { join } from 'node:path';
+import type { CatalogEntry, CatalogModel } from '../../shared/modelLibrary';
 import catalogData from './catalog.json';
+import { isFile } from './modelsFolder';
 import { uriFileName } from './modelUri';
 
 const prefix = z.string().max(200);
 
 /** One catalog entry; every fact in catalog.json is checked against the model card named in `source`. */
-export const catalogModelSchema = z.strictObject({
+const catalogModelSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'lower-case letters, digits, dots and dashes'),
   name: z.string().min(1).max(80),
   description: z.string().min(1).max(200),
@@ -41,9 +43,12 @@ export function findCatalogModel(nameOrUri: string): CatalogModel | undefined {
   return MODEL_CATALOG.find((model) => model.id === wanted.toLowerCase() || model.uri === wanted);
 }
 
-/** The model offered to someone who has none yet. */
-export function recommendedModel(): CatalogModel {
-  const model = MODEL_CATALOG.find((each) => each.recommended);
-  if (!model) throw new Error('the model catalog has no recommended model');
-  return model;
+/** The catalog, each model with its path where the models folder holds it. */
+export function catalogEntries(dir: string): Promise<CatalogEntry[]> {
+  return Promise.all(
+    MODEL_CATALOG.map(async (model) => {
+      const path = join(dir, model.fileName);
+      return { ...model, path: (await isFile(path)) ? path : null };
+    }),
+  );
 }

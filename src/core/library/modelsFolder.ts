@@ -3,6 +3,7 @@ import { access, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { LocalModel } from '../../shared/modelLibrary';
 import { EmbeddingError, errorMessage } from '../errors';
+import { unwritableFolderError } from './downloadErrors';
 import { describeModelFile } from './modelFileInfo';
 
 /**
@@ -26,13 +27,7 @@ export async function prepareModelsFolder(dir: string): Promise<void> {
     await mkdir(join(dir, DOWNLOADS_FOLDER), { recursive: true });
     await access(dir, constants.W_OK);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new EmbeddingError(
-      'OUTPUT_UNWRITABLE',
-      `The models folder ${dir} cannot be written to (${code ?? errorMessage(error)}).`,
-      'Choose another models folder (in the app, or with --models-dir).',
-      { cause: error },
-    );
+    throw unwritableFolderError(dir, (error as NodeJS.ErrnoException).code ?? errorMessage(error), error);
   }
 }
 

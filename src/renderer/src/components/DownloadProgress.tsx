@@ -2,6 +2,7 @@ import type { ModelDownload } from '../../../shared/modelLibrary';
 import { formatBytes, formatClock, formatPercent } from '../../../shared/format';
 import { useActions, useStudio } from '../store/StoreContext';
 import { ErrorMessage } from './ErrorMessage';
+import { Meter } from './ProgressBar';
 
 const RUNNING: ReadonlySet<ModelDownload['status']> = new Set(['starting', 'downloading', 'verifying']);
 
@@ -37,17 +38,13 @@ export function DownloadProgress() {
           Cancel download
         </button>
       </div>
-      <div
-        className="progress"
-        role="progressbar"
-        aria-label="Bytes downloaded"
-        aria-valuemin={0}
-        aria-valuenow={downloadedBytes}
-        aria-valuemax={totalBytes ?? undefined}
-        aria-valuetext={totalBytes ? `${amount}, ${formatPercent(fraction)}` : amount}
-      >
-        <div className="progress-fill" style={{ width: formatPercent(fraction) }} />
-      </div>
+      <Meter
+        label="Bytes downloaded"
+        value={downloadedBytes}
+        max={totalBytes}
+        fraction={fraction}
+        valueText={totalBytes ? `${amount}, ${formatPercent(fraction)}` : amount}
+      />
       <p className="note">
         {amount}
         {pace}

@@ -1,22 +1,37 @@
 import type { ProgressInfo } from '../../../shared/engine';
 import { formatPercent } from '../../../shared/format';
 
+interface MeterProps {
+  label: string;
+  value: number;
+  /** Unknown: the bar only shows that work goes on. */
+  max: number | null;
+  fraction: number;
+  valueText: string;
+}
+
+/** A progress bar that says what it measures and how far it is, for assistive technology too. */
+export function Meter({ label, value, max, fraction, valueText }: MeterProps) {
+  return (
+    <div
+      className="progress"
+      role="progressbar"
+      aria-label={label}
+      aria-valuemin={0}
+      aria-valuenow={value}
+      aria-valuemax={max ?? undefined}
+      aria-valuetext={valueText}
+    >
+      <div className="progress-fill" style={{ width: formatPercent(fraction) }} />
+    </div>
+  );
+}
+
 /** Lines done out of the input's lines; without a known total it only shows that work goes on. */
 export function ProgressBar({ progress }: { progress: ProgressInfo | null }) {
   const done = progress?.linesDone ?? 0;
   const total = progress?.totalLines ?? null;
   const fraction = total ? done / total : progress?.done ? 1 : 0;
-  return (
-    <div
-      className="progress"
-      role="progressbar"
-      aria-label="Lines embedded"
-      aria-valuemin={0}
-      aria-valuenow={done}
-      aria-valuemax={total ?? undefined}
-      aria-valuetext={total ? `${done} of ${total} lines, ${formatPercent(fraction)}` : `${done} lines`}
-    >
-      <div className="progress-fill" style={{ width: formatPercent(fraction) }} />
-    </div>
-  );
+  const valueText = total ? `${done} of ${total} lines, ${formatPercent(fraction)}` : `${done} lines`;
+  return <Meter label="Lines embedded" value={done} max={total} fraction={fraction} valueText={valueText} />;
 }
