@@ -1,6 +1,7 @@
 import { formatBytes, formatCount } from '../../../shared/format';
 import { useActions, useStudio } from '../store/StoreContext';
 import { DownloadProgress, isDownloading } from './DownloadProgress';
+import { PathInput } from './PathField';
 
 /** The curated catalog and a field for any hf: URI or URL, each downloaded into the models folder with a click. */
 export function ModelCatalog() {
@@ -36,17 +37,13 @@ export function ModelCatalog() {
       <div className="field">
         <label htmlFor="model-uri">Model address</label>
         <div className="path-row">
-          <input
+          <PathInput
             id="model-uri"
-            type="text"
-            className="path-input"
             value={library.uri}
             placeholder="hf:owner/repo/model.gguf, hf:owner/repo:Q8_0 or https://…/model.gguf"
-            spellCheck={false}
-            autoComplete="off"
-            onChange={(event) => actions.setPullUri(event.target.value)}
-            onKeyDown={(event) => {
-              if (event.key === 'Enter' && !busy) void actions.pullModel(library.uri);
+            onChange={actions.setPullUri}
+            onEnter={() => {
+              if (!busy) void actions.pullModel(library.uri);
             }}
           />
           <button type="button" disabled={busy} onClick={() => void actions.pullModel(library.uri)}>

@@ -3,6 +3,7 @@ import type { LocalModel } from '../../../shared/modelLibrary';
 import { formatBytes, formatCount } from '../../../shared/format';
 import { useActions, useStudio } from '../store/StoreContext';
 import { ErrorMessage } from './ErrorMessage';
+import { PathInput } from './PathField';
 
 /** The models folder's models and those opened from elsewhere: pick one to make it the model file. */
 export function ModelLibrary() {
@@ -16,18 +17,7 @@ export function ModelLibrary() {
       <div className="field">
         <label htmlFor="models-dir">Models folder</label>
         <div className="path-row">
-          <input
-            id="models-dir"
-            type="text"
-            className="path-input"
-            value={library.dirText}
-            spellCheck={false}
-            autoComplete="off"
-            onChange={(event) => actions.setModelsDirText(event.target.value)}
-            onKeyDown={(event) => {
-              if (event.key === 'Enter') void actions.applyModelsDir();
-            }}
-          />
+          <PathInput id="models-dir" value={library.dirText} onChange={actions.setModelsDirText} onEnter={() => void actions.applyModelsDir()} />
           <button type="button" disabled={library.dirText.trim() === library.dir} onClick={() => void actions.applyModelsDir()}>
             Use folder
           </button>

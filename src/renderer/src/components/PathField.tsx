@@ -15,6 +15,39 @@ interface PathFieldProps {
   browseLabel?: string;
 }
 
+interface PathInputProps {
+  id: string;
+  value: string;
+  placeholder?: string;
+  /** The id of the message about what is wrong with the value, if anything is. */
+  errorId?: string;
+  onChange(value: string): void;
+  onEnter(): void;
+  onBlur?(): void;
+}
+
+/** A text box for a path or an address: no spell checking or autocomplete, Enter to act on it. */
+export function PathInput({ id, value, placeholder, errorId, onChange, onEnter, onBlur }: PathInputProps) {
+  return (
+    <input
+      id={id}
+      type="text"
+      className="path-input"
+      value={value}
+      placeholder={placeholder}
+      spellCheck={false}
+      autoComplete="off"
+      aria-invalid={errorId ? true : undefined}
+      aria-describedby={errorId}
+      onChange={(event) => onChange(event.target.value)}
+      onBlur={onBlur}
+      onKeyDown={(event) => {
+        if (event.key === 'Enter') onEnter();
+      }}
+    />
+  );
+}
+
 /** A file path typed in, with a Browse… button in the desktop app. */
 export function PathField(props: PathFieldProps) {
   const { id, label, value, placeholder, error, onChange, onCommit, onBrowse, browseLabel = 'Browse…' } = props;
@@ -23,21 +56,14 @@ export function PathField(props: PathFieldProps) {
     <div className="field">
       <label htmlFor={id}>{label}</label>
       <div className="path-row">
-        <input
+        <PathInput
           id={id}
-          type="text"
-          className="path-input"
           value={value}
           placeholder={placeholder}
-          spellCheck={false}
-          autoComplete="off"
-          aria-invalid={error ? true : undefined}
-          aria-describedby={error ? errorId : undefined}
-          onChange={(event) => onChange(event.target.value)}
+          errorId={error ? errorId : undefined}
+          onChange={onChange}
           onBlur={onCommit}
-          onKeyDown={(event) => {
-            if (event.key === 'Enter') onCommit?.();
-          }}
+          onEnter={() => onCommit?.()}
         />
         {onBrowse && (
           <button type="button" onClick={onBrowse}>
