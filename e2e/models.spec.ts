@@ -36,7 +36,9 @@ test('downloads a model from a pasted URL with progress, then embeds a file with
   const output = join(mkdtempSync(join(fixtures.dir, 'out-')), 'downloaded.jsonl');
   await page.getByLabel('Output file').fill(output);
   await page.getByRole('button', { name: 'Start' }).click();
-  await expect(page.getByLabel('Run totals')).toContainText(fixtures.embeddableLines.toLocaleString('en-US'), { timeout: 90_000 });
+  // The summary of an earlier test's run may still show until this run's replaces it: wait for this run's output.
+  await expect(page.getByText(output, { exact: true })).toBeVisible({ timeout: 90_000 });
+  await expect(page.getByLabel('Run totals')).toContainText(fixtures.embeddableLines.toLocaleString('en-US'));
   await page.screenshot({ path: testInfo.outputPath('3-done.png'), fullPage: true });
 
   const rows = readFileSync(output, 'utf8').trim().split('\n');
