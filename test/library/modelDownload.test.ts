@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddingError } from '../../src/core/errors';
 import type { DownloadProgress } from '../../src/core/library/downloadMeter';
-import { downloadModel, type DownloadModelOptions } from '../../src/core/library/modelDownload';
+import { cutToServedSize, downloadModel, type DownloadModelOptions } from '../../src/core/library/modelDownload';
 import { DOWNLOADS_FOLDER } from '../../src/core/library/modelsFolder';
 import { pullModel } from '../../src/core/library/pullModel';
 import { tempDir } from '../support/files';
@@ -136,6 +136,18 @@ describe('downloading a model', () => {
     const { result } = await download(dir, 'tiny.gguf');
     expect(result.ok).toBe(true);
     expect(await digestOf(join(dir, 'tiny.gguf'))).toBe(digest(tiny));
+  });
+});
+
+describe('the downloader saving its resume state after the file has ended', () => {
+  it('does not leave that state on the end of the model, even when it is written after the download has returned', async () => {
+    const path = join(await tempDir(), 'tiny.gguf');
+    const state = JSON.stringify({ part: 0, chunks: [2], chunkSize: 5 * MIB, parallelStreams: 3 });
+    await writeFile(path, Buffer.concat([tiny, Buffer.from(state)]));
+    const lateSave = sleep(30).then(() => appendFile(path, state));
+    await cutToServedSize([{ path, size: tiny.length }]);
+    await lateSave;
+    expect(await digestOf(path)).toBe(digest(tiny));
   });
 });
 

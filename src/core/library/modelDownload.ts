@@ -1,4 +1,5 @@
-import { rename, rm, statfs } from 'node:fs/promises';
+import { rename, rm, stat, statfs, truncate } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { basename, join } from 'node:path';
 import { createModelDownloader, resolveModelFile, type ModelDownloader } from 'node-llama-cpp';
 import type { LocalModel } from '../../shared/modelLibrary';
@@ -13,6 +14,8 @@ import { directUrl, uriFileName } from './modelUri';
 const DEFAULT_STALL_TIMEOUT_MS = 60_000;
 /** How long the first request may take to answer before the server is taken for unreachable. */
 const REACH_TIMEOUT_MS = 30_000;
+/** How long a finished file's size must stay put before it is taken for final (see `cutToServedSize`). */
+const SETTLE_MS = 25;
 
 export interface DownloadStart {
   fileName: string;
@@ -93,6 +96,7 @@ export async function downloadModel(options: DownloadModelOptions): Promise<Down
 
   await fetchFiles(downloader, meter, options);
   options.onVerify?.();
+  await cutToServedSize(downloader.filesInfo.map((file) => ({ path: file.filePath, size: file.totalSize })));
   const staged = downloader.filesInfo.map((file) => file.filePath);
   await checkGgufFiles(staged, uri);
   // The first file is the model (split models: its first part), renamed to end in .gguf where needed.
@@ -129,6 +133,26 @@ async function fetchFiles(downloader: ModelDownloader, meter: DownloadMeter, opt
   // The downloader returns normally when it is cancelled, as when it is done.
   if (options.signal?.aborted) throw downloadCancelled();
   if (stalled) throw stalledError(hostOf(directUrl(options.uri)?.href ?? options.uri), stallMs, meter.downloadedBytes);
+}
+
+/**
+ * The downloader (ipull 3.9) keeps its resume state after the end of the file and saves it without waiting; a save
+ * started just before the download ends can land after its final truncate, leaving a JSON tail on the model. Cuts each
+ * file back to the size the server gave, until its size has held still for two looks in a row.
+ */
+export async function cutToServedSize(files: readonly { path: string; size: number }[]): Promise<void> {
+  for (const file of files) {
+    if (file.size <= 0) continue;
+    for (let stillLooks = 0; stillLooks < 2; ) {
+      if ((await stat(file.path)).size > file.size) {
+        await truncate(file.path, file.size);
+        stillLooks = 0;
+      } else {
+        stillLooks += 1;
+      }
+      await sleep(SETTLE_MS);
+    }
+  }
 }
 
 /** Deletes what was fetched and refuses it unless every file is a GGUF model. */
