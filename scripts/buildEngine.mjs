@@ -1,13 +1,17 @@
 // `npm run build:engine [-- --gpu cuda|vulkan|metal]`: builds node-llama-cpp on this machine from the llama.cpp source it
-// ships (no network), with the project's patch to its addon (patches/, applied by patch-package), so that the batched
-// engine can run. Takes minutes (cmake, ninja or make, a C++ compiler and git are needed); when the same build is already
-// there it only says so. Without it the app still works, on the slower contexts engine.
+// ships (no network), with the project's patches: to its addon (patches/node-llama-cpp/, applied by patch-package) and to
+// llama.cpp (patches/llama.cpp/, applied with git apply once the source is unpacked), so that the batched engine can run.
+// Takes minutes (cmake, ninja or make, a C++ compiler and git are needed); when the same build is already there it only
+// says so. Without it the app still works, on the slower contexts engine.
 // `npx --no node-llama-cpp source clear --type builds` removes the build again.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+
+const LLAMA_CPP_SOURCE = join('node_modules', 'node-llama-cpp', 'llama', 'llama.cpp');
+const LLAMA_CPP_PATCHES = join('patches', 'llama.cpp');
 
 const { values } = parseArgs({ options: { gpu: { type: 'string', default: 'false' } } });
 const gpu = values.gpu;
@@ -33,10 +37,12 @@ process.stdout.write(llama.buildType);`;
   }
 }
 
-run('npx', ['--no', 'patch-package']);
+run('npx', ['--no', '--', 'patch-package', '--patch-dir', join('patches', 'node-llama-cpp')]);
 const hash = createHash('sha256').update(gpu);
 hash.update(readFileSync(join('node_modules', 'node-llama-cpp', 'package.json')));
-for (const name of readdirSync('patches').sort()) hash.update(name).update(readFileSync(join('patches', name)));
+for (const entry of readdirSync('patches', { recursive: true, withFileTypes: true })) {
+  if (entry.isFile()) hash.update(join(entry.parentPath, entry.name)).update(readFileSync(join(entry.parentPath, entry.name)));
+}
 const stamp = hash.digest('hex');
 
 let previous = null;
@@ -51,7 +57,11 @@ if (previous === stamp && loadedBuildType() === 'localBuild') {
 }
 
 const started = Date.now();
-run('npx', ['--no', 'node-llama-cpp', 'source', 'download', '--gpu', gpu, '--noUsageExample']);
+run('npx', ['--no', 'node-llama-cpp', 'source', 'download', '--skipBuild']);
+for (const name of readdirSync(LLAMA_CPP_PATCHES).sort()) {
+  run('git', ['-C', LLAMA_CPP_SOURCE, 'apply', '--whitespace=nowarn', join(process.cwd(), LLAMA_CPP_PATCHES, name)]);
+}
+run('npx', ['--no', 'node-llama-cpp', 'source', 'build', '--gpu', gpu, '--noUsageExample']);
 const buildType = loadedBuildType();
 if (buildType !== 'localBuild') {
   console.error(`build:engine: the build finished, but node-llama-cpp loads its ${buildType} binary instead.`);

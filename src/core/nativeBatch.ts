@@ -14,7 +14,7 @@ export interface NativeBatch {
   decodeBatch(): Promise<void>;
   /**
    * The pooled embedding of `sequence` after the last decode. The sequence argument comes from this project's patch
-   * (patches/node-llama-cpp+3.21.1.patch); an unpatched addon ignores it and returns sequence 0's vector.
+   * (patches/node-llama-cpp/node-llama-cpp+3.21.1.patch); an unpatched addon ignores it and returns sequence 0's vector.
    */
   getEmbedding(inputLength: number, maxVectorSize: number, sequence: number): Float64Array;
   /** The first position the KV cache holds for `sequence`; -1 when it holds none, or the model has no KV cache. */

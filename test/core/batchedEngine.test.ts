@@ -74,6 +74,27 @@ describe('the batched engine', () => {
   });
 });
 
+describe('the memory a decode takes', () => {
+  it('holds no logits: embedding a model with a 100,000-token vocabulary grows RSS far less than their 4 bytes per token and vocabulary entry', async ({ skip }) => {
+    skip(!available, unavailable);
+    const wideVocabulary = { ...TINY, name: 'tiny-bert-wide-vocab', vocabSize: 100_000, seed: 3 };
+    const model = await EmbeddingModel.load(await testModelPath(wideVocabulary), { threads: 2 });
+    try {
+      const texts = corpusLines(64, 31, 20, 25);
+      const before = process.memoryUsage.rss();
+      const results = await new BatchProcessor(model, { batchSize: 64 }).processTexts(texts);
+      const grown = process.memoryUsage.rss() - before;
+      // Each of the two contexts decodes ~16 texts of ~25 tokens at once: logits for them would be 100,000 x 4 bytes
+      // for every token, ~150 MiB a context, kept for the context's life (patches/llama.cpp/).
+      const tokensPerDecode = results.slice(0, 16).reduce((sum, result) => sum + result.tokens, 0);
+      expect(tokensPerDecode * 100_000 * 4).toBeGreaterThan(128 * 1024 * 1024);
+      expect(grown).toBeLessThan(48 * 1024 * 1024);
+    } finally {
+      await model.dispose();
+    }
+  });
+});
+
 describe('a decoder embedding model (causal, with a KV cache)', () => {
   it.for(['last', 'mean'] as const)('is left to the contexts engine, %s pooling, and refused the batched one', async (pooling) => {
     const path = join(dir, `decoder-${pooling}.gguf`);
