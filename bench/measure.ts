@@ -1,6 +1,6 @@
 /**
- * One benchmark measurement, run in a child process of its own so that its peak memory is its own:
- * `tsx bench/measure.ts <json MeasureRequest>` prints one JSON MeasureResult line.
+ * One benchmark measurement, run in a child process of its own so that its peak memory is its own: given one JSON
+ * MeasureRequest argument, it prints one JSON MeasureResult line. bench/rounds.ts runs it bundled.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';

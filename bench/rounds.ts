@@ -1,8 +1,32 @@
 import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { build } from 'vite';
 import type { MeasureRequest, MeasureResult } from './measure';
 
 const run = promisify(execFile);
+const MEASURER_DIR = join('.cache', 'bench');
+
+/**
+ * bench/measure.ts bundled into one plain JavaScript file (its dependencies, node-llama-cpp first, stay in
+ * node_modules), as the app's main process is: run through tsx instead, every measurement would also carry tsx's
+ * loader thread and compiler (~40 MiB of RSS).
+ */
+let measurer: Promise<string> | null = null;
+function bundledMeasurer(): Promise<string> {
+  measurer ??= build({
+    configFile: false,
+    logLevel: 'warn',
+    build: {
+      ssr: 'bench/measure.ts',
+      outDir: MEASURER_DIR,
+      emptyOutDir: true,
+      target: 'node20',
+      rolldownOptions: { output: { format: 'es', entryFileNames: 'measure.mjs' } },
+    },
+  }).then(() => join(MEASURER_DIR, 'measure.mjs'));
+  return measurer;
+}
 
 export interface BenchConfig {
   label: string;
@@ -22,7 +46,7 @@ export interface BenchRow {
 
 /** One measurement in a process of its own, so that its peak memory is its own. */
 export async function measure(request: MeasureRequest, env: Record<string, string> = {}): Promise<MeasureResult> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/measure.ts', JSON.stringify(request)], {
+  const { stdout } = await run(process.execPath, [await bundledMeasurer(), JSON.stringify(request)], {
     maxBuffer: 1 << 20,
     env: { ...process.env, ...env },
   });
