@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { InputFormat, ModelInfo, OutputFormat, Pooling, SkipReason, TextOptions } from '../shared/engine';
 import { EmbeddingError } from './errors';
 import { inputFormatFor, type InputOptions } from './input';
-import { stagingPath, writeFully } from './output/stagedFile';
+import { moveIntoPlace, stagingPath, writeFully } from './output/stagedFile';
 
 /**
  * What a run's vectors and rows depend on. A run resumes only where all of it is unchanged: the same input file (size
@@ -92,13 +92,18 @@ async function fileFingerprint(path: string, size: number): Promise<string> {
   }
 }
 
-/** The saved checkpoint of an unfinished run of `outputPath`, or null where there is none with a durable point. */
+/**
+ * The saved checkpoint of an unfinished run of `outputPath`, or null where there is none with a durable point. A run
+ * that had completed every file and was stopped while moving them into place is not unfinished: its move is completed
+ * here, its checkpoint removed, and the answer is null.
+ */
 export async function readCheckpoint(outputPath: string): Promise<Checkpoint | null> {
   let text: string;
   try {
     text = await readFile(checkpointPath(outputPath), 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
     throw error;
   }
   let identity: RunIdentity | null = null;
@@ -115,6 +120,10 @@ export async function readCheckpoint(outputPath: string): Promise<Checkpoint | n
     if (identity === null) {
       if (!isIdentityRecord(record)) break;
       identity = record.identity;
+    } else if (isFinishingRecord(record)) {
+      await moveIntoPlace(record.finishing.map((name) => join(dirname(outputPath), name)));
+      await rm(checkpointPath(outputPath), { force: true });
+      return null;
     } else {
       const next = record as CheckpointMark;
       mark = next;
@@ -122,6 +131,10 @@ export async function readCheckpoint(outputPath: string): Promise<Checkpoint | n
     }
   }
   return identity && mark ? { identity, mark, added } : null;
+}
+
+function isFinishingRecord(record: unknown): record is { finishing: string[] } {
+  return typeof record === 'object' && record !== null && Array.isArray((record as { finishing?: unknown }).finishing);
 }
 
 function isIdentityRecord(record: unknown): record is { version: number; identity: RunIdentity } {
@@ -204,6 +217,11 @@ export class CheckpointLog {
 
   async mark(mark: CheckpointMark): Promise<void> {
     await this.append(mark);
+  }
+
+  /** Every file is complete under its staged name and about to be moved into place: from here on the run is done. */
+  async finishing(finalPaths: readonly string[]): Promise<void> {
+    await this.append({ finishing: finalPaths.map(sizeKey) });
   }
 
   async close(): Promise<void> {

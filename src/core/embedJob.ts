@@ -18,7 +18,7 @@ import { EmbeddingModel, type ModelOptions } from './model';
 import { createOutputWriter, outputFormatFor, outputPathsFor, sizeOf, type OutputWriter } from './output/outputWriter';
 import { SkipLog, skipLogPath } from './output/skipLog';
 import type { PauseGate } from './pauseGate';
-import { stagingPath } from './output/stagedFile';
+import { moveIntoPlace, stagingPath } from './output/stagedFile';
 
 export interface EmbedJobOptions {
   /** A model file to load (and dispose of afterwards), or a model already loaded by the caller. */
@@ -54,8 +54,9 @@ export async function checkJobFiles(
 ): Promise<{ format: OutputFormat; saved: Checkpoint | null }> {
   await checkInputFile(options.input);
   const format = outputFormatFor(options.output, options.format);
-  await checkWritableOutput(outputPathsFor(options.output, format), options.overwrite ?? false);
+  // First, as it completes a finished run that was stopped while moving its files into place.
   const saved = await readCheckpoint(options.output);
+  await checkWritableOutput(outputPathsFor(options.output, format), options.overwrite ?? false);
   if (saved && !options.resume && !options.overwrite) {
     throw new EmbeddingError(
       'OUTPUT_EXISTS',
@@ -110,12 +111,13 @@ export async function runEmbedJob(options: EmbedJobOptions): Promise<EmbedJobSum
           ...(saved ? { resume: { afterLine: saved.mark.lastLine, counts: saved.mark.counts } } : {}),
         },
       );
-      await writer.finish();
-      await skipLog.finish();
-      await checkpoint.remove();
+      await writer.complete();
+      await skipLog.complete();
+      await checkpoint.finishing([...writer.paths, skipLog.path]);
     } catch (error) {
       throw await stopped(error, options, files, processor.stats(), markedLine);
     }
+    await putInPlace([...writer.paths, skipLog.path], checkpoint);
     const stats = processor.stats();
     return {
       input: options.input,
@@ -215,6 +217,25 @@ async function stopped(error: unknown, options: EmbedJobOptions, files: JobFiles
   if (kept || markedLine !== null) return new EmbedJobError(cause, partialFiles, stats, markedLine);
   await Promise.all([writer.abort(), skipLog.abort(), checkpoint.remove()]);
   return new EmbedJobError(cause, [], stats, null);
+}
+
+/**
+ * Every file is complete on the disk and the checkpoint says so: a failure from here on loses nothing, and the next run
+ * of the same output completes the move (see `readCheckpoint`).
+ */
+async function putInPlace(finals: string[], checkpoint: CheckpointLog): Promise<void> {
+  try {
+    await moveIntoPlace(finals);
+  } catch (error) {
+    await checkpoint.close();
+    throw new EmbeddingError(
+      'OUTPUT_UNWRITABLE',
+      `Every line is done, but the finished files could not be given their final names: ${errorMessage(error)}`,
+      'Mend that and run the same command with --resume: it moves them into place.',
+      { cause: error },
+    );
+  }
+  await checkpoint.remove();
 }
 
 function runFailure(error: unknown): EmbeddingError {

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
 import { appendFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
@@ -125,6 +126,29 @@ describe('resuming an unfinished run', () => {
     await appendFile(files.input, '\none more line');
     await expect(job({ ...files, resume: true })).rejects.toMatchObject(refused(/the input file changed since \(\d+ bytes modified .*, now \d+ bytes modified /));
     expect(await sizes(folder)).toEqual({ ...before, 'input.txt': (before['input.txt'] ?? 0) + '\none more line'.length });
+  });
+
+  it('completes a finished run that was stopped while giving its files their final names, and says the output is there', async () => {
+    const files = await setUp('moving');
+    const output = files.output.replace(/\.jsonl$/, '.npy');
+    const lines = output.replace(/\.npy$/, '.lines.npy');
+    // A folder under the second file's final name makes the move fail after the first file, as a kill there would.
+    const failed = await job({
+      ...files,
+      output,
+      onProgress: (progress) => {
+        if (progress.linesDone === LINES.length) mkdirSync(lines, { recursive: true });
+      },
+    }).catch((caught: unknown) => caught);
+    expect(failed).toMatchObject({ code: 'OUTPUT_UNWRITABLE', message: expect.stringMatching(/^Every line is done, but the finished files could not be given/) });
+    expect(existsSync(output) && existsSync(`${lines}.partial`) && existsSync(`${output}.checkpoint`)).toBe(true);
+
+    await rm(lines, { recursive: true });
+    await expect(job({ ...files, output, resume: true })).rejects.toMatchObject({ code: 'OUTPUT_EXISTS' });
+    expect(await lineNumbers('npy', output)).toEqual(EMBEDDED);
+    expect((await readNpy(output)).shape).toEqual([EMBEDDED.length, model.info.dimension]);
+    expect((await readJsonl<{ line: number }>(`${output}.skipped.jsonl`)).map((row) => row.line)).toEqual(BLANK);
+    expect((await readdir(join(output, '..'))).filter((name) => /partial|checkpoint/.test(name))).toEqual([]);
   });
 
   it('refuses to resume when a .partial file of the unfinished run is gone', async () => {

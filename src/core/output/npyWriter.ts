@@ -39,9 +39,9 @@ class NpyArray {
     await this.file.append(data);
   }
 
-  async finish(): Promise<void> {
+  async complete(): Promise<void> {
     await writeFully(this.file.handle, this.header(), 0);
-    await this.file.finish();
+    await this.file.complete();
   }
 
   async keepPartial(): Promise<void> {
@@ -108,9 +108,9 @@ export class NpyWriter implements OutputWriter {
     return { sizes: { [sizeKey(this.matrix.file.finalPath)]: this.matrix.file.size, [sizeKey(this.lines.file.finalPath)]: this.lines.file.size } };
   }
 
-  async finish(): Promise<void> {
-    await this.matrix.finish();
-    await this.lines.finish();
+  async complete(): Promise<void> {
+    await this.matrix.complete();
+    await this.lines.complete();
   }
 
   async keepPartial(): Promise<void> {

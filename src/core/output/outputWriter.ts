@@ -20,8 +20,9 @@ export interface WriterResume {
 }
 
 /**
- * Receives results batch by batch, in line order, and streams them to a staged file; `finish` makes the output appear
- * under its final name(s), `keepPartial` closes it as a valid file under its `.partial` name (a run that failed),
+ * Receives results batch by batch, in line order, and streams them to a staged file; `complete` writes what the
+ * format ends with and puts it all on the disk, still under the `.partial` name(s) (`moveIntoPlace` gives the final
+ * ones), `keepPartial` closes it as a valid file under its `.partial` name (a run that failed),
  * `abort` removes every trace of it (a run that was cancelled).
  */
 export interface OutputWriter {
@@ -33,7 +34,7 @@ export interface OutputWriter {
    * memory (a Parquet row group still filling), so that no checkpoint can vouch for them.
    */
   checkpoint(): Promise<WriterCheckpoint | null>;
-  finish(): Promise<void>;
+  complete(): Promise<void>;
   keepPartial(): Promise<void>;
   abort(): Promise<void>;
 }

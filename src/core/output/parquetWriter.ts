@@ -89,9 +89,9 @@ export class ParquetOutputWriter implements OutputWriter {
     return { sizes: { [sizeKey(this.file.finalPath)]: this.file.size }, added };
   }
 
-  async finish(): Promise<void> {
+  async complete(): Promise<void> {
     await this.writeFooter();
-    await this.file.finish();
+    await this.file.complete();
   }
 
   async keepPartial(): Promise<void> {

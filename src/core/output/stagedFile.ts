@@ -41,11 +41,10 @@ export class StagedFile {
     await this.handle.datasync();
   }
 
-  /** Flushes to the disk and moves the file to its final name. */
-  async finish(): Promise<void> {
+  /** Flushes to the disk and closes the file, still under its temporary name: `moveIntoPlace` gives it its final one. */
+  async complete(): Promise<void> {
     await this.handle.sync();
     await this.handle.close();
-    await rename(this.tempPath, this.finalPath);
   }
 
   /** Flushes and closes the file but leaves it under its temporary name: complete as far as it goes, never final. */
@@ -60,6 +59,21 @@ export class StagedFile {
   async abort(): Promise<void> {
     await this.handle.close().catch(() => undefined);
     await rm(this.tempPath, { force: true });
+  }
+}
+
+/**
+ * Gives complete staged files their final names. One found already moved (by a finish that was stopped halfway, now
+ * taken up again) is left as it is.
+ */
+export async function moveIntoPlace(finalPaths: readonly string[]): Promise<void> {
+  for (const path of finalPaths) {
+    try {
+      await rename(stagingPath(path), path);
+    } catch (error) {
+      const moved = (error as NodeJS.ErrnoException).code === 'ENOENT' && (await stat(path).then(() => true, () => false));
+      if (!moved) throw error;
+    }
   }
 }
 
