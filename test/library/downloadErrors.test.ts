@@ -31,4 +31,14 @@ describe('the download meter', () => {
     expect(meter.update(2500, 11_000)).toMatchObject({ downloadedBytes: 3000 });
     expect(meter.idleMs).toBe(1000);
   });
+
+  it('follows a connection that slows down: speed and time left come from the last five seconds, not the whole download', () => {
+    let now = 0;
+    const meter = new DownloadMeter('m.gguf', () => now);
+    const bytesAt = (ms: number): number => (ms <= 20_000 ? ms * 1000 : 20_000_000 + (ms - 20_000) * 100);
+    let progress = meter.update(0, 31_000_000);
+    for (now = 500; now <= 30_000; now += 500) progress = meter.update(bytesAt(now), 31_000_000);
+    // 1 MB/s for 20 s, then 100 kB/s for 10 s: 700 kB/s on average, 100 kB/s now.
+    expect(progress).toMatchObject({ downloadedBytes: 21_000_000, bytesPerSecond: 100_000, etaMs: 100_000 });
+  });
 });
