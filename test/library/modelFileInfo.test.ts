@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { copyFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeModelFile } from '../../src/core/library/modelFileInfo';
@@ -28,6 +28,14 @@ describe('a model file described from its header', () => {
       problem: null,
     });
     expect(model.sizeBytes).toBeGreaterThan(0);
+  });
+
+  it('describes a file anew once it is replaced under the same name (another model downloaded over it)', async () => {
+    const path = join(await tempDir(), 'model.gguf');
+    await copyFile(await testModelPath(TINY), path);
+    expect(await describeModelFile(path)).toMatchObject({ name: 'tiny-bert', dimensions: 32 });
+    await copyFile(await testModelPath(SPECS[1]!), path);
+    expect(await describeModelFile(path)).toMatchObject({ name: 'small-cls-f16', dimensions: 64, pooling: 'cls' });
   });
 
   it('says what is wrong with a file that is not a GGUF model, or is cut short', async () => {
