@@ -37,9 +37,9 @@ async function readRows(format: OutputFormat, path: string): Promise<Row[]> {
   return table.map((row) => ({ line: Number(row.line), text: row.text as string, vector: row.embedding as number[] }));
 }
 
-/** Lines of the checkpoint past its first, the run's identity: one per durable point. */
+/** Durable points in a checkpoint: its lines after the identity, leaving out the one that says the files are complete. */
 function marks(path: string): number {
-  return existsSync(path) ? readFileSync(path, 'utf8').split('\n').length - 2 : 0;
+  return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((line) => line.includes('"lastLine"')).length : 0;
 }
 
 /** A seeded generator, so that a failure can be replayed: the seed is in the test's name. */
