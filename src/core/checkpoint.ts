@@ -92,12 +92,15 @@ async function fileFingerprint(path: string, size: number): Promise<string> {
   }
 }
 
+/** What `readCheckpoint` answers for a run that had completed every file and was stopped while moving them into place. */
+export const MOVE_COMPLETED = 'move completed';
+
 /**
  * The saved checkpoint of an unfinished run of `outputPath`, or null where there is none with a durable point. A run
  * that had completed every file and was stopped while moving them into place is not unfinished: its move is completed
- * here, its checkpoint removed, and the answer is null.
+ * here, its checkpoint removed, and the answer is MOVE_COMPLETED.
  */
-export async function readCheckpoint(outputPath: string): Promise<Checkpoint | null> {
+export async function readCheckpoint(outputPath: string): Promise<Checkpoint | typeof MOVE_COMPLETED | null> {
   let text: string;
   try {
     text = await readFile(checkpointPath(outputPath), 'utf8');
@@ -123,7 +126,7 @@ export async function readCheckpoint(outputPath: string): Promise<Checkpoint | n
     } else if (isFinishingRecord(record)) {
       await moveIntoPlace(record.finishing.map((name) => join(dirname(outputPath), name)));
       await rm(checkpointPath(outputPath), { force: true });
-      return null;
+      return MOVE_COMPLETED;
     } else {
       const next = record as CheckpointMark;
       mark = next;

@@ -4,6 +4,7 @@ import {
   checkStagedFiles,
   CheckpointLog,
   identityDifference,
+  MOVE_COMPLETED,
   readCheckpoint,
   runIdentity,
   sizeKey,
@@ -55,8 +56,16 @@ export async function checkJobFiles(
   await checkInputFile(options.input);
   const format = outputFormatFor(options.output, options.format);
   // First, as it completes a finished run that was stopped while moving its files into place.
-  const saved = await readCheckpoint(options.output);
+  const read = await readCheckpoint(options.output);
+  if (read === MOVE_COMPLETED && !options.overwrite) {
+    throw new EmbeddingError(
+      'OUTPUT_EXISTS',
+      `${options.output} is complete: its run had done every line and was stopped while giving the files their final names, which is done now.`,
+      'Nothing is left to do; pass --overwrite to embed the input again.',
+    );
+  }
   await checkWritableOutput(outputPathsFor(options.output, format), options.overwrite ?? false);
+  const saved = read === MOVE_COMPLETED ? null : read;
   if (saved && !options.resume && !options.overwrite) {
     throw new EmbeddingError(
       'OUTPUT_EXISTS',

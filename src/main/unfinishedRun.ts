@@ -1,11 +1,11 @@
 import { resolve } from 'node:path';
-import { readCheckpoint } from '../core/checkpoint';
+import { MOVE_COMPLETED, readCheckpoint } from '../core/checkpoint';
 import type { UnfinishedRun } from '../shared/contract';
 
 /** The unfinished run of `output` its checkpoint describes, or null where there is none; `input` is the one chosen now. */
 export async function findUnfinishedRun(input: string, output: string): Promise<UnfinishedRun | null> {
   const saved = await readCheckpoint(output);
-  if (!saved) return null;
+  if (!saved || saved === MOVE_COMPLETED) return null;
   const { identity, mark } = saved;
   return {
     input: identity.input.path,

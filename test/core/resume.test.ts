@@ -144,7 +144,11 @@ describe('resuming an unfinished run', () => {
     expect(existsSync(output) && existsSync(`${lines}.partial`) && existsSync(`${output}.checkpoint`)).toBe(true);
 
     await rm(lines, { recursive: true });
-    await expect(job({ ...files, output, resume: true })).rejects.toMatchObject({ code: 'OUTPUT_EXISTS' });
+    await expect(job({ ...files, output, resume: true })).rejects.toMatchObject({
+      code: 'OUTPUT_EXISTS',
+      message: `${output} is complete: its run had done every line and was stopped while giving the files their final names, which is done now.`,
+      hint: 'Nothing is left to do; pass --overwrite to embed the input again.',
+    });
     expect(await lineNumbers('npy', output)).toEqual(EMBEDDED);
     expect((await readNpy(output)).shape).toEqual([EMBEDDED.length, model.info.dimension]);
     expect((await readJsonl<{ line: number }>(`${output}.skipped.jsonl`)).map((row) => row.line)).toEqual(BLANK);

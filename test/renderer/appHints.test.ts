@@ -12,6 +12,10 @@ describe('inAppWords', () => {
     [error('OUTPUT_UNWRITABLE', 'Output folder /root is not writable (EACCES).', 'Choose an --output path in a folder you can write to.'), 'Choose an output file in a folder you can write to.'],
     [error('OUTPUT_UNWRITABLE', 'The disk is full: the output could not be written.', 'Free some space or choose an --output on another disk.'), 'Free some space, or choose an output file on another disk.'],
     [
+      error('OUTPUT_UNWRITABLE', 'Every line is done, but the finished files could not be given their final names: EISDIR', 'Mend that and run the same command with --resume: it moves them into place.'),
+      'Mend that, then choose the same output file again: the finished files are moved into place.',
+    ],
+    [
       error('OUTPUT_UNWRITABLE', 'The disk is full: the output could not be written.', 'Free some space or choose an --output on another disk.', { resumeAfterLine: 4096 }),
       'Free some space on the disk, then press Resume unfinished run to go on after line 4,096.',
     ],

@@ -39,6 +39,7 @@ function appHint(error: ReplyError, unfinished: UnfinishedRun | null): string | 
     case 'OUTPUT_UNWRITABLE':
       if (then) return `Free some space on the disk${then}.`;
       if (error.message.startsWith('The disk is full')) return 'Free some space, or choose an output file on another disk.';
+      if (error.message.startsWith('Every line is done')) return 'Mend that, then choose the same output file again: the finished files are moved into place.';
       if (error.message.endsWith('does not exist.')) return 'Create the folder first, or choose an output file in another one.';
       return error.message.startsWith('Output folder') ? 'Choose an output file in a folder you can write to.' : undefined;
     case 'FILE_NOT_FOUND':
