@@ -40,9 +40,8 @@ process.stdout.write(llama.buildType);`;
 run('npx', ['--no', '--', 'patch-package', '--patch-dir', join('patches', 'node-llama-cpp')]);
 const hash = createHash('sha256').update(gpu);
 hash.update(readFileSync(join('node_modules', 'node-llama-cpp', 'package.json')));
-for (const entry of readdirSync('patches', { recursive: true, withFileTypes: true })) {
-  if (entry.isFile()) hash.update(join(entry.parentPath, entry.name)).update(readFileSync(join(entry.parentPath, entry.name)));
-}
+const patchFiles = readdirSync('patches', { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile());
+for (const file of patchFiles.map((entry) => join(entry.parentPath, entry.name)).sort()) hash.update(file).update(readFileSync(file));
 const stamp = hash.digest('hex');
 
 let previous = null;

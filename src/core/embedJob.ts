@@ -122,11 +122,11 @@ export async function runEmbedJob(options: EmbedJobOptions): Promise<EmbedJobSum
       );
       await writer.complete();
       await skipLog.complete();
-      await checkpoint.finishing([...writer.paths, skipLog.path]);
+      await checkpoint.finishing(finalPaths(files));
     } catch (error) {
       throw await stopped(error, options, files, processor.stats(), markedLine);
     }
-    await putInPlace([...writer.paths, skipLog.path], checkpoint);
+    await putInPlace(finalPaths(files), checkpoint);
     const stats = processor.stats();
     return {
       input: options.input,
@@ -147,6 +147,11 @@ interface JobFiles {
   writer: OutputWriter;
   skipLog: SkipLog;
   checkpoint: CheckpointLog;
+}
+
+/** Every file the run makes, under its final name: the output's files, then the skip log. */
+function finalPaths({ writer, skipLog }: JobFiles): string[] {
+  return [...writer.paths, skipLog.path];
 }
 
 async function checkResumable(saved: Checkpoint, identity: RunIdentity, output: string, format: OutputFormat): Promise<void> {
@@ -217,7 +222,7 @@ async function stopped(error: unknown, options: EmbedJobOptions, files: JobFiles
   }
   const cause = cancelled ? cancelledError() : error instanceof EmbeddingError ? error : runFailure(error);
   await checkpoint.close();
-  const partialFiles = [...writer.paths, skipLog.path].map(stagingPath);
+  const partialFiles = finalPaths(files).map(stagingPath);
   const kept = await Promise.all([writer.keepPartial(), skipLog.keepPartial()]).then(
     () => true,
     () => false,

@@ -10,7 +10,7 @@ import type { EmbeddingResult } from '../../src/core/results';
 import { corpusLines } from '../support/corpus';
 import { writeDecoderModel } from '../support/decoderModel';
 import { cosine, tempDir } from '../support/files';
-import { testModelPath, TINY, type BertModelSpec } from '../support/testModels';
+import { testModelPath, TINY, WIDE_VOCAB, type BertModelSpec } from '../support/testModels';
 
 // CI builds the engine (npm run build:engine) and sets this, so that a missing fast path fails there instead of skipping.
 const REQUIRED = process.env.EMBEDDING_STUDIO_REQUIRE_FAST_PATH === '1';
@@ -77,8 +77,7 @@ describe('the batched engine', () => {
 describe('the memory a decode takes', () => {
   it('holds no logits: embedding a model with a 100,000-token vocabulary grows RSS far less than their 4 bytes per token and vocabulary entry', async ({ skip }) => {
     skip(!available, unavailable);
-    const wideVocabulary = { ...TINY, name: 'tiny-bert-wide-vocab', vocabSize: 100_000, seed: 3 };
-    const model = await EmbeddingModel.load(await testModelPath(wideVocabulary), { threads: 2 });
+    const model = await EmbeddingModel.load(await testModelPath(WIDE_VOCAB), { threads: 2 });
     try {
       const texts = corpusLines(64, 31, 20, 25);
       const before = process.memoryUsage.rss();

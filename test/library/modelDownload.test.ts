@@ -13,10 +13,8 @@ import { DOWNLOADS_FOLDER } from '../../src/core/library/modelsFolder';
 import { pullModel } from '../../src/core/library/pullModel';
 import { tempDir } from '../support/files';
 import { startModelServer, type ModelServer } from '../support/modelServer';
-import { testModelPath, TINY } from '../support/testModels';
+import { testModelPath, TINY, WIDE_VOCAB } from '../support/testModels';
 
-/** Three of the downloader's 5 MiB chunks, so that an interrupted download has whole chunks to keep. */
-const WIDE = { ...TINY, name: 'tiny-bert-wide-vocab', vocabSize: 100_000, seed: 3 };
 const MIB = 1024 * 1024;
 
 let server: ModelServer;
@@ -24,7 +22,7 @@ let tiny: Buffer;
 let wide: Buffer;
 
 beforeAll(async () => {
-  [tiny, wide] = await Promise.all([readFile(await testModelPath(TINY)), readFile(await testModelPath(WIDE))]);
+  [tiny, wide] = await Promise.all([readFile(await testModelPath(TINY)), readFile(await testModelPath(WIDE_VOCAB))]);
   server = await startModelServer({
     'tiny.gguf': tiny,
     'wide.gguf': wide,

@@ -34,6 +34,12 @@ export const TINY: BertModelSpec = {
   seed: 1,
 };
 
+/**
+ * TINY with a 100,000-token vocabulary (about 13 MB): three of the downloader's 5 MiB chunks, and logits that would be
+ * large enough to see (400 kB a token).
+ */
+export const WIDE_VOCAB: BertModelSpec = { ...TINY, name: 'tiny-bert-wide-vocab', vocabSize: 100_000, seed: 3 };
+
 /** Same tensor shapes as bge-small-en-v1.5 (about 67 MB); random weights, for benchmarks only. */
 export const BGE_SMALL_SHAPE: BertModelSpec = {
   name: 'bge-small-shape',
@@ -127,7 +133,6 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-/** Uniform values with standard deviation `std`, seeded by the model seed and the tensor name. */
 /** Uniform random weights with standard deviation `std`, the same for the same seed and tensor name in any order. */
 export function randomValues(n: number, std: number, seed: number, name: string): Float32Array {
   const random = mulberry32(createHash('sha256').update(`${seed}:${name}`).digest().readUInt32LE(0));

@@ -96,8 +96,9 @@ export async function downloadModel(options: DownloadModelOptions): Promise<Down
 
   await fetchFiles(downloader, meter, options);
   options.onVerify?.();
-  await cutToServedSize(downloader.filesInfo.map((file) => ({ path: file.filePath, size: file.totalSize })));
-  const staged = downloader.filesInfo.map((file) => file.filePath);
+  const { filesInfo } = downloader;
+  await cutToServedSize(filesInfo.map((file) => ({ path: file.filePath, size: file.totalSize })));
+  const staged = filesInfo.map((file) => file.filePath);
   await checkGgufFiles(staged, uri);
   // The first file is the model (split models: its first part), renamed to end in .gguf where needed.
   const moves = staged.map((from, index) => ({ from, to: join(dir, index === 0 ? fileName : basename(from)) }));
