@@ -23,9 +23,11 @@ Commands:
   models  List, download and remove models in the models folder
 
 Options for embed:
-  --model <model>        GGUF embedding model: a .gguf file, or a catalog name
-                         (see models list), hf: URI or URL, downloaded into
-                         the models folder first (a file that exists wins)
+  --model <model>        GGUF embedding model: a .gguf file; a model in the
+                         models folder by the name models list shows (.gguf
+                         may be left out); or a catalog name, hf: URI or URL,
+                         downloaded into the models folder first. A file that
+                         exists wins, then a model in the folder
   --input <file>         Text file, one text per line; .jsonl and .ndjson
                          files: one JSON object per line (see --field)
   --output <file>        Embeddings file; refused if it exists (see --overwrite)
@@ -67,8 +69,11 @@ Models:
                          or an http(s) URL. A download stopped by Ctrl-C or a
                          lost connection keeps what it fetched: pulling the
                          same model again resumes it
-  models rm <name>       Delete a model (its file name or catalog name), or an
-                         incomplete download, from the models folder
+  models rm <name>       Delete a model that models list shows (by its name,
+                         .gguf may be left out, or its catalog name), or an
+                         incomplete download, from the models folder. Nothing
+                         else there is deleted: another file, a folder or a
+                         link is refused (exit 3), and so is a path (exit 2)
   --models-dir <dir>     The models folder (default: the one chosen in the
                          app, else models in the app's user-data folder, e.g.
                          ~/.config/embedding-studio/models on Linux)

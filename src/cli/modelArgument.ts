@@ -1,21 +1,18 @@
-import { isFile } from '../core/library/modelsFolder';
-import { pullModel, pullTarget } from '../core/library/pullModel';
+import { resolveModel, type ModelReference } from '../core/library/modelReference';
+import { downloadModel } from '../core/library/modelDownload';
 import type { DownloadCallbacks } from './downloadProgress';
 import { modelsDirFor } from './modelsDir';
 
-/** Whether --model names a model to download (a catalog name or a URI) rather than a file that is there. */
-export async function needsDownload(model: string): Promise<boolean> {
-  return pullTarget(model) !== null && !(await isFile(model));
+/** What --model names, resolved against the models folder (see resolveModel). */
+export async function modelReferenceFor(model: string, modelsDir: string | undefined): Promise<{ reference: ModelReference; dir: string }> {
+  const dir = await modelsDirFor(modelsDir);
+  return { reference: await resolveModel(model, dir), dir };
 }
 
-/**
- * The model file --model names: an existing file as it is (a local path always wins); a catalog name or an hf: URI
- * or URL is downloaded into the models folder first, or found there. Anything else is returned for the engine to say
- * what is wrong with it.
- */
-export async function modelFileFor(model: string, options: { modelsDir?: string; signal?: AbortSignal } & DownloadCallbacks): Promise<string> {
-  if (!(await needsDownload(model))) return model;
-  const { modelsDir, ...download } = options;
-  const { model: local } = await pullModel(model, { ...download, dir: await modelsDirFor(modelsDir) });
-  return local.path;
+/** The model file --model names, downloading it into the models folder first where it names a model to download. */
+export async function modelFileFor(resolved: { reference: ModelReference; dir: string }, options: { signal?: AbortSignal } & DownloadCallbacks): Promise<string> {
+  const { reference, dir } = resolved;
+  if (reference.kind === 'file') return reference.path;
+  const { model } = await downloadModel({ ...options, dir, uri: reference.target.uri, fileName: reference.target.fileName });
+  return model.path;
 }

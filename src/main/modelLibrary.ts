@@ -1,8 +1,8 @@
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { EmbeddingError } from '../core/errors';
-import { catalogEntries } from '../core/library/modelCatalog';
+import { catalogEntries, findCatalogModel } from '../core/library/modelCatalog';
 import { describeModelFile } from '../core/library/modelFileInfo';
-import { incompleteDownloads, isFile, listModels, prepareModelsFolder, removeModel } from '../core/library/modelsFolder';
+import { DOWNLOADS_FOLDER, incompleteDownloads, isFile, listModels, modelFilesToRemove, PARTIAL_EXTENSION, prepareModelsFolder, removeModel } from '../core/library/modelsFolder';
 import { pullModel } from '../core/library/pullModel';
 import type { CatalogEntry, LocalModel, ModelDownload, ModelLibraryListing } from '../shared/modelLibrary';
 import { EVENT_INTERVAL_MS } from '../shared/protocol';
@@ -118,12 +118,22 @@ export class ModelLibrary {
     return null;
   }
 
-  /** Deletes a model, or what an incomplete download left, from the models folder. */
-  async remove(fileName: string): Promise<ModelLibraryListing> {
-    if (this.active && this.download?.fileName === fileName) {
-      throw new RequestError('BUSY', `${fileName} is being downloaded.`, 'Cancel the download first.');
+  /**
+   * Deletes a model, or what an incomplete download left, from the models folder: only what the listing shows (see
+   * modelFilesToRemove), never the download in progress or the model `loadedPath` the host has loaded.
+   */
+  async remove(name: string, loadedPath: string | null): Promise<ModelLibraryListing> {
+    const dir = await this.dir();
+    const alias = findCatalogModel(name)?.fileName;
+    const files = (await modelFilesToRemove(dir, name, alias)).map((file) => resolve(file));
+    const downloading = this.active ? this.download?.fileName : null;
+    if (downloading && files.includes(resolve(dir, DOWNLOADS_FOLDER, downloading + PARTIAL_EXTENSION))) {
+      throw new RequestError('BUSY', `${downloading} is being downloaded.`, 'Cancel the download first.');
     }
-    await removeModel(await this.dir(), fileName);
+    if (loadedPath !== null && files.includes(resolve(loadedPath))) {
+      throw new RequestError('BUSY', `${basename(loadedPath)} is the loaded model.`, 'Load another model first, then remove this one.');
+    }
+    await removeModel(dir, name, alias);
     return this.list();
   }
 

@@ -1,7 +1,8 @@
 import { stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { EmbeddingError } from '../core/errors';
 import { inspectInput } from '../core/inputInspector';
+import { resolveModel } from '../core/library/modelReference';
 import { EmbeddingModel } from '../core/model';
 import { probeModel, type ProbeWorker } from '../core/modelProbe';
 import type { EventName, EventPayloads, JobStart, JobState, Reply, RequestName, RequestResult, StudioBackend } from '../shared/contract';
@@ -76,7 +77,7 @@ export class StudioService implements StudioBackend {
     'models:setDir': ({ path }) => this.library.setDir(path),
     'models:pull': ({ uri }) => this.library.pull(uri),
     'models:cancelPull': () => this.library.cancelPull(),
-    'models:remove': ({ fileName }) => this.removeModel(fileName),
+    'models:remove': ({ fileName }) => this.library.remove(fileName, this.model?.info.path ?? null),
   };
 
   constructor(options: StudioServiceOptions) {
@@ -154,11 +155,12 @@ export class StudioService implements StudioBackend {
     }
     const { path, gpu, threads, contextSize } = params;
     await this.remember({ modelPath: path, gpu, threads, contextSize });
-    await this.library.remember(path).catch(() => undefined);
+    await this.library.remember(model.info.path).catch(() => undefined);
     return model.info;
   }
 
-  private async replaceModel({ path, gpu, threads, contextSize }: ParsedParams<'model:load'>, signal: AbortSignal): Promise<EmbeddingModel> {
+  private async replaceModel({ path: name, gpu, threads, contextSize }: ParsedParams<'model:load'>, signal: AbortSignal): Promise<EmbeddingModel> {
+    const path = await this.modelFile(name);
     // A file that makes llama.cpp abort must not take the app down with it: it is tried in a child process first.
     await probeModel(path, this.probeWorker);
     // The old model goes first: two models may not fit in memory together.
@@ -166,6 +168,17 @@ export class StudioService implements StudioBackend {
     this.model = null;
     this.model = await EmbeddingModel.load(path, { gpu, threads: threads ?? undefined, contextSize: contextSize ?? undefined, signal });
     return this.model;
+  }
+
+  /** The file the model field names (see resolveModel); a model still to download is refused, not downloaded. */
+  private async modelFile(name: string): Promise<string> {
+    const reference = await resolveModel(name, await this.library.dir());
+    if (reference.kind === 'file') return reference.path;
+    throw new EmbeddingError(
+      'FILE_NOT_FOUND',
+      `${name} is not in the models folder yet.`,
+      reference.target.catalog ? `Download it first with its Download button in the catalog.` : 'Download it first with the address field under the catalog.',
+    );
   }
 
   private async unloadModel(): Promise<null> {
@@ -191,14 +204,6 @@ export class StudioService implements StudioBackend {
     if (!(await stat(path).catch(() => null))) throw new EmbeddingError('FILE_NOT_FOUND', `${path} does not exist.`, 'The file may have been moved or deleted.');
     await this.dialogs.reveal(path);
     return null;
-  }
-
-  private async removeModel(fileName: string): Promise<RequestResult<'models:remove'>> {
-    const loaded = this.model?.info.path;
-    if (loaded !== undefined && resolve(loaded) === resolve(await this.library.dir(), fileName)) {
-      throw new RequestError('BUSY', `${fileName} is the loaded model.`, 'Load another model first, then remove this one.');
-    }
-    return this.library.remove(fileName);
   }
 
   private refuseWhileBusy(action: string): void {

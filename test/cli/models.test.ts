@@ -111,6 +111,20 @@ describe('models rm', () => {
   });
 });
 
+describe('models rm refuses what is not a model', () => {
+  it('refuses another file of the folder (exit 3) and a path (exit 2), deleting nothing', async () => {
+    const dir = await tempDir();
+    const outside = join(await tempDir(), 'victim.gguf');
+    await writeFile(outside, tiny);
+    await writeFile(join(dir, 'notes.txt'), 'my notes');
+    expectError(await models('rm', 'notes.txt', '--models-dir', dir), 3, `${join(dir, 'notes.txt')} is not a GGUF model (.gguf); nothing was removed.`, /^hint: Only the models and incomplete downloads the models list shows are removed/);
+    expectError(await models('rm', outside, '--models-dir', dir), 2, `"${outside}" is not a file name.`);
+    expectError(await models('rm', '../victim.gguf', '--models-dir', dir), 2, '"../victim.gguf" is not a file name.');
+    expect(await readFile(join(dir, 'notes.txt'), 'utf8')).toBe('my notes');
+    expect(existsSync(outside)).toBe(true);
+  });
+});
+
 describe('models usage errors (exit 2)', () => {
   it.each([
     [[], /^error: models needs one of list, pull or rm$/],
@@ -142,6 +156,42 @@ describe('embed and info with a model to download', () => {
     const result = await runCli(['embed', '--model', server.url('tiny.gguf'), '--models-dir', dir, '--input', missing, '--output', join(dir, 'o.jsonl')], undefined, env);
     expectError(result, 3, `Input file ${missing} does not exist.`);
     expect(server.requests.length).toBe(since);
+  });
+
+  it('uses a pulled model by the name models list shows: without .gguf in embed, with it in info', async () => {
+    const dir = await tempDir();
+    await models('pull', server.url('tiny.gguf'), '--models-dir', dir);
+    const input = join(dir, 'in.txt');
+    await writeFile(input, 'hello world\n');
+    const embedded = await runCli(['embed', '--model', 'tiny', '--models-dir', dir, '--input', input, '--output', join(dir, 'out.jsonl'), '--json'], undefined, env);
+    expect(embedded.code, embedded.stderr).toBe(0);
+    expect(JSON.parse(embedded.stdout)).toMatchObject({ model: { path: join(dir, 'tiny.gguf') } });
+    const info = await runCli(['info', '--model', 'tiny.gguf', '--models-dir', dir, '--json'], undefined, env);
+    expect(info.code, info.stderr).toBe(0);
+    expect(JSON.parse(info.stdout)).toMatchObject({ path: join(dir, 'tiny.gguf'), dimension: 32 });
+  });
+
+  it('uses a model placed in the folder by hand: without .gguf in info, with it in embed', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'hidden-model.gguf'), tiny);
+    const info = await runCli(['info', '--model', 'hidden-model', '--models-dir', dir, '--json'], undefined, env);
+    expect(info.code, info.stderr).toBe(0);
+    expect(JSON.parse(info.stdout)).toMatchObject({ path: join(dir, 'hidden-model.gguf') });
+    const input = join(dir, 'in.txt');
+    await writeFile(input, 'hello world\n');
+    const embedded = await runCli(['embed', '--model', 'hidden-model.gguf', '--models-dir', dir, '--input', input, '--output', join(dir, 'out.npy'), '--json'], undefined, env);
+    expect(embedded.code, embedded.stderr).toBe(0);
+    expect(JSON.parse(embedded.stdout)).toMatchObject({ model: { path: join(dir, 'hidden-model.gguf') } });
+  });
+
+  it('takes a name the folder lists before a catalog model of that name, downloading nothing', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'bge-m3.gguf'), tiny);
+    const since = hub.requests.length;
+    const info = await runCli(['info', '--model', 'bge-m3', '--models-dir', dir, '--json'], undefined, hubEnv);
+    expect(info.code, info.stderr).toBe(0);
+    expect(JSON.parse(info.stdout)).toMatchObject({ path: join(dir, 'bge-m3.gguf') });
+    expect(hub.requests.length).toBe(since);
   });
 
   it('describes a model given by URL with info', async () => {

@@ -1,10 +1,6 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseCommandLine } from '../../src/cli/args';
 import { renderDownload } from '../../src/cli/downloadProgress';
-import { needsDownload } from '../../src/cli/modelArgument';
 
 describe('the models command line', () => {
   it('reads list, pull and rm with their options', () => {
@@ -18,24 +14,6 @@ describe('the models command line', () => {
 
   it('takes --models-dir for embed and info', () => {
     expect(parseCommandLine(['info', '--model', 'bge-m3', '--models-dir', '/m'])).toMatchObject({ command: 'info', options: { model: 'bge-m3', modelsDir: '/m' } });
-  });
-});
-
-describe('--model', () => {
-  it('is downloaded when it is a catalog name or an address, unless a file of that name exists', async () => {
-    expect(await needsDownload('bge-m3')).toBe(true);
-    expect(await needsDownload('https://example.com/m.gguf')).toBe(true);
-    expect(await needsDownload('models/m.gguf')).toBe(false);
-    const dir = await mkdtemp(join(tmpdir(), 'embedding-studio-test-'));
-    const cwd = process.cwd();
-    try {
-      process.chdir(dir);
-      await writeFile('bge-m3', 'a local file named like a catalog model');
-      expect(await needsDownload('bge-m3')).toBe(false);
-    } finally {
-      process.chdir(cwd);
-      await rm(dir, { recursive: true, force: true });
-    }
   });
 });
 

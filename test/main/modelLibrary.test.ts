@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { copyFile, readFile, rm } from 'node:fs/promises';
+import { copyFile, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ReplyError } from '../../src/shared/contract';
@@ -90,6 +90,33 @@ describe('the model library', () => {
     await h.ok('model:unload', {});
     expect((await h.ok('models:remove', { fileName: 'other.gguf' })).models).toEqual([]);
     expect(await failure('models:remove', { fileName: '../settings.json' })).toMatchObject({ code: 'INVALID_REQUEST', field: 'fileName' });
+  });
+
+  it('removes only what the listing shows: not another file of the folder, a link out of it, or a path', async () => {
+    const victim = join(h.dir, 'victim.gguf');
+    await copyFile(await testModelPath(TINY), victim);
+    await writeFile(join(modelsDir, 'notes.txt'), 'my notes');
+    await symlink(victim, join(modelsDir, 'linked.gguf'));
+    expect(await failure('models:remove', { fileName: 'notes.txt' })).toMatchObject({ code: 'NOT_GGUF', message: `${join(modelsDir, 'notes.txt')} is not a GGUF model (.gguf); nothing was removed.` });
+    expect(await failure('models:remove', { fileName: 'linked.gguf' })).toMatchObject({ code: 'NOT_A_FILE', message: expect.stringMatching(/is a symbolic link/) });
+    expect(await failure('models:remove', { fileName: victim })).toMatchObject({ code: 'INVALID_REQUEST', field: 'fileName' });
+    expect(await readFile(join(modelsDir, 'notes.txt'), 'utf8')).toBe('my notes');
+    expect(existsSync(victim)).toBe(true);
+    await rm(join(modelsDir, 'notes.txt'));
+    await rm(join(modelsDir, 'linked.gguf'));
+  });
+
+  it('loads a model of the folder by its listed name, with or without .gguf, and refuses one not downloaded yet', async () => {
+    await copyFile(await testModelPath(TINY), join(modelsDir, 'hidden-model.gguf'));
+    for (const path of ['hidden-model', 'hidden-model.gguf']) {
+      expect(await h.ok('model:load', { path, gpu: 'cpu', threads: 1, contextSize: 64 })).toMatchObject({ path: join(modelsDir, 'hidden-model.gguf') });
+    }
+    expect(await failure('models:remove', { fileName: 'hidden-model' })).toMatchObject({ code: 'BUSY', message: 'hidden-model.gguf is the loaded model.' });
+    await h.ok('model:unload', {});
+    expect((await h.ok('settings:get', {})).modelPath).toBe('hidden-model.gguf');
+    expect((await h.ok('models:list', {})).recent).toEqual([]);
+    expect((await h.ok('models:remove', { fileName: 'hidden-model' })).models).toEqual([]);
+    expect(await failure('model:load', { path: 'bge-m3', gpu: 'cpu', threads: 1, contextSize: 64 })).toMatchObject({ code: 'FILE_NOT_FOUND', message: 'bge-m3 is not in the models folder yet.' });
   });
 
   it('remembers models loaded from elsewhere, and forgets those that are gone', async () => {

@@ -8,7 +8,7 @@ import type { EmbedCommandOptions } from '../args';
 import { EXIT, type ExitCode } from '../exitCodes';
 import { drawDownload } from '../downloadProgress';
 import { cancelOnInterrupt } from '../interrupt';
-import { modelFileFor, needsDownload } from '../modelArgument';
+import { modelFileFor, modelReferenceFor } from '../modelArgument';
 import { ProgressBar, REDRAW_INTERVAL_MS } from '../progressBar';
 import { formatSummary, summaryJson } from '../summary';
 
@@ -21,13 +21,13 @@ export async function runEmbed(options: EmbedCommandOptions): Promise<ExitCode> 
   });
   let summary: EmbedJobSummary;
   try {
-    if (await needsDownload(options.model)) {
+    const resolved = await modelReferenceFor(options.model, options.modelsDir);
+    if (resolved.reference.kind === 'download') {
       // A download can take minutes: the input and output are checked first, as the job would check them.
       await checkInputFile(options.input);
       await checkWritableOutput(outputPathsFor(options.output, outputFormatFor(options.output, options.format)), options.overwrite);
     }
-    const model = await modelFileFor(options.model, {
-      modelsDir: options.modelsDir,
+    const model = await modelFileFor(resolved, {
       signal: interrupt.signal,
       ...(bar ? drawDownload(bar, process.stderr) : {}),
     });

@@ -3,7 +3,7 @@ import type { ModelCommandOptions } from '../args';
 import { drawDownload } from '../downloadProgress';
 import { EXIT, type ExitCode } from '../exitCodes';
 import { roundFloats } from '../format';
-import { modelFileFor } from '../modelArgument';
+import { modelFileFor, modelReferenceFor } from '../modelArgument';
 import { formatModelInfo, modelInfoJson } from '../modelInfo';
 import { ProgressBar } from '../progressBar';
 
@@ -12,7 +12,7 @@ export async function runInfo(options: ModelCommandOptions): Promise<ExitCode> {
   const bar = process.stderr.isTTY ? new ProgressBar(process.stderr) : null;
   let path: string;
   try {
-    path = await modelFileFor(options.model, { modelsDir: options.modelsDir, ...(bar ? drawDownload(bar, process.stderr) : {}) });
+    path = await modelFileFor(await modelReferenceFor(options.model, options.modelsDir), { ...(bar ? drawDownload(bar, process.stderr) : {}) });
   } finally {
     bar?.close();
   }

@@ -52,7 +52,7 @@ async function pull(dir: string, name: string, json: boolean): Promise<ExitCode>
 }
 
 async function remove(dir: string, name: string, json: boolean): Promise<ExitCode> {
-  const removed = await removeModel(dir, findCatalogModel(name)?.fileName ?? name);
+  const removed = await removeModel(dir, name, findCatalogModel(name)?.fileName);
   print(json ? JSON.stringify({ removed }) : removed.map((path) => `Removed ${path}`).join('\n'));
   return EXIT.ok;
 }

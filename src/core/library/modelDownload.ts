@@ -207,7 +207,7 @@ function finalName(downloader: ModelDownloader): string {
  * The model already in the folder for this URI, found without the network: under the given name, under
  * node-llama-cpp's name for an hf: URI, or under the file name at the end of a URL.
  */
-async function downloaded(uri: string, dir: string, fileName: string | undefined): Promise<string | null> {
+export async function downloaded(uri: string, dir: string, fileName: string | undefined): Promise<string | null> {
   if (fileName !== undefined) return (await isFile(join(dir, fileName))) ? join(dir, fileName) : null;
   const found = await resolveModelFile(uri, { directory: dir, download: false, cli: false }).catch(() => null);
   if (found !== null) return found;

@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { access, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { access, lstat, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { LocalModel } from '../../shared/modelLibrary';
 import { EmbeddingError, errorMessage } from '../errors';
@@ -15,6 +15,9 @@ export const DOWNLOADS_FOLDER = '.downloads';
 export const PARTIAL_EXTENSION = '.ipull';
 
 const SPLIT_PART = /-(\d+)-of-\d+\.gguf$/i;
+const GGUF_NAME = /\.gguf$/i;
+
+const REMOVE_HINT = 'Only the models and incomplete downloads the models list shows are removed from the models folder; delete other files yourself.';
 
 /** The second and later files of a split model (`model-00002-of-00003.gguf`), listed under the first. */
 function isLaterSplitPart(name: string): boolean {
@@ -33,8 +36,15 @@ export async function prepareModelsFolder(dir: string): Promise<void> {
 
 /** The GGUF models in the folder, by file name, each described from its header; a missing folder has none. */
 export async function listModels(dir: string): Promise<LocalModel[]> {
-  const names = (await fileNames(dir)).filter((name) => /\.gguf$/i.test(name) && !isLaterSplitPart(name));
-  return Promise.all(names.sort(byName).map((name) => describeModelFile(join(dir, name))));
+  return Promise.all((await modelFileNames(dir)).map((name) => describeModelFile(join(dir, name))));
+}
+
+/**
+ * The file names of the models in the folder, as the listing shows them: regular `.gguf` files (never a link or a
+ * folder), a split model by its first part. Only these are loaded by name and removed.
+ */
+export async function modelFileNames(dir: string): Promise<string[]> {
+  return (await fileNames(dir)).filter((name) => GGUF_NAME.test(name) && !isLaterSplitPart(name)).sort(byName);
 }
 
 /** Downloads that stopped before the end, by the model file name they will have. */
@@ -44,23 +54,34 @@ export async function incompleteDownloads(dir: string): Promise<string[]> {
 }
 
 /**
- * Deletes a model from the folder, given its file name: every part of a split model, or what an incomplete download
- * left. Returns the paths removed; a name that is neither is refused.
+ * The path of the model in the folder that `name` stands for: its file name as the listing shows it, with or without
+ * `.gguf`; null when the folder lists none by that name (a path is never a name).
  */
-export async function removeModel(dir: string, fileName: string): Promise<string[]> {
-  if (basename(fileName) !== fileName || fileName === '.' || fileName === '..') {
-    throw new EmbeddingError('BAD_OPTION', `"${fileName}" is not a file name.`, 'Give the name of a model in the models folder, as models list shows it.');
+export async function findModelByName(dir: string, name: string): Promise<string | null> {
+  if (!isFileName(name)) return null;
+  const names = await modelFileNames(dir);
+  const found = names.find((each) => each === name) ?? names.find((each) => namedBy(each, name));
+  return found === undefined ? null : join(dir, found);
+}
+
+/**
+ * The files that removing `name` deletes: the listed model it names (every part of a split model) and what its
+ * incomplete download left; `alias` (a catalog model's file name) is tried when nothing has that name. Anything else is
+ * refused, saying what it is: a path, another file, a folder, a link.
+ */
+export async function modelFilesToRemove(dir: string, name: string, alias?: string): Promise<string[]> {
+  if (!isFileName(name)) {
+    throw new EmbeddingError('BAD_OPTION', `"${name}" is not a file name.`, 'Give the name of a model in the models folder, as the models list shows it, never a path.');
   }
-  const names = await fileNames(dir);
-  const stem = fileName.replace(SPLIT_PART, '');
-  const parts = stem === fileName ? [fileName] : names.filter((name) => name.replace(SPLIT_PART, '') === stem);
-  const files = [
-    ...parts.filter((name) => names.includes(name)).map((name) => join(dir, name)),
-    ...(await incompleteDownloads(dir)).filter((name) => name === fileName).map((name) => join(dir, DOWNLOADS_FOLDER, name + PARTIAL_EXTENSION)),
-  ];
-  if (!files.length) {
-    throw new EmbeddingError('FILE_NOT_FOUND', `There is no model ${fileName} in ${dir}.`, 'models list shows the models in the folder.');
-  }
+  const files = await filesNamed(dir, name);
+  if (!files.length && alias !== undefined) files.push(...(await filesNamed(dir, alias)));
+  if (!files.length) throw await notAModelError(dir, name);
+  return files;
+}
+
+/** Deletes a model (see modelFilesToRemove) from the folder. Returns the paths removed. */
+export async function removeModel(dir: string, name: string, alias?: string): Promise<string[]> {
+  const files = await modelFilesToRemove(dir, name, alias);
   for (const file of files) await rm(file, { force: true });
   return files;
 }
@@ -76,6 +97,50 @@ async function fileNames(dir: string): Promise<string[]> {
     throw error;
   });
   return entries.filter((entry) => entry.isFile()).map((entry) => entry.name);
+}
+
+/** A plain name of a file in a folder: no separator, not `.` or `..`. */
+function isFileName(name: string): boolean {
+  return name !== '' && basename(name) === name && !/[\\/\0]/.test(name) && name !== '.' && name !== '..';
+}
+
+/** `name` is the file name without its `.gguf`. */
+function namedBy(fileName: string, name: string): boolean {
+  return GGUF_NAME.test(fileName) && fileName.slice(0, -'.gguf'.length) === name;
+}
+
+async function filesNamed(dir: string, name: string): Promise<string[]> {
+  const model = await findModelByName(dir, name);
+  const files = model === null ? [] : await splitParts(dir, basename(model));
+  for (const download of await incompleteDownloads(dir)) {
+    if (download === name || namedBy(download, name)) files.push(join(dir, DOWNLOADS_FOLDER, download + PARTIAL_EXTENSION));
+  }
+  return files;
+}
+
+/** A model's file and, for the first part of a split model, its other parts. */
+async function splitParts(dir: string, fileName: string): Promise<string[]> {
+  const stem = fileName.replace(SPLIT_PART, '');
+  if (stem === fileName) return [join(dir, fileName)];
+  const parts = (await fileNames(dir)).filter((name) => SPLIT_PART.test(name) && name.replace(SPLIT_PART, '') === stem);
+  return parts.sort(byName).map((name) => join(dir, name));
+}
+
+/** Why `name` in the folder is not something to remove, told from what is there. */
+async function notAModelError(dir: string, name: string): Promise<EmbeddingError> {
+  const path = join(dir, name);
+  const stats = await lstat(path).catch(() => null);
+  if (stats === null) return new EmbeddingError('FILE_NOT_FOUND', `There is no model ${name} in ${dir}.`, 'The models list shows the models in the folder.');
+  const what = stats.isDirectory()
+    ? 'is a folder, not a model'
+    : stats.isSymbolicLink()
+      ? 'is a symbolic link, not a model file of the folder'
+      : !stats.isFile()
+        ? 'is not a regular file'
+        : GGUF_NAME.test(name)
+          ? 'is a later part of a split model; remove the model by its first part'
+          : 'is not a GGUF model (.gguf)';
+  return new EmbeddingError(stats.isFile() ? 'NOT_GGUF' : 'NOT_A_FILE', `${path} ${what}; nothing was removed.`, REMOVE_HINT);
 }
 
 function byName(a: string, b: string): number {
