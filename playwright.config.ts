@@ -15,7 +15,7 @@ export default defineConfig({
   globalSetup: './e2e/globalSetup.ts',
   webServer: {
     command: `node --import tsx src/server/index.ts --port ${E2E_PORT} --settings test-results/e2e-settings.json`,
-    url: `http://127.0.0.1:${E2E_PORT}/?token=${E2E_TOKEN}`,
+    url: `http://127.0.0.1:${E2E_PORT}/`,
     env: { EMBEDDING_STUDIO_TOKEN: E2E_TOKEN },
     reuseExistingServer: false,
     timeout: 60_000,

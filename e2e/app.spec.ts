@@ -10,7 +10,7 @@ test.beforeAll(() => {
 });
 
 async function open(page: Page): Promise<void> {
-  await page.goto(`/?token=${E2E_TOKEN}`);
+  await page.goto(`/#token=${E2E_TOKEN}`);
   await expect(page.getByRole('heading', { name: 'Embedding Studio' })).toBeVisible();
 }
 

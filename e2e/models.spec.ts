@@ -5,7 +5,7 @@ import { E2E_TOKEN, loadFixtures } from './fixtures';
 
 test('downloads a model from a pasted URL with progress, then embeds a file with it', async ({ page, request }, testInfo) => {
   const fixtures = loadFixtures();
-  await page.goto(`/?token=${E2E_TOKEN}`);
+  await page.goto(`/#token=${E2E_TOKEN}`);
   await expect(page.getByRole('heading', { name: 'Embedding Studio' })).toBeVisible();
 
   await page.getByLabel('Model address').fill(fixtures.modelUrl);

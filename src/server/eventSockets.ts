@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { EventName, EventPayloads, ServeEventMessage, StudioBackend } from '../shared/contract';
+import { SERVE } from '../shared/protocol';
 
 /** How often a connection must answer a ping; one that missed a whole period is dropped with its subscription. */
 const HEARTBEAT_MS = 30_000;
@@ -11,7 +12,12 @@ const CLOSE_GRACE_MS = 2_000;
 
 /** The WebSockets on SERVE.eventsPath: each one subscribes to the backend's events and forwards them as JSON. */
 export class EventSockets {
-  readonly #server = new WebSocketServer({ noServer: true, maxPayload: 4096 });
+  readonly #server = new WebSocketServer({
+    noServer: true,
+    maxPayload: 4096,
+    // The page asks for this subprotocol beside the one carrying its token; the answer names only this one.
+    handleProtocols: (protocols) => (protocols.has(SERVE.eventsProtocol) ? SERVE.eventsProtocol : false),
+  });
   readonly #alive = new WeakSet<WebSocket>();
   readonly #heartbeat: NodeJS.Timeout;
 

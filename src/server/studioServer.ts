@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type Reply, type StudioBackend } from '../shared/contract';
 import { SERVE } from '../shared/protocol';
-import { AccessPolicy, TOKEN_PATTERN, tokenCookie } from './access';
+import { AccessPolicy, TOKEN_PATTERN } from './access';
 import { EventSockets } from './eventSockets';
 import { MAX_BODY_BYTES, readBody } from './requestBody';
 import { SECURITY_HEADERS } from './securityHeaders';
@@ -17,12 +17,12 @@ export interface StudioServerOptions {
   rendererDir: string;
   /** 0 lets the system pick a free port. */
   port: number;
-  /** The access token every request must carry; URL- and cookie-safe (TOKEN_PATTERN). */
+  /** The access token every engine request and events connection must carry (TOKEN_PATTERN). */
   token: string;
 }
 
 export interface StudioServer {
-  /** The address to open, token included. */
+  /** The address to open, the token in its fragment. */
   url: string;
   port: number;
   /** Where it listens: always 127.0.0.1. */
@@ -47,11 +47,12 @@ export async function startStudioServer(options: StudioServerOptions): Promise<S
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value);
     const url = parseUrl(request);
     if (url === null) return sendText(response, 400, 'Bad request: the URL cannot be read.');
-    const decision = access.check(request, url);
-    if (!decision.allowed) return sendText(response, decision.status, decision.reason);
-    if (decision.tokenFromQuery) response.setHeader('Set-Cookie', tokenCookie(options.token));
+    const host = access.checkHost(request);
+    if (!host.allowed) return sendText(response, host.status, host.reason);
 
     if (url.pathname === SERVE.requestPath) {
+      const token = access.checkRequest(request);
+      if (!token.allowed) return sendText(response, token.status, token.reason);
       if (request.method !== 'POST') return sendText(response, 405, 'Method not allowed: send requests with POST.', { Allow: 'POST' });
       if (!access.sameOrigin(request)) return sendText(response, 403, 'Forbidden: requests from another origin are refused.');
       const { status, reply } = await answerRequest(options.backend, request);
@@ -77,15 +78,16 @@ export async function startStudioServer(options: StudioServerOptions): Promise<S
     socket.on('error', () => socket.destroy());
     const url = parseUrl(request);
     if (url === null) return refuseUpgrade(socket, 400, 'Bad request: the URL cannot be read.');
-    const decision = access.check(request, url);
-    if (!decision.allowed) return refuseUpgrade(socket, decision.status, decision.reason);
+    for (const decision of [access.checkHost(request), access.checkUpgrade(request)]) {
+      if (!decision.allowed) return refuseUpgrade(socket, decision.status, decision.reason);
+    }
     if (!access.sameOrigin(request)) return refuseUpgrade(socket, 403, 'Forbidden: connections from another origin are refused.');
     if (url.pathname !== SERVE.eventsPath) return refuseUpgrade(socket, 404, 'Not found.');
     events.accept(request, socket, head);
   });
 
   return {
-    url: `http://${HOST}:${port}/?${SERVE.tokenQuery}=${options.token}`,
+    url: `http://${HOST}:${port}/#${SERVE.tokenFragment}=${options.token}`,
     port,
     address,
     close: async () => {

@@ -22,13 +22,17 @@ export const EVENT_INTERVAL_MS = 250;
 
 /**
  * Serve mode's wire protocol: `POST /api/request` with `{name, params}` answers a Reply as JSON; a WebSocket on
- * `/api/events` carries `{event, payload}` messages. Every request carries the access token: in the `token` query
- * parameter of the first page load (which sets the cookie), the cookie, or the header.
+ * `/api/events` carries `{event, payload}` messages. The address the server prints carries the access token in its
+ * fragment (`#token=…`, which the browser never sends); the page keeps it in sessionStorage, which is per origin and so
+ * per port, and sends it in the header with every request, and as a WebSocket subprotocol (`token.…`, beside
+ * `embedding-studio`, which the server picks) when it opens the events connection, since a page cannot set a
+ * WebSocket's headers. No cookie: cookies are not kept apart by port.
  */
 export const SERVE = {
   requestPath: '/api/request',
   eventsPath: '/api/events',
-  tokenQuery: 'token',
-  tokenCookie: 'studio_token',
+  tokenFragment: 'token',
   tokenHeader: 'x-studio-token',
+  eventsProtocol: 'embedding-studio',
+  tokenProtocolPrefix: 'token.',
 } as const;

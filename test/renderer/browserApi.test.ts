@@ -9,7 +9,10 @@ class FakeSocket implements EventSocket {
   onmessage: EventSocket['onmessage'] = null;
   onclose: EventSocket['onclose'] = null;
   closed = false;
-  constructor(readonly url: string) {}
+  constructor(
+    readonly url: string,
+    readonly protocols: string[],
+  ) {}
   open() {
     this.onopen?.call(this as unknown as WebSocket, new Event('open'));
   }
@@ -24,8 +27,10 @@ class FakeSocket implements EventSocket {
   }
 }
 
-function setup(options: { href?: string; reply?: (body: unknown) => Response | Promise<Response> } = {}) {
+function setup(options: { href?: string; kept?: Map<string, string>; reply?: (body: unknown) => Response | Promise<Response> } = {}) {
   const sockets: FakeSocket[] = [];
+  const kept = options.kept ?? new Map<string, string>();
+  const storage = { getItem: (key: string) => kept.get(key) ?? null, setItem: (key: string, value: string) => void kept.set(key, value) };
   const calls: Array<{ url: string; init: RequestInit }> = [];
   const history = { replaceState: vi.fn() };
   const fetch = vi.fn(async (url: string | URL | Request, init?: RequestInit) => {
@@ -34,22 +39,23 @@ function setup(options: { href?: string; reply?: (body: unknown) => Response | P
     return options.reply ? options.reply(body) : Response.json({ ok: true, value: idleJob() });
   });
   const api = createBrowserApi({
-    location: { href: options.href ?? 'http://127.0.0.1:5000/?token=abc123', host: '127.0.0.1:5000', protocol: 'http:' },
+    location: { href: options.href ?? 'http://127.0.0.1:5000/#token=abc123', host: '127.0.0.1:5000', protocol: 'http:' },
     history,
+    storage,
     fetch,
-    openSocket: (url) => {
-      const socket = new FakeSocket(url);
+    openSocket: (url, protocols) => {
+      const socket = new FakeSocket(url, protocols);
       sockets.push(socket);
       return socket;
     },
     reconnectMs: { first: 100, max: 400 },
   });
-  return { api, sockets, calls, history };
+  return { api, sockets, calls, history, kept };
 }
 
 describe('browser api requests', () => {
-  it('posts the request with the token from the address, and takes the token out of the address bar', async () => {
-    const { api, calls, history } = setup({ href: 'http://127.0.0.1:5000/?token=abc123#top' });
+  it('posts the request with the token from the address fragment, keeps it for this tab, and takes it out of the address bar', async () => {
+    const { api, calls, history, kept } = setup({ href: 'http://127.0.0.1:5000/?tab=1#token=abc123&top=1' });
     const reply = await api.request('job:state', {});
     expect(reply).toEqual({ ok: true, value: idleJob() });
     expect(calls).toHaveLength(1);
@@ -59,7 +65,8 @@ describe('browser api requests', () => {
       headers: { 'content-type': 'application/json', [SERVE.tokenHeader]: 'abc123' },
     });
     expect(JSON.parse(String(calls[0]?.init.body))).toEqual({ name: 'job:state', params: {} });
-    expect(history.replaceState).toHaveBeenCalledWith(null, '', '/#top');
+    expect(history.replaceState).toHaveBeenCalledWith(null, '', '/?tab=1#top=1');
+    expect([...kept.values()]).toEqual(['abc123']);
     expect(api.host).toBe('browser');
     expect(api.pathForFile(new File([], 'notes.txt'))).toBeNull();
   });
@@ -91,11 +98,18 @@ describe('browser api requests', () => {
     });
   });
 
-  it('sends no token header when the address has none (the cookie carries it)', async () => {
-    const { api, calls, history } = setup({ href: 'http://127.0.0.1:5000/' });
+  it('uses the token kept by this tab after a reload, whose address has none', async () => {
+    const first = setup();
+    const { api, calls, history } = setup({ href: 'http://127.0.0.1:5000/', kept: first.kept });
+    await api.request('job:state', {});
+    expect(calls[0]?.init.headers).toEqual({ 'content-type': 'application/json', [SERVE.tokenHeader]: 'abc123' });
+    expect(history.replaceState).not.toHaveBeenCalled();
+  });
+
+  it('sends no token header when neither the address nor the tab has one', async () => {
+    const { api, calls } = setup({ href: 'http://127.0.0.1:5000/?token=abc123' });
     await api.request('job:state', {});
     expect(calls[0]?.init.headers).toEqual({ 'content-type': 'application/json' });
-    expect(history.replaceState).not.toHaveBeenCalled();
   });
 });
 
@@ -110,7 +124,8 @@ describe('browser api events', () => {
     api.on('job:progress', (payload) => progressEvents.push(payload));
     api.on('job:state', (payload) => states.push(payload));
     expect(sockets).toHaveLength(1);
-    expect(sockets[0]?.url).toBe(`ws://127.0.0.1:5000${SERVE.eventsPath}?${SERVE.tokenQuery}=abc123`);
+    expect(sockets[0]?.url).toBe(`ws://127.0.0.1:5000${SERVE.eventsPath}`);
+    expect(sockets[0]?.protocols).toEqual([SERVE.eventsProtocol, `${SERVE.tokenProtocolPrefix}abc123`]);
     const payload = { jobId: 1, ...progress(5) };
     sockets[0]?.send(JSON.stringify({ event: 'job:progress', payload }));
     sockets[0]?.send(JSON.stringify({ event: 'job:unknown', payload: {} }));

@@ -63,7 +63,7 @@ describe('npm run serve', () => {
     const serve = startServe(['--port', '0', '--renderer', dir, '--settings', settingsFile], { EMBEDDING_STUDIO_TOKEN: TOKEN });
     await expect.poll(() => serve.output().stdout, { timeout: 30_000 }).toMatch(/\n.*\n/);
     const [urlLine, hintLine] = serve.output().stdout.trimEnd().split('\n');
-    const match = /^Embedding Studio is serving at (http:\/\/127\.0\.0\.1:(\d+)\/\?token=(.+))$/.exec(urlLine ?? '');
+    const match = /^Embedding Studio is serving at (http:\/\/127\.0\.0\.1:(\d+)\/#token=(.+))$/.exec(urlLine ?? '');
     expect(match, urlLine).not.toBeNull();
     const [, url = '', port, token] = match ?? [];
     expect(token).toBe(TOKEN);
@@ -71,11 +71,11 @@ describe('npm run serve', () => {
 
     const page = await fetch(url);
     expect(page.status).toBe(200);
-    const cookie = page.headers.get('set-cookie')?.split(';')[0] ?? '';
+    expect(page.headers.get('set-cookie')).toBeNull();
     const request = async (name: string, params: unknown): Promise<unknown> => {
       const response = await fetch(`http://127.0.0.1:${port}${SERVE.requestPath}`, {
         method: 'POST',
-        headers: { cookie, 'content-type': 'application/json' },
+        headers: { [SERVE.tokenHeader]: TOKEN, 'content-type': 'application/json' },
         body: JSON.stringify({ name, params }),
       });
       expect(response.status).toBe(200);
@@ -86,7 +86,7 @@ describe('npm run serve', () => {
     expect(existsSync(join(dir, 'config'))).toBe(true);
 
     const events: ServeEventMessage[] = [];
-    const socket = new WebSocket(`ws://127.0.0.1:${port}${SERVE.eventsPath}`, { headers: { cookie } });
+    const socket = new WebSocket(`ws://127.0.0.1:${port}${SERVE.eventsPath}`, [SERVE.eventsProtocol, `${SERVE.tokenProtocolPrefix}${TOKEN}`]);
     socket.on('message', (data) => events.push(JSON.parse(String(data))));
     const socketClosed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
     await new Promise<void>((resolve, reject) => socket.on('open', resolve).on('error', reject));

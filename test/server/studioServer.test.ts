@@ -56,9 +56,9 @@ function rawRequest(port: number, options: { method?: string; path: string; head
 }
 
 /** Resolves with the HTTP status an upgrade was refused with, or 101 once the socket opens (then closes it). */
-function upgradeStatus(url: string, options: WebSocket.ClientOptions = {}): Promise<number> {
+function upgradeStatus(url: string, options: WebSocket.ClientOptions = {}, protocols: string[] = []): Promise<number> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, options);
+    const socket = new WebSocket(url, protocols, options);
     socket.on('unexpected-response', (_request, response) => {
       resolve(response.statusCode ?? 0);
       socket.terminate();
@@ -70,6 +70,9 @@ function upgradeStatus(url: string, options: WebSocket.ClientOptions = {}): Prom
     socket.on('error', (error) => reject(error));
   });
 }
+
+/** The subprotocols the page asks for, carrying `token`. */
+const withToken = (token: string): string[] => [SERVE.eventsProtocol, `${SERVE.tokenProtocolPrefix}${token}`];
 
 const hostHeader = (port: number): Record<string, string> => ({ host: `127.0.0.1:${port}` });
 
@@ -110,44 +113,49 @@ describe('studio server', () => {
       const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
       await expect(fetch(`http://${host}:${server.port}/`), host).rejects.toThrow();
     }
-    expect(server.url).toBe(`http://127.0.0.1:${server.port}/?${SERVE.tokenQuery}=${TOKEN}`);
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}/#${SERVE.tokenFragment}=${TOKEN}`);
   });
 
-  it('refuses every request without the right token', async () => {
-    const page = await fetch(`${base}/`);
-    expect(page.status).toBe(401);
-    expect(page.headers.get('content-type')).toMatch(/^text\/plain/);
-    expect(await page.text()).toMatch(/token/);
-    const post = await fetch(`${base}${SERVE.requestPath}`, { method: 'POST', body: JSON.stringify({ name: 'echo', params: {} }) });
-    expect(post.status).toBe(401);
-    expect((await fetch(`${base}/?${SERVE.tokenQuery}=wrong-token-0123456789`)).status).toBe(401);
-    expect((await fetch(`${base}/`, { headers: { cookie: `${SERVE.tokenCookie}=${TOKEN}x` } })).status).toBe(401);
-    expect((await fetch(`${base}/`, { headers: { [SERVE.tokenHeader]: TOKEN.slice(1) } })).status).toBe(401);
+  it('refuses engine requests without the right token in the header, wherever else it is', async () => {
+    const post = (headers: Record<string, string>, query = ''): Promise<Response> =>
+      fetch(`${base}${SERVE.requestPath}${query}`, { method: 'POST', headers, body: JSON.stringify({ name: 'echo', params: {} }) });
+    const refusals = [
+      await post({}),
+      await post({ [SERVE.tokenHeader]: TOKEN.slice(1) }),
+      await post({ [SERVE.tokenHeader]: `${TOKEN}x` }),
+      await post({}, `?token=${TOKEN}`),
+      await post({ cookie: `studio_token=${TOKEN}` }),
+      await fetch(`${base}${SERVE.requestPath}`),
+    ];
+    for (const response of refusals) {
+      expect(response.status).toBe(401);
+      expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+      expect(await response.text()).toMatch(/token/);
+    }
     expect(backend.calls).toEqual([]);
   });
 
-  it('refuses a WebSocket without the right token before upgrading', async () => {
-    expect(await upgradeStatus(`ws://127.0.0.1:${server.port}${SERVE.eventsPath}`)).toBe(401);
-    expect(await upgradeStatus(`ws://127.0.0.1:${server.port}${SERVE.eventsPath}?${SERVE.tokenQuery}=nope-nope-nope-nope`)).toBe(401);
+  it('refuses a WebSocket without the right token among its subprotocols before upgrading', async () => {
+    const events = `ws://127.0.0.1:${server.port}${SERVE.eventsPath}`;
+    expect(await upgradeStatus(events)).toBe(401);
+    expect(await upgradeStatus(events, {}, [SERVE.eventsProtocol])).toBe(401);
+    expect(await upgradeStatus(events, {}, withToken('nope-nope-nope-nope'))).toBe(401);
+    expect(await upgradeStatus(`${events}?token=${TOKEN}`)).toBe(401);
+    expect(await upgradeStatus(events, { headers: { [SERVE.tokenHeader]: TOKEN, cookie: `studio_token=${TOKEN}` } })).toBe(401);
     expect(backend.listeners.size).toBe(0);
   });
 
-  it('accepts the token in the query and hands it over in an HttpOnly, SameSite=Strict cookie', async () => {
-    const response = await fetch(`${base}/?${SERVE.tokenQuery}=${TOKEN}`);
-    expect(response.status).toBe(200);
-    expect(response.headers.get('set-cookie')).toBe(`${SERVE.tokenCookie}=${TOKEN}; HttpOnly; SameSite=Strict; Path=/`);
-    expect(await response.text()).toBe(INDEX_HTML);
-  });
-
-  it('accepts the token in the cookie, among other cookies, or in the header', async () => {
-    const withCookie = await fetch(`${base}/`, { headers: { cookie: `theme=dark; ${SERVE.tokenCookie}=${TOKEN}; x=1` } });
-    expect(withCookie.status).toBe(200);
-    expect(withCookie.headers.get('set-cookie')).toBeNull();
-    expect((await fetch(`${base}/`, { headers: { [SERVE.tokenHeader]: TOKEN } })).status).toBe(200);
+  it('serves the page to anyone asking for its own host, and never sets a cookie', async () => {
+    for (const path of ['/', `/?token=${TOKEN}`, '/assets/index-abc123.js']) {
+      const response = await fetch(`${base}${path}`);
+      expect(response.status, path).toBe(200);
+      expect(response.headers.get('set-cookie'), path).toBeNull();
+    }
+    expect(await (await fetch(`${base}/`)).text()).toBe(INDEX_HTML);
   });
 
   it('sends the security headers on every response, refusals included', async () => {
-    for (const response of [await fetch(`${base}/`), await fetch(`${base}/`, { headers: { [SERVE.tokenHeader]: TOKEN } })]) {
+    for (const response of [await fetch(`${base}/`), await fetch(`${base}${SERVE.requestPath}`, { method: 'POST' })]) {
       expect(response.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY);
       expect(response.headers.get('x-content-type-options')).toBe('nosniff');
       expect(response.headers.get('referrer-policy')).toBe('no-referrer');
@@ -164,7 +172,7 @@ describe('studio server', () => {
     for (const host of [`localhost:${server.port}`, `127.0.0.1:${server.port}`]) {
       expect((await rawRequest(server.port, { path: '/', headers: { ...auth, host } })).status, host).toBe(200);
     }
-    expect(await upgradeStatus(`ws://127.0.0.1:${server.port}${SERVE.eventsPath}`, { headers: { ...auth, host: 'evil.example' } })).toBe(403);
+    expect(await upgradeStatus(`ws://127.0.0.1:${server.port}${SERVE.eventsPath}`, { headers: { host: 'evil.example' } }, withToken(TOKEN))).toBe(403);
   });
 
   it('answers requests through the backend, passing the name and parameters through', async () => {
@@ -198,8 +206,7 @@ describe('studio server', () => {
       expect(response.status, origin).toBe(403);
     }
     expect(backend.calls.length).toBe(calls);
-    const crossOriginSocket = { headers: { [SERVE.tokenHeader]: TOKEN }, origin: 'https://evil.example' };
-    expect(await upgradeStatus(`ws://127.0.0.1:${server.port}${SERVE.eventsPath}`, crossOriginSocket)).toBe(403);
+    expect(await upgradeStatus(`ws://127.0.0.1:${server.port}${SERVE.eventsPath}`, { origin: 'https://evil.example' }, withToken(TOKEN))).toBe(403);
   });
 
   it('answers a bad body with a Reply-shaped error: 400 for bad JSON or shape, 413 over 1 MiB', async () => {
@@ -257,8 +264,10 @@ describe('studio server', () => {
   });
 
   it('forwards backend events over the WebSocket as {event, payload} and unsubscribes on close', async () => {
-    const socket = new WebSocket(`ws://127.0.0.1:${server.port}${SERVE.eventsPath}`, { headers: { cookie: `${SERVE.tokenCookie}=${TOKEN}` } });
+    const socket = new WebSocket(`ws://127.0.0.1:${server.port}${SERVE.eventsPath}`, withToken(TOKEN));
     await new Promise<void>((resolve, reject) => socket.on('open', resolve).on('error', reject));
+    // The server picks the plain subprotocol: the token is never echoed back.
+    expect(socket.protocol).toBe(SERVE.eventsProtocol);
     await expect.poll(() => backend.listeners.size).toBe(1);
     const received = new Promise<ServeEventMessage>((resolve) => socket.once('message', (data) => resolve(JSON.parse(String(data)))));
     const state: JobState = { status: 'idle', jobId: null, settings: null, summary: null, progress: null, error: null, partialStats: null };
@@ -270,7 +279,7 @@ describe('studio server', () => {
 
   it('closes open WebSockets when it stops, and then refuses connections', async () => {
     const other = await startStudioServer({ backend, rendererDir, port: 0, token: TOKEN });
-    const socket = new WebSocket(`ws://127.0.0.1:${other.port}${SERVE.eventsPath}?${SERVE.tokenQuery}=${TOKEN}`);
+    const socket = new WebSocket(`ws://127.0.0.1:${other.port}${SERVE.eventsPath}`, withToken(TOKEN));
     await new Promise<void>((resolve, reject) => socket.on('open', resolve).on('error', reject));
     const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
     const started = performance.now();
@@ -279,6 +288,34 @@ describe('studio server', () => {
     expect(performance.now() - started).toBeLessThan(1500);
     await expect.poll(() => backend.listeners.size).toBe(0);
     await expect(fetch(`http://127.0.0.1:${other.port}/`)).rejects.toThrow();
+  });
+
+  it('runs beside another server on another port, each taking only its own token, and no cookie from either', async () => {
+    const otherToken = 'other-token-0123456789abcdef';
+    const other = await startStudioServer({ backend, rendererDir, port: 0, token: otherToken });
+    try {
+      const responses: Response[] = [];
+      const post = async (port: number, token: string): Promise<number> => {
+        const response = await fetch(`http://127.0.0.1:${port}${SERVE.requestPath}`, {
+          method: 'POST',
+          headers: { [SERVE.tokenHeader]: token },
+          body: JSON.stringify({ name: 'echo', params: { port } }),
+        });
+        responses.push(response);
+        return response.status;
+      };
+      responses.push(await fetch(`http://127.0.0.1:${other.port}/`), await fetch(`${base}/`));
+      expect(await post(server.port, TOKEN)).toBe(200);
+      expect(await post(other.port, otherToken)).toBe(200);
+      expect(await post(server.port, otherToken)).toBe(401);
+      expect(await post(other.port, TOKEN)).toBe(401);
+      expect(await post(server.port, TOKEN)).toBe(200);
+      const socketTo = (port: number, token: string) => upgradeStatus(`ws://127.0.0.1:${port}${SERVE.eventsPath}`, {}, withToken(token));
+      expect([await socketTo(server.port, TOKEN), await socketTo(other.port, otherToken), await socketTo(server.port, otherToken), await socketTo(other.port, TOKEN)]).toEqual([101, 101, 401, 401]);
+      expect(responses.map((response) => response.headers.get('set-cookie'))).toEqual(responses.map(() => null));
+    } finally {
+      await other.close();
+    }
   });
 
   it('reports a port in use and refuses an unsafe token', async () => {

@@ -6,14 +6,18 @@ export type EventSocket = Pick<WebSocket, 'onopen' | 'onmessage' | 'onclose' | '
 
 export interface BrowserApiOptions {
   location: Pick<Location, 'href' | 'host' | 'protocol'>;
-  /** Used to take the token out of the address bar once read; the cookie carries it from then on. */
+  /** Used to take the token out of the address bar once read. */
   history?: Pick<History, 'replaceState'>;
+  /** Keeps the token for a reload of the page (sessionStorage: this tab, this origin and so this port only). */
+  storage?: Pick<Storage, 'getItem' | 'setItem'>;
   fetch?: typeof fetch;
-  openSocket?: (url: string) => EventSocket;
+  openSocket?: (url: string, protocols: string[]) => EventSocket;
   reconnectMs?: { first: number; max: number };
 }
 
 type Listener = (payload: unknown) => void;
+
+const TOKEN_KEY = 'embedding-studio-token';
 
 const DISCONNECTED: ReplyError = {
   code: 'DISCONNECTED',
@@ -30,7 +34,7 @@ const UNAUTHORIZED: ReplyError = {
 /** Serve mode's client: requests over `POST /api/request`, events from one shared WebSocket that reconnects. */
 export function createBrowserApi(options: BrowserApiOptions): StudioApi {
   const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
-  const openSocket = options.openSocket ?? ((url: string) => new WebSocket(url));
+  const openSocket = options.openSocket ?? ((url: string, protocols: string[]) => new WebSocket(url, protocols));
   const backoff = options.reconnectMs ?? { first: 500, max: 10_000 };
   const token = takeToken(options);
 
@@ -66,8 +70,9 @@ export function createBrowserApi(options: BrowserApiOptions): StudioApi {
 
   function connect(): void {
     const scheme = options.location.protocol === 'https:' ? 'wss:' : 'ws:';
-    const query = token ? `?${SERVE.tokenQuery}=${encodeURIComponent(token)}` : '';
-    const current = openSocket(`${scheme}//${options.location.host}${SERVE.eventsPath}${query}`);
+    // A page cannot set a WebSocket's headers: the token goes as a subprotocol, beside the one the server picks.
+    const protocols = [SERVE.eventsProtocol, ...(token ? [SERVE.tokenProtocolPrefix + token] : [])];
+    const current = openSocket(`${scheme}//${options.location.host}${SERVE.eventsPath}`, protocols);
     socket = current;
     current.onopen = () => {
       failures = 0;
@@ -115,12 +120,17 @@ export function createBrowserApi(options: BrowserApiOptions): StudioApi {
   return { host: 'browser', request, on, pathForFile: () => null };
 }
 
-function takeToken({ location, history }: BrowserApiOptions): string | null {
+/** The token from the address's fragment (`#token=…`), which is then taken out of the address bar, or the one kept. */
+function takeToken({ location, history, storage }: BrowserApiOptions): string | null {
   const url = new URL(location.href);
-  const token = url.searchParams.get(SERVE.tokenQuery);
-  if (token && history) {
-    url.searchParams.delete(SERVE.tokenQuery);
-    history.replaceState(null, '', url.pathname + url.search + url.hash);
+  const fragment = new URLSearchParams(url.hash.slice(1));
+  const token = fragment.get(SERVE.tokenFragment);
+  if (!token) return storage?.getItem(TOKEN_KEY) ?? null;
+  storage?.setItem(TOKEN_KEY, token);
+  if (history) {
+    fragment.delete(SERVE.tokenFragment);
+    const rest = fragment.toString();
+    history.replaceState(null, '', url.pathname + url.search + (rest ? `#${rest}` : ''));
   }
   return token;
 }
