@@ -1,4 +1,4 @@
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { EmbeddingError } from '../core/errors';
 import { catalogEntries, findCatalogModel } from '../core/library/modelCatalog';
 import { describeModelFile } from '../core/library/modelFileInfo';
@@ -127,7 +127,7 @@ export class ModelLibrary {
     const alias = findCatalogModel(name)?.fileName;
     const files = (await modelFilesToRemove(dir, name, alias)).map((file) => resolve(file));
     const downloading = this.active ? this.download?.fileName : null;
-    if (downloading && files.includes(resolve(dir, DOWNLOADS_FOLDER, downloading + PARTIAL_EXTENSION))) {
+    if (downloading && [join(dir, downloading), join(dir, DOWNLOADS_FOLDER, downloading + PARTIAL_EXTENSION)].some((file) => files.includes(resolve(file)))) {
       throw new RequestError('BUSY', `${downloading} is being downloaded.`, 'Cancel the download first.');
     }
     if (loadedPath !== null && files.includes(resolve(loadedPath))) {

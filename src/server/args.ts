@@ -29,10 +29,12 @@ Usage:
   npm run serve -- [--port <n>] [--renderer <dir>] [--settings <file>]
   npm run serve -- --help
 
-It prints the URL to open, which carries an access token: every request must
-carry it (the page keeps it in a cookie). Anyone with the URL can read and
-write files as you through the app, so keep it private. Ctrl-C stops the
-server, cancelling a running job (its unfinished files are removed).
+It prints the URL to open, which carries an access token after its #: the page
+keeps it for its tab (never in a cookie) and sends it with every request.
+Anyone with the token can, as you, read the first lines of any file you can
+read, write where you can write, and load, download and delete models: keep
+it private. Ctrl-C stops the server, cancelling a running job (its unfinished
+files are removed).
 
 Options:
   --port <n>           Port on 127.0.0.1, 0-65535; 0 picks a free one
