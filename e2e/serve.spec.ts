@@ -48,7 +48,10 @@ test('keeps the token out of cookies and the address, and two servers on two por
     // The first page, reloaded after the second opened, still reaches its own server with its own token.
     await page.reload();
     await expect(modelsFolder).toHaveValue(resolve('test-results/models'));
-    const wrongServer = await request.post(`${new URL(url).origin}${SERVE.requestPath}`, { data: { name: 'models:list', params: {} }, headers: { [SERVE.tokenHeader]: E2E_TOKEN } });
+    const wrongServer = await request.post(`${new URL(url).origin}${SERVE.requestPath}`, {
+      data: { name: 'models:list', params: {} },
+      headers: { [SERVE.tokenHeader]: E2E_TOKEN },
+    });
     expect(wrongServer.status()).toBe(401);
     expect(await context.cookies()).toEqual([]);
   } finally {

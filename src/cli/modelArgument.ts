@@ -10,8 +10,10 @@ export async function modelReferenceFor(model: string, modelsDir: string | undef
 }
 
 /** The model file --model names, downloading it into the models folder first where it names a model to download. */
-export async function modelFileFor(resolved: { reference: ModelReference; dir: string }, options: { signal?: AbortSignal } & DownloadCallbacks): Promise<string> {
-  const { reference, dir } = resolved;
+export async function modelFileFor(
+  { reference, dir }: { reference: ModelReference; dir: string },
+  options: { signal?: AbortSignal } & DownloadCallbacks,
+): Promise<string> {
   if (reference.kind === 'file') return reference.path;
   const { model } = await downloadModel({ ...options, dir, uri: reference.target.uri, fileName: reference.target.fileName });
   return model.path;

@@ -127,7 +127,8 @@ export class ModelLibrary {
     const alias = findCatalogModel(name)?.fileName;
     const files = (await modelFilesToRemove(dir, name, alias)).map((file) => resolve(file));
     const downloading = this.active ? this.download?.fileName : null;
-    if (downloading && [join(dir, downloading), join(dir, DOWNLOADS_FOLDER, downloading + PARTIAL_EXTENSION)].some((file) => files.includes(resolve(file)))) {
+    const downloadFiles = downloading ? [join(dir, downloading), join(dir, DOWNLOADS_FOLDER, downloading + PARTIAL_EXTENSION)] : [];
+    if (downloadFiles.some((file) => files.includes(resolve(file)))) {
       throw new RequestError('BUSY', `${downloading} is being downloaded.`, 'Cancel the download first.');
     }
     if (loadedPath !== null && files.includes(resolve(loadedPath))) {
