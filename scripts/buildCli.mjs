@@ -42,7 +42,8 @@ if (!values['if-stale'] || isStale()) {
       emptyOutDir: true,
       target: 'node20',
       // The commands stay chunks of their own, loaded when run: --help and usage errors never load node-llama-cpp.
-      rolldownOptions: { output: { format: 'es', entryFileNames: 'index.js', chunkFileNames: 'chunks/[name]-[hash].js' } },
+      // One folder for all, so that import.meta.dirname is out/cli/ wherever the code lands.
+      rolldownOptions: { output: { format: 'es', entryFileNames: 'index.js', chunkFileNames: '[name]-[hash].js' } },
     },
   });
   if (!values['if-stale']) console.error(`build:cli: ${BUNDLE} built in ${Math.round(performance.now() - started)} ms.`);
