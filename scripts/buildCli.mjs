@@ -1,7 +1,8 @@
 // `npm run build:cli [-- --if-stale]`: bundles the command line (src/cli/index.ts and what it imports) into plain
 // JavaScript in out/cli/, which bin/embedding-studio.js runs: no TypeScript compiler at start-up. Its dependencies
 // (node-llama-cpp and the rest) stay in node_modules, as the app's main process does. With --if-stale it builds only
-// when a source file is newer than the bundle, and says nothing: `npm run cli` does that before every run.
+// when a source file is newer than the bundle, and says nothing: what `npm run cli`, `npm run bench:start` and vitest's
+// global setup do first.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
