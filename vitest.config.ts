@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
+    globalSetup: ['test/support/buildCli.ts'],
     // node-llama-cpp is a native addon: each test file gets its own process.
     pool: 'forks',
     maxWorkers: 2,

@@ -25,10 +25,7 @@ export function buildLlamaEmbedding(variant: LlamaEmbeddingSource): string | nul
     console.log(`llama-embedding: no llama.cpp source in ${SOURCE} (npm run build:engine puts it there); left out.`);
     return null;
   }
-  const { release } = JSON.parse(readFileSync(join(LLAMA, 'binariesGithubRelease.json'), 'utf8')) as { release: string };
-  const patches = readdirSync(PATCHES).sort().map((name) => resolve(PATCHES, name));
-  const build = variant === 'as shipped' ? join('.cache', `llama-embedding-${release}`) : join('.cache', `llama-embedding-${release}-patched-${digest(patches)}`);
-  const executable = join(build, 'bin', 'llama-embedding');
+  const { release, patches, build, executable } = llamaEmbeddingBuild(variant);
   if (existsSync(executable)) return executable;
 
   const source = variant === 'as shipped' ? sourceAsShipped(release, patches) : SOURCE;
@@ -58,6 +55,20 @@ export function buildLlamaEmbedding(variant: LlamaEmbeddingSource): string | nul
     }
   }
   return executable;
+}
+
+/** Where buildLlamaEmbedding builds this variant, and its executable there. */
+function llamaEmbeddingBuild(variant: LlamaEmbeddingSource): { release: string; patches: string[]; build: string; executable: string } {
+  const { release } = JSON.parse(readFileSync(join(LLAMA, 'binariesGithubRelease.json'), 'utf8')) as { release: string };
+  const patches = readdirSync(PATCHES).sort().map((name) => resolve(PATCHES, name));
+  const build = variant === 'as shipped' ? join('.cache', `llama-embedding-${release}`) : join('.cache', `llama-embedding-${release}-patched-${digest(patches)}`);
+  return { release, patches, build, executable: join(build, 'bin', 'llama-embedding') };
+}
+
+/** The executable buildLlamaEmbedding made, or null where it has not been built. */
+export function builtLlamaEmbedding(variant: LlamaEmbeddingSource): string | null {
+  const { executable } = llamaEmbeddingBuild(variant);
+  return existsSync(executable) ? executable : null;
 }
 
 /** A copy of the source with the project's patches reversed, made once. */

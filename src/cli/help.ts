@@ -14,7 +14,9 @@ Usage:
   embedding-studio models list | pull <model> | rm <name>
   embedding-studio --help | --version
 
-From a checkout, run it as: npm run -s cli -- <command> [options]
+In a checkout, run it as npx embedding-studio <command> [options] (npm ci
+builds it), or as npm run -s cli -- <command> [options], which rebuilds it
+first when its source has changed.
 The summary goes to stdout; progress (on a terminal) and errors to stderr.
 
 Commands:

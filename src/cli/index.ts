@@ -1,8 +1,9 @@
+// The version is built into the bundle, so it holds wherever the bundle is run from.
+import { version } from '../../package.json';
 import { parseCommandLine, UsageError, type CommandLine } from './args';
 import { EXIT, type ExitCode } from './exitCodes';
 import { HELP } from './help';
 import { reportError } from './reportError';
-import { packageVersion } from './version';
 
 async function main(argv: readonly string[]): Promise<ExitCode> {
   let commandLine: CommandLine;
@@ -18,7 +19,7 @@ async function main(argv: readonly string[]): Promise<ExitCode> {
       process.stdout.write(`${HELP}\n`);
       return EXIT.ok;
     case 'version':
-      process.stdout.write(`${await packageVersion()}\n`);
+      process.stdout.write(`${version}\n`);
       return EXIT.ok;
   }
   try {

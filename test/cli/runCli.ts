@@ -11,12 +11,11 @@ export interface CliResult {
 }
 
 /**
- * Runs the real command line in a child process, the way `npm run cli` does but without npm and the `tsx` wrapper
- * process (`node --import tsx` starts about twice as fast). stdout and stderr are pipes, not a terminal. `env` adds to
- * the test's environment.
+ * Runs the real command line in a child process, as the `embedding-studio` command does: its launcher and bundle
+ * (vitest's global setup builds it). stdout and stderr are pipes, not a terminal. `env` adds to the test's environment.
  */
 export function runCli(args: readonly string[], onStart?: (child: ChildProcess) => void, env?: NodeJS.ProcessEnv): Promise<CliResult> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], {
+  const child = spawn(process.execPath, ['bin/embedding-studio.js', ...args], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: env ? { ...process.env, ...env } : process.env,
