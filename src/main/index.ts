@@ -3,8 +3,9 @@ import { app, dialog, session, type BrowserWindow } from 'electron';
 import { errorMessage } from '../core/errors';
 import { electronDialogs } from './dialogs';
 import { connectWindow } from './ipc';
+import { denyPermissions, guardWebContents } from './security';
 import { StudioService } from './studioService';
-import { createMainWindow, loadRenderer } from './window';
+import { createMainWindow, loadRenderer, rendererUrl } from './window';
 
 function start(): void {
   if (!app.requestSingleInstanceLock()) {
@@ -20,6 +21,7 @@ function start(): void {
     window?.focus();
   });
   app.on('window-all-closed', () => app.quit());
+  guardWebContents();
   // Quit only once the job is stopped and the model unloaded; the window has already asked about a running job.
   app.on('will-quit', (event) => {
     if (!service || disposed) return;
@@ -33,7 +35,7 @@ function start(): void {
   void app
     .whenReady()
     .then(async () => {
-      session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+      denyPermissions(session.defaultSession);
       const userData = app.getPath('userData');
       service = new StudioService({
         dialogs: electronDialogs(() => window),
@@ -43,7 +45,7 @@ function start(): void {
       });
       const created = await createMainWindow(service, join(userData, 'window.json'));
       window = created;
-      const disconnect = connectWindow(service, created);
+      const disconnect = connectWindow(service, created, rendererUrl());
       created.on('closed', () => {
         disconnect();
         window = null;
