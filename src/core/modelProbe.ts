@@ -2,12 +2,28 @@ import { fork } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EmbeddingError, type EmbeddingErrorCode } from './errors';
+import type { BinaryChoice, LoadStep } from './model';
+import type { BuildType, Engine, GpuChoice } from '../shared/engine';
 
 export type ProbeReport = { ok: true } | { ok: false; code: EmbeddingErrorCode; message: string; hint?: string };
 
-const PROBE_TIMEOUT_MS = 5 * 60_000;
+/** What the worker sends: each step of loading before it runs, then its report. */
+export type ProbeMessage = { step: LoadStep } | { report: ProbeReport };
 
-/** How to start the probe's worker: its file, and the Node flags it needs. */
+/** A started probe worker, whatever started it: node's child_process.fork (CLI, serve mode) or Electron's utilityProcess. */
+export interface ProbeProcess {
+  /** The worker's stderr, where llama.cpp writes why it aborted. */
+  readonly stderr: NodeJS.ReadableStream | null;
+  onMessage(listener: (message: unknown) => void): void;
+  /** `how` it ended: a signal name (`SIGILL`) or `exit code N`. */
+  onExit(listener: (how: string) => void): void;
+  kill(): void;
+}
+
+/** Starts the probe worker (modelProbeWorker.ts, or its bundle) with these arguments. */
+export type ProbeLauncher = (args: string[]) => ProbeProcess;
+
+/** How to start the probe's worker with node: its file, and the Node flags it needs. */
 export interface ProbeWorker {
   file: string;
   execArgv: string[];
@@ -19,38 +35,119 @@ export const SOURCE_PROBE_WORKER: ProbeWorker = {
   execArgv: ['--import', 'tsx'],
 };
 
-/**
- * Loads the model and embeds one text in a short-lived child process before it is loaded where the app lives: a
- * native abort inside llama.cpp (a damaged or unsupported file) then ends the child, not the app, and becomes an error.
- */
-export async function probeModel(path: string, worker: ProbeWorker): Promise<void> {
-  const child = fork(worker.file, [path], {
-    execArgv: worker.execArgv,
-    // In Electron's main process, execPath is Electron itself: this makes it behave as plain Node.
-    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-  });
+/** Starts the worker as a child Node process (the CLI and serve mode run in Node). */
+export function forkProbeWorker(worker: ProbeWorker): ProbeLauncher {
+  return (args) => {
+    const child = fork(worker.file, args, { execArgv: worker.execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    return {
+      stderr: child.stderr,
+      onMessage: (listener) => child.on('message', listener),
+      onExit: (listener) => child.on('exit', (code, signal) => listener(signal ?? `exit code ${code}`)),
+      kill: () => child.kill('SIGKILL'),
+    };
+  };
+}
+
+/** Loading is bounded once the binary is loaded; before, node-llama-cpp may wait minutes for an engine build. */
+const PROBE_TIMEOUT_MS = 5 * 60_000;
+
+/** How one probe ended: the report, or the process died, and in which binary and engine it was then. */
+export type ProbeOutcome =
+  | { report: ProbeReport }
+  | { died: string; buildType: BuildType | null; engine: Engine | null; native: string };
+
+/** Runs the worker once on `path` with this GPU and binary choice. */
+export async function runProbe(path: string, launch: ProbeLauncher, options: { gpu: GpuChoice; binary: BinaryChoice }): Promise<ProbeOutcome> {
+  const child = launch([path, options.gpu, options.binary]);
   const stderr: string[] = [];
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr.push(chunk.toString());
     if (stderr.length > 50) stderr.shift();
   });
-  const report = await new Promise<ProbeReport | { crashed: string }>((resolve) => {
-    let answer: ProbeReport | null = null;
-    const timer = setTimeout(() => child.kill('SIGKILL'), PROBE_TIMEOUT_MS);
-    child.on('message', (message: ProbeReport) => (answer = message));
-    child.on('exit', (code, signal) => {
+  let buildType: BuildType | null = null;
+  let engine: Engine | null = null;
+  const ended = await new Promise<{ report: ProbeReport } | { died: string }>((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    child.onMessage((message) => {
+      const sent = message as ProbeMessage;
+      if ('report' in sent) {
+        clearTimeout(timer);
+        resolve({ report: sent.report });
+        child.kill();
+      } else if ('buildType' in sent.step) {
+        buildType = sent.step.buildType;
+        timer ??= setTimeout(() => child.kill(), PROBE_TIMEOUT_MS);
+      } else {
+        engine = sent.step.engine;
+      }
+    });
+    child.onExit((how) => {
       clearTimeout(timer);
-      resolve(answer ?? { crashed: signal ?? `exit code ${code}` });
+      resolve({ died: how });
     });
   });
-  if ('crashed' in report) {
-    const native = stderr.join('').split('\n').map((line) => line.trim()).filter(Boolean).slice(-3).join(' ');
-    throw new EmbeddingError(
-      'MODEL_UNSUPPORTED',
-      `This model file is damaged or unsupported: llama.cpp stopped (${report.crashed}) while loading ${path}${native ? `: ${native}` : ''}.`,
-      'Download the model again, or pick another file of the model; the app itself was not affected.',
-    );
-  }
+  if ('report' in ended) return ended;
+  const native = stderr.join('').split('\n').map((line) => line.trim()).filter(Boolean).slice(-3).join(' ');
+  return { died: ended.died, buildType, engine, native };
+}
+
+type Died = Extract<ProbeOutcome, { died: string }>;
+
+/** What the probe found: the binary to load the model with, and what to tell the user where it is not the usual one. */
+export interface ProbeResult {
+  binary: BinaryChoice;
+  notice?: string;
+}
+
+/**
+ * Loads the model and embeds one text in a short-lived child process before it is loaded where the app or the CLI
+ * lives: a native crash inside llama.cpp (SIGILL, SIGSEGV, an abort) then ends the child, not the caller. Where the
+ * local build dies, the prebuilt binary is tried once: if it works, the model loads with it (and `notice` says so);
+ * if it dies too, the file is damaged or unsupported. Errors the loader reports pass on as they are.
+ */
+export async function probeModel(
+  path: string,
+  launch: ProbeLauncher,
+  options: { gpu: GpuChoice; binary?: BinaryChoice },
+): Promise<ProbeResult> {
+  const binary = options.binary ?? 'auto';
+  const first = await runProbe(path, launch, { gpu: options.gpu, binary });
+  if ('report' in first) return passed(first.report, binary);
+  if (binary === 'prebuilt' || first.buildType === 'prebuilt') throw damaged(path, [first]);
+  const second = await runProbe(path, launch, { gpu: options.gpu, binary: 'prebuilt' });
+  if ('died' in second) throw damaged(path, [first, second]);
+  passed(second.report, 'prebuilt');
+  return {
+    binary: 'prebuilt',
+    notice:
+      `llama.cpp stopped (${first.died}) on ${path} with ${where(first)}; this run uses node-llama-cpp's prebuilt ` +
+      'binary instead, which runs this model, more slowly. Run npm run build:engine to rebuild the engine for this machine.',
+  };
+}
+
+function passed(report: ProbeReport, binary: BinaryChoice): ProbeResult {
   if (!report.ok) throw new EmbeddingError(report.code, report.message, report.hint);
+  return { binary };
+}
+
+function damaged(path: string, [first, second]: [Died, Died?]): EmbeddingError {
+  const again = second ? `, and again (${second.died}) with ${where(second)}` : '';
+  const native = (second ?? first).native || first.native;
+  return new EmbeddingError(
+    'MODEL_UNSUPPORTED',
+    `This model file is damaged or unsupported: llama.cpp stopped (${first.died}) while loading ${path} with ` +
+      `${where(first)}${again}${native ? `: ${native}` : ''}.`,
+    'Download the model again, or pick another file of the model; nothing else was affected.',
+  );
+}
+
+/** `the local build of llama.cpp and the batched engine`: where a probe was when it died. */
+function where(death: Died): string {
+  const binary =
+    death.buildType === 'localBuild'
+      ? 'the local build of llama.cpp'
+      : death.buildType === 'prebuilt'
+        ? "node-llama-cpp's prebuilt binary"
+        : 'the llama.cpp binary';
+  return `${binary}${death.engine ? ` and the ${death.engine} engine` : ''}`;
 }

@@ -3,6 +3,7 @@ import { app, dialog, session, type BrowserWindow } from 'electron';
 import { errorMessage } from '../core/errors';
 import { electronDialogs } from './dialogs';
 import { connectWindow } from './ipc';
+import { utilityProbeLauncher } from './probeLauncher';
 import { denyPermissions, guardWebContents } from './security';
 import { StudioService } from './studioService';
 import { createMainWindow, loadRenderer, rendererUrl } from './window';
@@ -41,7 +42,7 @@ function start(): void {
         dialogs: electronDialogs(() => window),
         settingsFile: join(userData, 'settings.json'),
         // Built beside this file by electron-vite (see electron.vite.config.ts).
-        probeWorker: { file: join(import.meta.dirname, 'modelProbeWorker.js'), execArgv: [] },
+        probeWorker: utilityProbeLauncher(join(import.meta.dirname, 'modelProbeWorker.js')),
       });
       const created = await createMainWindow(service, join(userData, 'window.json'));
       window = created;
