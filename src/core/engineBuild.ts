@@ -39,11 +39,17 @@ export function buildWaitMessage(lock: string): string {
   );
 }
 
+export interface WatchOptions {
+  /** Where the builds are; default: node-llama-cpp's. */
+  dir?: string;
+  intervalMs?: number;
+}
+
 /**
  * Tells `onWaiting` once, the moment a build of node-llama-cpp holds its lock (checked now and every `intervalMs` until
  * stopped). Returns the function that stops watching.
  */
-export function watchEngineBuild(onWaiting: (message: string) => void, options: { dir?: string; intervalMs?: number } = {}): () => void {
+export function watchEngineBuild(onWaiting: (message: string) => void, options: WatchOptions = {}): () => void {
   const dir = options.dir ?? localBuildsDir();
   const check = (): boolean => {
     const lock = heldBuildLock(dir);
