@@ -48,6 +48,50 @@ export function forkProbeWorker(worker: ProbeWorker): ProbeLauncher {
   };
 }
 
+/** A probe started ahead of time, and the function that ends it if no probe asked for it. */
+export interface PrestartedProbe {
+  launch: ProbeLauncher;
+  dispose(): void;
+}
+
+/**
+ * Starts the first probe of `path` now (as `probeModel` will ask for it: this GPU choice, node-llama-cpp's binary), so
+ * that it runs while the caller gets on with its own start (the CLI imports node-llama-cpp meanwhile, which takes
+ * seconds). `launch` hands that process to the probe that asks for it, and starts any other.
+ */
+export function prestartProbe(launch: ProbeLauncher, path: string, gpu: GpuChoice): PrestartedProbe {
+  const args = [path, gpu, 'auto'];
+  const early = launch(args);
+  const messages: unknown[] = [];
+  let ended: string | null = null;
+  let onMessage: ((message: unknown) => void) | null = null;
+  let onExit: ((how: string) => void) | null = null;
+  early.onMessage((message) => (onMessage ? onMessage(message) : messages.push(message)));
+  early.onExit((how) => (onExit ? onExit(how) : (ended = how)));
+  let taken = false;
+  return {
+    launch: (requested) => {
+      if (taken || requested.join('\0') !== args.join('\0')) return launch(requested);
+      taken = true;
+      return {
+        stderr: early.stderr,
+        onMessage: (listener) => {
+          onMessage = listener;
+          for (const message of messages.splice(0)) listener(message);
+        },
+        onExit: (listener) => {
+          if (ended === null) onExit = listener;
+          else listener(ended);
+        },
+        kill: () => early.kill(),
+      };
+    },
+    dispose: () => {
+      if (!taken) early.kill();
+    },
+  };
+}
+
 /** Loading is bounded once the binary is loaded; before, node-llama-cpp may wait minutes for an engine build. */
 const PROBE_TIMEOUT_MS = 5 * 60_000;
 

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { forkProbeWorker, probeModel, SOURCE_PROBE_WORKER, type ProbeLauncher } from '../../src/core/modelProbe';
+import { forkProbeWorker, prestartProbe, probeModel, SOURCE_PROBE_WORKER, type ProbeLauncher } from '../../src/core/modelProbe';
 import { writeGguf } from '../support/gguf';
 import { tempDir } from '../support/files';
 import { bertModelParts, testModelPath, TINY } from '../support/testModels';
@@ -89,5 +89,37 @@ describe('when the probe dies by a signal', () => {
       message: `This model file is damaged or unsupported: llama.cpp stopped (SIGSEGV) while loading ${path} with node-llama-cpp's prebuilt binary and the contexts engine.`,
     });
     expect(started).toEqual([[path, 'cpu', 'prebuilt']]);
+  });
+});
+
+describe('a probe started ahead of time', () => {
+  it('is the process the probe takes, whatever it did meanwhile, and the fallback still starts its own', async () => {
+    const { launch, started } = workerThatDies();
+    const path = join(dir, 'q8_0-on-amx.gguf');
+    const early = prestartProbe(launch, path, 'cpu');
+    expect(started).toEqual([[path, 'cpu', 'auto']]);
+    // Time for the early process to report its steps and die by SIGILL before anyone listens (either order must work).
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await expect(probeModel(path, early.launch, { gpu: 'cpu' })).resolves.toMatchObject({ binary: 'prebuilt', notice: expect.stringContaining('(SIGILL)') });
+    expect(started).toEqual([
+      [path, 'cpu', 'auto'],
+      [path, 'cpu', 'prebuilt'],
+    ]);
+  });
+
+  it('is ended when no probe asks for it', async () => {
+    const ended: string[] = [];
+    const launch = forkProbeWorker(SOURCE_PROBE_WORKER);
+    const early = prestartProbe(
+      (args) => {
+        const child = launch(args);
+        child.onExit((how) => ended.push(how));
+        return child;
+      },
+      await testModelPath(TINY),
+      'cpu',
+    );
+    early.dispose();
+    await expect.poll(() => ended, { timeout: 10_000 }).toEqual(['SIGKILL']);
   });
 });

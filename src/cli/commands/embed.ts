@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import { runEmbedJob } from '../../core/embedJob';
 import { checkWritableOutput } from '../../core/files';
 import { checkInputFile } from '../../core/input';
-import { forkProbeWorker, SOURCE_PROBE_WORKER } from '../../core/modelProbe';
+import type { ProbeLauncher } from '../../core/modelProbe';
 import { outputFormatFor, outputPathsFor } from '../../core/output/outputWriter';
 import type { EmbedJobSummary } from '../../shared/engine';
 import type { EmbedCommandOptions } from '../args';
@@ -14,7 +14,7 @@ import { noticePrinter, ProgressBar, REDRAW_INTERVAL_MS } from '../progressBar';
 import { formatSummary, summaryJson } from '../summary';
 
 /** `embed`: runs the job with a progress bar on a terminal and prints the summary; errors go to the caller. */
-export async function runEmbed(options: EmbedCommandOptions): Promise<ExitCode> {
+export async function runEmbed(options: EmbedCommandOptions, probe: ProbeLauncher): Promise<ExitCode> {
   const bar = process.stderr.isTTY ? new ProgressBar(process.stderr) : null;
   const interrupt = cancelOnInterrupt(() => {
     bar?.close();
@@ -43,7 +43,7 @@ export async function runEmbed(options: EmbedCommandOptions): Promise<ExitCode> 
         prefix: options.prefix,
         onLong: options.onLong,
         // A model that crashes llama.cpp is tried in a child process first: the user gets a message, not a signal.
-        probe: forkProbeWorker(SOURCE_PROBE_WORKER),
+        probe,
         onNotice: noticePrinter(bar),
       },
       input: options.input,

@@ -1,5 +1,5 @@
 import { EmbeddingModel } from '../../core/model';
-import { forkProbeWorker, SOURCE_PROBE_WORKER } from '../../core/modelProbe';
+import type { ProbeLauncher } from '../../core/modelProbe';
 import type { ModelCommandOptions } from '../args';
 import { drawDownload } from '../downloadProgress';
 import { EXIT, type ExitCode } from '../exitCodes';
@@ -9,7 +9,7 @@ import { formatModelInfo, modelInfoJson } from '../modelInfo';
 import { noticePrinter, ProgressBar } from '../progressBar';
 
 /** `info`: loads the model as `embed` would (downloading it first if needed) and describes it. */
-export async function runInfo(options: ModelCommandOptions): Promise<ExitCode> {
+export async function runInfo(options: ModelCommandOptions, probe: ProbeLauncher): Promise<ExitCode> {
   const bar = process.stderr.isTTY ? new ProgressBar(process.stderr) : null;
   let model: EmbeddingModel;
   try {
@@ -18,7 +18,7 @@ export async function runInfo(options: ModelCommandOptions): Promise<ExitCode> {
       gpu: options.gpu,
       threads: options.threads,
       contextSize: options.contextSize,
-      probe: forkProbeWorker(SOURCE_PROBE_WORKER),
+      probe,
       onNotice: noticePrinter(bar),
     });
   } finally {
