@@ -156,11 +156,14 @@ export async function probeModel(
 ): Promise<ProbeResult> {
   const binary = options.binary ?? 'auto';
   const first = await runProbe(path, launch, { gpu: options.gpu, binary });
-  if ('report' in first) return passed(first.report, binary);
+  if ('report' in first) {
+    throwIfFailed(first.report);
+    return { binary };
+  }
   if (binary === 'prebuilt' || first.buildType === 'prebuilt') throw damaged(path, [first]);
   const second = await runProbe(path, launch, { gpu: options.gpu, binary: 'prebuilt' });
   if ('died' in second) throw damaged(path, [first, second]);
-  passed(second.report, 'prebuilt');
+  throwIfFailed(second.report);
   return {
     binary: 'prebuilt',
     notice:
@@ -169,9 +172,9 @@ export async function probeModel(
   };
 }
 
-function passed(report: ProbeReport, binary: BinaryChoice): ProbeResult {
+/** The loader's own error (not a GGUF file, not an embedding model ...), as the worker reported it. */
+function throwIfFailed(report: ProbeReport): void {
   if (!report.ok) throw new EmbeddingError(report.code, report.message, report.hint);
-  return { binary };
 }
 
 function damaged(path: string, [first, second]: [Died, Died?]): EmbeddingError {
