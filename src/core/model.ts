@@ -168,7 +168,7 @@ export class EmbeddingModel {
     try {
       let binary = options.binary ?? 'auto';
       if (options.probe) {
-        const probed = await probeModel(path, options.probe, { gpu, binary });
+        const probed = await probeModel(path, options.probe, { gpu, binary, signal: options.signal });
         binary = probed.binary;
         if (probed.notice) options.onNotice?.(probed.notice);
       }

@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EmbeddingError, type EmbeddingErrorCode } from './errors';
+import { cancelledError, EmbeddingError, type EmbeddingErrorCode } from './errors';
 import type { BinaryChoice, LoadStep } from './model';
 import type { BuildType, Engine, GpuChoice } from '../shared/engine';
 
@@ -100,9 +100,19 @@ export type ProbeOutcome =
   | { report: ProbeReport }
   | { died: string; buildType: BuildType | null; engine: Engine | null; native: string };
 
+export interface ProbeOptions {
+  gpu: GpuChoice;
+  /** Default `auto`: node-llama-cpp's choice. */
+  binary?: BinaryChoice;
+  /** Ends the probe; it then fails as cancelled. */
+  signal?: AbortSignal;
+}
+
 /** Runs the worker once on `path` with this GPU and binary choice. */
-export async function runProbe(path: string, launch: ProbeLauncher, options: { gpu: GpuChoice; binary: BinaryChoice }): Promise<ProbeOutcome> {
-  const child = launch([path, options.gpu, options.binary]);
+export async function runProbe(path: string, launch: ProbeLauncher, options: ProbeOptions): Promise<ProbeOutcome> {
+  const child = launch([path, options.gpu, options.binary ?? 'auto']);
+  const stop = (): void => child.kill();
+  options.signal?.addEventListener('abort', stop);
   const stderr: string[] = [];
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr.push(chunk.toString());
@@ -130,6 +140,7 @@ export async function runProbe(path: string, launch: ProbeLauncher, options: { g
       resolve({ died: how });
     });
   });
+  options.signal?.removeEventListener('abort', stop);
   if ('report' in ended) return ended;
   const native = stderr.join('').split('\n').map((line) => line.trim()).filter(Boolean).slice(-3).join(' ');
   return { died: ended.died, buildType, engine, native };
@@ -149,20 +160,20 @@ export interface ProbeResult {
  * local build dies, the prebuilt binary is tried once: if it works, the model loads with it (and `notice` says so);
  * if it dies too, the file is damaged or unsupported. Errors the loader reports pass on as they are.
  */
-export async function probeModel(
-  path: string,
-  launch: ProbeLauncher,
-  options: { gpu: GpuChoice; binary?: BinaryChoice },
-): Promise<ProbeResult> {
+export async function probeModel(path: string, launch: ProbeLauncher, options: ProbeOptions): Promise<ProbeResult> {
   const binary = options.binary ?? 'auto';
-  const first = await runProbe(path, launch, { gpu: options.gpu, binary });
+  const first = await runProbe(path, launch, { ...options, binary });
   if ('report' in first) {
     throwIfFailed(first.report);
     return { binary };
   }
+  throwIfStopped(first, options.signal);
   if (binary === 'prebuilt' || first.buildType === 'prebuilt') throw damaged(path, [first]);
-  const second = await runProbe(path, launch, { gpu: options.gpu, binary: 'prebuilt' });
-  if ('died' in second) throw damaged(path, [first, second]);
+  const second = await runProbe(path, launch, { ...options, binary: 'prebuilt' });
+  if ('died' in second) {
+    throwIfStopped(second, options.signal);
+    throw damaged(path, [first, second]);
+  }
   throwIfFailed(second.report);
   return {
     binary: 'prebuilt',
@@ -170,6 +181,14 @@ export async function probeModel(
       `llama.cpp stopped (${first.died}) on ${path} with ${where(first)}; this run uses node-llama-cpp's prebuilt ` +
       'binary instead, which runs this model, more slowly. Run npm run build:engine to rebuild the engine for this machine.',
   };
+}
+
+/**
+ * A probe ended by the caller, or from outside (Ctrl-C reaches the whole process group, the CLI's probe included), did
+ * not crash: that is no reason to try another binary, nor to call the model damaged.
+ */
+function throwIfStopped(death: Died, signal: AbortSignal | undefined): void {
+  if (signal?.aborted || ['SIGINT', 'SIGTERM', 'SIGHUP'].includes(death.died)) throw cancelledError();
 }
 
 /** The loader's own error (not a GGUF file, not an embedding model ...), as the worker reported it. */

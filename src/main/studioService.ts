@@ -168,7 +168,7 @@ export class StudioService implements StudioBackend {
     try {
       // A file that makes llama.cpp crash must not take the app down with it: it is tried in a child process first,
       // which also finds the binary that runs it.
-      const probed = await probeModel(path, this.probe, { gpu });
+      const probed = await probeModel(path, this.probe, { gpu, signal });
       if (probed.notice) notice(probed.notice);
       // The old model goes first: two models may not fit in memory together.
       await this.model?.dispose();

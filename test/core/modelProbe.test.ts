@@ -92,6 +92,33 @@ describe('when the probe dies by a signal', () => {
   });
 });
 
+describe('a probe stopped from outside', () => {
+  it('is cancelled, not a crash, when its caller stops it: no other binary is tried', async () => {
+    const { launch, started } = workerThatDies();
+    const stop = new AbortController();
+    const path = join(dir, 'q8_0-on-amx.gguf');
+    const probing = probeModel(path, launch, { gpu: 'cpu', signal: stop.signal });
+    stop.abort();
+    await expect(probing).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(started).toEqual([[path, 'cpu', 'auto']]);
+  });
+
+  it('is cancelled, not a crash, when Ctrl-C (SIGINT) ended it with the CLI', async () => {
+    const started: string[][] = [];
+    const interrupted: ProbeLauncher = (args) => {
+      started.push(args);
+      return {
+        stderr: null,
+        onMessage: (listener) => setImmediate(() => listener({ step: { buildType: 'localBuild' } })),
+        onExit: (listener) => setTimeout(() => listener('SIGINT'), 10),
+        kill: () => undefined,
+      };
+    };
+    await expect(probeModel(join(dir, 'big.gguf'), interrupted, { gpu: 'cpu' })).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(started).toHaveLength(1);
+  });
+});
+
 describe('a probe started ahead of time', () => {
   it('is the process the probe takes, whatever it did meanwhile, and the fallback still starts its own', async () => {
     const { launch, started } = workerThatDies();
