@@ -38,13 +38,17 @@ if (!values['if-stale'] || isStale()) {
     configFile: false,
     logLevel: 'warn',
     build: {
-      ssr: join('src', 'cli', 'index.ts'),
+      ssr: true,
       outDir: OUT_DIR,
       emptyOutDir: true,
       target: 'node20',
       // The commands stay chunks of their own, loaded when run: --help and usage errors never load node-llama-cpp.
       // One folder for all, so that import.meta.dirname is out/cli/ wherever the code lands.
-      rolldownOptions: { output: { format: 'es', entryFileNames: 'index.js', chunkFileNames: '[name]-[hash].js' } },
+      // The model probe's worker is an entry of its own: the CLI forks it to try a model before loading it.
+      rolldownOptions: {
+        input: { index: join('src', 'cli', 'index.ts'), modelProbeWorker: join('src', 'core', 'modelProbeWorker.ts') },
+        output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
+      },
     },
   });
   if (!values['if-stale']) console.error(`build:cli: ${BUNDLE} built in ${Math.round(performance.now() - started)} ms.`);

@@ -97,7 +97,7 @@ Exit codes:
   1    Unexpected error (a bug)
   2    Bad command line: unknown or missing option, bad option value
   3    Bad input or model file: missing, unreadable, not GGUF, not an
-       embedding model
+       embedding model, damaged or unsupported (llama.cpp crashed on it)
   4    Output problem: output exists, folder missing or not writable, disk
        full, an unfinished run that --resume cannot continue
   5    The run failed: an embedding error with --stop-on-error, a text too

@@ -3,6 +3,7 @@ import { version } from '../../package.json';
 import { parseCommandLine, UsageError, type CommandLine } from './args';
 import { EXIT, type ExitCode } from './exitCodes';
 import { HELP } from './help';
+import { startModelProbe } from './modelProbe';
 import { reportError } from './reportError';
 
 async function main(argv: readonly string[]): Promise<ExitCode> {
@@ -22,13 +23,22 @@ async function main(argv: readonly string[]): Promise<ExitCode> {
       process.stdout.write(`${version}\n`);
       return EXIT.ok;
   }
+  if (commandLine.command === 'models') {
+    try {
+      return await (await import('./commands/models')).runModels(commandLine.options);
+    } catch (error) {
+      return reportError(error, commandLine.options.json);
+    }
+  }
+  const probe = startModelProbe(commandLine.options);
   try {
     // Loaded only when needed: node-llama-cpp takes a second to load, which --help and usage errors need not wait for.
-    if (commandLine.command === 'embed') return await (await import('./commands/embed')).runEmbed(commandLine.options);
-    if (commandLine.command === 'models') return await (await import('./commands/models')).runModels(commandLine.options);
-    return await (await import('./commands/info')).runInfo(commandLine.options);
+    if (commandLine.command === 'embed') return await (await import('./commands/embed')).runEmbed(commandLine.options, probe.launch);
+    return await (await import('./commands/info')).runInfo(commandLine.options, probe.launch);
   } catch (error) {
     return reportError(error, commandLine.options.json);
+  } finally {
+    probe.dispose();
   }
 }
 

@@ -37,6 +37,13 @@ export class ProgressBar {
     this.draw(renderProgress(progress, this.width()));
   }
 
+  /** Writes `text` as a line of its own where the status line is; the next status or update draws below it. */
+  note(text: string): void {
+    if (this.closed) return;
+    this.stream.write(`\r${CLEAR_TO_END}${text}\n`);
+    this.lineOpen = false;
+  }
+
   /** Leaves the last line on screen, moves below it, and ignores any later update. */
   close(): void {
     if (this.lineOpen) this.stream.write('\n');
@@ -54,6 +61,11 @@ export class ProgressBar {
   private width(): number {
     return (this.stream.columns || DEFAULT_COLUMNS) - 1;
   }
+}
+
+/** Prints what the engine says while a model loads (`note: ...`) on stderr, through the bar on a terminal. */
+export function noticePrinter(bar: ProgressBar | null, stream: ProgressStream = process.stderr): (message: string) => void {
+  return (message) => (bar ? bar.note(`note: ${message}`) : stream.write(`note: ${message}\n`));
 }
 
 /**

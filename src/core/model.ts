@@ -10,12 +10,31 @@ import {
   type Token,
 } from 'node-llama-cpp';
 import type { EmbeddingPool } from './embeddingPool';
+import { watchEngineBuild } from './engineBuild';
 import { cancelledError, EmbeddingError, errorMessage } from './errors';
 import { checkReadableFile } from './files';
 import { checkGgufFile } from './ggufCheck';
+import { probeModel, type ProbeLauncher } from './modelProbe';
 import { definedOnly } from './objects';
 import { openPool, type EngineChoice } from './openPool';
-import { DEFAULT_MAX_CONTEXT, LONG_TEXT_POLICIES, NORMALIZATIONS, type Backend, type GpuChoice, type ModelInfo, type Pooling, type TextOptions } from '../shared/engine';
+import {
+  DEFAULT_MAX_CONTEXT,
+  LONG_TEXT_POLICIES,
+  NORMALIZATIONS,
+  type Backend,
+  type BuildType,
+  type Engine,
+  type GpuChoice,
+  type ModelInfo,
+  type Pooling,
+  type TextOptions,
+} from '../shared/engine';
+
+/** Which llama.cpp binary to load: node-llama-cpp's choice (its local build where there is one), or its prebuilt one. */
+export type BinaryChoice = 'auto' | 'prebuilt';
+
+/** A step of loading a model, as the probe worker reports it: the binary loaded, then each engine as it is tried. */
+export type LoadStep = { buildType: BuildType } | { engine: Engine };
 
 
 export interface ModelOptions extends Partial<TextOptions> {
@@ -28,6 +47,17 @@ export interface ModelOptions extends Partial<TextOptions> {
   engine?: EngineChoice;
   /** Aborts loading the model. */
   signal?: AbortSignal;
+  /** Default `auto`; `prebuilt` where the local build crashed on this model. */
+  binary?: BinaryChoice;
+  /**
+   * Tries the model in a child process started by this launcher first (see modelProbe.ts): a model that crashes
+   * llama.cpp then fails with an error instead of ending this process, and the binary the probe found working is used.
+   */
+  probe?: ProbeLauncher;
+  /** Told what the user should hear about while the model loads: a wait for an engine build, a fallback binary. */
+  onNotice?: (message: string) => void;
+  /** Told each step before it runs; awaited, so a process that dies in a step has reported it. */
+  onStep?: (step: LoadStep) => void | Promise<void>;
 }
 
 
@@ -38,28 +68,53 @@ export type PreparedText =
 
 const POOLING_NAMES: Record<number, Pooling | undefined> = { 1: 'mean', 2: 'cls', 3: 'last' };
 
-const llamas = new Map<GpuChoice, Promise<Llama>>();
+/** The llama.cpp binaries loaded in this process, by GPU choice and binary choice. */
+const llamas = new Map<string, Promise<Llama>>();
+/** A local build was loaded here: its libraries would stand in for the prebuilt binary's, so that one cannot load. */
+let localBuildLoaded = false;
 
-function llamaFor(gpu: GpuChoice, threads: number): Promise<Llama> {
-  let llama = llamas.get(gpu);
+/**
+ * A CMake option no build was made with: node-llama-cpp then finds no local build for these options and loads its
+ * prebuilt binary (an existing prebuilt binary need not match the options), as on a machine without `build:engine`.
+ */
+const PREBUILT_ONLY = { EMBEDDING_STUDIO_PREBUILT_ONLY: '1' };
+
+function llamaFor(gpu: GpuChoice, threads: number, binary: BinaryChoice): Promise<Llama> {
+  const key = `${gpu}/${binary}`;
+  // Once the prebuilt binary is in use it serves every model: it runs wherever node-llama-cpp does.
+  let llama = llamas.get(key) ?? (binary === 'auto' ? llamas.get(`${gpu}/prebuilt`) : undefined);
   if (!llama) {
+    if (binary === 'prebuilt' && localBuildLoaded) {
+      throw new EmbeddingError(
+        'MODEL_UNSUPPORTED',
+        "This model needs node-llama-cpp's prebuilt binary, and this process has already loaded llama.cpp's local build.",
+        'Restart Embedding Studio and load this model first.',
+      );
+    }
     llama = getLlama({
       gpu: gpu === 'cpu' ? false : gpu,
       maxThreads: threads,
       build: 'never',
+      ...(binary === 'prebuilt' ? { cmakeOptions: PREBUILT_ONLY } : {}),
       progressLogs: false,
       logLevel: LlamaLogLevel.error,
       logger: (_level, message) => recentNativeErrors.push(message.trim()),
-    }).catch((error: unknown) => {
-      llamas.delete(gpu);
-      throw new EmbeddingError(
-        'BAD_OPTION',
-        `The ${gpu} backend is not available on this machine (${describeBackendError(error)}).`,
-        'Use --gpu auto to pick the best available backend, or --gpu cpu.',
-        { cause: error },
-      );
-    });
-    llamas.set(gpu, llama);
+    }).then(
+      (loaded) => {
+        if (loaded.buildType === 'localBuild') localBuildLoaded = true;
+        return loaded;
+      },
+      (error: unknown) => {
+        llamas.delete(key);
+        throw new EmbeddingError(
+          'BAD_OPTION',
+          `The ${gpu} backend is not available on this machine (${describeBackendError(error)}).`,
+          'Use --gpu auto to pick the best available backend, or --gpu cpu.',
+          { cause: error },
+        );
+      },
+    );
+    llamas.set(key, llama);
   }
   return llama;
 }
@@ -107,8 +162,22 @@ export class EmbeddingModel {
     if (!Number.isInteger(threads) || threads < 1) {
       throw new EmbeddingError('BAD_OPTION', `Threads must be a whole number of at least 1, not ${threads}.`, 'Pass --threads N.');
     }
-    const llama = await llamaFor(gpu, threads);
+    // node-llama-cpp waits, silently, for an engine build under way to finish: the user hears of it.
+    const stopWatching = options.onNotice ? watchEngineBuild(options.onNotice) : () => undefined;
+    let llama: Llama;
+    try {
+      let binary = options.binary ?? 'auto';
+      if (options.probe) {
+        const probed = await probeModel(path, options.probe, { gpu, binary, signal: options.signal });
+        binary = probed.binary;
+        if (probed.notice) options.onNotice?.(probed.notice);
+      }
+      llama = await llamaFor(gpu, threads, binary);
+    } finally {
+      stopWatching();
+    }
     const backend: Backend = llama.gpu === false ? 'cpu' : llama.gpu;
+    await options.onStep?.({ buildType: llama.buildType });
 
     recentNativeErrors.length = 0;
     const model = await llama.loadModel({ modelPath: path, gpuLayers: backend === 'cpu' ? 0 : 'auto', loadSignal: options.signal }).catch((error: unknown) => {
@@ -128,7 +197,13 @@ export class EmbeddingModel {
       if (!Number.isInteger(contextSize) || contextSize < 8) {
         throw new EmbeddingError('BAD_OPTION', `Context size must be a whole number of at least 8, not ${contextSize}.`, 'Pass --context-size N.');
       }
-      const { pool, engine, contexts } = await openPool(model, { backend, threads, contextSize, engine: options.engine ?? 'auto' });
+      const { pool, engine, contexts } = await openPool(model, {
+        backend,
+        threads,
+        contextSize,
+        engine: options.engine ?? 'auto',
+        onEngine: (tried) => options.onStep?.({ engine: tried }),
+      });
       const info: Omit<ModelInfo, keyof TextOptions> = {
         path,
         name: fileInfo.metadata.general?.name ?? basename(path).replace(/\.gguf$/i, ''),

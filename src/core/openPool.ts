@@ -14,6 +14,8 @@ export interface PoolOptions {
   contextSize: number;
   /** `auto`: the batched engine where its self-test passes, else the contexts engine. */
   engine: EngineChoice;
+  /** Told each engine before it is set up (and decodes), so a process that dies there can be said to have died in it. */
+  onEngine?: (engine: Engine) => void | Promise<void>;
 }
 
 /** Texts and tokens per decode of the batched engine: llama-embedding's packing on the CPU (-b 512 gives ~16 texts). */
@@ -30,6 +32,7 @@ export async function openPool(model: LlamaModel, options: PoolOptions): Promise
   const contexts = backend === 'cpu' ? threads : 2;
   const threadsPerContext = backend === 'cpu' ? 1 : Math.max(1, Math.floor(threads / contexts));
   if (engine !== 'contexts') {
+    await options.onEngine?.('batched');
     const decode = backend === 'cpu' ? CPU_DECODE : GPU_DECODE;
     const opening = BatchedPool.openIfSupported(model, { contexts, threads: threadsPerContext, contextSize, ...decode });
     // With `auto`, a batched engine that cannot even be set up (too little memory, say) is no reason to fail.
@@ -44,5 +47,6 @@ export async function openPool(model: LlamaModel, options: PoolOptions): Promise
       );
     }
   }
+  await options.onEngine?.('contexts');
   return { pool: await ContextPool.create(model, contexts, { contextSize, threads: threadsPerContext }), engine: 'contexts', contexts };
 }

@@ -3,8 +3,10 @@ import { app, dialog, session, type BrowserWindow } from 'electron';
 import { errorMessage } from '../core/errors';
 import { electronDialogs } from './dialogs';
 import { connectWindow } from './ipc';
+import { utilityProbeLauncher } from './probeLauncher';
+import { denyPermissions, guardWebContents } from './security';
 import { StudioService } from './studioService';
-import { createMainWindow, loadRenderer } from './window';
+import { createMainWindow, loadRenderer, rendererUrl } from './window';
 
 function start(): void {
   if (!app.requestSingleInstanceLock()) {
@@ -20,6 +22,7 @@ function start(): void {
     window?.focus();
   });
   app.on('window-all-closed', () => app.quit());
+  guardWebContents();
   // Quit only once the job is stopped and the model unloaded; the window has already asked about a running job.
   app.on('will-quit', (event) => {
     if (!service || disposed) return;
@@ -33,17 +36,17 @@ function start(): void {
   void app
     .whenReady()
     .then(async () => {
-      session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+      denyPermissions(session.defaultSession);
       const userData = app.getPath('userData');
       service = new StudioService({
         dialogs: electronDialogs(() => window),
         settingsFile: join(userData, 'settings.json'),
         // Built beside this file by electron-vite (see electron.vite.config.ts).
-        probeWorker: { file: join(import.meta.dirname, 'modelProbeWorker.js'), execArgv: [] },
+        probeWorker: utilityProbeLauncher(join(import.meta.dirname, 'modelProbeWorker.js')),
       });
       const created = await createMainWindow(service, join(userData, 'window.json'));
       window = created;
-      const disconnect = connectWindow(service, created);
+      const disconnect = connectWindow(service, created, rendererUrl());
       created.on('closed', () => {
         disconnect();
         window = null;

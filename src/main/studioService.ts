@@ -4,7 +4,8 @@ import { EmbeddingError } from '../core/errors';
 import { inspectInput } from '../core/inputInspector';
 import { resolveModel } from '../core/library/modelReference';
 import { EmbeddingModel } from '../core/model';
-import { probeModel, type ProbeWorker } from '../core/modelProbe';
+import { watchEngineBuild } from '../core/engineBuild';
+import { forkProbeWorker, probeModel, type ProbeLauncher, type ProbeWorker } from '../core/modelProbe';
 import type { EventName, EventPayloads, JobStart, JobState, Reply, RequestName, RequestResult, StudioBackend } from '../shared/contract';
 import type { ModelInfo } from '../shared/engine';
 import type { Emit } from './jobEvents';
@@ -27,8 +28,11 @@ export interface Dialogs {
 export interface StudioServiceOptions {
   dialogs: Dialogs | null;
   settingsFile: string;
-  /** The child process that tries a model file before it is loaded here. */
-  probeWorker: ProbeWorker;
+  /**
+   * The child process that tries a model file before it is loaded here: a worker file started as a node child, or a
+   * launcher (the app's starts a utilityProcess).
+   */
+  probeWorker: ProbeWorker | ProbeLauncher;
   /** The models folder unless the settings choose another; default: `models` beside the settings file. */
   modelsDir?: string;
   /** No new bytes for this long stops a download as a lost connection; for tests. */
@@ -44,7 +48,7 @@ type Handlers = { [K in RequestName]: (params: ParsedParams<K>) => RequestResult
  */
 export class StudioService implements StudioBackend {
   private readonly listeners = new Set<Listener>();
-  private readonly probeWorker: ProbeWorker;
+  private readonly probe: ProbeLauncher;
   private readonly dialogs: Dialogs | null;
   private readonly settings: SettingsStore;
   private readonly system = new SystemInspector();
@@ -82,7 +86,7 @@ export class StudioService implements StudioBackend {
 
   constructor(options: StudioServiceOptions) {
     this.dialogs = options.dialogs;
-    this.probeWorker = options.probeWorker;
+    this.probe = typeof options.probeWorker === 'function' ? options.probeWorker : forkProbeWorker(options.probeWorker);
     this.settings = new SettingsStore(options.settingsFile);
     this.jobs = new JobRunner(this.emit);
     this.library = new ModelLibrary({
@@ -160,14 +164,28 @@ export class StudioService implements StudioBackend {
   }
 
   private async replaceModel({ path: name, gpu, threads, contextSize }: ParsedParams<'model:load'>, signal: AbortSignal): Promise<EmbeddingModel> {
-    const path = await this.modelFile(name);
-    // A file that makes llama.cpp abort must not take the app down with it: it is tried in a child process first.
-    await probeModel(path, this.probeWorker);
-    // The old model goes first: two models may not fit in memory together.
-    await this.model?.dispose();
-    this.model = null;
-    this.model = await EmbeddingModel.load(path, { gpu, threads: threads ?? undefined, contextSize: contextSize ?? undefined, signal });
-    return this.model;
+    const notice = (message: string): void => this.emit('model:notice', { path: name, message });
+    const stopWatching = watchEngineBuild(notice);
+    try {
+      const path = await this.modelFile(name);
+      // A file that makes llama.cpp crash must not take the app down with it: it is tried in a child process first,
+      // which also finds the binary that runs it.
+      const probed = await probeModel(path, this.probe, { gpu, signal });
+      if (probed.notice) notice(probed.notice);
+      // The old model goes first: two models may not fit in memory together.
+      await this.model?.dispose();
+      this.model = null;
+      this.model = await EmbeddingModel.load(path, {
+        gpu,
+        threads: threads ?? undefined,
+        contextSize: contextSize ?? undefined,
+        signal,
+        binary: probed.binary,
+      });
+      return this.model;
+    } finally {
+      stopWatching();
+    }
   }
 
   /** The file the model field names (see resolveModel); a model still to download is refused, not downloaded. */

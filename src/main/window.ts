@@ -1,12 +1,14 @@
 import { join } from 'node:path';
-import { BrowserWindow, dialog, screen, shell } from 'electron';
+import { pathToFileURL } from 'node:url';
+import { BrowserWindow, dialog, screen } from 'electron';
 import { closeGuard } from './closeGuard';
 import type { StudioService } from './studioService';
 import { initialBounds, readWindowState, writeWindowState } from './windowState';
 
 /**
- * The app's one window, not yet showing the renderer (connect IPC first, then `loadRenderer`): sandboxed, no navigation
- * away from the app, its size and place remembered, and it asks before closing during a run.
+ * The app's one window, not yet showing the renderer (connect IPC first, then `loadRenderer`): sandboxed (no new
+ * windows or navigation away from the app: see security.ts), its size and place remembered, and it asks before closing
+ * during a run.
  */
 export async function createMainWindow(service: StudioService, stateFile: string): Promise<BrowserWindow> {
   const saved = await readWindowState(stateFile);
@@ -29,12 +31,6 @@ export async function createMainWindow(service: StudioService, stateFile: string
   if (saved?.maximized) window.maximize();
   window.once('ready-to-show', () => window.show());
 
-  window.webContents.setWindowOpenHandler(({ url }) => {
-    if (/^https?:\/\//i.test(url)) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
-  window.webContents.on('will-navigate', (event) => event.preventDefault());
-
   window.on(
     'close',
     closeGuard({
@@ -51,10 +47,13 @@ export async function createMainWindow(service: StudioService, stateFile: string
   return window;
 }
 
-/** Loads the renderer: the dev server's page under `electron-vite dev`, the built one otherwise. */
+/** The renderer's page: the dev server's under `electron-vite dev`, the built one otherwise. */
+export function rendererUrl(): string {
+  return process.env.ELECTRON_RENDERER_URL || pathToFileURL(join(import.meta.dirname, '../renderer/index.html')).href;
+}
+
 export async function loadRenderer(window: BrowserWindow): Promise<void> {
-  if (process.env.ELECTRON_RENDERER_URL) await window.loadURL(process.env.ELECTRON_RENDERER_URL);
-  else await window.loadFile(join(import.meta.dirname, '../renderer/index.html'));
+  await window.loadURL(rendererUrl());
 }
 
 async function confirmCancelRun(window: BrowserWindow): Promise<boolean> {

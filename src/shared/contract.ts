@@ -242,6 +242,11 @@ export interface EventPayloads {
   'job:log': { jobId: number; entries: SkippedLine[]; omitted?: number };
   'job:state': JobState;
   'models:download': ModelDownload;
+  /**
+   * While a model loads, what the user should know: it waits for an engine build under way, or it runs on
+   * node-llama-cpp's prebuilt binary because the local build crashed on it.
+   */
+  'model:notice': { path: string; message: string };
 }
 export type EventName = keyof EventPayloads;
 

@@ -3,7 +3,8 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/files';
-import { testModelPath, TINY } from '../support/testModels';
+import { writeGguf } from '../support/gguf';
+import { bertModelParts, testModelPath, TINY } from '../support/testModels';
 import { expectError, runCli } from './runCli';
 
 const dir = await tempDir();
@@ -45,6 +46,27 @@ describe('embed with a bad model file (exit 3)', () => {
     const empty = join(dir, 'empty.gguf');
     await writeFile(empty, '');
     expectError(await embed({ model: empty }), 3, `${empty} is not a GGUF model file (it is empty).`);
+  });
+
+  it('says a model that crashes llama.cpp is damaged or unsupported, naming the binaries that died, instead of dying', async () => {
+    // A tensor stored as F16 where llama.cpp expects F32: ggml aborts the process (SIGABRT) at the first decode.
+    const { metadata, tensors } = bertModelParts({ ...TINY, name: 'aborts' });
+    const aborts = join(dir, 'aborts.gguf');
+    await writeGguf(aborts, metadata, tensors.map((t) => (t.name === 'blk.0.attn_q.bias' ? { ...t, type: 'F16' } : t)));
+    const crashOutput = join(dir, 'crash.jsonl');
+    const result = await embed({ model: aborts, output: crashOutput });
+    expectError(
+      result,
+      3,
+      new RegExp(
+        `^error: This model file is damaged or unsupported: llama\\.cpp stopped \\(SIGABRT\\) while loading ${aborts} with ` +
+          "(the local build of llama\\.cpp and the batched engine, and again \\(SIGABRT\\) with )?node-llama-cpp's prebuilt binary " +
+          'and the (batched|contexts) engine: .*binary_op: unsupported types',
+      ),
+      'Download the model again, or pick another file of the model; nothing else was affected.',
+    );
+    expect(await readdir(dir)).not.toContain('crash.jsonl.partial');
+    expect(existsSync(crashOutput)).toBe(false);
   });
 
   it('refuses a GGUF model that is not an embedding model', async () => {

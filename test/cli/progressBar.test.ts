@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProgressBar, renderProgress } from '../../src/cli/progressBar';
+import { noticePrinter, ProgressBar, renderProgress } from '../../src/cli/progressBar';
 import type { ProgressInfo } from '../../src/shared/engine';
 
 function progress(overrides: Partial<ProgressInfo> = {}): ProgressInfo {
@@ -83,5 +83,20 @@ describe('ProgressBar', () => {
     const bar = new ProgressBar(stream, () => 0);
     bar.status('x'.repeat(200));
     expect(written[0]).toBe(`\r${'x'.repeat(79)}\x1b[K`);
+  });
+
+  it('prints a notice on a line of its own, over the status line, which comes back below it', () => {
+    const { stream, written } = recorder(80);
+    const bar = new ProgressBar(stream, () => 0);
+    bar.status('Loading mini.gguf ...');
+    noticePrinter(bar, stream)('Waiting for the engine build under way');
+    bar.status('Loaded mini; reading texts.txt ...');
+    expect(written).toEqual(['\rLoading mini.gguf ...\x1b[K', '\r\x1b[Knote: Waiting for the engine build under way\n', '\rLoaded mini; reading texts.txt ...\x1b[K']);
+  });
+
+  it('prints a notice as a plain line where there is no bar', () => {
+    const { stream, written } = recorder();
+    noticePrinter(null, stream)('Waiting for the engine build under way');
+    expect(written).toEqual(['note: Waiting for the engine build under way\n']);
   });
 });

@@ -1,6 +1,7 @@
 import { getLlama, type LlamaModel } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchedPool } from '../../src/core/batchedPool';
+import { EmbeddingModel } from '../../src/core/model';
 import { openPool } from '../../src/core/openPool';
 import { testModelPath, TINY } from '../support/testModels';
 
@@ -35,5 +36,16 @@ describe('without the patched local build', () => {
       code: 'BAD_OPTION',
       hint: expect.stringContaining('npm run build:engine'),
     });
+  });
+
+  it('is what a model loads with when the prebuilt binary is asked for (after the local build died on it)', async () => {
+    const loaded = await EmbeddingModel.load(await testModelPath(TINY), { gpu: 'cpu', threads: 2, contextSize: 64, binary: 'prebuilt' });
+    try {
+      expect(loaded.info).toMatchObject({ buildType: 'prebuilt', engine: 'contexts' });
+      const prepared = loaded.prepare('the city reads books', 1);
+      expect(prepared.ok && (await loaded.embed(prepared.tokens)).vector).toHaveLength(TINY.embeddingLength);
+    } finally {
+      await loaded.dispose();
+    }
   });
 });

@@ -3,7 +3,12 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { EventName, EventPayloads, StudioBackend } from '../../src/shared/contract';
 import { EVENT_CHANNEL, REQUEST_CHANNEL } from '../../src/shared/protocol';
 
-type Handler = (event: { sender: unknown }, ...args: unknown[]) => unknown;
+interface Frame {
+  url: string;
+  processId: number;
+  routingId: number;
+}
+type Handler = (event: { sender: unknown; senderFrame: Frame | null }, ...args: unknown[]) => unknown;
 const handlers = new Map<string, Handler>();
 
 vi.mock('electron', () => ({
@@ -15,8 +20,11 @@ vi.mock('electron', () => ({
 
 const { connectWindow } = await import('../../src/main/ipc');
 
+const PAGE = 'file:///opt/embedding-studio/out/renderer/index.html';
+
 function fakeWindow() {
   const contents = Object.assign(new EventEmitter(), {
+    mainFrame: { url: PAGE, processId: 4, routingId: 1 } as Frame,
     sent: [] as unknown[][],
     destroyed: false,
     send(...args: unknown[]) {
@@ -27,6 +35,11 @@ function fakeWindow() {
     },
   });
   return { webContents: contents };
+}
+
+/** A request as the window's page sends it. */
+function fromPage(window: ReturnType<typeof fakeWindow>) {
+  return { sender: window.webContents, senderFrame: window.webContents.mainFrame };
 }
 
 function fakeService() {
@@ -50,11 +63,11 @@ describe('connectWindow', () => {
   it("forwards the window's requests to the service and its events to the window", async () => {
     const window = fakeWindow();
     const { service, emit } = fakeService();
-    connectWindow(service as unknown as StudioBackend, window as never);
+    connectWindow(service as unknown as StudioBackend, window as never, PAGE);
 
     const handler = handlers.get(REQUEST_CHANNEL);
     expect(handler).toBeDefined();
-    const reply = await handler?.({ sender: window.webContents }, 'model:info', {});
+    const reply = await handler?.(fromPage(window), 'model:info', {});
     expect(service.handle).toHaveBeenCalledWith('model:info', {});
     expect(reply).toEqual({ ok: true, value: { name: 'model:info', params: {} } });
 
@@ -70,17 +83,39 @@ describe('connectWindow', () => {
   it('refuses requests from other web contents and names that are not strings', async () => {
     const window = fakeWindow();
     const { service } = fakeService();
-    connectWindow(service as unknown as StudioBackend, window as never);
+    connectWindow(service as unknown as StudioBackend, window as never, PAGE);
     const handler = handlers.get(REQUEST_CHANNEL);
 
-    expect(await handler?.({ sender: fakeWindow().webContents }, 'job:start', {})).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
-    expect(await handler?.({ sender: window.webContents }, 42, {})).toMatchObject({ ok: false, error: { code: 'INVALID_REQUEST' } });
+    expect(await handler?.(fromPage(fakeWindow()), 'job:start', {})).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(await handler?.(fromPage(window), 42, {})).toMatchObject({ ok: false, error: { code: 'INVALID_REQUEST' } });
     expect(service.handle).not.toHaveBeenCalled();
+  });
+
+  it('refuses requests from a frame inside the window, from another page in it, and from a frame that is gone', async () => {
+    const window = fakeWindow();
+    const { service } = fakeService();
+    connectWindow(service as unknown as StudioBackend, window as never, PAGE);
+    const handler = handlers.get(REQUEST_CHANNEL);
+    const sender = window.webContents;
+    const forbidden = { ok: false, error: { code: 'FORBIDDEN' } };
+
+    const iframe = { url: PAGE, processId: 4, routingId: 7 };
+    expect(await handler?.({ sender, senderFrame: iframe }, 'job:start', {})).toMatchObject(forbidden);
+    const foreignIframe = { url: 'https://example.com/ad.html', processId: 9, routingId: 2 };
+    expect(await handler?.({ sender, senderFrame: foreignIframe }, 'job:start', {})).toMatchObject(forbidden);
+    sender.mainFrame = { ...sender.mainFrame, url: 'https://example.com/' };
+    expect(await handler?.({ sender, senderFrame: sender.mainFrame }, 'job:start', {})).toMatchObject(forbidden);
+    expect(await handler?.({ sender, senderFrame: null }, 'job:start', {})).toMatchObject(forbidden);
+    expect(service.handle).not.toHaveBeenCalled();
+
+    // The page itself, with a fragment or a query, is still the page.
+    sender.mainFrame = { ...sender.mainFrame, url: `${PAGE}#/run` };
+    expect(await handler?.(fromPage(window), 'model:info', {})).toMatchObject({ ok: true });
   });
 
   it('disconnects', () => {
     const { service, subscribed } = fakeService();
-    const disconnect = connectWindow(service as unknown as StudioBackend, fakeWindow() as never);
+    const disconnect = connectWindow(service as unknown as StudioBackend, fakeWindow() as never, PAGE);
     disconnect();
     expect(handlers.has(REQUEST_CHANNEL)).toBe(false);
     expect(subscribed()).toBe(false);

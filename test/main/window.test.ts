@@ -9,18 +9,12 @@ import { tempDir } from '../support/files';
 
 const electron = vi.hoisted(() => ({
   showMessageBox: vi.fn(async () => ({ response: 1, checkboxChecked: false })),
-  openExternal: vi.fn(async () => undefined),
 }));
 
 vi.mock('electron', async () => {
   const { EventEmitter: Emitter } = await import('node:events');
   class BrowserWindow extends Emitter {
-    readonly webContents = Object.assign(new Emitter(), {
-      openHandler: null as ((details: { url: string }) => { action: string }) | null,
-      setWindowOpenHandler(handler: (details: { url: string }) => { action: string }) {
-        this.openHandler = handler;
-      },
-    });
+    readonly webContents = new Emitter();
     closed = false;
     constructor(readonly options: Record<string, unknown>) {
       super();
@@ -43,7 +37,6 @@ vi.mock('electron', async () => {
     BrowserWindow,
     dialog: { showMessageBox: electron.showMessageBox },
     screen: { getAllDisplays: () => [{ workArea: { x: 0, y: 0, width: 1920, height: 1080 } }] },
-    shell: { openExternal: electron.openExternal },
   };
 });
 
@@ -51,7 +44,6 @@ const { createMainWindow } = await import('../../src/main/window');
 
 interface FakeWindow extends EventEmitter {
   options: { webPreferences: Record<string, unknown>; width: number; x?: number };
-  webContents: EventEmitter & { openHandler: (details: { url: string }) => { action: string } };
   closed: boolean;
   close(): void;
 }
@@ -107,7 +99,7 @@ describe('closeGuard', () => {
 });
 
 describe('createMainWindow', () => {
-  it('opens a sandboxed window that cannot navigate away and asks before closing during a run', async () => {
+  it('opens a sandboxed window that asks before closing during a run', async () => {
     const dir = await tempDir();
     const stateFile = join(dir, 'window.json');
     await writeFile(stateFile, JSON.stringify({ bounds: { x: 100, y: 50, width: 1000, height: 760 }, maximized: false }));
@@ -121,14 +113,6 @@ describe('createMainWindow', () => {
     expect(window.options).toMatchObject({ x: 100, y: 50, width: 1000, height: 760 });
     expect(window.options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true });
     expect(String(window.options.webPreferences.preload)).toMatch(/preload[\\/]index\.cjs$/);
-
-    expect(window.webContents.openHandler({ url: 'https://example.com/' })).toEqual({ action: 'deny' });
-    expect(electron.openExternal).toHaveBeenCalledWith('https://example.com/');
-    expect(window.webContents.openHandler({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' });
-    expect(electron.openExternal).toHaveBeenCalledTimes(1);
-    const navigation = { preventDefault: vi.fn() };
-    window.webContents.emit('will-navigate', navigation, 'https://example.com/');
-    expect(navigation.preventDefault).toHaveBeenCalled();
 
     window.close();
     expect(window.closed).toBe(false);

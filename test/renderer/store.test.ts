@@ -193,6 +193,29 @@ describe('model', () => {
     expect(api.requestsOf('input:inspect')).toHaveLength(1);
   });
 
+  it('shows what the host says while the model loads (a wait, a fallback binary), and forgets it at the next load', async () => {
+    const api = new FakeStudioApi();
+    let finish: () => void = () => undefined;
+    api.reply('model:load', ({ path }) => new Promise((resolve) => (finish = () => resolve(ok(modelInfo({ path, buildType: 'prebuilt' }))))));
+    const { store } = await started(api);
+    const { actions } = store.getState();
+    actions.setModelPath('/models/q8.gguf');
+    const loading = actions.loadModel();
+    const notice = "llama.cpp stopped (SIGILL) on /models/q8.gguf with the local build of llama.cpp and the batched engine; this run uses node-llama-cpp's prebuilt binary instead";
+    api.emit('model:notice', { path: '/models/other.gguf', message: 'not this load' });
+    expect(store.getState().model.notice).toBeNull();
+    api.emit('model:notice', { path: '/models/q8.gguf', message: notice });
+    expect(store.getState().model.notice).toBe(notice);
+    finish();
+    await loading;
+    expect(store.getState().model).toMatchObject({ loading: false, notice, info: { buildType: 'prebuilt' } });
+
+    const again = actions.loadModel();
+    expect(store.getState().model.notice).toBeNull();
+    finish();
+    await again;
+  });
+
   it('puts a failed load next to the model, not in the run', async () => {
     const api = new FakeStudioApi();
     const error = { code: 'NOT_GGUF', message: '/models/notes.txt is not a GGUF file.', hint: 'Choose a .gguf model file.' };

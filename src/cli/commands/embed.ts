@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import { runEmbedJob } from '../../core/embedJob';
 import { checkWritableOutput } from '../../core/files';
 import { checkInputFile } from '../../core/input';
+import type { ProbeLauncher } from '../../core/modelProbe';
 import { outputFormatFor, outputPathsFor } from '../../core/output/outputWriter';
 import type { EmbedJobSummary } from '../../shared/engine';
 import type { EmbedCommandOptions } from '../args';
@@ -9,11 +10,11 @@ import { EXIT, type ExitCode } from '../exitCodes';
 import { drawDownload } from '../downloadProgress';
 import { cancelOnInterrupt } from '../interrupt';
 import { modelFileFor, modelReferenceFor } from '../modelArgument';
-import { ProgressBar, REDRAW_INTERVAL_MS } from '../progressBar';
+import { noticePrinter, ProgressBar, REDRAW_INTERVAL_MS } from '../progressBar';
 import { formatSummary, summaryJson } from '../summary';
 
 /** `embed`: runs the job with a progress bar on a terminal and prints the summary; errors go to the caller. */
-export async function runEmbed(options: EmbedCommandOptions): Promise<ExitCode> {
+export async function runEmbed(options: EmbedCommandOptions, probe: ProbeLauncher): Promise<ExitCode> {
   const bar = process.stderr.isTTY ? new ProgressBar(process.stderr) : null;
   const interrupt = cancelOnInterrupt(() => {
     bar?.close();
@@ -41,6 +42,9 @@ export async function runEmbed(options: EmbedCommandOptions): Promise<ExitCode> 
         normalize: options.normalize,
         prefix: options.prefix,
         onLong: options.onLong,
+        // A model that crashes llama.cpp is tried in a child process first: the user gets a message, not a signal.
+        probe,
+        onNotice: noticePrinter(bar),
       },
       input: options.input,
       inputOptions: options.field === undefined ? undefined : { format: 'jsonl', field: options.field },

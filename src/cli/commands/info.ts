@@ -1,26 +1,29 @@
 import { EmbeddingModel } from '../../core/model';
+import type { ProbeLauncher } from '../../core/modelProbe';
 import type { ModelCommandOptions } from '../args';
 import { drawDownload } from '../downloadProgress';
 import { EXIT, type ExitCode } from '../exitCodes';
 import { roundFloats } from '../format';
 import { modelFileFor, modelReferenceFor } from '../modelArgument';
 import { formatModelInfo, modelInfoJson } from '../modelInfo';
-import { ProgressBar } from '../progressBar';
+import { noticePrinter, ProgressBar } from '../progressBar';
 
 /** `info`: loads the model as `embed` would (downloading it first if needed) and describes it. */
-export async function runInfo(options: ModelCommandOptions): Promise<ExitCode> {
+export async function runInfo(options: ModelCommandOptions, probe: ProbeLauncher): Promise<ExitCode> {
   const bar = process.stderr.isTTY ? new ProgressBar(process.stderr) : null;
-  let path: string;
+  let model: EmbeddingModel;
   try {
-    path = await modelFileFor(await modelReferenceFor(options.model, options.modelsDir), { ...(bar ? drawDownload(bar, process.stderr) : {}) });
+    const path = await modelFileFor(await modelReferenceFor(options.model, options.modelsDir), { ...(bar ? drawDownload(bar, process.stderr) : {}) });
+    model = await EmbeddingModel.load(path, {
+      gpu: options.gpu,
+      threads: options.threads,
+      contextSize: options.contextSize,
+      probe,
+      onNotice: noticePrinter(bar),
+    });
   } finally {
     bar?.close();
   }
-  const model = await EmbeddingModel.load(path, {
-    gpu: options.gpu,
-    threads: options.threads,
-    contextSize: options.contextSize,
-  });
   try {
     const { info } = model;
     process.stdout.write(`${options.json ? JSON.stringify(modelInfoJson(info), roundFloats) : formatModelInfo(info)}\n`);

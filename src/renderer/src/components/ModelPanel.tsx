@@ -49,6 +49,11 @@ export function ModelPanel() {
           </span>
         )}
       </div>
+      {model.notice && (
+        <p className="note" role="status">
+          {model.notice}
+        </p>
+      )}
       {switching && !model.loading && <p className="note">Press Load to switch from the model loaded now.</p>}
       {model.info ? <ModelFacts info={model.info} /> : !model.loading && <p className="empty">No model loaded.</p>}
       <FirstModelOffer />

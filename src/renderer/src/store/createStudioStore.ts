@@ -120,6 +120,9 @@ export function createStudioStore(api: StudioApi, options: StudioStoreOptions = 
           api.on('job:progress', (payload) => applyRun(withProgress(get(), payload))),
           api.on('job:metrics', (payload) => applyRun(withMetrics(get(), payload))),
           api.on('job:log', (payload) => applyRun(withLog(get(), payload))),
+          api.on('model:notice', ({ path, message }) => {
+            if (get().model.loading && path === get().model.path.trim()) patch('model', { notice: message });
+          }),
           api.on('models:download', (download) => {
             const current = get().library.download;
             if (!current || download.id >= current.id) patch('library', { download });
@@ -167,7 +170,7 @@ export function createStudioStore(api: StudioApi, options: StudioStoreOptions = 
             error: { code: 'BAD_OPTION', message: 'Fix the threads or context size under Settings first.' },
           });
         }
-        patch('model', { loading: true, error: null });
+        patch('model', { loading: true, error: null, notice: null });
         const reply = await api.request('model:load', {
           path,
           gpu: settings.gpu,
@@ -333,7 +336,7 @@ export function createStudioStore(api: StudioApi, options: StudioStoreOptions = 
       appError: null,
       notice: null,
       unfinished: null,
-      model: { path: '', info: null, loading: false, error: null },
+      model: { path: '', info: null, loading: false, error: null, notice: null },
       library: emptyLibrary(),
       input: { path: '', format: null, field: '', info: null, inspecting: false, error: null },
       settings: {

@@ -23,6 +23,8 @@ export interface ModelSlice {
   info: ModelInfo | null;
   loading: boolean;
   error: UiError | null;
+  /** What the host said about the last load: a wait for an engine build, a fallback to the prebuilt binary. */
+  notice: string | null;
 }
 
 export interface LibrarySlice {

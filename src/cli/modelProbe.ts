@@ -1,0 +1,15 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { forkProbeWorker, prestartProbe, type PrestartedProbe } from '../core/modelProbe';
+import type { ModelCommandOptions } from './args';
+
+/**
+ * The child process that tries --model before this process loads it. Where --model names a file that is there, its
+ * probe starts at once and runs while this process loads node-llama-cpp (seconds); a model to download is probed after.
+ */
+export function startModelProbe(options: Pick<ModelCommandOptions, 'model' | 'gpu'>): PrestartedProbe {
+  // The CLI runs bundled (scripts/buildCli.mjs), with the worker's bundle beside it.
+  const launch = forkProbeWorker({ file: join(import.meta.dirname, 'modelProbeWorker.js'), execArgv: [] });
+  if (!statSync(options.model, { throwIfNoEntry: false })?.isFile()) return { launch, dispose: () => undefined };
+  return prestartProbe(launch, options.model, options.gpu ?? 'auto');
+}
