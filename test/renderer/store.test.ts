@@ -453,8 +453,8 @@ describe('events', () => {
 });
 
 describe('unfinished run', () => {
-  function unfinishedRun(overrides: Partial<UnfinishedRun> = {}): UnfinishedRun {
-    return { input: '/data/notes.txt', sameInput: true, lastLine: 1234, embedded: 1200, model: 'mini', ...overrides };
+  function unfinishedRun(overrides: Partial<Pick<UnfinishedRun, 'input' | 'sameInput'>> = {}): UnfinishedRun {
+    return { input: '/data/notes.txt', sameInput: true, complete: false, lastLine: 1234, embedded: 1200, model: 'mini', ...overrides };
   }
 
   /** Ready to start, with the host saying the output has an unfinished run. */

@@ -1,8 +1,5 @@
 import { basename } from 'node:path';
-import { runEmbedJob } from '../../core/embedJob';
-import { checkWritableOutput } from '../../core/files';
-import { checkInputFile } from '../../core/input';
-import { outputFormatFor, outputPathsFor } from '../../core/output/outputWriter';
+import { checkJobFiles, runEmbedJob } from '../../core/embedJob';
 import type { EmbedJobSummary } from '../../shared/engine';
 import type { EmbedCommandOptions } from '../args';
 import { EXIT, type ExitCode } from '../exitCodes';
@@ -23,8 +20,7 @@ export async function runEmbed(options: EmbedCommandOptions): Promise<ExitCode> 
   try {
     if (await needsDownload(options.model)) {
       // A download can take minutes: the input and output are checked first, as the job would check them.
-      await checkInputFile(options.input);
-      await checkWritableOutput(outputPathsFor(options.output, outputFormatFor(options.output, options.format)), options.overwrite);
+      await checkJobFiles(options);
     }
     const model = await modelFileFor(options.model, {
       modelsDir: options.modelsDir,

@@ -6,9 +6,9 @@ import { openStaged, reopenStaged, StagedFile } from './stagedFile';
  * in line order. Always written, empty when nothing was skipped, so its absence never has to be explained.
  */
 export class SkipLog extends StagedFile {
-  static override async create(outputPath: string): Promise<SkipLog> {
+  static override async create(outputPath: string, replace: boolean): Promise<SkipLog> {
     const path = skipLogPath(outputPath);
-    return new SkipLog(path, await openStaged(path));
+    return new SkipLog(path, await openStaged(path, replace));
   }
 
   static override async reopen(outputPath: string, size: number): Promise<SkipLog> {
