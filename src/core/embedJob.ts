@@ -209,13 +209,16 @@ async function openFiles(
 ): Promise<JobFiles> {
   if (saved) {
     const resume = { sizes: saved.mark.sizes, added: saved.added };
-    // A resumed run's files are left as they were if any cannot be opened.
     const writer = await createOutputWriter(output, format, model, false, resume);
-    const skipLog = await SkipLog.reopen(output, sizeOf(resume, skipLogPath(output))).catch(async (error: unknown) => {
-      await writer.keepPartial().catch(() => undefined);
+    let skipLog: SkipLog | null = null;
+    try {
+      skipLog = await SkipLog.reopen(output, sizeOf(resume, skipLogPath(output)));
+      return { writer, skipLog, checkpoint: await CheckpointLog.reopen(output, identity, saved) };
+    } catch (error) {
+      // A resumed run's files are kept, closed, for another try.
+      await Promise.all([writer.keepPartial(), skipLog?.keepPartial()]).catch(() => undefined);
       throw error;
-    });
-    return { writer, skipLog, checkpoint: await CheckpointLog.reopen(output, identity, saved) };
+    }
   }
   const checkpoint = await CheckpointLog.create(output, identity, replace);
   let writer: OutputWriter | null = null;
