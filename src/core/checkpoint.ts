@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import { lstat, open, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -128,7 +128,8 @@ const identityRecordSchema = z.strictObject({
     input: z.strictObject({
       path: z.string().min(1),
       size: nonNegativeInteger,
-      mtimeMs: z.number(),
+      // Within what a Date can hold: a refused resume names the time.
+      mtimeMs: z.number().min(-8.64e15).max(8.64e15),
       format: z.enum(INPUT_FORMATS),
       field: z.string(),
     }),
@@ -380,9 +381,7 @@ export class CheckpointLog {
 export async function checkStagedFiles(paths: readonly string[], checkpoint: Checkpoint, outputPath: string): Promise<void> {
   for (const path of paths) {
     const recorded = checkpoint.mark.sizes[sizeKey(path)];
-    const info = await lstat(stagingPath(path)).catch(() => null);
-    const problem =
-      info === null || recorded === undefined ? 'missing' : !info.isFile() ? `${fileKind(info)}, not a regular file` : info.size < recorded ? 'shorter than its checkpoint says' : null;
+    const problem = stagedFileProblem(await lstat(stagingPath(path)).catch(() => null), recorded);
     if (problem) {
       throw new EmbeddingError(
         'RESUME_REFUSED',
@@ -391,6 +390,12 @@ export async function checkStagedFiles(paths: readonly string[], checkpoint: Che
       );
     }
   }
+}
+
+function stagedFileProblem(info: Stats | null, recorded: number | undefined): string | null {
+  if (info === null || recorded === undefined) return 'missing';
+  if (!info.isFile()) return `${fileKind(info)}, not a regular file`;
+  return info.size < recorded ? 'shorter than its checkpoint says' : null;
 }
 
 /** JSON has no bigint, byte array or non-finite number; Parquet's row group metadata has all three. */
