@@ -188,6 +188,8 @@ describe('a checkpoint is data, not instructions', () => {
     const wrongType = await crafted('wrong-type', () => []);
     await writeFile(`${wrongType.output}.checkpoint`, `${JSON.stringify({ version: 1, identity: { ...identity, input: { ...identity.input, size: '12' } } })}\n`);
     await expectInvalid(wrongType, /its first line is not a run's identity/);
+    await writeFile(`${wrongType.output}.checkpoint`, `${JSON.stringify({ version: 1, identity: { ...identity, input: { ...identity.input, mtimeMs: 1e300 } } })}\n`);
+    await expectInvalid(wrongType, /its first line is not a run's identity/);
     await expectInvalid(await crafted('nan', () => [head(), mark({ sizes: { 'out.jsonl': { $number: 'NaN' }, 'out.jsonl.skipped.jsonl': 0 } })]), /line 2 is not a durable point/);
     await expectInvalid(await crafted('string', () => [head(), mark({ sizes: { 'out.jsonl': '0', 'out.jsonl.skipped.jsonl': 0 } })]), /line 2 is not a durable point/);
     await expectInvalid(await crafted('negative', () => [head(), mark({ lastLine: -1 })]), /line 2 is not a durable point/);

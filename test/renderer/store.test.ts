@@ -482,6 +482,28 @@ describe('unfinished run', () => {
     ]);
   });
 
+  it('offers to finish a run that only needs its files renamed, and words a refused start for it', async () => {
+    const complete: UnfinishedRun = { input: '/data/notes.txt', sameInput: true, model: 'mini', complete: true };
+    const { api, store } = await offered(complete);
+    expect(startBlockers(store.getState())).toEqual(['A run of this output only needs its files renamed: finish it or start over.']);
+    api.reply('job:start', () => ({
+      ok: false,
+      error: {
+        code: 'OUTPUT_EXISTS',
+        message: '/data/notes.embeddings.jsonl is complete: its run had done every line and was stopped while giving the files their final names, which is done now.',
+        hint: 'Nothing is left to do; pass --overwrite to embed the input again.',
+      },
+    }));
+    api.reply('output:unfinished', () => ok(null));
+    await store.getState().actions.resumeUnfinishedRun();
+    expect(api.requestsOf('job:start').at(-1)).toMatchObject({ resume: true, overwrite: false });
+    expect(store.getState().settings.outputError).toMatchObject({
+      code: 'OUTPUT_EXISTS',
+      hint: 'Nothing is left to do; tick “Replace the output if it already exists” to embed the input again.',
+    });
+    expect(store.getState().unfinished).toBeNull();
+  });
+
   it('resumes the run or starts over with the form’s settings, and asks again once the run ends', async () => {
     const { api, store } = await offered();
     const { actions } = store.getState();
