@@ -242,7 +242,9 @@ async function readOwnFile(path: string): Promise<string | null> {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return null;
     if (code === 'ELOOP') throw notRegular(path, 'a symbolic link');
-    throw error;
+    throw new EmbeddingError('OUTPUT_UNWRITABLE', `${path} cannot be read (${code ?? 'error'}).`, 'Check its permissions, or choose another --output path.', {
+      cause: error,
+    });
   }
   try {
     const info = await handle.stat();
