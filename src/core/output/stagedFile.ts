@@ -142,6 +142,7 @@ function resumeRefused(reason: string, cause?: unknown): EmbeddingError {
   return new EmbeddingError('RESUME_REFUSED', `The unfinished run cannot be resumed: ${reason}.`, 'Start again with --overwrite.', { cause });
 }
 
+/** Rethrows any error but a missing file's. */
 export function ignoreMissing(error: unknown): void {
   if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
 }
