@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, lstatSync } from 'node:fs';
-import { link, mkdir, readdir, readFile, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCheckpoint, runIdentity, type RunIdentity } from '../../src/core/checkpoint';
@@ -210,6 +210,17 @@ describe('a checkpoint is data, not instructions', () => {
       message: `The unfinished run of ${files.output} cannot be resumed: its checkpoint says it is done up to line 1,000,000, but ${files.input} has 3 lines.`,
     });
     expect(existsSync(files.output)).toBe(false);
+  });
+
+  it('refuses to resume into a staged file that is a hard link to another file, leaving that file as it was', async () => {
+    const files = await crafted('hard-link', () => [head(), mark({ sizes: { 'out.jsonl': 3, 'out.jsonl.skipped.jsonl': 0 } })]);
+    await rm(`${files.output}.partial`);
+    await link(files.victim, `${files.output}.partial`);
+    await expect(job({ ...files, resume: true })).rejects.toMatchObject({
+      code: 'RESUME_REFUSED',
+      message: `The unfinished run cannot be resumed: ${files.output}.partial has other names (hard links), so it is not a file the run made.`,
+    });
+    await expectUntouched(files.victim);
   });
 
   it('drops a last record cut short by a crash and resumes from the one before', async () => {

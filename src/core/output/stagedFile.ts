@@ -129,6 +129,8 @@ export async function reopenStaged(finalPath: string, size: number): Promise<Fil
   try {
     const info = await handle.stat();
     if (!info.isFile()) throw resumeRefused(`${path} is not a regular file`);
+    // A file the run created has no other name; one with more is someone else's file, which it must not cut.
+    if (info.nlink > 1) throw resumeRefused(`${path} has other names (hard links), so it is not a file the run made`);
     if (info.size < size) throw resumeRefused(`${path} is shorter than its checkpoint says`);
     await handle.truncate(size);
     return handle;
