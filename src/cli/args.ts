@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EmbeddingError } from '../core/errors';
 import { GPU_CHOICES, LONG_TEXT_POLICIES, NORMALIZATIONS, OUTPUT_FORMATS, type GpuChoice, type LongTextPolicy, type Normalization, type OutputFormat } from '../shared/engine';
@@ -244,10 +243,7 @@ class OptionReader {
 }
 
 /** Catches the output mistakes that the engine would only notice by writing the wrong thing. */
-function checkOutput({ input, output, format }: EmbedCommandOptions): void {
-  if (resolve(output) === resolve(input)) {
-    throw new UsageError(`--output ${output} is the input file`, 'Choose another --output path; the input is read while the output is written.');
-  }
+function checkOutput({ output, format }: EmbedCommandOptions): void {
   const fromExtension = OUTPUT_FORMATS.find((known) => output.toLowerCase().endsWith(`.${known}`));
   if (format && fromExtension && format !== fromExtension) {
     throw new UsageError(`--format ${format} does not match --output ${output}`, `Leave out --format, or end the --output name in .${format}.`);

@@ -49,7 +49,7 @@ Options for embed:
   --stop-on-error        Stop at a line that fails to embed (default: log it in
                          the skip log and go on)
   --overwrite            Replace --output (and an unfinished run of it) if it
-                         exists
+                         exists; only regular files are ever replaced
   --resume               Continue the unfinished run of --output (one that
                          failed, was stopped or killed) after its last saved
                          line; refused if the input, model or options differ.
@@ -91,18 +91,23 @@ Files written by embed:
                          (Parquet: every row group)
   <output>.checkpoint    How far the *.partial files go, for --resume; removed
                          when the run finishes
+  embed writes only files it creates itself, never through a link, never the
+  input; one in the way that is not its own is refused (see --overwrite)
 
 Exit codes:
   0    Success
   1    Unexpected error (a bug)
   2    Bad command line: unknown or missing option, bad option value
-  3    Bad input or model file: missing, unreadable, not GGUF, not an
-       embedding model, damaged or unsupported (llama.cpp crashed on it)
-  4    Output problem: output exists, folder missing or not writable, disk
-       full, an unfinished run that --resume cannot continue
-  5    The run failed: an embedding error with --stop-on-error, a text too
-       long with --on-long fail, the memory limit, the input file changed or
-       deleted during the run
+  3    Bad input or model file: missing, unreadable, not a regular file,
+       not GGUF, not an embedding model, damaged or unsupported (llama.cpp
+       crashed on it)
+  4    Output problem: output exists, is the input, is not a regular file,
+       folder missing or not writable, disk full, an unfinished run that
+       --resume cannot continue, a checkpoint that cannot be read
+  5    The run failed: nothing embedded (an empty input, or every line
+       skipped: the error says why, the skip log lists each line), an
+       embedding error with --stop-on-error, a text too long with --on-long
+       fail, the memory limit, the input file changed or deleted during the run
   6    A download failed: network error, model not found (404), connection
        lost
   130  Stopped by Ctrl-C: the first one stops cleanly, keeping what is done

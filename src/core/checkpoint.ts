@@ -1,10 +1,25 @@
-import { createHash } from 'node:crypto';
-import { open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
-import type { InputFormat, ModelInfo, OutputFormat, Pooling, SkipReason, TextOptions } from '../shared/engine';
+import { createHash, randomBytes } from 'node:crypto';
+import { constants, type Stats } from 'node:fs';
+import { lstat, open, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { z } from 'zod';
+import {
+  INPUT_FORMATS,
+  LONG_TEXT_POLICIES,
+  NORMALIZATIONS,
+  OUTPUT_FORMATS,
+  type InputFormat,
+  type ModelInfo,
+  type OutputFormat,
+  type Pooling,
+  type SkipReason,
+  type TextOptions,
+} from '../shared/engine';
 import { EmbeddingError } from './errors';
+import { fileKind } from './files';
 import { inputFormatFor, type InputOptions } from './input';
-import { moveIntoPlace, stagingPath, writeFully } from './output/stagedFile';
+import { outputPathsFor } from './output/outputWriter';
+import { createExclusive, ignoreMissing, moveIntoPlace, sizeKey, stagingPath, writeFully } from './output/stagedFile';
 
 /**
  * What a run's vectors and rows depend on. A run resumes only where all of it is unchanged: the same input file (size
@@ -48,7 +63,7 @@ export interface Checkpoint {
 const VERSION = 1;
 
 /** `<output>.checkpoint`: one JSON record per line, the run's identity first, then one line per durable point. */
-function checkpointPath(outputPath: string): string {
+export function checkpointPath(outputPath: string): string {
   return `${outputPath}.checkpoint`;
 }
 
@@ -92,56 +107,165 @@ async function fileFingerprint(path: string, size: number): Promise<string> {
   }
 }
 
-/** What `readCheckpoint` answers for a run that had completed every file and was stopped while moving them into place. */
-export const MOVE_COMPLETED = 'move completed';
+const nonNegativeInteger = z.number().int().nonnegative();
+const positiveInteger = z.number().int().positive();
+const SKIP_REASON_NAMES: Record<SkipReason, true> = {
+  blank: true,
+  'invalid-utf8': true,
+  'nul-byte': true,
+  'line-too-large': true,
+  'invalid-json': true,
+  'missing-field': true,
+  'field-not-string': true,
+  'too-long': true,
+  'no-tokens': true,
+  failed: true,
+};
+
+const identityRecordSchema = z.strictObject({
+  version: z.literal(VERSION),
+  identity: z.strictObject({
+    input: z.strictObject({
+      path: z.string().min(1),
+      size: nonNegativeInteger,
+      // Within what a Date can hold: a refused resume names the time.
+      mtimeMs: z.number().min(-8.64e15).max(8.64e15),
+      format: z.enum(INPUT_FORMATS),
+      field: z.string(),
+    }),
+    model: z.strictObject({ name: z.string(), size: nonNegativeInteger, fingerprint: z.string().regex(/^[0-9a-f]{64}$/) }),
+    vectors: z.strictObject({
+      dimension: positiveInteger,
+      pooling: z.enum(['mean', 'cls', 'last']),
+      contextSize: positiveInteger,
+      normalize: z.enum(NORMALIZATIONS),
+      prefix: z.string(),
+      onLong: z.enum(LONG_TEXT_POLICIES),
+    }),
+    format: z.enum(OUTPUT_FORMATS),
+  }),
+});
+
+/** What the footer of a Parquet file needs of each row group; the rest of it is passed through as written. */
+const rowGroupSchema = z.looseObject({ columns: z.array(z.looseObject({})), total_byte_size: z.bigint(), num_rows: z.bigint() });
+
+const markSchema = z.strictObject({
+  lastLine: nonNegativeInteger,
+  sizes: z.record(z.string(), nonNegativeInteger),
+  counts: z.strictObject({
+    embedded: nonNegativeInteger,
+    skipped: nonNegativeInteger,
+    failed: nonNegativeInteger,
+    truncated: nonNegativeInteger,
+    tokens: nonNegativeInteger,
+    characters: nonNegativeInteger,
+    skippedByReason: z.partialRecord(z.enum(Object.keys(SKIP_REASON_NAMES) as [SkipReason, ...SkipReason[]]), nonNegativeInteger),
+  }),
+  added: z.array(rowGroupSchema).optional(),
+});
+
+const finishingSchema = z.strictObject({ finishing: z.array(z.string()) });
 
 /**
- * The saved checkpoint of an unfinished run of `outputPath`, or null where there is none with a durable point. A run
- * that had completed every file and was stopped while moving them into place is not unfinished: its move is completed
- * here, its checkpoint removed, and the answer is MOVE_COMPLETED.
+ * What `readCheckpoint` found at an output:
+ * - `none`: no checkpoint;
+ * - `started`: a run of this output that made no durable point yet (killed in its first batch): its files are its own,
+ *   and nothing of them is worth keeping;
+ * - `unfinished`: a run that can be resumed from `checkpoint`;
+ * - `finished`: a run that completed every file and was stopped while giving them their final names
+ *   (`completeFinish` does the rest).
  */
-export async function readCheckpoint(outputPath: string): Promise<Checkpoint | typeof MOVE_COMPLETED | null> {
-  let text: string;
+export type SavedRun =
+  | { state: 'none' }
+  | { state: 'started' }
+  | { state: 'unfinished'; checkpoint: Checkpoint }
+  | { state: 'finished'; identity: RunIdentity; finalPaths: string[] };
+
+/**
+ * Reads and validates the checkpoint of `outputPath` without changing any file. A checkpoint is data, never
+ * instructions: one that does not hold exactly what a run of this output writes is refused (CHECKPOINT_INVALID),
+ * whatever it asks for. A last record cut short (a crash while it was appended) is dropped.
+ */
+export async function readCheckpoint(outputPath: string): Promise<SavedRun> {
+  const path = checkpointPath(outputPath);
+  const text = await readOwnFile(path);
+  if (text === null) return { state: 'none' };
+  const invalid = (reason: string): EmbeddingError =>
+    new EmbeddingError(
+      'CHECKPOINT_INVALID',
+      `The checkpoint ${path} is not one a run of ${outputPath} wrote: ${reason}.`,
+      'Its unfinished run cannot be resumed: start again with --overwrite, which replaces it, or move the file away.',
+    );
+  const records = text.split('\n').slice(0, -1);
+  const [first, ...rest] = records.map((line, index) => {
+    try {
+      return JSON.parse(line, revive) as unknown;
+    } catch {
+      throw invalid(`line ${index + 1} is not JSON`);
+    }
+  });
+  if (first === undefined) return { state: 'started' };
+  const identityRecord = identityRecordSchema.safeParse(first);
+  if (!identityRecord.success) throw invalid(`its first line is not a run's identity (${z.prettifyError(identityRecord.error).replace(/\s+/g, ' ')})`);
+  const identity = identityRecord.data.identity;
+  const names = outputPathsFor(outputPath, identity.format).map(sizeKey);
+  let mark: CheckpointMark | null = null;
+  const added: unknown[] = [];
+  for (const [index, record] of rest.entries()) {
+    const line = index + 2;
+    const finishing = finishingSchema.safeParse(record);
+    if (finishing.success) {
+      if (line !== records.length) throw invalid(`line ${line} says the run was finishing, but more follows`);
+      if (!sameNames(finishing.data.finishing, names)) throw invalid(`line ${line} names files other than ${names.join(', ')}`);
+      return { state: 'finished', identity, finalPaths: names.map((name) => join(dirname(outputPath), name)) };
+    }
+    const parsed = markSchema.safeParse(record);
+    if (!parsed.success) throw invalid(`line ${line} is not a durable point (${z.prettifyError(parsed.error).replace(/\s+/g, ' ')})`);
+    if (!sameNames(Object.keys(parsed.data.sizes), names)) throw invalid(`line ${line} gives sizes of files other than ${names.join(', ')}`);
+    if (parsed.data.added?.length && identity.format !== 'parquet') throw invalid(`line ${line} adds row groups to ${identity.format} output`);
+    mark = parsed.data;
+    added.push(...(parsed.data.added ?? []));
+  }
+  return mark ? { state: 'unfinished', checkpoint: { identity, mark, added } } : { state: 'started' };
+}
+
+function sameNames(given: readonly string[], expected: readonly string[]): boolean {
+  return given.length === expected.length && expected.every((name) => given.includes(name));
+}
+
+/** The text of a regular file, read without following a link; null where there is no file. */
+async function readOwnFile(path: string): Promise<string | null> {
+  let handle: FileHandle;
   try {
-    text = await readFile(checkpointPath(outputPath), 'utf8');
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return null;
-    throw error;
+    if (code === 'ELOOP') throw notRegular(path, 'a symbolic link');
+    throw new EmbeddingError('OUTPUT_UNWRITABLE', `${path} cannot be read (${code ?? 'error'}).`, 'Check its permissions, or choose another --output path.', {
+      cause: error,
+    });
   }
-  let identity: RunIdentity | null = null;
-  let mark: CheckpointMark | null = null;
-  const added: unknown[] = [];
-  let at = 0;
-  for (let end = text.indexOf('\n'); end !== -1; at = end + 1, end = text.indexOf('\n', at)) {
-    let record: unknown;
-    try {
-      record = JSON.parse(text.slice(at, end), revive);
-    } catch {
-      break;
-    }
-    if (identity === null) {
-      if (!isIdentityRecord(record)) break;
-      identity = record.identity;
-    } else if (isFinishingRecord(record)) {
-      await moveIntoPlace(record.finishing.map((name) => join(dirname(outputPath), name)));
-      await rm(checkpointPath(outputPath), { force: true });
-      return MOVE_COMPLETED;
-    } else {
-      const next = record as CheckpointMark;
-      mark = next;
-      added.push(...(next.added ?? []));
-    }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw notRegular(path, fileKind(info));
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
   }
-  return identity && mark ? { identity, mark, added } : null;
 }
 
-function isFinishingRecord(record: unknown): record is { finishing: string[] } {
-  return typeof record === 'object' && record !== null && Array.isArray((record as { finishing?: unknown }).finishing);
+function notRegular(path: string, kind: string): EmbeddingError {
+  return new EmbeddingError('OUTPUT_EXISTS', `${path} is ${kind}, not a regular file.`, 'Move it away, or choose another --output path.');
 }
 
-function isIdentityRecord(record: unknown): record is { version: number; identity: RunIdentity } {
-  return typeof record === 'object' && record !== null && (record as { version?: unknown }).version === VERSION && 'identity' in record;
+/**
+ * Completes a run that `readCheckpoint` found `finished`: gives its files their final names and removes its checkpoint.
+ * Only a run starting does this, never a query.
+ */
+export async function completeFinish(outputPath: string, finished: Extract<SavedRun, { state: 'finished' }>): Promise<void> {
+  await moveIntoPlace(finished.finalPaths);
+  await rm(checkpointPath(outputPath), { force: true });
 }
 
 /**
@@ -191,11 +315,20 @@ export class CheckpointLog {
     private size: number,
   ) {}
 
-  /** Starts a new checkpoint for `outputPath`, replacing any earlier one. */
-  static async create(outputPath: string, identity: RunIdentity): Promise<CheckpointLog> {
+  /**
+   * Starts a new checkpoint for `outputPath`, created as a new file (never through a link); `replace` allows removing
+   * an earlier one first.
+   */
+  static async create(outputPath: string, identity: RunIdentity, replace: boolean): Promise<CheckpointLog> {
     const path = checkpointPath(outputPath);
-    const log = new CheckpointLog(path, await open(path, 'w'), 0);
-    await log.append({ version: VERSION, identity });
+    if (replace) await unlink(path).catch((error: unknown) => ignoreMissing(error));
+    const log = new CheckpointLog(path, await createExclusive(path), 0);
+    try {
+      await log.append({ version: VERSION, identity });
+    } catch (error) {
+      await log.remove();
+      throw error;
+    }
     return log;
   }
 
@@ -205,14 +338,15 @@ export class CheckpointLog {
    */
   static async reopen(outputPath: string, identity: RunIdentity, checkpoint: Checkpoint): Promise<CheckpointLog> {
     const path = checkpointPath(outputPath);
-    const fresh = `${path}.new`;
-    const log = new CheckpointLog(path, await open(fresh, 'w'), 0);
+    const fresh = `${path}.${randomBytes(6).toString('hex')}.new`;
+    const log = new CheckpointLog(path, await createExclusive(fresh), 0);
     try {
       await log.append({ version: VERSION, identity });
       await log.append({ ...checkpoint.mark, added: checkpoint.added });
       await rename(fresh, path);
     } catch (error) {
       await log.close();
+      await rm(fresh, { force: true });
       throw error;
     }
     return log;
@@ -245,27 +379,25 @@ export class CheckpointLog {
   }
 }
 
-/** The key of a staged file in a mark's `sizes`. */
-export function sizeKey(finalPath: string): string {
-  return basename(finalPath);
-}
-
 /** Checks that every staged file an unfinished run left is there and holds at least what its checkpoint recorded. */
 export async function checkStagedFiles(paths: readonly string[], checkpoint: Checkpoint, outputPath: string): Promise<void> {
   for (const path of paths) {
     const recorded = checkpoint.mark.sizes[sizeKey(path)];
-    const actual = await stat(stagingPath(path)).then(
-      (info) => info.size,
-      () => null,
-    );
-    if (recorded === undefined || actual === null || actual < recorded) {
+    const problem = stagedFileProblem(await lstat(stagingPath(path)).catch(() => null), recorded);
+    if (problem) {
       throw new EmbeddingError(
         'RESUME_REFUSED',
-        `The unfinished run of ${outputPath} cannot be resumed: ${stagingPath(path)} is ${actual === null ? 'missing' : 'shorter than its checkpoint says'}.`,
+        `The unfinished run of ${outputPath} cannot be resumed: ${stagingPath(path)} is ${problem}.`,
         'Start again with --overwrite.',
       );
     }
   }
+}
+
+function stagedFileProblem(info: Stats | null, recorded: number | undefined): string | null {
+  if (info === null || recorded === undefined) return 'missing';
+  if (!info.isFile()) return `${fileKind(info)}, not a regular file`;
+  return info.size < recorded ? 'shorter than its checkpoint says' : null;
 }
 
 /** JSON has no bigint, byte array or non-finite number; Parquet's row group metadata has all three. */

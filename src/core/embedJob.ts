@@ -1,25 +1,27 @@
 import { stat } from 'node:fs/promises';
 import { BatchProcessor, type BatchConfig } from './batchProcessor';
 import {
+  checkpointPath,
   checkStagedFiles,
   CheckpointLog,
+  completeFinish,
   identityDifference,
-  MOVE_COMPLETED,
   readCheckpoint,
   runIdentity,
-  sizeKey,
   type Checkpoint,
   type RunIdentity,
+  type SavedRun,
 } from './checkpoint';
 import { cancelledError, EmbedJobError, EmbeddingError, errorMessage } from './errors';
-import { checkWritableOutput } from './files';
-import type { EmbedJobSummary, ModelInfo, OutputFormat, BatchStats, ProgressInfo, SkippedLine } from '../shared/engine';
-import { checkInputFile, type InputOptions } from './input';
+import { checkNotInput, checkWritableOutput } from './files';
+import type { EmbedJobSummary, ModelInfo, OutputFormat, BatchStats, ProgressInfo, SkippedLine, SkipReason } from '../shared/engine';
+import { formatCount, plural } from '../shared/format';
+import { checkInputFile, countLines, type InputOptions } from './input';
 import { EmbeddingModel, type ModelOptions } from './model';
 import { createOutputWriter, outputFormatFor, outputPathsFor, sizeOf, type OutputWriter } from './output/outputWriter';
 import { SkipLog, skipLogPath } from './output/skipLog';
 import type { PauseGate } from './pauseGate';
-import { moveIntoPlace, stagingPath } from './output/stagedFile';
+import { moveIntoPlace, sizeKey, stagingPath } from './output/stagedFile';
 
 export interface EmbedJobOptions {
   /** A model file to load (and dispose of afterwards), or a model already loaded by the caller. */
@@ -47,33 +49,48 @@ export interface EmbedJobOptions {
 
 /**
  * The checks a run starts with, before anything expensive: the input is a readable UTF-8 file, the output format is
- * known, the output files can be written, and an unfinished run of the same output is neither lost nor ignored.
- * Returns the output format and that unfinished run's checkpoint, where the run resumes it.
+ * known, no output file is the input, the output files can be written, and an unfinished run of the same output is
+ * neither lost nor ignored. A run that was stopped while giving its finished files their final names is completed
+ * here. Returns the output format, that unfinished run's checkpoint where the run resumes it, and whether files found
+ * at the side paths may be replaced (`replace`: they are an earlier run's of this output, or `overwrite` says so).
  */
 export async function checkJobFiles(
   options: Pick<EmbedJobOptions, 'input' | 'output' | 'format' | 'overwrite' | 'resume'>,
-): Promise<{ format: OutputFormat; saved: Checkpoint | null }> {
+): Promise<{ format: OutputFormat; saved: Checkpoint | null; replace: boolean }> {
   await checkInputFile(options.input);
   const format = outputFormatFor(options.output, options.format);
-  // First, as it completes a finished run that was stopped while moving its files into place.
-  const read = await readCheckpoint(options.output);
-  if (read === MOVE_COMPLETED && !options.overwrite) {
-    throw new EmbeddingError(
-      'OUTPUT_EXISTS',
-      `${options.output} is complete: its run had done every line and was stopped while giving the files their final names, which is done now.`,
-      'Nothing is left to do; pass --overwrite to embed the input again.',
-    );
+  const finals = outputPathsFor(options.output, format);
+  const files = { finals, sides: [...finals.map(stagingPath), checkpointPath(options.output)] };
+  await checkNotInput(options.input, [...files.finals, ...files.sides]);
+  const overwrite = options.overwrite ?? false;
+  let run = await readCheckpoint(options.output).catch((error: unknown): SavedRun => {
+    // With --overwrite, a checkpoint that cannot be read is replaced like any other.
+    if (overwrite && error instanceof EmbeddingError && error.code === 'CHECKPOINT_INVALID') return { state: 'started' };
+    throw error;
+  });
+  if (run.state === 'finished') {
+    await completeFinish(options.output, run).catch((error: unknown) => {
+      throw finishFailed(error);
+    });
+    if (!overwrite) {
+      throw new EmbeddingError(
+        'OUTPUT_EXISTS',
+        `${options.output} is complete: its run had done every line and was stopped while giving the files their final names, which is done now.`,
+        'Nothing is left to do; pass --overwrite to embed the input again.',
+      );
+    }
+    run = { state: 'none' };
   }
-  await checkWritableOutput(outputPathsFor(options.output, format), options.overwrite ?? false);
-  const saved = read === MOVE_COMPLETED ? null : read;
-  if (saved && !options.resume && !options.overwrite) {
+  await checkWritableOutput(files, { overwrite, own: run.state !== 'none' });
+  const saved = run.state === 'unfinished' ? run.checkpoint : null;
+  if (saved && !options.resume && !overwrite) {
     throw new EmbeddingError(
       'OUTPUT_EXISTS',
       `An unfinished run of ${options.output} is saved, done up to line ${saved.mark.lastLine} of ${saved.identity.input.path}.`,
       'Pass --resume to continue it, or --overwrite to start again from the first line.',
     );
   }
-  return { format, saved: options.resume ? saved : null };
+  return { format, saved: options.resume ? saved : null, replace: overwrite || run.state !== 'none' };
 }
 
 /**
@@ -84,15 +101,15 @@ export async function checkJobFiles(
  * checkpoint was made.
  */
 export async function runEmbedJob(options: EmbedJobOptions): Promise<EmbedJobSummary> {
-  const { format, saved } = await checkJobFiles(options);
+  const { format, saved, replace } = await checkJobFiles(options);
   const ownsModel = typeof options.model === 'string';
   const model = typeof options.model === 'string' ? await EmbeddingModel.load(options.model, { ...options.modelOptions, signal: options.signal }) : options.model;
   try {
     const identity = await runIdentity(options.input, options.inputOptions ?? {}, model.info, format);
-    if (saved) await checkResumable(saved, identity, options.output, format);
+    if (saved) await checkResumable(saved, identity, options, format);
     options.onModel?.(model.info, saved?.mark.lastLine ?? 0);
     const processor = new BatchProcessor(model, { ...options.batch, onProgress: options.onProgress });
-    const files = await openFiles(options.output, format, model.info, identity, saved);
+    const files = await openFiles(options.output, format, model.info, identity, saved, replace);
     const { writer, skipLog, checkpoint } = files;
     const watch = new InputWatch(options.input, identity);
     let lastLine = saved?.mark.lastLine ?? 0;
@@ -120,10 +137,12 @@ export async function runEmbedJob(options: EmbedJobOptions): Promise<EmbedJobSum
           ...(saved ? { resume: { afterLine: saved.mark.lastLine, counts: saved.mark.counts } } : {}),
         },
       );
+      if (!processor.stats().embedded) throw await embeddedNothing(options.input, files, processor.stats());
       await writer.complete();
       await skipLog.complete();
       await checkpoint.finishing(finalPaths(files));
     } catch (error) {
+      if (error instanceof EmbedJobError && error.code === 'NOTHING_EMBEDDED') throw error;
       throw await stopped(error, options, files, processor.stats(), markedLine);
     }
     await putInPlace(finalPaths(files), checkpoint);
@@ -154,7 +173,8 @@ function finalPaths({ writer, skipLog }: JobFiles): string[] {
   return [...writer.paths, skipLog.path];
 }
 
-async function checkResumable(saved: Checkpoint, identity: RunIdentity, output: string, format: OutputFormat): Promise<void> {
+async function checkResumable(saved: Checkpoint, identity: RunIdentity, options: EmbedJobOptions, format: OutputFormat): Promise<void> {
+  const { output, input, signal } = options;
   const difference = identityDifference(saved.identity, identity);
   if (difference) {
     throw new EmbeddingError(
@@ -163,21 +183,50 @@ async function checkResumable(saved: Checkpoint, identity: RunIdentity, output: 
       'Run it again with the same input, model and options, or pass --overwrite instead of --resume to start again.',
     );
   }
+  const lines = await countLines(input, signal);
+  if (saved.mark.lastLine > lines) {
+    throw new EmbeddingError(
+      'RESUME_REFUSED',
+      `The unfinished run of ${output} cannot be resumed: its checkpoint says it is done up to line ${formatCount(saved.mark.lastLine)}, but ${input} has ${plural(lines, 'line')}.`,
+      'Start again with --overwrite.',
+    );
+  }
   await checkStagedFiles(outputPathsFor(output, format), saved, output);
 }
 
-/** The output, skip log and checkpoint: new ones, or those of the unfinished run being resumed, cut back to its checkpoint. */
-async function openFiles(output: string, format: OutputFormat, model: ModelInfo, identity: RunIdentity, saved: Checkpoint | null): Promise<JobFiles> {
-  const resume = saved ? { sizes: saved.mark.sizes, added: saved.added } : undefined;
-  const writer = await createOutputWriter(output, format, model, resume);
-  let skipLog: SkipLog | null = null;
+/**
+ * The output, skip log and checkpoint: new ones (the checkpoint first, so that files left by a run killed at once are
+ * known to be its own), or those of the unfinished run being resumed, cut back to its checkpoint. `replace`: files
+ * found at their names may be removed first.
+ */
+async function openFiles(
+  output: string,
+  format: OutputFormat,
+  model: ModelInfo,
+  identity: RunIdentity,
+  saved: Checkpoint | null,
+  replace: boolean,
+): Promise<JobFiles> {
+  if (saved) {
+    const resume = { sizes: saved.mark.sizes, added: saved.added };
+    const writer = await createOutputWriter(output, format, model, false, resume);
+    let skipLog: SkipLog | null = null;
+    try {
+      skipLog = await SkipLog.reopen(output, sizeOf(resume, skipLogPath(output)));
+      return { writer, skipLog, checkpoint: await CheckpointLog.reopen(output, identity, saved) };
+    } catch (error) {
+      // A resumed run's files are kept, closed, for another try.
+      await Promise.all([writer.keepPartial(), skipLog?.keepPartial()]).catch(() => undefined);
+      throw error;
+    }
+  }
+  const checkpoint = await CheckpointLog.create(output, identity, replace);
+  let writer: OutputWriter | null = null;
   try {
-    skipLog = resume ? await SkipLog.reopen(output, sizeOf(resume, skipLogPath(output))) : await SkipLog.create(output);
-    const checkpoint = saved ? await CheckpointLog.reopen(output, identity, saved) : await CheckpointLog.create(output, identity);
-    return { writer, skipLog, checkpoint };
+    writer = await createOutputWriter(output, format, model, replace);
+    return { writer, skipLog: await SkipLog.create(output, replace), checkpoint };
   } catch (error) {
-    // A resumed run's files are left as they were; a new run's are removed.
-    if (!saved) await Promise.all([writer.abort(), skipLog?.abort()]);
+    await Promise.all([writer?.abort(), checkpoint.remove()]);
     throw error;
   }
 }
@@ -235,21 +284,71 @@ async function stopped(error: unknown, options: EmbedJobOptions, files: JobFiles
 
 /**
  * Every file is complete on the disk and the checkpoint says so: a failure from here on loses nothing, and the next run
- * of the same output completes the move (see `readCheckpoint`).
+ * of the same output completes the move (see `checkJobFiles`).
  */
 async function putInPlace(finals: string[], checkpoint: CheckpointLog): Promise<void> {
   try {
     await moveIntoPlace(finals);
   } catch (error) {
     await checkpoint.close();
-    throw new EmbeddingError(
-      'OUTPUT_UNWRITABLE',
-      `Every line is done, but the finished files could not be given their final names: ${errorMessage(error)}`,
-      'Mend that and run the same command with --resume: it moves them into place.',
-      { cause: error },
-    );
+    throw finishFailed(error);
   }
   await checkpoint.remove();
+}
+
+function finishFailed(error: unknown): EmbeddingError {
+  return new EmbeddingError(
+    'OUTPUT_UNWRITABLE',
+    `Every line is done, but the finished files could not be given their final names: ${errorMessage(error)}`,
+    'Mend that and run the same command with --resume: it moves them into place.',
+    { cause: error },
+  );
+}
+
+/**
+ * A run that read every line and embedded none is no success: it writes no embeddings file, keeps the skip log (which
+ * says why each line was skipped; an empty input leaves none) and says why in its error.
+ */
+async function embeddedNothing(input: string, files: JobFiles, stats: BatchStats): Promise<EmbedJobError> {
+  const { writer, skipLog, checkpoint } = files;
+  await writer.abort();
+  if (stats.lines === 0) {
+    await Promise.all([skipLog.abort(), checkpoint.remove()]);
+    const error = new EmbeddingError('NOTHING_EMBEDDED', `Nothing was embedded: ${input} is empty.`, 'Choose an input file with one text per line.');
+    return new EmbedJobError(error, [], stats, null);
+  }
+  await skipLog.complete();
+  await moveIntoPlace([skipLog.path]);
+  await checkpoint.remove();
+  const reasons = Object.entries(stats.skippedByReason)
+    .filter(([, count]) => count)
+    .sort(([, a], [, b]) => (b ?? 0) - (a ?? 0)) as Array<[SkipReason, number]>;
+  const why = reasons.map(([reason, count]) => `${reason} ${formatCount(count)}`).join(', ');
+  const error = new EmbeddingError(
+    'NOTHING_EMBEDDED',
+    `Nothing was embedded: all ${plural(stats.lines, 'line')} of ${input} were skipped (${why}); ${skipLog.path} gives the reason for each.`,
+    nothingEmbeddedHint(reasons[0]?.[0]),
+  );
+  return new EmbedJobError(error, [], stats, null);
+}
+
+function nothingEmbeddedHint(reason: SkipReason | undefined): string {
+  switch (reason) {
+    case 'invalid-json':
+    case 'missing-field':
+    case 'field-not-string':
+      return 'For JSON Lines, pass --field with the name of the field that holds each text (default: text).';
+    case 'too-long':
+      return 'Pass --on-long truncate to embed the head of each text, or a larger --context-size if the model was trained for it.';
+    case 'failed':
+      return 'Every line failed to embed: the skip log has the errors.';
+    case 'invalid-utf8':
+    case 'nul-byte':
+    case 'line-too-large':
+      return 'Check that --input is a text file in UTF-8, one text per line.';
+    default:
+      return 'Check that --input is the file you meant, one text per line.';
+  }
 }
 
 function runFailure(error: unknown): EmbeddingError {

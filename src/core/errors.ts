@@ -15,7 +15,9 @@ export type EmbeddingErrorCode =
   | 'MODEL_LOAD_FAILED'
   | 'OUTPUT_EXISTS'
   | 'OUTPUT_UNWRITABLE'
+  | 'OUTPUT_IS_INPUT'
   | 'RESUME_REFUSED'
+  | 'CHECKPOINT_INVALID'
   | 'INPUT_CHANGED'
   | 'BAD_OPTION'
   | 'INPUT_NOT_UTF8'
@@ -24,6 +26,7 @@ export type EmbeddingErrorCode =
   | 'MEMORY_LIMIT'
   | 'DOWNLOAD_FAILED'
   | 'CANCELLED'
+  | 'NOTHING_EMBEDDED'
   | 'RUN_FAILED';
 
 export class EmbeddingError extends Error {

@@ -1,5 +1,5 @@
-import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { access, lstat, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { EmbeddingError } from './errors';
 
@@ -12,8 +12,11 @@ export async function checkReadableFile(path: string, role: FileRole): Promise<n
   let size: number;
   try {
     const info = await stat(path);
-    if (!info.isFile()) {
+    if (info.isDirectory()) {
       throw new EmbeddingError('NOT_A_FILE', `${label} ${path} is a directory, not a file.`, `Pass the path of a file with ${flag}.`);
+    }
+    if (!info.isFile()) {
+      throw new EmbeddingError('NOT_A_FILE', `${label} ${path} is ${fileKind(info)}, not a regular file.`, `Pass the path of a regular file with ${flag}.`);
     }
     size = info.size;
     await access(path, constants.R_OK);
@@ -37,12 +40,29 @@ function fileError(error: unknown, label: string, path: string, flag: string): E
   );
 }
 
+/** What a file that is not a regular one is, in words: `a directory`, `a named pipe (FIFO)`… */
+export function fileKind(info: Stats): string {
+  if (info.isDirectory()) return 'a directory';
+  if (info.isSymbolicLink()) return 'a symbolic link';
+  if (info.isFIFO()) return 'a named pipe (FIFO)';
+  if (info.isSocket()) return 'a socket';
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
+  return 'a regular file';
+}
+
+/** Every file a run of one output makes: its final files, and the side files beside them (staged files, checkpoint). */
+export interface OutputFiles {
+  finals: readonly string[];
+  sides: readonly string[];
+}
+
 /**
- * Refuses outputs that exist (unless overwriting; a directory always) and a folder that is missing or not writable.
- * `paths` are every file a run will write, all in one folder.
+ * Refuses a folder that is missing or not writable, anything but a regular file at any path the run writes (even to
+ * overwrite: a link, a device or a pipe is never replaced), final files that exist (unless `overwrite`), and side files
+ * that exist (unless `overwrite`, or they are `own`: an earlier run of this output left them). All paths are in one folder.
  */
-export async function checkWritableOutput(paths: readonly string[], overwrite: boolean): Promise<void> {
-  const folder = dirname(resolve(paths[0] ?? '.'));
+export async function checkWritableOutput(files: OutputFiles, options: { overwrite: boolean; own: boolean }): Promise<void> {
+  const folder = dirname(resolve(files.finals[0] ?? '.'));
   try {
     const info = await stat(folder);
     if (!info.isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
@@ -57,13 +77,48 @@ export async function checkWritableOutput(paths: readonly string[], overwrite: b
       { cause: error },
     );
   }
-  for (const path of paths) {
-    const info = await stat(path).catch(() => null);
+  const found = async (path: string): Promise<boolean> => {
+    const info = await lstat(path).catch(() => null);
     if (info?.isDirectory()) {
       throw new EmbeddingError('OUTPUT_EXISTS', `Output ${path} is a directory.`, 'Choose another --output path.');
     }
-    if (info && !overwrite) {
+    if (info && !info.isFile()) {
+      throw new EmbeddingError(
+        'OUTPUT_EXISTS',
+        `Output ${path} is ${fileKind(info)}, not a regular file: a run only ever replaces regular files.`,
+        'Move it away, or choose another --output path.',
+      );
+    }
+    return info !== null;
+  };
+  for (const path of files.finals) {
+    if ((await found(path)) && !options.overwrite) {
       throw new EmbeddingError('OUTPUT_EXISTS', `Output ${path} already exists.`, 'Choose another --output path, or pass --overwrite to replace it.');
+    }
+  }
+  for (const path of files.sides) {
+    if ((await found(path)) && !options.overwrite && !options.own) {
+      throw new EmbeddingError(
+        'OUTPUT_EXISTS',
+        `${path} already exists and is not from a run of this output.`,
+        'Move or delete it, or pass --overwrite to replace it.',
+      );
+    }
+  }
+}
+
+/** Refuses a run whose output files include its input: the same file on the disk, whatever links lead to it. */
+export async function checkNotInput(input: string, paths: readonly string[]): Promise<void> {
+  const source = await stat(input);
+  for (const path of paths) {
+    const info = await stat(path).catch(() => null);
+    if (info && info.dev === source.dev && info.ino === source.ino) {
+      const same = resolve(path) === resolve(input) ? '' : ` (the same file on the disk as ${input})`;
+      throw new EmbeddingError(
+        'OUTPUT_IS_INPUT',
+        `Output ${path} is the input file${same}.`,
+        'Choose another --output path: the input is read while the output is written.',
+      );
     }
   }
 }

@@ -161,19 +161,28 @@ export interface ReplyError {
   resumeAfterLine?: number;
 }
 
-/** What `output:unfinished` found: the checkpoint of a run of the output that did not finish. Counts only, no vectors. */
-export interface UnfinishedRun {
+/**
+ * What `output:unfinished` found: the checkpoint of a run of the output that did not finish (counts only, no vectors),
+ * or of one that did every line and was stopped while giving its files their final names (`complete`), which the next
+ * run of the output does first.
+ */
+export type UnfinishedRun = {
   /** The input file it read, as an absolute path. */
   input: string;
   /** That input is the one asked about (the same path once resolved), so the run can be resumed with it. */
   sameInput: boolean;
-  /** Every input line up to this one is done; a resumed run continues after it. */
-  lastLine: number;
-  /** Lines embedded up to there. */
-  embedded: number;
   /** The name of the model it used. */
   model: string;
-}
+} & (
+  | {
+      complete: false;
+      /** Every input line up to this one is done; a resumed run continues after it. */
+      lastLine: number;
+      /** Lines embedded up to there. */
+      embedded: number;
+    }
+  | { complete: true }
+);
 
 export interface JobState {
   status: JobStatus;

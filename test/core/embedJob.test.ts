@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parquetReadObjects, asyncBufferFromFile } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -125,14 +125,40 @@ describe('runEmbedJob', () => {
     }
   });
 
-  it('writes empty but valid outputs for an input with nothing to embed', async () => {
-    const input = join(dir, 'blank.txt');
-    await writeFile(input, '\n  \n');
-    const npy = await job({ input, output: join(dir, 'blank.npy') });
-    expect((await readNpy(npy.outputs[0]!)).shape).toEqual([0, 32]);
-    const parquet = await job({ input, output: join(dir, 'blank.parquet') });
-    expect(await parquetReadObjects({ file: await asyncBufferFromFile(parquet.outputs[0]!) })).toEqual([]);
-    expect(await readJsonl<SkipRow>(npy.skipLog)).toHaveLength(2);
+  it('fails a run that embeds nothing, saying why, writing no embeddings and keeping the skip log', async () => {
+    const folder = join(dir, 'nothing');
+    await mkdir(folder);
+    const input = join(folder, 'blank.txt');
+    await writeFile(input, '\n  \na\u0000b\n');
+    for (const format of ['npy', 'parquet'] as const) {
+      const output = join(folder, `blank.${format}`);
+      await expect(job({ input, output })).rejects.toMatchObject({
+        code: 'NOTHING_EMBEDDED',
+        message: `Nothing was embedded: all 3 lines of ${input} were skipped (blank 2, nul-byte 1); ${output}.skipped.jsonl gives the reason for each.`,
+        stats: { lines: 3, embedded: 0, skipped: 3 },
+        partialFiles: [],
+        resumeAfterLine: null,
+      });
+      expect(await readJsonl<SkipRow>(`${output}.skipped.jsonl`)).toHaveLength(3);
+    }
+    expect((await readdir(folder)).sort()).toEqual(['blank.npy.skipped.jsonl', 'blank.parquet.skipped.jsonl', 'blank.txt']);
+
+    const jsonInput = join(folder, 'docs.jsonl');
+    await writeFile(jsonInput, '{"body":"a text"}\n{"body":"another"}\n');
+    await expect(job({ input: jsonInput, output: join(folder, 'docs.out.jsonl') })).rejects.toMatchObject({
+      code: 'NOTHING_EMBEDDED',
+      message: expect.stringContaining('were skipped (missing-field 2)'),
+      hint: 'For JSON Lines, pass --field with the name of the field that holds each text (default: text).',
+    });
+
+    const empty = join(folder, 'empty.txt');
+    await writeFile(empty, '');
+    await expect(job({ input: empty, output: join(folder, 'empty.jsonl') })).rejects.toMatchObject({
+      code: 'NOTHING_EMBEDDED',
+      message: `Nothing was embedded: ${empty} is empty.`,
+      hint: 'Choose an input file with one text per line.',
+    });
+    expect((await readdir(folder)).filter((name) => name.startsWith('empty.jsonl'))).toEqual([]);
   });
 
   it.each(['jsonl', 'npy', 'parquet'] as const)('leaves no %s file under the final name when cancelled mid-file', async (format) => {

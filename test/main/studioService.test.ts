@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { runIdentity } from '../../src/core/checkpoint';
 import { StudioService } from '../../src/main/studioService';
 import type { JobStart, JobState, ReplyError } from '../../src/shared/contract';
 import { corpusLines } from '../support/corpus';
@@ -190,6 +191,28 @@ describe('StudioService', () => {
     expect((await failure('job:start', job(join(h.dir, 'missing.txt'), join(h.dir, 'x.jsonl')))).code).toBe('FILE_NOT_FOUND');
   });
 
+  it('refuses an output that is the input, reached through a linked folder, even with overwrite', async () => {
+    const input = await inputFile('same.jsonl', ['{"text":"keep me"}']);
+    const alias = join(h.dir, 'alias');
+    await symlink(h.dir, alias);
+    const error = await failure('job:start', job(input, join(alias, 'same.jsonl'), { overwrite: true }));
+    expect(error).toMatchObject({ code: 'OUTPUT_IS_INPUT', message: `Output ${join(alias, 'same.jsonl')} is the input file (the same file on the disk as ${input}).` });
+    expect(await readFile(input, 'utf8')).toBe('{"text":"keep me"}');
+  });
+
+  it('ends a run that embeds nothing as failed, saying why, with the skip log kept', async () => {
+    const input = await inputFile('blanks.txt', ['', '  ', '\t']);
+    const output = join(h.dir, 'blanks.jsonl');
+    const final = await h.finished((await h.ok('job:start', job(input, output))).jobId);
+    expect(final).toMatchObject({
+      status: 'failed',
+      error: { code: 'NOTHING_EMBEDDED', message: `Nothing was embedded: all 3 lines of ${input} were skipped (blank 3); ${output}.skipped.jsonl gives the reason for each.` },
+      partialStats: { lines: 3, embedded: 0 },
+    });
+    expect(existsSync(output)).toBe(false);
+    expect(await readJsonl(`${output}.skipped.jsonl`)).toHaveLength(3);
+  });
+
   it('ends a job that stops on an error as failed, with its partial files and totals', async () => {
     const lines = corpusLines(100, 3, 2, 8);
     lines[60] = 'the of and '.repeat(100);
@@ -275,9 +298,10 @@ describe('StudioService with an unfinished run', () => {
 
     const { input, output, afterLine } = await failedRun('unfinished');
     const unfinished = await h.ok('output:unfinished', { input, output });
-    expect(unfinished).toEqual({ input, sameInput: true, lastLine: afterLine, embedded: expect.any(Number), model: TINY.name });
-    expect(unfinished?.embedded).toBeGreaterThan(0);
-    expect(unfinished?.embedded).toBeLessThanOrEqual(afterLine);
+    expect(unfinished).toEqual({ input, sameInput: true, complete: false, lastLine: afterLine, embedded: expect.any(Number), model: TINY.name });
+    const embedded = unfinished && !unfinished.complete ? unfinished.embedded : 0;
+    expect(embedded).toBeGreaterThan(0);
+    expect(embedded).toBeLessThanOrEqual(afterLine);
     // The same file by another spelling of its path.
     expect(await h.ok('output:unfinished', { input: join(h.dir, '.', 'unfinished.txt'), output })).toMatchObject({ sameInput: true });
     expect(await h.ok('output:unfinished', { input: other, output })).toMatchObject({ input, sameInput: false, lastLine: afterLine });
@@ -299,6 +323,26 @@ describe('StudioService with an unfinished run', () => {
     expect(await h.ok('output:unfinished', { input, output })).toBeNull();
     expect(existsSync(`${output}.checkpoint`)).toBe(false);
     expect((await h.ok('settings:get', {})).job).not.toHaveProperty('resume');
+  });
+
+  it('answers a run stopped while renaming its files as complete without renaming anything; starting renames them', async () => {
+    const input = await inputFile('renaming.txt', ['one', 'two']);
+    const output = join(h.dir, 'renaming.jsonl');
+    await h.finished((await h.ok('job:start', job(input, output))).jobId);
+    // As a run stopped right after its last checkpoint line: every file complete, under its staged name.
+    const info = await h.ok('model:info', {});
+    if (!info) throw new Error('no model loaded');
+    const identity = await runIdentity(input, {}, info, 'jsonl');
+    for (const path of [output, `${output}.skipped.jsonl`]) await rename(path, `${path}.partial`);
+    await writeFile(`${output}.checkpoint`, `${JSON.stringify({ version: 1, identity })}\n${JSON.stringify({ finishing: ['renaming.jsonl', 'renaming.jsonl.skipped.jsonl'] })}\n`);
+    const before = (await readdir(h.dir)).sort();
+
+    expect(await h.ok('output:unfinished', { input, output })).toEqual({ input, sameInput: true, complete: true, model: TINY.name });
+    expect((await readdir(h.dir)).sort()).toEqual(before);
+
+    expect(await failure('job:start', job(input, output, { resume: true }))).toMatchObject({ code: 'OUTPUT_EXISTS', message: expect.stringContaining('is complete') });
+    expect(await readJsonl(output)).toHaveLength(2);
+    expect(await h.ok('output:unfinished', { input, output })).toBeNull();
   });
 
   it('starts over from the first line with overwrite, and does not remember that choice', async () => {

@@ -476,8 +476,8 @@ describe('events', () => {
 });
 
 describe('unfinished run', () => {
-  function unfinishedRun(overrides: Partial<UnfinishedRun> = {}): UnfinishedRun {
-    return { input: '/data/notes.txt', sameInput: true, lastLine: 1234, embedded: 1200, model: 'mini', ...overrides };
+  function unfinishedRun(overrides: Partial<Pick<UnfinishedRun, 'input' | 'sameInput'>> = {}): UnfinishedRun {
+    return { input: '/data/notes.txt', sameInput: true, complete: false, lastLine: 1234, embedded: 1200, model: 'mini', ...overrides };
   }
 
   /** Ready to start, with the host saying the output has an unfinished run. */
@@ -503,6 +503,28 @@ describe('unfinished run', () => {
     expect(startBlockers(store.getState())).toEqual([
       'An unfinished run of another input is saved in this output: start over, or choose another output file.',
     ]);
+  });
+
+  it('offers to finish a run that only needs its files renamed, and words a refused start for it', async () => {
+    const complete: UnfinishedRun = { input: '/data/notes.txt', sameInput: true, model: 'mini', complete: true };
+    const { api, store } = await offered(complete);
+    expect(startBlockers(store.getState())).toEqual(['A run of this output only needs its files renamed: finish it or start over.']);
+    api.reply('job:start', () => ({
+      ok: false,
+      error: {
+        code: 'OUTPUT_EXISTS',
+        message: '/data/notes.embeddings.jsonl is complete: its run had done every line and was stopped while giving the files their final names, which is done now.',
+        hint: 'Nothing is left to do; pass --overwrite to embed the input again.',
+      },
+    }));
+    api.reply('output:unfinished', () => ok(null));
+    await store.getState().actions.resumeUnfinishedRun();
+    expect(api.requestsOf('job:start').at(-1)).toMatchObject({ resume: true, overwrite: false });
+    expect(store.getState().settings.outputError).toMatchObject({
+      code: 'OUTPUT_EXISTS',
+      hint: 'Nothing is left to do; tick “Replace the output if it already exists” to embed the input again.',
+    });
+    expect(store.getState().unfinished).toBeNull();
   });
 
   it('resumes the run or starts over with the form’s settings, and asks again once the run ends', async () => {

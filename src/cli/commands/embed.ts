@@ -1,9 +1,6 @@
 import { basename } from 'node:path';
-import { runEmbedJob } from '../../core/embedJob';
-import { checkWritableOutput } from '../../core/files';
-import { checkInputFile } from '../../core/input';
+import { checkJobFiles, runEmbedJob } from '../../core/embedJob';
 import type { ProbeLauncher } from '../../core/modelProbe';
-import { outputFormatFor, outputPathsFor } from '../../core/output/outputWriter';
 import type { EmbedJobSummary } from '../../shared/engine';
 import type { EmbedCommandOptions } from '../args';
 import { EXIT, type ExitCode } from '../exitCodes';
@@ -25,8 +22,7 @@ export async function runEmbed(options: EmbedCommandOptions, probe: ProbeLaunche
     const resolved = await modelReferenceFor(options.model, options.modelsDir);
     if (resolved.reference.kind === 'download') {
       // A download can take minutes: the input and output are checked first, as the job would check them.
-      await checkInputFile(options.input);
-      await checkWritableOutput(outputPathsFor(options.output, outputFormatFor(options.output, options.format)), options.overwrite);
+      await checkJobFiles(options);
     }
     const model = await modelFileFor(resolved, {
       signal: interrupt.signal,

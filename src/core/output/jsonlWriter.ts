@@ -1,12 +1,11 @@
-import { sizeKey } from '../checkpoint';
 import type { EmbeddingResult } from '../results';
 import type { OutputWriter, WriterCheckpoint } from './outputWriter';
-import { openStaged, reopenStaged, StagedFile } from './stagedFile';
+import { openStaged, reopenStaged, sizeKey, StagedFile } from './stagedFile';
 
 /** `.jsonl`: one object per embedded line, in line order. */
 export class JsonlWriter extends StagedFile implements OutputWriter {
-  static override async create(path: string): Promise<JsonlWriter> {
-    return new JsonlWriter(path, await openStaged(path));
+  static override async create(path: string, replace: boolean): Promise<JsonlWriter> {
+    return new JsonlWriter(path, await openStaged(path, replace));
   }
 
   static override async reopen(path: string, size: number): Promise<JsonlWriter> {

@@ -1,7 +1,7 @@
+import { EmbeddingError } from '../errors';
 import type { EmbeddingResult } from '../results';
-import { sizeKey } from '../checkpoint';
 import type { OutputWriter, WriterCheckpoint } from './outputWriter';
-import { StagedFile, writeFully } from './stagedFile';
+import { sizeKey, StagedFile, writeFully } from './stagedFile';
 
 /** Room for a shape of any row count, so the header can be rewritten in place once the row count is known. */
 const HEADER_BYTES = 128;
@@ -18,15 +18,19 @@ class NpyArray {
   ) {}
 
   /** A new array, or with `resumeSize` the staged one of an unfinished run, cut back to that many bytes. */
-  static async create(path: string, descr: '<f4' | '<u4', columns: number | null, resumeSize?: number): Promise<NpyArray> {
+  static async create(path: string, descr: '<f4' | '<u4', columns: number | null, replace: boolean, resumeSize?: number): Promise<NpyArray> {
     if (resumeSize !== undefined) {
       const rowBytes = (columns ?? 1) * 4;
       if (resumeSize < HEADER_BYTES || (resumeSize - HEADER_BYTES) % rowBytes !== 0) {
-        throw new Error(`the checkpoint's size of ${path} is not a whole number of rows`);
+        throw new EmbeddingError(
+          'CHECKPOINT_INVALID',
+          `The checkpoint of ${path} gives it a size that is not a whole number of rows (${resumeSize} bytes).`,
+          'Start again with --overwrite.',
+        );
       }
       return new NpyArray(await StagedFile.reopen(path, resumeSize), descr, columns);
     }
-    const array = new NpyArray(await StagedFile.create(path), descr, columns);
+    const array = new NpyArray(await StagedFile.create(path, replace), descr, columns);
     await array.file.append(array.header());
     return array;
   }
@@ -78,10 +82,10 @@ export class NpyWriter implements OutputWriter {
   ) {}
 
   /** A new pair of arrays, or with `resume` the staged ones of an unfinished run, cut back to the sizes given. */
-  static async create(path: string, dimension: number, resume?: { matrix: number; lines: number }): Promise<NpyWriter> {
-    const matrix = await NpyArray.create(path, '<f4', dimension, resume?.matrix);
+  static async create(path: string, dimension: number, replace: boolean, resume?: { matrix: number; lines: number }): Promise<NpyWriter> {
+    const matrix = await NpyArray.create(path, '<f4', dimension, replace, resume?.matrix);
     try {
-      return new NpyWriter(matrix, await NpyArray.create(linesPath(path), '<u4', null, resume?.lines), dimension);
+      return new NpyWriter(matrix, await NpyArray.create(linesPath(path), '<u4', null, replace, resume?.lines), dimension);
     } catch (error) {
       await matrix.file.abort();
       throw error;

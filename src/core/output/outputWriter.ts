@@ -1,11 +1,11 @@
 import type { OutputFormat } from '../../shared/engine';
 import { EmbeddingError } from '../errors';
-import { sizeKey } from '../checkpoint';
 import type { EmbeddingResult } from '../results';
 import { JsonlWriter } from './jsonlWriter';
 import { linesPath, NpyWriter } from './npyWriter';
 import { ParquetOutputWriter } from './parquetWriter';
 import { skipLogPath } from './skipLog';
+import { sizeKey } from './stagedFile';
 
 /** A writer's part of a checkpoint: the bytes of each of its staged files, and state a resumed writer needs. */
 export interface WriterCheckpoint {
@@ -59,15 +59,16 @@ export async function createOutputWriter(
   path: string,
   format: OutputFormat,
   model: { dimension: number; name: string },
+  replace: boolean,
   resume?: WriterResume,
 ): Promise<OutputWriter> {
   switch (format) {
     case 'jsonl':
-      return resume ? JsonlWriter.reopen(path, sizeOf(resume, path)) : JsonlWriter.create(path);
+      return resume ? JsonlWriter.reopen(path, sizeOf(resume, path)) : JsonlWriter.create(path, replace);
     case 'npy':
-      return NpyWriter.create(path, model.dimension, resume && { matrix: sizeOf(resume, path), lines: sizeOf(resume, linesPath(path)) });
+      return NpyWriter.create(path, model.dimension, replace, resume && { matrix: sizeOf(resume, path), lines: sizeOf(resume, linesPath(path)) });
     case 'parquet':
-      return ParquetOutputWriter.create(path, model.name, resume && { size: sizeOf(resume, path), rowGroups: resume.added });
+      return ParquetOutputWriter.create(path, model.name, replace, resume && { size: sizeOf(resume, path), rowGroups: resume.added });
   }
 }
 

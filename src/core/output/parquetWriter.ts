@@ -1,9 +1,8 @@
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import type { RowGroup, SchemaElement } from 'hyparquet';
 import type { EmbeddingResult } from '../results';
-import { sizeKey } from '../checkpoint';
 import type { OutputWriter, WriterCheckpoint } from './outputWriter';
-import { StagedFile } from './stagedFile';
+import { sizeKey, StagedFile } from './stagedFile';
 
 /** Rows per Parquet row group: large enough for efficient reads, small enough to keep memory flat. */
 export const ROWS_PER_ROW_GROUP = 4096;
@@ -53,8 +52,8 @@ export class ParquetOutputWriter implements OutputWriter {
   }
 
   /** A new file, or with `resume` the staged one of an unfinished run, cut back to its last whole row group. */
-  static async create(path: string, modelName: string, resume?: { size: number; rowGroups: unknown[] }): Promise<ParquetOutputWriter> {
-    const file = resume ? await StagedFile.reopen(path, resume.size) : await StagedFile.create(path);
+  static async create(path: string, modelName: string, replace: boolean, resume?: { size: number; rowGroups: unknown[] }): Promise<ParquetOutputWriter> {
+    const file = resume ? await StagedFile.reopen(path, resume.size) : await StagedFile.create(path, replace);
     const bytes = streamingByteWriter(file);
     const writer = new ParquetWriter({
       writer: bytes,

@@ -1,4 +1,7 @@
-import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, open, rename, rm, unlink, type FileHandle } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { EmbeddingError } from '../errors';
 
 /**
  * A file written under a temporary name beside its final one and renamed into place only when complete, so an
@@ -15,8 +18,9 @@ export class StagedFile {
     this.tempPath = stagingPath(finalPath);
   }
 
-  static async create(finalPath: string): Promise<StagedFile> {
-    return new StagedFile(finalPath, await openStaged(finalPath));
+  /** A new staged file; `replace` allows removing a file already at the staged name (this run's own, or --overwrite). */
+  static async create(finalPath: string, replace: boolean): Promise<StagedFile> {
+    return new StagedFile(finalPath, await openStaged(finalPath, replace));
   }
 
   /** Reopens the staged file of an unfinished run, cut back to `size` bytes: what its checkpoint vouches for. */
@@ -64,16 +68,20 @@ export class StagedFile {
 
 /**
  * Gives complete staged files their final names. One found already moved (by a finish that was stopped halfway, now
- * taken up again) is left as it is.
+ * taken up again) is left as it is; a staged name that holds anything but a regular file is never moved into place.
  */
 export async function moveIntoPlace(finalPaths: readonly string[]): Promise<void> {
   for (const path of finalPaths) {
-    try {
-      await rename(stagingPath(path), path);
-    } catch (error) {
-      const moved = (error as NodeJS.ErrnoException).code === 'ENOENT' && (await stat(path).then(() => true, () => false));
-      if (!moved) throw error;
+    const staged = await lstat(stagingPath(path)).catch((error: unknown) => {
+      ignoreMissing(error);
+      return null;
+    });
+    if (staged === null) {
+      if (await lstat(path).then((info) => info.isFile(), () => false)) continue;
+      throw Object.assign(new Error(`${stagingPath(path)} is missing`), { code: 'ENOENT' });
     }
+    if (!staged.isFile()) throw new Error(`${stagingPath(path)} is not a regular file`);
+    await rename(stagingPath(path), path);
   }
 }
 
@@ -87,16 +95,63 @@ export async function writeFully(handle: FileHandle, bytes: Uint8Array, position
   }
 }
 
-export function openStaged(finalPath: string): Promise<FileHandle> {
-  return open(stagingPath(finalPath), 'w');
+/**
+ * Creates the staged file of `finalPath` as a new file of this run's own: never through a link, never reusing a file
+ * that is there, which is removed first (the link itself, not what it points to) only where `replace` allows it.
+ */
+export async function openStaged(finalPath: string, replace: boolean): Promise<FileHandle> {
+  const path = stagingPath(finalPath);
+  if (replace) await unlink(path).catch((error: unknown) => ignoreMissing(error));
+  return createExclusive(path);
 }
 
+/** Opens a file that must not exist yet, without following a link planted at its name. */
+export async function createExclusive(path: string): Promise<FileHandle> {
+  try {
+    return await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o666);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    throw new EmbeddingError(
+      'OUTPUT_EXISTS',
+      `${path} already exists and is not from a run of this output.`,
+      'Move or delete it, or pass --overwrite to replace it.',
+      { cause: error },
+    );
+  }
+}
+
+/** Reopens the staged file of an unfinished run, cut back to `size` bytes; it must be a regular file, not a link. */
 export async function reopenStaged(finalPath: string, size: number): Promise<FileHandle> {
   const path = stagingPath(finalPath);
-  if ((await stat(path)).size < size) throw new Error(`${path} is shorter than its checkpoint says`);
-  const handle = await open(path, 'r+');
-  await handle.truncate(size);
-  return handle;
+  const handle = await open(path, constants.O_RDWR | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch((error: unknown) => {
+    throw resumeRefused(`${path} ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing' : 'cannot be opened as a regular file'}`, error);
+  });
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw resumeRefused(`${path} is not a regular file`);
+    // A file the run created has no other name; one with more is someone else's file, which it must not cut.
+    if (info.nlink > 1) throw resumeRefused(`${path} has other names (hard links), so it is not a file the run made`);
+    if (info.size < size) throw resumeRefused(`${path} is shorter than its checkpoint says`);
+    await handle.truncate(size);
+    return handle;
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
+
+function resumeRefused(reason: string, cause?: unknown): EmbeddingError {
+  return new EmbeddingError('RESUME_REFUSED', `The unfinished run cannot be resumed: ${reason}.`, 'Start again with --overwrite.', { cause });
+}
+
+/** Rethrows any error but a missing file's. */
+export function ignoreMissing(error: unknown): void {
+  if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+}
+
+/** The key of a staged file in a checkpoint's `sizes`: its final file name. */
+export function sizeKey(finalPath: string): string {
+  return basename(finalPath);
 }
 
 export function stagingPath(finalPath: string): string {

@@ -10,11 +10,13 @@ export function SummaryPanel() {
   const job = useStudio((state) => state.job);
   if (job.status === 'done' && job.summary) return <DoneSummary summary={job.summary} />;
   if (job.status === 'failed') {
+    // A run that read every line and embedded none: its error says why; it did not stop early.
+    const nothing = job.error?.code === 'NOTHING_EMBEDDED';
     return (
       <section className="summary summary-failed" aria-labelledby="summary-heading">
-        <h3 id="summary-heading" className="summary-heading">The run failed</h3>
+        <h3 id="summary-heading" className="summary-heading">{nothing ? 'Nothing was embedded' : 'The run failed'}</h3>
         <ErrorMessage error={job.error} />
-        {job.partialStats && <p>It stopped after {plural(job.partialStats.lines, 'line')}.</p>}
+        {job.partialStats && !nothing && <p>It stopped after {plural(job.partialStats.lines, 'line')}.</p>}
         {job.error?.partialFiles && job.error.partialFiles.length > 0 && (
           <>
             <p>What was written so far was kept under these names:</p>

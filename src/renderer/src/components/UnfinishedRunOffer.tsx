@@ -8,8 +8,24 @@ export function UnfinishedRunOffer() {
   const cannotRun = useStudio((state) => state.job.pending !== null || runBlockers(state).length > 0);
   const actions = useActions();
   if (!unfinished) return null;
-  const { input, sameInput, lastLine, embedded, model } = unfinished;
-  const stopped = `stopped after line ${formatCount(lastLine)} (${formatCount(embedded)} embedded with ${model})`;
+  const { input, sameInput, model } = unfinished;
+  if (unfinished.complete) {
+    return (
+      <section className="offer" aria-label="Unfinished run">
+        <p>
+          A run of this output{sameInput ? '' : `, of another input (${input}),`} embedded every line with {model} and was stopped
+          while giving its files their final names. Finish gives them their names; Start over embeds the chosen input again.
+        </p>
+        <button type="button" className="primary" disabled={cannotRun} onClick={() => void actions.resumeUnfinishedRun()}>
+          Finish
+        </button>
+        <button type="button" disabled={cannotRun} onClick={() => void actions.startOver()}>
+          Start over
+        </button>
+      </section>
+    );
+  }
+  const stopped = `stopped after line ${formatCount(unfinished.lastLine)} (${formatCount(unfinished.embedded)} embedded with ${model})`;
   return (
     <section className="offer" aria-label="Unfinished run">
       {sameInput ? (

@@ -16,14 +16,22 @@ function appHint(error: ReplyError, unfinished: UnfinishedRun | null): string | 
   const then = line === undefined ? '' : `, then press Resume unfinished run to go on after line ${formatCount(line)}`;
   switch (error.code) {
     case 'OUTPUT_EXISTS':
-      if (!unfinished) {
-        return error.message.endsWith('is a directory.')
-          ? 'Choose another output file.'
-          : 'Choose another output file, or tick “Replace the output if it already exists”.';
-      }
+      if (error.message.endsWith('is a directory.')) return 'Choose another output file.';
+      if (error.message.includes('not a regular file')) return 'Choose another output file, or move that one away.';
+      if (error.message.includes(' is complete: ')) return 'Nothing is left to do; tick “Replace the output if it already exists” to embed the input again.';
+      if (!unfinished) return 'Choose another output file, or tick “Replace the output if it already exists”.';
+      if (unfinished.complete) return 'Press Finish to give its files their final names, or Start over to embed the chosen input again.';
       return unfinished.sameInput
         ? 'Press Resume unfinished run to continue it, or Start over to start again from the first line.'
         : 'Press Start over to embed the chosen input from the first line instead, or choose another output file.';
+    case 'OUTPUT_IS_INPUT':
+      return 'Choose another output file: the input is read while the output is written.';
+    case 'CHECKPOINT_INVALID':
+      return 'Tick “Replace the output if it already exists” to start again from the first line, which replaces it; or choose another output file.';
+    case 'NOTHING_EMBEDDED':
+      return error.message.endsWith('is empty.')
+        ? 'Choose an input file with one text per line.'
+        : 'Check the input file and its settings (the JSON Lines field, the long-text policy): the skip log gives the reason for each line.';
     case 'RESUME_REFUSED':
       return 'Press Start over to start again from the first line; to resume instead, choose the input, model and settings the unfinished run had.';
     case 'INPUT_CHANGED':
@@ -45,7 +53,7 @@ function appHint(error: ReplyError, unfinished: UnfinishedRun | null): string | 
     case 'FILE_NOT_FOUND':
       return 'Check the path, or choose the file with Browse….';
     case 'NOT_A_FILE':
-      return 'Choose a file, not a folder.';
+      return error.message.endsWith('is a directory, not a file.') ? 'Choose a file, not a folder.' : 'Choose a regular file.';
     case 'BAD_OPTION':
       return /^The \w+ backend is not available/.test(error.message)
         ? 'Choose the backend “Best available” or “CPU only”, then load the model again.'

@@ -18,9 +18,11 @@ export function startBlockers(state: RunForm & Pick<StudioState, 'unfinished'>):
   const reasons = runBlockers(state);
   if (state.unfinished) {
     reasons.push(
-      state.unfinished.sameInput
-        ? 'An unfinished run of this output is saved: resume it or start over.'
-        : 'An unfinished run of another input is saved in this output: start over, or choose another output file.',
+      state.unfinished.complete
+        ? 'A run of this output only needs its files renamed: finish it or start over.'
+        : state.unfinished.sameInput
+          ? 'An unfinished run of this output is saved: resume it or start over.'
+          : 'An unfinished run of another input is saved in this output: start over, or choose another output file.',
     );
   }
   return reasons;
