@@ -9,7 +9,7 @@ import {
   type LlamaModel,
   type Token,
 } from 'node-llama-cpp';
-import type { EmbeddingPool } from './embeddingPool';
+import type { Embedded, EmbeddingPool } from './embeddingPool';
 import { cancelledError, EmbeddingError, errorMessage } from './errors';
 import { checkReadableFile } from './files';
 import { checkGgufFile } from './ggufCheck';
@@ -193,11 +193,22 @@ export class EmbeddingModel {
     return (await this.model.llama.getVramState()).used;
   }
 
-  /** Embeds model-ready tokens on the next free context and returns the final (normalized) vector. */
-  async embed(tokens: readonly Token[]): Promise<{ vector: Float32Array; ms: number }> {
-    const result = await this.pool.embed(tokens);
-    if (this.text.normalize === 'l2') l2Normalize(result.vector);
-    return result;
+  /** Embeds one text's model-ready tokens and returns the final (normalized) vector. */
+  embed(tokens: readonly Token[]): Promise<Embedded> {
+    return this.embedGroup([tokens])[0] as Promise<Embedded>;
+  }
+
+  /**
+   * Embeds a group of texts' model-ready tokens and returns their final (normalized) vectors, in order. The same group
+   * always gives the same bytes: how its texts share decodes depends on the group alone (see EmbeddingPool).
+   */
+  embedGroup(texts: ReadonlyArray<readonly Token[]>): Array<Promise<Embedded>> {
+    return this.pool.embed(texts).map((embedded) =>
+      embedded.then((result) => {
+        if (this.text.normalize === 'l2') l2Normalize(result.vector);
+        return result;
+      }),
+    );
   }
 
   async dispose(): Promise<void> {
