@@ -146,6 +146,7 @@ export class EmbeddingModel {
         contexts,
         engine,
         buildType: llama.buildType,
+        cpuFeatures: cpuFeaturesOf(llama.systemInfo),
       };
       const text = { normalize: options.normalize, prefix: options.prefix, onLong: options.onLong };
       return new EmbeddingModel(info, text, model, pool, pool.specialTokenCount());
@@ -215,6 +216,19 @@ export class EmbeddingModel {
     await this.pool.dispose();
     await this.model.dispose();
   }
+}
+
+/** The CPU section of llama.cpp's system info (`CPU : SSE3 = 1 | AVX2 = 1 | AVX512 = 0 | ... | CUDA : ...`): what is on. */
+export function cpuFeaturesOf(systemInfo: string): string[] {
+  const features: string[] = [];
+  let section = '';
+  for (const part of systemInfo.split('|')) {
+    const match = /^\s*(?:(\S+) : )?(\S+) = (\S+)\s*$/.exec(part);
+    if (!match) continue;
+    section = match[1] ?? section;
+    if (section === 'CPU' && match[3] === '1' && match[2]) features.push(match[2]);
+  }
+  return features;
 }
 
 export function l2Normalize(vector: Float32Array): Float32Array {
