@@ -48,11 +48,12 @@ export function featureFlags(dropped) {
 
 /**
  * The build's environment with the flags added to the C and C++ compilers (CC and CXX, which CMake reads on a fresh
- * configure as the compiler and its arguments; node-llama-cpp configures every build afresh). On the compile line they
- * stand before the -march=native that GGML_NATIVE adds as a target option, which is fine: GCC expands -march=native into
- * the CPU's feature flags ahead of every -m flag given (`gcc -mno-avx2 -march=native -Q --help=target` shows AVX2
- * disabled), and Clang lets an explicit -mno-* win over -march in any order. CFLAGS would not reach C++ files:
- * cmake-js sets CMAKE_CXX_FLAGS itself.
+ * configure as the compiler and its arguments; node-llama-cpp configures every build afresh). CFLAGS would not reach
+ * C++ files: cmake-js sets CMAKE_CXX_FLAGS itself; and a node-llama-cpp cmake option would change the folder of the
+ * build, which the app then would not find. On the compile line the flags stand before the -march=native that
+ * GGML_NATIVE adds as a target option, which GCC allows for: it expands -march=native into the CPU's feature flags
+ * ahead of every -m flag given (`gcc -mno-avx2 -march=native -Q --help=target` shows AVX2 disabled; the engine build's
+ * test checks it). Clang is not checked here.
  */
 export function buildEnvironment(flags, env = process.env) {
   if (!flags.length) return env;
