@@ -31,6 +31,7 @@ export function formatModelInfo(info: ModelInfo): string {
     ['threads', String(info.threads)],
     ['contexts', String(info.contexts)],
     ['engine', describeEngine(info)],
+    ['CPU features', info.cpuFeatures.join(', ') || 'none'],
   ]);
 }
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Token } from 'node-llama-cpp';
 import type { DoneCounts } from './checkpoint';
 import { cancelledError, EmbeddingError, errorMessage } from './errors';
 import type { BatchStats, ProgressInfo, SkippedLine } from '../shared/engine';
@@ -12,7 +13,9 @@ import { StatsTracker } from './stats';
 export interface BatchConfig {
   /**
    * Texts per batch. A batch is taken from the input together, spread over all of the model's contexts, and handed to
-   * the output in one piece; the next batch is already being embedded while one is written.
+   * the output in one piece; the next batch is already being embedded while one is written. Which texts share a decode
+   * is planned per batch, so the same input and batch size give the same bytes on every run, and a run resumed after a
+   * batch (as every checkpoint is) gives those of a run that went through.
    */
   batchSize: number;
   /** On an embedding failure, log the line as failed and go on (true), or stop the run (false). */
@@ -55,13 +58,15 @@ type Embedded = { ok: true; vector: Float32Array; ms: number } | { ok: false; er
 
 type Entry =
   | { kind: 'skip'; skipped: SkippedLine }
-  | { kind: 'text'; line: number; text: string; tokenCount: number; truncated: boolean; embedded: Promise<Embedded> }
+  | { kind: 'text'; line: number; text: string; tokenCount: number; truncated: boolean; tokens: readonly Token[] }
   | { kind: 'fatal'; error: unknown };
 
 interface PendingBatch {
   entries: Entry[];
   texts: number;
   started: number;
+  /** The vectors of the batch's texts in order, once it is complete and handed to the model. */
+  embedded: Array<Promise<Embedded>>;
 }
 
 /**
@@ -174,7 +179,7 @@ export class BatchProcessor {
       for await (const record of records) {
         if (options.signal?.aborted) throw cancelledError();
         if (options.pause?.paused) {
-          if (current.entries.length) pending.push(current);
+          if (current.entries.length) pending.push(this.dispatch(current));
           current = newPendingBatch();
           while (pending.length) yield* this.deliver(await settleOldest());
           report(false, true);
@@ -187,12 +192,12 @@ export class BatchProcessor {
         if (entry.kind === 'text') current.texts += 1;
         if (entry.kind === 'fatal') break;
         if (current.texts >= batchSize) {
-          pending.push(current);
+          pending.push(this.dispatch(current));
           current = newPendingBatch();
           while (pending.length >= window) yield* this.deliver(await settleOldest());
         }
       }
-      if (current.entries.length) pending.push(current);
+      if (current.entries.length) pending.push(this.dispatch(current));
       while (pending.length) {
         if (options.signal?.aborted) throw cancelledError();
         yield* this.deliver(await settleOldest());
@@ -200,7 +205,7 @@ export class BatchProcessor {
       report(true);
     } finally {
       // Contexts must not be left mid-evaluation when the run stops early (error, cancel, consumer gone).
-      await Promise.all(pending.flatMap((batch) => batch.entries).concat(current.entries).map((e) => (e.kind === 'text' ? e.embedded : null)));
+      await Promise.all(pending.flatMap((batch) => batch.embedded).concat(current.embedded));
     }
   }
 
@@ -220,11 +225,19 @@ export class BatchProcessor {
       return { kind: 'fatal', error };
     }
     if (!prepared.ok) return { kind: 'skip', skipped: { line: record.line, reason: prepared.reason, detail: prepared.detail } };
-    const embedded = this.model.embed(prepared.tokens).then(
-      (value): Embedded => ({ ok: true, ...value }),
-      (error: unknown): Embedded => ({ ok: false, error }),
+    return { kind: 'text', line: record.line, text: record.text, tokenCount: prepared.tokenCount, truncated: prepared.truncated, tokens: prepared.tokens };
+  }
+
+  /** Hands a complete batch's texts to the model as one group. */
+  private dispatch(batch: PendingBatch): PendingBatch {
+    const tokens = batch.entries.flatMap((entry) => (entry.kind === 'text' ? [entry.tokens] : []));
+    batch.embedded = this.model.embedGroup(tokens).map((embedded) =>
+      embedded.then(
+        (value): Embedded => ({ ok: true, ...value }),
+        (error: unknown): Embedded => ({ ok: false, error }),
+      ),
     );
-    return { kind: 'text', line: record.line, text: record.text, tokenCount: prepared.tokenCount, truncated: prepared.truncated, embedded };
+    return batch;
   }
 
   /**
@@ -235,6 +248,7 @@ export class BatchProcessor {
     const results: EmbeddingResult[] = [];
     const skipped: SkippedLine[] = [];
     let stop: unknown = null;
+    let texts = 0;
     for (const entry of batch.entries) {
       if (entry.kind === 'skip') {
         skipped.push(entry.skipped);
@@ -244,7 +258,8 @@ export class BatchProcessor {
         stop = entry.error;
         break;
       }
-      const embedded = await entry.embedded;
+      const embedded = await batch.embedded[texts++];
+      if (!embedded) throw new Error('a batch was settled before it was handed to the model');
       if (embedded.ok) {
         results.push({
           line: entry.line,
@@ -288,7 +303,7 @@ export class BatchProcessor {
 }
 
 function newPendingBatch(): PendingBatch {
-  return { entries: [], texts: 0, started: performance.now() };
+  return { entries: [], texts: 0, started: performance.now(), embedded: [] };
 }
 
 async function* recordsOf(texts: Iterable<string>): AsyncGenerator<InputRecord> {

@@ -1,5 +1,5 @@
 import type { LlamaContext, LlamaModel, Token } from 'node-llama-cpp';
-import type { EmbeddingPool } from './embeddingPool';
+import type { Embedded, EmbeddingPool } from './embeddingPool';
 import { modelInputFor } from './modelInput';
 import { createBatchContext, type NativeBatch } from './nativeBatch';
 
@@ -18,7 +18,7 @@ export interface BatchedPoolOptions {
 
 interface Job {
   input: Uint32Array;
-  resolve: (embedded: { vector: Float32Array; ms: number }) => void;
+  resolve: (embedded: Embedded) => void;
   reject: (error: unknown) => void;
 }
 
@@ -27,24 +27,24 @@ interface Lane {
   native: NativeBatch;
 }
 
-/** Queued texts a decode looks through for texts that still fit, beyond the oldest one, which it always takes. */
+/** Texts of a group a decode looks through for texts that still fit, beyond the first one left, which it always takes. */
 const LOOKAHEAD_PER_SEQUENCE = 4;
 
 /** Least cosine similarity at which a text embedded among others counts as the same vector as embedded alone. */
 const SAME_VECTOR = 0.9999;
 
 /**
- * The batched engine: texts handed to `embed` are queued, and each context that is free packs the queued texts into one
- * decode (the oldest first, then later ones that still fit, up to the sequence cap and the token budget), each text its
- * own sequence, and reads every text's pooled vector straight after the decode. It drives node-llama-cpp's native batch
- * calls itself: node-llama-cpp's own batching can split a text over two decodes, and reads only sequence 0.
+ * The batched engine: each group of texts handed to `embed` is planned into decodes at once (see `planDecodes`), and
+ * each context that is free takes the next planned decode, each text its own sequence, and reads every text's pooled
+ * vector straight after it. The plan depends on the group alone, so a text's vector does not depend on timing. It drives
+ * node-llama-cpp's native batch calls itself: node-llama-cpp's own batching can split a text over two decodes, and reads
+ * only sequence 0.
  */
 export class BatchedPool implements EmbeddingPool {
-  private readonly queue: Job[] = [];
+  private readonly queue: Job[][] = [];
   private readonly idle: Lane[];
   private readonly decoding = new Set<Promise<void>>();
   private readonly input: (tokens: readonly Token[]) => Uint32Array;
-  private pumpScheduled = false;
   private disposed = false;
 
   private constructor(
@@ -98,12 +98,17 @@ export class BatchedPool implements EmbeddingPool {
     return this.input(probe).length - probe.length;
   }
 
-  embed(tokens: readonly Token[]): Promise<{ vector: Float32Array; ms: number }> {
-    if (this.disposed) return Promise.reject(new Error('The model was unloaded.'));
-    return new Promise((resolve, reject) => {
-      this.queue.push({ input: this.input(tokens), resolve, reject });
-      this.schedulePump();
-    });
+  embed(texts: ReadonlyArray<readonly Token[]>): Array<Promise<Embedded>> {
+    if (this.disposed) return texts.map(() => Promise.reject(new Error('The model was unloaded.')));
+    const jobs: Job[] = [];
+    const embedded = texts.map(
+      (tokens) => new Promise<Embedded>((resolve, reject) => jobs.push({ input: this.input(tokens), resolve, reject })),
+    );
+    for (const decode of planDecodes(jobs.map((job) => job.input.length), this.options)) {
+      this.queue.push(decode.map((i) => jobs[i] as Job));
+    }
+    this.pump();
+    return embedded;
   }
 
   /**
@@ -132,50 +137,22 @@ export class BatchedPool implements EmbeddingPool {
 
   async dispose(): Promise<void> {
     this.disposed = true;
-    for (const job of this.queue.splice(0)) job.reject(new Error('The model was unloaded.'));
+    for (const job of this.queue.splice(0).flat()) job.reject(new Error('The model was unloaded.'));
     await Promise.all(this.decoding);
     await Promise.all(this.lanes.map((lane) => lane.context.dispose()));
   }
 
-  /** Starts decodes on the free contexts on the next turn of the event loop, once the texts handed over now are queued. */
-  private schedulePump(): void {
-    if (this.pumpScheduled || this.idle.length === 0) return;
-    this.pumpScheduled = true;
-    setImmediate(() => {
-      this.pumpScheduled = false;
-      this.pump();
-    });
-  }
-
+  /** Hands the planned decodes, in order, to the free contexts. */
   private pump(): void {
     while (this.idle.length > 0 && this.queue.length > 0) {
       const lane = this.idle.pop() as Lane;
-      const decoding = this.run(lane, this.nextDecode()).finally(() => {
+      const decoding = this.run(lane, this.queue.shift() as Job[]).finally(() => {
         this.decoding.delete(decoding);
         this.idle.push(lane);
-        this.schedulePump();
+        this.pump();
       });
       this.decoding.add(decoding);
     }
-  }
-
-  /** Takes the texts of the next decode off the queue. */
-  private nextDecode(): Job[] {
-    const { sequences, tokenBudget } = this.options;
-    const scanned = Math.min(this.queue.length, sequences * LOOKAHEAD_PER_SEQUENCE);
-    const taken: Job[] = [];
-    const left: Job[] = [];
-    let tokens = 0;
-    for (const job of this.queue.slice(0, scanned)) {
-      if (taken.length === 0 || (taken.length < sequences && tokens + job.input.length <= tokenBudget)) {
-        taken.push(job);
-        tokens += job.input.length;
-      } else {
-        left.push(job);
-      }
-    }
-    this.queue.splice(0, scanned, ...left);
-    return taken;
   }
 
   /** Decodes the texts together; if that fails, one at a time, so that only a text that fails alone is reported failed. */
@@ -196,6 +173,35 @@ export class BatchedPool implements EmbeddingPool {
       else job.reject(new Error('llama.cpp returned no vector for the text'));
     });
   }
+}
+
+/**
+ * The decodes of a group of texts of these token counts, as indexes into the group: the first text left, then the later
+ * ones among the next few that still fit, up to the sequence cap and the token budget; a text over the budget alone.
+ */
+export function planDecodes(lengths: readonly number[], limits: { sequences: number; tokenBudget: number }): number[][] {
+  const { sequences, tokenBudget } = limits;
+  const decodes: number[][] = [];
+  let left: number[] = [];
+  let next = 0;
+  while (left.length > 0 || next < lengths.length) {
+    while (left.length < sequences * LOOKAHEAD_PER_SEQUENCE && next < lengths.length) left.push(next++);
+    const taken: number[] = [];
+    const kept: number[] = [];
+    let tokens = 0;
+    for (const i of left) {
+      const length = lengths[i] ?? 0;
+      if (taken.length === 0 || (taken.length < sequences && tokens + length <= tokenBudget)) {
+        taken.push(i);
+        tokens += length;
+      } else {
+        kept.push(i);
+      }
+    }
+    decodes.push(taken);
+    left = kept;
+  }
+  return decodes;
 }
 
 /** One decode of the inputs, input i as sequence i, and their pooled vectors, read before anything else can use the context. */

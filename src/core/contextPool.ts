@@ -1,9 +1,10 @@
 import type { LlamaEmbeddingContext, LlamaModel, Token } from 'node-llama-cpp';
-import type { EmbeddingPool } from './embeddingPool';
+import type { Embedded, EmbeddingPool } from './embeddingPool';
 
 /**
- * The contexts engine: the embedding contexts of one model, each evaluating one text at a time; `embed` runs a text on
- * the next free context, so as many texts are evaluated at once as there are contexts.
+ * The contexts engine: the embedding contexts of one model, each evaluating one text at a time; `embed` runs each text
+ * on the next free context, so as many texts are evaluated at once as there are contexts. A text is always decoded
+ * alone, so its vector does not depend on which context takes it or when.
  */
 export class ContextPool implements EmbeddingPool {
   private readonly free: LlamaEmbeddingContext[];
@@ -48,8 +49,11 @@ export class ContextPool implements EmbeddingPool {
     return context.calculateInputLength(probe.slice()) - probe.length;
   }
 
-  /** The vector and the milliseconds the context spent on it (waiting for a free context not counted). */
-  async embed(tokens: readonly Token[]): Promise<{ vector: Float32Array; ms: number }> {
+  embed(texts: ReadonlyArray<readonly Token[]>): Array<Promise<Embedded>> {
+    return texts.map((tokens) => this.embedOne(tokens));
+  }
+
+  private async embedOne(tokens: readonly Token[]): Promise<Embedded> {
     const context = this.free.pop() ?? (await new Promise<LlamaEmbeddingContext>((resolve) => this.waiting.push(resolve)));
     const started = performance.now();
     try {

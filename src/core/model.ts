@@ -9,7 +9,7 @@ import {
   type LlamaModel,
   type Token,
 } from 'node-llama-cpp';
-import type { EmbeddingPool } from './embeddingPool';
+import type { Embedded, EmbeddingPool } from './embeddingPool';
 import { watchEngineBuild } from './engineBuild';
 import { cancelledError, EmbeddingError, errorMessage } from './errors';
 import { checkReadableFile } from './files';
@@ -221,6 +221,7 @@ export class EmbeddingModel {
         contexts,
         engine,
         buildType: llama.buildType,
+        cpuFeatures: cpuFeaturesOf(llama.systemInfo),
       };
       const text = { normalize: options.normalize, prefix: options.prefix, onLong: options.onLong };
       return new EmbeddingModel(info, text, model, pool, pool.specialTokenCount());
@@ -268,17 +269,41 @@ export class EmbeddingModel {
     return (await this.model.llama.getVramState()).used;
   }
 
-  /** Embeds model-ready tokens on the next free context and returns the final (normalized) vector. */
-  async embed(tokens: readonly Token[]): Promise<{ vector: Float32Array; ms: number }> {
-    const result = await this.pool.embed(tokens);
-    if (this.text.normalize === 'l2') l2Normalize(result.vector);
-    return result;
+  /** Embeds one text's model-ready tokens and returns the final (normalized) vector. */
+  embed(tokens: readonly Token[]): Promise<Embedded> {
+    return this.embedGroup([tokens])[0] as Promise<Embedded>;
+  }
+
+  /**
+   * Embeds a group of texts' model-ready tokens and returns their final (normalized) vectors, in order. The same group
+   * always gives the same bytes: how its texts share decodes depends on the group alone (see EmbeddingPool).
+   */
+  embedGroup(texts: ReadonlyArray<readonly Token[]>): Array<Promise<Embedded>> {
+    return this.pool.embed(texts).map((embedded) =>
+      embedded.then((result) => {
+        if (this.text.normalize === 'l2') l2Normalize(result.vector);
+        return result;
+      }),
+    );
   }
 
   async dispose(): Promise<void> {
     await this.pool.dispose();
     await this.model.dispose();
   }
+}
+
+/** The CPU section of llama.cpp's system info (`CPU : SSE3 = 1 | AVX2 = 1 | AVX512 = 0 | ... | CUDA : ...`): what is on. */
+export function cpuFeaturesOf(systemInfo: string): string[] {
+  const features: string[] = [];
+  let section = '';
+  for (const part of systemInfo.split('|')) {
+    const match = /^\s*(?:(\S+) : )?(\S+) = (\S+)\s*$/.exec(part);
+    if (!match) continue;
+    section = match[1] ?? section;
+    if (section === 'CPU' && match[3] === '1' && match[2]) features.push(match[2]);
+  }
+  return features;
 }
 
 export function l2Normalize(vector: Float32Array): Float32Array {

@@ -81,6 +81,11 @@ export interface ModelInfo extends TextOptions {
   contexts: number;
   engine: Engine;
   buildType: BuildType;
+  /**
+   * What llama.cpp's CPU code in the loaded binary was built to use, as llama.cpp lists it (AVX2, AVX512, AMX_INT8,
+   * LLAMAFILE ...): a local build has what this CPU offers less what `npm run build:engine` had to leave out.
+   */
+  cpuFeatures: string[];
 }
 
 /** Totals of a run (or of everything since the last reset), consistent with what was written. */

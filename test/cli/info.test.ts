@@ -29,8 +29,9 @@ describe('embedding-studio info', () => {
     });
     expect(Object.keys(rows)).toEqual([
       'name', 'file', 'architecture', 'dimensions', 'pooling', 'training context', 'context used', 'quantization',
-      'backend', 'GPU', 'GPU layers', 'threads', 'contexts', 'engine',
+      'backend', 'GPU', 'GPU layers', 'threads', 'contexts', 'engine', 'CPU features',
     ]);
+    expect(rows['CPU features']).toMatch(/^(none|[A-Z0-9_]+(, [A-Z0-9_]+)*)$/);
     expect(rows.engine).toMatch(/^(batched: many texts per decode \(local build\)|contexts: one text per decode per context \((local build|prebuilt binary)\))$/);
   });
 
@@ -57,5 +58,6 @@ describe('embedding-studio info', () => {
     expect(info.contexts).toBeGreaterThan(0);
     expect(['batched', 'contexts']).toContain(info.engine);
     expect(['localBuild', 'prebuilt']).toContain(info.buildType);
+    expect(info.cpuFeatures.every((feature) => /^[A-Z0-9_]+$/.test(feature))).toBe(true);
   });
 });

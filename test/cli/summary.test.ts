@@ -26,6 +26,7 @@ const SUMMARY: EmbedJobSummary = {
     contexts: 2,
     engine: 'batched',
     buildType: 'localBuild',
+    cpuFeatures: ['AVX2', 'FMA'],
     normalize: 'l2',
     prefix: '',
     onLong: 'truncate',

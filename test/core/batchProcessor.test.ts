@@ -82,14 +82,14 @@ describe('BatchProcessor', () => {
     let inFlight = 0;
     let most = 0;
     const embed = model.pool.embed.bind(model.pool);
-    const spy = vi.spyOn(model.pool, 'embed').mockImplementation(async (tokens) => {
-      most = Math.max(most, (inFlight += 1));
-      try {
-        return await embed(tokens);
-      } finally {
-        inFlight -= 1;
-      }
-    });
+    const spy = vi.spyOn(model.pool, 'embed').mockImplementation((texts) =>
+      embed(texts).map((embedded) => {
+        most = Math.max(most, (inFlight += 1));
+        return embedded.finally(() => {
+          inFlight -= 1;
+        });
+      }),
+    );
     try {
       await new BatchProcessor(model, { batchSize: 8 }).processTexts(corpusLines(64));
     } finally {
@@ -102,10 +102,12 @@ describe('BatchProcessor', () => {
   it('keeps going past a failing line with continueOnError, and stops there without it', async () => {
     const texts = corpusLines(40);
     texts[9] = 'this line will fail';
-    const embed = model.embed.bind(model);
+    const embedGroup = model.embedGroup.bind(model);
     const failing = await model.prepare('this line will fail', 0);
-    const spy = vi.spyOn(model, 'embed').mockImplementation((tokens) =>
-      failing.ok && tokens.join() === failing.tokens.join() ? Promise.reject(new Error('decode failed')) : embed(tokens),
+    const spy = vi.spyOn(model, 'embedGroup').mockImplementation((group) =>
+      embedGroup(group).map((embedded, i) =>
+        failing.ok && group[i]?.join() === failing.tokens.join() ? Promise.reject(new Error('decode failed')) : embedded,
+      ),
     );
     try {
       const skipped: SkippedLine[] = [];

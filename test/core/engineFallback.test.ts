@@ -24,8 +24,8 @@ describe('without the patched local build', () => {
     const { pool, engine, contexts } = await openPool(model, { ...options, engine: 'auto' });
     try {
       expect({ engine, contexts, size: pool.size }).toEqual({ engine: 'contexts', contexts: 2, size: 2 });
-      const vector = await pool.embed(model.tokenize('the city reads books'));
-      expect(vector.vector).toHaveLength(TINY.embeddingLength);
+      const [embedded] = pool.embed([model.tokenize('the city reads books')]);
+      expect((await embedded)?.vector).toHaveLength(TINY.embeddingLength);
     } finally {
       await pool.dispose();
     }

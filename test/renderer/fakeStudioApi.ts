@@ -108,6 +108,7 @@ export function modelInfo(overrides: Partial<ModelInfo> = {}): ModelInfo {
     contexts: 2,
     engine: 'contexts',
     buildType: 'prebuilt',
+    cpuFeatures: ['AVX2', 'FMA'],
     normalize: 'l2',
     prefix: '',
     onLong: 'truncate',

@@ -3,6 +3,13 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 // Minimal GGUF v3 writer for test fixtures: https://github.com/ggml-org/ggml/blob/master/docs/gguf.md
+//
+// Weights can be stored as F32, F16, Q8_0 or Q4_0. Q8_0 because it is what the model catalog ships and what most users
+// run; Q4_0 as the second quantization because it is the simplest 4-bit one and takes other llama.cpp code paths on the
+// CPU (4-bit dot products, and weights repacked into interleaved blocks where the CPU has AVX2 or NEON), while a K-quant
+// would need super-blocks of 256 values, which the test models' 32-wide rows do not have. Both are written bit for bit
+// as llama.cpp's reference quantizers write them (quantize_row_q8_0_ref and quantize_row_q4_0_ref in ggml-quants.c),
+// which is what llama-quantize writes without an importance matrix.
 
 export type GgufScalarType =
   | 'u8' | 'i8' | 'u16' | 'i16' | 'u32' | 'i32' | 'u64' | 'i64' | 'f32' | 'f64' | 'bool' | 'string';
@@ -13,7 +20,7 @@ export type GgufValue =
   | { type: GgufScalarType; value: GgufScalar }
   | { type: 'array'; itemType: GgufScalarType; value: GgufScalar[] };
 
-export type GgufTensorType = 'F32' | 'F16';
+export type GgufTensorType = 'F32' | 'F16' | 'Q8_0' | 'Q4_0';
 
 export interface GgufTensor {
   name: string;
@@ -27,8 +34,23 @@ export interface GgufTensor {
 const VALUE_TYPE_IDS: Record<GgufScalarType | 'array', number> = {
   u8: 0, i8: 1, u16: 2, i16: 3, u32: 4, i32: 5, f32: 6, bool: 7, string: 8, array: 9, u64: 10, i64: 11, f64: 12,
 };
-const TENSOR_TYPE_IDS: Record<GgufTensorType, number> = { F32: 0, F16: 1 };
-const BYTES_PER_ELEMENT: Record<GgufTensorType, number> = { F32: 4, F16: 2 };
+const TENSOR_TYPE_IDS: Record<GgufTensorType, number> = { F32: 0, F16: 1, Q4_0: 2, Q8_0: 8 };
+/** Values per block and bytes per block: quantized types store rows as blocks of 32 values, each with an f16 scale. */
+const BLOCK: Record<GgufTensorType, { values: number; bytes: number }> = {
+  F32: { values: 1, bytes: 4 },
+  F16: { values: 1, bytes: 2 },
+  Q8_0: { values: 32, bytes: 2 + 32 },
+  Q4_0: { values: 32, bytes: 2 + 16 },
+};
+
+function tensorByteLength(tensor: GgufTensor): number {
+  const { values, bytes } = BLOCK[tensor.type];
+  const rowLength = tensor.shape[0] ?? 1;
+  if (rowLength % values !== 0) {
+    throw new Error(`tensor ${tensor.name}: ${tensor.type} needs rows of a multiple of ${values} values, not ${rowLength}`);
+  }
+  return (tensor.shape.reduce((a, b) => a * b, 1) / values) * bytes;
+}
 
 /** Grows as needed; collects the little-endian header bytes. */
 class ByteWriter {
@@ -114,16 +136,74 @@ export function toFloat16Bits(v: number): number {
   return sign | bits;
 }
 
+/** llama.cpp's float-to-f16 conversion of the scale, and the f32 arithmetic of its C code (Math.fround). */
+const f32 = Math.fround;
+
+/** C's roundf: halves away from zero. */
+const roundHalfAway = (x: number): number => Math.sign(x) * Math.round(Math.abs(x));
+
+/** quantize_row_q8_0_ref: per block of 32, d = amax / 127 and q = round(x / d) as int8. */
+export function quantizeQ8_0(data: Float32Array): Uint8Array {
+  const out = Buffer.alloc((data.length / 32) * 34);
+  for (let block = 0; block * 32 < data.length; block++) {
+    const x = data.subarray(block * 32, block * 32 + 32);
+    let amax = 0;
+    for (const v of x) amax = Math.max(amax, Math.abs(v));
+    const d = f32(amax / 127);
+    const id = d ? f32(1 / d) : 0;
+    const at = block * 34;
+    out.writeUInt16LE(toFloat16Bits(d), at);
+    for (let j = 0; j < 32; j++) out.writeInt8(roundHalfAway(f32((x[j] ?? 0) * id)), at + 2 + j);
+  }
+  return out;
+}
+
+/**
+ * quantize_row_q4_0_ref: per block of 32, d = max / -8 where max is the value of largest magnitude (with its sign), and
+ * q = min(15, trunc(x / d + 8.5)); byte j holds value j in its low nibble and value j + 16 in its high one.
+ */
+export function quantizeQ4_0(data: Float32Array): Uint8Array {
+  const out = Buffer.alloc((data.length / 32) * 18);
+  for (let block = 0; block * 32 < data.length; block++) {
+    const x = data.subarray(block * 32, block * 32 + 32);
+    let amax = 0;
+    let max = 0;
+    for (const v of x) {
+      if (amax < Math.abs(v)) {
+        amax = Math.abs(v);
+        max = v;
+      }
+    }
+    const d = f32(max / -8);
+    const id = d ? f32(1 / d) : 0;
+    const at = block * 18;
+    out.writeUInt16LE(toFloat16Bits(d), at);
+    const nibble = (v: number): number => Math.min(15, Math.trunc(f32(f32(v * id) + 8.5)));
+    for (let j = 0; j < 16; j++) out.writeUInt8(nibble(x[j] ?? 0) | (nibble(x[j + 16] ?? 0) << 4), at + 2 + j);
+  }
+  return out;
+}
+
 function tensorBytes(tensor: GgufTensor): Uint8Array {
   const data = typeof tensor.data === 'function' ? tensor.data() : tensor.data;
   const expected = tensor.shape.reduce((a, b) => a * b, 1);
   if (data.length !== expected) {
     throw new Error(`tensor ${tensor.name}: ${data.length} values for shape [${tensor.shape.join(', ')}]`);
   }
-  if (tensor.type === 'F32') return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  const out = new Uint16Array(data.length);
-  for (let i = 0; i < data.length; i++) out[i] = toFloat16Bits(data[i]);
-  return new Uint8Array(out.buffer);
+  tensorByteLength(tensor);
+  switch (tensor.type) {
+    case 'F32':
+      return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    case 'F16': {
+      const out = new Uint16Array(data.length);
+      for (let i = 0; i < data.length; i++) out[i] = toFloat16Bits(data[i]);
+      return new Uint8Array(out.buffer);
+    }
+    case 'Q8_0':
+      return quantizeQ8_0(data);
+    case 'Q4_0':
+      return quantizeQ4_0(data);
+  }
 }
 
 const alignUp = (n: number, alignment: number): number => Math.ceil(n / alignment) * alignment;
@@ -163,7 +243,7 @@ export function* ggufChunks(
     for (const dim of t.shape) w.u64(dim);
     w.u32(TENSOR_TYPE_IDS[t.type]);
     w.u64(offset);
-    offset = alignUp(offset + t.shape.reduce((a, b) => a * b, 1) * BYTES_PER_ELEMENT[t.type], alignment);
+    offset = alignUp(offset + tensorByteLength(t), alignment);
   }
   w.zeros(alignUp(w.length, alignment) - w.length);
   yield w.result();

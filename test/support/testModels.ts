@@ -16,6 +16,10 @@ export interface BertModelSpec {
   feedForwardLength: number;
   contextLength: number;
   pooling: BertPooling;
+  /**
+   * The type of the 2-D weight matrices (token embeddings and every linear layer). With Q8_0 or Q4_0 the model is laid
+   * out as llama-quantize leaves an F16 model: position embeddings stay F16; norms, biases and token types stay F32.
+   */
   weightType: GgufTensorType;
   seed: number;
   /** Pads the generated vocabulary with `[unusedN]` tokens up to this size. */
@@ -67,6 +71,14 @@ export const BGE_LARGE_SHAPE: BertModelSpec = {
   seed: 3,
   vocabSize: 30522,
 };
+
+/** TINY, with its weights in the formats users run: the same seed, so each is the F16 model quantized. */
+export const TINY_F16: BertModelSpec = { ...TINY, name: 'tiny-bert-f16', weightType: 'F16' };
+export const TINY_Q8_0: BertModelSpec = { ...TINY, name: 'tiny-bert-q8_0', weightType: 'Q8_0' };
+export const TINY_Q4_0: BertModelSpec = { ...TINY, name: 'tiny-bert-q4_0', weightType: 'Q4_0' };
+
+/** llama.cpp's llama_ftype for a model whose weight matrices are of this type. */
+const FILE_TYPE_IDS: Record<GgufTensorType, number> = { F32: 0, F16: 1, Q4_0: 2, Q8_0: 7 };
 
 export const POOLING_TYPE_IDS: Record<BertPooling, number> = { none: 0, mean: 1, cls: 2, last: 3 };
 
@@ -150,7 +162,7 @@ export function bertModelParts(spec: BertModelSpec): { metadata: Record<string, 
   const metadata: Record<string, GgufValue> = {
     'general.architecture': { type: 'string', value: 'bert' },
     'general.name': { type: 'string', value: spec.name },
-    'general.file_type': u32(spec.weightType === 'F32' ? 0 : 1),
+    'general.file_type': u32(FILE_TYPE_IDS[spec.weightType]),
     'bert.context_length': u32(spec.contextLength),
     'bert.embedding_length': u32(n),
     'bert.feed_forward_length': u32(spec.feedForwardLength),
@@ -186,10 +198,11 @@ export function bertModelParts(spec: BertModelSpec): { metadata: Record<string, 
     { name: `${name}.bias`, shape: [n], type: 'F32', data: () => new Float32Array(n) },
   ];
 
+  const quantized = spec.weightType === 'Q8_0' || spec.weightType === 'Q4_0';
   const tensors: GgufTensor[] = [
     random('token_embd.weight', [n, tokens.length], 1),
     random('token_types.weight', [n, 2], 0.1, 'F32'),
-    random('position_embd.weight', [n, spec.contextLength], 0.5),
+    random('position_embd.weight', [n, spec.contextLength], 0.5, quantized ? 'F16' : spec.weightType),
     ...norm('token_embd_norm'),
   ];
   for (let i = 0; i < spec.blockCount; i++) {
