@@ -2,7 +2,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { EmbeddingError } from '../core/errors';
 import { catalogEntries, findCatalogModel } from '../core/library/modelCatalog';
 import { describeModelFile } from '../core/library/modelFileInfo';
-import { DOWNLOADS_FOLDER, incompleteDownloads, isFile, listModels, modelFilesToRemove, PARTIAL_EXTENSION, prepareModelsFolder, removeModel } from '../core/library/modelsFolder';
+import { DOWNLOADS_FOLDER, incompleteDownloads, isFile, listModels, modelFilesToRemove, PARTIAL_EXTENSION, prepareModelsFolder, removeFiles } from '../core/library/modelsFolder';
 import { pullModel } from '../core/library/pullModel';
 import type { CatalogEntry, LocalModel, ModelDownload, ModelLibraryListing } from '../shared/modelLibrary';
 import { EVENT_INTERVAL_MS } from '../shared/protocol';
@@ -134,7 +134,7 @@ export class ModelLibrary {
     if (loadedPath !== null && files.includes(resolve(loadedPath))) {
       throw new RequestError('BUSY', `${basename(loadedPath)} is the loaded model.`, 'Load another model first, then remove this one.');
     }
-    await removeModel(dir, name, alias);
+    await removeFiles(files);
     return this.list();
   }
 

@@ -17,7 +17,7 @@ import {
   type ProgressInfo,
   type SkippedLine,
 } from './engine';
-import type { CatalogEntry, LocalModel, ModelDownload, ModelLibraryListing } from './modelLibrary';
+import { isPlainFileName, type CatalogEntry, type LocalModel, type ModelDownload, type ModelLibraryListing } from './modelLibrary';
 
 /** Trimmed text of one line, non-empty, with no NUL byte; `what` names it in the messages. */
 const oneLine = (what: string, required: string) =>
@@ -41,7 +41,7 @@ const modelFileName = z
   .string()
   .min(1, 'a file name is required')
   .max(255, 'the file name is too long')
-  .refine((name) => !/[\\/\0]/.test(name) && name !== '.' && name !== '..', 'must be a file name, not a path');
+  .refine(isPlainFileName, 'must be a file name, not a path');
 
 export const modelLoadSchema = z.strictObject({
   path,

@@ -1,8 +1,13 @@
 /**
  * The model library as it crosses into front ends: GGUF files described from their headers, the curated catalog,
- * and the one download in progress. Plain types only, so the renderer can use them without Node.
+ * and the one download in progress. Plain types (and a name check) only, so the renderer can use them without Node.
  */
 import type { ReplyError } from './contract';
+
+/** A plain name of a file in a folder, never a path: no separator, not `.` or `..`. */
+export function isPlainFileName(name: string): boolean {
+  return name !== '' && !/[\\/\0]/.test(name) && name !== '.' && name !== '..';
+}
 
 /** How a GGUF file says its vectors are pooled; `none` and `rank` (and a missing key) mean no embedding model. */
 export type GgufPooling = 'mean' | 'cls' | 'last' | 'none' | 'rank' | 'unspecified';

@@ -1,5 +1,5 @@
 import { copyFile, mkdir, symlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveModel } from '../../src/core/library/modelReference';
 import { tempDir } from '../support/files';
@@ -22,7 +22,16 @@ describe('a model argument', () => {
     await mkdir(join(dir, 'sub.gguf'));
     await copyFile(await testModelPath(TINY), join(elsewhere, 'outside.gguf'));
     await symlink(join(elsewhere, 'outside.gguf'), join(dir, 'linked.gguf'));
-    for (const name of ['notes', 'sub', 'linked', '../models/hidden-model']) expect(await resolveModel(name, dir)).toEqual({ kind: 'file', path: name });
+    await copyFile(await testModelPath(TINY), join(dir, 'hidden-model.gguf'));
+    const cwd = process.cwd();
+    try {
+      process.chdir(dir);
+      // Paths that lead to the listed model (without its .gguf, so no file is there) are paths, never its name.
+      const paths = [join(dir, 'hidden-model'), `../${basename(dir)}/hidden-model`, './hidden-model'];
+      for (const name of ['notes', 'sub', 'linked', ...paths]) expect(await resolveModel(name, dir), name).toEqual({ kind: 'file', path: name });
+    } finally {
+      process.chdir(cwd);
+    }
   });
 
   it('is a file that exists first, then a listed model, then a catalog model or address to download', async () => {

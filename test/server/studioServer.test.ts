@@ -166,9 +166,11 @@ describe('studio server', () => {
   it('refuses a request for another host name (DNS rebinding) with 403, token or not', async () => {
     const auth = { [SERVE.tokenHeader]: TOKEN };
     for (const host of ['evil.example', `evil.example:${server.port}`, `127.0.0.1:${server.port + 1}`, '127.0.0.1']) {
-      const response = await rawRequest(server.port, { path: '/', headers: { ...auth, host } });
-      expect(response.status, host).toBe(403);
+      expect((await rawRequest(server.port, { path: '/', headers: { ...auth, host } })).status, host).toBe(403);
+      const engine = await rawRequest(server.port, { method: 'POST', path: SERVE.requestPath, headers: { ...auth, host, 'content-type': 'application/json' }, body: '{"name":"job:start","params":{}}' });
+      expect(engine.status, host).toBe(403);
     }
+    expect(backend.calls).toEqual([]);
     for (const host of [`localhost:${server.port}`, `127.0.0.1:${server.port}`]) {
       expect((await rawRequest(server.port, { path: '/', headers: { ...auth, host } })).status, host).toBe(200);
     }

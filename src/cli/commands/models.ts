@@ -1,5 +1,5 @@
 import { catalogEntries, findCatalogModel } from '../../core/library/modelCatalog';
-import { incompleteDownloads, listModels, removeModel } from '../../core/library/modelsFolder';
+import { incompleteDownloads, listModels, modelFilesToRemove, removeFiles } from '../../core/library/modelsFolder';
 import { pullModel, pullTarget } from '../../core/library/pullModel';
 import { drawDownload } from '../downloadProgress';
 import { EXIT, type ExitCode } from '../exitCodes';
@@ -52,7 +52,8 @@ async function pull(dir: string, name: string, json: boolean): Promise<ExitCode>
 }
 
 async function remove(dir: string, name: string, json: boolean): Promise<ExitCode> {
-  const removed = await removeModel(dir, name, findCatalogModel(name)?.fileName);
+  const removed = await modelFilesToRemove(dir, name, findCatalogModel(name)?.fileName);
+  await removeFiles(removed);
   print(json ? JSON.stringify({ removed }) : removed.map((path) => `Removed ${path}`).join('\n'));
   return EXIT.ok;
 }

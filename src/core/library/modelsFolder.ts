@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { access, lstat, mkdir, readdir, rm, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
-import type { LocalModel } from '../../shared/modelLibrary';
+import { join } from 'node:path';
+import { isPlainFileName, type LocalModel } from '../../shared/modelLibrary';
 import { EmbeddingError, errorMessage } from '../errors';
 import { unwritableFolderError } from './downloadErrors';
 import { describeModelFile } from './modelFileInfo';
@@ -36,15 +36,7 @@ export async function prepareModelsFolder(dir: string): Promise<void> {
 
 /** The GGUF models in the folder, by file name, each described from its header; a missing folder has none. */
 export async function listModels(dir: string): Promise<LocalModel[]> {
-  return Promise.all((await modelFileNames(dir)).map((name) => describeModelFile(join(dir, name))));
-}
-
-/**
- * The file names of the models in the folder, as the listing shows them: regular `.gguf` files (never a link or a
- * folder), a split model by its first part. Only these are loaded by name and removed.
- */
-export async function modelFileNames(dir: string): Promise<string[]> {
-  return (await fileNames(dir)).filter((name) => GGUF_NAME.test(name) && !isLaterSplitPart(name)).sort(byName);
+  return Promise.all(listedModels(await fileNames(dir)).map((name) => describeModelFile(join(dir, name))));
 }
 
 /** Downloads that stopped before the end, by the model file name they will have. */
@@ -58,9 +50,8 @@ export async function incompleteDownloads(dir: string): Promise<string[]> {
  * `.gguf`; null when the folder lists none by that name (a path is never a name).
  */
 export async function findModelByName(dir: string, name: string): Promise<string | null> {
-  if (!isFileName(name)) return null;
-  const names = await modelFileNames(dir);
-  const found = names.find((each) => each === name) ?? names.find((each) => namedBy(each, name));
+  if (!isPlainFileName(name)) return null;
+  const found = modelNamed(listedModels(await fileNames(dir)), name);
   return found === undefined ? null : join(dir, found);
 }
 
@@ -70,20 +61,19 @@ export async function findModelByName(dir: string, name: string): Promise<string
  * refused, saying what it is: a path, another file, a folder, a link.
  */
 export async function modelFilesToRemove(dir: string, name: string, alias?: string): Promise<string[]> {
-  if (!isFileName(name)) {
+  if (!isPlainFileName(name)) {
     throw new EmbeddingError('BAD_OPTION', `"${name}" is not a file name.`, 'Give the name of a model in the models folder, as the models list shows it, never a path.');
   }
-  const files = await filesNamed(dir, name);
-  if (!files.length && alias !== undefined) files.push(...(await filesNamed(dir, alias)));
+  const folder = { dir, names: await fileNames(dir), downloads: await incompleteDownloads(dir) };
+  const files = filesNamed(folder, name);
+  if (!files.length && alias !== undefined) files.push(...filesNamed(folder, alias));
   if (!files.length) throw await notAModelError(dir, name);
   return files;
 }
 
-/** Deletes a model (see modelFilesToRemove) from the folder. Returns the paths removed. */
-export async function removeModel(dir: string, name: string, alias?: string): Promise<string[]> {
-  const files = await modelFilesToRemove(dir, name, alias);
+/** Deletes the files modelFilesToRemove found. */
+export async function removeFiles(files: readonly string[]): Promise<void> {
   for (const file of files) await rm(file, { force: true });
-  return files;
 }
 
 /** Whether `path` is a regular file. */
@@ -99,9 +89,17 @@ async function fileNames(dir: string): Promise<string[]> {
   return entries.filter((entry) => entry.isFile()).map((entry) => entry.name);
 }
 
-/** A plain name of a file in a folder: no separator, not `.` or `..`. */
-function isFileName(name: string): boolean {
-  return name !== '' && basename(name) === name && !/[\\/\0]/.test(name) && name !== '.' && name !== '..';
+/**
+ * The models the listing shows, by file name: regular `.gguf` files (never a link or a folder), a split model by its
+ * first part. Only these are loaded by name and removed.
+ */
+function listedModels(names: readonly string[]): string[] {
+  return names.filter((name) => GGUF_NAME.test(name) && !isLaterSplitPart(name)).sort(byName);
+}
+
+/** The listed model `name` stands for: its file name, with or without `.gguf`. */
+function modelNamed(listed: readonly string[], name: string): string | undefined {
+  return listed.find((each) => each === name) ?? listed.find((each) => namedBy(each, name));
 }
 
 /** `name` is the file name without its `.gguf`. */
@@ -109,21 +107,27 @@ function namedBy(fileName: string, name: string): boolean {
   return GGUF_NAME.test(fileName) && fileName.slice(0, -'.gguf'.length) === name;
 }
 
-async function filesNamed(dir: string, name: string): Promise<string[]> {
-  const model = await findModelByName(dir, name);
-  const files = model === null ? [] : await splitParts(dir, basename(model));
-  for (const download of await incompleteDownloads(dir)) {
+/** What the folder holds, read once for a removal: its files' names and its incomplete downloads. */
+interface FolderContents {
+  dir: string;
+  names: string[];
+  downloads: string[];
+}
+
+function filesNamed({ dir, names, downloads }: FolderContents, name: string): string[] {
+  const model = modelNamed(listedModels(names), name);
+  const files = model === undefined ? [] : splitParts(names, model).map((part) => join(dir, part));
+  for (const download of downloads) {
     if (download === name || namedBy(download, name)) files.push(join(dir, DOWNLOADS_FOLDER, download + PARTIAL_EXTENSION));
   }
   return files;
 }
 
-/** A model's file and, for the first part of a split model, its other parts. */
-async function splitParts(dir: string, fileName: string): Promise<string[]> {
+/** A model's file name and, for the first part of a split model, its other parts. */
+function splitParts(names: readonly string[], fileName: string): string[] {
   const stem = fileName.replace(SPLIT_PART, '');
-  if (stem === fileName) return [join(dir, fileName)];
-  const parts = (await fileNames(dir)).filter((name) => SPLIT_PART.test(name) && name.replace(SPLIT_PART, '') === stem);
-  return parts.sort(byName).map((name) => join(dir, name));
+  if (stem === fileName) return [fileName];
+  return names.filter((name) => SPLIT_PART.test(name) && name.replace(SPLIT_PART, '') === stem).sort(byName);
 }
 
 /** Why `name` in the folder is not something to remove, told from what is there. */
