@@ -1,6 +1,6 @@
 import type { BatchStats, EmbedJobSummary } from '../shared/engine';
 import { roundFloats, table } from './format';
-import { formatBytes, formatCount, formatDuration, formatRate, plural } from '../shared/format';
+import { formatBytes, formatCount, formatDuration, formatRate, plural, rankedSkipReasons } from '../shared/format';
 import { describeBackend, describeEngine } from './modelInfo';
 
 /** The human-readable end-of-run report. */
@@ -36,9 +36,6 @@ export function summaryJson(summary: EmbedJobSummary): string {
 
 /** `3 (blank 2, too-long 1)`: the reasons of the lines skipped for their content, most frequent first. */
 function skippedByReason(stats: BatchStats): string {
-  const reasons = Object.entries(stats.skippedByReason)
-    .filter(([reason, count]) => reason !== 'failed' && count)
-    .sort(([, a], [, b]) => (b ?? 0) - (a ?? 0))
-    .map(([reason, count]) => `${reason} ${formatCount(count ?? 0)}`);
+  const reasons = rankedSkipReasons(stats.skippedByReason).map(([reason, count]) => `${reason} ${formatCount(count)}`);
   return reasons.length ? `${formatCount(stats.skipped)} (${reasons.join(', ')})` : formatCount(stats.skipped);
 }

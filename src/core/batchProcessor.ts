@@ -46,6 +46,8 @@ export interface FileProcessOptions extends ProcessOptions {
   input?: InputOptions;
   /** Continue an earlier run: lines up to `afterLine` are read past, and its totals count in the stats. */
   resume?: { afterLine: number; counts: DoneCounts };
+  /** The file's line count where the caller has counted it already (it is read once more otherwise, for progress). */
+  totalLines?: number;
 }
 
 /** The results and skipped lines of consecutive input lines, in line order. */
@@ -145,7 +147,7 @@ export class BatchProcessor {
   }
 
   private async *fileBatches(path: string, options: FileProcessOptions): AsyncGenerator<Batch> {
-    const total = await countLines(path, options.signal);
+    const total = options.totalLines ?? (await countLines(path, options.signal));
     if (options.resume) this.tracker.carryOver(options.resume.counts);
     yield* this.batches(readInput(path, options.input, options.signal, options.resume?.afterLine), total, options);
   }

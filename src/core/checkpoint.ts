@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { constants, type Stats } from 'node:fs';
-import { lstat, open, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import {
@@ -19,7 +19,7 @@ import { EmbeddingError } from './errors';
 import { fileKind } from './files';
 import { inputFormatFor, type InputOptions } from './input';
 import { outputPathsFor } from './output/outputWriter';
-import { createExclusive, ignoreMissing, moveIntoPlace, sizeKey, stagingPath, writeFully } from './output/stagedFile';
+import { createExclusive, ignoreMissing, moveIntoPlace, sizeKey, writeFully } from './output/stagedFile';
 
 /**
  * What a run's vectors and rows depend on. A run resumes only where all of it is unchanged: the same input file (size
@@ -377,27 +377,6 @@ export class CheckpointLog {
     this.size += bytes.length;
     await this.handle.datasync();
   }
-}
-
-/** Checks that every staged file an unfinished run left is there and holds at least what its checkpoint recorded. */
-export async function checkStagedFiles(paths: readonly string[], checkpoint: Checkpoint, outputPath: string): Promise<void> {
-  for (const path of paths) {
-    const recorded = checkpoint.mark.sizes[sizeKey(path)];
-    const problem = stagedFileProblem(await lstat(stagingPath(path)).catch(() => null), recorded);
-    if (problem) {
-      throw new EmbeddingError(
-        'RESUME_REFUSED',
-        `The unfinished run of ${outputPath} cannot be resumed: ${stagingPath(path)} is ${problem}.`,
-        'Start again with --overwrite.',
-      );
-    }
-  }
-}
-
-function stagedFileProblem(info: Stats | null, recorded: number | undefined): string | null {
-  if (info === null || recorded === undefined) return 'missing';
-  if (!info.isFile()) return `${fileKind(info)}, not a regular file`;
-  return info.size < recorded ? 'shorter than its checkpoint says' : null;
 }
 
 /** JSON has no bigint, byte array or non-finite number; Parquet's row group metadata has all three. */

@@ -2,7 +2,6 @@ import { stat } from 'node:fs/promises';
 import { BatchProcessor, type BatchConfig } from './batchProcessor';
 import {
   checkpointPath,
-  checkStagedFiles,
   CheckpointLog,
   completeFinish,
   identityDifference,
@@ -15,7 +14,7 @@ import {
 import { cancelledError, EmbedJobError, EmbeddingError, errorMessage } from './errors';
 import { checkNotInput, checkWritableOutput } from './files';
 import type { EmbedJobSummary, ModelInfo, OutputFormat, BatchStats, ProgressInfo, SkippedLine, SkipReason } from '../shared/engine';
-import { formatCount, plural } from '../shared/format';
+import { formatCount, plural, rankedSkipReasons } from '../shared/format';
 import { checkInputFile, countLines, type InputOptions } from './input';
 import { EmbeddingModel, type ModelOptions } from './model';
 import { createOutputWriter, outputFormatFor, outputPathsFor, sizeOf, type OutputWriter } from './output/outputWriter';
@@ -106,7 +105,7 @@ export async function runEmbedJob(options: EmbedJobOptions): Promise<EmbedJobSum
   const model = typeof options.model === 'string' ? await EmbeddingModel.load(options.model, { ...options.modelOptions, signal: options.signal }) : options.model;
   try {
     const identity = await runIdentity(options.input, options.inputOptions ?? {}, model.info, format);
-    if (saved) await checkResumable(saved, identity, options, format);
+    const totalLines = saved ? await checkResumable(saved, identity, options) : undefined;
     options.onModel?.(model.info, saved?.mark.lastLine ?? 0);
     const processor = new BatchProcessor(model, { ...options.batch, onProgress: options.onProgress });
     const files = await openFiles(options.output, format, model.info, identity, saved, replace);
@@ -134,7 +133,7 @@ export async function runEmbedJob(options: EmbedJobOptions): Promise<EmbedJobSum
           pause: options.pause,
           input: options.inputOptions,
           onSkip: options.onSkip,
-          ...(saved ? { resume: { afterLine: saved.mark.lastLine, counts: saved.mark.counts } } : {}),
+          ...(saved ? { resume: { afterLine: saved.mark.lastLine, counts: saved.mark.counts }, totalLines } : {}),
         },
       );
       if (!processor.stats().embedded) throw await embeddedNothing(options.input, files, processor.stats());
@@ -173,7 +172,8 @@ function finalPaths({ writer, skipLog }: JobFiles): string[] {
   return [...writer.paths, skipLog.path];
 }
 
-async function checkResumable(saved: Checkpoint, identity: RunIdentity, options: EmbedJobOptions, format: OutputFormat): Promise<void> {
+/** Refuses an unfinished run that cannot continue as the run now asked for; returns the input's line count. */
+async function checkResumable(saved: Checkpoint, identity: RunIdentity, options: EmbedJobOptions): Promise<number> {
   const { output, input, signal } = options;
   const difference = identityDifference(saved.identity, identity);
   if (difference) {
@@ -191,7 +191,7 @@ async function checkResumable(saved: Checkpoint, identity: RunIdentity, options:
       'Start again with --overwrite.',
     );
   }
-  await checkStagedFiles(outputPathsFor(output, format), saved, output);
+  return lines;
 }
 
 /**
@@ -320,9 +320,7 @@ async function embeddedNothing(input: string, files: JobFiles, stats: BatchStats
   await skipLog.complete();
   await moveIntoPlace([skipLog.path]);
   await checkpoint.remove();
-  const reasons = Object.entries(stats.skippedByReason)
-    .filter(([, count]) => count)
-    .sort(([, a], [, b]) => (b ?? 0) - (a ?? 0)) as Array<[SkipReason, number]>;
+  const reasons = rankedSkipReasons(stats.skippedByReason, true);
   const why = reasons.map(([reason, count]) => `${reason} ${formatCount(count)}`).join(', ');
   const error = new EmbeddingError(
     'NOTHING_EMBEDDED',

@@ -1,4 +1,6 @@
 /** Numbers, sizes, rates and durations as both front ends show them to people. */
+import type { SkipReason } from './engine';
+
 const counts = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const oneDecimal = new Intl.NumberFormat('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 
@@ -49,4 +51,14 @@ export function formatClock(ms: number): string {
 /** `0.4567` → `45.7%`. */
 export function formatPercent(fraction: number): string {
   return `${oneDecimal.format(Math.min(1, Math.max(0, fraction)) * 100)}%`;
+}
+
+/**
+ * The reasons lines were skipped for and how many each, most frequent first. `failed` (a line the model could not
+ * embed, not one skipped for its content) only with `withFailed`.
+ */
+export function rankedSkipReasons(byReason: Partial<Record<SkipReason, number>>, withFailed = false): Array<[SkipReason, number]> {
+  return (Object.entries(byReason) as Array<[SkipReason, number | undefined]>)
+    .filter((entry): entry is [SkipReason, number] => (withFailed || entry[0] !== 'failed') && Boolean(entry[1]))
+    .sort(([, a], [, b]) => b - a);
 }

@@ -161,7 +161,7 @@ describe('resuming an unfinished run', () => {
     await rm(`${files.output}.partial`);
     await expect(job({ ...files, resume: true })).rejects.toMatchObject({
       code: 'RESUME_REFUSED',
-      message: `The unfinished run of ${files.output} cannot be resumed: ${files.output}.partial is missing.`,
+      message: `The unfinished run cannot be resumed: ${files.output}.partial is missing.`,
       hint: 'Start again with --overwrite.',
     });
   });

@@ -1,5 +1,5 @@
-import type { EmbedJobSummary, BatchStats, SkipReason } from '../../../shared/engine';
-import { formatBytes, formatCount, formatDuration, formatRate, plural } from '../../../shared/format';
+import type { EmbedJobSummary, BatchStats } from '../../../shared/engine';
+import { formatBytes, formatCount, formatDuration, formatRate, plural, rankedSkipReasons } from '../../../shared/format';
 import { SKIP_REASONS } from '../skipReasons';
 import { useActions, useStudio } from '../store/StoreContext';
 import { ErrorMessage } from './ErrorMessage';
@@ -100,9 +100,6 @@ function DoneSummary({ summary }: { summary: EmbedJobSummary }) {
 
 /** `3 (Blank line 2, Longer than the context 1)`, most frequent first. */
 function skippedByReason(stats: BatchStats): string {
-  const reasons = (Object.entries(stats.skippedByReason) as Array<[SkipReason, number | undefined]>)
-    .filter(([reason, count]) => reason !== 'failed' && count)
-    .sort(([, a], [, b]) => (b ?? 0) - (a ?? 0))
-    .map(([reason, count]) => `${SKIP_REASONS[reason]} ${formatCount(count ?? 0)}`);
+  const reasons = rankedSkipReasons(stats.skippedByReason).map(([reason, count]) => `${SKIP_REASONS[reason]} ${formatCount(count)}`);
   return reasons.length ? `${formatCount(stats.skipped)} (${reasons.join(', ')})` : formatCount(stats.skipped);
 }
