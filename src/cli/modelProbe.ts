@@ -1,6 +1,5 @@
 import { statSync } from 'node:fs';
-import { join } from 'node:path';
-import { forkProbeWorker, prestartProbe, type PrestartedProbe } from '../core/modelProbe';
+import { forkProbeWorker, prestartProbe, probeWorkerIn, type PrestartedProbe } from '../core/modelProbe';
 import type { ModelCommandOptions } from './args';
 
 /**
@@ -8,8 +7,8 @@ import type { ModelCommandOptions } from './args';
  * probe starts at once and runs while this process loads node-llama-cpp (seconds); a model to download is probed after.
  */
 export function startModelProbe(options: Pick<ModelCommandOptions, 'model' | 'gpu'>): PrestartedProbe {
-  // The CLI runs bundled (scripts/buildCli.mjs), with the worker's bundle beside it.
-  const launch = forkProbeWorker({ file: join(import.meta.dirname, 'modelProbeWorker.js'), execArgv: [] });
+  // The CLI's bundle (scripts/buildCli.mjs) has the worker's beside it.
+  const launch = forkProbeWorker(probeWorkerIn(import.meta.dirname));
   if (!statSync(options.model, { throwIfNoEntry: false })?.isFile()) return { launch, dispose: () => undefined };
   return prestartProbe(launch, options.model, options.gpu ?? 'auto');
 }

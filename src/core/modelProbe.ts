@@ -1,4 +1,5 @@
 import { fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cancelledError, EmbeddingError, type EmbeddingErrorCode } from './errors';
@@ -34,6 +35,15 @@ export const SOURCE_PROBE_WORKER: ProbeWorker = {
   file: join(dirname(fileURLToPath(import.meta.url)), 'modelProbeWorker.ts'),
   execArgv: ['--import', 'tsx'],
 };
+
+/**
+ * The worker a build put in `dir` (the CLI's bundle folder, the app's out/main), or, where there is none (code run from
+ * its source through tsx), SOURCE_PROBE_WORKER.
+ */
+export function probeWorkerIn(dir: string): ProbeWorker {
+  const bundle = join(dir, 'modelProbeWorker.js');
+  return existsSync(bundle) ? { file: bundle, execArgv: [] } : SOURCE_PROBE_WORKER;
+}
 
 /** Starts the worker as a child Node process (the CLI and serve mode run in Node). */
 export function forkProbeWorker(worker: ProbeWorker): ProbeLauncher {
@@ -98,7 +108,7 @@ const PROBE_TIMEOUT_MS = 5 * 60_000;
 /** How one probe ended: the report, or the process died, and in which binary and engine it was then. */
 export type ProbeOutcome =
   | { report: ProbeReport }
-  | { died: string; buildType: BuildType | null; engine: Engine | null; native: string };
+  | { died: string; buildType: BuildType | null; engine: Engine | null; stderr: string[]; timedOut: boolean };
 
 export interface ProbeOptions {
   gpu: GpuChoice;
@@ -110,6 +120,7 @@ export interface ProbeOptions {
 
 /** Runs the worker once on `path` with this GPU and binary choice. */
 export async function runProbe(path: string, launch: ProbeLauncher, options: ProbeOptions): Promise<ProbeOutcome> {
+  if (options.signal?.aborted) throw cancelledError();
   const child = launch([path, options.gpu, options.binary ?? 'auto']);
   const stop = (): void => child.kill();
   options.signal?.addEventListener('abort', stop);
@@ -120,6 +131,7 @@ export async function runProbe(path: string, launch: ProbeLauncher, options: Pro
   });
   let buildType: BuildType | null = null;
   let engine: Engine | null = null;
+  let timedOut = false;
   const ended = await new Promise<{ report: ProbeReport } | { died: string }>((resolve) => {
     let timer: NodeJS.Timeout | undefined;
     child.onMessage((message) => {
@@ -130,7 +142,10 @@ export async function runProbe(path: string, launch: ProbeLauncher, options: Pro
         child.kill();
       } else if ('buildType' in sent.step) {
         buildType = sent.step.buildType;
-        timer ??= setTimeout(() => child.kill(), PROBE_TIMEOUT_MS);
+        timer ??= setTimeout(() => {
+          timedOut = true;
+          child.kill();
+        }, PROBE_TIMEOUT_MS);
       } else {
         engine = sent.step.engine;
       }
@@ -142,8 +157,8 @@ export async function runProbe(path: string, launch: ProbeLauncher, options: Pro
   });
   options.signal?.removeEventListener('abort', stop);
   if ('report' in ended) return ended;
-  const native = stderr.join('').split('\n').map((line) => line.trim()).filter(Boolean).slice(-3).join(' ');
-  return { died: ended.died, buildType, engine, native };
+  const lines = stderr.join('').split('\n').map((line) => line.trim()).filter(Boolean);
+  return { died: ended.died, buildType, engine, stderr: lines, timedOut };
 }
 
 type Died = Extract<ProbeOutcome, { died: string }>;
@@ -189,6 +204,19 @@ export async function probeModel(path: string, launch: ProbeLauncher, options: P
  */
 function throwIfStopped(death: Died, signal: AbortSignal | undefined): void {
   if (signal?.aborted || ['SIGINT', 'SIGTERM', 'SIGHUP'].includes(death.died)) throw cancelledError();
+  if (death.timedOut) {
+    throw new EmbeddingError(
+      'MODEL_LOAD_FAILED',
+      `Loading and trying the model took over ${PROBE_TIMEOUT_MS / 60_000} minutes; it was stopped.`,
+      'Try a smaller context size or another model file.',
+    );
+  }
+  // Exit code 1 before llama.cpp was loaded is Node's own for a worker whose code failed (not found, not built): no
+  // model did that. A native crash ends a process by a signal, or (Electron's utility process) with another code.
+  if (death.buildType === null && death.died === 'exit code 1') {
+    const why = death.stderr.find((line) => /Error/.test(line)) ?? death.stderr.at(-1) ?? 'it said nothing';
+    throw new Error(`The model probe's worker ended (${death.died}) before it loaded llama.cpp: ${why}`);
+  }
 }
 
 /** The loader's own error (not a GGUF file, not an embedding model ...), as the worker reported it. */
@@ -198,7 +226,8 @@ function throwIfFailed(report: ProbeReport): void {
 
 function damaged(path: string, [first, second]: [Died, Died?]): EmbeddingError {
   const again = second ? `, and again (${second.died}) with ${where(second)}` : '';
-  const native = (second ?? first).native || first.native;
+  // llama.cpp's last words (an abort's message), from the last probe that left any.
+  const native = [second, first].map((death) => death?.stderr.slice(-3).join(' ')).find(Boolean);
   return new EmbeddingError(
     'MODEL_UNSUPPORTED',
     `This model file is damaged or unsupported: llama.cpp stopped (${first.died}) while loading ${path} with ` +

@@ -42,8 +42,10 @@ async function main(argv: readonly string[]): Promise<number> {
 
   // Loaded only now: it brings in the engine and node-llama-cpp, which --help and a bad command line do not need.
   const { StudioService } = await import('../main/studioService');
-  const { SOURCE_PROBE_WORKER } = await import('../core/modelProbe');
-  const service = new StudioService({ dialogs: null, settingsFile, probeWorker: SOURCE_PROBE_WORKER });
+  const { probeWorkerIn } = await import('../core/modelProbe');
+  // The worker electron-vite built beside the app's main process (npm run serve builds it first).
+  const probeWorker = probeWorkerIn(join(import.meta.dirname, '..', '..', 'out', 'main'));
+  const service = new StudioService({ dialogs: null, settingsFile, probeWorker });
   let server: StudioServer;
   try {
     server = await startStudioServer({ backend: service, rendererDir, port, token });

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { forkProbeWorker, prestartProbe, probeModel, SOURCE_PROBE_WORKER, type ProbeLauncher } from '../../src/core/modelProbe';
+import { forkProbeWorker, prestartProbe, probeModel, probeWorkerIn, SOURCE_PROBE_WORKER, type ProbeLauncher } from '../../src/core/modelProbe';
 import { writeGguf } from '../support/gguf';
 import { tempDir } from '../support/files';
 import { bertModelParts, testModelPath, TINY } from '../support/testModels';
@@ -116,6 +116,35 @@ describe('a probe stopped from outside', () => {
     };
     await expect(probeModel(join(dir, 'big.gguf'), interrupted, { gpu: 'cpu' })).rejects.toMatchObject({ code: 'CANCELLED' });
     expect(started).toHaveLength(1);
+  });
+
+  it('starts no process when its caller stopped it before it began', async () => {
+    const { launch, started } = workerThatDies();
+    await expect(probeModel(join(dir, 'any.gguf'), launch, { gpu: 'cpu', signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(started).toEqual([]);
+  });
+});
+
+describe('a probe worker that cannot run', () => {
+  it('is an error of its own, never a damaged model, and no other binary is tried', async () => {
+    const missing = forkProbeWorker({ file: join(dir, 'no-such-worker.js'), execArgv: [] });
+    let starts = 0;
+    const launch: ProbeLauncher = (args) => {
+      starts += 1;
+      return missing(args);
+    };
+    const error = await probeModel(await testModelPath(TINY), launch, { gpu: 'cpu' }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toHaveProperty('code', 'MODEL_UNSUPPORTED');
+    expect((error as Error).message).toMatch(/^The model probe's worker ended \(exit code 1\) before it loaded llama\.cpp: .*Cannot find module/);
+    expect(starts).toBe(1);
+  });
+
+  it('is the bundle a build put beside the caller, else the source through tsx', async () => {
+    const built = await tempDir();
+    await writeFile(join(built, 'modelProbeWorker.js'), '');
+    expect(probeWorkerIn(built)).toEqual({ file: join(built, 'modelProbeWorker.js'), execArgv: [] });
+    expect(probeWorkerIn(await tempDir())).toEqual(SOURCE_PROBE_WORKER);
   });
 });
 
