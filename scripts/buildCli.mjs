@@ -9,8 +9,9 @@ import { parseArgs } from 'node:util';
 
 const OUT_DIR = join('out', 'cli');
 const BUNDLE = join(OUT_DIR, 'index.js');
-// Everything the bundle is made of: the three source folders it imports from, the version, this script.
-const SOURCES = [join('src', 'cli'), join('src', 'core'), join('src', 'shared'), 'package.json', join('scripts', 'buildCli.mjs')];
+// Everything the bundle is made of: the source folders it imports from (src/server for the settings location), the
+// version, this script.
+const SOURCES = ['cli', 'core', 'shared', 'server'].map((folder) => join('src', folder)).concat('package.json', join('scripts', 'buildCli.mjs'));
 
 function newestChange(path) {
   const stats = statSync(path);

@@ -10,7 +10,7 @@ export interface SelfCheckChild {
 
 export type SelfCheckVerdict =
   | { next: 'done' }
-  | { next: 'rebuild'; drop: string; flags: string[] }
+  | { next: 'rebuild'; drop: string }
   | { next: 'fail'; reason: string };
 
 export const FEATURE_STEPS: FeatureStep[];

@@ -23,8 +23,8 @@ const CPU_FEATURE_SIGNALS = new Set(['SIGILL', 'SIGSEGV']);
  * What the build does after a self-check, given how its child ended (`status` and `signal` as spawnSync gives them) and
  * the features the build already leaves out (names from FEATURE_STEPS, in order):
  * - `{ next: 'done' }` when the check passed;
- * - `{ next: 'rebuild', drop, flags }` when the child died by a signal a CPU feature can cause and a step is left:
- *   `drop` is the feature to leave out now, `flags` the compiler flags for all of those left out so far;
+ * - `{ next: 'rebuild', drop }` when the child died by a signal a CPU feature can cause and a step is left: `drop` is
+ *   the feature to leave out now (featureFlags gives the compiler flags for all of those left out);
  * - `{ next: 'fail', reason }` otherwise.
  * The steps are x86 compiler flags (GCC and Clang), so elsewhere, and with MSVC on Windows, there is none to take.
  */
@@ -38,7 +38,7 @@ export function afterSelfCheck(child, dropped, platform = { arch: process.arch, 
     const without = dropped.length ? `, even without ${dropped.join(' and ')}` : '';
     return { next: 'fail', reason: `the engine died by ${child.signal} on this CPU${without}` };
   }
-  return { next: 'rebuild', drop: step.feature, flags: featureFlags([...dropped, step.feature]) };
+  return { next: 'rebuild', drop: step.feature };
 }
 
 /** The compiler flags that leave out these features (names from FEATURE_STEPS). */

@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import { forkProbeWorker, prestartProbe, probeWorkerIn, type PrestartedProbe } from '../core/modelProbe';
+import { DEFAULT_GPU } from '../shared/engine';
 import type { ModelCommandOptions } from './args';
 
 /**
@@ -10,5 +11,5 @@ export function startModelProbe(options: Pick<ModelCommandOptions, 'model' | 'gp
   // The CLI's bundle (scripts/buildCli.mjs) has the worker's beside it.
   const launch = forkProbeWorker(probeWorkerIn(import.meta.dirname));
   if (!statSync(options.model, { throwIfNoEntry: false })?.isFile()) return { launch, dispose: () => undefined };
-  return prestartProbe(launch, options.model, options.gpu ?? 'auto');
+  return prestartProbe(launch, options.model, options.gpu ?? DEFAULT_GPU);
 }

@@ -56,7 +56,8 @@ export interface Batch {
   skipped: SkippedLine[];
 }
 
-type Embedded = { ok: true; vector: Float32Array; ms: number } | { ok: false; error: unknown };
+/** What became of one text: its vector, or the error the model gave. */
+type Outcome = { ok: true; vector: Float32Array; ms: number } | { ok: false; error: unknown };
 
 type Entry =
   | { kind: 'skip'; skipped: SkippedLine }
@@ -67,8 +68,11 @@ interface PendingBatch {
   entries: Entry[];
   texts: number;
   started: number;
-  /** The vectors of the batch's texts in order, once it is complete and handed to the model. */
-  embedded: Array<Promise<Embedded>>;
+}
+
+/** A complete batch handed to the model: what becomes of each of its texts, in order. */
+interface DispatchedBatch extends PendingBatch {
+  outcomes: Array<Promise<Outcome>>;
 }
 
 /**
@@ -159,7 +163,7 @@ export class BatchProcessor {
   private async *batches(records: AsyncIterable<InputRecord>, totalLines: number | null, options: ProcessOptions): AsyncGenerator<Batch> {
     const { batchSize } = this.config;
     const window = Math.max(2, Math.ceil((2 * this.model.pool.size) / batchSize));
-    const pending: PendingBatch[] = [];
+    const pending: DispatchedBatch[] = [];
     let current = newPendingBatch();
     let lastProgress = 0;
     const report = (done: boolean, force = done): void => {
@@ -207,7 +211,7 @@ export class BatchProcessor {
       report(true);
     } finally {
       // Contexts must not be left mid-evaluation when the run stops early (error, cancel, consumer gone).
-      await Promise.all(pending.flatMap((batch) => batch.embedded).concat(current.embedded));
+      await Promise.all(pending.flatMap((batch) => batch.outcomes));
     }
   }
 
@@ -231,22 +235,22 @@ export class BatchProcessor {
   }
 
   /** Hands a complete batch's texts to the model as one group. */
-  private dispatch(batch: PendingBatch): PendingBatch {
+  private dispatch(batch: PendingBatch): DispatchedBatch {
     const tokens = batch.entries.flatMap((entry) => (entry.kind === 'text' ? [entry.tokens] : []));
-    batch.embedded = this.model.embedGroup(tokens).map((embedded) =>
+    const outcomes = this.model.embedGroup(tokens).map((embedded) =>
       embedded.then(
-        (value): Embedded => ({ ok: true, ...value }),
-        (error: unknown): Embedded => ({ ok: false, error }),
+        (value): Outcome => ({ ok: true, ...value }),
+        (error: unknown): Outcome => ({ ok: false, error }),
       ),
     );
-    return batch;
+    return { ...batch, outcomes };
   }
 
   /**
    * Waits for a batch's vectors and turns its entries into results and skips. A fatal entry, or a failure with
    * continueOnError off, ends the batch there: what came before it is kept, and the error is returned as `stop`.
    */
-  private async settle(batch: PendingBatch): Promise<{ batch: Batch; stop: unknown }> {
+  private async settle(batch: DispatchedBatch): Promise<{ batch: Batch; stop: unknown }> {
     const results: EmbeddingResult[] = [];
     const skipped: SkippedLine[] = [];
     let stop: unknown = null;
@@ -260,8 +264,8 @@ export class BatchProcessor {
         stop = entry.error;
         break;
       }
-      const embedded = await batch.embedded[texts++];
-      if (!embedded) throw new Error('a batch was settled before it was handed to the model');
+      const embedded = await batch.outcomes[texts++];
+      if (!embedded) throw new Error('a batch has more texts than outcomes');
       if (embedded.ok) {
         results.push({
           line: entry.line,
@@ -305,7 +309,7 @@ export class BatchProcessor {
 }
 
 function newPendingBatch(): PendingBatch {
-  return { entries: [], texts: 0, started: performance.now(), embedded: [] };
+  return { entries: [], texts: 0, started: performance.now() };
 }
 
 async function* recordsOf(texts: Iterable<string>): AsyncGenerator<InputRecord> {

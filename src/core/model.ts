@@ -18,6 +18,7 @@ import { probeModel, type ProbeLauncher } from './modelProbe';
 import { definedOnly } from './objects';
 import { openPool, type EngineChoice } from './openPool';
 import {
+  DEFAULT_GPU,
   DEFAULT_MAX_CONTEXT,
   LONG_TEXT_POLICIES,
   NORMALIZATIONS,
@@ -157,7 +158,7 @@ export class EmbeddingModel {
     const fileInfo = await checkGgufFile(path, fileSize);
     const pooling = poolingOf(path, fileInfo);
 
-    const gpu = options.gpu ?? 'auto';
+    const gpu = options.gpu ?? DEFAULT_GPU;
     const threads = options.threads ?? availableParallelism();
     if (!Number.isInteger(threads) || threads < 1) {
       throw new EmbeddingError('BAD_OPTION', `Threads must be a whole number of at least 1, not ${threads}.`, 'Pass --threads N.');

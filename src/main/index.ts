@@ -1,10 +1,10 @@
 import { join } from 'node:path';
-import { app, dialog, session, type BrowserWindow } from 'electron';
+import { app, dialog, type BrowserWindow } from 'electron';
 import { errorMessage } from '../core/errors';
 import { electronDialogs } from './dialogs';
 import { connectWindow } from './ipc';
 import { utilityProbeLauncher } from './probeLauncher';
-import { denyPermissions, guardWebContents } from './security';
+import { guardWebContents } from './security';
 import { StudioService } from './studioService';
 import { createMainWindow, loadRenderer, rendererUrl } from './window';
 
@@ -36,7 +36,6 @@ function start(): void {
   void app
     .whenReady()
     .then(async () => {
-      denyPermissions(session.defaultSession);
       const userData = app.getPath('userData');
       service = new StudioService({
         dialogs: electronDialogs(() => window),

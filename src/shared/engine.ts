@@ -5,6 +5,8 @@
 
 export const GPU_CHOICES = ['auto', 'cpu', 'cuda', 'vulkan', 'metal'] as const;
 export type GpuChoice = (typeof GPU_CHOICES)[number];
+/** node-llama-cpp's choice: CUDA, Vulkan or Metal where it finds one, else the CPU. */
+export const DEFAULT_GPU: GpuChoice = 'auto';
 export type Backend = Exclude<GpuChoice, 'auto'>;
 
 export const NORMALIZATIONS = ['l2', 'none'] as const;

@@ -53,6 +53,6 @@ describe('the app’s probe launcher', () => {
     started?.child.stderr.write('ggml_abort: something native\n');
     await new Promise((resolve) => setImmediate(resolve));
     started?.child.emit('exit', 4);
-    expect(await probing).toEqual({ died: 'exit code 4', buildType: 'localBuild', engine: 'batched', native: 'ggml_abort: something native' });
+    expect(await probing).toEqual({ died: 'exit code 4', buildType: 'localBuild', engine: 'batched', stderr: ['ggml_abort: something native'], timedOut: false });
   });
 });
