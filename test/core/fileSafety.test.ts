@@ -224,10 +224,15 @@ describe('a checkpoint is data, not instructions', () => {
   });
 
   it('drops a last record cut short by a crash and resumes from the one before', async () => {
-    const files = await crafted('cut-short', () => [head(), mark()]);
+    // The durable point says line 1 is done: its row (marked, to tell it from one embedded again) is kept.
+    const row = `${JSON.stringify({ line: 1, text: 'row kept from before', tokens: 1, truncated: false, embedding: [1] })}\n`;
+    const done = { ...counts, embedded: 1 };
+    const files = await crafted('cut-short', () => [head(), mark({ lastLine: 1, sizes: { 'out.jsonl': Buffer.byteLength(row), 'out.jsonl.skipped.jsonl': 0 }, counts: done })]);
+    await writeFile(`${files.output}.partial`, row);
     await writeFile(`${files.output}.checkpoint`, `${await readFile(`${files.output}.checkpoint`, 'utf8')}{"lastLine":2,"siz`);
-    await job({ ...files, resume: true });
-    expect((await readJsonl(files.output)).map((row) => row.text)).toEqual(TEXTS);
+    const summary = await job({ ...files, resume: true });
+    expect(summary.resumedAfterLine).toBe(1);
+    expect((await readJsonl(files.output)).map((each) => each.text)).toEqual(['row kept from before', ...TEXTS.slice(1)]);
   });
 
   it('replaces the staged files of a run killed before its first durable point without asking', async () => {

@@ -109,8 +109,10 @@ describe('connectWindow', () => {
     expect(service.handle).not.toHaveBeenCalled();
 
     // The page itself, with a fragment or a query, is still the page.
-    sender.mainFrame = { ...sender.mainFrame, url: `${PAGE}#/run` };
-    expect(await handler?.(fromPage(window), 'model:info', {})).toMatchObject({ ok: true });
+    for (const url of [`${PAGE}#/run`, `${PAGE}?x=1`]) {
+      sender.mainFrame = { ...sender.mainFrame, url };
+      expect(await handler?.(fromPage(window), 'model:info', {}), url).toMatchObject({ ok: true });
+    }
   });
 
   it('disconnects', () => {

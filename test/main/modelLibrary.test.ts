@@ -97,13 +97,17 @@ describe('the model library', () => {
     await copyFile(await testModelPath(TINY), victim);
     await writeFile(join(modelsDir, 'notes.txt'), 'my notes');
     await symlink(victim, join(modelsDir, 'linked.gguf'));
-    expect(await failure('models:remove', { fileName: 'notes.txt' })).toMatchObject({ code: 'NOT_GGUF', message: `${join(modelsDir, 'notes.txt')} is not a GGUF model (.gguf); nothing was removed.` });
-    expect(await failure('models:remove', { fileName: 'linked.gguf' })).toMatchObject({ code: 'NOT_A_FILE', message: expect.stringMatching(/is a symbolic link/) });
-    expect(await failure('models:remove', { fileName: victim })).toMatchObject({ code: 'INVALID_REQUEST', field: 'fileName' });
-    expect(await readFile(join(modelsDir, 'notes.txt'), 'utf8')).toBe('my notes');
-    expect(existsSync(victim)).toBe(true);
-    await rm(join(modelsDir, 'notes.txt'));
-    await rm(join(modelsDir, 'linked.gguf'));
+    try {
+      expect(await failure('models:remove', { fileName: 'notes.txt' })).toMatchObject({ code: 'NOT_GGUF', message: `${join(modelsDir, 'notes.txt')} is not a GGUF model (.gguf); nothing was removed.` });
+      expect(await failure('models:remove', { fileName: 'linked.gguf' })).toMatchObject({ code: 'NOT_A_FILE', message: expect.stringMatching(/is a symbolic link/) });
+      expect(await failure('models:remove', { fileName: victim })).toMatchObject({ code: 'INVALID_REQUEST', field: 'fileName' });
+      expect(await readFile(join(modelsDir, 'notes.txt'), 'utf8')).toBe('my notes');
+      expect(existsSync(victim)).toBe(true);
+    } finally {
+      // The folder is shared by the tests after this one.
+      await rm(join(modelsDir, 'notes.txt'));
+      await rm(join(modelsDir, 'linked.gguf'));
+    }
   });
 
   it('loads a model of the folder by its listed name, with or without .gguf, and refuses one not downloaded yet', async () => {

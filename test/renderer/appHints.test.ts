@@ -52,10 +52,7 @@ describe('inAppWords', () => {
     expect(hint).not.toMatch(/--[a-z]/);
   });
 
-  it('words a refused start over a run that only needs its files renamed', () => {
-    const complete = { input: '/d/i.txt', sameInput: true, model: 'mini', complete: true } as const;
-    const refused = error('OUTPUT_EXISTS', 'An unfinished run of /d/o.jsonl is saved.', 'Pass --resume to continue it.');
-    expect(inAppWords(refused, complete).hint).toBe('Press Finish to give its files their final names, or Start over to embed the chosen input again.');
+  it('words a start that found the run complete once its files had their final names', () => {
     const done = error('OUTPUT_EXISTS', '/d/o.jsonl is complete: its run had done every line and was stopped while giving the files their final names, which is done now.', 'Nothing is left to do; pass --overwrite to embed the input again.');
     expect(inAppWords(done).hint).toBe('Nothing is left to do; tick “Replace the output if it already exists” to embed the input again.');
   });

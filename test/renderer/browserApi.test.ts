@@ -106,7 +106,7 @@ describe('browser api requests', () => {
     expect(history.replaceState).not.toHaveBeenCalled();
   });
 
-  it('sends no token header when neither the address nor the tab has one', async () => {
+  it('sends no token header when the tab has none and the address has one only in its query, which it ignores', async () => {
     const { api, calls } = setup({ href: 'http://127.0.0.1:5000/?token=abc123' });
     await api.request('job:state', {});
     expect(calls[0]?.init.headers).toEqual({ 'content-type': 'application/json' });

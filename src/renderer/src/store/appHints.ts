@@ -20,7 +20,6 @@ function appHint(error: ReplyError, unfinished: UnfinishedRun | null): string | 
       if (error.message.includes('not a regular file')) return 'Choose another output file, or move that one away.';
       if (error.message.includes(' is complete: ')) return 'Nothing is left to do; tick “Replace the output if it already exists” to embed the input again.';
       if (!unfinished) return 'Choose another output file, or tick “Replace the output if it already exists”.';
-      if (unfinished.complete) return 'Press Finish to give its files their final names, or Start over to embed the chosen input again.';
       return unfinished.sameInput
         ? 'Press Resume unfinished run to continue it, or Start over to start again from the first line.'
         : 'Press Start over to embed the chosen input from the first line instead, or choose another output file.';
