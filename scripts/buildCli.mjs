@@ -9,9 +9,9 @@ import { parseArgs } from 'node:util';
 
 const OUT_DIR = join('out', 'cli');
 const BUNDLE = join(OUT_DIR, 'index.js');
-// Everything the bundle is made of: the source folders it imports from (src/server for the settings location), the
+// Everything the bundle is made of: the source folders it imports from (src/host for the settings location), the
 // version, this script.
-const SOURCES = ['cli', 'core', 'shared', 'server'].map((folder) => join('src', folder)).concat('package.json', join('scripts', 'buildCli.mjs'));
+const SOURCES = ['cli', 'core', 'shared', 'host'].map((folder) => join('src', folder)).concat('package.json', join('scripts', 'buildCli.mjs'));
 
 function newestChange(path) {
   const stats = statSync(path);

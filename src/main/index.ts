@@ -5,7 +5,7 @@ import { electronDialogs } from './dialogs';
 import { connectWindow } from './ipc';
 import { utilityProbeLauncher } from './probeLauncher';
 import { guardWebContents } from './security';
-import { StudioService } from './studioService';
+import { StudioService } from '../host/studioService';
 import { createMainWindow, loadRenderer, rendererUrl } from './window';
 
 function start(): void {

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { defaultSettingsFile } from './settingsLocation';
+import { defaultSettingsFile } from '../host/settingsLocation';
 
 export const DEFAULT_PORT = 5317;
 

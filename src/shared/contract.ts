@@ -1,7 +1,7 @@
 /**
  * The one contract between the engine host (Electron main, or serve mode) and the renderer: every request with the
  * schema its parameters are validated against, the result it answers with, and every event. Adding a request means
- * adding it here, handling it in src/main/studioService.ts, and calling it from the renderer.
+ * adding it here, handling it in src/host/studioService.ts, and calling it from the renderer.
  */
 import { z } from 'zod';
 import {
