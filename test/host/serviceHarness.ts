@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import type { EventName, EventPayloads, JobState, Reply, RequestName, RequestParams, RequestResult } from '../../src/shared/contract';
-import { StudioService, type Dialogs } from '../../src/main/studioService';
+import { StudioService, type Dialogs } from '../../src/host/studioService';
 import { tempDir } from '../support/files';
 import { SOURCE_PROBE_WORKER } from '../../src/core/modelProbe';
 

@@ -3,7 +3,7 @@ import { readdir, readFile, rename, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runIdentity } from '../../src/core/checkpoint';
-import { StudioService } from '../../src/main/studioService';
+import { StudioService } from '../../src/host/studioService';
 import type { JobStart, JobState, ReplyError } from '../../src/shared/contract';
 import { corpusLines } from '../support/corpus';
 import { readJsonl } from '../support/files';

@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Throttle } from '../../src/main/eventThrottle';
-import { LOG_ENTRIES_PER_EVENT } from '../../src/main/jobEvents';
+import { Throttle } from '../../src/host/eventThrottle';
+import { LOG_ENTRIES_PER_EVENT } from '../../src/host/jobEvents';
 import type { EventName } from '../../src/shared/contract';
 import { EVENT_INTERVAL_MS } from '../../src/shared/protocol';
 import { corpusLines } from '../support/corpus';

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { WatchOptions } from '../../src/core/engineBuild';
 import { EmbeddingModel } from '../../src/core/model';
 import { forkProbeWorker, SOURCE_PROBE_WORKER } from '../../src/core/modelProbe';
-import { StudioService } from '../../src/main/studioService';
+import { StudioService } from '../../src/host/studioService';
 import type { EventPayloads } from '../../src/shared/contract';
 import type { ModelInfo } from '../../src/shared/engine';
 import { tempDir } from '../support/files';

@@ -1,8 +1,8 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { StudioService } from '../../src/main/studioService';
-import { DEFAULT_SETTINGS, SettingsStore } from '../../src/main/settingsStore';
+import { StudioService } from '../../src/host/studioService';
+import { DEFAULT_SETTINGS, SettingsStore } from '../../src/host/settingsStore';
 import { tempDir } from '../support/files';
 import { SOURCE_PROBE_WORKER } from '../../src/core/modelProbe';
 
