@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { EmbeddingError } from '../core/errors';
 import { GPU_CHOICES, LONG_TEXT_POLICIES, NORMALIZATIONS, OUTPUT_FORMATS, type GpuChoice, type LongTextPolicy, type Normalization, type OutputFormat } from '../shared/engine';
+import { LIMITS, limitRange, withinLimit, type Limit } from '../shared/limits';
 import { wordList } from './format';
 import { parseModelsCommand, type ModelsCommandOptions } from './modelsArgs';
 
@@ -51,14 +52,6 @@ export class UsageError extends EmbeddingError {
   }
 }
 
-/** Bounds of the numeric options, shared with the help text. */
-export const LIMITS = {
-  batchSize: { min: 1, max: 65536, example: 32 },
-  threads: { min: 1, max: 1024, example: 4 },
-  contextSize: { min: 8, max: 1_048_576, example: 512 },
-  memoryLimit: { min: 1, max: 1_048_576, example: 4096, unit: 'MiB' },
-} as const;
-
 interface OptionSpec {
   type: 'string' | 'boolean';
   /** The commands that take it; none for the options that stand alone (--help, --version). */
@@ -89,7 +82,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   'batch-size': { type: 'string', commands: EMBED, example: String(LIMITS.batchSize.example) },
   threads: { type: 'string', commands: BOTH, example: String(LIMITS.threads.example) },
   gpu: { type: 'string', commands: BOTH, example: 'auto' },
-  'memory-limit': { type: 'string', commands: EMBED, example: String(LIMITS.memoryLimit.example) },
+  'memory-limit': { type: 'string', commands: EMBED, example: String(LIMITS.memoryLimitMb.example) },
   'stop-on-error': { type: 'boolean', commands: EMBED },
   overwrite: { type: 'boolean', commands: EMBED },
   resume: { type: 'boolean', commands: EMBED },
@@ -157,8 +150,8 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     model,
     modelsDir: option.string('models-dir'),
     gpu: option.choice('gpu', GPU_CHOICES),
-    threads: option.wholeNumber('threads', LIMITS.threads),
-    contextSize: option.wholeNumber('context-size', LIMITS.contextSize),
+    threads: option.number('threads', LIMITS.threads),
+    contextSize: option.number('context-size', LIMITS.contextSize),
     json: option.flag('json'),
   };
   if (command === 'info') return { command, options: modelOptions };
@@ -172,8 +165,8 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     prefix: option.string('prefix'),
     normalize: option.choice('normalize', NORMALIZATIONS),
     onLong: option.choice('on-long', LONG_TEXT_POLICIES),
-    batchSize: option.wholeNumber('batch-size', LIMITS.batchSize),
-    memoryLimitMb: option.wholeNumber('memory-limit', LIMITS.memoryLimit),
+    batchSize: option.number('batch-size', LIMITS.batchSize),
+    memoryLimitMb: option.number('memory-limit', LIMITS.memoryLimitMb),
     stopOnError: option.flag('stop-on-error'),
     overwrite: option.flag('overwrite'),
     resume: option.flag('resume'),
@@ -230,13 +223,12 @@ class OptionReader {
     return value;
   }
 
-  wholeNumber(name: string, limits: { min: number; max: number; example: number; unit?: string }): number | undefined {
+  number(name: string, limit: Limit): number | undefined {
     const raw = this.string(name);
     if (raw === undefined) return undefined;
-    const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
-    if (!(value >= limits.min && value <= limits.max)) {
-      const what = `a whole number${limits.unit ? ` of ${limits.unit}` : ''} from ${limits.min} to ${limits.max}`;
-      throw new UsageError(`--${name} must be ${what}, got "${raw}"`, `Try --${name} ${limits.example}.`);
+    const value = (limit.integer ? /^\d+$/ : /^\d+(\.\d+)?$/).test(raw) ? Number(raw) : NaN;
+    if (!withinLimit(limit, value)) {
+      throw new UsageError(`--${name} must be ${limitRange(limit)}, got "${raw}"`, `Try --${name} ${limit.example}.`);
     }
     return value;
   }

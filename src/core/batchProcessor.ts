@@ -4,6 +4,7 @@ import type { DoneCounts } from './checkpoint';
 import { cancelledError, EmbeddingError, errorMessage } from './errors';
 import type { BatchStats, ProgressInfo, SkippedLine } from '../shared/engine';
 import { countLines, isSkipped, readInput, type InputOptions, type InputRecord } from './input';
+import { checkLimit } from './limits';
 import type { EmbeddingModel } from './model';
 import { definedOnly } from './objects';
 import type { PauseGate } from './pauseGate';
@@ -89,15 +90,11 @@ export class BatchProcessor {
   ) {
     this.config = { ...DEFAULT_BATCH_CONFIG, ...definedOnly(config) };
     const { batchSize, progressIntervalMs, memoryLimitMb } = this.config;
-    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 65536) {
-      throw new EmbeddingError('BAD_OPTION', `Batch size must be a whole number from 1 to 65536, not ${batchSize}.`, 'Pass --batch-size N, e.g. 32.');
-    }
+    checkLimit('batchSize', batchSize);
     if (!(progressIntervalMs >= 0)) {
       throw new EmbeddingError('BAD_OPTION', `Progress interval must be 0 or more milliseconds, not ${progressIntervalMs}.`);
     }
-    if (memoryLimitMb !== null && !(memoryLimitMb > 0)) {
-      throw new EmbeddingError('BAD_OPTION', `Memory limit must be a positive number of MiB, not ${memoryLimitMb}.`, 'Pass --memory-limit N (MiB).');
-    }
+    if (memoryLimitMb !== null) checkLimit('memoryLimitMb', memoryLimitMb);
   }
 
   stats(): BatchStats {

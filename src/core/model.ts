@@ -16,6 +16,7 @@ import { checkReadableFile } from './files';
 import { checkGgufFile } from './ggufCheck';
 import { probeModel, type ProbeLauncher } from './modelProbe';
 import { definedOnly } from './objects';
+import { checkLimit } from './limits';
 import { openPool, type EngineChoice } from './openPool';
 import {
   DEFAULT_GPU,
@@ -30,6 +31,7 @@ import {
   type Pooling,
   type TextOptions,
 } from '../shared/engine';
+import { LIMITS } from '../shared/limits';
 
 /** Which llama.cpp binary to load: node-llama-cpp's choice (its local build where there is one), or its prebuilt one. */
 export type BinaryChoice = 'auto' | 'prebuilt';
@@ -40,7 +42,10 @@ export type LoadStep = { buildType: BuildType } | { engine: Engine };
 
 export interface ModelOptions extends Partial<TextOptions> {
   gpu?: GpuChoice;
-  /** CPU threads in all; default: every core. On CPU each context gets one thread, so this is also the context count. */
+  /**
+   * CPU threads in all; default: every core, up to the limit. On CPU each context gets one thread, so this is also the
+   * context count.
+   */
   threads?: number;
   /** Tokens per text the contexts hold; default: the training context, at most DEFAULT_MAX_CONTEXT. */
   contextSize?: number;
@@ -159,10 +164,8 @@ export class EmbeddingModel {
     const pooling = poolingOf(path, fileInfo);
 
     const gpu = options.gpu ?? DEFAULT_GPU;
-    const threads = options.threads ?? availableParallelism();
-    if (!Number.isInteger(threads) || threads < 1) {
-      throw new EmbeddingError('BAD_OPTION', `Threads must be a whole number of at least 1, not ${threads}.`, 'Pass --threads N.');
-    }
+    const threads = options.threads ?? Math.min(availableParallelism(), LIMITS.threads.max);
+    checkLimit('threads', threads);
     // node-llama-cpp waits, silently, for an engine build under way to finish: the user hears of it.
     const stopWatching = options.onNotice ? watchEngineBuild(options.onNotice) : () => undefined;
     let llama: Llama;
@@ -195,9 +198,7 @@ export class EmbeddingModel {
     try {
       const trainContextSize = model.trainContextSize;
       const contextSize = options.contextSize ?? Math.min(trainContextSize, DEFAULT_MAX_CONTEXT);
-      if (!Number.isInteger(contextSize) || contextSize < 8) {
-        throw new EmbeddingError('BAD_OPTION', `Context size must be a whole number of at least 8, not ${contextSize}.`, 'Pass --context-size N.');
-      }
+      checkLimit('contextSize', contextSize);
       const { pool, engine, contexts } = await openPool(model, {
         backend,
         threads,

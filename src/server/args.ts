@@ -2,8 +2,9 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { defaultSettingsFile } from '../host/settingsLocation';
+import { LIMITS, limitRange, withinLimit } from '../shared/limits';
 
-export const DEFAULT_PORT = 5317;
+export const DEFAULT_PORT = LIMITS.port.example;
 
 /** The renderer that `electron-vite build` writes, found from this file so the command works from any folder. */
 export const DEFAULT_RENDERER_DIR = fileURLToPath(new URL('../../out/renderer', import.meta.url));
@@ -37,7 +38,7 @@ it private. Ctrl-C stops the server, cancelling a running job (its unfinished
 files are removed).
 
 Options:
-  --port <n>           Port on 127.0.0.1, 0-65535; 0 picks a free one
+  --port <n>           Port on 127.0.0.1, ${LIMITS.port.min}-${LIMITS.port.max}; 0 picks a free one
                        (default: ${DEFAULT_PORT})
   --renderer <dir>     The built app to serve (default: out/renderer of this
                        checkout, which npm run serve builds)
@@ -80,8 +81,10 @@ export function parseServeArgs(argv: readonly string[]): ServeCommandLine {
 }
 
 function parsePort(text: string): number {
-  const port = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
-  if (!(port <= 65535)) throw new ServeUsageError(`--port must be a number from 0 to 65535, not "${text}"`, `For example: --port ${DEFAULT_PORT}, or --port 0 for any free port.`);
+  const port = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!withinLimit(LIMITS.port, port)) {
+    throw new ServeUsageError(`--port must be ${limitRange(LIMITS.port)}, not "${text}"`, `For example: --port ${DEFAULT_PORT}, or --port 0 for any free port.`);
+  }
   return port;
 }
 

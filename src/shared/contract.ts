@@ -17,6 +17,7 @@ import {
   type ProgressInfo,
   type SkippedLine,
 } from './engine';
+import { LIMITS, type Limit } from './limits';
 import { isPlainFileName, type CatalogEntry, type LocalModel, type ModelDownload, type ModelLibraryListing } from './modelLibrary';
 
 /** Trimmed text of one line, non-empty, with no NUL byte; `what` names it in the messages. */
@@ -33,6 +34,9 @@ const path = oneLine('path', 'a path is required');
 
 const none = z.strictObject({});
 
+/** A numeric option within its limits. */
+const limited = (limit: Limit) => (limit.integer ? z.int() : z.number()).min(limit.min).max(limit.max);
+
 /** A catalog model's name, an hf: URI or a URL. */
 const modelSource = oneLine('address', 'a catalog model, an hf: URI or a URL is required');
 
@@ -46,8 +50,8 @@ const modelFileName = z
 export const modelLoadSchema = z.strictObject({
   path,
   gpu: z.enum(GPU_CHOICES),
-  threads: z.int().min(1).max(512).nullable(),
-  contextSize: z.int().min(8).max(1_048_576).nullable(),
+  threads: limited(LIMITS.threads).nullable(),
+  contextSize: limited(LIMITS.contextSize).nullable(),
 });
 
 export const inputInspectSchema = z.strictObject({
@@ -63,12 +67,12 @@ export const jobSettingsSchema = z.strictObject({
   output: path,
   format: z.enum(OUTPUT_FORMATS).nullable(),
   overwrite: z.boolean(),
-  batchSize: z.int().min(1).max(65_536),
+  batchSize: limited(LIMITS.batchSize),
   normalize: z.enum(NORMALIZATIONS),
   prefix: z.string().max(1000),
   onLong: z.enum(LONG_TEXT_POLICIES),
   continueOnError: z.boolean(),
-  memoryLimitMb: z.number().positive().max(10_000_000).nullable(),
+  memoryLimitMb: limited(LIMITS.memoryLimitMb).nullable(),
 });
 export type JobSettings = z.infer<typeof jobSettingsSchema>;
 
@@ -83,8 +87,8 @@ export type JobStart = z.output<typeof jobStartSchema>;
 export const settingsSchema = z.strictObject({
   modelPath: z.string().max(4096),
   gpu: z.enum(GPU_CHOICES),
-  threads: z.int().min(1).max(512).nullable(),
-  contextSize: z.int().min(8).max(1_048_576).nullable(),
+  threads: limited(LIMITS.threads).nullable(),
+  contextSize: limited(LIMITS.contextSize).nullable(),
   job: jobSettingsSchema.partial(),
   /** Where models are listed and downloaded to; empty or absent: the default folder. */
   modelsDir: z.string().max(4096).optional(),

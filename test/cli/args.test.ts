@@ -60,13 +60,13 @@ describe('parseCommandLine', () => {
   });
 
   it.each([
-    [['--batch-size', '0'], '--batch-size must be a whole number from 1 to 65536, got "0"', 'Try --batch-size 32.'],
-    [['--batch-size', '65537'], '--batch-size must be a whole number from 1 to 65536, got "65537"', 'Try --batch-size 32.'],
-    [['--batch-size', '1.5'], '--batch-size must be a whole number from 1 to 65536, got "1.5"', 'Try --batch-size 32.'],
-    [['--batch-size', '1e3'], '--batch-size must be a whole number from 1 to 65536, got "1e3"', 'Try --batch-size 32.'],
-    [['--threads', '-1'], '--threads must be a whole number from 1 to 1024, got "-1"', 'Try --threads 4.'],
-    [['--context-size', '7'], '--context-size must be a whole number from 8 to 1048576, got "7"', 'Try --context-size 512.'],
-    [['--memory-limit', '0'], '--memory-limit must be a whole number of MiB from 1 to 1048576, got "0"', 'Try --memory-limit 4096.'],
+    [['--batch-size', '0'], '--batch-size must be a whole number of texts from 1 to 65536, got "0"', 'Try --batch-size 32.'],
+    [['--batch-size', '65537'], '--batch-size must be a whole number of texts from 1 to 65536, got "65537"', 'Try --batch-size 32.'],
+    [['--batch-size', '1.5'], '--batch-size must be a whole number of texts from 1 to 65536, got "1.5"', 'Try --batch-size 32.'],
+    [['--batch-size', '1e3'], '--batch-size must be a whole number of texts from 1 to 65536, got "1e3"', 'Try --batch-size 32.'],
+    [['--threads', '-1'], '--threads must be a whole number from 1 to 512, got "-1"', 'Try --threads 4.'],
+    [['--context-size', '7'], '--context-size must be a whole number of tokens from 8 to 1048576, got "7"', 'Try --context-size 512.'],
+    [['--memory-limit', '0'], '--memory-limit must be a whole number of MiB from 1 to 16777216, got "0"', 'Try --memory-limit 4096.'],
     [['--normalize', 'l1'], '--normalize must be one of l2, none, got "l1"', 'Try --normalize l2.'],
     [['--on-long', 'wrap'], '--on-long must be one of truncate, skip, fail, got "wrap"', 'Try --on-long truncate.'],
     [['--gpu', 'rocm'], '--gpu must be one of auto, cpu, cuda, vulkan, metal, got "rocm"', 'Try --gpu auto.'],

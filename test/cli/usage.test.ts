@@ -31,7 +31,7 @@ describe('command line usage', () => {
   });
 
   it('refuses a --batch-size that is not a whole number in range (exit 2)', async () => {
-    expectError(await runCli(['embed', ...REQUIRED, '--batch-size', 'abc']), 2, '--batch-size must be a whole number from 1 to 65536, got "abc"', 'Try --batch-size 32.');
+    expectError(await runCli(['embed', ...REQUIRED, '--batch-size', 'abc']), 2, '--batch-size must be a whole number of texts from 1 to 65536, got "abc"', 'Try --batch-size 32.');
   });
 
   it('refuses an unknown --format (exit 2)', async () => {

@@ -35,7 +35,7 @@ const cases: Array<[string, string, unknown, string | undefined, RegExp]> = [
   ['path with a line break', 'job:start', { ...goodJob, input: 'a\nb.txt' }, 'input', /^input: the path contains a line break/],
   ['path of the wrong type', 'model:load', { ...goodLoad, path: 42 }, 'path', /^path: must be a string, not 42$/],
   ['path null', 'input:inspect', { path: null, format: null, field: null }, 'path', /^path: must be a string, not null$/],
-  ['negative memory limit', 'job:start', { ...goodJob, memoryLimitMb: -5 }, 'memoryLimitMb', /^memoryLimitMb: must be more than 0$/],
+  ['negative memory limit', 'job:start', { ...goodJob, memoryLimitMb: -5 }, 'memoryLimitMb', /^memoryLimitMb: must be at least 1$/],
   ['threads 0', 'model:load', { ...goodLoad, threads: 0 }, 'threads', /^threads: must be at least 1$/],
   ['unknown gpu', 'model:load', { ...goodLoad, gpu: 'tpu' }, 'gpu', /^gpu: must be one of "auto", "cpu", "cuda", "vulkan", "metal", not "tpu"$/],
   ['nested settings field', 'settings:set', { job: { batchSize: 0 } }, 'job.batchSize', /^job\.batchSize: must be at least 1$/],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createStudioStore } from '../../src/renderer/src/store/createStudioStore';
-import { catalogEntryFor } from '../../src/renderer/src/store/libraryActions';
+import { catalogEntryFor } from '../../src/renderer/src/store/librarySlice';
 import type { CatalogEntry, LocalModel, ModelDownload } from '../../src/shared/modelLibrary';
 import { emptyListing, FakeStudioApi, modelInfo, ok, settle } from './fakeStudioApi';
 

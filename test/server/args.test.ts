@@ -27,7 +27,7 @@ describe('serve command line', () => {
     for (const argv of [['--port', '65536'], ['--port', '-1'], ['--port', '8o'], ['--port', ''], ['--port', '1e3'], ['--port'], ['--host', '0.0.0.0'], ['serve'], ['--renderer', ' ']]) {
       expect(() => parseServeArgs(argv), argv.join(' ')).toThrow(ServeUsageError);
     }
-    expect(() => parseServeArgs(['--port', 'x'])).toThrow('--port must be a number from 0 to 65535, not "x"');
+    expect(() => parseServeArgs(['--port', 'x'])).toThrow('--port must be a whole number from 0 to 65535, not "x"');
   });
 
   it('documents the options and the token variable in --help', () => {

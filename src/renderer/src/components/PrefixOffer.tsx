@@ -1,4 +1,4 @@
-import { catalogEntryFor } from '../store/libraryActions';
+import { catalogEntryFor } from '../store/librarySlice';
 import { useActions, useStudio } from '../store/StoreContext';
 
 /** What prefix the chosen catalog model expects on documents, with a button to use it. */

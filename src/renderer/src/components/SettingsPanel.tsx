@@ -54,7 +54,6 @@ export function SettingsPanel() {
           field="memoryLimitMb"
           id="memory-limit"
           placeholder="none"
-          unit="MiB"
           note="The run stops if the app uses more memory than this."
         />
       </fieldset>
@@ -64,7 +63,7 @@ export function SettingsPanel() {
         <div className="field-row">
           <SelectField id="gpu" label="Backend" value={settings.gpu} options={GPU_OPTIONS} onChange={actions.setGpu} />
           <NumberField field="threads" id="threads" placeholder="auto" />
-          <NumberField field="contextSize" id="context-size" placeholder="model’s" unit="tokens" />
+          <NumberField field="contextSize" id="context-size" placeholder="model’s" />
         </div>
         {reloadNeeded && <p className="note">Press Load again to use these hardware settings.</p>}
       </fieldset>

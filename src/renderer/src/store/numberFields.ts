@@ -1,9 +1,11 @@
-/** The number fields of the form, with the ranges the host accepts. */
+import { LIMITS, limitRange, withinLimit } from '../../../shared/limits';
+
+/** The number fields of the form: each is checked against the option's limits, the same the host holds it to. */
 export const NUMBER_FIELDS = {
-  batchSize: { label: 'Batch size', min: 1, max: 65_536, optional: false },
-  threads: { label: 'Threads', min: 1, max: 512, optional: true },
-  contextSize: { label: 'Context size', min: 8, max: 1_048_576, optional: true },
-  memoryLimitMb: { label: 'Memory limit', min: 1, max: 1_048_576, optional: true },
+  batchSize: { limit: LIMITS.batchSize, optional: false },
+  threads: { limit: LIMITS.threads, optional: true },
+  contextSize: { limit: LIMITS.contextSize, optional: true },
+  memoryLimitMb: { limit: LIMITS.memoryLimitMb, optional: true },
 } as const;
 export type NumberField = keyof typeof NUMBER_FIELDS;
 
@@ -11,19 +13,21 @@ export const BATCH_SIZE_PRESETS = [1, 8, 32, 64, 128, 256] as const;
 
 export type ParsedNumber = { ok: true; value: number | null } | { ok: false; message: string };
 
-const grouped = new Intl.NumberFormat('en-US');
+const grouped = new Intl.NumberFormat('en-US', { maximumFractionDigits: 20 });
 
-/** Reads a whole number typed into `field`; an empty optional field means automatic (null). */
+/** Reads a number typed into `field`, digit grouping allowed; an empty optional field means automatic (null). */
 export function parseNumberField(field: NumberField, text: string): ParsedNumber {
-  const rule = NUMBER_FIELDS[field];
-  const range = `${grouped.format(rule.min)} to ${grouped.format(rule.max)}`;
+  const { limit, optional } = NUMBER_FIELDS[field];
   const trimmed = text.trim().replace(/[,_\s]/g, '');
   if (trimmed === '') {
-    return rule.optional ? { ok: true, value: null } : { ok: false, message: `Enter a ${rule.label.toLowerCase()} from ${range}.` };
+    if (optional) return { ok: true, value: null };
+    const range = `${grouped.format(limit.min)} to ${grouped.format(limit.max)}`;
+    return { ok: false, message: `Enter a ${limit.label.toLowerCase()} from ${range}.` };
   }
-  const value = /^\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
-  if (!Number.isSafeInteger(value) || value < rule.min || value > rule.max) {
-    return { ok: false, message: `${rule.label} must be a whole number from ${range}.` };
+  const value = (limit.integer ? /^\d+$/ : /^\d+(\.\d+)?$/).test(trimmed) ? Number(trimmed) : Number.NaN;
+  if (!withinLimit(limit, value)) {
+    const range = limitRange(limit, { unit: false, format: grouped.format });
+    return { ok: false, message: `${limit.label} must be ${range}.` };
   }
   return { ok: true, value };
 }

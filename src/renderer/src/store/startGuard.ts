@@ -38,7 +38,7 @@ export function runBlockers(state: RunForm): string[] {
   if (!input.path.trim()) reasons.push('Choose an input file.');
   if (!settings.output.trim()) reasons.push('Choose an output file.');
   for (const field of Object.keys(settings.errors) as NumberField[]) {
-    reasons.push(`Fix the ${NUMBER_FIELDS[field].label.toLowerCase()}.`);
+    reasons.push(`Fix the ${NUMBER_FIELDS[field].limit.label.toLowerCase()}.`);
   }
   return reasons;
 }

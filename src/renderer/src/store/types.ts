@@ -125,17 +125,21 @@ export interface LibraryActions {
   applyModelsDir(useDefault?: boolean): Promise<void>;
 }
 
-export interface StudioActions extends LibraryActions {
-  /** Loads what the host knows and subscribes to its events; returns the unsubscribe function. */
-  init(): Promise<() => void>;
+export interface ModelActions {
   setModelPath(path: string): void;
   pickModel(): Promise<void>;
   loadModel(): Promise<void>;
+}
+
+export interface InputActions {
   setInputPath(path: string): void;
   pickInput(): Promise<void>;
   setInputFormat(format: InputFormat | null): void;
   setInputField(field: string): void;
   inspectInput(): Promise<void>;
+}
+
+export interface SettingsActions {
   setGpu(gpu: GpuChoice): void;
   setNormalize(normalize: Normalization): void;
   setPrefix(prefix: string): void;
@@ -146,6 +150,9 @@ export interface StudioActions extends LibraryActions {
   setOverwrite(overwrite: boolean): void;
   setStopOnError(stopOnError: boolean): void;
   setNumber(field: NumberField, text: string): void;
+}
+
+export interface RunActions {
   /** Starts a run from the first line; refused where the output has an unfinished run (see `unfinished`). */
   start(): Promise<void>;
   /** Continues the unfinished run of the output from its checkpoint, with the form's settings. */
@@ -156,6 +163,11 @@ export interface StudioActions extends LibraryActions {
   resume(): Promise<void>;
   cancel(): Promise<void>;
   reveal(path: string): Promise<void>;
+}
+
+export interface StudioActions extends ModelActions, LibraryActions, InputActions, SettingsActions, RunActions {
+  /** Loads what the host knows and subscribes to its events; returns the unsubscribe function. */
+  init(): Promise<() => void>;
   /** Files dropped on the window: a .gguf becomes the model, anything else the input. */
   dropFiles(files: readonly File[]): void;
   dismissNotice(): void;

@@ -1,17 +1,9 @@
-import type { StudioApi } from '../../../shared/contract';
 import type { CatalogEntry, ModelLibraryListing } from '../../../shared/modelLibrary';
+import type { Slice, SliceContext } from './sliceContext';
 import { isActive } from './startGuard';
-import type { LibraryActions, LibrarySlice, StudioActions, StudioState } from './types';
+import type { LibraryActions, LibrarySlice } from './types';
 
-interface LibraryDeps {
-  api: StudioApi;
-  get: () => StudioState;
-  patch: (value: Partial<LibrarySlice>) => void;
-  /** The form's actions, to fill in and load a downloaded model. */
-  form: () => Pick<StudioActions, 'setModelPath' | 'loadModel'>;
-}
-
-export function emptyLibrary(): LibrarySlice {
+function emptyLibrary(): LibrarySlice {
   return { loaded: false, dir: '', defaultDir: '', models: [], incomplete: [], recent: [], catalog: [], download: null, uri: '', dirText: '', error: null };
 }
 
@@ -24,7 +16,12 @@ export function catalogEntryFor(catalog: readonly CatalogEntry[], path: string):
 }
 
 /** The model library's part of the store: the models folder, the catalog, and downloads. */
-export function createLibraryActions({ api, get, patch, form }: LibraryDeps): LibraryActions {
+export function createLibrarySlice(context: SliceContext): Slice<'library', LibraryActions> {
+  const { api, get } = context;
+  const patch = (value: Partial<LibrarySlice>): void => context.patch('library', value);
+  /** The form's actions, to fill in and load a downloaded model. */
+  const form = () => get().actions;
+
   function showListing(listing: ModelLibraryListing, keepDirText = false): void {
     const { dir, defaultDir, models, incomplete, recent, download } = listing;
     const current = get().library.download;
@@ -108,5 +105,5 @@ export function createLibraryActions({ api, get, patch, form }: LibraryDeps): Li
     if (catalog.ok) patch({ catalog: catalog.value });
   }
 
-  return actions;
+  return { state: { library: emptyLibrary() }, actions };
 }

@@ -1,0 +1,47 @@
+/**
+ * The bounds of every numeric option, in one place: the command line, serve mode, the request schemas, the form and
+ * the engine's own checks all read them from here, so a value that one of them accepts none of the others refuses.
+ */
+export interface Limit {
+  /** The option's name as a message starts with it. */
+  readonly label: string;
+  readonly min: number;
+  readonly max: number;
+  /** Whole numbers only. */
+  readonly integer: boolean;
+  /** What the number counts, where the label alone does not say it. */
+  readonly unit?: string;
+  /** A usual value, for hints. */
+  readonly example: number;
+}
+
+export type LimitName = 'batchSize' | 'threads' | 'contextSize' | 'memoryLimitMb' | 'port';
+
+export const LIMITS: Readonly<Record<LimitName, Limit>> = {
+  // A batch's texts and vectors are held until it is written: 65,536 texts of a 4,096-dimension model are 1 GiB of
+  // vectors already, and a larger batch buys no speed, since one decode takes at most 64 texts.
+  batchSize: { label: 'Batch size', min: 1, max: 65_536, integer: true, unit: 'texts', example: 32 },
+  // llama.cpp runs at most 512 threads (GGML_MAX_N_THREADS); on CPU each thread is also a context of its own.
+  threads: { label: 'Threads', min: 1, max: 512, integer: true, example: 4 },
+  // 8 leaves a few tokens of text beside the special tokens; a text is one line of at most 1 MiB (MAX_LINE_BYTES) and a
+  // token covers at least a byte, so a longer context would never be filled.
+  contextSize: { label: 'Context size', min: 8, max: 1_048_576, integer: true, unit: 'tokens', example: 512 },
+  // Whole MiB: the resident size it is compared with moves by more than that between checks. 1 stops a run at its first
+  // check (which tests rely on); 16 TiB is more memory than any one machine this runs on has, so only typos go over.
+  memoryLimitMb: { label: 'Memory limit', min: 1, max: 16_777_216, integer: true, unit: 'MiB', example: 4096 },
+  // Serve mode's TCP port, its example the default; 0 asks the system for any free one.
+  port: { label: 'Port', min: 0, max: 65_535, integer: true, example: 5317 },
+};
+
+export function withinLimit(limit: Limit, value: number): boolean {
+  return (!limit.integer || Number.isInteger(value)) && value >= limit.min && value <= limit.max;
+}
+
+/** What the option takes, e.g. "a whole number of MiB from 1 to 16777216"; `format` writes the bounds. */
+export function limitRange(
+  limit: Limit,
+  { unit = true, format = String }: { unit?: boolean; format?: (value: number) => string } = {},
+): string {
+  const kind = limit.integer ? 'a whole number' : 'a number';
+  return `${kind}${unit && limit.unit ? ` of ${limit.unit}` : ''} from ${format(limit.min)} to ${format(limit.max)}`;
+}

@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { parseCommandLine } from '../../src/cli/args';
+import { checkLimit } from '../../src/core/limits';
+import { parseNumberField, type NumberField } from '../../src/renderer/src/store/numberFields';
+import { parseServeArgs } from '../../src/server/args';
+import { requestSchemas } from '../../src/shared/contract';
+import { LIMITS, type Limit, type LimitName } from '../../src/shared/limits';
+
+/** Whether one reader of the options takes `value` for the option. */
+type Reader = (value: number) => boolean;
+
+const accepts = (read: () => unknown): boolean => {
+  try {
+    read();
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const EMBED = ['embed', '--model', 'model.gguf', '--input', 'texts.txt', '--output', 'out.jsonl'];
+const cli = (flag: string): Reader => (value) => accepts(() => parseCommandLine([...EMBED, `--${flag}=${value}`]));
+
+const goodLoad = { path: '/models/m.gguf', gpu: 'auto', threads: null, contextSize: null };
+const goodJob = {
+  input: '/data/in.txt',
+  inputFormat: null,
+  field: null,
+  output: '/data/out.jsonl',
+  format: null,
+  overwrite: false,
+  batchSize: 32,
+  normalize: 'l2',
+  prefix: '',
+  onLong: 'truncate',
+  continueOnError: true,
+  memoryLimitMb: null,
+};
+const loadRequest = (field: string): Reader => (value) =>
+  requestSchemas['model:load'].safeParse({ ...goodLoad, [field]: value }).success;
+const jobRequest = (field: string): Reader => (value) =>
+  requestSchemas['job:start'].safeParse({ ...goodJob, [field]: value }).success;
+const settingsRequest = (field: string, nested = false): Reader => (value) =>
+  requestSchemas['settings:set'].safeParse(nested ? { job: { [field]: value } } : { [field]: value }).success;
+const form = (field: NumberField): Reader => (value) => parseNumberField(field, String(value)).ok;
+const core = (name: LimitName): Reader => (value) => accepts(() => checkLimit(name, value));
+
+/** Every place each option is read: the command line, serve mode, the request schemas, the form and the engine. */
+const READERS: Record<LimitName, Record<string, Reader>> = {
+  batchSize: {
+    cli: cli('batch-size'),
+    'job:start': jobRequest('batchSize'),
+    'settings:set': settingsRequest('batchSize', true),
+    form: form('batchSize'),
+    core: core('batchSize'),
+  },
+  threads: {
+    cli: cli('threads'),
+    'model:load': loadRequest('threads'),
+    'settings:set': settingsRequest('threads'),
+    form: form('threads'),
+    core: core('threads'),
+  },
+  contextSize: {
+    cli: cli('context-size'),
+    'model:load': loadRequest('contextSize'),
+    'settings:set': settingsRequest('contextSize'),
+    form: form('contextSize'),
+    core: core('contextSize'),
+  },
+  memoryLimitMb: {
+    cli: cli('memory-limit'),
+    'job:start': jobRequest('memoryLimitMb'),
+    'settings:set': settingsRequest('memoryLimitMb', true),
+    form: form('memoryLimitMb'),
+    core: core('memoryLimitMb'),
+  },
+  port: {
+    serve: (value) => accepts(() => parseServeArgs([`--port=${value}`])),
+  },
+};
+
+/** The bounds, just past them on either side, and a fraction in between. */
+function probes(limit: Limit): number[] {
+  const step = limit.integer ? 1 : 0.001;
+  return [limit.min, limit.max, limit.min - step, limit.max + step, limit.min + 0.5];
+}
+
+describe('the table of limits', () => {
+  it.each(Object.keys(LIMITS) as LimitName[])('%s: every reader takes exactly the values the table allows', (name) => {
+    const limit = LIMITS[name];
+    const expected = probes(limit).map((value) => ({
+      value,
+      accepted: value >= limit.min && value <= limit.max && (!limit.integer || Number.isInteger(value)),
+    }));
+    for (const [reader, read] of Object.entries(READERS[name])) {
+      expect(probes(limit).map((value) => ({ value, accepted: read(value) })), reader).toEqual(expected);
+    }
+  });
+
+  it('has the CLI, the form and the engine name the bounds when they refuse', () => {
+    expect(() => parseCommandLine([...EMBED, '--threads', '1000'])).toThrow(
+      '--threads must be a whole number from 1 to 512, got "1000"',
+    );
+    expect(parseNumberField('memoryLimitMb', '20000000')).toEqual({
+      ok: false,
+      message: 'Memory limit must be a whole number from 1 to 16,777,216.',
+    });
+    expect(() => checkLimit('contextSize', 4)).toThrow(
+      'Context size must be a whole number of tokens from 8 to 1048576, not 4.',
+    );
+  });
+});
