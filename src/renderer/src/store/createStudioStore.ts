@@ -32,7 +32,7 @@ export function createStudioStore(api: StudioApi, options: StudioStoreOptions = 
     let unfinishedQuery = 0;
 
     function patch<K extends Slice>(slice: K, value: Partial<StudioState[K]>): void {
-      set((state) => ({ [slice]: { ...state[slice], ...value } }) as Partial<StudioState>);
+      set((state) => ({ [slice]: { ...state[slice], ...value } }));
     }
 
     function applyRun(run: Pick<StudioState, 'job' | 'metrics' | 'log'> | null): void {
