@@ -117,8 +117,6 @@ export default defineConfig(
       '@typescript-eslint/unbound-method': 'off',
       // An `async` function without `await` is how this code meets a Promise-returning interface with synchronous work.
       '@typescript-eslint/require-await': 'off',
-      // A caught error is typed unknown, and passing it on as it is (`throw stop`) is intended.
-      '@typescript-eslint/only-throw-error': ['error', { allowThrowingUnknown: true }],
       // `const { a: _a, ...rest } = value` is how the code leaves a field out of an object.
       '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true }],
     },
