@@ -103,7 +103,7 @@ describe('BatchProcessor', () => {
     const texts = corpusLines(40);
     texts[9] = 'this line will fail';
     const embedGroup = model.embedGroup.bind(model);
-    const failing = await model.prepare('this line will fail', 0);
+    const failing = model.prepare('this line will fail', 0);
     const spy = vi.spyOn(model, 'embedGroup').mockImplementation((group) =>
       embedGroup(group).map((embedded, i) =>
         failing.ok && group[i]?.join() === failing.tokens.join() ? Promise.reject(new Error('decode failed')) : embedded,
