@@ -75,13 +75,16 @@ const layerBoundaries = Object.entries(layers).map(([layer, rule]) => {
   const alternatives = [`(?:(?:\\.\\./)+|@)(?:${forbidden.join('|')})(?:/|$)`];
   if (!rule.node) alternatives.push(nodeBuiltin);
   if (!rule.electron) alternatives.push('electron(?:/|$)');
+  const regex = `^(?:${alternatives.join('|')})`;
   return {
     name: `layers/${layer}`,
     files: [`src/${layer}/**`],
     rules: {
-      'no-restricted-imports': [
+      'no-restricted-imports': ['error', { patterns: [{ regex, message: rule.message }] }],
+      // no-restricted-imports leaves import() alone; a selector's regex may not hold a slash, so it is written \x2F.
+      'no-restricted-syntax': [
         'error',
-        { patterns: [{ regex: `^(?:${alternatives.join('|')})`, message: rule.message }] },
+        { selector: `ImportExpression[source.value=/${regex.replaceAll('/', '\\x2F')}/]`, message: rule.message },
       ],
     },
   };
