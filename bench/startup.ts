@@ -56,7 +56,7 @@ for (let round = 1; round <= rounds; round++) {
   for (const { label, command } of cases) {
     const [file, ...args] = command;
     const started = performance.now();
-    const { status, stderr } = spawnSync(file!, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+    const { status, stderr } = spawnSync(file, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
     const ms = performance.now() - started;
     if (status !== 0) throw new Error(`${label}: exit ${status}\n${stderr.slice(-2000)}`);
     times.get(label)!.push(ms);
@@ -74,7 +74,7 @@ for (const { label } of cases) {
 const saved = (prefix: string): string => {
   const bundle = times.get(`${prefix}bundle`)!;
   const tsx = times.get(`${prefix}tsx`)!;
-  return `${median(bundle.map((ms, round) => tsx[round]! - ms)).toFixed(0)} ms, ${median(bundle.map((ms, round) => tsx[round]! / ms)).toFixed(2)}x`;
+  return `${median(bundle.map((ms, round) => tsx[round] - ms)).toFixed(0)} ms, ${median(bundle.map((ms, round) => tsx[round] / ms)).toFixed(2)}x`;
 };
 console.log('\nThe bundle against tsx, medians of the per-round differences and ratios:');
 console.log(`  --version: ${saved('--version, ').replace('--version, ', '')}`);

@@ -73,7 +73,7 @@ async function uiRun(url: string, model: string, input: string, round: number): 
     await page.getByLabel('Run totals').waitFor({ timeout: 600_000 });
     const longTasks = await page.evaluate(() => [...(window as unknown as { longTasks: number[] }).longTasks]);
     const reply = await page.evaluate(
-      async ({ path, header, value }) => (await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json', [header]: value }, body: JSON.stringify({ name: 'job:state', params: {} }) })).json(),
+      async ({ path, header, value }) => (await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json', [header]: value }, body: JSON.stringify({ name: 'job:state', params: {} }) })).json() as Promise<unknown>,
       { path: SERVE.requestPath, header: SERVE.tokenHeader, value: token },
     ) as { ok: boolean; value: JobState };
     return { rate: reply.value.summary?.stats.textsPerSecond ?? 0, longTasks };

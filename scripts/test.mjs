@@ -1,5 +1,6 @@
-// `npm test`: every check in order — typecheck, unit and engine tests, the app build, end-to-end tests — going on
-// after a failure so that one run reports everything, then the closing line "N passed, N failed[, N skipped]".
+// `npm test`: every check in order — typecheck, lint, format check, unit and engine tests, the app build, end-to-end
+// tests — going on after a failure so that one run reports everything, then the closing line
+// "N passed, N failed[, N skipped]".
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 
@@ -7,6 +8,8 @@ rmSync('test-results', { recursive: true, force: true });
 
 const steps = [
   ['typecheck', 'npm', ['run', '-s', 'typecheck']],
+  ['lint', 'npm', ['run', '-s', 'lint']],
+  ['format check', 'npm', ['run', '-s', 'format:check']],
   ['unit and engine tests', 'npx', ['vitest', 'run']],
   ['app build', 'npx', ['electron-vite', 'build']],
   ['end-to-end tests', 'npx', ['playwright', 'test']],

@@ -105,7 +105,7 @@ export class BatchedPool implements EmbeddingPool {
       (tokens) => new Promise<Embedded>((resolve, reject) => jobs.push({ input: this.input(tokens), resolve, reject })),
     );
     for (const decode of planDecodes(jobs.map((job) => job.input.length), this.options)) {
-      this.queue.push(decode.map((i) => jobs[i] as Job));
+      this.queue.push(decode.map((i) => jobs[i]));
     }
     this.pump();
     return embedded;

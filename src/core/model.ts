@@ -273,7 +273,7 @@ export class EmbeddingModel {
 
   /** Embeds one text's model-ready tokens and returns the final (normalized) vector. */
   embed(tokens: readonly Token[]): Promise<Embedded> {
-    return this.embedGroup([tokens])[0] as Promise<Embedded>;
+    return this.embedGroup([tokens])[0];
   }
 
   /**

@@ -75,10 +75,10 @@ describe('embedding-studio embed', () => {
       stats: { lines: 6, embedded: 4, skipped: 2, failed: 0, truncated: 0, skippedByReason: { blank: 2 } },
     });
     const sizes = await Promise.all(summary.outputs.map(async (path) => (await stat(path)).size));
-    expect(summary.outputBytes).toBe(sizes[0]! + sizes[1]!);
+    expect(summary.outputBytes).toBe(sizes[0] + sizes[1]);
     const matrix = await readNpy(output);
     expect(matrix.shape).toEqual([summary.stats.embedded, summary.model.dimension]);
-    expect(Array.from((await readNpy(summary.outputs[1]!)).data)).toEqual(EMBEDDED_LINES);
+    expect(Array.from((await readNpy(summary.outputs[1])).data)).toEqual(EMBEDDED_LINES);
     expect((await readFile(summary.skipLog, 'utf8')).trimEnd().split('\n')).toHaveLength(summary.stats.skipped);
   });
 

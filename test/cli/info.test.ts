@@ -15,7 +15,7 @@ describe('embedding-studio info', () => {
 
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    const rows = Object.fromEntries(result.stdout.trimEnd().split('\n').map((line) => line.split(/ {2,}/)));
+    const rows = Object.fromEntries(result.stdout.trimEnd().split('\n').map((line) => line.split(/ {2,}/) as [string, string]));
     expect(rows).toMatchObject({
       name: 'tiny-bert',
       file: `${model} (${Math.round((await stat(model)).size / 1024)} KiB)`,

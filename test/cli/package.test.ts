@@ -38,12 +38,12 @@ async function runNode(args: string[], cwd: string): Promise<{ code: number; std
 beforeAll(async () => {
   const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: REPO_ROOT });
   const [packed] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[];
-  packedFiles = packed!.files.map((file) => file.path).sort();
+  packedFiles = packed.files.map((file) => file.path).sort();
 
   const project = join(dir, 'project');
   installed = join(project, 'node_modules', 'embedding-studio');
   await mkdir(installed, { recursive: true });
-  await run('tar', ['-xzf', join(dir, packed!.filename), '-C', installed, '--strip-components=1']);
+  await run('tar', ['-xzf', join(dir, packed.filename), '-C', installed, '--strip-components=1']);
   manifest = JSON.parse(await readFile(join(installed, 'package.json'), 'utf8')) as PackedManifest;
   // Only what the package declares as its dependencies sits beside it, from this checkout (an install would download
   // them): a bundle that needed a devDependency at run time would fail here.
@@ -64,12 +64,12 @@ describe('the packed package (npm pack)', () => {
   });
 
   it('answers --version and --help through its bin, beside its dependencies alone', async () => {
-    expect(await runNode([join(installed, manifest.bin['embedding-studio']!), '--version'], dir)).toEqual({
+    expect(await runNode([join(installed, manifest.bin['embedding-studio']), '--version'], dir)).toEqual({
       code: 0,
       stdout: `${manifest.version}\n`,
       stderr: '',
     });
-    const help = await runNode([join(installed, manifest.bin['embedding-studio']!), '--help'], dir);
+    const help = await runNode([join(installed, manifest.bin['embedding-studio']), '--help'], dir);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Embedding Studio: embed large text files/);
   });
@@ -79,7 +79,7 @@ describe('the packed package (npm pack)', () => {
     await writeFile(input, 'hello world\nthe quick brown fox\n');
     const output = join(dir, 'texts.jsonl');
     const model = await testModelPath(TINY);
-    const result = await runNode([join(installed, manifest.bin['embedding-studio']!), 'embed', '--model', model, '--input', input, '--output', output], dir);
+    const result = await runNode([join(installed, manifest.bin['embedding-studio']), 'embed', '--model', model, '--input', input, '--output', output], dir);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect((await readJsonl(output)).map((row) => row.text)).toEqual(['hello world', 'the quick brown fox']);

@@ -52,17 +52,17 @@ describe('BatchProcessor', () => {
 
   it('embeds different texts differently and equal texts equally', async () => {
     const [a, b, c] = await new BatchProcessor(model).processTexts(['the city reads books', 'water and time', 'the city reads books']);
-    expect(cosine(a!.embedding, c!.embedding)).toBeCloseTo(1, 6);
-    expect(cosine(a!.embedding, b!.embedding)).toBeLessThan(0.99);
+    expect(cosine(a.embedding, c.embedding)).toBeCloseTo(1, 6);
+    expect(cosine(a.embedding, b.embedding)).toBeLessThan(0.99);
   });
 
   it('fills every field of a result from the model and the input', async () => {
     const [result] = await new BatchProcessor(model).processBatch(['test text']);
     expect(result).toMatchObject({ line: 1, text: 'test text', textHash: '1e2db57dd6527ad4f8f281ab028d2c70', truncated: false });
-    expect(result!.embedding).toBeInstanceOf(Float32Array);
-    expect(result!.embedding).toHaveLength(TINY.embeddingLength);
-    expect(norm(result!.embedding)).toBeCloseTo(1, 5);
-    expect(result!.processingTimeMs).toBeGreaterThan(0);
+    expect(result.embedding).toBeInstanceOf(Float32Array);
+    expect(result.embedding).toHaveLength(TINY.embeddingLength);
+    expect(norm(result.embedding)).toBeCloseTo(1, 5);
+    expect(result.processingTimeMs).toBeGreaterThan(0);
   });
 
   it('counts tokens with the model’s own tokenizer, [CLS] and [SEP] included', async () => {
@@ -103,7 +103,7 @@ describe('BatchProcessor', () => {
     const texts = corpusLines(40);
     texts[9] = 'this line will fail';
     const embedGroup = model.embedGroup.bind(model);
-    const failing = await model.prepare('this line will fail', 0);
+    const failing = model.prepare('this line will fail', 0);
     const spy = vi.spyOn(model, 'embedGroup').mockImplementation((group) =>
       embedGroup(group).map((embedded, i) =>
         failing.ok && group[i]?.join() === failing.tokens.join() ? Promise.reject(new Error('decode failed')) : embedded,
@@ -208,10 +208,10 @@ describe('BatchProcessor', () => {
     expect(stats.characters).toBe(results.reduce((sum, r) => sum + r.text.length, 0));
     expect(last.tokens).toBe(stats.tokens);
     expect(stats.peakRssBytes).toBeGreaterThan(0);
-    const gaps = reports.slice(1, -1).map((r, i) => r.at - reports[i]!.at);
+    const gaps = reports.slice(1, -1).map((r, i) => r.at - reports[i].at);
     // 50 ms apart, less a little timer slack on a loaded machine.
     expect(Math.min(...gaps)).toBeGreaterThanOrEqual(45);
-    for (let i = 1; i < reports.length; i += 1) expect(reports[i]!.linesDone).toBeGreaterThanOrEqual(reports[i - 1]!.linesDone);
+    for (let i = 1; i < reports.length; i += 1) expect(reports[i].linesDone).toBeGreaterThanOrEqual(reports[i - 1].linesDone);
     expect(reports.filter((r) => !r.done).every((r) => r.rssBytes > 0 && r.totalLines === 2000)).toBe(true);
   });
 

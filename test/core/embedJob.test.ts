@@ -42,8 +42,8 @@ function messyInput(lines: number): { bytes: Buffer; expected: Map<number, strin
     else if (line % 113 === 0) [bytes, reason] = [Buffer.from([0x61, 0xff, 0x62]), 'invalid-utf8'];
     else if (line % 127 === 0) [bytes, reason] = [Buffer.from('a\u0000b'), 'nul-byte'];
     else if (line % 501 === 0) [bytes, reason] = [Buffer.from('the of and '.repeat(300)), 'embedded:truncated'];
-    else if (line % 7 === 0) [bytes, reason] = [Buffer.from(special[line % special.length]!), 'embedded'];
-    else [bytes, reason] = [Buffer.from(corpus[i]!), 'embedded'];
+    else if (line % 7 === 0) [bytes, reason] = [Buffer.from(special[line % special.length]), 'embedded'];
+    else [bytes, reason] = [Buffer.from(corpus[i]), 'embedded'];
     expected.set(line, reason);
     parts.push(bytes, Buffer.from(line === lines ? '' : line % 3 === 0 ? '\r\n' : '\n'));
   }
@@ -94,13 +94,13 @@ describe('runEmbedJob', () => {
     const jsonl = await job({ input, output: join(dir, 'formats.jsonl') });
     const npy = await job({ input, output: join(dir, 'formats.npy') });
     const parquet = await job({ input, output: join(dir, 'formats.parquet') });
-    const rows = await readJsonl(jsonl.outputs[0]!);
+    const rows = await readJsonl(jsonl.outputs[0]);
     expect(rows).toHaveLength(4999);
-    expect(jsonl.outputBytes).toBe((await readFile(jsonl.outputs[0]!)).length);
+    expect(jsonl.outputBytes).toBe((await readFile(jsonl.outputs[0])).length);
 
     expect(npy.outputs).toEqual([join(dir, 'formats.npy'), join(dir, 'formats.lines.npy')]);
-    const matrix = await readNpy(npy.outputs[0]!);
-    const lineNumbers = await readNpy(npy.outputs[1]!);
+    const matrix = await readNpy(npy.outputs[0]);
+    const lineNumbers = await readNpy(npy.outputs[1]);
     expect(matrix.descr).toBe('<f4');
     expect(matrix.shape).toEqual([4999, 32]);
     expect(lineNumbers).toMatchObject({ descr: '<u4', shape: [4999] });
@@ -109,11 +109,11 @@ describe('runEmbedJob', () => {
     const float32 = (values: number[]): number[] => Array.from(Float32Array.from(values));
     rows.forEach((row, i) => expect(Array.from(matrix.data.subarray(i * 32, (i + 1) * 32))).toEqual(float32(row.embedding)));
 
-    const table = await parquetReadObjects({ file: await asyncBufferFromFile(parquet.outputs[0]!) });
+    const table = await parquetReadObjects({ file: await asyncBufferFromFile(parquet.outputs[0]) });
     expect(table).toHaveLength(4999);
-    expect(Object.keys(table[0]!).sort()).toEqual(['embedding', 'line', 'processing_time_ms', 'sequence_length', 'text', 'text_hash', 'truncated']);
+    expect(Object.keys(table[0]).sort()).toEqual(['embedding', 'line', 'processing_time_ms', 'sequence_length', 'text', 'text_hash', 'truncated']);
     table.forEach((record, i) => {
-      const row = rows[i]!;
+      const row = rows[i];
       expect(Number(record.line)).toBe(row.line);
       expect(record.text).toBe(row.text);
       expect(record.sequence_length).toBe(row.tokens);
@@ -224,7 +224,7 @@ describe('runEmbedJob', () => {
     const input = join(dir, 'docs.jsonl');
     await writeFile(input, ['{"id":1,"body":"first doc"}', 'garbage', '{"id":3,"body":"third doc"}'].join('\n'));
     const summary = await job({ input, output: join(dir, 'docs.out.jsonl'), inputOptions: { field: 'body' } });
-    expect((await readJsonl(summary.outputs[0]!)).map((r) => [r.line, r.text])).toEqual([
+    expect((await readJsonl(summary.outputs[0])).map((r) => [r.line, r.text])).toEqual([
       [1, 'first doc'],
       [3, 'third doc'],
     ]);

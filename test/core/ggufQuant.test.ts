@@ -61,8 +61,8 @@ describe('the GGUF writer’s quantizers (llama.cpp’s reference ones)', () => 
     expect(bytes.readUInt8(2) >> 4).toBe(6);
     // The value of largest magnitude with the other sign saturates at 15.
     const saturated = quantizeQ4_0(Float32Array.from({ length: 32 }, (_, i) => (i === 0 ? -1 : i === 1 ? 1 : 0)));
-    expect(saturated[2]! & 0x0f).toBe(0);
-    expect(saturated[3]! & 0x0f).toBe(15);
+    expect(saturated[2] & 0x0f).toBe(0);
+    expect(saturated[3] & 0x0f).toBe(15);
     const back = dequantizeQ4_0(bytes);
     for (let i = 0; i < ramp.length; i++) expect(Math.abs((back[i] ?? 0) - (ramp[i] ?? 0))).toBeLessThanOrEqual(4.3 / 8 / 2 + 1e-3);
   });

@@ -79,9 +79,9 @@ describe('EmbeddingModel', () => {
     const unit = await load({ normalize: 'l2' });
     const [a] = await new BatchProcessor(raw).processTexts(['the city reads books']);
     const [b] = await new BatchProcessor(unit).processTexts(['the city reads books']);
-    const length = Math.hypot(...a!.embedding);
+    const length = Math.hypot(...a.embedding);
     expect(Math.abs(length - 1)).toBeGreaterThan(0.01);
-    expect(cosine(a!.embedding, b!.embedding)).toBeCloseTo(1, 6);
+    expect(cosine(a.embedding, b.embedding)).toBeCloseTo(1, 6);
   });
 
   it('prepends the prefix to every text, counting its tokens', async () => {
@@ -89,9 +89,9 @@ describe('EmbeddingModel', () => {
     const prefixed = await load({ prefix: 'search_document: ' });
     const [a] = await new BatchProcessor(plain).processTexts(['water and time']);
     const [b] = await new BatchProcessor(prefixed).processTexts(['water and time']);
-    expect(b!.text).toBe('water and time');
-    expect(b!.tokens).toBeGreaterThan(a!.tokens);
-    expect(cosine(a!.embedding, b!.embedding)).toBeLessThan(0.999);
+    expect(b.text).toBe('water and time');
+    expect(b.tokens).toBeGreaterThan(a.tokens);
+    expect(cosine(a.embedding, b.embedding)).toBeLessThan(0.999);
   });
 
   it('truncates a text longer than the context by default, keeping its head, and marks it', async () => {
@@ -99,7 +99,7 @@ describe('EmbeddingModel', () => {
     const [long, head] = await new BatchProcessor(model).processTexts([LONG, LONG.split(' ').slice(0, 61).join(' ')]);
     expect(long).toMatchObject({ truncated: true, tokens: 63 });
     expect(head).toMatchObject({ truncated: false, tokens: 63 });
-    expect(cosine(long!.embedding, head!.embedding)).toBeCloseTo(1, 5);
+    expect(cosine(long.embedding, head.embedding)).toBeCloseTo(1, 5);
   });
 
   it('skips a text longer than the context with --on-long skip, saying how long it was', async () => {

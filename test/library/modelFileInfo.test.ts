@@ -34,7 +34,7 @@ describe('a model file described from its header', () => {
     const path = join(await tempDir(), 'model.gguf');
     await copyFile(await testModelPath(TINY), path);
     expect(await describeModelFile(path)).toMatchObject({ name: 'tiny-bert', dimensions: 32 });
-    await copyFile(await testModelPath(SPECS[1]!), path);
+    await copyFile(await testModelPath(SPECS[1]), path);
     expect(await describeModelFile(path)).toMatchObject({ name: 'small-cls-f16', dimensions: 64, pooling: 'cls' });
   });
 

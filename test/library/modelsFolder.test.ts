@@ -12,7 +12,8 @@ async function removeModel(dir: string, name: string): Promise<string[]> {
 import { tempDir } from '../support/files';
 import { testModelPath, TINY } from '../support/testModels';
 
-async function folderWith(files: Record<string, string | 'model'>): Promise<string> {
+/** A models folder with each file written with its content, or a copy of the tiny test model where that is 'model'. */
+async function folderWith(files: Record<string, string>): Promise<string> {
   const dir = await tempDir();
   await mkdir(join(dir, DOWNLOADS_FOLDER), { recursive: true });
   for (const [name, content] of Object.entries(files)) {

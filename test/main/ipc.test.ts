@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { EventName, EventPayloads, StudioBackend } from '../../src/shared/contract';
+import type { EventName, EventPayloads } from '../../src/shared/contract';
 import { EVENT_CHANNEL, REQUEST_CHANNEL } from '../../src/shared/protocol';
 
 interface Frame {
@@ -24,7 +24,7 @@ const PAGE = 'file:///opt/embedding-studio/out/renderer/index.html';
 
 function fakeWindow() {
   const contents = Object.assign(new EventEmitter(), {
-    mainFrame: { url: PAGE, processId: 4, routingId: 1 } as Frame,
+    mainFrame: { url: PAGE, processId: 4, routingId: 1 },
     sent: [] as unknown[][],
     destroyed: false,
     send(...args: unknown[]) {
@@ -63,7 +63,7 @@ describe('connectWindow', () => {
   it("forwards the window's requests to the service and its events to the window", async () => {
     const window = fakeWindow();
     const { service, emit } = fakeService();
-    connectWindow(service as unknown as StudioBackend, window as never, PAGE);
+    connectWindow(service, window as never, PAGE);
 
     const handler = handlers.get(REQUEST_CHANNEL);
     expect(handler).toBeDefined();
@@ -83,7 +83,7 @@ describe('connectWindow', () => {
   it('refuses requests from other web contents and names that are not strings', async () => {
     const window = fakeWindow();
     const { service } = fakeService();
-    connectWindow(service as unknown as StudioBackend, window as never, PAGE);
+    connectWindow(service, window as never, PAGE);
     const handler = handlers.get(REQUEST_CHANNEL);
 
     expect(await handler?.(fromPage(fakeWindow()), 'job:start', {})).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
@@ -94,7 +94,7 @@ describe('connectWindow', () => {
   it('refuses requests from a frame inside the window, from another page in it, and from a frame that is gone', async () => {
     const window = fakeWindow();
     const { service } = fakeService();
-    connectWindow(service as unknown as StudioBackend, window as never, PAGE);
+    connectWindow(service, window as never, PAGE);
     const handler = handlers.get(REQUEST_CHANNEL);
     const sender = window.webContents;
     const forbidden = { ok: false, error: { code: 'FORBIDDEN' } };
@@ -117,7 +117,7 @@ describe('connectWindow', () => {
 
   it('disconnects', () => {
     const { service, subscribed } = fakeService();
-    const disconnect = connectWindow(service as unknown as StudioBackend, fakeWindow() as never, PAGE);
+    const disconnect = connectWindow(service, fakeWindow() as never, PAGE);
     disconnect();
     expect(handlers.has(REQUEST_CHANNEL)).toBe(false);
     expect(subscribed()).toBe(false);

@@ -34,8 +34,8 @@ function setup(options: { href?: string; kept?: Map<string, string>; reply?: (bo
   const calls: Array<{ url: string; init: RequestInit }> = [];
   const history = { replaceState: vi.fn() };
   const fetch = vi.fn(async (url: string | URL | Request, init?: RequestInit) => {
-    calls.push({ url: String(url), init: init ?? {} });
-    const body: unknown = JSON.parse(String(init?.body));
+    calls.push({ url: url as string, init: init ?? {} });
+    const body: unknown = JSON.parse(init?.body as string);
     return options.reply ? options.reply(body) : Response.json({ ok: true, value: idleJob() });
   });
   const api = createBrowserApi({
@@ -64,7 +64,7 @@ describe('browser api requests', () => {
       method: 'POST',
       headers: { 'content-type': 'application/json', [SERVE.tokenHeader]: 'abc123' },
     });
-    expect(JSON.parse(String(calls[0]?.init.body))).toEqual({ name: 'job:state', params: {} });
+    expect(JSON.parse(calls[0]?.init.body as string)).toEqual({ name: 'job:state', params: {} });
     expect(history.replaceState).toHaveBeenCalledWith(null, '', '/?tab=1#top=1');
     expect([...kept.values()]).toEqual(['abc123']);
     expect(api.host).toBe('browser');

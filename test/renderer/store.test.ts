@@ -394,7 +394,7 @@ describe('events', () => {
     expect(samples[0]?.t).toBe(0);
     expect(samples.at(-1)?.t).toBe((count - 1) * 100);
     for (let index = 1; index < samples.length; index += 1) {
-      expect(samples[index]!.t).toBeGreaterThan(samples[index - 1]!.t);
+      expect(samples[index].t).toBeGreaterThan(samples[index - 1].t);
     }
   });
 

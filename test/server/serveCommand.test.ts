@@ -87,7 +87,7 @@ describe('npm run serve', () => {
 
     const events: ServeEventMessage[] = [];
     const socket = new WebSocket(`ws://127.0.0.1:${port}${SERVE.eventsPath}`, [SERVE.eventsProtocol, `${SERVE.tokenProtocolPrefix}${TOKEN}`]);
-    socket.on('message', (data) => events.push(JSON.parse(String(data))));
+    socket.on('message', (data) => events.push(JSON.parse((data as Buffer).toString()) as ServeEventMessage));
     const socketClosed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
     await new Promise<void>((resolve, reject) => socket.on('open', resolve).on('error', reject));
 

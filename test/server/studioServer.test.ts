@@ -271,7 +271,7 @@ describe('studio server', () => {
     // The server picks the plain subprotocol: the token is never echoed back.
     expect(socket.protocol).toBe(SERVE.eventsProtocol);
     await expect.poll(() => backend.listeners.size).toBe(1);
-    const received = new Promise<ServeEventMessage>((resolve) => socket.once('message', (data) => resolve(JSON.parse(String(data)))));
+    const received = new Promise<ServeEventMessage>((resolve) => socket.once('message', (data) => resolve(JSON.parse((data as Buffer).toString()) as ServeEventMessage)));
     const state: JobState = { status: 'idle', jobId: null, settings: null, summary: null, progress: null, error: null, partialStats: null };
     backend.emit('job:state', state);
     expect(await received).toEqual({ event: 'job:state', payload: state });

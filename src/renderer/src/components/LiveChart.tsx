@@ -40,7 +40,7 @@ export function LiveChart({ testId, label, series, axes, scales, columns }: Live
       legend: { live: true },
       cursor: { drag: { x: false, y: false } },
     };
-    const chart = new uPlot(options, columns(drawn) as uPlot.AlignedData, element);
+    const chart = new uPlot(options, columns(drawn), element);
     const showPoints = (count: number) => element.setAttribute('data-points', String(count));
     showPoints(drawn.length);
 
@@ -50,7 +50,7 @@ export function LiveChart({ testId, label, series, axes, scales, columns }: Live
       timer = null;
       lastDraw = performance.now();
       drawn = store.getState().metrics.samples;
-      chart.setData(columns(drawn) as uPlot.AlignedData);
+      chart.setData(columns(drawn));
       showPoints(drawn.length);
     };
     const unsubscribe = store.subscribe((state) => {

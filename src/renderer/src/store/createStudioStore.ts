@@ -26,7 +26,7 @@ export function createStudioStore(api: StudioApi, options: StudioStoreOptions = 
       api,
       set,
       get,
-      patch: (slice, value) => set((state) => ({ [slice]: { ...state[slice], ...value } }) as Partial<StudioState>),
+      patch: (slice, value) => set((state) => ({ [slice]: { ...state[slice], ...value } })),
       // The settings and job slices are made below; these are only called once the store exists.
       scheduleSave: () => settingsSlice.scheduleSave(),
       findUnfinished: () => jobSlice.findUnfinished(),
