@@ -17,7 +17,8 @@ import type { EmbedJobSummary, ModelInfo, OutputFormat, BatchStats, ProgressInfo
 import { formatCount, plural, rankedSkipReasons } from '../shared/format';
 import { checkInputFile, countLines, type InputOptions } from './input';
 import { EmbeddingModel, type ModelOptions } from './model';
-import { createOutputWriter, outputFormatFor, outputPathsFor, sizeOf, type OutputWriter } from './output/outputWriter';
+import { createOutputWriter, outputFormatFor, outputPathsFor, sizeOf } from './output/outputFormats';
+import type { OutputWriter } from './output/outputWriter';
 import { SkipLog, skipLogPath } from './output/skipLog';
 import type { PauseGate } from './pauseGate';
 import { moveIntoPlace, sizeKey, stagingPath } from './output/stagedFile';
