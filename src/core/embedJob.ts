@@ -47,6 +47,13 @@ export interface EmbedJobOptions {
   onModel?: (model: ModelInfo, resumeAfterLine: number) => void;
 }
 
+/** What `checkJobFiles` found: the output format, the unfinished run to resume, and whether side files may be replaced. */
+export interface CheckedFiles {
+  format: OutputFormat;
+  saved: Checkpoint | null;
+  replace: boolean;
+}
+
 /**
  * The checks a run starts with, before anything expensive: the input is a readable UTF-8 file, the output format is
  * known, no output file is the input, the output files can be written, and an unfinished run of the same output is
@@ -56,7 +63,7 @@ export interface EmbedJobOptions {
  */
 export async function checkJobFiles(
   options: Pick<EmbedJobOptions, 'input' | 'output' | 'format' | 'overwrite' | 'resume'>,
-): Promise<{ format: OutputFormat; saved: Checkpoint | null; replace: boolean }> {
+): Promise<CheckedFiles> {
   await checkInputFile(options.input);
   const format = outputFormatFor(options.output, options.format);
   const finals = outputPathsFor(options.output, format);
@@ -98,10 +105,11 @@ export async function checkJobFiles(
  * batches streamed to staged files that are renamed into place only when the whole input is done. After every batch
  * the staged files are flushed to the disk and a checkpoint records how far they go, so a run that failed, was killed
  * or lost its power resumes where it stopped. A cancelled run leaves nothing behind unless `keepOnCancel` and a
- * checkpoint was made.
+ * checkpoint was made. `checked`: what `checkJobFiles` gave for these options, where the caller has just made the
+ * checks itself (they are not made twice).
  */
-export async function runEmbedJob(options: EmbedJobOptions): Promise<EmbedJobSummary> {
-  const { format, saved, replace } = await checkJobFiles(options);
+export async function runEmbedJob(options: EmbedJobOptions, checked?: CheckedFiles): Promise<EmbedJobSummary> {
+  const { format, saved, replace } = checked ?? (await checkJobFiles(options));
   const ownsModel = typeof options.model === 'string';
   const model = typeof options.model === 'string' ? await EmbeddingModel.load(options.model, { ...options.modelOptions, signal: options.signal }) : options.model;
   try {
