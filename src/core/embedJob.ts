@@ -15,7 +15,7 @@ import { cancelledError, EmbedJobError, EmbeddingError, errorMessage } from './e
 import { checkNotInput, checkWritableOutput } from './files';
 import type { EmbedJobSummary, ModelInfo, OutputFormat, BatchStats, ProgressInfo, SkippedLine, SkipReason } from '../shared/engine';
 import { formatCount, plural, rankedSkipReasons } from '../shared/format';
-import { checkInputFile, countLines, type InputOptions } from './input';
+import { checkInputFile, InputReader, type InputOptions } from './input';
 import { EmbeddingModel, type ModelOptions } from './model';
 import { createOutputWriter, outputFormatFor, outputPathsFor, sizeOf } from './output/outputFormats';
 import type { OutputWriter } from './output/outputWriter';
@@ -112,9 +112,11 @@ export async function runEmbedJob(options: EmbedJobOptions, checked?: CheckedFil
   const { format, saved, replace } = checked ?? (await checkJobFiles(options));
   const ownsModel = typeof options.model === 'string';
   const model = typeof options.model === 'string' ? await EmbeddingModel.load(options.model, { ...options.modelOptions, signal: options.signal }) : options.model;
+  let reader: InputReader | null = null;
   try {
     const identity = await runIdentity(options.input, options.inputOptions ?? {}, model.info, format);
-    const totalLines = saved ? await checkResumable(saved, identity, options) : undefined;
+    reader = await InputReader.open(options.input, options.inputOptions, options.signal);
+    if (saved) await checkResumable(saved, identity, reader, options);
     options.onModel?.(model.info, saved?.mark.lastLine ?? 0);
     const processor = new BatchProcessor(model, { ...options.batch, onProgress: options.onProgress });
     const files = await openFiles(options.output, format, model.info, identity, saved, replace);
@@ -123,8 +125,8 @@ export async function runEmbedJob(options: EmbedJobOptions, checked?: CheckedFil
     let lastLine = saved?.mark.lastLine ?? 0;
     let markedLine = saved ? lastLine : null;
     try {
-      await processor.processFileStreaming(
-        options.input,
+      await processor.processReaderStreaming(
+        reader,
         async ({ results, skipped }) => {
           await writer.write(results);
           await skipLog.write(skipped);
@@ -137,13 +139,7 @@ export async function runEmbedJob(options: EmbedJobOptions, checked?: CheckedFil
           }
           await watch.check(lastLine);
         },
-        {
-          signal: options.signal,
-          pause: options.pause,
-          input: options.inputOptions,
-          onSkip: options.onSkip,
-          ...(saved ? { resume: { afterLine: saved.mark.lastLine, counts: saved.mark.counts }, totalLines } : {}),
-        },
+        { signal: options.signal, pause: options.pause, onSkip: options.onSkip, ...(saved ? { carryOver: saved.mark.counts } : {}) },
       );
       if (!processor.stats().embedded) throw await embeddedNothing(options.input, files, processor.stats());
       await writer.complete();
@@ -166,6 +162,7 @@ export async function runEmbedJob(options: EmbedJobOptions, checked?: CheckedFil
       stats,
     };
   } finally {
+    await reader?.close();
     if (ownsModel) await model.dispose();
   }
 }
@@ -181,9 +178,12 @@ function finalPaths({ writer, skipLog }: JobFiles): string[] {
   return [...writer.paths, skipLog.path];
 }
 
-/** Refuses an unfinished run that cannot continue as the run now asked for; returns the input's line count. */
-async function checkResumable(saved: Checkpoint, identity: RunIdentity, options: EmbedJobOptions): Promise<number> {
-  const { output, input, signal } = options;
+/**
+ * Refuses an unfinished run that cannot continue as the run now asked for, before any file is touched; the reader is
+ * left past the lines it did.
+ */
+async function checkResumable(saved: Checkpoint, identity: RunIdentity, reader: InputReader, options: EmbedJobOptions): Promise<void> {
+  const { output, input } = options;
   const difference = identityDifference(saved.identity, identity);
   if (difference) {
     throw new EmbeddingError(
@@ -192,15 +192,14 @@ async function checkResumable(saved: Checkpoint, identity: RunIdentity, options:
       'Run it again with the same input, model and options, or pass --overwrite instead of --resume to start again.',
     );
   }
-  const lines = await countLines(input, signal);
-  if (saved.mark.lastLine > lines) {
+  const lines = await reader.skip(saved.mark.lastLine);
+  if (lines < saved.mark.lastLine) {
     throw new EmbeddingError(
       'RESUME_REFUSED',
       `The unfinished run of ${output} cannot be resumed: its checkpoint says it is done up to line ${formatCount(saved.mark.lastLine)}, but ${input} has ${plural(lines, 'line')}.`,
       'Start again with --overwrite.',
     );
   }
-  return lines;
 }
 
 /**
