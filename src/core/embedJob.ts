@@ -64,7 +64,7 @@ export interface CheckedFiles {
 export async function checkJobFiles(
   options: Pick<EmbedJobOptions, 'input' | 'output' | 'format' | 'overwrite' | 'resume'>,
 ): Promise<CheckedFiles> {
-  await checkInputFile(options.input);
+  if (!(await checkInputFile(options.input))) throw emptyInput(options.input);
   const format = outputFormatFor(options.output, options.format);
   const finals = outputPathsFor(options.output, format);
   const files = { finals, sides: [...finals.map(stagingPath), checkpointPath(options.output)] };
@@ -321,9 +321,9 @@ async function embeddedNothing(input: string, files: JobFiles, stats: BatchStats
   const { writer, skipLog, checkpoint } = files;
   await writer.abort();
   if (stats.lines === 0) {
+    // Emptied since the checks.
     await Promise.all([skipLog.abort(), checkpoint.remove()]);
-    const error = new EmbeddingError('NOTHING_EMBEDDED', `Nothing was embedded: ${input} is empty.`, 'Choose an input file with one text per line.');
-    return new EmbedJobError(error, [], stats, null);
+    return new EmbedJobError(emptyInput(input), [], stats, null);
   }
   await skipLog.complete();
   await moveIntoPlace([skipLog.path]);
@@ -336,6 +336,11 @@ async function embeddedNothing(input: string, files: JobFiles, stats: BatchStats
     nothingEmbeddedHint(reasons[0]?.[0]),
   );
   return new EmbedJobError(error, [], stats, null);
+}
+
+/** An input with no line is refused before the model loads (and found so at the end if it was emptied meanwhile). */
+function emptyInput(input: string): EmbeddingError {
+  return new EmbeddingError('NOTHING_EMBEDDED', `Nothing was embedded: ${input} is empty.`, 'Choose an input file with one text per line.');
 }
 
 function nothingEmbeddedHint(reason: SkipReason | undefined): string {

@@ -105,13 +105,17 @@ function stripBom(path: string, chunk: Buffer): Buffer {
   return chunk;
 }
 
-/** Checks that the input can be read as UTF-8 lines before anything expensive starts. */
-export async function checkInputFile(path: string): Promise<void> {
-  await checkReadableFile(path, 'input');
+/**
+ * Checks that the input can be read as UTF-8 lines before anything expensive starts; returns its size less a byte
+ * order mark (0: it holds no line).
+ */
+export async function checkInputFile(path: string): Promise<number> {
+  const size = await checkReadableFile(path, 'input');
   const handle = await open(path, 'r');
   try {
     const { buffer, bytesRead } = await handle.read(Buffer.alloc(3), 0, 3, 0);
-    stripBom(path, buffer.subarray(0, bytesRead));
+    const head = buffer.subarray(0, bytesRead);
+    return size - (head.length - stripBom(path, head).length);
   } finally {
     await handle.close();
   }
