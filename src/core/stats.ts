@@ -22,7 +22,7 @@ export class StatsTracker {
   private recent: Array<{ at: number; lines: number; embedded: number; tokens: number; reached: number }> = [];
   /** How far into the input the lines done reach, and where this run started in it. */
   private reached = 0;
-  private startedAt = 0;
+  private reachedAtStart = 0;
   private pausedMs = 0;
   private pausedAt: number | null = null;
 
@@ -34,13 +34,13 @@ export class StatsTracker {
     this.pausedMs = 0;
     this.pausedAt = null;
     this.reached = 0;
-    this.startedAt = 0;
+    this.reachedAtStart = 0;
   }
 
   /** Where in the input this run starts: past the lines of the run it resumes. */
   startAt(reached: number): void {
     this.reached = reached;
-    this.startedAt = reached;
+    this.reachedAtStart = reached;
   }
 
   /**
@@ -132,7 +132,7 @@ export class StatsTracker {
       lines: base.embedded + base.skipped + base.failed,
       embedded: base.embedded,
       tokens: base.tokens,
-      reached: this.startedAt,
+      reached: this.reachedAtStart,
     };
     const windowSeconds = (now - first.at) / 1000;
     const rate = (value: number, since: number): number => (windowSeconds > 0 ? (value - since) / windowSeconds : 0);
