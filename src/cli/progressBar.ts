@@ -73,8 +73,7 @@ export function noticePrinter(bar: ProgressBar | null, stream: ProgressStream = 
  * `[████████░░░░░░░░░░░░] ` bar in front on a wide terminal.
  */
 export function renderProgress(progress: ProgressInfo, width: number): string {
-  const { linesDone, totalLines, done } = progress;
-  const fraction = totalLines === null ? null : totalLines === 0 ? 1 : Math.min(1, linesDone / totalLines);
+  const { linesDone, totalLines, fraction, done } = progress;
   const texts = done ? progress.averageTextsPerSecond : progress.textsPerSecond;
   const tokens = done ? progress.averageTokensPerSecond : progress.tokensPerSecond;
   // Most important first: on a narrow terminal the parts at the end are dropped.

@@ -3,7 +3,7 @@ import type { Token } from 'node-llama-cpp';
 import type { DoneCounts } from './checkpoint';
 import { cancelledError, EmbeddingError, errorMessage } from './errors';
 import type { BatchStats, ProgressInfo, SkippedLine } from '../shared/engine';
-import { countLines, isSkipped, readInput, type InputOptions, type InputRecord } from './input';
+import { InputReader, isSkipped, type InputOptions, type InputRecord, type PlacedRecord } from './input';
 import { checkLimit } from './limits';
 import type { EmbeddingModel } from './model';
 import { definedOnly } from './objects';
@@ -45,10 +45,11 @@ export interface ProcessOptions {
 
 export interface FileProcessOptions extends ProcessOptions {
   input?: InputOptions;
-  /** Continue an earlier run: lines up to `afterLine` are read past, and its totals count in the stats. */
-  resume?: { afterLine: number; counts: DoneCounts };
-  /** The file's line count where the caller has counted it already (it is read once more otherwise, for progress). */
-  totalLines?: number;
+}
+
+export interface ReaderProcessOptions extends ProcessOptions {
+  /** The totals of the run being resumed (whose lines the reader has passed over): they count in the stats. */
+  carryOver?: DoneCounts;
 }
 
 /** The results and skipped lines of consecutive input lines, in line order. */
@@ -60,10 +61,20 @@ export interface Batch {
 /** What became of one text: its vector, or the error the model gave. */
 type Outcome = { ok: true; vector: Float32Array; ms: number } | { ok: false; error: unknown };
 
-type Entry =
+/** `end`: how far into the input the entry's line reaches, in the unit progress is told in (bytes of a file, or lines). */
+type Entry = { end: number } & (
   | { kind: 'skip'; skipped: SkippedLine }
   | { kind: 'text'; line: number; text: string; tokenCount: number; truncated: boolean; tokens: readonly Token[] }
-  | { kind: 'fatal'; error: unknown };
+  | { kind: 'fatal'; error: unknown }
+);
+
+/** How much input there is to do, in the unit progress is told in, and where this run starts in it. */
+interface Extent {
+  total: number | null;
+  start: number;
+  /** The input's line count where it is known before the run (a list of texts). */
+  lines: number | null;
+}
 
 interface PendingBatch {
   entries: Entry[];
@@ -119,7 +130,7 @@ export class BatchProcessor {
   async processTexts(texts: Iterable<string>, options: ProcessOptions = {}): Promise<EmbeddingResult[]> {
     const all: EmbeddingResult[] = [];
     const total = Array.isArray(texts) ? texts.length : null;
-    for await (const batch of this.batches(recordsOf(texts), total, options)) {
+    for await (const batch of this.batches(recordsOf(texts), { total, start: 0, lines: total }, options)) {
       all.push(...batch.results);
       for (const skipped of batch.skipped) options.onSkip?.(skipped);
     }
@@ -128,9 +139,14 @@ export class BatchProcessor {
 
   /** Streams the results of a file, in line order; skipped lines go to `options.onSkip`. */
   async *processFile(path: string, options: FileProcessOptions = {}): AsyncGenerator<EmbeddingResult> {
-    for await (const batch of this.fileBatches(path, options)) {
-      for (const skipped of batch.skipped) options.onSkip?.(skipped);
-      yield* batch.results;
+    const reader = await InputReader.open(path, options.input, options.signal);
+    try {
+      for await (const batch of this.readerBatches(reader, options)) {
+        for (const skipped of batch.skipped) options.onSkip?.(skipped);
+        yield* batch.results;
+      }
+    } finally {
+      await reader.close();
     }
   }
 
@@ -140,33 +156,50 @@ export class BatchProcessor {
     onBatch: (batch: Batch) => void | Promise<void>,
     options: FileProcessOptions = {},
   ): Promise<BatchStats> {
-    for await (const batch of this.fileBatches(path, options)) {
+    const reader = await InputReader.open(path, options.input, options.signal);
+    try {
+      return await this.processReaderStreaming(reader, onBatch, options);
+    } finally {
+      await reader.close();
+    }
+  }
+
+  /**
+   * `processFileStreaming` on an input the caller has opened, and maybe read past a resumed run's lines: the file is
+   * read once, and progress is told by its bytes (its size is known, its line count only at its end).
+   */
+  async processReaderStreaming(
+    reader: InputReader,
+    onBatch: (batch: Batch) => void | Promise<void>,
+    options: ReaderProcessOptions = {},
+  ): Promise<BatchStats> {
+    for await (const batch of this.readerBatches(reader, options)) {
       for (const skipped of batch.skipped) options.onSkip?.(skipped);
       await onBatch(batch);
     }
     return this.stats();
   }
 
-  private async *fileBatches(path: string, options: FileProcessOptions): AsyncGenerator<Batch> {
-    const total = options.totalLines ?? (await countLines(path, options.signal));
-    if (options.resume) this.tracker.carryOver(options.resume.counts);
-    yield* this.batches(readInput(path, options.input, options.signal, options.resume?.afterLine), total, options);
+  private readerBatches(reader: InputReader, options: ReaderProcessOptions): AsyncGenerator<Batch> {
+    if (options.carryOver) this.tracker.carryOver(options.carryOver);
+    return this.batches(reader.records(), { total: reader.size, start: reader.start, lines: null }, options);
   }
 
   /**
    * The pipeline: reads records, tokenizes, dispatches texts to the model's contexts as soon as they are read, and
    * settles batches strictly in order. Enough batches stay in flight to keep every context busy.
    */
-  private async *batches(records: AsyncIterable<InputRecord>, totalLines: number | null, options: ProcessOptions): AsyncGenerator<Batch> {
+  private async *batches(records: AsyncIterable<PlacedRecord>, extent: Extent, options: ProcessOptions): AsyncGenerator<Batch> {
     const { batchSize } = this.config;
     const window = Math.max(2, Math.ceil((2 * this.model.pool.size) / batchSize));
     const pending: DispatchedBatch[] = [];
     let current = newPendingBatch();
     let lastProgress = 0;
+    this.tracker.startAt(extent.start);
     const report = (done: boolean, force = done): void => {
       const now = performance.now();
       if (!this.config.onProgress || (!force && now - lastProgress < this.config.progressIntervalMs)) return;
-      const progress = this.tracker.progress(totalLines, done);
+      const progress = this.tracker.progress(extent.total, done ? this.tracker.stats().lines : extent.lines, done);
       lastProgress = performance.now();
       this.config.onProgress(progress);
     };
@@ -179,7 +212,7 @@ export class BatchProcessor {
     };
 
     try {
-      for await (const record of records) {
+      for await (const { record, end } of records) {
         if (options.signal?.aborted) throw cancelledError();
         if (options.pause?.paused) {
           if (current.entries.length) pending.push(this.dispatch(current));
@@ -190,7 +223,7 @@ export class BatchProcessor {
           await options.pause.whileNotPaused(options.signal);
           this.tracker.resume();
         }
-        const entry = this.entryFor(record);
+        const entry = this.entryFor(record, end);
         current.entries.push(entry);
         if (entry.kind === 'text') current.texts += 1;
         if (entry.kind === 'fatal') break;
@@ -221,16 +254,16 @@ export class BatchProcessor {
     this.checkMemory();
   }
 
-  private entryFor(record: InputRecord): Entry {
-    if (isSkipped(record)) return { kind: 'skip', skipped: record };
+  private entryFor(record: InputRecord, end: number): Entry {
+    if (isSkipped(record)) return { kind: 'skip', skipped: record, end };
     let prepared;
     try {
       prepared = this.model.prepare(record.text, record.line);
     } catch (error) {
-      return { kind: 'fatal', error };
+      return { kind: 'fatal', error, end };
     }
-    if (!prepared.ok) return { kind: 'skip', skipped: { line: record.line, reason: prepared.reason, detail: prepared.detail } };
-    return { kind: 'text', line: record.line, text: record.text, tokenCount: prepared.tokenCount, truncated: prepared.truncated, tokens: prepared.tokens };
+    if (!prepared.ok) return { kind: 'skip', skipped: { line: record.line, reason: prepared.reason, detail: prepared.detail }, end };
+    return { kind: 'text', line: record.line, text: record.text, tokenCount: prepared.tokenCount, truncated: prepared.truncated, tokens: prepared.tokens, end };
   }
 
   /** Hands a complete batch's texts to the model as one group. */
@@ -254,9 +287,11 @@ export class BatchProcessor {
     const skipped: SkippedLine[] = [];
     let stop: unknown = null;
     let texts = 0;
+    let reached: number | null = null;
     for (const entry of batch.entries) {
       if (entry.kind === 'skip') {
         skipped.push(entry.skipped);
+        reached = entry.end;
         continue;
       }
       if (entry.kind === 'fatal') {
@@ -281,6 +316,7 @@ export class BatchProcessor {
         stop = new EmbeddingError('EMBEDDING_FAILED', `Line ${entry.line} could not be embedded: ${errorMessage(embedded.error)}`, 'Leave out --stop-on-error to log such lines in the skip log and go on.', { cause: embedded.error });
         break;
       }
+      reached = entry.end;
     }
     this.tracker.record({
       embedded: results.length,
@@ -289,6 +325,7 @@ export class BatchProcessor {
       truncated: results.filter((r) => r.truncated).length,
       skipped,
       ms: performance.now() - batch.started,
+      reached,
     });
     return { batch: { results, skipped }, stop };
   }
@@ -311,11 +348,12 @@ function newPendingBatch(): PendingBatch {
   return { entries: [], texts: 0, started: performance.now() };
 }
 
-async function* recordsOf(texts: Iterable<string>): AsyncGenerator<InputRecord> {
+/** Progress over a list of texts is told in texts: each ends where its line number says. */
+async function* recordsOf(texts: Iterable<string>): AsyncGenerator<PlacedRecord> {
   let line = 0;
   for (const raw of texts) {
     line += 1;
     const text = raw.trim();
-    yield text ? { line, text } : { line, reason: 'blank' };
+    yield { record: text ? { line, text } : { line, reason: 'blank' }, end: line };
   }
 }

@@ -18,7 +18,7 @@ import {
 import { EmbeddingError } from './errors';
 import { fileKind } from './files';
 import { inputFormatFor, type InputOptions } from './input';
-import { outputPathsFor } from './output/outputWriter';
+import { outputPathsFor } from './output/outputFormats';
 import { createExclusive, ignoreMissing, moveIntoPlace, sizeKey, writeFully } from './output/stagedFile';
 
 /**

@@ -15,9 +15,10 @@ import { cancelledError, EmbedJobError, EmbeddingError, errorMessage } from './e
 import { checkNotInput, checkWritableOutput } from './files';
 import type { EmbedJobSummary, ModelInfo, OutputFormat, BatchStats, ProgressInfo, SkippedLine, SkipReason } from '../shared/engine';
 import { formatCount, plural, rankedSkipReasons } from '../shared/format';
-import { checkInputFile, countLines, type InputOptions } from './input';
+import { checkInputFile, InputReader, type InputOptions } from './input';
 import { EmbeddingModel, type ModelOptions } from './model';
-import { createOutputWriter, outputFormatFor, outputPathsFor, sizeOf, type OutputWriter } from './output/outputWriter';
+import { createOutputWriter, outputFormatFor, outputPathsFor, sizeOf } from './output/outputFormats';
+import type { OutputWriter } from './output/outputWriter';
 import { SkipLog, skipLogPath } from './output/skipLog';
 import type { PauseGate } from './pauseGate';
 import { moveIntoPlace, sizeKey, stagingPath } from './output/stagedFile';
@@ -46,6 +47,13 @@ export interface EmbedJobOptions {
   onModel?: (model: ModelInfo, resumeAfterLine: number) => void;
 }
 
+/** What `checkJobFiles` found: the output format, the unfinished run to resume, and whether side files may be replaced. */
+export interface CheckedFiles {
+  format: OutputFormat;
+  saved: Checkpoint | null;
+  replace: boolean;
+}
+
 /**
  * The checks a run starts with, before anything expensive: the input is a readable UTF-8 file, the output format is
  * known, no output file is the input, the output files can be written, and an unfinished run of the same output is
@@ -55,8 +63,8 @@ export interface EmbedJobOptions {
  */
 export async function checkJobFiles(
   options: Pick<EmbedJobOptions, 'input' | 'output' | 'format' | 'overwrite' | 'resume'>,
-): Promise<{ format: OutputFormat; saved: Checkpoint | null; replace: boolean }> {
-  await checkInputFile(options.input);
+): Promise<CheckedFiles> {
+  if (!(await checkInputFile(options.input))) throw emptyInput(options.input);
   const format = outputFormatFor(options.output, options.format);
   const finals = outputPathsFor(options.output, format);
   const files = { finals, sides: [...finals.map(stagingPath), checkpointPath(options.output)] };
@@ -97,15 +105,18 @@ export async function checkJobFiles(
  * batches streamed to staged files that are renamed into place only when the whole input is done. After every batch
  * the staged files are flushed to the disk and a checkpoint records how far they go, so a run that failed, was killed
  * or lost its power resumes where it stopped. A cancelled run leaves nothing behind unless `keepOnCancel` and a
- * checkpoint was made.
+ * checkpoint was made. `checked`: what `checkJobFiles` gave for these options, where the caller has just made the
+ * checks itself (they are not made twice).
  */
-export async function runEmbedJob(options: EmbedJobOptions): Promise<EmbedJobSummary> {
-  const { format, saved, replace } = await checkJobFiles(options);
+export async function runEmbedJob(options: EmbedJobOptions, checked?: CheckedFiles): Promise<EmbedJobSummary> {
+  const { format, saved, replace } = checked ?? (await checkJobFiles(options));
   const ownsModel = typeof options.model === 'string';
   const model = typeof options.model === 'string' ? await EmbeddingModel.load(options.model, { ...options.modelOptions, signal: options.signal }) : options.model;
+  let reader: InputReader | null = null;
   try {
     const identity = await runIdentity(options.input, options.inputOptions ?? {}, model.info, format);
-    const totalLines = saved ? await checkResumable(saved, identity, options) : undefined;
+    reader = await InputReader.open(options.input, options.inputOptions, options.signal);
+    if (saved) await checkResumable(saved, identity, reader, options);
     options.onModel?.(model.info, saved?.mark.lastLine ?? 0);
     const processor = new BatchProcessor(model, { ...options.batch, onProgress: options.onProgress });
     const files = await openFiles(options.output, format, model.info, identity, saved, replace);
@@ -114,8 +125,8 @@ export async function runEmbedJob(options: EmbedJobOptions): Promise<EmbedJobSum
     let lastLine = saved?.mark.lastLine ?? 0;
     let markedLine = saved ? lastLine : null;
     try {
-      await processor.processFileStreaming(
-        options.input,
+      await processor.processReaderStreaming(
+        reader,
         async ({ results, skipped }) => {
           await writer.write(results);
           await skipLog.write(skipped);
@@ -128,13 +139,7 @@ export async function runEmbedJob(options: EmbedJobOptions): Promise<EmbedJobSum
           }
           await watch.check(lastLine);
         },
-        {
-          signal: options.signal,
-          pause: options.pause,
-          input: options.inputOptions,
-          onSkip: options.onSkip,
-          ...(saved ? { resume: { afterLine: saved.mark.lastLine, counts: saved.mark.counts }, totalLines } : {}),
-        },
+        { signal: options.signal, pause: options.pause, onSkip: options.onSkip, ...(saved ? { carryOver: saved.mark.counts } : {}) },
       );
       if (!processor.stats().embedded) throw await embeddedNothing(options.input, files, processor.stats());
       await writer.complete();
@@ -157,6 +162,7 @@ export async function runEmbedJob(options: EmbedJobOptions): Promise<EmbedJobSum
       stats,
     };
   } finally {
+    await reader?.close();
     if (ownsModel) await model.dispose();
   }
 }
@@ -172,9 +178,12 @@ function finalPaths({ writer, skipLog }: JobFiles): string[] {
   return [...writer.paths, skipLog.path];
 }
 
-/** Refuses an unfinished run that cannot continue as the run now asked for; returns the input's line count. */
-async function checkResumable(saved: Checkpoint, identity: RunIdentity, options: EmbedJobOptions): Promise<number> {
-  const { output, input, signal } = options;
+/**
+ * Refuses an unfinished run that cannot continue as the run now asked for, before any file is touched; the reader is
+ * left past the lines it did.
+ */
+async function checkResumable(saved: Checkpoint, identity: RunIdentity, reader: InputReader, options: EmbedJobOptions): Promise<void> {
+  const { output, input } = options;
   const difference = identityDifference(saved.identity, identity);
   if (difference) {
     throw new EmbeddingError(
@@ -183,15 +192,14 @@ async function checkResumable(saved: Checkpoint, identity: RunIdentity, options:
       'Run it again with the same input, model and options, or pass --overwrite instead of --resume to start again.',
     );
   }
-  const lines = await countLines(input, signal);
-  if (saved.mark.lastLine > lines) {
+  const lines = await reader.skip(saved.mark.lastLine);
+  if (lines < saved.mark.lastLine) {
     throw new EmbeddingError(
       'RESUME_REFUSED',
       `The unfinished run of ${output} cannot be resumed: its checkpoint says it is done up to line ${formatCount(saved.mark.lastLine)}, but ${input} has ${plural(lines, 'line')}.`,
       'Start again with --overwrite.',
     );
   }
-  return lines;
 }
 
 /**
@@ -313,9 +321,9 @@ async function embeddedNothing(input: string, files: JobFiles, stats: BatchStats
   const { writer, skipLog, checkpoint } = files;
   await writer.abort();
   if (stats.lines === 0) {
+    // Emptied since the checks.
     await Promise.all([skipLog.abort(), checkpoint.remove()]);
-    const error = new EmbeddingError('NOTHING_EMBEDDED', `Nothing was embedded: ${input} is empty.`, 'Choose an input file with one text per line.');
-    return new EmbedJobError(error, [], stats, null);
+    return new EmbedJobError(emptyInput(input), [], stats, null);
   }
   await skipLog.complete();
   await moveIntoPlace([skipLog.path]);
@@ -328,6 +336,11 @@ async function embeddedNothing(input: string, files: JobFiles, stats: BatchStats
     nothingEmbeddedHint(reasons[0]?.[0]),
   );
   return new EmbedJobError(error, [], stats, null);
+}
+
+/** An input with no line is refused before the model loads (and found so at the end if it was emptied meanwhile). */
+function emptyInput(input: string): EmbeddingError {
+  return new EmbeddingError('NOTHING_EMBEDDED', `Nothing was embedded: ${input} is empty.`, 'Choose an input file with one text per line.');
 }
 
 function nothingEmbeddedHint(reason: SkipReason | undefined): string {

@@ -36,32 +36,42 @@ export function inputFormatFor(path: string, format?: InputFormat): InputFormat 
   return /\.(jsonl|ndjson)$/i.test(path) ? 'jsonl' : 'text';
 }
 
+interface RawLine {
+  /** The line without its line end, or null for a line over MAX_LINE_BYTES. */
+  bytes: Buffer | null;
+  /** Where in the file the line ends: the offset just past its newline. */
+  end: number;
+}
+
 /**
  * Streams the raw lines of a file: LF or CRLF end a line, a UTF-8 byte order mark at the start is dropped, and a last
  * line without a newline still counts. Lines over MAX_LINE_BYTES are yielded as `null` so the caller can report them
  * without ever holding them.
  */
-async function* rawLines(path: string, signal?: AbortSignal): AsyncGenerator<Buffer | null> {
+async function* rawLines(path: string, signal?: AbortSignal): AsyncGenerator<RawLine> {
   const stream = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES, signal });
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let oversized = false;
   let first = true;
+  let read = 0;
   for await (const data of stream as AsyncIterable<Buffer>) {
     let chunk = data;
+    read += data.length;
     if (first) {
       first = false;
       chunk = stripBom(path, chunk);
     }
+    const offset = read - chunk.length;
     let start = 0;
     for (let end = chunk.indexOf(LF, start); end !== -1; end = chunk.indexOf(LF, start)) {
       const piece = chunk.subarray(start, end);
       start = end + 1;
       if (oversized || pendingBytes + piece.length > MAX_LINE_BYTES + 1) {
-        yield null;
+        yield { bytes: null, end: offset + start };
       } else {
         const line = pending.length ? Buffer.concat([...pending, piece]) : piece;
-        yield dropCr(line);
+        yield { bytes: dropCr(line), end: offset + start };
       }
       pending = [];
       pendingBytes = 0;
@@ -79,8 +89,8 @@ async function* rawLines(path: string, signal?: AbortSignal): AsyncGenerator<Buf
       }
     }
   }
-  if (oversized) yield null;
-  else if (pendingBytes > 0) yield dropCr(Buffer.concat(pending));
+  if (oversized) yield { bytes: null, end: read };
+  else if (pendingBytes > 0) yield { bytes: dropCr(Buffer.concat(pending)), end: read };
 }
 
 function stripBom(path: string, chunk: Buffer): Buffer {
@@ -95,13 +105,17 @@ function stripBom(path: string, chunk: Buffer): Buffer {
   return chunk;
 }
 
-/** Checks that the input can be read as UTF-8 lines before anything expensive starts. */
-export async function checkInputFile(path: string): Promise<void> {
-  await checkReadableFile(path, 'input');
+/**
+ * Checks that the input can be read as UTF-8 lines before anything expensive starts; returns its size less a byte
+ * order mark (0: it holds no line).
+ */
+export async function checkInputFile(path: string): Promise<number> {
+  const size = await checkReadableFile(path, 'input');
   const handle = await open(path, 'r');
   try {
     const { buffer, bytesRead } = await handle.read(Buffer.alloc(3), 0, 3, 0);
-    stripBom(path, buffer.subarray(0, bytesRead));
+    const head = buffer.subarray(0, bytesRead);
+    return size - (head.length - stripBom(path, head).length);
   } finally {
     await handle.close();
   }
@@ -111,10 +125,78 @@ function dropCr(line: Buffer): Buffer {
   return line.length > 0 && line[line.length - 1] === CR ? line.subarray(0, line.length - 1) : line;
 }
 
+/** A record of the input, and where in the file its line ends (the offset just past its newline). */
+export interface PlacedRecord {
+  record: InputRecord;
+  end: number;
+}
+
 /**
- * Reads an input file as a stream of texts and skipped lines, one record per line of the file, in order. Texts are
- * trimmed; whitespace-only lines, invalid UTF-8, NUL bytes and oversized lines become skip records, never errors.
- * The first `afterLine` lines (done by the run being resumed) are passed over without being decoded.
+ * One pass over an input file: the lines of a run being resumed are passed over first (`skip`), then the rest are read
+ * as records (`records`), each with where its line ends, so that progress can be told by bytes without counting the
+ * lines beforehand.
+ */
+export class InputReader {
+  private readonly lines: AsyncGenerator<RawLine>;
+  private linesRead = 0;
+  private passed = 0;
+
+  private constructor(
+    readonly path: string,
+    /** Bytes in the file when it was opened. */
+    readonly size: number,
+    private readonly options: InputOptions,
+    signal?: AbortSignal,
+  ) {
+    this.lines = rawLines(path, signal);
+  }
+
+  /** Checks that `path` is a readable file; nothing is read before the first line is asked for. */
+  static async open(path: string, options: InputOptions = {}, signal?: AbortSignal): Promise<InputReader> {
+    return new InputReader(path, await checkReadableFile(path, 'input'), options, signal);
+  }
+
+  /** Where the lines passed over end: the offset in the file the records start from. */
+  get start(): number {
+    return this.passed;
+  }
+
+  /**
+   * Passes over the first `lines` lines (done by the run being resumed) without decoding them, before any record is
+   * read; returns how many there were, fewer where the file ends first.
+   */
+  async skip(lines: number): Promise<number> {
+    while (this.linesRead < lines) {
+      const next = await this.lines.next();
+      if (next.done) break;
+      this.linesRead += 1;
+      this.passed = next.value.end;
+    }
+    return this.linesRead;
+  }
+
+  /**
+   * The records of the lines not passed over, in order. Texts are trimmed; whitespace-only lines, invalid UTF-8, NUL
+   * bytes and oversized lines become skip records, never errors.
+   */
+  async *records(): AsyncGenerator<PlacedRecord> {
+    const format = inputFormatFor(this.path, this.options.format);
+    const field = this.options.field ?? 'text';
+    for await (const { bytes, end } of this.lines) {
+      this.linesRead += 1;
+      yield { record: recordOf(this.linesRead, bytes, format, field), end };
+    }
+  }
+
+  /** Stops reading (and closes the file) where the records are not read to the end. */
+  async close(): Promise<void> {
+    await this.lines.return(undefined);
+  }
+}
+
+/**
+ * Reads an input file as a stream of texts and skipped lines, one record per line of the file, in order. The first
+ * `afterLine` lines (done by the run being resumed) are passed over without being decoded.
  */
 export async function* readInput(
   path: string,
@@ -122,28 +204,17 @@ export async function* readInput(
   signal?: AbortSignal,
   afterLine = 0,
 ): AsyncGenerator<InputRecord> {
-  await checkReadableFile(path, 'input');
-  const format = inputFormatFor(path, options.format);
-  const field = options.field ?? 'text';
-  let line = 0;
-  for await (const bytes of rawLines(path, signal)) {
-    line += 1;
-    if (line <= afterLine) continue;
-    if (bytes === null) {
-      yield { line, reason: 'line-too-large', detail: `longer than ${MAX_LINE_BYTES} bytes` };
-      continue;
-    }
-    if (!isUtf8(bytes)) {
-      yield { line, reason: 'invalid-utf8', detail: `not valid UTF-8 (first bad byte at column ${firstBadByte(bytes) + 1})` };
-      continue;
-    }
-    if (bytes.includes(0)) {
-      yield { line, reason: 'nul-byte', detail: `NUL byte at column ${bytes.indexOf(0) + 1}` };
-      continue;
-    }
-    const raw = bytes.toString('utf8');
-    yield format === 'jsonl' ? jsonRecord(line, raw, field) : textRecord(line, raw);
-  }
+  const reader = await InputReader.open(path, options, signal);
+  await reader.skip(afterLine);
+  for await (const { record } of reader.records()) yield record;
+}
+
+function recordOf(line: number, bytes: Buffer | null, format: InputFormat, field: string): InputRecord {
+  if (bytes === null) return { line, reason: 'line-too-large', detail: `longer than ${MAX_LINE_BYTES} bytes` };
+  if (!isUtf8(bytes)) return { line, reason: 'invalid-utf8', detail: `not valid UTF-8 (first bad byte at column ${firstBadByte(bytes) + 1})` };
+  if (bytes.includes(0)) return { line, reason: 'nul-byte', detail: `NUL byte at column ${bytes.indexOf(0) + 1}` };
+  const raw = bytes.toString('utf8');
+  return format === 'jsonl' ? jsonRecord(line, raw, field) : textRecord(line, raw);
 }
 
 function textRecord(line: number, raw: string): InputRecord {

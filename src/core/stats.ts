@@ -8,6 +8,8 @@ export interface BatchOutcome {
   truncated: number;
   skipped: ReadonlyArray<{ reason: SkipReason }>;
   ms: number;
+  /** How far into the input the batch's last line reaches (bytes of a file, or lines), or null where it had none. */
+  reached: number | null;
 }
 
 const RATE_WINDOW_MS = 5000;
@@ -17,7 +19,10 @@ export class StatsTracker {
   private base: DoneCounts = emptyCounts();
   private totals = emptyTotals();
   private started = performance.now();
-  private recent: Array<{ at: number; lines: number; embedded: number; tokens: number }> = [];
+  private recent: Array<{ at: number; lines: number; embedded: number; tokens: number; reached: number }> = [];
+  /** How far into the input the lines done reach, and where this run started in it. */
+  private reached = 0;
+  private reachedAtStart = 0;
   private pausedMs = 0;
   private pausedAt: number | null = null;
 
@@ -28,6 +33,14 @@ export class StatsTracker {
     this.recent = [];
     this.pausedMs = 0;
     this.pausedAt = null;
+    this.reached = 0;
+    this.reachedAtStart = 0;
+  }
+
+  /** Where in the input this run starts: past the lines of the run it resumes. */
+  startAt(reached: number): void {
+    this.reached = reached;
+    this.reachedAtStart = reached;
   }
 
   /**
@@ -65,6 +78,7 @@ export class StatsTracker {
     t.truncated += outcome.truncated;
     t.batches += 1;
     t.batchMs += outcome.ms;
+    if (outcome.reached !== null) this.reached = outcome.reached;
     for (const { reason } of outcome.skipped) {
       if (reason === 'failed') t.failed += 1;
       else t.skipped += 1;
@@ -72,7 +86,7 @@ export class StatsTracker {
     }
     this.samplePeak();
     const now = performance.now();
-    this.recent.push({ at: now, lines: this.lines(), embedded: t.embedded, tokens: t.tokens });
+    this.recent.push({ at: now, lines: this.lines(), embedded: t.embedded, tokens: t.tokens, reached: this.reached });
     while (this.recent.length > 2 && (this.recent[0]?.at ?? now) < now - RATE_WINDOW_MS) this.recent.shift();
   }
 
@@ -105,18 +119,29 @@ export class StatsTracker {
     };
   }
 
-  progress(totalLines: number | null, done: boolean): ProgressInfo {
+  /**
+   * `total`: how much input there is, in the unit `record` was told how far each batch reaches (bytes of a file, or
+   * lines), where known; the share done and the time left are told from it.
+   */
+  progress(total: number | null, totalLines: number | null, done: boolean): ProgressInfo {
     const s = this.stats();
     const now = this.pausedAt ?? performance.now();
     const base = this.base;
-    const first = this.recent[0] ?? { at: this.started + this.pausedMs, lines: base.embedded + base.skipped + base.failed, embedded: base.embedded, tokens: base.tokens };
+    const first = this.recent[0] ?? {
+      at: this.started + this.pausedMs,
+      lines: base.embedded + base.skipped + base.failed,
+      embedded: base.embedded,
+      tokens: base.tokens,
+      reached: this.reachedAtStart,
+    };
     const windowSeconds = (now - first.at) / 1000;
     const rate = (value: number, since: number): number => (windowSeconds > 0 ? (value - since) / windowSeconds : 0);
-    const linesPerSecond = rate(s.lines, first.lines);
-    const remaining = totalLines === null ? null : Math.max(0, totalLines - s.lines);
+    const reachedPerSecond = rate(this.reached, first.reached);
+    const remaining = total === null ? null : Math.max(0, total - this.reached);
     return {
       linesDone: s.lines,
       totalLines,
+      fraction: done || total === 0 ? 1 : total === null ? null : Math.min(1, this.reached / total),
       embedded: s.embedded,
       skipped: s.skipped,
       failed: s.failed,
@@ -127,7 +152,7 @@ export class StatsTracker {
       tokensPerSecond: rate(s.tokens, first.tokens),
       averageTextsPerSecond: s.textsPerSecond,
       averageTokensPerSecond: s.tokensPerSecond,
-      etaMs: done ? 0 : remaining === null || linesPerSecond <= 0 ? null : (remaining / linesPerSecond) * 1000,
+      etaMs: done ? 0 : remaining === null || reachedPerSecond <= 0 ? null : (remaining / reachedPerSecond) * 1000,
       rssBytes: this.samplePeak(),
       heapUsedBytes: process.memoryUsage().heapUsed,
       done,

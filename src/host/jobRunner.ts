@@ -1,4 +1,4 @@
-import { checkJobFiles, runEmbedJob } from '../core/embedJob';
+import { checkJobFiles, runEmbedJob, type CheckedFiles } from '../core/embedJob';
 import { EmbedJobError, EmbeddingError } from '../core/errors';
 import type { EmbeddingModel } from '../core/model';
 import { PauseGate } from '../core/pauseGate';
@@ -48,8 +48,9 @@ export class JobRunner {
     if (!model) throw new RequestError('NO_MODEL', 'No model is loaded.', 'Load a GGUF embedding model before starting a run.');
     const checked = checkJobFiles({ ...settings, format: settings.format ?? undefined, resume });
     this.starting = checked.catch(() => undefined);
+    let files: CheckedFiles;
     try {
-      await checked;
+      files = await checked;
       model.setTextOptions({ normalize: settings.normalize, prefix: settings.prefix, onLong: settings.onLong });
     } finally {
       this.starting = null;
@@ -66,7 +67,7 @@ export class JobRunner {
     };
     this.active = run;
     this.setState({ ...IDLE, status: 'running', jobId: id, settings });
-    run.finished = this.execute(run, settings, resume, model);
+    run.finished = this.execute(run, settings, resume, model, files);
     return this.current;
   }
 
@@ -102,7 +103,7 @@ export class JobRunner {
     await this.active?.finished;
   }
 
-  private async execute(run: ActiveRun, settings: JobSettings, resume: boolean, model: EmbeddingModel): Promise<void> {
+  private async execute(run: ActiveRun, settings: JobSettings, resume: boolean, model: EmbeddingModel, files: CheckedFiles): Promise<void> {
     let end: Partial<JobState>;
     try {
       const summary = await runEmbedJob({
@@ -123,7 +124,7 @@ export class JobRunner {
         pause: run.gate,
         onProgress: (progress) => run.events.onProgress(progress),
         onSkip: (skipped) => run.events.onSkip(skipped),
-      });
+      }, files);
       end = { status: 'done', summary };
     } catch (error) {
       if (error instanceof EmbeddingError && error.code === 'CANCELLED') end = { status: 'cancelled' };

@@ -118,8 +118,16 @@ export interface BatchStats {
 /** A progress report, sent at a bounded rate while a run goes, and once more at its end with `done: true`. */
 export interface ProgressInfo {
   linesDone: number;
-  /** Lines in the input, when known. */
+  /**
+   * Lines in the input, where known: from the start for a list of texts; for a file, which is read once, only in the
+   * last report (`done`).
+   */
   totalLines: number | null;
+  /**
+   * Share of the input done, from 0 to 1, where known: by bytes for a file (its size is known from the start), by
+   * lines for a list of texts.
+   */
+  fraction: number | null;
   embedded: number;
   skipped: number;
   failed: number;

@@ -5,7 +5,8 @@ import type { ProgressInfo } from '../../src/shared/engine';
 function progress(overrides: Partial<ProgressInfo> = {}): ProgressInfo {
   return {
     linesDone: 4_200,
-    totalLines: 10_000,
+    totalLines: null,
+    fraction: 0.42,
     embedded: 4_100,
     skipped: 100,
     failed: 0,
@@ -25,28 +26,28 @@ function progress(overrides: Partial<ProgressInfo> = {}): ProgressInfo {
 }
 
 describe('renderProgress', () => {
-  it('shows percentage, lines, ETA, rates and memory on an 80-column terminal', () => {
-    expect(renderProgress(progress(), 79)).toBe(' 42%  4,200/10,000 lines  ETA 0:41  1,234 texts/s  45.7K tokens/s  RSS 512 MiB');
+  it('shows the share of the file done (by bytes, before its line count is known), lines, ETA, rates and memory on an 80-column terminal', () => {
+    expect(renderProgress(progress(), 79)).toBe(' 42%  4,200 lines  ETA 0:41  1,234 texts/s  45.7K tokens/s  RSS 512 MiB');
   });
 
   it('draws the bar in front on a wide terminal', () => {
-    expect(renderProgress(progress(), 119)).toBe(
-      '[████████░░░░░░░░░░░░]  42%  4,200/10,000 lines  ETA 0:41  1,234 texts/s  45.7K tokens/s  RSS 512 MiB',
-    );
+    expect(renderProgress(progress(), 119)).toBe('[████████░░░░░░░░░░░░]  42%  4,200 lines  ETA 0:41  1,234 texts/s  45.7K tokens/s  RSS 512 MiB');
   });
 
   it('drops the least important figures to fit a narrow terminal', () => {
-    const line = renderProgress(progress(), 45);
-    expect(line).toBe(' 42%  4,200/10,000 lines  ETA 0:41');
+    const line = renderProgress(progress(), 35);
+    expect(line).toBe(' 42%  4,200 lines  ETA 0:41');
   });
 
-  it('shows the run time and average rates once done, and copes with an unknown total and ETA', () => {
-    expect(renderProgress(progress({ linesDone: 10_000, done: true, etaMs: 0, elapsedMs: 65_000 }), 99)).toBe(
+  it('shows lines out of the total where it is known', () => {
+    expect(renderProgress(progress({ totalLines: 10_000 }), 79)).toBe(' 42%  4,200/10,000 lines  ETA 0:41  1,234 texts/s  45.7K tokens/s  RSS 512 MiB');
+  });
+
+  it('shows the run time and average rates once done, and copes with an unknown share and ETA', () => {
+    expect(renderProgress(progress({ linesDone: 10_000, totalLines: 10_000, fraction: 1, done: true, etaMs: 0, elapsedMs: 65_000 }), 99)).toBe(
       '100%  10,000/10,000 lines  done in 1:05  1,000 texts/s  40K tokens/s  RSS 512 MiB',
     );
-    expect(renderProgress(progress({ totalLines: null, etaMs: null }), 119)).toBe(
-      '4,200 lines  ETA ?  1,234 texts/s  45.7K tokens/s  RSS 512 MiB',
-    );
+    expect(renderProgress(progress({ fraction: null, etaMs: null }), 119)).toBe('4,200 lines  ETA ?  1,234 texts/s  45.7K tokens/s  RSS 512 MiB');
   });
 });
 
@@ -66,7 +67,7 @@ describe('ProgressBar', () => {
       bar.update(progress());
     }
     now = 240;
-    bar.update(progress({ done: true, linesDone: 10_000 }));
+    bar.update(progress({ done: true, linesDone: 10_000, totalLines: 10_000, fraction: 1 }));
     bar.close();
     bar.update(progress());
     bar.close();

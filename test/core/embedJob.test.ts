@@ -220,6 +220,21 @@ describe('runEmbedJob', () => {
     await expect(job({ input: join(dir, 'absent.txt'), output: join(dir, 'out.jsonl') })).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
   });
 
+  it('refuses an empty input before loading the model', async () => {
+    const folder = join(dir, 'empty-first');
+    await mkdir(folder);
+    const absentModel = join(folder, 'absent.gguf');
+    for (const [name, bytes] of [['empty.txt', ''], ['bom.txt', '\uFEFF']]) {
+      const input = join(folder, name);
+      await writeFile(input, bytes);
+      await expect(runEmbedJob({ model: absentModel, input, output: join(folder, `${name}.jsonl`) })).rejects.toMatchObject({
+        code: 'NOTHING_EMBEDDED',
+        message: `Nothing was embedded: ${input} is empty.`,
+      });
+    }
+    expect((await readdir(folder)).sort()).toEqual(['bom.txt', 'empty.txt']);
+  });
+
   it('reads a JSON Lines input by field, keeping the file’s line numbers', async () => {
     const input = join(dir, 'docs.jsonl');
     await writeFile(input, ['{"id":1,"body":"first doc"}', 'garbage', '{"id":3,"body":"third doc"}'].join('\n'));

@@ -1,16 +1,32 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, type ReadStream } from 'node:fs';
 import { appendFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runEmbedJob, type EmbedJobOptions } from '../../src/core/embedJob';
 import { EmbedJobError } from '../../src/core/errors';
 import { EmbeddingModel } from '../../src/core/model';
-import type { OutputFormat } from '../../src/shared/engine';
+import type { OutputFormat, ProgressInfo } from '../../src/shared/engine';
 import { corpusLines } from '../support/corpus';
 import { readJsonl, readNpy, tempDir } from '../support/files';
 import { testModelPath, TINY } from '../support/testModels';
+
+// Every stream a file is read through, to tell how often a run reads its input.
+const streams = vi.hoisted(() => [] as Array<{ path: string; stream: ReadStream }>);
+vi.mock('node:fs', async (importOriginal) => {
+  const fs = await importOriginal<typeof import('node:fs')>();
+  const createReadStream = (...args: Parameters<typeof fs.createReadStream>): ReadStream => {
+    const stream = fs.createReadStream(...args);
+    streams.push({ path: String(args[0]), stream });
+    return stream;
+  };
+  return { ...fs, createReadStream };
+});
+/** The bytes each stream opened on `path` since the last call has read. */
+function readsOf(path: string): number[] {
+  return streams.splice(0).flatMap((read) => (read.path === path ? [read.stream.bytesRead] : []));
+}
 
 const dir = await tempDir();
 let model: EmbeddingModel;
@@ -85,6 +101,28 @@ describe('resuming an unfinished run', () => {
     expect(summary.stats).toMatchObject({ lines: LINES.length, embedded: EMBEDDED.length, skipped: BLANK.length });
     expect(summary.stats.textsPerSecond * (summary.stats.elapsedMs / 1000)).toBeCloseTo(EMBEDDED.filter((line) => line > after).length, 0);
     await expectComplete(files.output);
+  });
+
+  it('reads the input once per run, from its first line or resumed, telling progress by its bytes', async () => {
+    const files = await setUp('once');
+    const size = (await stat(files.input)).size;
+    const endOf = (line: number): number => Math.min(size, Buffer.byteLength(LINES.slice(0, line).join('\n')) + 1);
+    readsOf(files.input);
+    const after = await stopPartWay(files, 1_500);
+    expect(readsOf(files.input)).toEqual([size]);
+
+    const reports: ProgressInfo[] = [];
+    const summary = await job({ ...files, resume: true, onProgress: (progress) => reports.push(progress) });
+    expect(summary.resumedAfterLine).toBe(after);
+    expect(readsOf(files.input)).toEqual([size]);
+    expect(reports[0]!.fraction).toBeGreaterThan(endOf(after) / size);
+    for (const report of reports.slice(0, -1)) expect(report).toMatchObject({ totalLines: null, fraction: endOf(report.linesDone) / size });
+    expect(reports.at(-1)).toMatchObject({ done: true, linesDone: LINES.length, totalLines: LINES.length, fraction: 1 });
+    await expectComplete(files.output);
+
+    const again = await setUp('once-again');
+    await job(again);
+    expect(readsOf(again.input)).toEqual([size]);
   });
 
   it('starts from the first line when there is nothing to resume', async () => {

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile, rename, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { runIdentity } from '../../src/core/checkpoint';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { readCheckpoint, runIdentity } from '../../src/core/checkpoint';
 import { StudioService } from '../../src/host/studioService';
 import type { JobStart, JobState, ReplyError } from '../../src/shared/contract';
 import { corpusLines } from '../support/corpus';
@@ -11,6 +11,13 @@ import { bertModelParts, testModelPath, TINY } from '../support/testModels';
 import { SOURCE_PROBE_WORKER } from '../../src/core/modelProbe';
 import { writeGguf } from '../support/gguf';
 import { serviceHarness } from './serviceHarness';
+
+// Counts the checks a start makes: each reads the output's checkpoint once.
+vi.mock('../../src/core/checkpoint', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('../../src/core/checkpoint')>();
+  return { ...actual, readCheckpoint: vi.fn(actual.readCheckpoint) };
+});
+const checkpointReads = (output: string): number => vi.mocked(readCheckpoint).mock.calls.filter(([path]) => path === output).length;
 
 const h = await serviceHarness();
 let modelPath: string;
@@ -103,6 +110,8 @@ describe('StudioService', () => {
     expect(final.summary).toMatchObject({ outputs: [output], stats: { lines: 300, embedded: 297, skipped: 3 } });
     expect(final.progress).toMatchObject({ done: true, linesDone: 300, totalLines: 300 });
     expect(await readJsonl(output)).toHaveLength(297);
+    // The files were checked once, before the reply, and not again when the run began.
+    expect(checkpointReads(output)).toBe(1);
 
     const states = h.of('job:state', since).map((e) => e.payload.status);
     expect(states).toEqual(['running', 'done']);

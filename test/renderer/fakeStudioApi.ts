@@ -120,6 +120,7 @@ export function progress(linesDone: number, overrides: Partial<ProgressInfo> = {
   return {
     linesDone,
     totalLines: 100,
+    fraction: linesDone / 100,
     embedded: linesDone,
     skipped: 0,
     failed: 0,

@@ -1,11 +1,4 @@
-import type { OutputFormat } from '../../shared/engine';
-import { EmbeddingError } from '../errors';
 import type { EmbeddingResult } from '../results';
-import { JsonlWriter } from './jsonlWriter';
-import { linesPath, NpyWriter } from './npyWriter';
-import { ParquetOutputWriter } from './parquetWriter';
-import { skipLogPath } from './skipLog';
-import { sizeKey } from './stagedFile';
 
 /** A writer's part of a checkpoint: the bytes of each of its staged files, and state a resumed writer needs. */
 export interface WriterCheckpoint {
@@ -37,43 +30,4 @@ export interface OutputWriter {
   complete(): Promise<void>;
   keepPartial(): Promise<void>;
   abort(): Promise<void>;
-}
-
-export function outputFormatFor(path: string, format?: OutputFormat): OutputFormat {
-  if (format) return format;
-  const extension = /\.([a-z]+)$/i.exec(path)?.[1]?.toLowerCase();
-  if (extension === 'npy' || extension === 'parquet' || extension === 'jsonl') return extension;
-  throw new EmbeddingError(
-    'BAD_OPTION',
-    `Cannot tell the output format from ${path}.`,
-    'End the output name in .jsonl, .npy or .parquet, or pass --format jsonl|npy|parquet.',
-  );
-}
-
-/** Every file a run with this output writes: the embeddings (and the .npy line-number sidecar), then the skip log. */
-export function outputPathsFor(path: string, format: OutputFormat): string[] {
-  return [...(format === 'npy' ? [path, linesPath(path)] : [path]), skipLogPath(path)];
-}
-
-export async function createOutputWriter(
-  path: string,
-  format: OutputFormat,
-  model: { dimension: number; name: string },
-  replace: boolean,
-  resume?: WriterResume,
-): Promise<OutputWriter> {
-  switch (format) {
-    case 'jsonl':
-      return resume ? JsonlWriter.reopen(path, sizeOf(resume, path)) : JsonlWriter.create(path, replace);
-    case 'npy':
-      return NpyWriter.create(path, model.dimension, replace, resume && { matrix: sizeOf(resume, path), lines: sizeOf(resume, linesPath(path)) });
-    case 'parquet':
-      return ParquetOutputWriter.create(path, model.name, replace, resume && { size: sizeOf(resume, path), rowGroups: resume.added });
-  }
-}
-
-export function sizeOf(resume: Pick<WriterResume, 'sizes'>, path: string): number {
-  const size = resume.sizes[sizeKey(path)];
-  if (size === undefined) throw new Error(`the checkpoint has no size for ${path}`);
-  return size;
 }

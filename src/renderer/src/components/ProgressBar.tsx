@@ -27,11 +27,15 @@ export function Meter({ label, value, max, fraction, valueText }: MeterProps) {
   );
 }
 
-/** Lines done out of the input's lines; without a known total it only shows that work goes on. */
+/**
+ * Lines done, filled by the share of the input done (by bytes: a file's line count is known only once it is read to its
+ * end); without a known share it only shows that work goes on.
+ */
 export function ProgressBar({ progress }: { progress: ProgressInfo | null }) {
   const done = progress?.linesDone ?? 0;
   const total = progress?.totalLines ?? null;
-  const fraction = total ? done / total : progress?.done ? 1 : 0;
-  const valueText = total ? `${done} of ${total} lines, ${formatPercent(fraction)}` : `${done} lines`;
-  return <Meter label="Lines embedded" value={done} max={total} fraction={fraction} valueText={valueText} />;
+  const fraction = progress?.fraction ?? null;
+  const lines = total === null ? `${done} lines` : `${done} of ${total} lines`;
+  const valueText = fraction === null ? lines : `${lines}, ${formatPercent(fraction)}`;
+  return <Meter label="Lines embedded" value={done} max={total} fraction={fraction ?? 0} valueText={valueText} />;
 }

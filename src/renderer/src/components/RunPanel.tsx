@@ -96,7 +96,7 @@ function ProgressFacts({ progress, active }: { progress: ProgressInfo | null; ac
   return (
     <dl className="stats" aria-label="Progress">
       <Stat wide term="Lines" value={totalLines === null ? formatCount(linesDone) : `${formatCount(linesDone)} / ${formatCount(totalLines)}`} />
-      <Stat term="Done" value={totalLines ? formatPercent(linesDone / totalLines) : '—'} />
+      <Stat term="Done" value={progress.fraction === null ? '—' : formatPercent(progress.fraction)} />
       <Stat term="texts/s" value={formatRate(active ? progress.textsPerSecond : progress.averageTextsPerSecond)} />
       <Stat term="tokens/s" value={formatRate(active ? progress.tokensPerSecond : progress.averageTokensPerSecond)} />
       <Stat term="Elapsed" value={formatClock(progress.elapsedMs)} />
