@@ -297,10 +297,10 @@ export function identityDifference(saved: RunIdentity, now: RunIdentity): string
 const VECTOR_OPTION_NAMES: Record<keyof RunIdentity['vectors'], string> = {
   dimension: 'dimension',
   pooling: 'pooling',
-  contextSize: 'context size (--context-size)',
-  normalize: 'normalization (--normalize)',
-  prefix: 'prefix (--prefix)',
-  onLong: 'long-text policy (--on-long)',
+  contextSize: 'context size',
+  normalize: 'normalization',
+  prefix: 'prefix',
+  onLong: 'long-text policy',
 };
 
 function describeInput(input: RunIdentity['input']): string {

@@ -115,9 +115,9 @@ describe('resuming an unfinished run', () => {
     const refused = (reason: RegExp): object => ({ code: 'RESUME_REFUSED', message: expect.stringMatching(reason), hint: expect.stringContaining('--overwrite') });
 
     model.setTextOptions({ prefix: 'query: ' });
-    await expect(job({ ...files, resume: true })).rejects.toMatchObject(refused(/its prefix \(--prefix\) was "", now "query: "\.$/));
+    await expect(job({ ...files, resume: true })).rejects.toMatchObject(refused(/its prefix was "", now "query: "\.$/));
     model.setTextOptions({ prefix: '', onLong: 'skip' });
-    await expect(job({ ...files, resume: true })).rejects.toMatchObject(refused(/its long-text policy \(--on-long\) was "truncate", now "skip"\.$/));
+    await expect(job({ ...files, resume: true })).rejects.toMatchObject(refused(/its long-text policy was "truncate", now "skip"\.$/));
     model.setTextOptions({ onLong: 'truncate' });
     const other = await testModelPath({ ...TINY, name: 'tiny-cls', pooling: 'cls' });
     await expect(job({ ...files, resume: true, model: other, modelOptions: { threads: 2, contextSize: 64 } })).rejects.toMatchObject(
