@@ -90,13 +90,13 @@ export class BatchProcessor {
     this.config = { ...DEFAULT_BATCH_CONFIG, ...definedOnly(config) };
     const { batchSize, progressIntervalMs, memoryLimitMb } = this.config;
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 65536) {
-      throw new EmbeddingError('BAD_OPTION', `Batch size must be a whole number from 1 to 65536, not ${batchSize}.`, 'Pass --batch-size N, e.g. 32.');
+      throw new EmbeddingError('BAD_OPTION', `Batch size must be a whole number from 1 to 65536, not ${batchSize}.`, { kind: 'fixOption', option: 'batchSize', example: '32' });
     }
     if (!(progressIntervalMs >= 0)) {
       throw new EmbeddingError('BAD_OPTION', `Progress interval must be 0 or more milliseconds, not ${progressIntervalMs}.`);
     }
     if (memoryLimitMb !== null && !(memoryLimitMb > 0)) {
-      throw new EmbeddingError('BAD_OPTION', `Memory limit must be a positive number of MiB, not ${memoryLimitMb}.`, 'Pass --memory-limit N (MiB).');
+      throw new EmbeddingError('BAD_OPTION', `Memory limit must be a positive number of MiB, not ${memoryLimitMb}.`, { kind: 'fixOption', option: 'memoryLimit' });
     }
   }
 
@@ -279,7 +279,7 @@ export class BatchProcessor {
       } else if (this.config.continueOnError) {
         skipped.push({ line: entry.line, reason: 'failed', detail: errorMessage(embedded.error) });
       } else {
-        stop = new EmbeddingError('EMBEDDING_FAILED', `Line ${entry.line} could not be embedded: ${errorMessage(embedded.error)}`, 'Leave out --stop-on-error to log such lines in the skip log and go on.', { cause: embedded.error });
+        stop = new EmbeddingError('EMBEDDING_FAILED', `Line ${entry.line} could not be embedded: ${errorMessage(embedded.error)}`, { kind: 'skipFailedLines' }, { cause: embedded.error });
         break;
       }
     }
@@ -302,7 +302,7 @@ export class BatchProcessor {
       throw new EmbeddingError(
         'MEMORY_LIMIT',
         `The process uses ${Math.round(rss / 1048576)} MiB, over the memory limit of ${limit} MiB; the run was stopped.`,
-        'Lower --batch-size or --threads, or raise --memory-limit.',
+        { kind: 'useLessMemory' },
       );
     }
   }

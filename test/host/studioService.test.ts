@@ -65,7 +65,7 @@ describe('StudioService', () => {
     const error = await failure('model:load', { path: fake, gpu: 'cpu', threads: 2, contextSize: 64 });
     expect(error).toMatchObject({ code: 'NOT_GGUF' });
     expect(error.message).toContain(fake);
-    expect(error.hint).toBeTruthy();
+    expect(error.remedy).toBeTruthy();
     expect(await h.ok('model:info', {})).toBeNull();
 
     const info = await loadTiny();

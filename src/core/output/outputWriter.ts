@@ -46,7 +46,7 @@ export function outputFormatFor(path: string, format?: OutputFormat): OutputForm
   throw new EmbeddingError(
     'BAD_OPTION',
     `Cannot tell the output format from ${path}.`,
-    'End the output name in .jsonl, .npy or .parquet, or pass --format jsonl|npy|parquet.',
+    { kind: 'chooseFormat' },
   );
 }
 

@@ -1,5 +1,6 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { JobStart, ReplyError, StudioApi } from '../../../shared/contract';
+import type { ErrorCode } from '../../../shared/errors';
 import { OUTPUT_FORMATS, type OutputFormat } from '../../../shared/engine';
 import { inAppWords } from './appHints';
 import { withJobState, withLog, withMetrics, withProgress } from './jobEvents';
@@ -21,7 +22,8 @@ export interface StudioStoreOptions {
 type Slice = 'model' | 'library' | 'input' | 'settings' | 'job';
 
 const INPUT_FIELDS: ReadonlySet<string> = new Set(['input', 'inputFormat', 'field']);
-const INPUT_FILE_CODES: ReadonlySet<string> = new Set(['FILE_NOT_FOUND', 'FILE_UNREADABLE', 'NOT_A_FILE', 'BAD_INPUT_LINE']);
+const INPUT_FILE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['FILE_NOT_FOUND', 'FILE_UNREADABLE', 'NOT_A_FILE']);
+const OUTPUT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['OUTPUT_EXISTS', 'OUTPUT_UNWRITABLE', 'OUTPUT_IS_INPUT']);
 
 export function createStudioStore(api: StudioApi, options: StudioStoreOptions = {}): StudioStore {
   const saveDelayMs = options.saveDelayMs ?? 500;
@@ -78,7 +80,7 @@ export function createStudioStore(api: StudioApi, options: StudioStoreOptions = 
       // The output may have an unfinished run the form has not heard of yet.
       if (refusal.code === 'OUTPUT_EXISTS') await findUnfinished();
       const error = inAppWords(refusal, get().unfinished);
-      if (error.field === 'output' || error.code.startsWith('OUTPUT_')) patch('settings', { outputError: error });
+      if (error.field === 'output' || OUTPUT_CODES.has(error.code)) patch('settings', { outputError: error });
       else if (error.code === 'NO_MODEL') patch('model', { error, info: null });
       else if ((error.field && INPUT_FIELDS.has(error.field)) || INPUT_FILE_CODES.has(error.code)) {
         patch('input', { error });
