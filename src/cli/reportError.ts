@@ -11,7 +11,7 @@ import { plural } from '../shared/format';
 export interface ErrorReport {
   code: EngineErrorCode | 'INTERNAL';
   message: string;
-  /** The remedy in the command line's words. */
+  /** What to do, in the command line's words (its flags). */
   hint: string;
   /** What to do, as the engine said it (see src/shared/errors.ts), for scripts that act on it. */
   remedy?: Remedy;
