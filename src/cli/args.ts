@@ -41,14 +41,17 @@ export type CommandLine =
   | { command: 'info'; options: ModelCommandOptions }
   | { command: 'models'; options: ModelsCommandOptions };
 
-/** A command line that cannot be run; `showHelp` when the user seems not to know the commands at all. */
+/**
+ * A command line that cannot be run, with its hint already in the command line's words; `showHelp` when the user seems
+ * not to know the commands at all.
+ */
 export class UsageError extends EmbeddingError {
   constructor(
     message: string,
-    hint: string,
+    readonly hint: string,
     readonly showHelp = false,
   ) {
-    super('BAD_OPTION', message, hint);
+    super('BAD_OPTION', message);
   }
 }
 

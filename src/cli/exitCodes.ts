@@ -1,4 +1,5 @@
-import { EmbeddingError, type EmbeddingErrorCode } from '../core/errors';
+import { EmbeddingError } from '../core/errors';
+import type { EngineErrorCode } from '../shared/errors';
 
 export const EXIT = {
   ok: 0,
@@ -13,7 +14,7 @@ export const EXIT = {
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
-const EXIT_CODES: Record<EmbeddingErrorCode, ExitCode> = {
+const EXIT_CODES: Record<EngineErrorCode, ExitCode> = {
   BAD_OPTION: EXIT.usage,
   FILE_NOT_FOUND: EXIT.badInputFile,
   FILE_UNREADABLE: EXIT.badInputFile,

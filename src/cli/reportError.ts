@@ -1,14 +1,20 @@
-import { EmbedJobError, EmbeddingError, errorMessage, type EmbeddingErrorCode } from '../core/errors';
+import { EmbedJobError, EmbeddingError, errorMessage } from '../core/errors';
 import type { BatchStats } from '../shared/engine';
+import type { EngineErrorCode, Remedy } from '../shared/errors';
+import { UsageError } from './args';
 import { exitCodeFor, type ExitCode } from './exitCodes';
 import { roundFloats } from './format';
+import { remedyHint } from './remedyHint';
 import { plural } from '../shared/format';
 
 /** What the CLI says about an error, as printed and as the `--json` error object. */
 export interface ErrorReport {
-  code: EmbeddingErrorCode | 'INTERNAL';
+  code: EngineErrorCode | 'INTERNAL';
   message: string;
+  /** What to do, in the command line's words (its flags). */
   hint: string;
+  /** What to do, as the engine said it (see src/shared/errors.ts), for scripts that act on it. */
+  remedy?: Remedy;
   exitCode: ExitCode;
   /** Files left under `.partial` names by a run that stopped on an error. */
   partialFiles?: string[];
@@ -17,7 +23,7 @@ export interface ErrorReport {
   stats?: BatchStats;
 }
 
-const FALLBACK_HINTS: Partial<Record<EmbeddingErrorCode, string>> = {
+const FALLBACK_HINTS: Partial<Record<EngineErrorCode, string>> = {
   CANCELLED: 'The run stopped before the end of the input.',
   RUN_FAILED: 'Run it again; if it fails the same way, report it with the command line you ran.',
 };
@@ -32,15 +38,21 @@ export function describeError(error: unknown): ErrorReport {
   const report: ErrorReport = {
     code: error.code,
     message: oneLine(error.message),
-    hint: oneLine(error.hint ?? FALLBACK_HINTS[error.code] ?? BUG_HINT),
+    hint: oneLine(hintFor(error)),
     exitCode,
   };
+  if (error.remedy) report.remedy = error.remedy;
   if (error instanceof EmbedJobError) {
     report.partialFiles = error.partialFiles;
     report.stats = error.stats;
     if (error.resumeAfterLine !== null) report.resumeAfterLine = error.resumeAfterLine;
   }
   return report;
+}
+
+function hintFor(error: EmbeddingError): string {
+  if (error instanceof UsageError) return error.hint;
+  return error.remedy ? remedyHint(error.remedy) : (FALLBACK_HINTS[error.code] ?? BUG_HINT);
 }
 
 /** Prints the error on stderr (and as JSON on stdout with --json) and returns the exit code for it. */

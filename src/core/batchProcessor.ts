@@ -313,7 +313,7 @@ export class BatchProcessor {
       } else if (this.config.continueOnError) {
         skipped.push({ line: entry.line, reason: 'failed', detail: errorMessage(embedded.error) });
       } else {
-        stop = new EmbeddingError('EMBEDDING_FAILED', `Line ${entry.line} could not be embedded: ${errorMessage(embedded.error)}`, 'Leave out --stop-on-error to log such lines in the skip log and go on.', { cause: embedded.error });
+        stop = new EmbeddingError('EMBEDDING_FAILED', `Line ${entry.line} could not be embedded: ${errorMessage(embedded.error)}`, { kind: 'skipFailedLines' }, { cause: embedded.error });
         break;
       }
       reached = entry.end;
@@ -338,7 +338,7 @@ export class BatchProcessor {
       throw new EmbeddingError(
         'MEMORY_LIMIT',
         `The process uses ${Math.round(rss / 1048576)} MiB, over the memory limit of ${limit} MiB; the run was stopped.`,
-        'Lower --batch-size or --threads, or raise --memory-limit.',
+        { kind: 'useLessMemory' },
       );
     }
   }

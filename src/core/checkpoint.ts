@@ -194,7 +194,7 @@ export async function readCheckpoint(outputPath: string): Promise<SavedRun> {
     new EmbeddingError(
       'CHECKPOINT_INVALID',
       `The checkpoint ${path} is not one a run of ${outputPath} wrote: ${reason}.`,
-      'Its unfinished run cannot be resumed: start again with --overwrite, which replaces it, or move the file away.',
+      { kind: 'replaceCheckpoint' },
     );
   const records = text.split('\n').slice(0, -1);
   const [first, ...rest] = records.map((line, index) => {
@@ -242,7 +242,7 @@ async function readOwnFile(path: string): Promise<string | null> {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return null;
     if (code === 'ELOOP') throw notRegular(path, 'a symbolic link');
-    throw new EmbeddingError('OUTPUT_UNWRITABLE', `${path} cannot be read (${code ?? 'error'}).`, 'Check its permissions, or choose another --output path.', {
+    throw new EmbeddingError('OUTPUT_UNWRITABLE', `${path} cannot be read (${code ?? 'error'}).`, { kind: 'chooseOutput', why: 'checkpointUnreadable' }, {
       cause: error,
     });
   }
@@ -256,7 +256,7 @@ async function readOwnFile(path: string): Promise<string | null> {
 }
 
 function notRegular(path: string, kind: string): EmbeddingError {
-  return new EmbeddingError('OUTPUT_EXISTS', `${path} is ${kind}, not a regular file.`, 'Move it away, or choose another --output path.');
+  return new EmbeddingError('OUTPUT_EXISTS', `${path} is ${kind}, not a regular file.`, { kind: 'moveAwayOrChooseOutput' });
 }
 
 /**
@@ -297,10 +297,10 @@ export function identityDifference(saved: RunIdentity, now: RunIdentity): string
 const VECTOR_OPTION_NAMES: Record<keyof RunIdentity['vectors'], string> = {
   dimension: 'dimension',
   pooling: 'pooling',
-  contextSize: 'context size (--context-size)',
-  normalize: 'normalization (--normalize)',
-  prefix: 'prefix (--prefix)',
-  onLong: 'long-text policy (--on-long)',
+  contextSize: 'context size',
+  normalize: 'normalization',
+  prefix: 'prefix',
+  onLong: 'long-text policy',
 };
 
 function describeInput(input: RunIdentity['input']): string {

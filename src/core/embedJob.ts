@@ -11,9 +11,9 @@ import {
   type RunIdentity,
   type SavedRun,
 } from './checkpoint';
-import { cancelledError, EmbedJobError, EmbeddingError, errorMessage } from './errors';
+import { advice, cancelledError, EmbedJobError, EmbeddingError, errorMessage } from './errors';
 import { checkNotInput, checkWritableOutput } from './files';
-import type { EmbedJobSummary, ModelInfo, OutputFormat, BatchStats, ProgressInfo, SkippedLine, SkipReason } from '../shared/engine';
+import type { EmbedJobSummary, ModelInfo, OutputFormat, BatchStats, ProgressInfo, SkippedLine } from '../shared/engine';
 import { formatCount, plural, rankedSkipReasons } from '../shared/format';
 import { checkInputFile, InputReader, type InputOptions } from './input';
 import { EmbeddingModel, type ModelOptions } from './model';
@@ -83,7 +83,7 @@ export async function checkJobFiles(
       throw new EmbeddingError(
         'OUTPUT_EXISTS',
         `${options.output} is complete: its run had done every line and was stopped while giving the files their final names, which is done now.`,
-        'Nothing is left to do; pass --overwrite to embed the input again.',
+        { kind: 'embedAgain' },
       );
     }
     run = { state: 'none' };
@@ -94,7 +94,7 @@ export async function checkJobFiles(
     throw new EmbeddingError(
       'OUTPUT_EXISTS',
       `An unfinished run of ${options.output} is saved, done up to line ${saved.mark.lastLine} of ${saved.identity.input.path}.`,
-      'Pass --resume to continue it, or --overwrite to start again from the first line.',
+      { kind: 'resumeOrStartOver' },
     );
   }
   return { format, saved: options.resume ? saved : null, replace: overwrite || run.state !== 'none' };
@@ -189,7 +189,7 @@ async function checkResumable(saved: Checkpoint, identity: RunIdentity, reader: 
     throw new EmbeddingError(
       'RESUME_REFUSED',
       `The unfinished run of ${output} cannot be resumed: ${difference}.`,
-      'Run it again with the same input, model and options, or pass --overwrite instead of --resume to start again.',
+      { kind: 'resumeWithSameSettings' },
     );
   }
   const lines = await reader.skip(saved.mark.lastLine);
@@ -197,7 +197,7 @@ async function checkResumable(saved: Checkpoint, identity: RunIdentity, reader: 
     throw new EmbeddingError(
       'RESUME_REFUSED',
       `The unfinished run of ${output} cannot be resumed: its checkpoint says it is done up to line ${formatCount(saved.mark.lastLine)}, but ${input} has ${plural(lines, 'line')}.`,
-      'Start again with --overwrite.',
+      { kind: 'startOver' },
     );
   }
 }
@@ -251,12 +251,11 @@ class InputWatch {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw error;
     });
-    const kept = `Lines 1-${lastLine} are embedded and kept`;
     if (!info) {
       throw new EmbeddingError(
         'INPUT_CHANGED',
         `Input file ${this.path} was deleted during the run, after line ${lastLine}.`,
-        `${kept}: put the file back unchanged and run again with --resume.`,
+        { kind: 'restoreInput', lastLine, deleted: true },
       );
     }
     const { size, mtimeMs } = this.identity.input;
@@ -264,7 +263,7 @@ class InputWatch {
       throw new EmbeddingError(
         'INPUT_CHANGED',
         `Input file ${this.path} changed during the run, after line ${lastLine} (${size} bytes at the start, ${info.size} now).`,
-        `${kept}, but may not match the changed file: restore it and run again with --resume, or start again with --overwrite.`,
+        { kind: 'restoreInput', lastLine, deleted: false },
       );
     }
   }
@@ -308,7 +307,7 @@ function finishFailed(error: unknown): EmbeddingError {
   return new EmbeddingError(
     'OUTPUT_UNWRITABLE',
     `Every line is done, but the finished files could not be given their final names: ${errorMessage(error)}`,
-    'Mend that and run the same command with --resume: it moves them into place.',
+    { kind: 'finishMove' },
     { cause: error },
   );
 }
@@ -333,39 +332,20 @@ async function embeddedNothing(input: string, files: JobFiles, stats: BatchStats
   const error = new EmbeddingError(
     'NOTHING_EMBEDDED',
     `Nothing was embedded: all ${plural(stats.lines, 'line')} of ${input} were skipped (${why}); ${skipLog.path} gives the reason for each.`,
-    nothingEmbeddedHint(reasons[0]?.[0]),
+    { kind: 'fixSkippedLines', reason: reasons[0]?.[0] ?? null },
   );
   return new EmbedJobError(error, [], stats, null);
 }
 
 /** An input with no line is refused before the model loads (and found so at the end if it was emptied meanwhile). */
 function emptyInput(input: string): EmbeddingError {
-  return new EmbeddingError('NOTHING_EMBEDDED', `Nothing was embedded: ${input} is empty.`, 'Choose an input file with one text per line.');
-}
-
-function nothingEmbeddedHint(reason: SkipReason | undefined): string {
-  switch (reason) {
-    case 'invalid-json':
-    case 'missing-field':
-    case 'field-not-string':
-      return 'For JSON Lines, pass --field with the name of the field that holds each text (default: text).';
-    case 'too-long':
-      return 'Pass --on-long truncate to embed the head of each text, or a larger --context-size if the model was trained for it.';
-    case 'failed':
-      return 'Every line failed to embed: the skip log has the errors.';
-    case 'invalid-utf8':
-    case 'nul-byte':
-    case 'line-too-large':
-      return 'Check that --input is a text file in UTF-8, one text per line.';
-    default:
-      return 'Check that --input is the file you meant, one text per line.';
-  }
+  return new EmbeddingError('NOTHING_EMBEDDED', `Nothing was embedded: ${input} is empty.`, advice('Choose an input file with one text per line.'));
 }
 
 function runFailure(error: unknown): EmbeddingError {
   const code = (error as NodeJS.ErrnoException | null)?.code;
   if (code === 'ENOSPC') {
-    return new EmbeddingError('OUTPUT_UNWRITABLE', 'The disk is full: the output could not be written.', 'Free some space or choose an --output on another disk.', { cause: error });
+    return new EmbeddingError('OUTPUT_UNWRITABLE', 'The disk is full: the output could not be written.', { kind: 'freeDiskSpace', folder: 'output' }, { cause: error });
   }
   return new EmbeddingError('RUN_FAILED', `The run failed: ${errorMessage(error)}`, undefined, { cause: error });
 }

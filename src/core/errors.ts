@@ -1,44 +1,25 @@
 import type { BatchStats } from '../shared/engine';
+import type { EngineErrorCode, Remedy } from '../shared/errors';
 
 /**
  * Every error the engine raises for a reason the user can act on. `message` says what went wrong (naming the file
- * and line where there is one); `hint` says what to do about it. Front ends print both.
+ * and line where there is one); `remedy` says what to do about it, which each front end words in its own terms.
  */
-export type EmbeddingErrorCode =
-  | 'FILE_NOT_FOUND'
-  | 'FILE_UNREADABLE'
-  | 'NOT_A_FILE'
-  | 'NOT_GGUF'
-  | 'NOT_EMBEDDING_MODEL'
-  | 'MODEL_DAMAGED'
-  | 'MODEL_UNSUPPORTED'
-  | 'MODEL_LOAD_FAILED'
-  | 'OUTPUT_EXISTS'
-  | 'OUTPUT_UNWRITABLE'
-  | 'OUTPUT_IS_INPUT'
-  | 'RESUME_REFUSED'
-  | 'CHECKPOINT_INVALID'
-  | 'INPUT_CHANGED'
-  | 'BAD_OPTION'
-  | 'INPUT_NOT_UTF8'
-  | 'TEXT_TOO_LONG'
-  | 'EMBEDDING_FAILED'
-  | 'MEMORY_LIMIT'
-  | 'DOWNLOAD_FAILED'
-  | 'CANCELLED'
-  | 'NOTHING_EMBEDDED'
-  | 'RUN_FAILED';
-
 export class EmbeddingError extends Error {
   override readonly name = 'EmbeddingError';
   constructor(
-    readonly code: EmbeddingErrorCode,
+    readonly code: EngineErrorCode,
     message: string,
-    readonly hint?: string,
+    readonly remedy?: Remedy,
     options?: { cause?: unknown },
   ) {
     super(message, options);
   }
+}
+
+/** Advice every front end shows as it is: it names no flag, button or field. */
+export function advice(text: string): Remedy {
+  return { kind: 'advice', text };
 }
 
 export function cancelledError(): EmbeddingError {
@@ -51,7 +32,7 @@ export function errorMessage(error: unknown): string {
 
 /**
  * A run that stopped on an error, with the `.partial` files holding what was finished before it, and the last line
- * its checkpoint vouches for (null where there is none): `--resume` continues after it.
+ * its checkpoint vouches for (null where there is none): resuming the run continues after it.
  */
 export class EmbedJobError extends EmbeddingError {
   constructor(
@@ -60,6 +41,6 @@ export class EmbedJobError extends EmbeddingError {
     readonly stats: BatchStats,
     readonly resumeAfterLine: number | null,
   ) {
-    super(cause.code, cause.message, cause.hint, { cause });
+    super(cause.code, cause.message, cause.remedy, { cause });
   }
 }

@@ -1,41 +1,39 @@
 import { constants, type Stats } from 'node:fs';
 import { access, lstat, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { EmbeddingError } from './errors';
-
-type FileRole = 'input' | 'model';
+import type { FileRole } from '../shared/errors';
+import { advice, EmbeddingError } from './errors';
 
 /** Checks that `path` is a regular, readable file and says precisely what is wrong when it is not. */
 export async function checkReadableFile(path: string, role: FileRole): Promise<number> {
   const label = role === 'model' ? 'Model file' : 'Input file';
-  const flag = role === 'model' ? '--model' : '--input';
   let size: number;
   try {
     const info = await stat(path);
     if (info.isDirectory()) {
-      throw new EmbeddingError('NOT_A_FILE', `${label} ${path} is a directory, not a file.`, `Pass the path of a file with ${flag}.`);
+      throw new EmbeddingError('NOT_A_FILE', `${label} ${path} is a directory, not a file.`, { kind: 'chooseFile', role, found: 'folder' });
     }
     if (!info.isFile()) {
-      throw new EmbeddingError('NOT_A_FILE', `${label} ${path} is ${fileKind(info)}, not a regular file.`, `Pass the path of a regular file with ${flag}.`);
+      throw new EmbeddingError('NOT_A_FILE', `${label} ${path} is ${fileKind(info)}, not a regular file.`, { kind: 'chooseFile', role, found: 'other' });
     }
     size = info.size;
     await access(path, constants.R_OK);
   } catch (error) {
     if (error instanceof EmbeddingError) throw error;
-    throw fileError(error, label, path, flag);
+    throw fileError(error, label, path, role);
   }
   return size;
 }
 
-function fileError(error: unknown, label: string, path: string, flag: string): EmbeddingError {
+function fileError(error: unknown, label: string, path: string, role: FileRole): EmbeddingError {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ENOENT' || code === 'ENOTDIR') {
-    return new EmbeddingError('FILE_NOT_FOUND', `${label} ${path} does not exist.`, `Check the path given to ${flag}.`, { cause: error });
+    return new EmbeddingError('FILE_NOT_FOUND', `${label} ${path} does not exist.`, { kind: 'checkPath', role }, { cause: error });
   }
   return new EmbeddingError(
     'FILE_UNREADABLE',
     `${label} ${path} cannot be read (${code ?? 'unknown error'}).`,
-    'Check the file permissions.',
+    advice('Check the file permissions.'),
     { cause: error },
   );
 }
@@ -73,27 +71,27 @@ export async function checkWritableOutput(files: OutputFiles, options: { overwri
     throw new EmbeddingError(
       'OUTPUT_UNWRITABLE',
       missing ? `Output folder ${folder} does not exist.` : `Output folder ${folder} is not writable (${code ?? 'error'}).`,
-      missing ? 'Create the folder first or choose another --output path.' : 'Choose an --output path in a folder you can write to.',
+      missing ? { kind: 'createFolder' } : { kind: 'chooseOutput', why: 'folderUnwritable' },
       { cause: error },
     );
   }
   const found = async (path: string): Promise<boolean> => {
     const info = await lstat(path).catch(() => null);
     if (info?.isDirectory()) {
-      throw new EmbeddingError('OUTPUT_EXISTS', `Output ${path} is a directory.`, 'Choose another --output path.');
+      throw new EmbeddingError('OUTPUT_EXISTS', `Output ${path} is a directory.`, { kind: 'chooseOutput', why: 'isFolder' });
     }
     if (info && !info.isFile()) {
       throw new EmbeddingError(
         'OUTPUT_EXISTS',
         `Output ${path} is ${fileKind(info)}, not a regular file: a run only ever replaces regular files.`,
-        'Move it away, or choose another --output path.',
+        { kind: 'moveAwayOrChooseOutput' },
       );
     }
     return info !== null;
   };
   for (const path of files.finals) {
     if ((await found(path)) && !options.overwrite) {
-      throw new EmbeddingError('OUTPUT_EXISTS', `Output ${path} already exists.`, 'Choose another --output path, or pass --overwrite to replace it.');
+      throw new EmbeddingError('OUTPUT_EXISTS', `Output ${path} already exists.`, { kind: 'overwriteOrChooseOutput' });
     }
   }
   for (const path of files.sides) {
@@ -101,7 +99,7 @@ export async function checkWritableOutput(files: OutputFiles, options: { overwri
       throw new EmbeddingError(
         'OUTPUT_EXISTS',
         `${path} already exists and is not from a run of this output.`,
-        'Move or delete it, or pass --overwrite to replace it.',
+        { kind: 'moveAwayOrOverwrite' },
       );
     }
   }
@@ -117,7 +115,7 @@ export async function checkNotInput(input: string, paths: readonly string[]): Pr
       throw new EmbeddingError(
         'OUTPUT_IS_INPUT',
         `Output ${path} is the input file${same}.`,
-        'Choose another --output path: the input is read while the output is written.',
+        { kind: 'chooseOutput', why: 'isInput' },
       );
     }
   }

@@ -1,5 +1,5 @@
 import { GgmlType, GgufInsights, readGgufFileInfo, type GgufFileInfo } from 'node-llama-cpp';
-import { EmbeddingError, errorMessage } from './errors';
+import { advice, EmbeddingError, errorMessage } from './errors';
 import { hasGgufMagic } from './library/modelFileInfo';
 
 /**
@@ -24,7 +24,7 @@ export async function checkGgufFile(path: string, fileSize: number): Promise<Ggu
     throw new EmbeddingError(
       'MODEL_UNSUPPORTED',
       `This model file is unsupported: llama.cpp does not know its architecture "${architecture}" (${path}).`,
-      'Pick a model of a supported architecture (bert, nomic-bert, jina-bert-v2, qwen3 ...), or update Embedding Studio.',
+      advice('Pick a model of a supported architecture (bert, nomic-bert, jina-bert-v2, qwen3 ...), or update Embedding Studio.'),
     );
   }
   for (const tensor of tensors) {
@@ -50,7 +50,7 @@ async function checkMagic(path: string, fileSize: number): Promise<void> {
   throw new EmbeddingError(
     'NOT_GGUF',
     `${path} is not a GGUF model file${fileSize === 0 ? ' (it is empty)' : ''}.`,
-    'Pick a .gguf embedding model, for example bge-small-en-v1.5 in GGUF form.',
+    advice('Pick a .gguf embedding model, for example bge-small-en-v1.5 in GGUF form.'),
   );
 }
 
@@ -58,7 +58,7 @@ function damaged(path: string, why: string, cause?: unknown): EmbeddingError {
   return new EmbeddingError(
     'MODEL_DAMAGED',
     `This model file is damaged: ${why} (${path}).`,
-    'Download the model again; an interrupted download leaves a file like this.',
+    advice('Download the model again; an interrupted download leaves a file like this.'),
     { cause },
   );
 }
@@ -67,6 +67,6 @@ function unsupported(path: string, why: string): EmbeddingError {
   return new EmbeddingError(
     'MODEL_UNSUPPORTED',
     `This model file is unsupported: ${why} (${path}).`,
-    'Convert the model again with a current llama.cpp, or pick another file of the model.',
+    advice('Convert the model again with a current llama.cpp, or pick another file of the model.'),
   );
 }

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { isUtf8 } from 'node:buffer';
-import { EmbeddingError } from './errors';
+import { advice, EmbeddingError } from './errors';
 import { checkReadableFile } from './files';
 import type { InputFormat, SkippedLine } from '../shared/engine';
 
@@ -99,7 +99,7 @@ function stripBom(path: string, chunk: Buffer): Buffer {
     throw new EmbeddingError(
       'INPUT_NOT_UTF8',
       `${path} is UTF-16 encoded; Embedding Studio reads UTF-8.`,
-      `Convert it first, for example: iconv -f UTF-16 -t UTF-8 "${path}" > input-utf8.txt`,
+      advice(`Convert it first, for example: iconv -f UTF-16 -t UTF-8 "${path}" > input-utf8.txt`),
     );
   }
   return chunk;

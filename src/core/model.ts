@@ -11,7 +11,7 @@ import {
 } from 'node-llama-cpp';
 import type { Embedded, EmbeddingPool } from './embeddingPool';
 import { watchEngineBuild } from './engineBuild';
-import { cancelledError, EmbeddingError, errorMessage } from './errors';
+import { advice, cancelledError, EmbeddingError, errorMessage } from './errors';
 import { checkReadableFile } from './files';
 import { checkGgufFile } from './ggufCheck';
 import { probeModel, type ProbeLauncher } from './modelProbe';
@@ -31,6 +31,7 @@ import {
   type Pooling,
   type TextOptions,
 } from '../shared/engine';
+import type { OptionName } from '../shared/errors';
 import { LIMITS } from '../shared/limits';
 
 /** Which llama.cpp binary to load: node-llama-cpp's choice (its local build where there is one), or its prebuilt one. */
@@ -94,7 +95,7 @@ function llamaFor(gpu: GpuChoice, threads: number, binary: BinaryChoice): Promis
       throw new EmbeddingError(
         'MODEL_UNSUPPORTED',
         "This model needs node-llama-cpp's prebuilt binary, and this process has already loaded llama.cpp's local build.",
-        'Restart Embedding Studio and load this model first.',
+        advice('Restart Embedding Studio and load this model first.'),
       );
     }
     llama = getLlama({
@@ -115,7 +116,7 @@ function llamaFor(gpu: GpuChoice, threads: number, binary: BinaryChoice): Promis
         throw new EmbeddingError(
           'BAD_OPTION',
           `The ${gpu} backend is not available on this machine (${describeBackendError(error)}).`,
-          'Use --gpu auto to pick the best available backend, or --gpu cpu.',
+          { kind: 'chooseBackend' },
           { cause: error },
         );
       },
@@ -153,8 +154,8 @@ export class EmbeddingModel {
   /** Changes how texts are prepared and vectors finished, for the runs that start afterwards. */
   setTextOptions(options: Partial<TextOptions>): void {
     const next = { ...this.text, ...definedOnly(options) };
-    if (!NORMALIZATIONS.includes(next.normalize)) throw badOption('--normalize', next.normalize, NORMALIZATIONS);
-    if (!LONG_TEXT_POLICIES.includes(next.onLong)) throw badOption('--on-long', next.onLong, LONG_TEXT_POLICIES);
+    if (!NORMALIZATIONS.includes(next.normalize)) throw badOption('normalize', 'Normalization', next.normalize, NORMALIZATIONS);
+    if (!LONG_TEXT_POLICIES.includes(next.onLong)) throw badOption('onLong', 'The long-text policy', next.onLong, LONG_TEXT_POLICIES);
     this.text = next;
   }
 
@@ -190,7 +191,7 @@ export class EmbeddingModel {
       throw new EmbeddingError(
         'MODEL_LOAD_FAILED',
         `Could not load model ${path}: ${errorMessage(error)}${native ? ` (llama.cpp: ${native})` : ''}`,
-        'The file may be damaged, or its architecture not supported by this llama.cpp version.',
+        advice('The file may be damaged, or its architecture not supported by this llama.cpp version.'),
         { cause: error },
       );
     });
@@ -254,7 +255,7 @@ export class EmbeddingModel {
         throw new EmbeddingError(
           'TEXT_TOO_LONG',
           `Line ${line} is too long for the model: ${detail}.`,
-          'Use --on-long truncate or skip, or a larger --context-size if the model was trained for it.',
+          { kind: 'handleLongTexts' },
         );
     }
   }
@@ -324,7 +325,7 @@ function poolingOf(path: string, fileInfo: GgufFileInfo): Pooling {
     throw new EmbeddingError(
       'NOT_EMBEDDING_MODEL',
       `${path} is not an embedding model: its ${architecture} metadata sets no mean, CLS or last-token pooling.`,
-      'Pick an embedding model (bge, nomic-embed, e5, gte, Qwen3-Embedding ...), not a chat or reranking model.',
+      advice('Pick an embedding model (bge, nomic-embed, e5, gte, Qwen3-Embedding ...), not a chat or reranking model.'),
     );
   }
   return pooling;
@@ -336,8 +337,8 @@ function quantizationOf(fileInfo: GgufFileInfo): string {
   return name ? name.replace(/^(MOSTLY|ALL)_/, '') : 'unknown';
 }
 
-function badOption(flag: string, value: string, allowed: readonly string[]): EmbeddingError {
-  return new EmbeddingError('BAD_OPTION', `${flag} must be one of ${allowed.join(', ')}, not "${value}".`, `Pass ${flag} ${allowed[0]}.`);
+function badOption(option: OptionName, label: string, value: string, allowed: readonly string[]): EmbeddingError {
+  return new EmbeddingError('BAD_OPTION', `${label} must be one of ${allowed.join(', ')}, not "${value}".`, { kind: 'fixOption', option, example: allowed[0] });
 }
 
 function describeBackendError(error: unknown): string {

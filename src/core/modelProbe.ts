@@ -2,11 +2,12 @@ import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cancelledError, EmbeddingError, type EmbeddingErrorCode } from './errors';
+import type { EngineErrorCode, Remedy } from '../shared/errors';
+import { advice, cancelledError, EmbeddingError } from './errors';
 import type { BinaryChoice, LoadStep } from './model';
 import type { BuildType, Engine, GpuChoice } from '../shared/engine';
 
-export type ProbeReport = { ok: true } | { ok: false; code: EmbeddingErrorCode; message: string; hint?: string };
+export type ProbeReport = { ok: true } | { ok: false; code: EngineErrorCode; message: string; remedy?: Remedy };
 
 /** What the worker sends: each step of loading before it runs, then its report. */
 export type ProbeMessage = { step: LoadStep } | { report: ProbeReport };
@@ -208,7 +209,7 @@ function throwIfStopped(death: Died, signal: AbortSignal | undefined): void {
     throw new EmbeddingError(
       'MODEL_LOAD_FAILED',
       `Loading and trying the model took over ${PROBE_TIMEOUT_MS / 60_000} minutes; it was stopped.`,
-      'Try a smaller context size or another model file.',
+      advice('Try a smaller context size or another model file.'),
     );
   }
   // Exit code 1 before llama.cpp was loaded is Node's own for a worker whose code failed (not found, not built): no
@@ -221,7 +222,7 @@ function throwIfStopped(death: Died, signal: AbortSignal | undefined): void {
 
 /** The loader's own error (not a GGUF file, not an embedding model ...), as the worker reported it. */
 function throwIfFailed(report: ProbeReport): void {
-  if (!report.ok) throw new EmbeddingError(report.code, report.message, report.hint);
+  if (!report.ok) throw new EmbeddingError(report.code, report.message, report.remedy);
 }
 
 function damaged(path: string, [first, second]: [Died, Died?]): EmbeddingError {
@@ -232,7 +233,7 @@ function damaged(path: string, [first, second]: [Died, Died?]): EmbeddingError {
     'MODEL_UNSUPPORTED',
     `This model file is damaged or unsupported: llama.cpp stopped (${first.died}) while loading ${path} with ` +
       `${where(first)}${again}${native ? `: ${native}` : ''}.`,
-    'Download the model again, or pick another file of the model; nothing else was affected.',
+    advice('Download the model again, or pick another file of the model; nothing else was affected.'),
   );
 }
 

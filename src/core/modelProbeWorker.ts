@@ -32,7 +32,7 @@ async function probe(path: string, gpu: GpuChoice, binary: BinaryChoice): Promis
     return { ok: true };
   } catch (error) {
     return error instanceof EmbeddingError
-      ? { ok: false, code: error.code, message: error.message, hint: error.hint }
+      ? { ok: false, code: error.code, message: error.message, remedy: error.remedy }
       : { ok: false, code: 'MODEL_LOAD_FAILED', message: errorMessage(error) };
   }
 }

@@ -43,7 +43,7 @@ export async function openPool(model: LlamaModel, options: PoolOptions): Promise
         'BAD_OPTION',
         'The batched engine is not available for this model here: it needs node-llama-cpp built on this machine with ' +
           'the project’s patch, and a model without a KV cache (an encoder such as BERT).',
-        'Run npm run build:engine, or let the engine be chosen automatically.',
+        { kind: 'buildEngine' },
       );
     }
   }

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { EmbeddingError } from '../core/errors';
+import { advice, EmbeddingError } from '../core/errors';
 import { inspectInput } from '../core/inputInspector';
 import { resolveModel } from '../core/library/modelReference';
 import { EmbeddingModel } from '../core/model';
@@ -195,7 +195,7 @@ export class StudioService implements StudioBackend {
     throw new EmbeddingError(
       'FILE_NOT_FOUND',
       `${name} is not in the models folder yet.`,
-      reference.target.catalog ? `Download it first with its Download button in the catalog.` : 'Download it first with the address field under the catalog.',
+      { kind: 'downloadModel', catalog: reference.target.catalog !== null },
     );
   }
 
@@ -219,7 +219,7 @@ export class StudioService implements StudioBackend {
 
   private async reveal(path: string): Promise<null> {
     if (!this.dialogs) throw new RequestError('UNSUPPORTED', 'Showing a file is not available here.', `Open its folder yourself: ${path}`);
-    if (!(await stat(path).catch(() => null))) throw new EmbeddingError('FILE_NOT_FOUND', `${path} does not exist.`, 'The file may have been moved or deleted.');
+    if (!(await stat(path).catch(() => null))) throw new EmbeddingError('FILE_NOT_FOUND', `${path} does not exist.`, advice('The file may have been moved or deleted.'));
     await this.dialogs.reveal(path);
     return null;
   }

@@ -18,6 +18,7 @@ import {
   type SkippedLine,
 } from './engine';
 import { LIMITS, type Limit } from './limits';
+import type { ErrorCode, Remedy } from './errors';
 import { isPlainFileName, type CatalogEntry, type LocalModel, type ModelDownload, type ModelLibraryListing } from './modelLibrary';
 
 /** Trimmed text of one line, non-empty, with no NUL byte; `what` names it in the messages. */
@@ -153,10 +154,12 @@ export interface InputInfo {
 export type JobStatus = 'idle' | 'running' | 'paused' | 'cancelling' | 'done' | 'failed' | 'cancelled';
 
 export interface ReplyError {
-  /** An EmbeddingError code from the engine, or INVALID_REQUEST / BUSY / NO_MODEL / UNSUPPORTED / FORBIDDEN / INTERNAL from the host. */
-  code: string;
+  code: ErrorCode;
   message: string;
+  /** What to do, in words: the host's own errors and the app's say it so; the app words an engine error's remedy. */
   hint?: string;
+  /** What to do about an engine error, for the app to word with its own buttons and fields. */
+  remedy?: Remedy;
   /** The request field a validation error is about. */
   field?: string;
   /** Files a failed run kept under `.partial` names. */

@@ -26,7 +26,7 @@ describe('embed with a bad model file (exit 3)', () => {
     const result = await embed({ model: missing }, '--json');
     expectError(result, 3, `Model file ${missing} does not exist.`, /--model/);
     expect(JSON.parse(result.stdout)).toEqual({
-      error: { code: 'FILE_NOT_FOUND', message: expect.stringContaining(missing), hint: expect.stringContaining('--model'), exitCode: 3 },
+      error: { code: 'FILE_NOT_FOUND', message: expect.stringContaining(missing), hint: expect.stringContaining('--model'), remedy: { kind: 'checkPath', role: 'model' }, exitCode: 3 },
     });
   });
 

@@ -13,7 +13,7 @@ describe('the binary a model loads with, in one process', () => {
       await expect(prebuilt).rejects.toMatchObject({
         code: 'MODEL_UNSUPPORTED',
         message: "This model needs node-llama-cpp's prebuilt binary, and this process has already loaded llama.cpp's local build.",
-        hint: 'Restart Embedding Studio and load this model first.',
+        remedy: { kind: 'advice', text: 'Restart Embedding Studio and load this model first.' },
       });
     } else {
       const model = await prebuilt;

@@ -148,7 +148,7 @@ describe('runEmbedJob', () => {
     await expect(job({ input: jsonInput, output: join(folder, 'docs.out.jsonl') })).rejects.toMatchObject({
       code: 'NOTHING_EMBEDDED',
       message: expect.stringContaining('were skipped (missing-field 2)'),
-      hint: 'For JSON Lines, pass --field with the name of the field that holds each text (default: text).',
+      remedy: { kind: 'fixSkippedLines', reason: 'missing-field' },
     });
 
     const empty = join(folder, 'empty.txt');
@@ -156,7 +156,7 @@ describe('runEmbedJob', () => {
     await expect(job({ input: empty, output: join(folder, 'empty.jsonl') })).rejects.toMatchObject({
       code: 'NOTHING_EMBEDDED',
       message: `Nothing was embedded: ${empty} is empty.`,
-      hint: 'Choose an input file with one text per line.',
+      remedy: { kind: 'advice', text: 'Choose an input file with one text per line.' },
     });
     expect((await readdir(folder)).filter((name) => name.startsWith('empty.jsonl'))).toEqual([]);
   });
@@ -207,7 +207,7 @@ describe('runEmbedJob', () => {
     await writeFile(input, 'one\ntwo\n');
     const output = join(dir, `existing-${(runNumber += 1)}.jsonl`);
     await writeFile(output, 'precious');
-    await expect(job({ input, output })).rejects.toMatchObject({ code: 'OUTPUT_EXISTS', hint: expect.stringContaining('--overwrite') });
+    await expect(job({ input, output })).rejects.toMatchObject({ code: 'OUTPUT_EXISTS', remedy: { kind: 'overwriteOrChooseOutput' } });
     expect(await readFile(output, 'utf8')).toBe('precious');
     await job({ input, output, overwrite: true });
     expect((await readJsonl(output)).map((r) => r.text)).toEqual(['one', 'two']);

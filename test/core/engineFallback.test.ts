@@ -34,7 +34,7 @@ describe('without the patched local build', () => {
   it('refuses to use the batched engine when it is asked for, saying how to get it', async () => {
     await expect(openPool(model, { ...options, engine: 'batched' })).rejects.toMatchObject({
       code: 'BAD_OPTION',
-      hint: expect.stringContaining('npm run build:engine'),
+      remedy: { kind: 'buildEngine' },
     });
   });
 

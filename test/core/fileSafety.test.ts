@@ -89,7 +89,7 @@ describe('a run touches only files of its own', () => {
     await expect(job({ input, output })).rejects.toMatchObject({
       code: 'OUTPUT_EXISTS',
       message: `${partial} already exists and is not from a run of this output.`,
-      hint: 'Move or delete it, or pass --overwrite to replace it.',
+      remedy: { kind: 'moveAwayOrOverwrite' },
     });
     expect(await readFile(partial, 'utf8')).toBe('my own notes');
     await job({ input, output, overwrite: true });
@@ -111,7 +111,7 @@ describe('a run touches only files of its own', () => {
     await expect(job({ input: pipe, output: join(folder, 'other.jsonl') })).rejects.toMatchObject({
       code: 'NOT_A_FILE',
       message: `Input file ${pipe} is a named pipe (FIFO), not a regular file.`,
-      hint: 'Pass the path of a regular file with --input.',
+      remedy: { kind: 'chooseFile', role: 'input', found: 'other' },
     });
     await expect(EmbeddingModel.load(pipe, { threads: 1 })).rejects.toMatchObject({
       code: 'NOT_A_FILE',
@@ -165,7 +165,7 @@ describe('a checkpoint is data, not instructions', () => {
     const expected = {
       code: 'CHECKPOINT_INVALID',
       message: expect.stringMatching(new RegExp(`^The checkpoint ${files.output}\\.checkpoint is not one a run of ${files.output} wrote: ${reason.source}`)),
-      hint: expect.stringContaining('--overwrite'),
+      remedy: { kind: 'replaceCheckpoint' },
     };
     await expect(readCheckpoint(files.output)).rejects.toMatchObject(expected);
     await expect(job({ ...files, resume: true })).rejects.toMatchObject(expected);

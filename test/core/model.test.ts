@@ -147,7 +147,7 @@ describe('EmbeddingModel', () => {
     ])('%s', async (_label, makePath, code, message) => {
       const path = await makePath();
       const loading = EmbeddingModel.load(path, { threads: 1 });
-      await expect(loading).rejects.toMatchObject({ code, message: expect.stringMatching(message), hint: expect.any(String) });
+      await expect(loading).rejects.toMatchObject({ code, message: expect.stringMatching(message), remedy: expect.any(Object) });
       await expect(loading).rejects.toThrow(path);
     });
 

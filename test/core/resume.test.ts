@@ -138,7 +138,7 @@ describe('resuming an unfinished run', () => {
     await expect(job(files)).rejects.toMatchObject({
       code: 'OUTPUT_EXISTS',
       message: `An unfinished run of ${files.output} is saved, done up to line ${after} of ${files.input}.`,
-      hint: 'Pass --resume to continue it, or --overwrite to start again from the first line.',
+      remedy: { kind: 'resumeOrStartOver' },
     });
     const summary = await job({ ...files, overwrite: true });
     expect(summary.resumedAfterLine).toBe(0);
@@ -150,12 +150,12 @@ describe('resuming an unfinished run', () => {
     await stopPartWay(files, 500, { model: model.info.path, modelOptions: { threads: 2, contextSize: 64 } });
     const folder = join(files.output, '..');
     const before = await sizes(folder);
-    const refused = (reason: RegExp): object => ({ code: 'RESUME_REFUSED', message: expect.stringMatching(reason), hint: expect.stringContaining('--overwrite') });
+    const refused = (reason: RegExp): object => ({ code: 'RESUME_REFUSED', message: expect.stringMatching(reason), remedy: { kind: 'resumeWithSameSettings' } });
 
     model.setTextOptions({ prefix: 'query: ' });
-    await expect(job({ ...files, resume: true })).rejects.toMatchObject(refused(/its prefix \(--prefix\) was "", now "query: "\.$/));
+    await expect(job({ ...files, resume: true })).rejects.toMatchObject(refused(/its prefix was "", now "query: "\.$/));
     model.setTextOptions({ prefix: '', onLong: 'skip' });
-    await expect(job({ ...files, resume: true })).rejects.toMatchObject(refused(/its long-text policy \(--on-long\) was "truncate", now "skip"\.$/));
+    await expect(job({ ...files, resume: true })).rejects.toMatchObject(refused(/its long-text policy was "truncate", now "skip"\.$/));
     model.setTextOptions({ onLong: 'truncate' });
     const other = await testModelPath({ ...TINY, name: 'tiny-cls', pooling: 'cls' });
     await expect(job({ ...files, resume: true, model: other, modelOptions: { threads: 2, contextSize: 64 } })).rejects.toMatchObject(
@@ -185,7 +185,7 @@ describe('resuming an unfinished run', () => {
     await expect(job({ ...files, output, resume: true })).rejects.toMatchObject({
       code: 'OUTPUT_EXISTS',
       message: `${output} is complete: its run had done every line and was stopped while giving the files their final names, which is done now.`,
-      hint: 'Nothing is left to do; pass --overwrite to embed the input again.',
+      remedy: { kind: 'embedAgain' },
     });
     expect(await lineNumbers('npy', output)).toEqual(EMBEDDED);
     expect((await readNpy(output)).shape).toEqual([EMBEDDED.length, model.info.dimension]);
@@ -200,7 +200,7 @@ describe('resuming an unfinished run', () => {
     await expect(job({ ...files, resume: true })).rejects.toMatchObject({
       code: 'RESUME_REFUSED',
       message: `The unfinished run cannot be resumed: ${files.output}.partial is missing.`,
-      hint: 'Start again with --overwrite.',
+      remedy: { kind: 'startOver' },
     });
   });
 
@@ -216,7 +216,7 @@ describe('resuming an unfinished run', () => {
     expect(error).toMatchObject({
       code: 'INPUT_CHANGED',
       message: expect.stringMatching(new RegExp(`^Input file ${files.input} was deleted during the run, after line \\d+\\.$`)),
-      hint: expect.stringContaining('put the file back unchanged and run again with --resume'),
+      remedy: { kind: 'restoreInput', lastLine: expect.any(Number), deleted: true },
     });
     expect((error as EmbedJobError).resumeAfterLine).toBeGreaterThanOrEqual(300);
 
@@ -240,7 +240,7 @@ describe('resuming an unfinished run', () => {
     expect(error).toMatchObject({
       code: 'INPUT_CHANGED',
       message: expect.stringMatching(/changed during the run, after line \d+ \(\d+ bytes at the start, \d+ now\)\.$/),
-      hint: expect.stringContaining('--overwrite'),
+      remedy: { kind: 'restoreInput', lastLine: expect.any(Number), deleted: false },
     });
     await expect(stat(`${files.output}.partial`)).resolves.toBeTruthy();
   });

@@ -120,7 +120,11 @@ describe('the model library', () => {
     expect((await h.ok('settings:get', {})).modelPath).toBe('hidden-model.gguf');
     expect((await h.ok('models:list', {})).recent).toEqual([]);
     expect((await h.ok('models:remove', { fileName: 'hidden-model' })).models).toEqual([]);
-    expect(await failure('model:load', { path: 'bge-m3', gpu: 'cpu', threads: 1, contextSize: 64 })).toMatchObject({ code: 'FILE_NOT_FOUND', message: 'bge-m3 is not in the models folder yet.' });
+    expect(await failure('model:load', { path: 'bge-m3', gpu: 'cpu', threads: 1, contextSize: 64 })).toEqual({
+      code: 'FILE_NOT_FOUND',
+      message: 'bge-m3 is not in the models folder yet.',
+      remedy: { kind: 'downloadModel', catalog: true },
+    });
   });
 
   it('remembers models loaded from elsewhere, and forgets those that are gone', async () => {

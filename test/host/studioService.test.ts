@@ -72,7 +72,7 @@ describe('StudioService', () => {
     const error = await failure('model:load', { path: fake, gpu: 'cpu', threads: 2, contextSize: 64 });
     expect(error).toMatchObject({ code: 'NOT_GGUF' });
     expect(error.message).toContain(fake);
-    expect(error.hint).toBeTruthy();
+    expect(error.remedy).toBeTruthy();
     expect(await h.ok('model:info', {})).toBeNull();
 
     const info = await loadTiny();
@@ -195,7 +195,8 @@ describe('StudioService', () => {
     const output = await inputFile('exists.jsonl', ['already here']);
     const before = await h.ok('job:state', {});
     const error = await failure('job:start', job(input, output));
-    expect(error).toMatchObject({ code: 'OUTPUT_EXISTS' });
+    // What to do comes as the engine's remedy, for the app to word: no hint worded for the command line.
+    expect(error).toEqual({ code: 'OUTPUT_EXISTS', message: `Output ${output} already exists.`, remedy: { kind: 'overwriteOrChooseOutput' } });
     expect(await h.ok('job:state', {})).toEqual(before);
     expect((await failure('job:start', job(join(h.dir, 'missing.txt'), join(h.dir, 'x.jsonl')))).code).toBe('FILE_NOT_FOUND');
   });

@@ -6,7 +6,7 @@ describe('download errors', () => {
   it('says the disk is full when a write fails with ENOSPC', () => {
     const error = downloadError(Object.assign(new Error('no space left on device, write'), { code: 'ENOSPC' }), 'hf:a/b/c.gguf', '/models');
     expect(error).toMatchObject({ code: 'OUTPUT_UNWRITABLE', message: 'The disk holding /models is full.' });
-    expect(error.hint).toMatch(/Free some space/);
+    expect(error.remedy).toEqual({ kind: 'freeDiskSpace', folder: 'models' });
   });
 
   it('says a network failure hidden in a fetch error is one', () => {

@@ -63,7 +63,7 @@ function expectError(result: { ok: boolean; error?: unknown }, code: string, mes
   expect(error).toBeInstanceOf(EmbeddingError);
   expect((error as EmbeddingError).code).toBe(code);
   expect((error as EmbeddingError).message).toMatch(message);
-  expect((error as EmbeddingError).hint).toMatch(/\S/);
+  expect((error as EmbeddingError).remedy).toBeDefined();
   return error as EmbeddingError;
 }
 
@@ -178,7 +178,7 @@ describe('an interrupted download', () => {
     server.behaviour = { dropAt: 7 * MIB };
     const first = await download(dir, 'wide.gguf', { stallTimeoutMs: 1500 });
     const error = expectError(first.result, 'DOWNLOAD_FAILED', /^The download from 127\.0\.0\.1:\d+ stopped: no data for 2 s/);
-    expect(error.hint).toMatch(/resumes/);
+    expect(error.remedy).toEqual({ kind: 'advice', text: expect.stringMatching(/resumes/) });
     expect(existsSync(join(dir, 'wide.gguf'))).toBe(false);
 
     server.behaviour = {};

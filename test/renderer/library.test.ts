@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createStudioStore } from '../../src/renderer/src/store/createStudioStore';
 import { catalogEntryFor } from '../../src/renderer/src/store/librarySlice';
+import type { ReplyError } from '../../src/shared/contract';
 import type { CatalogEntry, LocalModel, ModelDownload } from '../../src/shared/modelLibrary';
 import { emptyListing, FakeStudioApi, modelInfo, ok, settle } from './fakeStudioApi';
 
@@ -113,13 +114,13 @@ describe('the model library in the store', () => {
 
   it('shows a refused download next to the field, and a failed one only in its download state', async () => {
     const api = new FakeStudioApi();
-    const busy = { code: 'BUSY', message: 'Cannot start another download while a model is downloading.' };
+    const busy: ReplyError = { code: 'BUSY', message: 'Cannot start another download while a model is downloading.' };
     api.reply('models:pull', () => ({ ok: false, error: busy }));
     const { store, actions } = await started(api);
     await actions.pullModel('hf:owner/repo/m.gguf');
     expect(store.getState().library.error).toEqual(busy);
 
-    const notFound = { code: 'DOWNLOAD_FAILED', message: 'Model not found.' };
+    const notFound: ReplyError = { code: 'DOWNLOAD_FAILED', message: 'Model not found.' };
     api.reply('models:pull', () => {
       api.emit('models:download', download(3, { uri: 'hf:owner/repo/gone.gguf', status: 'failed', error: notFound }));
       return { ok: false, error: notFound };

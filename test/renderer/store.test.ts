@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { InputInfo, JobStart, UnfinishedRun } from '../../src/shared/contract';
+import type { InputInfo, JobStart, ReplyError, UnfinishedRun } from '../../src/shared/contract';
 import type { EmbedJobSummary } from '../../src/shared/engine';
 import { createStudioStore, type StudioStore } from '../../src/renderer/src/store/createStudioStore';
 import { LOG_LIMIT } from '../../src/renderer/src/store/logEntries';
@@ -218,7 +218,7 @@ describe('model', () => {
 
   it('puts a failed load next to the model, not in the run', async () => {
     const api = new FakeStudioApi();
-    const error = { code: 'NOT_GGUF', message: '/models/notes.txt is not a GGUF file.', hint: 'Choose a .gguf model file.' };
+    const error: ReplyError = { code: 'NOT_GGUF', message: '/models/notes.txt is not a GGUF file.', hint: 'Choose a .gguf model file.' };
     api.reply('model:load', () => ({ ok: false, error }));
     const { store } = await started(api);
     store.getState().actions.setModelPath('/models/notes.txt');
@@ -341,19 +341,19 @@ describe('start', () => {
 
   it('puts a refused start next to the control it is about', async () => {
     const { api, store } = await ready();
-    const outputExists = { code: 'OUTPUT_EXISTS', message: 'Output /data/notes.jsonl already exists.', hint: 'Choose another --output path, or pass --overwrite to replace it.' };
+    const outputExists: ReplyError = { code: 'OUTPUT_EXISTS', message: 'Output /data/notes.jsonl already exists.', remedy: { kind: 'overwriteOrChooseOutput' } };
     api.reply('job:start', () => ({ ok: false, error: outputExists }));
     await store.getState().actions.start();
     expect(store.getState().settings.outputError).toEqual({ ...outputExists, hint: 'Choose another output file, or tick “Replace the output if it already exists”.' });
     expect(store.getState().job.error).toBeNull();
 
-    const missing = { code: 'FILE_NOT_FOUND', message: 'Input file /data/notes.txt does not exist.', hint: 'Check the path given to --input.' };
+    const missing: ReplyError = { code: 'FILE_NOT_FOUND', message: 'Input file /data/notes.txt does not exist.', remedy: { kind: 'checkPath', role: 'input' } };
     api.reply('job:start', () => ({ ok: false, error: missing }));
     await store.getState().actions.start();
     expect(store.getState().input.error).toEqual({ ...missing, hint: 'Check the path, or choose the file with Browse….' });
     expect(store.getState().settings.outputError).toBeNull();
 
-    const busy = { code: 'BUSY', message: 'A run is already going.' };
+    const busy: ReplyError = { code: 'BUSY', message: 'A run is already going.' };
     api.reply('job:start', () => ({ ok: false, error: busy }));
     await store.getState().actions.start();
     expect(store.getState().job.error).toEqual(busy);
@@ -441,7 +441,7 @@ describe('events', () => {
 
   it('keeps the error, hint and partial files of a failed run', async () => {
     const { api, store } = await running(1);
-    const error = {
+    const error: ReplyError = {
       code: 'RUN_FAILED',
       message: 'The run failed: EIO: i/o error, write',
       hint: 'Check the disk.',
@@ -514,7 +514,7 @@ describe('unfinished run', () => {
       error: {
         code: 'OUTPUT_EXISTS',
         message: '/data/notes.embeddings.jsonl is complete: its run had done every line and was stopped while giving the files their final names, which is done now.',
-        hint: 'Nothing is left to do; pass --overwrite to embed the input again.',
+        remedy: { kind: 'embedAgain' },
       },
     }));
     api.reply('output:unfinished', () => ok(null));
@@ -585,10 +585,10 @@ describe('unfinished run', () => {
 
   it('words the hints about unfinished runs with the app’s buttons instead of command-line flags', async () => {
     const api = new FakeStudioApi();
-    const refusal = {
+    const refusal: ReplyError = {
       code: 'OUTPUT_EXISTS',
       message: 'An unfinished run of /data/notes.embeddings.jsonl is saved, done up to line 1234 of /data/notes.txt.',
-      hint: 'Pass --resume to continue it, or --overwrite to start again from the first line.',
+      remedy: { kind: 'resumeOrStartOver' },
     };
     api.reply('job:start', () => ({ ok: false, error: refusal }));
     const { store } = await ready(api);
@@ -603,10 +603,10 @@ describe('unfinished run', () => {
 
     api.reply('job:start', () => ok(jobState(1, 'running')));
     await store.getState().actions.resumeUnfinishedRun();
-    const failed = {
+    const failed: ReplyError = {
       code: 'MEMORY_LIMIT',
       message: 'The process uses 900 MiB, over the memory limit of 800 MiB; the run was stopped.',
-      hint: 'Lower --batch-size or --threads, or raise --memory-limit.',
+      remedy: { kind: 'useLessMemory' },
       resumeAfterLine: 1296,
     };
     api.emit('job:state', jobState(1, 'failed', { error: failed }));
@@ -617,7 +617,7 @@ describe('unfinished run', () => {
 
     api.reply('job:start', () => ok(jobState(2, 'running')));
     await store.getState().actions.resumeUnfinishedRun();
-    api.emit('job:state', jobState(2, 'failed', { error: { code: 'RESUME_REFUSED', message: 'The unfinished run cannot be resumed: it used another model file.', hint: 'Pass --overwrite.' } }));
+    api.emit('job:state', jobState(2, 'failed', { error: { code: 'RESUME_REFUSED', message: 'The unfinished run cannot be resumed: it used another model file.', remedy: { kind: 'resumeWithSameSettings' } } }));
     expect(store.getState().job.error?.hint).toBe(
       'Press Start over to start again from the first line; to resume instead, choose the input, model and settings the unfinished run had.',
     );

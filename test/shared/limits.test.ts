@@ -5,6 +5,7 @@ import { parseNumberField, type NumberField } from '../../src/renderer/src/store
 import { parseServeArgs } from '../../src/server/args';
 import { requestSchemas } from '../../src/shared/contract';
 import { LIMITS, type Limit, type LimitName } from '../../src/shared/limits';
+import type { NumericOptionName } from '../../src/shared/errors';
 
 /** Whether one reader of the options takes `value` for the option. */
 type Reader = (value: number) => boolean;
@@ -43,7 +44,7 @@ const jobRequest = (field: string): Reader => (value) =>
 const settingsRequest = (field: string, nested = false): Reader => (value) =>
   requestSchemas['settings:set'].safeParse(nested ? { job: { [field]: value } } : { [field]: value }).success;
 const form = (field: NumberField): Reader => (value) => parseNumberField(field, String(value)).ok;
-const core = (name: LimitName): Reader => (value) => accepts(() => checkLimit(name, value));
+const core = (name: NumericOptionName): Reader => (value) => accepts(() => checkLimit(name, value));
 
 /** Every place each option is read: the command line, serve mode, the request schemas, the form and the engine. */
 const READERS: Record<LimitName, Record<string, Reader>> = {

@@ -3,8 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { basename, join } from 'node:path';
 import { createModelDownloader, resolveModelFile, type ModelDownloader } from 'node-llama-cpp';
 import type { LocalModel } from '../../shared/modelLibrary';
-import { EmbeddingError } from '../errors';
-import { diskFullError, downloadCancelled, downloadError, hostOf, httpStatusError, networkError, stalledError } from './downloadErrors';
+import { advice, EmbeddingError } from '../errors';
+import { CHECK_CONNECTION, diskFullError, downloadCancelled, downloadError, hostOf, httpStatusError, networkError, stalledError } from './downloadErrors';
 import { DownloadMeter, type DownloadProgress } from './downloadMeter';
 import { describeModelFile, hasGgufMagic } from './modelFileInfo';
 import { DOWNLOADS_FOLDER, isFile, PARTIAL_EXTENSION, prepareModelsFolder } from './modelsFolder';
@@ -164,7 +164,7 @@ async function checkGgufFiles(files: readonly string[], uri: string): Promise<vo
     throw new EmbeddingError(
       'NOT_GGUF',
       `What ${uri} served is not a GGUF model file; it was deleted.`,
-      'Use the address of the .gguf file itself, not of a web page about the model (on Hugging Face: hf:owner/repo/file.gguf).',
+      advice('Use the address of the .gguf file itself, not of a web page about the model (on Hugging Face: hf:owner/repo/file.gguf).'),
     );
   }
 }
@@ -178,7 +178,7 @@ async function checkReachable(url: URL, signal: AbortSignal | undefined): Promis
   } catch (error) {
     if (signal?.aborted) throw downloadCancelled();
     if (timeout.aborted) {
-      throw new EmbeddingError('DOWNLOAD_FAILED', `${url.host} did not answer within ${REACH_TIMEOUT_MS / 1000} s.`, 'Check your internet connection and the address, then try again.');
+      throw new EmbeddingError('DOWNLOAD_FAILED', `${url.host} did not answer within ${REACH_TIMEOUT_MS / 1000} s.`, advice(CHECK_CONNECTION));
     }
     throw networkError(url.href, error);
   }

@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { access, lstat, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isPlainFileName, type LocalModel } from '../../shared/modelLibrary';
-import { EmbeddingError, errorMessage } from '../errors';
+import { advice, EmbeddingError, errorMessage } from '../errors';
 import { unwritableFolderError } from './downloadErrors';
 import { describeModelFile } from './modelFileInfo';
 
@@ -62,7 +62,7 @@ export async function findModelByName(dir: string, name: string): Promise<string
  */
 export async function modelFilesToRemove(dir: string, name: string, alias?: string): Promise<string[]> {
   if (!isPlainFileName(name)) {
-    throw new EmbeddingError('BAD_OPTION', `"${name}" is not a file name.`, 'Give the name of a model in the models folder, as the models list shows it, never a path.');
+    throw new EmbeddingError('BAD_OPTION', `"${name}" is not a file name.`, advice('Give the name of a model in the models folder, as the models list shows it, never a path.'));
   }
   const folder = { dir, names: await fileNames(dir), downloads: await incompleteDownloads(dir) };
   const files = filesNamed(folder, name);
@@ -134,7 +134,7 @@ function splitParts(names: readonly string[], fileName: string): string[] {
 async function notAModelError(dir: string, name: string): Promise<EmbeddingError> {
   const path = join(dir, name);
   const stats = await lstat(path).catch(() => null);
-  if (stats === null) return new EmbeddingError('FILE_NOT_FOUND', `There is no model ${name} in ${dir}.`, 'The models list shows the models in the folder.');
+  if (stats === null) return new EmbeddingError('FILE_NOT_FOUND', `There is no model ${name} in ${dir}.`, advice('The models list shows the models in the folder.'));
   const what = stats.isDirectory()
     ? 'is a folder, not a model'
     : stats.isSymbolicLink()
@@ -144,7 +144,7 @@ async function notAModelError(dir: string, name: string): Promise<EmbeddingError
         : GGUF_NAME.test(name)
           ? 'is a later part of a split model; remove the model by its first part'
           : 'is not a GGUF model (.gguf)';
-  return new EmbeddingError(stats.isFile() ? 'NOT_GGUF' : 'NOT_A_FILE', `${path} ${what}; nothing was removed.`, REMOVE_HINT);
+  return new EmbeddingError(stats.isFile() ? 'NOT_GGUF' : 'NOT_A_FILE', `${path} ${what}; nothing was removed.`, advice(REMOVE_HINT));
 }
 
 function byName(a: string, b: string): number {

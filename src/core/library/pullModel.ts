@@ -1,5 +1,5 @@
 import type { CatalogModel } from '../../shared/modelLibrary';
-import { EmbeddingError } from '../errors';
+import { advice, EmbeddingError } from '../errors';
 import { downloadModel, type DownloadedModel, type DownloadModelOptions } from './modelDownload';
 import { findCatalogModel, MODEL_CATALOG } from './modelCatalog';
 import { isModelUri } from './modelUri';
@@ -26,7 +26,7 @@ export async function pullModel(nameOrUri: string, options: Omit<DownloadModelOp
     throw new EmbeddingError(
       'BAD_OPTION',
       `"${nameOrUri}" is neither a catalog model nor an hf: URI or http(s) URL.`,
-      `Name a catalog model (${MODEL_CATALOG.map((model) => model.id).join(', ')}), or give hf:owner/repo/file.gguf or the URL of a .gguf file.`,
+      advice(`Name a catalog model (${MODEL_CATALOG.map((model) => model.id).join(', ')}), or give hf:owner/repo/file.gguf or the URL of a .gguf file.`),
     );
   }
   return downloadModel({ ...options, uri: target.uri, fileName: target.fileName });

@@ -25,7 +25,7 @@ class NpyArray {
         throw new EmbeddingError(
           'CHECKPOINT_INVALID',
           `The checkpoint of ${path} gives it a size that is not a whole number of rows (${resumeSize} bytes).`,
-          'Start again with --overwrite.',
+          { kind: 'replaceCheckpoint' },
         );
       }
       return new NpyArray(await StagedFile.reopen(path, resumeSize), descr, columns);

@@ -12,11 +12,7 @@ export function outputFormatFor(path: string, format?: OutputFormat): OutputForm
   if (format) return format;
   const extension = /\.([a-z]+)$/i.exec(path)?.[1]?.toLowerCase();
   if (extension === 'npy' || extension === 'parquet' || extension === 'jsonl') return extension;
-  throw new EmbeddingError(
-    'BAD_OPTION',
-    `Cannot tell the output format from ${path}.`,
-    'End the output name in .jsonl, .npy or .parquet, or pass --format jsonl|npy|parquet.',
-  );
+  throw new EmbeddingError('BAD_OPTION', `Cannot tell the output format from ${path}.`, { kind: 'chooseFormat' });
 }
 
 /** Every file a run with this output writes: the embeddings (and the .npy line-number sidecar), then the skip log. */

@@ -114,7 +114,7 @@ export async function createExclusive(path: string): Promise<FileHandle> {
     throw new EmbeddingError(
       'OUTPUT_EXISTS',
       `${path} already exists and is not from a run of this output.`,
-      'Move or delete it, or pass --overwrite to replace it.',
+      { kind: 'moveAwayOrOverwrite' },
       { cause: error },
     );
   }
@@ -141,7 +141,7 @@ export async function reopenStaged(finalPath: string, size: number): Promise<Fil
 }
 
 function resumeRefused(reason: string, cause?: unknown): EmbeddingError {
-  return new EmbeddingError('RESUME_REFUSED', `The unfinished run cannot be resumed: ${reason}.`, 'Start again with --overwrite.', { cause });
+  return new EmbeddingError('RESUME_REFUSED', `The unfinished run cannot be resumed: ${reason}.`, { kind: 'startOver' }, { cause });
 }
 
 /** Rethrows any error but a missing file's. */

@@ -1,4 +1,5 @@
 import type { JobStart, ReplyError } from '../../../shared/contract';
+import type { ErrorCode } from '../../../shared/errors';
 import { inAppWords } from './appHints';
 import { withJobState } from './jobEvents';
 import { emptyLog } from './logEntries';
@@ -18,7 +19,8 @@ export interface JobWithRuns extends Slice<'job' | 'metrics' | 'log' | 'unfinish
 }
 
 const INPUT_FIELDS: ReadonlySet<string> = new Set(['input', 'inputFormat', 'field']);
-const INPUT_FILE_CODES: ReadonlySet<string> = new Set(['FILE_NOT_FOUND', 'FILE_UNREADABLE', 'NOT_A_FILE', 'BAD_INPUT_LINE']);
+const INPUT_FILE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['FILE_NOT_FOUND', 'FILE_UNREADABLE', 'NOT_A_FILE']);
+const OUTPUT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['OUTPUT_EXISTS', 'OUTPUT_UNWRITABLE', 'OUTPUT_IS_INPUT']);
 
 /** The run: starting, pausing and stopping it, its progress, metrics and log, and the output's unfinished run. */
 export function createJobSlice({ api, set, get, patch }: SliceContext): JobWithRuns {
@@ -51,7 +53,7 @@ export function createJobSlice({ api, set, get, patch }: SliceContext): JobWithR
     // The output may have an unfinished run the form has not heard of yet.
     if (refusal.code === 'OUTPUT_EXISTS') await findUnfinished();
     const error = inAppWords(refusal, get().unfinished);
-    if (error.field === 'output' || error.code.startsWith('OUTPUT_')) patch('settings', { outputError: error });
+    if (error.field === 'output' || OUTPUT_CODES.has(error.code)) patch('settings', { outputError: error });
     else if (error.code === 'NO_MODEL') patch('model', { error, info: null });
     else if ((error.field && INPUT_FIELDS.has(error.field)) || INPUT_FILE_CODES.has(error.code)) {
       patch('input', { error });
