@@ -67,12 +67,13 @@ const layers = {
 
 /**
  * One `no-restricted-imports` pattern per folder, matching a forbidden folder reached by a relative path
- * ('../host/x', '../../main/y') or by its alias ('@host/x'), and Node built-ins or Electron where forbidden. The
- * relative form reads the first folder after the '../' chain, so a subfolder must not be named like a layer.
+ * ('../host/x', '../../main/y') or by its alias ('#host/x', from package.json's "imports"), and Node built-ins or
+ * Electron where forbidden. The relative form reads the first folder after the '../' chain, so a subfolder must not be
+ * named like a layer.
  */
 const layerBoundaries = Object.entries(layers).map(([layer, rule]) => {
   const forbidden = Object.keys(layers).filter((other) => other !== layer && !rule.layers.includes(other));
-  const alternatives = [`(?:(?:\\.\\./)+|@)(?:${forbidden.join('|')})(?:/|$)`];
+  const alternatives = [`(?:(?:\\.\\./)+|#)(?:${forbidden.join('|')})(?:/|$)`];
   if (!rule.node) alternatives.push(nodeBuiltin);
   if (!rule.electron) alternatives.push('electron(?:/|$)');
   const regex = `^(?:${alternatives.join('|')})`;

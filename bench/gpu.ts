@@ -12,7 +12,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Engine } from '../src/shared/engine';
+import type { Engine } from '#shared/engine';
 import { corpusLines } from '../test/support/corpus';
 import { BGE_LARGE_SHAPE, testModelPath } from '../test/support/testModels';
 import type { MeasureRequest } from './measure';

@@ -10,7 +10,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Engine } from '../src/shared/engine';
+import type { Engine } from '#shared/engine';
 import { corpusLines } from '../test/support/corpus';
 import { BGE_SMALL_SHAPE, testModelPath, TINY } from '../test/support/testModels';
 import { buildLlamaEmbedding } from './llamaEmbedding';

@@ -6,9 +6,9 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { getLlama } from 'node-llama-cpp';
-import { runEmbedJob } from '../src/core/embedJob';
-import type { EngineChoice } from '../src/core/openPool';
-import type { GpuChoice } from '../src/shared/engine';
+import { runEmbedJob } from '#core/embedJob';
+import type { EngineChoice } from '#core/openPool';
+import type { GpuChoice } from '#shared/engine';
 
 export type MeasureRequest =
   | { mode: 'naive'; model: string; input: string; threads: number; gpu: GpuChoice }

@@ -3,7 +3,7 @@
  * with --resume semantics and prints JSON lines: where it resumes ({resumedAfterLine}), then one per progress report
  * ({linesDone, totalLines, rssBytes}) and, at the end, the summary's stats.
  */
-import { runEmbedJob } from '../src/core/embedJob';
+import { runEmbedJob } from '#core/embedJob';
 
 const [model, input, output, batchSize] = process.argv.slice(2);
 if (!model || !input || !output || !batchSize) throw new Error('usage: soakWorker.ts <model> <input> <output> <batch size>');

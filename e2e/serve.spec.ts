@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { SERVE } from '../src/shared/protocol';
+import { SERVE } from '#shared/protocol';
 import { E2E_PORT, E2E_TOKEN, loadFixtures } from './fixtures';
 
 /** Starts a second serve mode on a free port with its own token and settings; resolves with the URL it prints. */

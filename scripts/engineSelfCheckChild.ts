@@ -3,10 +3,10 @@
 // model and its Q8_0 and Q4_0 versions through the engine the app uses, and fails (exit 1, the reason on stderr) where
 // the local build is not the one loaded, the batched engine is not in use, or the quantized vectors stray from the F16
 // ones. Argument: the GPU choice of the build (false, cuda, vulkan or metal).
-import { BatchProcessor } from '../src/core/batchProcessor';
-import { errorMessage } from '../src/core/errors';
-import { EmbeddingModel } from '../src/core/model';
-import type { GpuChoice } from '../src/shared/engine';
+import { BatchProcessor } from '#core/batchProcessor';
+import { errorMessage } from '#core/errors';
+import { EmbeddingModel } from '#core/model';
+import type { GpuChoice } from '#shared/engine';
 import { cosine } from '../test/support/files';
 import { testModelPath, TINY_F16, TINY_Q4_0, TINY_Q8_0, type BertModelSpec } from '../test/support/testModels';
 

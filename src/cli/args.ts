@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import { EmbeddingError } from '../core/errors';
-import { GPU_CHOICES, LONG_TEXT_POLICIES, NORMALIZATIONS, OUTPUT_FORMATS, type GpuChoice, type LongTextPolicy, type Normalization, type OutputFormat } from '../shared/engine';
-import { LIMITS, limitRange, withinLimit, type Limit } from '../shared/limits';
+import { EmbeddingError } from '#core/errors';
+import { GPU_CHOICES, LONG_TEXT_POLICIES, NORMALIZATIONS, OUTPUT_FORMATS, type GpuChoice, type LongTextPolicy, type Normalization, type OutputFormat } from '#shared/engine';
+import { LIMITS, limitRange, withinLimit, type Limit } from '#shared/limits';
 import { wordList } from './format';
 import { parseModelsCommand, type ModelsCommandOptions } from './modelsArgs';
 

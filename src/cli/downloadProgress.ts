@@ -1,6 +1,6 @@
-import type { DownloadProgress } from '../core/library/downloadMeter';
-import type { DownloadModelOptions, DownloadStart } from '../core/library/modelDownload';
-import { formatBytes, formatClock } from '../shared/format';
+import type { DownloadProgress } from '#core/library/downloadMeter';
+import type { DownloadModelOptions, DownloadStart } from '#core/library/modelDownload';
+import { formatBytes, formatClock } from '#shared/format';
 import { REDRAW_INTERVAL_MS, statusLine, type ProgressBar, type ProgressStream } from './progressBar';
 
 const BAR_MIN_TERMINAL_WIDTH = 100;

@@ -1,5 +1,5 @@
-import { EmbeddingError } from '../core/errors';
-import type { EngineErrorCode } from '../shared/errors';
+import { EmbeddingError } from '#core/errors';
+import type { EngineErrorCode } from '#shared/errors';
 
 export const EXIT = {
   ok: 0,

@@ -1,6 +1,6 @@
-import { DEFAULT_BATCH_CONFIG } from '../core/batchProcessor';
-import { DEFAULT_MAX_CONTEXT, GPU_CHOICES, LONG_TEXT_POLICIES, NORMALIZATIONS, OUTPUT_FORMATS } from '../shared/engine';
-import { LIMITS } from '../shared/limits';
+import { DEFAULT_BATCH_CONFIG } from '#core/batchProcessor';
+import { DEFAULT_MAX_CONTEXT, GPU_CHOICES, LONG_TEXT_POLICIES, NORMALIZATIONS, OUTPUT_FORMATS } from '#shared/engine';
+import { LIMITS } from '#shared/limits';
 import { wordList } from './format';
 
 const range = (limits: { min: number; max: number }): string => `${limits.min}-${limits.max}`;

@@ -1,6 +1,6 @@
-import type { DownloadedModel } from '../core/library/modelDownload';
-import type { CatalogEntry, CatalogModel, LocalModel } from '../shared/modelLibrary';
-import { formatBytes, formatCount, formatDuration } from '../shared/format';
+import type { DownloadedModel } from '#core/library/modelDownload';
+import type { CatalogEntry, CatalogModel, LocalModel } from '#shared/modelLibrary';
+import { formatBytes, formatCount, formatDuration } from '#shared/format';
 import { table } from './format';
 
 export interface ModelsListing {

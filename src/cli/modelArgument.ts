@@ -1,5 +1,5 @@
-import { resolveModel, type ModelReference } from '../core/library/modelReference';
-import { downloadModel } from '../core/library/modelDownload';
+import { resolveModel, type ModelReference } from '#core/library/modelReference';
+import { downloadModel } from '#core/library/modelDownload';
 import type { DownloadCallbacks } from './downloadProgress';
 import { modelsDirFor } from './modelsDir';
 

@@ -1,6 +1,6 @@
-import type { ModelInfo } from '../shared/engine';
+import type { ModelInfo } from '#shared/engine';
 import { table } from './format';
-import { formatBytes, formatCount, plural } from '../shared/format';
+import { formatBytes, formatCount, plural } from '#shared/format';
 
 /** `cpu, 2 threads, 2 contexts` or `cuda (NVIDIA H200, 13 GPU layers), 16 threads, 2 contexts`. */
 export function describeBackend(info: ModelInfo): string {

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
-import { forkProbeWorker, prestartProbe, probeWorkerIn, type PrestartedProbe } from '../core/modelProbe';
-import { DEFAULT_GPU } from '../shared/engine';
+import { forkProbeWorker, prestartProbe, probeWorkerIn, type PrestartedProbe } from '#core/modelProbe';
+import { DEFAULT_GPU } from '#shared/engine';
 import type { ModelCommandOptions } from './args';
 
 /**

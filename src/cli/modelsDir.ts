@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { defaultModelsDir, defaultSettingsFile } from '../host/settingsLocation';
+import { defaultModelsDir, defaultSettingsFile } from '#host/settingsLocation';
 
 /** The models folder: --models-dir, else the one chosen in the desktop app, else the app's default one. */
 export async function modelsDirFor(option: string | undefined): Promise<string> {

@@ -1,6 +1,6 @@
-import type { ProgressInfo } from '../shared/engine';
+import type { ProgressInfo } from '#shared/engine';
 import { formatCompact } from './format';
-import { formatBytes, formatClock, formatCount, formatRate } from '../shared/format';
+import { formatBytes, formatClock, formatCount, formatRate } from '#shared/format';
 
 /** The part of a terminal stream the bar uses (process.stderr when it is a TTY). */
 export interface ProgressStream {

@@ -1,5 +1,5 @@
-import type { SkipReason } from '../shared/engine';
-import type { FileRole, OptionName, Remedy } from '../shared/errors';
+import type { SkipReason } from '#shared/engine';
+import type { FileRole, OptionName, Remedy } from '#shared/errors';
 
 const FILE_FLAGS: Record<FileRole, string> = { input: '--input', model: '--model' };
 

@@ -1,11 +1,11 @@
-import { EmbedJobError, EmbeddingError, errorMessage } from '../core/errors';
-import type { BatchStats } from '../shared/engine';
-import type { EngineErrorCode, Remedy } from '../shared/errors';
+import { EmbedJobError, EmbeddingError, errorMessage } from '#core/errors';
+import type { BatchStats } from '#shared/engine';
+import type { EngineErrorCode, Remedy } from '#shared/errors';
 import { UsageError } from './args';
 import { exitCodeFor, type ExitCode } from './exitCodes';
 import { roundFloats } from './format';
 import { remedyHint } from './remedyHint';
-import { plural } from '../shared/format';
+import { plural } from '#shared/format';
 
 /** What the CLI says about an error, as printed and as the `--json` error object. */
 export interface ErrorReport {

@@ -1,6 +1,6 @@
-import type { BatchStats, EmbedJobSummary } from '../shared/engine';
+import type { BatchStats, EmbedJobSummary } from '#shared/engine';
 import { roundFloats, table } from './format';
-import { formatBytes, formatCount, formatDuration, formatRate, plural, rankedSkipReasons } from '../shared/format';
+import { formatBytes, formatCount, formatDuration, formatRate, plural, rankedSkipReasons } from '#shared/format';
 import { describeBackend, describeEngine } from './modelInfo';
 
 /** The human-readable end-of-run report. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Token } from 'node-llama-cpp';
 import type { DoneCounts } from './checkpoint';
 import { cancelledError, EmbeddingError, errorMessage } from './errors';
-import type { BatchStats, ProgressInfo, SkippedLine } from '../shared/engine';
+import type { BatchStats, ProgressInfo, SkippedLine } from '#shared/engine';
 import { InputReader, isSkipped, type InputOptions, type InputRecord, type PlacedRecord } from './input';
 import { checkLimit } from './limits';
 import type { EmbeddingModel } from './model';

@@ -14,7 +14,7 @@ import {
   type Pooling,
   type SkipReason,
   type TextOptions,
-} from '../shared/engine';
+} from '#shared/engine';
 import { EmbeddingError } from './errors';
 import { fileKind } from './files';
 import { inputFormatFor, type InputOptions } from './input';

@@ -13,8 +13,8 @@ import {
 } from './checkpoint';
 import { advice, cancelledError, EmbedJobError, EmbeddingError, errorMessage } from './errors';
 import { checkNotInput, checkWritableOutput } from './files';
-import type { EmbedJobSummary, ModelInfo, OutputFormat, BatchStats, ProgressInfo, SkippedLine } from '../shared/engine';
-import { formatCount, plural, rankedSkipReasons } from '../shared/format';
+import type { EmbedJobSummary, ModelInfo, OutputFormat, BatchStats, ProgressInfo, SkippedLine } from '#shared/engine';
+import { formatCount, plural, rankedSkipReasons } from '#shared/format';
 import { checkInputFile, InputReader, type InputOptions } from './input';
 import { EmbeddingModel, type ModelOptions } from './model';
 import { createOutputWriter, outputFormatFor, outputPathsFor, sizeOf } from './output/outputFormats';

@@ -1,5 +1,5 @@
-import type { BatchStats } from '../shared/engine';
-import type { EngineErrorCode, Remedy } from '../shared/errors';
+import type { BatchStats } from '#shared/engine';
+import type { EngineErrorCode, Remedy } from '#shared/errors';
 
 /**
  * Every error the engine raises for a reason the user can act on. `message` says what went wrong (naming the file

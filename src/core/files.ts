@@ -1,7 +1,7 @@
 import { constants, type Stats } from 'node:fs';
 import { access, lstat, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import type { FileRole } from '../shared/errors';
+import type { FileRole } from '#shared/errors';
 import { advice, EmbeddingError } from './errors';
 
 /** Checks that `path` is a regular, readable file and says precisely what is wrong when it is not. */

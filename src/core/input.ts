@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises';
 import { isUtf8 } from 'node:buffer';
 import { advice, EmbeddingError } from './errors';
 import { checkReadableFile } from './files';
-import type { InputFormat, SkippedLine } from '../shared/engine';
+import type { InputFormat, SkippedLine } from '#shared/engine';
 
 
 export interface InputOptions {

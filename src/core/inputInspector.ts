@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { InputInfo } from '../shared/contract';
-import type { InputFormat } from '../shared/engine';
+import type { InputInfo } from '#shared/contract';
+import type { InputFormat } from '#shared/engine';
 import { countLines, inputFormatFor, isSkipped, readInput } from './input';
 import type { EmbeddingModel } from './model';
 

@@ -1,5 +1,5 @@
-import type { NumericOptionName } from '../shared/errors';
-import { LIMITS, limitRange, withinLimit } from '../shared/limits';
+import type { NumericOptionName } from '#shared/errors';
+import { LIMITS, limitRange, withinLimit } from '#shared/limits';
 import { EmbeddingError } from './errors';
 
 /** Refuses a value outside the option's limits, naming them: the front ends check first, this guards other callers. */

@@ -30,9 +30,9 @@ import {
   type ModelInfo,
   type Pooling,
   type TextOptions,
-} from '../shared/engine';
-import type { OptionName } from '../shared/errors';
-import { LIMITS } from '../shared/limits';
+} from '#shared/engine';
+import type { OptionName } from '#shared/errors';
+import { LIMITS } from '#shared/limits';
 
 /** Which llama.cpp binary to load: node-llama-cpp's choice (its local build where there is one), or its prebuilt one. */
 export type BinaryChoice = 'auto' | 'prebuilt';

@@ -2,10 +2,10 @@ import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { EngineErrorCode, Remedy } from '../shared/errors';
+import type { EngineErrorCode, Remedy } from '#shared/errors';
 import { advice, cancelledError, EmbeddingError } from './errors';
 import type { BinaryChoice, LoadStep } from './model';
-import type { BuildType, Engine, GpuChoice } from '../shared/engine';
+import type { BuildType, Engine, GpuChoice } from '#shared/engine';
 
 export type ProbeReport = { ok: true } | { ok: false; code: EngineErrorCode; message: string; remedy?: Remedy };
 

@@ -7,7 +7,7 @@
 import { EmbeddingError, errorMessage } from './errors';
 import { EmbeddingModel, type BinaryChoice } from './model';
 import type { ProbeMessage, ProbeReport } from './modelProbe';
-import { GPU_CHOICES, type GpuChoice } from '../shared/engine';
+import { GPU_CHOICES, type GpuChoice } from '#shared/engine';
 
 /** Electron's utility process talks through `process.parentPort`; a node child through `process.send`. */
 const parentPort = (process as NodeJS.Process & { parentPort?: { postMessage(message: unknown): void } }).parentPort;

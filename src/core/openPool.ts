@@ -3,7 +3,7 @@ import { BatchedPool } from './batchedPool';
 import { ContextPool } from './contextPool';
 import type { EmbeddingPool } from './embeddingPool';
 import { EmbeddingError } from './errors';
-import type { Backend, Engine } from '../shared/engine';
+import type { Backend, Engine } from '#shared/engine';
 
 export type EngineChoice = Engine | 'auto';
 

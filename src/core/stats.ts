@@ -1,4 +1,4 @@
-import type { BatchStats, ProgressInfo, SkipReason } from '../shared/engine';
+import type { BatchStats, ProgressInfo, SkipReason } from '#shared/engine';
 import type { DoneCounts } from './checkpoint';
 
 export interface BatchOutcome {

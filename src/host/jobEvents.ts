@@ -1,6 +1,6 @@
-import { type EventName, type EventPayloads, type MetricsSample } from '../shared/contract';
-import { EVENT_INTERVAL_MS } from '../shared/protocol';
-import type { ProgressInfo, SkippedLine } from '../shared/engine';
+import { type EventName, type EventPayloads, type MetricsSample } from '#shared/contract';
+import { EVENT_INTERVAL_MS } from '#shared/protocol';
+import type { ProgressInfo, SkippedLine } from '#shared/engine';
 import { Throttle } from './eventThrottle';
 
 export type Emit = <E extends EventName>(event: E, payload: EventPayloads[E]) => void;

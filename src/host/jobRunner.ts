@@ -1,9 +1,9 @@
-import { checkJobFiles, runEmbedJob, type CheckedFiles } from '../core/embedJob';
-import { EmbedJobError, EmbeddingError } from '../core/errors';
-import type { EmbeddingModel } from '../core/model';
-import { PauseGate } from '../core/pauseGate';
-import { type JobSettings, type JobStart, type JobState } from '../shared/contract';
-import { EVENT_INTERVAL_MS } from '../shared/protocol';
+import { checkJobFiles, runEmbedJob, type CheckedFiles } from '#core/embedJob';
+import { EmbedJobError, EmbeddingError } from '#core/errors';
+import type { EmbeddingModel } from '#core/model';
+import { PauseGate } from '#core/pauseGate';
+import { type JobSettings, type JobStart, type JobState } from '#shared/contract';
+import { EVENT_INTERVAL_MS } from '#shared/protocol';
 import { JobEvents, type Emit } from './jobEvents';
 import { RequestError, toReplyError } from './requestError';
 

@@ -1,11 +1,11 @@
 import { basename, dirname, join, resolve } from 'node:path';
-import { EmbeddingError } from '../core/errors';
-import { catalogEntries, findCatalogModel } from '../core/library/modelCatalog';
-import { describeModelFile } from '../core/library/modelFileInfo';
-import { DOWNLOADS_FOLDER, incompleteDownloads, isFile, listModels, modelFilesToRemove, PARTIAL_EXTENSION, prepareModelsFolder, removeFiles } from '../core/library/modelsFolder';
-import { pullModel } from '../core/library/pullModel';
-import type { CatalogEntry, LocalModel, ModelDownload, ModelLibraryListing } from '../shared/modelLibrary';
-import { EVENT_INTERVAL_MS } from '../shared/protocol';
+import { EmbeddingError } from '#core/errors';
+import { catalogEntries, findCatalogModel } from '#core/library/modelCatalog';
+import { describeModelFile } from '#core/library/modelFileInfo';
+import { DOWNLOADS_FOLDER, incompleteDownloads, isFile, listModels, modelFilesToRemove, PARTIAL_EXTENSION, prepareModelsFolder, removeFiles } from '#core/library/modelsFolder';
+import { pullModel } from '#core/library/pullModel';
+import type { CatalogEntry, LocalModel, ModelDownload, ModelLibraryListing } from '#shared/modelLibrary';
+import { EVENT_INTERVAL_MS } from '#shared/protocol';
 import { Throttle } from './eventThrottle';
 import type { Emit } from './jobEvents';
 import { RequestError, toReplyError } from './requestError';

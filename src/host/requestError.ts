@@ -1,7 +1,7 @@
-import type { ReplyError } from '../shared/contract';
-import type { HostErrorCode } from '../shared/errors';
-import { EmbedJobError, EmbeddingError, errorMessage } from '../core/errors';
-import { definedOnly } from '../core/objects';
+import type { ReplyError } from '#shared/contract';
+import type { HostErrorCode } from '#shared/errors';
+import { EmbedJobError, EmbeddingError, errorMessage } from '#core/errors';
+import { definedOnly } from '#core/objects';
 
 /** A request the host refuses: bad parameters, or one that cannot run in the current state. */
 export class RequestError extends Error {

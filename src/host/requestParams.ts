@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { requestSchemas, type RequestName } from '../shared/contract';
+import { requestSchemas, type RequestName } from '#shared/contract';
 import { RequestError } from './requestError';
 
 export type ParsedParams<K extends RequestName> = z.output<(typeof requestSchemas)[K]>;

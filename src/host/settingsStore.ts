@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { jobSettingsSchema, settingsSchema, type Settings } from '../shared/contract';
+import { jobSettingsSchema, settingsSchema, type Settings } from '#shared/contract';
 
 export const DEFAULT_SETTINGS: Settings = { modelPath: '', gpu: 'auto', threads: null, contextSize: null, job: {} };
 

@@ -1,7 +1,7 @@
 import { availableParallelism, cpus, freemem, totalmem } from 'node:os';
 import { getLlama, getLlamaGpuTypes, LlamaLogLevel, type Llama } from 'node-llama-cpp';
-import type { SystemInfo } from '../shared/contract';
-import type { Backend } from '../shared/engine';
+import type { SystemInfo } from '#shared/contract';
+import type { Backend } from '#shared/engine';
 
 /**
  * The machine as the engine sees it. The backend list and the GPU's llama.cpp handle are looked up once per process:

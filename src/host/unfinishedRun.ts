@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { readCheckpoint } from '../core/checkpoint';
-import type { UnfinishedRun } from '../shared/contract';
+import { readCheckpoint } from '#core/checkpoint';
+import type { UnfinishedRun } from '#shared/contract';
 
 /**
  * The unfinished run of `output` its checkpoint describes, or null where there is none; `input` is the one chosen now.

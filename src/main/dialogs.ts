@@ -1,5 +1,5 @@
 import { dialog, shell, type BrowserWindow, type OpenDialogOptions, type SaveDialogOptions } from 'electron';
-import type { Dialogs } from '../host/studioService';
+import type { Dialogs } from '#host/studioService';
 
 /** Native file dialogs, attached to the window when there is one. */
 export function electronDialogs(window: () => BrowserWindow | null): Dialogs {

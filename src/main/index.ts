@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { app, dialog, type BrowserWindow } from 'electron';
-import { errorMessage } from '../core/errors';
+import { errorMessage } from '#core/errors';
 import { electronDialogs } from './dialogs';
 import { connectWindow } from './ipc';
 import { utilityProbeLauncher } from './probeLauncher';
 import { guardWebContents } from './security';
-import { StudioService } from '../host/studioService';
+import { StudioService } from '#host/studioService';
 import { createMainWindow, loadRenderer, rendererUrl } from './window';
 
 function start(): void {

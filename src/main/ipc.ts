@@ -1,6 +1,6 @@
 import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent, type WebContents } from 'electron';
-import { type Reply, type StudioBackend } from '../shared/contract';
-import { EVENT_CHANNEL, REQUEST_CHANNEL } from '../shared/protocol';
+import { type Reply, type StudioBackend } from '#shared/contract';
+import { EVENT_CHANNEL, REQUEST_CHANNEL } from '#shared/protocol';
 
 /**
  * Connects the window to the service: requests from its main frame showing the app's own page (`pageUrl`) go to

@@ -1,5 +1,5 @@
 import { utilityProcess } from 'electron';
-import type { ProbeLauncher } from '../core/modelProbe';
+import type { ProbeLauncher } from '#core/modelProbe';
 
 /**
  * The probe's V8 heap limit. It bounds the JavaScript side only (node-llama-cpp's objects, the worker's own); llama.cpp's

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BrowserWindow, dialog, screen } from 'electron';
 import { closeGuard } from './closeGuard';
-import type { StudioService } from '../host/studioService';
+import type { StudioService } from '#host/studioService';
 import { initialBounds, readWindowState, writeWindowState } from './windowState';
 
 /**

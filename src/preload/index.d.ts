@@ -1,4 +1,4 @@
-import type { StudioApi } from '../shared/contract';
+import type { StudioApi } from '#shared/contract';
 
 declare global {
   interface Window {

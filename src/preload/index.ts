@@ -1,6 +1,6 @@
 import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
-import type { EventName, EventPayloads, StudioApi } from '../shared/contract';
-import { EVENT_CHANNEL, REQUEST_CHANNEL } from '../shared/protocol';
+import type { EventName, EventPayloads, StudioApi } from '#shared/contract';
+import { EVENT_CHANNEL, REQUEST_CHANNEL } from '#shared/protocol';
 
 /** The renderer's only way to the engine: the contract's requests and events over IPC, and dropped files' paths. */
 const api: StudioApi = {

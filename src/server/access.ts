@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { SERVE } from '../shared/protocol';
+import { SERVE } from '#shared/protocol';
 
 /** Characters a token may have: it travels unescaped in a URL fragment, a header and a WebSocket subprotocol. */
 export const TOKEN_PATTERN = /^[A-Za-z0-9._~-]{16,512}$/;

@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { defaultSettingsFile } from '../host/settingsLocation';
-import { LIMITS, limitRange, withinLimit } from '../shared/limits';
+import { defaultSettingsFile } from '#host/settingsLocation';
+import { LIMITS, limitRange, withinLimit } from '#shared/limits';
 
 export const DEFAULT_PORT = LIMITS.port.example;
 

@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
-import type { EventName, EventPayloads, ServeEventMessage, StudioBackend } from '../shared/contract';
-import { SERVE } from '../shared/protocol';
+import type { EventName, EventPayloads, ServeEventMessage, StudioBackend } from '#shared/contract';
+import { SERVE } from '#shared/protocol';
 
 /** How often a connection must answer a ping; one that missed a whole period is dropped with its subscription. */
 const HEARTBEAT_MS = 30_000;

@@ -41,8 +41,8 @@ async function main(argv: readonly string[]): Promise<number> {
   await mkdir(dirname(settingsFile), { recursive: true });
 
   // Loaded only now: it brings in the engine and node-llama-cpp, which --help and a bad command line do not need.
-  const { StudioService } = await import('../host/studioService');
-  const { probeWorkerIn } = await import('../core/modelProbe');
+  const { StudioService } = await import('#host/studioService');
+  const { probeWorkerIn } = await import('#core/modelProbe');
   // The worker electron-vite built beside the app's main process (npm run serve builds it first).
   const probeWorker = probeWorkerIn(join(import.meta.dirname, '..', '..', 'out', 'main'));
   const service = new StudioService({ dialogs: null, settingsFile, probeWorker });

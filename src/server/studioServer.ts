@@ -3,8 +3,8 @@ import { createServer, STATUS_CODES, type IncomingMessage, type Server, type Ser
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { type Reply, type StudioBackend } from '../shared/contract';
-import { SERVE } from '../shared/protocol';
+import { type Reply, type StudioBackend } from '#shared/contract';
+import { SERVE } from '#shared/protocol';
 import { AccessPolicy, TOKEN_PATTERN } from './access';
 import { EventSockets } from './eventSockets';
 import { MAX_BODY_BYTES, readBody } from './requestBody';

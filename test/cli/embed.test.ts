@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { EmbedJobSummary } from '../../src/shared/engine';
+import type { EmbedJobSummary } from '#shared/engine';
 import { readJsonl, readNpy, tempDir } from '../support/files';
 import { testModelPath, TINY } from '../support/testModels';
 import { expectError, runCli } from './runCli';

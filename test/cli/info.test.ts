@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ModelInfo } from '../../src/shared/engine';
+import type { ModelInfo } from '#shared/engine';
 import { testModelPath, TINY } from '../support/testModels';
 import { runCli } from './runCli';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { noticePrinter, ProgressBar, renderProgress } from '../../src/cli/progressBar';
-import type { ProgressInfo } from '../../src/shared/engine';
+import type { ProgressInfo } from '#shared/engine';
 
 function progress(overrides: Partial<ProgressInfo> = {}): ProgressInfo {
   return {

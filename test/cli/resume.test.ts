@@ -3,7 +3,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { OutputFormat } from '../../src/shared/engine';
+import type { OutputFormat } from '#shared/engine';
 import { corpusLines } from '../support/corpus';
 import { cosine, readJsonl, readNpy, tempDir } from '../support/files';
 import { testModelPath, TINY } from '../support/testModels';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatSummary, summaryJson } from '../../src/cli/summary';
-import type { EmbedJobSummary } from '../../src/shared/engine';
+import type { EmbedJobSummary } from '#shared/engine';
 
 const SUMMARY: EmbedJobSummary = {
   input: '/data/texts.txt',

@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import { getLlama, type LlamaModel } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BatchedPool, planDecodes } from '../../src/core/batchedPool';
-import { BatchProcessor } from '../../src/core/batchProcessor';
-import { ContextPool } from '../../src/core/contextPool';
-import type { NativeBatch } from '../../src/core/nativeBatch';
-import { EmbeddingModel } from '../../src/core/model';
-import type { EmbeddingResult } from '../../src/core/results';
+import { BatchedPool, planDecodes } from '#core/batchedPool';
+import { BatchProcessor } from '#core/batchProcessor';
+import { ContextPool } from '#core/contextPool';
+import type { NativeBatch } from '#core/nativeBatch';
+import { EmbeddingModel } from '#core/model';
+import type { EmbeddingResult } from '#core/results';
 import { corpusLines } from '../support/corpus';
 import { writeDecoderModel } from '../support/decoderModel';
 import { cosine, tempDir } from '../support/files';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EmbeddingModel } from '../../src/core/model';
+import { EmbeddingModel } from '#core/model';
 import { testModelPath, TINY } from '../support/testModels';
 
 describe('the binary a model loads with, in one process', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cpuFeaturesOf } from '../../src/core/model';
+import { cpuFeaturesOf } from '#core/model';
 
 describe('the CPU features info reports', () => {
   it('are those llama.cpp lists as on in its CPU section, and no other section’s', () => {

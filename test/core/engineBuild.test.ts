@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { heldBuildLock, localBuildsDir, watchEngineBuild } from '../../src/core/engineBuild';
+import { heldBuildLock, localBuildsDir, watchEngineBuild } from '#core/engineBuild';
 import { tempDir } from '../support/files';
 
 /** node-llama-cpp's own files, for the lock it takes while it builds and the folder it builds into. */

@@ -1,8 +1,8 @@
 import { getLlama, type LlamaModel } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BatchedPool } from '../../src/core/batchedPool';
-import { EmbeddingModel } from '../../src/core/model';
-import { openPool } from '../../src/core/openPool';
+import { BatchedPool } from '#core/batchedPool';
+import { EmbeddingModel } from '#core/model';
+import { openPool } from '#core/openPool';
 import { testModelPath, TINY } from '../support/testModels';
 
 let model: LlamaModel;

@@ -3,9 +3,9 @@ import { existsSync, lstatSync } from 'node:fs';
 import { link, mkdir, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCheckpoint, runIdentity, type RunIdentity } from '../../src/core/checkpoint';
-import { runEmbedJob, type EmbedJobOptions } from '../../src/core/embedJob';
-import { EmbeddingModel } from '../../src/core/model';
+import { readCheckpoint, runIdentity, type RunIdentity } from '#core/checkpoint';
+import { runEmbedJob, type EmbedJobOptions } from '#core/embedJob';
+import { EmbeddingModel } from '#core/model';
 import { readJsonl, tempDir } from '../support/files';
 import { testModelPath, TINY } from '../support/testModels';
 

@@ -1,7 +1,7 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { checkGgufFile } from '../../src/core/ggufCheck';
+import { checkGgufFile } from '#core/ggufCheck';
 import { writeGguf } from '../support/gguf';
 import { tempDir } from '../support/files';
 import { bertModelParts, testModelPath, TINY } from '../support/testModels';

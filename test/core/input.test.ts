@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EmbeddingError } from '../../src/core/errors';
-import { countLines, MAX_LINE_BYTES, readInput, type InputOptions, type InputRecord } from '../../src/core/input';
+import { EmbeddingError } from '#core/errors';
+import { countLines, MAX_LINE_BYTES, readInput, type InputOptions, type InputRecord } from '#core/input';
 import { tempDir } from '../support/files';
 
 const dir = await tempDir();

@@ -2,10 +2,10 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BatchProcessor, type Batch } from '../../src/core/batchProcessor';
-import { EmbeddingError } from '../../src/core/errors';
-import { countLines, isSkipped, MAX_LINE_BYTES, readInput, type InputRecord } from '../../src/core/input';
-import { EmbeddingModel } from '../../src/core/model';
+import { BatchProcessor, type Batch } from '#core/batchProcessor';
+import { EmbeddingError } from '#core/errors';
+import { countLines, isSkipped, MAX_LINE_BYTES, readInput, type InputRecord } from '#core/input';
+import { EmbeddingModel } from '#core/model';
 import { tempDir } from '../support/files';
 import { testModelPath, TINY } from '../support/testModels';
 

@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inspectInput, PREVIEW_CHARS, PREVIEW_RECORDS, SAMPLE_TEXTS } from '../../src/core/inputInspector';
-import { EmbeddingModel } from '../../src/core/model';
+import { inspectInput, PREVIEW_CHARS, PREVIEW_RECORDS, SAMPLE_TEXTS } from '#core/inputInspector';
+import { EmbeddingModel } from '#core/model';
 import { corpusLines } from '../support/corpus';
 import { tempDir } from '../support/files';
 import { testModelPath, TINY } from '../support/testModels';

@@ -2,9 +2,9 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BatchProcessor } from '../../src/core/batchProcessor';
-import type { SkippedLine } from '../../src/shared/engine';
-import { EmbeddingModel, type ModelOptions } from '../../src/core/model';
+import { BatchProcessor } from '#core/batchProcessor';
+import type { SkippedLine } from '#shared/engine';
+import { EmbeddingModel, type ModelOptions } from '#core/model';
 import { cosine, tempDir } from '../support/files';
 import { testModelPath, TINY, writeBertModel } from '../support/testModels';
 

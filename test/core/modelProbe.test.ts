@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { forkProbeWorker, prestartProbe, probeModel, probeWorkerIn, SOURCE_PROBE_WORKER, type ProbeLauncher } from '../../src/core/modelProbe';
+import { forkProbeWorker, prestartProbe, probeModel, probeWorkerIn, SOURCE_PROBE_WORKER, type ProbeLauncher } from '#core/modelProbe';
 import { writeGguf } from '../support/gguf';
 import { tempDir } from '../support/files';
 import { bertModelParts, testModelPath, TINY } from '../support/testModels';

@@ -4,10 +4,10 @@ import { appendFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs
 import { join } from 'node:path';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { runEmbedJob, type EmbedJobOptions } from '../../src/core/embedJob';
-import { EmbedJobError } from '../../src/core/errors';
-import { EmbeddingModel } from '../../src/core/model';
-import type { OutputFormat, ProgressInfo } from '../../src/shared/engine';
+import { runEmbedJob, type EmbedJobOptions } from '#core/embedJob';
+import { EmbedJobError } from '#core/errors';
+import { EmbeddingModel } from '#core/model';
+import type { OutputFormat, ProgressInfo } from '#shared/engine';
 import { corpusLines } from '../support/corpus';
 import { readJsonl, readNpy, tempDir } from '../support/files';
 import { testModelPath, TINY } from '../support/testModels';

@@ -1,10 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Throttle } from '../../src/host/eventThrottle';
-import { LOG_ENTRIES_PER_EVENT } from '../../src/host/jobEvents';
-import type { EventName } from '../../src/shared/contract';
-import { EVENT_INTERVAL_MS } from '../../src/shared/protocol';
+import { Throttle } from '#host/eventThrottle';
+import { LOG_ENTRIES_PER_EVENT } from '#host/jobEvents';
+import type { EventName } from '#shared/contract';
+import { EVENT_INTERVAL_MS } from '#shared/protocol';
 import { corpusLines } from '../support/corpus';
 import { testModelPath, TINY } from '../support/testModels';
 import { serviceHarness } from './serviceHarness';

@@ -2,19 +2,19 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import type { WatchOptions } from '../../src/core/engineBuild';
-import { EmbeddingModel } from '../../src/core/model';
-import { forkProbeWorker, SOURCE_PROBE_WORKER } from '../../src/core/modelProbe';
-import { StudioService } from '../../src/host/studioService';
-import type { EventPayloads } from '../../src/shared/contract';
-import type { ModelInfo } from '../../src/shared/engine';
+import type { WatchOptions } from '#core/engineBuild';
+import { EmbeddingModel } from '#core/model';
+import { forkProbeWorker, SOURCE_PROBE_WORKER } from '#core/modelProbe';
+import { StudioService } from '#host/studioService';
+import type { EventPayloads } from '#shared/contract';
+import type { ModelInfo } from '#shared/engine';
 import { tempDir } from '../support/files';
 import { testModelPath, TINY } from '../support/testModels';
 
 // node-llama-cpp's lock lives in the shared node_modules: the watch looks in a folder of this test's own instead.
 const builds = vi.hoisted(() => ({ dir: '' }));
-vi.mock('../../src/core/engineBuild', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('../../src/core/engineBuild')>();
+vi.mock('#core/engineBuild', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('#core/engineBuild')>();
   return {
     ...actual,
     watchEngineBuild: (onWaiting: (message: string) => void, options: WatchOptions = {}) =>
@@ -22,7 +22,7 @@ vi.mock('../../src/core/engineBuild', async (importOriginal) => {
   };
 });
 
-const { localBuildsDir } = await import('../../src/core/engineBuild');
+const { localBuildsDir } = await import('#core/engineBuild');
 const { withLockfile } = (await import(pathToFileURL(join(dirname(localBuildsDir()), '..', 'dist', 'utils', 'withLockfile.js')).href)) as {
   withLockfile<T>(options: { resourcePath: string }, callback: () => Promise<T>): Promise<T>;
 };

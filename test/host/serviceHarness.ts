@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
-import type { EventName, EventPayloads, JobState, Reply, RequestName, RequestParams, RequestResult } from '../../src/shared/contract';
-import { StudioService, type Dialogs } from '../../src/host/studioService';
+import type { EventName, EventPayloads, JobState, Reply, RequestName, RequestParams, RequestResult } from '#shared/contract';
+import { StudioService, type Dialogs } from '#host/studioService';
 import { tempDir } from '../support/files';
-import { SOURCE_PROBE_WORKER } from '../../src/core/modelProbe';
+import { SOURCE_PROBE_WORKER } from '#core/modelProbe';
 
 export interface RecordedEvent<E extends EventName = EventName> {
   event: E;

@@ -1,10 +1,10 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { StudioService } from '../../src/host/studioService';
-import { DEFAULT_SETTINGS, SettingsStore } from '../../src/host/settingsStore';
+import { StudioService } from '#host/studioService';
+import { DEFAULT_SETTINGS, SettingsStore } from '#host/settingsStore';
 import { tempDir } from '../support/files';
-import { SOURCE_PROBE_WORKER } from '../../src/core/modelProbe';
+import { SOURCE_PROBE_WORKER } from '#core/modelProbe';
 
 const dir = await tempDir();
 

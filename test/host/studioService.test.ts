@@ -2,19 +2,19 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, rename, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { readCheckpoint, runIdentity } from '../../src/core/checkpoint';
-import { StudioService } from '../../src/host/studioService';
-import type { JobStart, JobState, ReplyError } from '../../src/shared/contract';
+import { readCheckpoint, runIdentity } from '#core/checkpoint';
+import { StudioService } from '#host/studioService';
+import type { JobStart, JobState, ReplyError } from '#shared/contract';
 import { corpusLines } from '../support/corpus';
 import { readJsonl } from '../support/files';
 import { bertModelParts, testModelPath, TINY } from '../support/testModels';
-import { SOURCE_PROBE_WORKER } from '../../src/core/modelProbe';
+import { SOURCE_PROBE_WORKER } from '#core/modelProbe';
 import { writeGguf } from '../support/gguf';
 import { serviceHarness } from './serviceHarness';
 
 // Counts the checks a start makes: each reads the output's checkpoint once.
-vi.mock('../../src/core/checkpoint', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('../../src/core/checkpoint')>();
+vi.mock('#core/checkpoint', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('#core/checkpoint')>();
   return { ...actual, readCheckpoint: vi.fn(actual.readCheckpoint) };
 });
 const checkpointReads = (output: string): number => vi.mocked(readCheckpoint).mock.calls.filter(([path]) => path === output).length;

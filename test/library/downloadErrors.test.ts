@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { downloadError } from '../../src/core/library/downloadErrors';
-import { DownloadMeter } from '../../src/core/library/downloadMeter';
+import { downloadError } from '#core/library/downloadErrors';
+import { DownloadMeter } from '#core/library/downloadMeter';
 
 describe('download errors', () => {
   it('says the disk is full when a write fails with ENOSPC', () => {

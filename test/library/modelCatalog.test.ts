@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import catalogData from '../../src/core/library/catalog.json';
-import { catalogSchema, findCatalogModel, MODEL_CATALOG } from '../../src/core/library/modelCatalog';
-import { directUrl, isModelUri } from '../../src/core/library/modelUri';
+import { catalogSchema, findCatalogModel, MODEL_CATALOG } from '#core/library/modelCatalog';
+import { directUrl, isModelUri } from '#core/library/modelUri';
 
 const recommended = MODEL_CATALOG.filter((model) => model.recommended);
 

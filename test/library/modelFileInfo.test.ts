@@ -1,7 +1,7 @@
 import { copyFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeModelFile } from '../../src/core/library/modelFileInfo';
+import { describeModelFile } from '#core/library/modelFileInfo';
 import { tempDir } from '../support/files';
 import { testModelPath, TINY, type BertModelSpec } from '../support/testModels';
 

@@ -1,7 +1,7 @@
 import { copyFile, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolveModel } from '../../src/core/library/modelReference';
+import { resolveModel } from '#core/library/modelReference';
 import { tempDir } from '../support/files';
 import { testModelPath, TINY } from '../support/testModels';
 

@@ -1,7 +1,7 @@
 import { copyFile, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DOWNLOADS_FOLDER, incompleteDownloads, listModels, modelFilesToRemove, prepareModelsFolder, removeFiles } from '../../src/core/library/modelsFolder';
+import { DOWNLOADS_FOLDER, incompleteDownloads, listModels, modelFilesToRemove, prepareModelsFolder, removeFiles } from '#core/library/modelsFolder';
 
 /** Removes a model as `models rm` does, returning the paths removed. */
 async function removeModel(dir: string, name: string): Promise<string[]> {

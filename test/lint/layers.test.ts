@@ -19,12 +19,12 @@ describe('the layer rule (npm run lint)', () => {
   it.each([
     // Front ends never import each other.
     ['src/server/x.ts', "import { connectWindow } from '../main/ipc';"],
-    ['src/cli/x.ts', "import { x } from '@server/studioServer';"],
+    ['src/cli/x.ts', "import { x } from '#server/studioServer';"],
     ['src/cli/commands/x.ts', "import '../../main/window';"],
     ['src/cli/x.ts', "const { openWindow } = await import('../main/window');"],
     // Core imports only shared: relative, by alias, from a subfolder, type-only, re-exported.
     ['src/core/x.ts', "import { StudioService } from '../host/studioService';"],
-    ['src/core/x.ts', "import { StudioService } from '@host/studioService';"],
+    ['src/core/x.ts', "import { StudioService } from '#host/studioService';"],
     ['src/core/output/x.ts', "import type { X } from '../../host/jobRunner';"],
     ['src/core/x.ts', "export * from '../cli/args';"],
     ['src/core/x.ts', "import { app } from 'electron';"],
@@ -35,9 +35,9 @@ describe('the layer rule (npm run lint)', () => {
     ['src/renderer/src/components/x.tsx', "import { join } from 'path';"],
     ['src/renderer/src/x.tsx', "const fs = await import('node:fs');"],
     ['src/renderer/src/store/x.ts', "import type { X } from '../../../core/model';"],
-    ['src/renderer/src/x.tsx', "import { x } from '@host/jobEvents';"],
+    ['src/renderer/src/x.tsx', "import { x } from '#host/jobEvents';"],
     ['src/preload/x.ts', "import { x } from '../host/studioService';"],
-    ['src/shared/x.ts', "import { x } from '@core/errors';"],
+    ['src/shared/x.ts', "import { x } from '#core/errors';"],
     ['src/shared/x.ts', "import { join } from 'node:path';"],
   ])('refuses, in %s, %s, saying what the layer imports', async (filePath, code) => {
     const errors = await layerErrors(filePath, code);
@@ -46,10 +46,10 @@ describe('the layer rule (npm run lint)', () => {
   });
 
   it.each([
-    ['src/host/x.ts', "import { a } from '../core/model';", "import { b } from '@core/errors';"],
+    ['src/host/x.ts', "import { a } from '../core/model';", "import { b } from '#core/errors';"],
     ['src/host/x.ts', "import '../shared/contract';", "import { c } from './jobEvents';"],
-    ['src/cli/commands/x.ts', "import { a } from '../../host/settingsLocation';", "import '@host/studioService';"],
-    ['src/cli/commands/x.ts', "import { a } from '../../core/embedJob';", "import { b } from '@shared/format';"],
+    ['src/cli/commands/x.ts', "import { a } from '../../host/settingsLocation';", "import '#host/studioService';"],
+    ['src/cli/commands/x.ts', "import { a } from '../../core/embedJob';", "import { b } from '#shared/format';"],
     ['src/server/x.ts', "import { a } from '../host/studioService';", "import { createServer } from 'node:http';"],
     ['src/cli/x.ts', "await import('./commands/embed');", "await import('../host/studioService');"],
     ['src/main/x.ts', "import { app } from 'electron';", "import { a } from '../host/studioService';"],

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { EventName, EventPayloads } from '../../src/shared/contract';
-import { EVENT_CHANNEL, REQUEST_CHANNEL } from '../../src/shared/protocol';
+import type { EventName, EventPayloads } from '#shared/contract';
+import { EVENT_CHANNEL, REQUEST_CHANNEL } from '#shared/protocol';
 
 interface Frame {
   url: string;

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
-import { runProbe } from '../../src/core/modelProbe';
+import { runProbe } from '#core/modelProbe';
 
 class FakeUtilityProcess extends EventEmitter {
   readonly stderr = new PassThrough();

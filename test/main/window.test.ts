@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { closeGuard } from '../../src/main/closeGuard';
-import type { StudioService } from '../../src/host/studioService';
+import type { StudioService } from '#host/studioService';
 import { initialBounds } from '../../src/main/windowState';
 import { tempDir } from '../support/files';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ReplyError, UnfinishedRun } from '../../src/shared/contract';
-import type { ErrorCode, Remedy } from '../../src/shared/errors';
+import type { ReplyError, UnfinishedRun } from '#shared/contract';
+import type { ErrorCode, Remedy } from '#shared/errors';
 import { inAppWords } from '../../src/renderer/src/store/appHints';
 
 // Every error has the same message: the hint can only come from the remedy (and the line to resume after).

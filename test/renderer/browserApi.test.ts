@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { JobState } from '../../src/shared/contract';
-import { SERVE } from '../../src/shared/protocol';
+import type { JobState } from '#shared/contract';
+import { SERVE } from '#shared/protocol';
 import { createBrowserApi, type EventSocket } from '../../src/renderer/src/api/browserApi';
 import { idleJob, jobState, progress, settle } from './fakeStudioApi';
 

@@ -8,9 +8,9 @@ import type {
   RequestResult,
   Settings,
   StudioApi,
-} from '../../src/shared/contract';
-import type { ModelInfo, ProgressInfo } from '../../src/shared/engine';
-import type { ModelLibraryListing } from '../../src/shared/modelLibrary';
+} from '#shared/contract';
+import type { ModelInfo, ProgressInfo } from '#shared/engine';
+import type { ModelLibraryListing } from '#shared/modelLibrary';
 
 type Handler<K extends RequestName> = (params: RequestParams<K>) => Reply<RequestResult<K>> | Promise<Reply<RequestResult<K>>>;
 

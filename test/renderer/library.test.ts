@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createStudioStore } from '../../src/renderer/src/store/createStudioStore';
 import { catalogEntryFor } from '../../src/renderer/src/store/librarySlice';
-import type { ReplyError } from '../../src/shared/contract';
-import type { CatalogEntry, LocalModel, ModelDownload } from '../../src/shared/modelLibrary';
+import type { ReplyError } from '#shared/contract';
+import type { CatalogEntry, LocalModel, ModelDownload } from '#shared/modelLibrary';
 import { emptyListing, FakeStudioApi, modelInfo, ok, settle } from './fakeStudioApi';
 
 const DIR = emptyListing().dir;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { remedyHint } from '../../src/cli/remedyHint';
-import type { Remedy, RemedyKind } from '../../src/shared/errors';
+import type { Remedy, RemedyKind } from '#shared/errors';
 import { appHint } from '../../src/renderer/src/store/appHints';
 
 /** A sample of every kind of remedy: a new kind does not compile here until it has one. */

@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { InputInfo, JobStart, ReplyError, UnfinishedRun } from '../../src/shared/contract';
-import type { EmbedJobSummary } from '../../src/shared/engine';
+import type { InputInfo, JobStart, ReplyError, UnfinishedRun } from '#shared/contract';
+import type { EmbedJobSummary } from '#shared/engine';
 import { createStudioStore, type StudioStore } from '../../src/renderer/src/store/createStudioStore';
 import { LOG_LIMIT } from '../../src/renderer/src/store/logEntries';
 import { METRICS_CAPACITY } from '../../src/renderer/src/store/metricsHistory';
 import { startBlockers } from '../../src/renderer/src/store/startGuard';
-import { EVENT_NAMES } from '../../src/shared/protocol';
+import { EVENT_NAMES } from '#shared/protocol';
 import { defaultSettings, FakeStudioApi, jobState, modelInfo, ok, progress, settle } from './fakeStudioApi';
 
 const SAVE_DELAY = 300;

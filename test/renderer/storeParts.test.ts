@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MetricsSample } from '../../src/shared/contract';
+import type { MetricsSample } from '#shared/contract';
 import { hasVram, memoryColumns, throughputColumns } from '../../src/renderer/src/components/chartData';
 import { addEntries, emptyLog } from '../../src/renderer/src/store/logEntries';
 import { addSample, emptyMetrics } from '../../src/renderer/src/store/metricsHistory';

@@ -2,7 +2,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PORT, DEFAULT_RENDERER_DIR, HELP, parseServeArgs, ServeUsageError, TOKEN_ENV } from '../../src/server/args';
-import { defaultSettingsFile } from '../../src/host/settingsLocation';
+import { defaultSettingsFile } from '#host/settingsLocation';
 
 describe('serve command line', () => {
   it('defaults to port 5317, the built renderer of this checkout, and the desktop app settings file', () => {

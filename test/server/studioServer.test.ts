@@ -4,8 +4,8 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { EventName, EventPayloads, JobState, Reply, ServeEventMessage, StudioBackend } from '../../src/shared/contract';
-import { SERVE } from '../../src/shared/protocol';
+import type { EventName, EventPayloads, JobState, Reply, ServeEventMessage, StudioBackend } from '#shared/contract';
+import { SERVE } from '#shared/protocol';
 import { CONTENT_SECURITY_POLICY } from '../../src/server/securityHeaders';
 import { startStudioServer, type StudioServer } from '../../src/server/studioServer';
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parseCommandLine } from '../../src/cli/args';
-import { checkLimit } from '../../src/core/limits';
+import { checkLimit } from '#core/limits';
 import { parseNumberField, type NumberField } from '../../src/renderer/src/store/numberFields';
 import { parseServeArgs } from '../../src/server/args';
-import { requestSchemas } from '../../src/shared/contract';
-import { LIMITS, type Limit, type LimitName } from '../../src/shared/limits';
-import type { NumericOptionName } from '../../src/shared/errors';
+import { requestSchemas } from '#shared/contract';
+import { LIMITS, type Limit, type LimitName } from '#shared/limits';
+import type { NumericOptionName } from '#shared/errors';
 
 /** Whether one reader of the options takes `value` for the option. */
 type Reader = (value: number) => boolean;

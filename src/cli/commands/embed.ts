@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
-import { checkJobFiles, runEmbedJob } from '../../core/embedJob';
-import type { ProbeLauncher } from '../../core/modelProbe';
-import type { EmbedJobSummary } from '../../shared/engine';
+import { checkJobFiles, runEmbedJob } from '#core/embedJob';
+import type { ProbeLauncher } from '#core/modelProbe';
+import type { EmbedJobSummary } from '#shared/engine';
 import type { EmbedCommandOptions } from '../args';
 import { EXIT, type ExitCode } from '../exitCodes';
 import { drawDownload } from '../downloadProgress';

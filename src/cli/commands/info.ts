@@ -1,5 +1,5 @@
-import { EmbeddingModel } from '../../core/model';
-import type { ProbeLauncher } from '../../core/modelProbe';
+import { EmbeddingModel } from '#core/model';
+import type { ProbeLauncher } from '#core/modelProbe';
 import type { ModelCommandOptions } from '../args';
 import { drawDownload } from '../downloadProgress';
 import { EXIT, type ExitCode } from '../exitCodes';

@@ -1,6 +1,6 @@
-import { catalogEntries, findCatalogModel } from '../../core/library/modelCatalog';
-import { incompleteDownloads, listModels, modelFilesToRemove, removeFiles } from '../../core/library/modelsFolder';
-import { pullModel, pullTarget } from '../../core/library/pullModel';
+import { catalogEntries, findCatalogModel } from '#core/library/modelCatalog';
+import { incompleteDownloads, listModels, modelFilesToRemove, removeFiles } from '#core/library/modelsFolder';
+import { pullModel, pullTarget } from '#core/library/pullModel';
 import { drawDownload } from '../downloadProgress';
 import { EXIT, type ExitCode } from '../exitCodes';
 import { roundFloats } from '../format';

@@ -1,5 +1,5 @@
 import { advice, EmbeddingError, errorMessage } from '../errors';
-import { formatBytes } from '../../shared/format';
+import { formatBytes } from '#shared/format';
 
 const RESUME_HINT = 'a partly downloaded file resumes where it stopped';
 

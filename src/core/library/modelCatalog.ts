@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { join } from 'node:path';
-import type { CatalogEntry, CatalogModel } from '../../shared/modelLibrary';
+import type { CatalogEntry, CatalogModel } from '#shared/modelLibrary';
 import catalogData from './catalog.json';
 import { isFile } from './modelsFolder';
 import { uriFileName } from './modelUri';

@@ -2,7 +2,7 @@ import { rename, rm, stat, statfs, truncate } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { basename, join } from 'node:path';
 import { createModelDownloader, resolveModelFile, type ModelDownloader } from 'node-llama-cpp';
-import type { LocalModel } from '../../shared/modelLibrary';
+import type { LocalModel } from '#shared/modelLibrary';
 import { advice, EmbeddingError } from '../errors';
 import { CHECK_CONNECTION, diskFullError, downloadCancelled, downloadError, hostOf, httpStatusError, networkError, stalledError } from './downloadErrors';
 import { DownloadMeter, type DownloadProgress } from './downloadMeter';

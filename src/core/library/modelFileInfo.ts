@@ -2,7 +2,7 @@ import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { GgufFileType, readGgufFileInfo } from 'node-llama-cpp';
 import { errorMessage } from '../errors';
-import type { GgufPooling, LocalModel } from '../../shared/modelLibrary';
+import type { GgufPooling, LocalModel } from '#shared/modelLibrary';
 
 const POOLINGS: Record<number, GgufPooling | undefined> = { [-1]: 'unspecified', 0: 'none', 1: 'mean', 2: 'cls', 3: 'last', 4: 'rank' };
 const EMBEDDING_POOLINGS: ReadonlySet<GgufPooling> = new Set(['mean', 'cls', 'last']);

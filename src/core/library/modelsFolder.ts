@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { access, lstat, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isPlainFileName, type LocalModel } from '../../shared/modelLibrary';
+import { isPlainFileName, type LocalModel } from '#shared/modelLibrary';
 import { advice, EmbeddingError, errorMessage } from '../errors';
 import { unwritableFolderError } from './downloadErrors';
 import { describeModelFile } from './modelFileInfo';

@@ -1,4 +1,4 @@
-import type { CatalogModel } from '../../shared/modelLibrary';
+import type { CatalogModel } from '#shared/modelLibrary';
 import { advice, EmbeddingError } from '../errors';
 import { downloadModel, type DownloadedModel, type DownloadModelOptions } from './modelDownload';
 import { findCatalogModel, MODEL_CATALOG } from './modelCatalog';

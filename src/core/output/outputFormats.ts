@@ -1,4 +1,4 @@
-import type { OutputFormat } from '../../shared/engine';
+import type { OutputFormat } from '#shared/engine';
 import { EmbeddingError } from '../errors';
 import { JsonlWriter } from './jsonlWriter';
 import { linesPath, NpyWriter } from './npyWriter';

@@ -1,4 +1,4 @@
-import type { SkippedLine } from '../../shared/engine';
+import type { SkippedLine } from '#shared/engine';
 import { openStaged, reopenStaged, StagedFile } from './stagedFile';
 
 /**

@@ -1,4 +1,4 @@
-import type { SkipReason } from '../../shared/engine';
+import type { SkipReason } from '#shared/engine';
 
 /** Why a line was not embedded, in words. */
 export const SKIP_REASONS: Record<SkipReason, string> = {

@@ -1,5 +1,5 @@
-import type { EventName, EventPayloads, Reply, ReplyError, RequestName, RequestParams, RequestResult, ServeRequestBody, StudioApi } from '../../../shared/contract';
-import { isEventName, SERVE } from '../../../shared/protocol';
+import type { EventName, EventPayloads, Reply, ReplyError, RequestName, RequestParams, RequestResult, ServeRequestBody, StudioApi } from '#shared/contract';
+import { isEventName, SERVE } from '#shared/protocol';
 
 /** What the events connection needs from a WebSocket; the browser's own, or a fake in tests. */
 export type EventSocket = Pick<WebSocket, 'onopen' | 'onmessage' | 'onclose' | 'close'>;

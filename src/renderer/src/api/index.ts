@@ -1,4 +1,4 @@
-import type { StudioApi } from '../../../shared/contract';
+import type { StudioApi } from '#shared/contract';
 import { createBrowserApi } from './browserApi';
 
 /** The Electron preload's API when there is one, otherwise the HTTP + WebSocket client of serve mode. */

@@ -1,5 +1,5 @@
-import type { ModelDownload } from '../../../shared/modelLibrary';
-import { formatBytes, formatClock, formatPercent } from '../../../shared/format';
+import type { ModelDownload } from '#shared/modelLibrary';
+import { formatBytes, formatClock, formatPercent } from '#shared/format';
 import { useActions, useStudio } from '../store/StoreContext';
 import { ErrorMessage } from './ErrorMessage';
 import { Meter } from './ProgressBar';

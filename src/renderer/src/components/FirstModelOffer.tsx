@@ -1,4 +1,4 @@
-import { formatBytes } from '../../../shared/format';
+import { formatBytes } from '#shared/format';
 import { useActions, useStudio } from '../store/StoreContext';
 import { isDownloading } from './DownloadProgress';
 

@@ -1,4 +1,4 @@
-import { formatBytes } from '../../../shared/format';
+import { formatBytes } from '#shared/format';
 import { useStudio } from '../store/StoreContext';
 
 export function Header() {

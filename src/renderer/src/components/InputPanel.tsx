@@ -1,6 +1,6 @@
-import type { InputInfo } from '../../../shared/contract';
-import type { InputFormat, LongTextPolicy } from '../../../shared/engine';
-import { formatBytes, formatCount, plural } from '../../../shared/format';
+import type { InputInfo } from '#shared/contract';
+import type { InputFormat, LongTextPolicy } from '#shared/engine';
+import { formatBytes, formatCount, plural } from '#shared/format';
 import { SKIP_REASONS } from '../skipReasons';
 import { useActions, useStudio } from '../store/StoreContext';
 import { Facts } from './Facts';

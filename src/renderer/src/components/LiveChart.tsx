@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
-import type { MetricsSample } from '../../../shared/contract';
-import { formatClock } from '../../../shared/format';
+import type { MetricsSample } from '#shared/contract';
+import { formatClock } from '#shared/format';
 import { useStudioStore } from '../store/StoreContext';
 import type { ChartColumns } from './chartData';
 

@@ -1,7 +1,7 @@
 import { useCallback, useMemo } from 'react';
 import type uPlot from 'uplot';
-import type { MetricsSample } from '../../../shared/contract';
-import { formatBytes } from '../../../shared/format';
+import type { MetricsSample } from '#shared/contract';
+import { formatBytes } from '#shared/format';
 import { useStudio } from '../store/StoreContext';
 import { hasVram, memoryColumns } from './chartData';
 import { LiveChart } from './LiveChart';

@@ -1,4 +1,4 @@
-import { formatBytes, formatCount } from '../../../shared/format';
+import { formatBytes, formatCount } from '#shared/format';
 import { useActions, useStudio } from '../store/StoreContext';
 import { DownloadProgress, isDownloading } from './DownloadProgress';
 import { PathInput } from './PathField';

@@ -1,6 +1,6 @@
 import { useState } from 'react';
-import type { LocalModel } from '../../../shared/modelLibrary';
-import { formatBytes, formatCount } from '../../../shared/format';
+import type { LocalModel } from '#shared/modelLibrary';
+import { formatBytes, formatCount } from '#shared/format';
 import { useActions, useStudio } from '../store/StoreContext';
 import { ErrorMessage } from './ErrorMessage';
 import { PathInput } from './PathField';

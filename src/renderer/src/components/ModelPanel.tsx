@@ -1,5 +1,5 @@
-import type { ModelInfo } from '../../../shared/engine';
-import { formatBytes, formatCount } from '../../../shared/format';
+import type { ModelInfo } from '#shared/engine';
+import { formatBytes, formatCount } from '#shared/format';
 import { isActive } from '../store/startGuard';
 import { useActions, useStudio } from '../store/StoreContext';
 import { Facts } from './Facts';

@@ -1,5 +1,5 @@
-import type { ProgressInfo } from '../../../shared/engine';
-import { formatPercent } from '../../../shared/format';
+import type { ProgressInfo } from '#shared/engine';
+import { formatPercent } from '#shared/format';
 
 interface MeterProps {
   label: string;

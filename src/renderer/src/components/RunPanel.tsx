@@ -1,6 +1,6 @@
-import type { JobStatus } from '../../../shared/contract';
-import type { ProgressInfo } from '../../../shared/engine';
-import { formatBytes, formatClock, formatCount, formatPercent, formatRate } from '../../../shared/format';
+import type { JobStatus } from '#shared/contract';
+import type { ProgressInfo } from '#shared/engine';
+import { formatBytes, formatClock, formatCount, formatPercent, formatRate } from '#shared/format';
 import { isActive, startBlockers } from '../store/startGuard';
 import { useActions, useStudio } from '../store/StoreContext';
 import { ErrorMessage } from './ErrorMessage';

@@ -1,4 +1,4 @@
-import type { GpuChoice, LongTextPolicy, Normalization, OutputFormat } from '../../../shared/engine';
+import type { GpuChoice, LongTextPolicy, Normalization, OutputFormat } from '#shared/engine';
 import { useActions, useStudio } from '../store/StoreContext';
 import { BatchSizeField } from './BatchSizeField';
 import { ErrorMessage } from './ErrorMessage';

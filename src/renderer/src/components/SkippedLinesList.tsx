@@ -1,4 +1,4 @@
-import { formatCount } from '../../../shared/format';
+import { formatCount } from '#shared/format';
 import { SKIP_REASONS } from '../skipReasons';
 import { useStudio } from '../store/StoreContext';
 

@@ -1,5 +1,5 @@
-import type { EmbedJobSummary, BatchStats } from '../../../shared/engine';
-import { formatBytes, formatCount, formatDuration, formatRate, plural, rankedSkipReasons } from '../../../shared/format';
+import type { EmbedJobSummary, BatchStats } from '#shared/engine';
+import { formatBytes, formatCount, formatDuration, formatRate, plural, rankedSkipReasons } from '#shared/format';
 import { SKIP_REASONS } from '../skipReasons';
 import { useActions, useStudio } from '../store/StoreContext';
 import { ErrorMessage } from './ErrorMessage';

@@ -1,5 +1,5 @@
 import type uPlot from 'uplot';
-import { formatRate } from '../../../shared/format';
+import { formatRate } from '#shared/format';
 import { throughputColumns } from './chartData';
 import { LiveChart } from './LiveChart';
 

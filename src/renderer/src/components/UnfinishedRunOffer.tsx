@@ -1,4 +1,4 @@
-import { formatCount } from '../../../shared/format';
+import { formatCount } from '#shared/format';
 import { runBlockers } from '../store/startGuard';
 import { useActions, useStudio } from '../store/StoreContext';
 

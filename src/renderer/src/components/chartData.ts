@@ -1,4 +1,4 @@
-import type { MetricsSample } from '../../../shared/contract';
+import type { MetricsSample } from '#shared/contract';
 
 /** uPlot's columns: x values first, then one array per series. */
 export type ChartColumns = [number[], ...Array<Array<number | null>>];

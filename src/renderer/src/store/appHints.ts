@@ -1,7 +1,7 @@
-import type { ReplyError, UnfinishedRun } from '../../../shared/contract';
-import type { OptionName, Remedy } from '../../../shared/errors';
-import { LIMITS } from '../../../shared/limits';
-import { formatCount } from '../../../shared/format';
+import type { ReplyError, UnfinishedRun } from '#shared/contract';
+import type { OptionName, Remedy } from '#shared/errors';
+import { LIMITS } from '#shared/limits';
+import { formatCount } from '#shared/format';
 
 /**
  * An error with its hint in the app's words: the remedy of an engine error said with the app's buttons and settings.

@@ -1,5 +1,5 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { StudioApi } from '../../../shared/contract';
+import type { StudioApi } from '#shared/contract';
 import { createInputSlice } from './inputSlice';
 import { withJobState, withLog, withMetrics, withProgress } from './jobEvents';
 import { createJobSlice } from './jobSlice';

@@ -1,4 +1,4 @@
-import type { EventPayloads, JobState, JobStatus } from '../../../shared/contract';
+import type { EventPayloads, JobState, JobStatus } from '#shared/contract';
 import { inAppWords } from './appHints';
 import { addEntries, emptyLog } from './logEntries';
 import { addSample, emptyMetrics } from './metricsHistory';

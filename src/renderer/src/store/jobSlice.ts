@@ -1,5 +1,5 @@
-import type { JobStart, ReplyError } from '../../../shared/contract';
-import type { ErrorCode } from '../../../shared/errors';
+import type { JobStart, ReplyError } from '#shared/contract';
+import type { ErrorCode } from '#shared/errors';
 import { inAppWords } from './appHints';
 import { withJobState } from './jobEvents';
 import { emptyLog } from './logEntries';

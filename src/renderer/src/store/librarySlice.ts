@@ -1,4 +1,4 @@
-import type { CatalogEntry, ModelLibraryListing } from '../../../shared/modelLibrary';
+import type { CatalogEntry, ModelLibraryListing } from '#shared/modelLibrary';
 import type { Slice, SliceContext } from './sliceContext';
 import { isActive } from './startGuard';
 import type { LibraryActions, LibrarySlice } from './types';

@@ -1,4 +1,4 @@
-import type { SkippedLine } from '../../../shared/engine';
+import type { SkippedLine } from '#shared/engine';
 import type { LogSlice } from './types';
 
 /** The skipped and failed lines kept for the list; the total counts every one. */

@@ -1,4 +1,4 @@
-import type { MetricsSample } from '../../../shared/contract';
+import type { MetricsSample } from '#shared/contract';
 import type { MetricsSlice } from './types';
 
 /** Enough points for a smooth chart; at 4 samples a second the first 15 minutes are kept whole. */

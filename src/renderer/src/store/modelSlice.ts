@@ -1,4 +1,4 @@
-import type { ReplyError } from '../../../shared/contract';
+import type { ReplyError } from '#shared/contract';
 import { inAppWords } from './appHints';
 import type { Slice, SliceContext } from './sliceContext';
 import type { ModelActions } from './types';

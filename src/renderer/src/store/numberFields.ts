@@ -1,4 +1,4 @@
-import { LIMITS, limitRange, withinLimit } from '../../../shared/limits';
+import { LIMITS, limitRange, withinLimit } from '#shared/limits';
 
 /** The number fields of the form: each is checked against the option's limits, the same the host holds it to. */
 export const NUMBER_FIELDS = {

@@ -1,4 +1,4 @@
-import { OUTPUT_FORMATS, type OutputFormat } from '../../../shared/engine';
+import { OUTPUT_FORMATS, type OutputFormat } from '#shared/engine';
 import { inAppWords } from './appHints';
 import { parseNumberField } from './numberFields';
 import { settingsOf, suggestOutputPath } from './settingsSync';

@@ -1,5 +1,5 @@
-import type { JobSettings, Settings } from '../../../shared/contract';
-import type { InputFormat } from '../../../shared/engine';
+import type { JobSettings, Settings } from '#shared/contract';
+import type { InputFormat } from '#shared/engine';
 import type { StudioState } from './types';
 
 type Form = Pick<StudioState, 'model' | 'input' | 'settings'>;

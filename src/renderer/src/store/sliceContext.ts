@@ -1,5 +1,5 @@
 import type { StoreApi } from 'zustand/vanilla';
-import type { StudioApi } from '../../../shared/contract';
+import type { StudioApi } from '#shared/contract';
 import type { StudioState } from './types';
 
 export type SliceName = 'model' | 'library' | 'input' | 'settings' | 'job';

@@ -1,4 +1,4 @@
-import type { JobStatus } from '../../../shared/contract';
+import type { JobStatus } from '#shared/contract';
 import { NUMBER_FIELDS, type NumberField } from './numberFields';
 import type { StudioState } from './types';
 

@@ -1,4 +1,4 @@
-import type { InputInfo, JobSettings, JobStatus, MetricsSample, ReplyError, SystemInfo, UnfinishedRun } from '../../../shared/contract';
+import type { InputInfo, JobSettings, JobStatus, MetricsSample, ReplyError, SystemInfo, UnfinishedRun } from '#shared/contract';
 import type {
   BatchStats,
   EmbedJobSummary,
@@ -10,8 +10,8 @@ import type {
   OutputFormat,
   ProgressInfo,
   SkippedLine,
-} from '../../../shared/engine';
-import type { CatalogEntry, LocalModel, ModelDownload } from '../../../shared/modelLibrary';
+} from '#shared/engine';
+import type { CatalogEntry, LocalModel, ModelDownload } from '#shared/modelLibrary';
 import type { NumberField } from './numberFields';
 
 /** An error shown next to the control that caused it: what went wrong and what to do about it. */
