@@ -8,7 +8,9 @@ export default defineConfig({
       // node-llama-cpp loads native binaries at run time: it must stay a real dependency, never bundled.
       externalizeDeps: { include: ['node-llama-cpp'] },
       // The model probe runs in a child process of its own, so it is an entry of its own beside index.js.
-      rolldownOptions: { input: { index: resolve('src/main/index.ts'), modelProbeWorker: resolve('src/core/modelProbeWorker.ts') } },
+      rolldownOptions: {
+        input: { index: resolve('src/main/index.ts'), modelProbeWorker: resolve('src/core/modelProbeWorker.ts') },
+      },
     },
   },
   preload: {

@@ -18,7 +18,9 @@ import { BGE_LARGE_SHAPE, testModelPath } from '../test/support/testModels';
 import type { MeasureRequest } from './measure';
 import { printMedians, runRounds, type BenchConfig } from './rounds';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, lines: { type: 'string', default: '5000' } } });
+const { values } = parseArgs({
+  options: { rounds: { type: 'string', default: '3' }, lines: { type: 'string', default: '5000' } },
+});
 const rounds = Number(values.rounds);
 const lineCount = Number(values.lines);
 
@@ -28,7 +30,9 @@ if (gpus.status !== 0 || !gpus.stdout.trim()) {
   process.exit(0);
 }
 // The toolkit is often installed without being on PATH.
-const cudaBin = ['/usr/local/cuda/bin', process.env.CUDA_PATH ? join(process.env.CUDA_PATH, 'bin') : ''].filter((dir) => dir && existsSync(dir));
+const cudaBin = ['/usr/local/cuda/bin', process.env.CUDA_PATH ? join(process.env.CUDA_PATH, 'bin') : ''].filter(
+  (dir) => dir && existsSync(dir),
+);
 process.env.PATH = [process.env.PATH ?? '', ...cudaBin].join(delimiter);
 if (spawnSync('nvcc', ['--version']).status !== 0) {
   console.log(`bench:gpu: ${gpus.stdout.trim()}, but no CUDA toolkit (nvcc) to build with; nothing to measure.`);
@@ -46,7 +50,9 @@ await mkdir(work, { recursive: true });
 const model = await testModelPath(BGE_LARGE_SHAPE);
 const input = join(work, `gpu-corpus-${lineCount}.txt`);
 await writeFile(input, corpusLines(lineCount, 43, 10, 120).join('\n'));
-console.log(`Model: bge-large shape (1024 dims, 24 layers, F16, random weights); input: ${lineCount} lines of 10-120 words\n`);
+console.log(
+  `Model: bge-large shape (1024 dims, 24 layers, F16, random weights); input: ${lineCount} lines of 10-120 words\n`,
+);
 
 const threads = availableParallelism();
 const engine = (kind: Engine): MeasureRequest => ({

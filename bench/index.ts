@@ -38,13 +38,17 @@ await mkdir(work, { recursive: true });
  */
 const PREBUILT_ONLY = { NODE_LLAMA_CPP_CMAKE_OPTION_EMBEDDING_STUDIO_PREBUILT_ONLY: '1' };
 
-console.log(`Embedding Studio benchmark — ${cpus()[0]?.model ?? 'unknown CPU'}, ${threads} threads, Node ${process.version}`);
+console.log(
+  `Embedding Studio benchmark — ${cpus()[0]?.model ?? 'unknown CPU'}, ${threads} threads, Node ${process.version}`,
+);
 const llamaEmbedding = buildLlamaEmbedding('as shipped');
 const llamaEmbeddingPatched = buildLlamaEmbedding('patched');
 const model = await testModelPath(BGE_SMALL_SHAPE);
 const input = join(work, `corpus-${lineCount}.txt`);
 await writeFile(input, corpusLines(lineCount, 42, 10, 40).join('\n'));
-console.log(`Model: bge-small shape (384 dims, 12 layers, F16, random weights); input: ${lineCount} lines of 10-40 words\n`);
+console.log(
+  `Model: bge-small shape (384 dims, 12 layers, F16, random weights); input: ${lineCount} lines of 10-40 words\n`,
+);
 
 const engine = (kind: Engine, batchSize: number): MeasureRequest => ({
   mode: 'engine',
@@ -59,7 +63,7 @@ const engine = (kind: Engine, batchSize: number): MeasureRequest => ({
 const NAIVE = 'naive getEmbeddingFor loop';
 const FAST = 'fast path: batched engine, batch size 32';
 const LLAMA_EMBEDDING = 'llama-embedding -b 512';
-const LLAMA_EMBEDDING_PATCHED = 'llama-embedding -b 512, with the project\'s llama.cpp patches';
+const LLAMA_EMBEDDING_PATCHED = "llama-embedding -b 512, with the project's llama.cpp patches";
 const configs: BenchConfig[] = [
   { label: NAIVE, request: { mode: 'naive', gpu: 'cpu', model, input, threads }, env: PREBUILT_ONLY },
   { label: 'fallback: contexts engine, prebuilt binary', request: engine('contexts', 32), env: PREBUILT_ONLY },
@@ -71,7 +75,9 @@ const configs: BenchConfig[] = [
     { label: LLAMA_EMBEDDING, executable: llamaEmbedding },
     { label: LLAMA_EMBEDDING_PATCHED, executable: llamaEmbeddingPatched },
   ].flatMap(({ label, executable }) =>
-    executable ? [{ label, request: { mode: 'llama-embedding' as const, executable, model, input, threads, batchSize: 512 } }] : [],
+    executable
+      ? [{ label, request: { mode: 'llama-embedding' as const, executable, model, input, threads, batchSize: 512 } }]
+      : [],
   ),
 ];
 const results = await runRounds(configs, rounds);
@@ -97,7 +103,10 @@ if (fastRow && patchedRow) {
       `${(fastRow.peakRssBytes / patchedRow.peakRssBytes).toFixed(2)}x peak RSS`,
   );
 }
-if (fastRow && naiveRow) console.log(`Fast path / naive loop: ${(fastRow.textsPerSecond / naiveRow.textsPerSecond).toFixed(2)}x (target >= 3x)`);
+if (fastRow && naiveRow)
+  console.log(
+    `Fast path / naive loop: ${(fastRow.textsPerSecond / naiveRow.textsPerSecond).toFixed(2)}x (target >= 3x)`,
+  );
 
 if (flatLines > 0) {
   const tiny = await testModelPath(TINY);
@@ -108,9 +117,22 @@ if (flatLines > 0) {
     const path = join(work, `flat-${size}.txt`);
     await writeFile(path, corpusLines(size, 5, 3, 12).join('\n'));
     const output = join(work, `flat-${size}.jsonl`);
-    const result = await measure({ mode: 'engine', engine: 'auto', gpu: 'cpu', model: tiny, input: path, output, threads, batchSize: 32 });
+    const result = await measure({
+      mode: 'engine',
+      engine: 'auto',
+      gpu: 'cpu',
+      model: tiny,
+      input: path,
+      output,
+      threads,
+      batchSize: 32,
+    });
     peaks.push(result.peakRssBytes);
-    console.log(`| ${size} lines | ${result.ran} | ${textsPerSecond(result).toFixed(0)} texts/s | peak RSS ${mib(result.peakRssBytes)} |`);
+    console.log(
+      `| ${size} lines | ${result.ran} | ${textsPerSecond(result).toFixed(0)} texts/s | peak RSS ${mib(result.peakRssBytes)} |`,
+    );
   }
-  console.log(`Peak RSS difference: ${(((peaks[1] ?? 0) - (peaks[0] ?? 0)) / 1048576).toFixed(1)} MiB (target: within 64 MiB)`);
+  console.log(
+    `Peak RSS difference: ${(((peaks[1] ?? 0) - (peaks[0] ?? 0)) / 1048576).toFixed(1)} MiB (target: within 64 MiB)`,
+  );
 }

@@ -58,10 +58,22 @@ export function buildLlamaEmbedding(variant: LlamaEmbeddingSource): string | nul
 }
 
 /** Where buildLlamaEmbedding builds this variant, and its executable there. */
-function llamaEmbeddingBuild(variant: LlamaEmbeddingSource): { release: string; patches: string[]; build: string; executable: string } {
-  const { release } = JSON.parse(readFileSync(join(LLAMA, 'binariesGithubRelease.json'), 'utf8')) as { release: string };
-  const patches = readdirSync(PATCHES).sort().map((name) => resolve(PATCHES, name));
-  const build = variant === 'as shipped' ? join('.cache', `llama-embedding-${release}`) : join('.cache', `llama-embedding-${release}-patched-${digest(patches)}`);
+function llamaEmbeddingBuild(variant: LlamaEmbeddingSource): {
+  release: string;
+  patches: string[];
+  build: string;
+  executable: string;
+} {
+  const { release } = JSON.parse(readFileSync(join(LLAMA, 'binariesGithubRelease.json'), 'utf8')) as {
+    release: string;
+  };
+  const patches = readdirSync(PATCHES)
+    .sort()
+    .map((name) => resolve(PATCHES, name));
+  const build =
+    variant === 'as shipped'
+      ? join('.cache', `llama-embedding-${release}`)
+      : join('.cache', `llama-embedding-${release}-patched-${digest(patches)}`);
   return { release, patches, build, executable: join(build, 'bin', 'llama-embedding') };
 }
 
@@ -82,7 +94,9 @@ function sourceAsShipped(release: string, patches: readonly string[]): string | 
   for (const patch of patches) {
     const { status, stderr } = spawnSync('git', ['apply', '--reverse', patch], { cwd: staging, encoding: 'utf8' });
     if (status !== 0) {
-      console.log(`llama-embedding: could not take ${basename(patch)} back out of the llama.cpp source; left out.\n${stderr}`);
+      console.log(
+        `llama-embedding: could not take ${basename(patch)} back out of the llama.cpp source; left out.\n${stderr}`,
+      );
       return null;
     }
   }

@@ -12,7 +12,16 @@ import type { GpuChoice } from '#shared/engine';
 
 export type MeasureRequest =
   | { mode: 'naive'; model: string; input: string; threads: number; gpu: GpuChoice }
-  | { mode: 'engine'; model: string; input: string; output: string; threads: number; batchSize: number; engine: EngineChoice; gpu: GpuChoice }
+  | {
+      mode: 'engine';
+      model: string;
+      input: string;
+      output: string;
+      threads: number;
+      batchSize: number;
+      engine: EngineChoice;
+      gpu: GpuChoice;
+    }
   | { mode: 'llama-embedding'; executable: string; model: string; input: string; threads: number; batchSize: number };
 
 export interface MeasureResult {
@@ -36,10 +45,19 @@ function peakRss(pid: number | 'self'): number | null {
 }
 
 async function naive(request: Extract<MeasureRequest, { mode: 'naive' }>): Promise<MeasureResult> {
-  const llama = await getLlama({ gpu: request.gpu === 'cpu' ? false : request.gpu, maxThreads: request.threads, build: 'never' });
+  const llama = await getLlama({
+    gpu: request.gpu === 'cpu' ? false : request.gpu,
+    maxThreads: request.threads,
+    build: 'never',
+  });
   const model = await llama.loadModel({ modelPath: request.model });
-  const context = await model.createEmbeddingContext({ contextSize: Math.min(model.trainContextSize, 2048), threads: request.threads });
-  const lines = readFileSync(request.input, 'utf8').split('\n').filter((line) => line.trim());
+  const context = await model.createEmbeddingContext({
+    contextSize: Math.min(model.trainContextSize, 2048),
+    threads: request.threads,
+  });
+  const lines = readFileSync(request.input, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim());
   let tokens = 0;
   const started = performance.now();
   for (const line of lines) {
@@ -49,7 +67,13 @@ async function naive(request: Extract<MeasureRequest, { mode: 'naive' }>): Promi
   }
   const seconds = (performance.now() - started) / 1000;
   await model.dispose();
-  return { texts: lines.length, tokens, seconds, peakRssBytes: 0, ran: `getEmbeddingFor loop, ${llama.buildType}, ${llama.gpu || 'cpu'}` };
+  return {
+    texts: lines.length,
+    tokens,
+    seconds,
+    peakRssBytes: 0,
+    ran: `getEmbeddingFor loop, ${llama.buildType}, ${llama.gpu || 'cpu'}`,
+  };
 }
 
 async function engine(request: Extract<MeasureRequest, { mode: 'engine' }>): Promise<MeasureResult> {
@@ -63,7 +87,13 @@ async function engine(request: Extract<MeasureRequest, { mode: 'engine' }>): Pro
   });
   const { stats, model } = summary;
   // Time the embedding itself: model loading is the same for every configuration.
-  return { texts: stats.embedded, tokens: stats.tokens, seconds: stats.elapsedMs / 1000, peakRssBytes: 0, ran: `${model.engine} engine, ${model.buildType}, ${model.backend}` };
+  return {
+    texts: stats.embedded,
+    tokens: stats.tokens,
+    seconds: stats.elapsedMs / 1000,
+    peakRssBytes: 0,
+    ran: `${model.engine} engine, ${model.buildType}, ${model.backend}`,
+  };
 }
 
 /**
@@ -74,7 +104,25 @@ async function engine(request: Extract<MeasureRequest, { mode: 'engine' }>): Pro
  */
 async function llamaEmbedding(request: Extract<MeasureRequest, { mode: 'llama-embedding' }>): Promise<MeasureResult> {
   const batch = String(request.batchSize);
-  const args = ['-m', request.model, '-f', request.input, '-t', String(request.threads), '-c', batch, '-b', batch, '-ub', batch, '-ngl', '0', '--no-warmup', '--embd-output-format', 'raw'];
+  const args = [
+    '-m',
+    request.model,
+    '-f',
+    request.input,
+    '-t',
+    String(request.threads),
+    '-c',
+    batch,
+    '-b',
+    batch,
+    '-ub',
+    batch,
+    '-ngl',
+    '0',
+    '--no-warmup',
+    '--embd-output-format',
+    'raw',
+  ];
   const child = spawn(request.executable, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   let loaded = 0;
@@ -89,7 +137,9 @@ async function llamaEmbedding(request: Extract<MeasureRequest, { mode: 'llama-em
   clearInterval(sampler);
   if (code !== 0 || !loaded) throw new Error(`llama-embedding exited with ${code}:\n${log.slice(-2000)}`);
   const tokens = [...log.matchAll(/batch_decode: n_tokens = (\d+)/g)].reduce((sum, match) => sum + Number(match[1]), 0);
-  const texts = readFileSync(request.input, 'utf8').split('\n').filter((line) => line.trim()).length;
+  const texts = readFileSync(request.input, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim()).length;
   return { texts, tokens, seconds, peakRssBytes: peak, ran: 'llama-embedding' };
 }
 
@@ -97,7 +147,12 @@ const request = JSON.parse(process.argv[2] ?? '{}') as MeasureRequest;
 request.threads ||= availableParallelism();
 let sampledPeak = 0;
 const sampler = setInterval(() => (sampledPeak = Math.max(sampledPeak, process.memoryUsage.rss())), 50);
-const result = request.mode === 'naive' ? await naive(request) : request.mode === 'engine' ? await engine(request) : await llamaEmbedding(request);
+const result =
+  request.mode === 'naive'
+    ? await naive(request)
+    : request.mode === 'engine'
+      ? await engine(request)
+      : await llamaEmbedding(request);
 clearInterval(sampler);
 const peakRssBytes = result.peakRssBytes || (peakRss('self') ?? sampledPeak);
 process.stdout.write(`${JSON.stringify({ ...result, peakRssBytes })}\n`);

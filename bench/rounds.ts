@@ -89,7 +89,12 @@ export async function runRounds(configs: BenchConfig[], rounds: number): Promise
 }
 
 /** The medians of each measured configuration, printed as a table with each one's speed relative to `baseline`. */
-export function printMedians(configs: BenchConfig[], results: Map<string, MeasureResult[]>, rounds: number, baseline: string): BenchRow[] {
+export function printMedians(
+  configs: BenchConfig[],
+  results: Map<string, MeasureResult[]>,
+  rounds: number,
+  baseline: string,
+): BenchRow[] {
   const rows = configs.flatMap(({ label }): BenchRow[] => {
     const runs = results.get(label) ?? [];
     if (runs.length === 0) return [];
@@ -109,7 +114,9 @@ export function printMedians(configs: BenchConfig[], results: Map<string, Measur
   console.log('|---|---|---|---|---|---|');
   for (const row of rows) {
     const relative = (row.textsPerSecond / base).toFixed(2);
-    console.log(`| ${row.label} | ${row.ran} | ${row.textsPerSecond.toFixed(1)} | ${row.tokensPerSecond.toFixed(0)} | ${mib(row.peakRssBytes)} | ${relative}x |`);
+    console.log(
+      `| ${row.label} | ${row.ran} | ${row.textsPerSecond.toFixed(1)} | ${row.tokensPerSecond.toFixed(0)} | ${mib(row.peakRssBytes)} | ${relative}x |`,
+    );
   }
   return rows;
 }

@@ -45,8 +45,12 @@ const input = join(work, 'input.txt');
 const lines = corpusLines(lineCount, 99, 1, 8);
 await writeFile(input, lines.join('\n'));
 const output = join(work, 'output.jsonl');
-const killsAt = [random(), random(), random()].map((f) => Math.floor((0.05 + 0.9 * f) * lineCount)).sort((a, b) => a - b);
-console.log(`Soak: ${lineCount} lines, tiny test model, batch size ${batchSize}, jsonl; SIGKILL after lines ${killsAt.join(', ')} (seed ${seed})`);
+const killsAt = [random(), random(), random()]
+  .map((f) => Math.floor((0.05 + 0.9 * f) * lineCount))
+  .sort((a, b) => a - b);
+console.log(
+  `Soak: ${lineCount} lines, tiny test model, batch size ${batchSize}, jsonl; SIGKILL after lines ${killsAt.join(', ')} (seed ${seed})`,
+);
 
 interface Life {
   from: number;
@@ -61,9 +65,13 @@ const marks = [0.1, 0.5, 1];
 /** Runs the job until it ends, or kills it once it has done `killAfter` lines. */
 function life(killAfter: number | null): Promise<Life> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/soakWorker.ts', model, input, output, String(batchSize)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'bench/soakWorker.ts', model, input, output, String(batchSize)],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     const started = performance.now();
     let from: number | null = null;
     let to = 0;
@@ -92,7 +100,9 @@ function life(killAfter: number | null): Promise<Life> {
 for (const killAfter of [...killsAt, null]) {
   const result = await life(killAfter);
   lives.push(result);
-  console.log(`  ${result.killed ? 'killed' : 'finished'} at line ${result.to} (resumed after line ${result.from}), ${result.seconds.toFixed(1)} s`);
+  console.log(
+    `  ${result.killed ? 'killed' : 'finished'} at line ${result.to} (resumed after line ${result.from}), ${result.seconds.toFixed(1)} s`,
+  );
 }
 
 /** Every line once, in order, with its text; returns the rows of a sample of lines for the vector check. */
@@ -122,9 +132,15 @@ await reference.dispose();
 const least = Math.min(...order.map((line, i) => cosine(vectors.get(line) ?? [], again[i]?.embedding ?? [])));
 
 const seconds = lives.reduce((sum, l) => sum + l.seconds, 0);
-console.log(`\nLines lost or duplicated: ${problems.length ? problems.join('; ') : 'none'} (every one of ${lineCount} lines checked in order, with its text)`);
+console.log(
+  `\nLines lost or duplicated: ${problems.length ? problems.join('; ') : 'none'} (every one of ${lineCount} lines checked in order, with its text)`,
+);
 console.log(`Sample of ${order.length} lines embedded again: least cosine ${least.toFixed(6)}`);
-console.log(`Throughput: ${(lineCount / seconds).toFixed(0)} lines/s over ${seconds.toFixed(1)} s in ${lives.length} processes (model loads included)`);
+console.log(
+  `Throughput: ${(lineCount / seconds).toFixed(0)} lines/s over ${seconds.toFixed(1)} s in ${lives.length} processes (model loads included)`,
+);
 const [at10, at50, at100] = marks.map((mark) => rssAt.get(mark) ?? 0);
-console.log(`Peak RSS of the running process at 10%: ${mib(at10 ?? 0)}, 50%: ${mib(at50 ?? 0)}, 100%: ${mib(at100 ?? 0)}; 100% - 10%: ${(((at100 ?? 0) - (at10 ?? 0)) / 1048576).toFixed(1)} MiB (target: within 64 MiB)`);
+console.log(
+  `Peak RSS of the running process at 10%: ${mib(at10 ?? 0)}, 50%: ${mib(at50 ?? 0)}, 100%: ${mib(at100 ?? 0)}; 100% - 10%: ${(((at100 ?? 0) - (at10 ?? 0)) / 1048576).toFixed(1)} MiB (target: within 64 MiB)`,
+);
 if (problems.length || least < 0.9999) process.exitCode = 1;

@@ -6,7 +6,8 @@
 import { runEmbedJob } from '#core/embedJob';
 
 const [model, input, output, batchSize] = process.argv.slice(2);
-if (!model || !input || !output || !batchSize) throw new Error('usage: soakWorker.ts <model> <input> <output> <batch size>');
+if (!model || !input || !output || !batchSize)
+  throw new Error('usage: soakWorker.ts <model> <input> <output> <batch size>');
 
 const summary = await runEmbedJob({
   model,
@@ -16,6 +17,7 @@ const summary = await runEmbedJob({
   resume: true,
   batch: { batchSize: Number(batchSize), progressIntervalMs: 200 },
   onModel: (_info, resumedAfterLine) => process.stdout.write(`${JSON.stringify({ resumedAfterLine })}\n`),
-  onProgress: ({ linesDone, totalLines, rssBytes }) => process.stdout.write(`${JSON.stringify({ linesDone, totalLines, rssBytes })}\n`),
+  onProgress: ({ linesDone, totalLines, rssBytes }) =>
+    process.stdout.write(`${JSON.stringify({ linesDone, totalLines, rssBytes })}\n`),
 });
 process.stdout.write(`${JSON.stringify({ done: true, stats: summary.stats })}\n`);

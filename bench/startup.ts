@@ -16,7 +16,10 @@ import { builtLlamaEmbedding } from './llamaEmbedding';
 import { median } from './rounds';
 
 const { values } = parseArgs({
-  options: { rounds: { type: 'string', default: '7' }, threads: { type: 'string', default: String(availableParallelism()) } },
+  options: {
+    rounds: { type: 'string', default: '7' },
+    threads: { type: 'string', default: String(availableParallelism()) },
+  },
 });
 const rounds = Number(values.rounds);
 const threads = values.threads;
@@ -28,7 +31,9 @@ await writeFile(input, corpusLines(20, 42, 10, 40).join('\n'));
 const build = spawnSync(process.execPath, ['scripts/buildCli.mjs', '--if-stale'], { stdio: 'inherit' });
 if (build.status !== 0) throw new Error('npm run build:cli failed');
 const llamaEmbedding = builtLlamaEmbedding('as shipped');
-console.log(`Command line start-up — ${cpus()[0]?.model ?? 'unknown CPU'}, ${threads} threads, Node ${process.version}`);
+console.log(
+  `Command line start-up — ${cpus()[0]?.model ?? 'unknown CPU'}, ${threads} threads, Node ${process.version}`,
+);
 if (!llamaEmbedding) console.log('llama-embedding: not built in .cache/ (npm run bench builds it); left out.');
 
 const BUNDLE = [process.execPath, 'bin/embedding-studio.js'];
@@ -37,7 +42,18 @@ const models = [
   { name: 'tiny test model', path: await testModelPath(TINY) },
   { name: 'bge-small shape', path: await testModelPath(BGE_SMALL_SHAPE) },
 ];
-const embed = (model: string): string[] => ['embed', '--model', model, '--input', input, '--output', join(work, 'out.npy'), '--overwrite', '--threads', threads];
+const embed = (model: string): string[] => [
+  'embed',
+  '--model',
+  model,
+  '--input',
+  input,
+  '--output',
+  join(work, 'out.npy'),
+  '--overwrite',
+  '--threads',
+  threads,
+];
 const cases: { label: string; command: string[] }[] = [
   { label: '--version, bundle', command: [...BUNDLE, '--version'] },
   { label: '--version, tsx', command: [...TSX, '--version'] },
@@ -46,7 +62,26 @@ const cases: { label: string; command: string[] }[] = [
     { label: `embed 20 lines, ${name}, bundle`, command: [...BUNDLE, ...embed(path)] },
     { label: `embed 20 lines, ${name}, tsx`, command: [...TSX, ...embed(path)] },
     ...(llamaEmbedding
-      ? [{ label: `embed 20 lines, ${name}, llama-embedding`, command: [llamaEmbedding, '-m', path, '-f', input, '-t', threads, '-b', '512', '-ngl', '0', '--embd-output-format', 'raw'] }]
+      ? [
+          {
+            label: `embed 20 lines, ${name}, llama-embedding`,
+            command: [
+              llamaEmbedding,
+              '-m',
+              path,
+              '-f',
+              input,
+              '-t',
+              threads,
+              '-b',
+              '512',
+              '-ngl',
+              '0',
+              '--embd-output-format',
+              'raw',
+            ],
+          },
+        ]
       : []),
   ]),
 ];
@@ -68,7 +103,9 @@ console.log(`\nMedians of ${rounds} rounds (wall time, process start to exit):\n
 const width = Math.max(...cases.map(({ label }) => label.length));
 for (const { label } of cases) {
   const all = times.get(label)!;
-  console.log(`${label.padEnd(width)}  ${median(all).toFixed(0).padStart(6)} ms   (${Math.min(...all).toFixed(0)}-${Math.max(...all).toFixed(0)})`);
+  console.log(
+    `${label.padEnd(width)}  ${median(all).toFixed(0).padStart(6)} ms   (${Math.min(...all).toFixed(0)}-${Math.max(...all).toFixed(0)})`,
+  );
 }
 // Each round runs both ways back to back: the ratio within a round holds better than the medians on a busy machine.
 const saved = (prefix: string): string => {

@@ -20,7 +20,9 @@ import { BGE_SMALL_SHAPE, testModelPath } from '../test/support/testModels';
 import { median } from './rounds';
 
 const run = promisify(execFile);
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, lines: { type: 'string', default: '2000' } } });
+const { values } = parseArgs({
+  options: { rounds: { type: 'string', default: '3' }, lines: { type: 'string', default: '2000' } },
+});
 const rounds = Number(values.rounds);
 const lineCount = Number(values.lines);
 const token = 'bench-ui-token-0123456789';
@@ -29,16 +31,35 @@ await rm(work, { recursive: true, force: true });
 await mkdir(work, { recursive: true });
 
 async function cliRate(model: string, input: string): Promise<number> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'embed', '--model', model, '--input', input, '--output', join(work, 'cli.npy'), '--overwrite', '--batch-size', '32', '--json']);
+  const { stdout } = await run(process.execPath, [
+    '--import',
+    'tsx',
+    'src/cli/index.ts',
+    'embed',
+    '--model',
+    model,
+    '--input',
+    input,
+    '--output',
+    join(work, 'cli.npy'),
+    '--overwrite',
+    '--batch-size',
+    '32',
+    '--json',
+  ]);
   const summary = JSON.parse(stdout) as { stats: { textsPerSecond: number } };
   return summary.stats.textsPerSecond;
 }
 
 async function startServer(): Promise<{ url: string; stop(): void }> {
-  const server = spawn(process.execPath, ['--import', 'tsx', 'src/server/index.ts', '--port', '0', '--settings', join(work, 'settings.json')], {
-    env: { ...process.env, EMBEDDING_STUDIO_TOKEN: token },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const server = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/server/index.ts', '--port', '0', '--settings', join(work, 'settings.json')],
+    {
+      env: { ...process.env, EMBEDDING_STUDIO_TOKEN: token },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const url = await new Promise<string>((resolve, reject) => {
     server.stdout.on('data', (chunk: Buffer) => {
       const match = /serving at (\S+)/.exec(chunk.toString());
@@ -49,14 +70,25 @@ async function startServer(): Promise<{ url: string; stop(): void }> {
   return { url, stop: () => server.kill('SIGTERM') };
 }
 
-async function uiRun(url: string, model: string, input: string, round: number): Promise<{ rate: number; longTasks: number[] }> {
-  const browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+async function uiRun(
+  url: string,
+  model: string,
+  input: string,
+  round: number,
+): Promise<{ rate: number; longTasks: number[] }> {
+  const browser = await chromium.launch({
+    executablePath: chromiumPath(),
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+  });
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     await page.addInitScript(() => {
       const tasks: number[] = [];
       Object.assign(window, { longTasks: tasks });
-      new PerformanceObserver((list) => list.getEntries().forEach((entry) => tasks.push(entry.duration))).observe({ type: 'longtask', buffered: true });
+      new PerformanceObserver((list) => list.getEntries().forEach((entry) => tasks.push(entry.duration))).observe({
+        type: 'longtask',
+        buffered: true,
+      });
     });
     await page.goto(url);
     await page.getByLabel('Model file').fill(model);
@@ -72,10 +104,17 @@ async function uiRun(url: string, model: string, input: string, round: number): 
     await page.getByRole('button', { name: 'Start' }).click();
     await page.getByLabel('Run totals').waitFor({ timeout: 600_000 });
     const longTasks = await page.evaluate(() => [...(window as unknown as { longTasks: number[] }).longTasks]);
-    const reply = await page.evaluate(
-      async ({ path, header, value }) => (await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json', [header]: value }, body: JSON.stringify({ name: 'job:state', params: {} }) })).json() as Promise<unknown>,
+    const reply = (await page.evaluate(
+      async ({ path, header, value }) =>
+        (
+          await fetch(path, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', [header]: value },
+            body: JSON.stringify({ name: 'job:state', params: {} }),
+          })
+        ).json() as Promise<unknown>,
       { path: SERVE.requestPath, header: SERVE.tokenHeader, value: token },
-    ) as { ok: boolean; value: JobState };
+    )) as { ok: boolean; value: JobState };
     return { rate: reply.value.summary?.stats.textsPerSecond ?? 0, longTasks };
   } finally {
     await browser.close();
@@ -98,12 +137,18 @@ try {
     const result = await uiRun(server.url, model, input, round);
     ui.push(result.rate);
     longTasks.push(...result.longTasks);
-    console.log(`  round ${round}: CLI ${cli.at(-1)?.toFixed(1)} texts/s, app ${result.rate.toFixed(1)} texts/s, ${result.longTasks.length} long tasks`);
+    console.log(
+      `  round ${round}: CLI ${cli.at(-1)?.toFixed(1)} texts/s, app ${result.rate.toFixed(1)} texts/s, ${result.longTasks.length} long tasks`,
+    );
   }
 } finally {
   server.stop();
 }
 const ratio = median(ui) / median(cli);
-console.log(`\n| | texts/s (median) |\n|---|---|\n| CLI alone | ${median(cli).toFixed(1)} |\n| app in serve mode, renderer attached | ${median(ui).toFixed(1)} |`);
+console.log(
+  `\n| | texts/s (median) |\n|---|---|\n| CLI alone | ${median(cli).toFixed(1)} |\n| app in serve mode, renderer attached | ${median(ui).toFixed(1)} |`,
+);
 console.log(`App / CLI: ${ratio.toFixed(3)} (target: at least 0.95)`);
-console.log(`Renderer long tasks over 50 ms: ${longTasks.length} in ${rounds} runs, longest ${longTasks.length ? Math.max(...longTasks).toFixed(0) : 0} ms (target: none over 100 ms)`);
+console.log(
+  `Renderer long tasks over 50 ms: ${longTasks.length} in ${rounds} runs, longest ${longTasks.length ? Math.max(...longTasks).toFixed(0) : 0} ms (target: none over 100 ms)`,
+);

@@ -65,7 +65,10 @@ test('embeds a file from start to finish and saves one row per embeddable line',
   await expect(page.getByLabel('Run totals')).toContainText(fixtures.embeddableLines.toLocaleString('en-US'));
   await page.screenshot({ path: testInfo.outputPath('4-done.png'), fullPage: true });
 
-  const rows = readFileSync(output, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { line: number; embedding: number[] });
+  const rows = readFileSync(output, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { line: number; embedding: number[] });
   expect(rows).toHaveLength(fixtures.embeddableLines);
   expect(rows.every((row) => row.embedding.length === 32)).toBe(true);
   expect(rows.map((row) => row.line)).toEqual([...rows.map((row) => row.line)].sort((a, b) => a - b));
@@ -104,7 +107,9 @@ test('cancelling mid-run leaves no file under the final name', async ({ page }, 
   expect(readdirSync(folder)).toEqual([]);
 });
 
-test('offers to resume a run that stopped early, and resuming finishes it with every line once', async ({ page }, testInfo) => {
+test('offers to resume a run that stopped early, and resuming finishes it with every line once', async ({
+  page,
+}, testInfo) => {
   await open(page);
   await loadModel(page, fixtures.model);
   await expect(page.getByLabel('Loaded model')).toContainText('tiny-bert');
@@ -119,7 +124,9 @@ test('offers to resume a run that stopped early, and resuming finishes it with e
 
   await page.getByRole('button', { name: 'Start', exact: true }).click();
   await expect(page.getByText('The run failed')).toBeVisible();
-  await expect(page.getByRole('alert').filter({ hasText: 'over the memory limit of 1 MiB' })).toContainText('press Resume unfinished run');
+  await expect(page.getByRole('alert').filter({ hasText: 'over the memory limit of 1 MiB' })).toContainText(
+    'press Resume unfinished run',
+  );
   const offer = page.getByRole('region', { name: 'Unfinished run' });
   await expect(offer).toContainText('An unfinished run of this output stopped after line');
   await expect(page.getByRole('button', { name: 'Start', exact: true })).toBeDisabled();
@@ -135,9 +142,11 @@ test('offers to resume a run that stopped early, and resuming finishes it with e
   const expected = readFileSync(fixtures.input, 'utf8')
     .split('\n')
     .flatMap((text, index) => (text.trim() ? [index + 1] : []));
-  const rows = readFileSync(output, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { line: number });
+  const rows = readFileSync(output, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { line: number });
   expect(rows).toHaveLength(fixtures.embeddableLines);
   expect(rows.map((row) => row.line)).toEqual(expected);
   expect(readdirSync(folder).filter((name) => /\.(partial|checkpoint)$/.test(name))).toEqual([]);
 });
-

@@ -27,7 +27,10 @@ test.describe('the Electron app', () => {
       await window.getByRole('button', { name: 'Load', exact: true }).click();
       await expect(window.getByText('tiny-bert')).toBeVisible();
       // No Node in the page: only the contract the preload exposes.
-      const exposed = await window.evaluate(() => ({ node: 'process' in globalThis || 'require' in globalThis, studio: 'studio' in globalThis }));
+      const exposed = await window.evaluate(() => ({
+        node: 'process' in globalThis || 'require' in globalThis,
+        studio: 'studio' in globalThis,
+      }));
       expect(exposed).toEqual({ node: false, studio: true });
     } finally {
       await app.close();

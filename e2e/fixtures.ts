@@ -26,5 +26,8 @@ export function loadFixtures(): E2eFixtures {
 }
 
 export function chromiumPath(): string {
-  return process.env.CHROMIUM_PATH ?? (existsSync('/usr/lib/chromium/chromium') ? '/usr/lib/chromium/chromium' : '/usr/bin/chromium');
+  return (
+    process.env.CHROMIUM_PATH ??
+    (existsSync('/usr/lib/chromium/chromium') ? '/usr/lib/chromium/chromium' : '/usr/bin/chromium')
+  );
 }

@@ -3,7 +3,10 @@ import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { E2E_TOKEN, loadFixtures } from './fixtures';
 
-test('downloads a model from a pasted URL with progress, then embeds a file with it', async ({ page, request }, testInfo) => {
+test('downloads a model from a pasted URL with progress, then embeds a file with it', async ({
+  page,
+  request,
+}, testInfo) => {
   const fixtures = loadFixtures();
   await page.goto(`/#token=${E2E_TOKEN}`);
   await expect(page.getByRole('heading', { name: 'Embedding Studio' })).toBeVisible();

@@ -7,10 +7,14 @@ import { E2E_PORT, E2E_TOKEN, loadFixtures } from './fixtures';
 
 /** Starts a second serve mode on a free port with its own token and settings; resolves with the URL it prints. */
 function startSecondServer(dir: string, token: string): { child: ChildProcess; url: Promise<string> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/index.ts', '--port', '0', '--settings', join(dir, 'settings.json')], {
-    env: { ...process.env, EMBEDDING_STUDIO_TOKEN: token },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/server/index.ts', '--port', '0', '--settings', join(dir, 'settings.json')],
+    {
+      env: { ...process.env, EMBEDDING_STUDIO_TOKEN: token },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const url = new Promise<string>((resolveUrl, reject) => {
     let printed = '';
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -23,7 +27,11 @@ function startSecondServer(dir: string, token: string): { child: ChildProcess; u
   return { child, url };
 }
 
-test('keeps the token out of cookies and the address, and two servers on two ports each take only their own', async ({ page, context, request }) => {
+test('keeps the token out of cookies and the address, and two servers on two ports each take only their own', async ({
+  page,
+  context,
+  request,
+}) => {
   const modelsFolder = page.getByLabel('Models folder');
   await page.goto(`/#${SERVE.tokenFragment}=${E2E_TOKEN}`);
   await expect(modelsFolder).toHaveValue(resolve('test-results/models'));
@@ -34,7 +42,10 @@ test('keeps the token out of cookies and the address, and two servers on two por
 
   const withoutToken = await request.post(SERVE.requestPath, { data: { name: 'models:list', params: {} } });
   expect(withoutToken.status()).toBe(401);
-  const withToken = await request.post(SERVE.requestPath, { data: { name: 'models:list', params: {} }, headers: { [SERVE.tokenHeader]: E2E_TOKEN } });
+  const withToken = await request.post(SERVE.requestPath, {
+    data: { name: 'models:list', params: {} },
+    headers: { [SERVE.tokenHeader]: E2E_TOKEN },
+  });
   expect(withToken.status()).toBe(200);
 
   const dir = mkdtempSync(join(loadFixtures().dir, 'second-server-'));

@@ -11,13 +11,16 @@ const OUT_DIR = join('out', 'cli');
 const BUNDLE = join(OUT_DIR, 'index.js');
 // Everything the bundle is made of: the source folders it imports from (src/host for the settings location), the
 // version, this script.
-const SOURCES = ['cli', 'core', 'shared', 'host'].map((folder) => join('src', folder)).concat('package.json', join('scripts', 'buildCli.mjs'));
+const SOURCES = ['cli', 'core', 'shared', 'host']
+  .map((folder) => join('src', folder))
+  .concat('package.json', join('scripts', 'buildCli.mjs'));
 
 function newestChange(path) {
   const stats = statSync(path);
   if (!stats.isDirectory()) return stats.mtimeMs;
   let newest = stats.mtimeMs;
-  for (const entry of readdirSync(path, { recursive: true })) newest = Math.max(newest, statSync(join(path, entry)).mtimeMs);
+  for (const entry of readdirSync(path, { recursive: true }))
+    newest = Math.max(newest, statSync(join(path, entry)).mtimeMs);
   return newest;
 }
 
@@ -52,5 +55,6 @@ if (!values['if-stale'] || isStale()) {
       },
     },
   });
-  if (!values['if-stale']) console.error(`build:cli: ${BUNDLE} built in ${Math.round(performance.now() - started)} ms.`);
+  if (!values['if-stale'])
+    console.error(`build:cli: ${BUNDLE} built in ${Math.round(performance.now() - started)} ms.`);
 }

@@ -34,7 +34,10 @@ function loadedBuildType() {
 const llama = await getLlama({ gpu: ${gpu === 'false' ? 'false' : JSON.stringify(gpu)}, build: 'never', progressLogs: false });
 process.stdout.write(llama.buildType);`;
   try {
-    return execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    return execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
   } catch {
     return 'none';
   }
@@ -44,7 +47,8 @@ run('npx', ['--no', '--', 'patch-package', '--patch-dir', join('patches', 'node-
 const inputs = createHash('sha256').update(gpu);
 inputs.update(readFileSync(join('node_modules', 'node-llama-cpp', 'package.json')));
 const patchFiles = readdirSync('patches', { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile());
-for (const file of patchFiles.map((entry) => join(entry.parentPath, entry.name)).sort()) inputs.update(file).update(readFileSync(file));
+for (const file of patchFiles.map((entry) => join(entry.parentPath, entry.name)).sort())
+  inputs.update(file).update(readFileSync(file));
 /** The stamp of a build from these sources with these features left out. */
 const stampOf = (dropped) => inputs.copy().update(featureFlags(dropped).join(' ')).digest('hex');
 
@@ -56,11 +60,14 @@ try {
 }
 let dropped = Array.isArray(previous?.dropped) ? previous.dropped : [];
 let builtAt = previous?.builtAt;
-const described = () => (dropped.length ? ` without ${dropped.join(' and ')} (${featureFlags(dropped).join(' ')})` : '');
+const described = () =>
+  dropped.length ? ` without ${dropped.join(' and ')} (${featureFlags(dropped).join(' ')})` : '';
 
 const started = Date.now();
 if (previous?.stamp === stampOf(dropped) && loadedBuildType() === 'localBuild') {
-  console.log(`build:engine: node-llama-cpp is already built here with the project's patches${described()} (gpu: ${gpu}); checking it.`);
+  console.log(
+    `build:engine: node-llama-cpp is already built here with the project's patches${described()} (gpu: ${gpu}); checking it.`,
+  );
 } else {
   // Features found unusable here before stay out of a build from newer sources.
   build();
@@ -72,14 +79,18 @@ for (;;) {
   if (verdict.next === 'done') break;
   if (verdict.next === 'rebuild') {
     dropped = [...dropped, verdict.drop];
-    console.log(`\nbuild:engine: the engine died by ${child.signal} in its self-check: this CPU advertises instructions it cannot run. Building again${described()}.`);
+    console.log(
+      `\nbuild:engine: the engine died by ${child.signal} in its self-check: this CPU advertises instructions it cannot run. Building again${described()}.`,
+    );
     build();
     continue;
   }
   if (child.signal) {
     run('npx', ['--no', 'node-llama-cpp', 'source', 'clear', '--type', 'builds']);
     rmSync(stampPath, { force: true });
-    console.error(`\nbuild:engine: ${verdict.reason}; the build is removed, and the app uses node-llama-cpp's prebuilt binary (contexts engine).`);
+    console.error(
+      `\nbuild:engine: ${verdict.reason}; the build is removed, and the app uses node-llama-cpp's prebuilt binary (contexts engine).`,
+    );
   } else {
     console.error(`\nbuild:engine: ${verdict.reason}; see its output above.`);
   }
@@ -87,7 +98,9 @@ for (;;) {
 }
 mkdirSync(join(stampPath, '..'), { recursive: true });
 writeFileSync(stampPath, JSON.stringify({ stamp: stampOf(dropped), dropped, flags: featureFlags(dropped), builtAt }));
-console.log(`build:engine: self-check passed; ready in ${Math.round((Date.now() - started) / 1000)} s (gpu: ${gpu})${described()}.`);
+console.log(
+  `build:engine: self-check passed; ready in ${Math.round((Date.now() - started) / 1000)} s (gpu: ${gpu})${described()}.`,
+);
 
 /** Builds node-llama-cpp from the llama.cpp source it ships, patched, with the features in `dropped` left out. */
 function build() {
@@ -95,7 +108,11 @@ function build() {
   for (const name of readdirSync(LLAMA_CPP_PATCHES).sort()) {
     run('git', ['-C', LLAMA_CPP_SOURCE, 'apply', '--whitespace=nowarn', join(process.cwd(), LLAMA_CPP_PATCHES, name)]);
   }
-  run('npx', ['--no', 'node-llama-cpp', 'source', 'build', '--gpu', gpu, '--noUsageExample'], buildEnvironment(featureFlags(dropped)));
+  run(
+    'npx',
+    ['--no', 'node-llama-cpp', 'source', 'build', '--gpu', gpu, '--noUsageExample'],
+    buildEnvironment(featureFlags(dropped)),
+  );
   const buildType = loadedBuildType();
   if (buildType !== 'localBuild') {
     console.error(`build:engine: the build finished, but node-llama-cpp loads its ${buildType} binary instead.`);

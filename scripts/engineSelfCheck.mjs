@@ -64,7 +64,9 @@ export function buildEnvironment(flags, env = process.env) {
 /** Runs the self-check in a child process; returns how it ended and what it printed. */
 export function runSelfCheck(gpu) {
   const child = fileURLToPath(new URL('./engineSelfCheckChild.ts', import.meta.url));
-  const { status, signal, stdout, stderr } = spawnSync(process.execPath, ['--import', 'tsx', child, gpu], { encoding: 'utf8' });
+  const { status, signal, stdout, stderr } = spawnSync(process.execPath, ['--import', 'tsx', child, gpu], {
+    encoding: 'utf8',
+  });
   return { status, signal, output: `${stdout ?? ''}${stderr ?? ''}`.trimEnd() };
 }
 
@@ -75,7 +77,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (child.output) console.log(child.output);
   const verdict = afterSelfCheck(child, []);
   if (verdict.next === 'done') console.log(`engine self-check: passed (gpu: ${values.gpu}).`);
-  else if (verdict.next === 'rebuild') console.log(`engine self-check: failed by ${child.signal}; npm run build:engine builds it again without ${verdict.drop}.`);
+  else if (verdict.next === 'rebuild')
+    console.log(
+      `engine self-check: failed by ${child.signal}; npm run build:engine builds it again without ${verdict.drop}.`,
+    );
   else console.log(`engine self-check: ${verdict.reason}.`);
   process.exitCode = verdict.next === 'done' ? 0 : 1;
 }

@@ -25,9 +25,13 @@ async function embed(spec: BertModelSpec): Promise<Float32Array[]> {
   const model = await EmbeddingModel.load(await testModelPath(spec), { gpu, threads: 2, contextSize: 128 });
   try {
     const { buildType, engine } = model.info;
-    if (buildType !== 'localBuild') throw new Error(`node-llama-cpp loads its ${buildType} binary, not the local build`);
-    if (engine !== 'batched') throw new Error(`the batched engine failed its self-test on the ${spec.weightType} model`);
-    return (await new BatchProcessor(model, { batchSize: TEXTS.length }).processTexts(TEXTS)).map((result) => result.embedding);
+    if (buildType !== 'localBuild')
+      throw new Error(`node-llama-cpp loads its ${buildType} binary, not the local build`);
+    if (engine !== 'batched')
+      throw new Error(`the batched engine failed its self-test on the ${spec.weightType} model`);
+    return (await new BatchProcessor(model, { batchSize: TEXTS.length }).processTexts(TEXTS)).map(
+      (result) => result.embedding,
+    );
   } finally {
     await model.dispose();
   }
@@ -39,8 +43,11 @@ try {
     const vectors = await embed(spec);
     if (spec === TINY_F16) reference = vectors;
     const similarity = Math.min(...vectors.map((vector, i) => cosine(vector, reference[i] ?? [])));
-    if (!(similarity >= least)) throw new Error(`the ${spec.weightType} vectors are off: cosine ${similarity.toFixed(6)} to the F16 ones`);
-    console.log(`  ${spec.weightType}: ${vectors.length} texts embedded${spec === TINY_F16 ? '' : `, least cosine to F16 ${similarity.toFixed(6)}`}`);
+    if (!(similarity >= least))
+      throw new Error(`the ${spec.weightType} vectors are off: cosine ${similarity.toFixed(6)} to the F16 ones`);
+    console.log(
+      `  ${spec.weightType}: ${vectors.length} texts embedded${spec === TINY_F16 ? '' : `, least cosine to F16 ${similarity.toFixed(6)}`}`,
+    );
   }
 } catch (error) {
   console.error(errorMessage(error));

@@ -7,6 +7,8 @@ import { join } from 'node:path';
 
 const patchPackage = join('node_modules', 'patch-package', 'index.js');
 if (existsSync(patchPackage) && existsSync(join('node_modules', 'node-llama-cpp'))) {
-  const { status } = spawnSync(process.execPath, [patchPackage, '--patch-dir', join('patches', 'node-llama-cpp')], { stdio: 'inherit' });
+  const { status } = spawnSync(process.execPath, [patchPackage, '--patch-dir', join('patches', 'node-llama-cpp')], {
+    stdio: 'inherit',
+  });
   process.exitCode = status ?? 1;
 }

@@ -1,6 +1,15 @@
 import { parseArgs } from 'node:util';
 import { EmbeddingError } from '#core/errors';
-import { GPU_CHOICES, LONG_TEXT_POLICIES, NORMALIZATIONS, OUTPUT_FORMATS, type GpuChoice, type LongTextPolicy, type Normalization, type OutputFormat } from '#shared/engine';
+import {
+  GPU_CHOICES,
+  LONG_TEXT_POLICIES,
+  NORMALIZATIONS,
+  OUTPUT_FORMATS,
+  type GpuChoice,
+  type LongTextPolicy,
+  type Normalization,
+  type OutputFormat,
+} from '#shared/engine';
 import { LIMITS, limitRange, withinLimit, type Limit } from '#shared/limits';
 import { wordList } from './format';
 import { parseModelsCommand, type ModelsCommandOptions } from './modelsArgs';
@@ -97,7 +106,11 @@ function optionSpec(name: string): OptionSpec | undefined {
   return Object.hasOwn(OPTIONS, name) ? OPTIONS[name] : undefined;
 }
 
-const REQUIRED: Record<CommandName, readonly string[]> = { embed: ['model', 'input', 'output'], info: ['model'], models: [] };
+const REQUIRED: Record<CommandName, readonly string[]> = {
+  embed: ['model', 'input', 'output'],
+  info: ['model'],
+  models: [],
+};
 
 const EXAMPLES: Record<CommandName, string> = {
   embed: 'embed --model model.gguf --input texts.txt --output embeddings.parquet',
@@ -112,7 +125,10 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   const { tokens } = parseArgs({
     args: [...argv],
     options: Object.fromEntries(
-      Object.entries(OPTIONS).map(([name, { type, short }]) => [name, short === undefined ? { type } : { type, short }]),
+      Object.entries(OPTIONS).map(([name, { type, short }]) => [
+        name,
+        short === undefined ? { type } : { type, short },
+      ]),
     ),
     // Strict mode would stop at the first problem with a message about parseArgs; these checks name the option.
     strict: false,
@@ -130,9 +146,11 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     return [{ ...token, spec }];
   });
   const [first, ...rest] = tokens.flatMap((token) => (token.kind === 'positional' ? [token.value] : []));
-  if (first === undefined) throw new UsageError('no command given', `Start with a command: ${wordList(COMMANDS, 'or')}.`, true);
+  if (first === undefined)
+    throw new UsageError('no command given', `Start with a command: ${wordList(COMMANDS, 'or')}.`, true);
   const command = COMMANDS.find((name) => name === first);
-  if (!command) throw new UsageError(`unknown command "${first}"`, `The commands are ${wordList(COMMANDS, 'and')}.`, true);
+  if (!command)
+    throw new UsageError(`unknown command "${first}"`, `The commands are ${wordList(COMMANDS, 'and')}.`, true);
 
   const values = new Map<string, string | true>();
   for (const { name, rawName, value, inlineValue, spec } of given) {
@@ -143,7 +161,10 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   }
   const option = new OptionReader(values);
   if (command === 'models') {
-    return { command, options: parseModelsCommand(rest, { modelsDir: option.string('models-dir'), json: option.flag('json') }) };
+    return {
+      command,
+      options: parseModelsCommand(rest, { modelsDir: option.string('models-dir'), json: option.flag('json') }),
+    };
   }
   const [extra] = rest;
   if (extra !== undefined) throw unexpectedArgument(extra);
@@ -183,7 +204,12 @@ function flag(rawName: string, value: string | undefined): true {
   return true;
 }
 
-function optionValue(rawName: string, spec: OptionSpec, value: string | undefined, inline: boolean | undefined): string {
+function optionValue(
+  rawName: string,
+  spec: OptionSpec,
+  value: string | undefined,
+  inline: boolean | undefined,
+): string {
   // parseArgs takes whatever follows as the value, so `--model --input x` would read a model called "--input".
   const swallowedOption = !inline && value !== undefined && /^--[a-z]/i.test(value);
   if (value === undefined || swallowedOption || (value === '' && !spec.allowEmpty)) {
@@ -241,17 +267,25 @@ class OptionReader {
 function checkOutput({ output, format }: EmbedCommandOptions): void {
   const fromExtension = OUTPUT_FORMATS.find((known) => output.toLowerCase().endsWith(`.${known}`));
   if (format && fromExtension && format !== fromExtension) {
-    throw new UsageError(`--format ${format} does not match --output ${output}`, `Leave out --format, or end the --output name in .${format}.`);
+    throw new UsageError(
+      `--format ${format} does not match --output ${output}`,
+      `Leave out --format, or end the --output name in .${format}.`,
+    );
   }
 }
 
 export function unexpectedArgument(value: string): UsageError {
-  return new UsageError(`unexpected argument "${value}"`, 'Options take the form --name value; quote a value that contains spaces.');
+  return new UsageError(
+    `unexpected argument "${value}"`,
+    'Options take the form --name value; quote a value that contains spaces.',
+  );
 }
 
 function unknownOption(rawName: string): UsageError {
   const name = rawName.replace(/^-+/, '').toLowerCase();
-  const close = Object.keys(OPTIONS).find((known) => editDistance(name, known) <= Math.min(2, Math.floor(known.length / 3)));
+  const close = Object.keys(OPTIONS).find(
+    (known) => editDistance(name, known) <= Math.min(2, Math.floor(known.length / 3)),
+  );
   return new UsageError(`unknown option ${rawName}`, close ? `Did you mean --${close}?` : HELP_HINT);
 }
 

@@ -26,7 +26,11 @@ export function renderDownload(progress: DownloadProgress, width: number): strin
 export type DownloadCallbacks = Pick<DownloadModelOptions, 'onStart' | 'onProgress' | 'onVerify'>;
 
 /** Download callbacks that draw on the terminal's status line, at most every REDRAW_INTERVAL_MS. */
-export function drawDownload(bar: ProgressBar, stream: ProgressStream, now: () => number = () => performance.now()): DownloadCallbacks {
+export function drawDownload(
+  bar: ProgressBar,
+  stream: ProgressStream,
+  now: () => number = () => performance.now(),
+): DownloadCallbacks {
   let lastDraw = -Infinity;
   let fileName = '';
   return {

@@ -7,7 +7,9 @@ export function formatCompact(value: number): string {
 
 /** `['a', 'b', 'c']` -> `a, b or c`. */
 export function wordList(values: readonly string[], conjunction: 'and' | 'or'): string {
-  return values.length < 2 ? values.join('') : `${values.slice(0, -1).join(', ')} ${conjunction} ${values[values.length - 1]}`;
+  return values.length < 2
+    ? values.join('')
+    : `${values.slice(0, -1).join(', ')} ${conjunction} ${values[values.length - 1]}`;
 }
 
 /** Label-value rows with the values lined up in one column. */

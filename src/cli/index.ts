@@ -33,7 +33,8 @@ async function main(argv: readonly string[]): Promise<ExitCode> {
   const probe = startModelProbe(commandLine.options);
   try {
     // Loaded only when needed: node-llama-cpp takes a second to load, which --help and usage errors need not wait for.
-    if (commandLine.command === 'embed') return await (await import('./commands/embed')).runEmbed(commandLine.options, probe.launch);
+    if (commandLine.command === 'embed')
+      return await (await import('./commands/embed')).runEmbed(commandLine.options, probe.launch);
     return await (await import('./commands/info')).runInfo(commandLine.options, probe.launch);
   } catch (error) {
     return reportError(error, commandLine.options.json);

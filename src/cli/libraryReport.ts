@@ -29,14 +29,25 @@ export function formatModelsList({ dir, models, incomplete, catalog }: ModelsLis
   const sections = [`Models folder: ${dir}`];
   sections.push(
     models.length
-      ? `Models in the folder:\n${table(models.map((model) => [model.fileName, describeLocalModel(model)]), '  ')}`
+      ? `Models in the folder:\n${table(
+          models.map((model) => [model.fileName, describeLocalModel(model)]),
+          '  ',
+        )}`
       : 'Models in the folder: none yet (models pull <name> downloads one from the catalog below)',
   );
   if (incomplete.length) {
-    sections.push(`Incomplete downloads (pull the same model again to resume, or models rm <file>):\n${incomplete.map((name) => `  ${name}`).join('\n')}`);
+    sections.push(
+      `Incomplete downloads (pull the same model again to resume, or models rm <file>):\n${incomplete.map((name) => `  ${name}`).join('\n')}`,
+    );
   }
   const rows = catalog.map((entry): [string, string] => {
-    const facts = [entry.languages, `${formatCount(entry.dimensions)} dimensions`, `${formatCount(entry.contextLength)} tokens`, formatBytes(entry.sizeBytes), entry.license];
+    const facts = [
+      entry.languages,
+      `${formatCount(entry.dimensions)} dimensions`,
+      `${formatCount(entry.contextLength)} tokens`,
+      formatBytes(entry.sizeBytes),
+      entry.license,
+    ];
     return [`${entry.id}${entry.recommended ? ' *' : ''}`, `${facts.join(', ')}${entry.path ? '  (downloaded)' : ''}`];
   });
   sections.push(`Catalog (models pull <name>; * to start with):\n${table(rows, '  ')}`);
@@ -44,7 +55,11 @@ export function formatModelsList({ dir, models, incomplete, catalog }: ModelsLis
 }
 
 /** The `models pull` report; for a catalog model with the prefixes it expects (`--prefix`). */
-export function formatPulled({ model, alreadyPresent, resumedFromBytes }: DownloadedModel, elapsedMs: number, catalog: CatalogModel | null): string {
+export function formatPulled(
+  { model, alreadyPresent, resumedFromBytes }: DownloadedModel,
+  elapsedMs: number,
+  catalog: CatalogModel | null,
+): string {
   const resumed = resumedFromBytes ? `, resumed after ${formatBytes(resumedFromBytes)}` : '';
   const heading = alreadyPresent
     ? `Already downloaded: ${model.fileName}.`

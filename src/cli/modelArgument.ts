@@ -4,7 +4,10 @@ import type { DownloadCallbacks } from './downloadProgress';
 import { modelsDirFor } from './modelsDir';
 
 /** What --model names, resolved against the models folder (see resolveModel). */
-export async function modelReferenceFor(model: string, modelsDir: string | undefined): Promise<{ reference: ModelReference; dir: string }> {
+export async function modelReferenceFor(
+  model: string,
+  modelsDir: string | undefined,
+): Promise<{ reference: ModelReference; dir: string }> {
   const dir = await modelsDirFor(modelsDir);
   return { reference: await resolveModel(model, dir), dir };
 }
@@ -15,6 +18,11 @@ export async function modelFileFor(
   options: { signal?: AbortSignal } & DownloadCallbacks,
 ): Promise<string> {
   if (reference.kind === 'file') return reference.path;
-  const { model } = await downloadModel({ ...options, dir, uri: reference.target.uri, fileName: reference.target.fileName });
+  const { model } = await downloadModel({
+    ...options,
+    dir,
+    uri: reference.target.uri,
+    fileName: reference.target.fileName,
+  });
   return model.path;
 }

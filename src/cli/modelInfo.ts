@@ -4,7 +4,8 @@ import { formatBytes, formatCount, plural } from '#shared/format';
 
 /** `cpu, 2 threads, 2 contexts` or `cuda (NVIDIA H200, 13 GPU layers), 16 threads, 2 contexts`. */
 export function describeBackend(info: ModelInfo): string {
-  const device = info.backend === 'cpu' ? 'cpu' : `${info.backend} (${info.gpuName ?? 'unknown GPU'}, ${info.gpuLayers} GPU layers)`;
+  const device =
+    info.backend === 'cpu' ? 'cpu' : `${info.backend} (${info.gpuName ?? 'unknown GPU'}, ${info.gpuLayers} GPU layers)`;
   return `${device}, ${plural(info.threads, 'thread')}, ${plural(info.contexts, 'context')}`;
 }
 

@@ -20,15 +20,23 @@ const NAME_HINTS: Record<Exclude<ModelsAction, 'list'>, string> = {
 /** `models list`, `models pull <model>` or `models rm <name>`, from the words after `models`. */
 export function parseModelsCommand(words: readonly string[], common: Common): ModelsCommandOptions {
   const [action, name, extra] = words;
-  if (action === undefined) throw new UsageError(`models needs one of ${wordList(MODELS_ACTIONS, 'or')}`, 'For example: models list');
+  if (action === undefined)
+    throw new UsageError(`models needs one of ${wordList(MODELS_ACTIONS, 'or')}`, 'For example: models list');
   const known = MODELS_ACTIONS.find((each) => each === action);
-  if (!known) throw new UsageError(`unknown models command "${action}"`, `The models commands are ${wordList(MODELS_ACTIONS, 'and')}.`);
+  if (!known)
+    throw new UsageError(
+      `unknown models command "${action}"`,
+      `The models commands are ${wordList(MODELS_ACTIONS, 'and')}.`,
+    );
   if (known === 'list') {
     if (name !== undefined) throw unexpectedArgument(name);
     return { ...common, action: known };
   }
   if (name === undefined || name.trim() === '') {
-    throw new UsageError(`models ${known} needs a model${known === 'pull' ? ': a catalog name, an hf: URI or a URL' : ''}`, NAME_HINTS[known]);
+    throw new UsageError(
+      `models ${known} needs a model${known === 'pull' ? ': a catalog name, an hf: URI or a URL' : ''}`,
+      NAME_HINTS[known],
+    );
   }
   if (extra !== undefined) throw unexpectedArgument(extra);
   return { ...common, action: known, name };

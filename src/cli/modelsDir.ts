@@ -16,6 +16,7 @@ async function appModelsDir(): Promise<string | null> {
   } catch {
     return null;
   }
-  const dir = typeof settings === 'object' && settings !== null ? (settings as { modelsDir?: unknown }).modelsDir : undefined;
+  const dir =
+    typeof settings === 'object' && settings !== null ? (settings as { modelsDir?: unknown }).modelsDir : undefined;
   return typeof dir === 'string' && isAbsolute(dir) ? dir : null;
 }

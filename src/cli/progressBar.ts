@@ -64,7 +64,10 @@ export class ProgressBar {
 }
 
 /** Prints what the engine says while a model loads (`note: ...`) on stderr, through the bar on a terminal. */
-export function noticePrinter(bar: ProgressBar | null, stream: ProgressStream = process.stderr): (message: string) => void {
+export function noticePrinter(
+  bar: ProgressBar | null,
+  stream: ProgressStream = process.stderr,
+): (message: string) => void {
   return (message) => (bar ? bar.note(`note: ${message}`) : stream.write(`note: ${message}\n`));
 }
 
@@ -79,8 +82,12 @@ export function renderProgress(progress: ProgressInfo, width: number): string {
   // Most important first: on a narrow terminal the parts at the end are dropped.
   const parts = [
     fraction === null ? null : `${Math.floor(fraction * 100)}%`.padStart(4),
-    totalLines === null ? `${formatCount(linesDone)} lines` : `${formatCount(linesDone)}/${formatCount(totalLines)} lines`,
-    done ? `done in ${formatClock(progress.elapsedMs)}` : `ETA ${progress.etaMs === null ? '?' : formatClock(progress.etaMs)}`,
+    totalLines === null
+      ? `${formatCount(linesDone)} lines`
+      : `${formatCount(linesDone)}/${formatCount(totalLines)} lines`,
+    done
+      ? `done in ${formatClock(progress.elapsedMs)}`
+      : `ETA ${progress.etaMs === null ? '?' : formatClock(progress.etaMs)}`,
     `${formatRate(texts)} texts/s`,
     `${formatCompact(tokens)} tokens/s`,
     `RSS ${formatBytes(progress.rssBytes)}`,
@@ -93,7 +100,12 @@ export function renderProgress(progress: ProgressInfo, width: number): string {
  * `[████████░░░░░░░░░░░░] ` bar where the fraction is known and the terminal at least `barFrom` wide. Whether the bar is
  * drawn depends on the terminal's width only, so the line does not jump about as the numbers grow.
  */
-export function statusLine(parts: ReadonlyArray<string | null>, fraction: number | null, width: number, barFrom: number): string {
+export function statusLine(
+  parts: ReadonlyArray<string | null>,
+  fraction: number | null,
+  width: number,
+  barFrom: number,
+): string {
   const shown = parts.filter((part) => part !== null);
   const barWidth = fraction !== null && width >= barFrom ? BAR_WIDTH : 0;
   const room = barWidth ? width - barWidth - 3 : width;

@@ -17,13 +17,20 @@ export function formatSummary(summary: EmbedJobSummary): string {
     ['time', formatDuration(stats.elapsedMs)],
     ['speed', `${formatRate(stats.textsPerSecond)} texts/s, ${formatRate(stats.tokensPerSecond)} tokens/s`],
     ['peak memory', formatBytes(stats.peakRssBytes)],
-    [summary.outputs.length > 1 ? 'outputs' : 'output', `${summary.outputs.join(', ')} (${summary.format}, ${formatBytes(summary.outputBytes)})`],
+    [
+      summary.outputs.length > 1 ? 'outputs' : 'output',
+      `${summary.outputs.join(', ')} (${summary.format}, ${formatBytes(summary.outputBytes)})`,
+    ],
     ['skip log', `${summary.skipLog} (${plural(stats.skipped + stats.failed, 'line')})`],
     ['model', `${model.name} (${model.architecture}, ${model.dimension} dimensions, ${model.quantization})`],
     ['backend', describeBackend(model)],
     ['engine', describeEngine(model)],
   ];
-  if (summary.resumedAfterLine) rows.splice(6, 0, ['resumed', `after line ${formatCount(summary.resumedAfterLine)}; time and speed are this run's`]);
+  if (summary.resumedAfterLine)
+    rows.splice(6, 0, [
+      'resumed',
+      `after line ${formatCount(summary.resumedAfterLine)}; time and speed are this run's`,
+    ]);
   const heading = `Embedded ${formatCount(stats.embedded)} of ${plural(stats.lines, 'line')} in ${formatDuration(stats.elapsedMs)}.`;
   return `${heading}\n\n${table(rows, '  ')}`;
 }

@@ -103,7 +103,10 @@ export class BatchProcessor {
     const { batchSize, progressIntervalMs, memoryLimitMb } = this.config;
     checkLimit('batchSize', batchSize);
     if (!(progressIntervalMs >= 0)) {
-      throw new EmbeddingError('BAD_OPTION', `Progress interval must be 0 or more milliseconds, not ${progressIntervalMs}.`);
+      throw new EmbeddingError(
+        'BAD_OPTION',
+        `Progress interval must be 0 or more milliseconds, not ${progressIntervalMs}.`,
+      );
     }
     if (memoryLimitMb !== null) checkLimit('memoryLimitMb', memoryLimitMb);
   }
@@ -189,7 +192,11 @@ export class BatchProcessor {
    * The pipeline: reads records, tokenizes, dispatches texts to the model's contexts as soon as they are read, and
    * settles batches strictly in order. Enough batches stay in flight to keep every context busy.
    */
-  private async *batches(records: AsyncIterable<PlacedRecord>, extent: Extent, options: ProcessOptions): AsyncGenerator<Batch> {
+  private async *batches(
+    records: AsyncIterable<PlacedRecord>,
+    extent: Extent,
+    options: ProcessOptions,
+  ): AsyncGenerator<Batch> {
     const { batchSize } = this.config;
     const window = Math.max(2, Math.ceil((2 * this.model.pool.size) / batchSize));
     const pending: DispatchedBatch[] = [];
@@ -262,8 +269,17 @@ export class BatchProcessor {
     } catch (error) {
       return { kind: 'fatal', error, end };
     }
-    if (!prepared.ok) return { kind: 'skip', skipped: { line: record.line, reason: prepared.reason, detail: prepared.detail }, end };
-    return { kind: 'text', line: record.line, text: record.text, tokenCount: prepared.tokenCount, truncated: prepared.truncated, tokens: prepared.tokens, end };
+    if (!prepared.ok)
+      return { kind: 'skip', skipped: { line: record.line, reason: prepared.reason, detail: prepared.detail }, end };
+    return {
+      kind: 'text',
+      line: record.line,
+      text: record.text,
+      tokenCount: prepared.tokenCount,
+      truncated: prepared.truncated,
+      tokens: prepared.tokens,
+      end,
+    };
   }
 
   /** Hands a complete batch's texts to the model as one group. */
@@ -313,7 +329,12 @@ export class BatchProcessor {
       } else if (this.config.continueOnError) {
         skipped.push({ line: entry.line, reason: 'failed', detail: errorMessage(embedded.error) });
       } else {
-        stop = new EmbeddingError('EMBEDDING_FAILED', `Line ${entry.line} could not be embedded: ${errorMessage(embedded.error)}`, { kind: 'skipFailedLines' }, { cause: embedded.error });
+        stop = new EmbeddingError(
+          'EMBEDDING_FAILED',
+          `Line ${entry.line} could not be embedded: ${errorMessage(embedded.error)}`,
+          { kind: 'skipFailedLines' },
+          { cause: embedded.error },
+        );
         break;
       }
       reached = entry.end;

@@ -77,7 +77,8 @@ export class BatchedPool implements EmbeddingPool {
             sequences: options.sequences,
             // Encoder models take a whole decode as one ubatch, so the batch must hold the longest text too; and
             // llama.cpp sizes its buffers for an even split of the batch over the sequences (or aborts the process).
-            batchSize: Math.ceil(Math.max(options.tokenBudget, options.contextSize) / options.sequences) * options.sequences,
+            batchSize:
+              Math.ceil(Math.max(options.tokenBudget, options.contextSize) / options.sequences) * options.sequences,
             threads: options.threads,
           }),
         );
@@ -104,7 +105,10 @@ export class BatchedPool implements EmbeddingPool {
     const embedded = texts.map(
       (tokens) => new Promise<Embedded>((resolve, reject) => jobs.push({ input: this.input(tokens), resolve, reject })),
     );
-    for (const decode of planDecodes(jobs.map((job) => job.input.length), this.options)) {
+    for (const decode of planDecodes(
+      jobs.map((job) => job.input.length),
+      this.options,
+    )) {
       this.queue.push(decode.map((i) => jobs[i]));
     }
     this.pump();
@@ -120,7 +124,9 @@ export class BatchedPool implements EmbeddingPool {
   private async selfTest(): Promise<boolean> {
     const lane = this.lanes[0];
     if (!lane) return false;
-    const [short, long] = ['water', 'the quick brown fox reads books about the city'].map((text) => this.input(this.model.tokenize(text)));
+    const [short, long] = ['water', 'the quick brown fox reads books about the city'].map((text) =>
+      this.input(this.model.tokenize(text)),
+    );
     if (!short || !long) return false;
     const { native } = lane;
     const [shortAlone] = await decode(native, [short]);
@@ -160,7 +166,10 @@ export class BatchedPool implements EmbeddingPool {
     const started = performance.now();
     let vectors: Float32Array[];
     try {
-      vectors = await decode(lane.native, jobs.map((job) => job.input));
+      vectors = await decode(
+        lane.native,
+        jobs.map((job) => job.input),
+      );
     } catch (error) {
       if (jobs.length === 1) jobs[0]?.reject(error);
       else for (const job of jobs) await this.run(lane, [job]);
@@ -179,7 +188,10 @@ export class BatchedPool implements EmbeddingPool {
  * The decodes of a group of texts of these token counts, as indexes into the group: the first text left, then the later
  * ones among the next few that still fit, up to the sequence cap and the token budget; a text over the budget alone.
  */
-export function planDecodes(lengths: readonly number[], limits: { sequences: number; tokenBudget: number }): number[][] {
+export function planDecodes(
+  lengths: readonly number[],
+  limits: { sequences: number; tokenBudget: number },
+): number[][] {
   const { sequences, tokenBudget } = limits;
   const decodes: number[][] = [];
   let left: number[] = [];

@@ -68,7 +68,12 @@ export function checkpointPath(outputPath: string): string {
 }
 
 /** The identity of the run about to start. Reads the model file's first and last MiB for its fingerprint. */
-export async function runIdentity(inputPath: string, inputOptions: InputOptions, model: ModelInfo, format: OutputFormat): Promise<RunIdentity> {
+export async function runIdentity(
+  inputPath: string,
+  inputOptions: InputOptions,
+  model: ModelInfo,
+  format: OutputFormat,
+): Promise<RunIdentity> {
   const input = await stat(inputPath);
   return {
     input: {
@@ -133,7 +138,11 @@ const identityRecordSchema = z.strictObject({
       format: z.enum(INPUT_FORMATS),
       field: z.string(),
     }),
-    model: z.strictObject({ name: z.string(), size: nonNegativeInteger, fingerprint: z.string().regex(/^[0-9a-f]{64}$/) }),
+    model: z.strictObject({
+      name: z.string(),
+      size: nonNegativeInteger,
+      fingerprint: z.string().regex(/^[0-9a-f]{64}$/),
+    }),
     vectors: z.strictObject({
       dimension: positiveInteger,
       pooling: z.enum(['mean', 'cls', 'last']),
@@ -147,7 +156,11 @@ const identityRecordSchema = z.strictObject({
 });
 
 /** What the footer of a Parquet file needs of each row group; the rest of it is passed through as written. */
-const rowGroupSchema = z.looseObject({ columns: z.array(z.looseObject({})), total_byte_size: z.bigint(), num_rows: z.bigint() });
+const rowGroupSchema = z.looseObject({
+  columns: z.array(z.looseObject({})),
+  total_byte_size: z.bigint(),
+  num_rows: z.bigint(),
+});
 
 const markSchema = z.strictObject({
   lastLine: nonNegativeInteger,
@@ -159,7 +172,10 @@ const markSchema = z.strictObject({
     truncated: nonNegativeInteger,
     tokens: nonNegativeInteger,
     characters: nonNegativeInteger,
-    skippedByReason: z.partialRecord(z.enum(Object.keys(SKIP_REASON_NAMES) as [SkipReason, ...SkipReason[]]), nonNegativeInteger),
+    skippedByReason: z.partialRecord(
+      z.enum(Object.keys(SKIP_REASON_NAMES) as [SkipReason, ...SkipReason[]]),
+      nonNegativeInteger,
+    ),
   }),
   added: z.array(rowGroupSchema).optional(),
 });
@@ -206,7 +222,10 @@ export async function readCheckpoint(outputPath: string): Promise<SavedRun> {
   });
   if (first === undefined) return { state: 'started' };
   const identityRecord = identityRecordSchema.safeParse(first);
-  if (!identityRecord.success) throw invalid(`its first line is not a run's identity (${z.prettifyError(identityRecord.error).replace(/\s+/g, ' ')})`);
+  if (!identityRecord.success)
+    throw invalid(
+      `its first line is not a run's identity (${z.prettifyError(identityRecord.error).replace(/\s+/g, ' ')})`,
+    );
   const identity = identityRecord.data.identity;
   const names = outputPathsFor(outputPath, identity.format).map(sizeKey);
   let mark: CheckpointMark | null = null;
@@ -216,13 +235,17 @@ export async function readCheckpoint(outputPath: string): Promise<SavedRun> {
     const finishing = finishingSchema.safeParse(record);
     if (finishing.success) {
       if (line !== records.length) throw invalid(`line ${line} says the run was finishing, but more follows`);
-      if (!sameNames(finishing.data.finishing, names)) throw invalid(`line ${line} names files other than ${names.join(', ')}`);
+      if (!sameNames(finishing.data.finishing, names))
+        throw invalid(`line ${line} names files other than ${names.join(', ')}`);
       return { state: 'finished', identity, finalPaths: names.map((name) => join(dirname(outputPath), name)) };
     }
     const parsed = markSchema.safeParse(record);
-    if (!parsed.success) throw invalid(`line ${line} is not a durable point (${z.prettifyError(parsed.error).replace(/\s+/g, ' ')})`);
-    if (!sameNames(Object.keys(parsed.data.sizes), names)) throw invalid(`line ${line} gives sizes of files other than ${names.join(', ')}`);
-    if (parsed.data.added?.length && identity.format !== 'parquet') throw invalid(`line ${line} adds row groups to ${identity.format} output`);
+    if (!parsed.success)
+      throw invalid(`line ${line} is not a durable point (${z.prettifyError(parsed.error).replace(/\s+/g, ' ')})`);
+    if (!sameNames(Object.keys(parsed.data.sizes), names))
+      throw invalid(`line ${line} gives sizes of files other than ${names.join(', ')}`);
+    if (parsed.data.added?.length && identity.format !== 'parquet')
+      throw invalid(`line ${line} adds row groups to ${identity.format} output`);
     mark = parsed.data;
     added.push(...(parsed.data.added ?? []));
   }
@@ -242,9 +265,14 @@ async function readOwnFile(path: string): Promise<string | null> {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return null;
     if (code === 'ELOOP') throw notRegular(path, 'a symbolic link');
-    throw new EmbeddingError('OUTPUT_UNWRITABLE', `${path} cannot be read (${code ?? 'error'}).`, { kind: 'chooseOutput', why: 'checkpointUnreadable' }, {
-      cause: error,
-    });
+    throw new EmbeddingError(
+      'OUTPUT_UNWRITABLE',
+      `${path} cannot be read (${code ?? 'error'}).`,
+      { kind: 'chooseOutput', why: 'checkpointUnreadable' },
+      {
+        cause: error,
+      },
+    );
   }
   try {
     const info = await handle.stat();
@@ -256,14 +284,19 @@ async function readOwnFile(path: string): Promise<string | null> {
 }
 
 function notRegular(path: string, kind: string): EmbeddingError {
-  return new EmbeddingError('OUTPUT_EXISTS', `${path} is ${kind}, not a regular file.`, { kind: 'moveAwayOrChooseOutput' });
+  return new EmbeddingError('OUTPUT_EXISTS', `${path} is ${kind}, not a regular file.`, {
+    kind: 'moveAwayOrChooseOutput',
+  });
 }
 
 /**
  * Completes a run that `readCheckpoint` found `finished`: gives its files their final names and removes its checkpoint.
  * Only a run starting does this, never a query.
  */
-export async function completeFinish(outputPath: string, finished: Extract<SavedRun, { state: 'finished' }>): Promise<void> {
+export async function completeFinish(
+  outputPath: string,
+  finished: Extract<SavedRun, { state: 'finished' }>,
+): Promise<void> {
   await moveIntoPlace(finished.finalPaths);
   await rm(checkpointPath(outputPath), { force: true });
 }

@@ -54,7 +54,8 @@ export class ContextPool implements EmbeddingPool {
   }
 
   private async embedOne(tokens: readonly Token[]): Promise<Embedded> {
-    const context = this.free.pop() ?? (await new Promise<LlamaEmbeddingContext>((resolve) => this.waiting.push(resolve)));
+    const context =
+      this.free.pop() ?? (await new Promise<LlamaEmbeddingContext>((resolve) => this.waiting.push(resolve)));
     const started = performance.now();
     try {
       // getEmbeddingFor adds the special tokens to the array it is given, so it gets a copy.

@@ -72,7 +72,8 @@ export async function checkJobFiles(
   const overwrite = options.overwrite ?? false;
   let run = await readCheckpoint(options.output).catch((error: unknown): SavedRun => {
     // With --overwrite, a checkpoint that cannot be read is replaced like any other.
-    if (overwrite && error instanceof EmbeddingError && error.code === 'CHECKPOINT_INVALID') return { state: 'started' };
+    if (overwrite && error instanceof EmbeddingError && error.code === 'CHECKPOINT_INVALID')
+      return { state: 'started' };
     throw error;
   });
   if (run.state === 'finished') {
@@ -111,7 +112,10 @@ export async function checkJobFiles(
 export async function runEmbedJob(options: EmbedJobOptions, checked?: CheckedFiles): Promise<EmbedJobSummary> {
   const { format, saved, replace } = checked ?? (await checkJobFiles(options));
   const ownsModel = typeof options.model === 'string';
-  const model = typeof options.model === 'string' ? await EmbeddingModel.load(options.model, { ...options.modelOptions, signal: options.signal }) : options.model;
+  const model =
+    typeof options.model === 'string'
+      ? await EmbeddingModel.load(options.model, { ...options.modelOptions, signal: options.signal })
+      : options.model;
   let reader: InputReader | null = null;
   try {
     const identity = await runIdentity(options.input, options.inputOptions ?? {}, model.info, format);
@@ -134,12 +138,22 @@ export async function runEmbedJob(options: EmbedJobOptions, checked?: CheckedFil
           const [written] = await Promise.all([writer.checkpoint(), skipLog.sync()]);
           if (written) {
             const sizes = { ...written.sizes, [sizeKey(skipLog.path)]: skipLog.size };
-            await checkpoint.mark({ lastLine, sizes, counts: processor.doneCounts(), ...(written.added?.length ? { added: written.added } : {}) });
+            await checkpoint.mark({
+              lastLine,
+              sizes,
+              counts: processor.doneCounts(),
+              ...(written.added?.length ? { added: written.added } : {}),
+            });
             markedLine = lastLine;
           }
           await watch.check(lastLine);
         },
-        { signal: options.signal, pause: options.pause, onSkip: options.onSkip, ...(saved ? { carryOver: saved.mark.counts } : {}) },
+        {
+          signal: options.signal,
+          pause: options.pause,
+          onSkip: options.onSkip,
+          ...(saved ? { carryOver: saved.mark.counts } : {}),
+        },
       );
       if (!processor.stats().embedded) throw await embeddedNothing(options.input, files, processor.stats());
       await writer.complete();
@@ -182,15 +196,18 @@ function finalPaths({ writer, skipLog }: JobFiles): string[] {
  * Refuses an unfinished run that cannot continue as the run now asked for, before any file is touched; the reader is
  * left past the lines it did.
  */
-async function checkResumable(saved: Checkpoint, identity: RunIdentity, reader: InputReader, options: EmbedJobOptions): Promise<void> {
+async function checkResumable(
+  saved: Checkpoint,
+  identity: RunIdentity,
+  reader: InputReader,
+  options: EmbedJobOptions,
+): Promise<void> {
   const { output, input } = options;
   const difference = identityDifference(saved.identity, identity);
   if (difference) {
-    throw new EmbeddingError(
-      'RESUME_REFUSED',
-      `The unfinished run of ${output} cannot be resumed: ${difference}.`,
-      { kind: 'resumeWithSameSettings' },
-    );
+    throw new EmbeddingError('RESUME_REFUSED', `The unfinished run of ${output} cannot be resumed: ${difference}.`, {
+      kind: 'resumeWithSameSettings',
+    });
   }
   const lines = await reader.skip(saved.mark.lastLine);
   if (lines < saved.mark.lastLine) {
@@ -269,7 +286,13 @@ class InputWatch {
   }
 }
 
-async function stopped(error: unknown, options: EmbedJobOptions, files: JobFiles, stats: BatchStats, markedLine: number | null): Promise<unknown> {
+async function stopped(
+  error: unknown,
+  options: EmbedJobOptions,
+  files: JobFiles,
+  stats: BatchStats,
+  markedLine: number | null,
+): Promise<unknown> {
   const { writer, skipLog, checkpoint } = files;
   const cancelled = options.signal?.aborted || (error instanceof EmbeddingError && error.code === 'CANCELLED');
   if (cancelled && (!options.keepOnCancel || markedLine === null)) {
@@ -339,13 +362,22 @@ async function embeddedNothing(input: string, files: JobFiles, stats: BatchStats
 
 /** An input with no line is refused before the model loads (and found so at the end if it was emptied meanwhile). */
 function emptyInput(input: string): EmbeddingError {
-  return new EmbeddingError('NOTHING_EMBEDDED', `Nothing was embedded: ${input} is empty.`, advice('Choose an input file with one text per line.'));
+  return new EmbeddingError(
+    'NOTHING_EMBEDDED',
+    `Nothing was embedded: ${input} is empty.`,
+    advice('Choose an input file with one text per line.'),
+  );
 }
 
 function runFailure(error: unknown): EmbeddingError {
   const code = (error as NodeJS.ErrnoException | null)?.code;
   if (code === 'ENOSPC') {
-    return new EmbeddingError('OUTPUT_UNWRITABLE', 'The disk is full: the output could not be written.', { kind: 'freeDiskSpace', folder: 'output' }, { cause: error });
+    return new EmbeddingError(
+      'OUTPUT_UNWRITABLE',
+      'The disk is full: the output could not be written.',
+      { kind: 'freeDiskSpace', folder: 'output' },
+      { cause: error },
+    );
   }
   return new EmbeddingError('RUN_FAILED', `The run failed: ${errorMessage(error)}`, undefined, { cause: error });
 }

@@ -11,10 +11,18 @@ export async function checkReadableFile(path: string, role: FileRole): Promise<n
   try {
     const info = await stat(path);
     if (info.isDirectory()) {
-      throw new EmbeddingError('NOT_A_FILE', `${label} ${path} is a directory, not a file.`, { kind: 'chooseFile', role, found: 'folder' });
+      throw new EmbeddingError('NOT_A_FILE', `${label} ${path} is a directory, not a file.`, {
+        kind: 'chooseFile',
+        role,
+        found: 'folder',
+      });
     }
     if (!info.isFile()) {
-      throw new EmbeddingError('NOT_A_FILE', `${label} ${path} is ${fileKind(info)}, not a regular file.`, { kind: 'chooseFile', role, found: 'other' });
+      throw new EmbeddingError('NOT_A_FILE', `${label} ${path} is ${fileKind(info)}, not a regular file.`, {
+        kind: 'chooseFile',
+        role,
+        found: 'other',
+      });
     }
     size = info.size;
     await access(path, constants.R_OK);
@@ -28,7 +36,12 @@ export async function checkReadableFile(path: string, role: FileRole): Promise<n
 function fileError(error: unknown, label: string, path: string, role: FileRole): EmbeddingError {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ENOENT' || code === 'ENOTDIR') {
-    return new EmbeddingError('FILE_NOT_FOUND', `${label} ${path} does not exist.`, { kind: 'checkPath', role }, { cause: error });
+    return new EmbeddingError(
+      'FILE_NOT_FOUND',
+      `${label} ${path} does not exist.`,
+      { kind: 'checkPath', role },
+      { cause: error },
+    );
   }
   return new EmbeddingError(
     'FILE_UNREADABLE',
@@ -59,7 +72,10 @@ export interface OutputFiles {
  * overwrite: a link, a device or a pipe is never replaced), final files that exist (unless `overwrite`), and side files
  * that exist (unless `overwrite`, or they are `own`: an earlier run of this output left them). All paths are in one folder.
  */
-export async function checkWritableOutput(files: OutputFiles, options: { overwrite: boolean; own: boolean }): Promise<void> {
+export async function checkWritableOutput(
+  files: OutputFiles,
+  options: { overwrite: boolean; own: boolean },
+): Promise<void> {
   const folder = dirname(resolve(files.finals[0] ?? '.'));
   try {
     const info = await stat(folder);
@@ -70,7 +86,9 @@ export async function checkWritableOutput(files: OutputFiles, options: { overwri
     const missing = code === 'ENOENT' || code === 'ENOTDIR';
     throw new EmbeddingError(
       'OUTPUT_UNWRITABLE',
-      missing ? `Output folder ${folder} does not exist.` : `Output folder ${folder} is not writable (${code ?? 'error'}).`,
+      missing
+        ? `Output folder ${folder} does not exist.`
+        : `Output folder ${folder} is not writable (${code ?? 'error'}).`,
       missing ? { kind: 'createFolder' } : { kind: 'chooseOutput', why: 'folderUnwritable' },
       { cause: error },
     );
@@ -78,7 +96,10 @@ export async function checkWritableOutput(files: OutputFiles, options: { overwri
   const found = async (path: string): Promise<boolean> => {
     const info = await lstat(path).catch(() => null);
     if (info?.isDirectory()) {
-      throw new EmbeddingError('OUTPUT_EXISTS', `Output ${path} is a directory.`, { kind: 'chooseOutput', why: 'isFolder' });
+      throw new EmbeddingError('OUTPUT_EXISTS', `Output ${path} is a directory.`, {
+        kind: 'chooseOutput',
+        why: 'isFolder',
+      });
     }
     if (info && !info.isFile()) {
       throw new EmbeddingError(
@@ -96,11 +117,9 @@ export async function checkWritableOutput(files: OutputFiles, options: { overwri
   }
   for (const path of files.sides) {
     if ((await found(path)) && !options.overwrite && !options.own) {
-      throw new EmbeddingError(
-        'OUTPUT_EXISTS',
-        `${path} already exists and is not from a run of this output.`,
-        { kind: 'moveAwayOrOverwrite' },
-      );
+      throw new EmbeddingError('OUTPUT_EXISTS', `${path} already exists and is not from a run of this output.`, {
+        kind: 'moveAwayOrOverwrite',
+      });
     }
   }
 }
@@ -112,11 +131,10 @@ export async function checkNotInput(input: string, paths: readonly string[]): Pr
     const info = await stat(path).catch(() => null);
     if (info && info.dev === source.dev && info.ino === source.ino) {
       const same = resolve(path) === resolve(input) ? '' : ` (the same file on the disk as ${input})`;
-      throw new EmbeddingError(
-        'OUTPUT_IS_INPUT',
-        `Output ${path} is the input file${same}.`,
-        { kind: 'chooseOutput', why: 'isInput' },
-      );
+      throw new EmbeddingError('OUTPUT_IS_INPUT', `Output ${path} is the input file${same}.`, {
+        kind: 'chooseOutput',
+        why: 'isInput',
+      });
     }
   }
 }

@@ -24,7 +24,9 @@ export async function checkGgufFile(path: string, fileSize: number): Promise<Ggu
     throw new EmbeddingError(
       'MODEL_UNSUPPORTED',
       `This model file is unsupported: llama.cpp does not know its architecture "${architecture}" (${path}).`,
-      advice('Pick a model of a supported architecture (bert, nomic-bert, jina-bert-v2, qwen3 ...), or update Embedding Studio.'),
+      advice(
+        'Pick a model of a supported architecture (bert, nomic-bert, jina-bert-v2, qwen3 ...), or update Embedding Studio.',
+      ),
     );
   }
   for (const tensor of tensors) {
@@ -33,7 +35,10 @@ export async function checkGgufFile(path: string, fileSize: number): Promise<Ggu
     }
     // llama.cpp computes norms in F32 only: another type aborts the process at the first embedding.
     if (/norm\.(weight|bias)$/.test(tensor.name) && tensor.ggmlType !== GgmlType.F32) {
-      throw unsupported(path, `tensor ${tensor.name} is stored as ${GgmlType[tensor.ggmlType]} where llama.cpp needs F32`);
+      throw unsupported(
+        path,
+        `tensor ${tensor.name} is stored as ${GgmlType[tensor.ggmlType]} where llama.cpp needs F32`,
+      );
     }
   }
 

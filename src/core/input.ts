@@ -5,7 +5,6 @@ import { advice, EmbeddingError } from './errors';
 import { checkReadableFile } from './files';
 import type { InputFormat, SkippedLine } from '#shared/engine';
 
-
 export interface InputOptions {
   /** Defaults from the extension: `.jsonl` / `.ndjson` are JSON Lines, everything else plain text. */
   format?: InputFormat;
@@ -211,7 +210,12 @@ export async function* readInput(
 
 function recordOf(line: number, bytes: Buffer | null, format: InputFormat, field: string): InputRecord {
   if (bytes === null) return { line, reason: 'line-too-large', detail: `longer than ${MAX_LINE_BYTES} bytes` };
-  if (!isUtf8(bytes)) return { line, reason: 'invalid-utf8', detail: `not valid UTF-8 (first bad byte at column ${firstBadByte(bytes) + 1})` };
+  if (!isUtf8(bytes))
+    return {
+      line,
+      reason: 'invalid-utf8',
+      detail: `not valid UTF-8 (first bad byte at column ${firstBadByte(bytes) + 1})`,
+    };
   if (bytes.includes(0)) return { line, reason: 'nul-byte', detail: `NUL byte at column ${bytes.indexOf(0) + 1}` };
   const raw = bytes.toString('utf8');
   return format === 'jsonl' ? jsonRecord(line, raw, field) : textRecord(line, raw);
@@ -232,7 +236,8 @@ function jsonRecord(line: number, raw: string, field: string): InputRecord {
   }
   const value = lookupField(parsed, field);
   if (value === undefined) return { line, reason: 'missing-field', detail: `no field "${field}"` };
-  if (typeof value !== 'string') return { line, reason: 'field-not-string', detail: `"${field}" is ${describe(value)}` };
+  if (typeof value !== 'string')
+    return { line, reason: 'field-not-string', detail: `"${field}" is ${describe(value)}` };
   return textRecord(line, value);
 }
 
@@ -262,7 +267,16 @@ function firstBadByte(bytes: Buffer): number {
   let at = 0;
   while (at < bytes.length) {
     const lead = bytes[at] ?? 0;
-    const size = lead < 0x80 ? 1 : lead >= 0xc2 && lead < 0xe0 ? 2 : lead >= 0xe0 && lead < 0xf0 ? 3 : lead >= 0xf0 && lead < 0xf5 ? 4 : 0;
+    const size =
+      lead < 0x80
+        ? 1
+        : lead >= 0xc2 && lead < 0xe0
+          ? 2
+          : lead >= 0xe0 && lead < 0xf0
+            ? 3
+            : lead >= 0xf0 && lead < 0xf5
+              ? 4
+              : 0;
     if (size === 0) return at;
     for (let k = 1; k < size; k += 1) {
       if (((bytes[at + k] ?? 0) & 0xc0) !== 0x80) return at;
@@ -278,7 +292,10 @@ export async function countLines(path: string, signal?: AbortSignal): Promise<nu
   let lines = 0;
   let last = LF;
   let first = true;
-  for await (const data of createReadStream(path, { highWaterMark: READ_CHUNK_BYTES, signal }) as AsyncIterable<Buffer>) {
+  for await (const data of createReadStream(path, {
+    highWaterMark: READ_CHUNK_BYTES,
+    signal,
+  }) as AsyncIterable<Buffer>) {
     const chunk = first ? stripBom(path, data) : data;
     first = false;
     for (let at = chunk.indexOf(LF); at !== -1; at = chunk.indexOf(LF, at + 1)) lines += 1;

@@ -23,7 +23,11 @@ export interface InspectOptions {
  * Describes an input file without embedding it: its size and line count, its first records as they will be read, and
  * (given a model) how long its texts are in tokens, from a bounded sample at the start. Streams; never holds the file.
  */
-export async function inspectInput(path: string, options: InspectOptions, model: EmbeddingModel | null): Promise<InputInfo> {
+export async function inspectInput(
+  path: string,
+  options: InspectOptions,
+  model: EmbeddingModel | null,
+): Promise<InputInfo> {
   const lines = await countLines(path);
   const { size } = await stat(path);
   const format = inputFormatFor(path, options.format ?? undefined);
@@ -61,5 +65,12 @@ function shorten(text: string): string {
 function summarize(lengths: number[], overContext: number): NonNullable<InputInfo['tokens']> {
   const sorted = lengths.sort((a, b) => a - b);
   const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-  return { sampled: sorted.length, min: sorted[0] ?? 0, median: at(0.5), p95: at(0.95), max: sorted.at(-1) ?? 0, overContext };
+  return {
+    sampled: sorted.length,
+    min: sorted[0] ?? 0,
+    median: at(0.5),
+    p95: at(0.95),
+    max: sorted.at(-1) ?? 0,
+    overContext,
+  };
 }

@@ -40,7 +40,6 @@ export type BinaryChoice = 'auto' | 'prebuilt';
 /** A step of loading a model, as the probe worker reports it: the binary loaded, then each engine as it is tried. */
 export type LoadStep = { buildType: BuildType } | { engine: Engine };
 
-
 export interface ModelOptions extends Partial<TextOptions> {
   gpu?: GpuChoice;
   /**
@@ -66,7 +65,6 @@ export interface ModelOptions extends Partial<TextOptions> {
   /** Told each step before it runs; awaited, so a process that dies in a step has reported it. */
   onStep?: (step: LoadStep) => void | Promise<void>;
 }
-
 
 /** A text ready for the model, or the reason it cannot be embedded. */
 export type PreparedText =
@@ -154,8 +152,10 @@ export class EmbeddingModel {
   /** Changes how texts are prepared and vectors finished, for the runs that start afterwards. */
   setTextOptions(options: Partial<TextOptions>): void {
     const next = { ...this.text, ...definedOnly(options) };
-    if (!NORMALIZATIONS.includes(next.normalize)) throw badOption('normalize', 'Normalization', next.normalize, NORMALIZATIONS);
-    if (!LONG_TEXT_POLICIES.includes(next.onLong)) throw badOption('onLong', 'The long-text policy', next.onLong, LONG_TEXT_POLICIES);
+    if (!NORMALIZATIONS.includes(next.normalize))
+      throw badOption('normalize', 'Normalization', next.normalize, NORMALIZATIONS);
+    if (!LONG_TEXT_POLICIES.includes(next.onLong))
+      throw badOption('onLong', 'The long-text policy', next.onLong, LONG_TEXT_POLICIES);
     this.text = next;
   }
 
@@ -185,16 +185,18 @@ export class EmbeddingModel {
     await options.onStep?.({ buildType: llama.buildType });
 
     recentNativeErrors.length = 0;
-    const model = await llama.loadModel({ modelPath: path, gpuLayers: backend === 'cpu' ? 0 : 'auto', loadSignal: options.signal }).catch((error: unknown) => {
-      if (options.signal?.aborted) throw cancelledError();
-      const native = recentNativeErrors.slice(-3).join(' ');
-      throw new EmbeddingError(
-        'MODEL_LOAD_FAILED',
-        `Could not load model ${path}: ${errorMessage(error)}${native ? ` (llama.cpp: ${native})` : ''}`,
-        advice('The file may be damaged, or its architecture not supported by this llama.cpp version.'),
-        { cause: error },
-      );
-    });
+    const model = await llama
+      .loadModel({ modelPath: path, gpuLayers: backend === 'cpu' ? 0 : 'auto', loadSignal: options.signal })
+      .catch((error: unknown) => {
+        if (options.signal?.aborted) throw cancelledError();
+        const native = recentNativeErrors.slice(-3).join(' ');
+        throw new EmbeddingError(
+          'MODEL_LOAD_FAILED',
+          `Could not load model ${path}: ${errorMessage(error)}${native ? ` (llama.cpp: ${native})` : ''}`,
+          advice('The file may be damaged, or its architecture not supported by this llama.cpp version.'),
+          { cause: error },
+        );
+      });
 
     try {
       const trainContextSize = model.trainContextSize;
@@ -244,7 +246,8 @@ export class EmbeddingModel {
     const tokens = this.model.tokenize(this.text.prefix + text);
     if (tokens.length === 0) return { ok: false, reason: 'no-tokens', detail: 'the tokenizer produced no tokens' };
     const limit = this.maxTextTokens;
-    if (tokens.length <= limit) return { ok: true, tokens, tokenCount: tokens.length + this.specialTokens, truncated: false };
+    if (tokens.length <= limit)
+      return { ok: true, tokens, tokenCount: tokens.length + this.specialTokens, truncated: false };
     const detail = `${tokens.length + this.specialTokens} tokens, the context holds ${limit + this.specialTokens}`;
     switch (this.text.onLong) {
       case 'truncate':
@@ -252,11 +255,9 @@ export class EmbeddingModel {
       case 'skip':
         return { ok: false, reason: 'too-long', detail };
       case 'fail':
-        throw new EmbeddingError(
-          'TEXT_TOO_LONG',
-          `Line ${line} is too long for the model: ${detail}.`,
-          { kind: 'handleLongTexts' },
-        );
+        throw new EmbeddingError('TEXT_TOO_LONG', `Line ${line} is too long for the model: ${detail}.`, {
+          kind: 'handleLongTexts',
+        });
     }
   }
 
@@ -325,7 +326,9 @@ function poolingOf(path: string, fileInfo: GgufFileInfo): Pooling {
     throw new EmbeddingError(
       'NOT_EMBEDDING_MODEL',
       `${path} is not an embedding model: its ${architecture} metadata sets no mean, CLS or last-token pooling.`,
-      advice('Pick an embedding model (bge, nomic-embed, e5, gte, Qwen3-Embedding ...), not a chat or reranking model.'),
+      advice(
+        'Pick an embedding model (bge, nomic-embed, e5, gte, Qwen3-Embedding ...), not a chat or reranking model.',
+      ),
     );
   }
   return pooling;
@@ -338,9 +341,15 @@ function quantizationOf(fileInfo: GgufFileInfo): string {
 }
 
 function badOption(option: OptionName, label: string, value: string, allowed: readonly string[]): EmbeddingError {
-  return new EmbeddingError('BAD_OPTION', `${label} must be one of ${allowed.join(', ')}, not "${value}".`, { kind: 'fixOption', option, example: allowed[0] });
+  return new EmbeddingError('BAD_OPTION', `${label} must be one of ${allowed.join(', ')}, not "${value}".`, {
+    kind: 'fixOption',
+    option,
+    example: allowed[0],
+  });
 }
 
 function describeBackendError(error: unknown): string {
-  return error instanceof Error && error.name === 'NoBinaryFoundError' ? 'no llama.cpp binary for it was found' : errorMessage(error);
+  return error instanceof Error && error.name === 'NoBinaryFoundError'
+    ? 'no llama.cpp binary for it was found'
+    : errorMessage(error);
 }

@@ -158,7 +158,11 @@ export async function runProbe(path: string, launch: ProbeLauncher, options: Pro
   });
   options.signal?.removeEventListener('abort', stop);
   if ('report' in ended) return ended;
-  const lines = stderr.join('').split('\n').map((line) => line.trim()).filter(Boolean);
+  const lines = stderr
+    .join('')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
   return { died: ended.died, buildType, engine, stderr: lines, timedOut };
 }
 

@@ -22,7 +22,13 @@ function send(message: ProbeMessage): Promise<void> {
 
 async function probe(path: string, gpu: GpuChoice, binary: BinaryChoice): Promise<ProbeReport> {
   try {
-    const model = await EmbeddingModel.load(path, { gpu, binary, threads: 1, contextSize: 64, onStep: (step) => send({ step }) });
+    const model = await EmbeddingModel.load(path, {
+      gpu,
+      binary,
+      threads: 1,
+      contextSize: 64,
+      onStep: (step) => send({ step }),
+    });
     try {
       const prepared = model.prepare('embedding studio checks this model', 1);
       if (prepared.ok) await model.embed(prepared.tokens);

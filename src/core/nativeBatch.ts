@@ -33,7 +33,10 @@ export interface BatchContextOptions {
  * decode, and its native calls. Nothing may evaluate on it through node-llama-cpp's own sequences while the native
  * calls are in use: the two would share one batch.
  */
-export async function createBatchContext(model: LlamaModel, options: BatchContextOptions): Promise<{ context: LlamaContext; native: NativeBatch }> {
+export async function createBatchContext(
+  model: LlamaModel,
+  options: BatchContextOptions,
+): Promise<{ context: LlamaContext; native: NativeBatch }> {
   // A full-size sliding-window cache keeps node-llama-cpp from adding a token to the batch size for sliding-window models.
   const withEmbeddings = { ...options, swaFullCache: true, _embeddings: true };
   const context = await model.createContext(withEmbeddings);

@@ -27,14 +27,22 @@ const GPU_DECODE = { sequences: 64, tokenBudget: 2048 };
  * context with either engine (the threads of one decode spend much of it waiting on each other; measured on 2 cores:
  * batched, 2 x 1 thread ~20% faster than 1 x 2 threads); on a GPU two contexts keep it fed.
  */
-export async function openPool(model: LlamaModel, options: PoolOptions): Promise<{ pool: EmbeddingPool; engine: Engine; contexts: number }> {
+export async function openPool(
+  model: LlamaModel,
+  options: PoolOptions,
+): Promise<{ pool: EmbeddingPool; engine: Engine; contexts: number }> {
   const { backend, threads, contextSize, engine } = options;
   const contexts = backend === 'cpu' ? threads : 2;
   const threadsPerContext = backend === 'cpu' ? 1 : Math.max(1, Math.floor(threads / contexts));
   if (engine !== 'contexts') {
     await options.onEngine?.('batched');
     const decode = backend === 'cpu' ? CPU_DECODE : GPU_DECODE;
-    const opening = BatchedPool.openIfSupported(model, { contexts, threads: threadsPerContext, contextSize, ...decode });
+    const opening = BatchedPool.openIfSupported(model, {
+      contexts,
+      threads: threadsPerContext,
+      contextSize,
+      ...decode,
+    });
     // With `auto`, a batched engine that cannot even be set up (too little memory, say) is no reason to fail.
     const pool = await (engine === 'auto' ? opening.catch(() => null) : opening);
     if (pool) return { pool, engine: 'batched', contexts };
@@ -48,5 +56,9 @@ export async function openPool(model: LlamaModel, options: PoolOptions): Promise
     }
   }
   await options.onEngine?.('contexts');
-  return { pool: await ContextPool.create(model, contexts, { contextSize, threads: threadsPerContext }), engine: 'contexts', contexts };
+  return {
+    pool: await ContextPool.create(model, contexts, { contextSize, threads: threadsPerContext }),
+    engine: 'contexts',
+    contexts,
+  };
 }

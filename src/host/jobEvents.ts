@@ -95,7 +95,11 @@ export class JobEvents {
 
   private sendLog(): void {
     if (!this.entries.length && !this.omitted) return;
-    this.emit('job:log', { jobId: this.jobId, entries: this.entries, ...(this.omitted ? { omitted: this.omitted } : {}) });
+    this.emit('job:log', {
+      jobId: this.jobId,
+      entries: this.entries,
+      ...(this.omitted ? { omitted: this.omitted } : {}),
+    });
     this.entries = [];
     this.omitted = 0;
   }

@@ -7,7 +7,15 @@ import { EVENT_INTERVAL_MS } from '#shared/protocol';
 import { JobEvents, type Emit } from './jobEvents';
 import { RequestError, toReplyError } from './requestError';
 
-const IDLE: JobState = { status: 'idle', jobId: null, settings: null, summary: null, progress: null, error: null, partialStats: null };
+const IDLE: JobState = {
+  status: 'idle',
+  jobId: null,
+  settings: null,
+  summary: null,
+  progress: null,
+  error: null,
+  partialStats: null,
+};
 
 interface ActiveRun {
   id: number;
@@ -44,8 +52,10 @@ export class JobRunner {
    * its `running` state without waiting for it.
    */
   async start({ resume, ...settings }: JobStart, model: EmbeddingModel | null): Promise<JobState> {
-    if (this.busy) throw new RequestError('BUSY', 'A run is already in progress.', 'Wait for it to finish, or cancel it first.');
-    if (!model) throw new RequestError('NO_MODEL', 'No model is loaded.', 'Load a GGUF embedding model before starting a run.');
+    if (this.busy)
+      throw new RequestError('BUSY', 'A run is already in progress.', 'Wait for it to finish, or cancel it first.');
+    if (!model)
+      throw new RequestError('NO_MODEL', 'No model is loaded.', 'Load a GGUF embedding model before starting a run.');
     const checked = checkJobFiles({ ...settings, format: settings.format ?? undefined, resume });
     this.starting = checked.catch(() => undefined);
     let files: CheckedFiles;
@@ -103,32 +113,46 @@ export class JobRunner {
     await this.active?.finished;
   }
 
-  private async execute(run: ActiveRun, settings: JobSettings, resume: boolean, model: EmbeddingModel, files: CheckedFiles): Promise<void> {
+  private async execute(
+    run: ActiveRun,
+    settings: JobSettings,
+    resume: boolean,
+    model: EmbeddingModel,
+    files: CheckedFiles,
+  ): Promise<void> {
     let end: Partial<JobState>;
     try {
-      const summary = await runEmbedJob({
-        model,
-        input: settings.input,
-        inputOptions: { format: settings.inputFormat ?? undefined, field: settings.field ?? undefined },
-        output: settings.output,
-        format: settings.format ?? undefined,
-        overwrite: settings.overwrite,
-        resume,
-        batch: {
-          batchSize: settings.batchSize,
-          continueOnError: settings.continueOnError,
-          memoryLimitMb: settings.memoryLimitMb,
-          progressIntervalMs: EVENT_INTERVAL_MS,
+      const summary = await runEmbedJob(
+        {
+          model,
+          input: settings.input,
+          inputOptions: { format: settings.inputFormat ?? undefined, field: settings.field ?? undefined },
+          output: settings.output,
+          format: settings.format ?? undefined,
+          overwrite: settings.overwrite,
+          resume,
+          batch: {
+            batchSize: settings.batchSize,
+            continueOnError: settings.continueOnError,
+            memoryLimitMb: settings.memoryLimitMb,
+            progressIntervalMs: EVENT_INTERVAL_MS,
+          },
+          signal: run.abort.signal,
+          pause: run.gate,
+          onProgress: (progress) => run.events.onProgress(progress),
+          onSkip: (skipped) => run.events.onSkip(skipped),
         },
-        signal: run.abort.signal,
-        pause: run.gate,
-        onProgress: (progress) => run.events.onProgress(progress),
-        onSkip: (skipped) => run.events.onSkip(skipped),
-      }, files);
+        files,
+      );
       end = { status: 'done', summary };
     } catch (error) {
       if (error instanceof EmbeddingError && error.code === 'CANCELLED') end = { status: 'cancelled' };
-      else end = { status: 'failed', error: toReplyError(error), partialStats: error instanceof EmbedJobError ? error.stats : null };
+      else
+        end = {
+          status: 'failed',
+          error: toReplyError(error),
+          partialStats: error instanceof EmbedJobError ? error.stats : null,
+        };
     }
     // The last progress and log lines go out before the state that ends the run.
     await run.events.close();

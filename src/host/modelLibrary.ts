@@ -2,7 +2,16 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { EmbeddingError } from '#core/errors';
 import { catalogEntries, findCatalogModel } from '#core/library/modelCatalog';
 import { describeModelFile } from '#core/library/modelFileInfo';
-import { DOWNLOADS_FOLDER, incompleteDownloads, isFile, listModels, modelFilesToRemove, PARTIAL_EXTENSION, prepareModelsFolder, removeFiles } from '#core/library/modelsFolder';
+import {
+  DOWNLOADS_FOLDER,
+  incompleteDownloads,
+  isFile,
+  listModels,
+  modelFilesToRemove,
+  PARTIAL_EXTENSION,
+  prepareModelsFolder,
+  removeFiles,
+} from '#core/library/modelsFolder';
 import { pullModel } from '#core/library/pullModel';
 import type { CatalogEntry, LocalModel, ModelDownload, ModelLibraryListing } from '#shared/modelLibrary';
 import { EVENT_INTERVAL_MS } from '#shared/protocol';
@@ -46,7 +55,11 @@ export class ModelLibrary {
   async list(): Promise<ModelLibraryListing> {
     const dir = await this.dir();
     const downloading = this.active ? this.download?.fileName : null;
-    const [models, incomplete, recent] = await Promise.all([listModels(dir), incompleteDownloads(dir), this.recent(dir)]);
+    const [models, incomplete, recent] = await Promise.all([
+      listModels(dir),
+      incompleteDownloads(dir),
+      this.recent(dir),
+    ]);
     return {
       dir,
       defaultDir: this.options.defaultDir,
@@ -93,18 +106,33 @@ export class ModelLibrary {
       dir,
       signal: abort.signal,
       stallTimeoutMs: this.options.stallTimeoutMs,
-      onStart: ({ fileName, totalBytes, resumedFromBytes }) => this.update({ status: 'downloading', fileName, totalBytes, downloadedBytes: resumedFromBytes }),
-      onProgress: ({ downloadedBytes, totalBytes, bytesPerSecond, etaMs }) => this.update({ status: 'downloading', downloadedBytes, totalBytes, bytesPerSecond, etaMs }),
+      onStart: ({ fileName, totalBytes, resumedFromBytes }) =>
+        this.update({ status: 'downloading', fileName, totalBytes, downloadedBytes: resumedFromBytes }),
+      onProgress: ({ downloadedBytes, totalBytes, bytesPerSecond, etaMs }) =>
+        this.update({ status: 'downloading', downloadedBytes, totalBytes, bytesPerSecond, etaMs }),
       onVerify: () => this.update({ status: 'verifying', bytesPerSecond: 0, etaMs: null }),
     });
     this.active = { abort, done: pulled.catch(() => undefined) };
     try {
       const { model } = await pulled;
-      this.update({ status: 'done', fileName: model.fileName, path: model.path, downloadedBytes: model.sizeBytes, totalBytes: model.sizeBytes, bytesPerSecond: 0, etaMs: 0 });
+      this.update({
+        status: 'done',
+        fileName: model.fileName,
+        path: model.path,
+        downloadedBytes: model.sizeBytes,
+        totalBytes: model.sizeBytes,
+        bytesPerSecond: 0,
+        etaMs: 0,
+      });
       return model;
     } catch (error) {
       const cancelled = error instanceof EmbeddingError && error.code === 'CANCELLED';
-      this.update({ status: cancelled ? 'cancelled' : 'failed', bytesPerSecond: 0, etaMs: null, error: toReplyError(error) });
+      this.update({
+        status: cancelled ? 'cancelled' : 'failed',
+        bytesPerSecond: 0,
+        etaMs: null,
+        error: toReplyError(error),
+      });
       throw error;
     } finally {
       this.active = null;
@@ -127,12 +155,18 @@ export class ModelLibrary {
     const alias = findCatalogModel(name)?.fileName;
     const files = (await modelFilesToRemove(dir, name, alias)).map((file) => resolve(file));
     const downloading = this.active ? this.download?.fileName : null;
-    const downloadFiles = downloading ? [join(dir, downloading), join(dir, DOWNLOADS_FOLDER, downloading + PARTIAL_EXTENSION)] : [];
+    const downloadFiles = downloading
+      ? [join(dir, downloading), join(dir, DOWNLOADS_FOLDER, downloading + PARTIAL_EXTENSION)]
+      : [];
     if (downloadFiles.some((file) => files.includes(resolve(file)))) {
       throw new RequestError('BUSY', `${downloading} is being downloaded.`, 'Cancel the download first.');
     }
     if (loadedPath !== null && files.includes(resolve(loadedPath))) {
-      throw new RequestError('BUSY', `${basename(loadedPath)} is the loaded model.`, 'Load another model first, then remove this one.');
+      throw new RequestError(
+        'BUSY',
+        `${basename(loadedPath)} is the loaded model.`,
+        'Load another model first, then remove this one.',
+      );
     }
     await removeFiles(files);
     return this.list();
@@ -143,7 +177,9 @@ export class ModelLibrary {
     const file = resolve(path);
     if (dirname(file) === resolve(await this.dir())) return;
     const { recentModels = [] } = await this.options.settings.get();
-    await this.options.settings.set({ recentModels: [file, ...recentModels.filter((each) => each !== file)].slice(0, RECENT_LIMIT) });
+    await this.options.settings.set({
+      recentModels: [file, ...recentModels.filter((each) => each !== file)].slice(0, RECENT_LIMIT),
+    });
   }
 
   /** Cancels the download in progress and waits until it has stopped. */
@@ -165,11 +201,17 @@ export class ModelLibrary {
     const folder = resolve(dir);
     const kept: string[] = [];
     for (const path of recentModels) if (dirname(path) !== folder && (await isFile(path))) kept.push(path);
-    if (kept.length !== recentModels.length) await this.options.settings.set({ recentModels: kept }).catch(() => undefined);
+    if (kept.length !== recentModels.length)
+      await this.options.settings.set({ recentModels: kept }).catch(() => undefined);
     return Promise.all(kept.map((path) => describeModelFile(path)));
   }
 
   private refuseWhileDownloading(action: string): void {
-    if (this.active) throw new RequestError('BUSY', `Cannot ${action} while a model is downloading.`, 'Wait for the download to finish, or cancel it.');
+    if (this.active)
+      throw new RequestError(
+        'BUSY',
+        `Cannot ${action} while a model is downloading.`,
+        'Wait for the download to finish, or cancel it.',
+      );
   }
 }

@@ -22,7 +22,12 @@ export function parseParams<K extends RequestName>(name: K, params: unknown): Pa
   const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0] ?? ''] : issue.path;
   const field = path.map(String).join('.');
   const subject = field || 'parameters';
-  throw new RequestError('INVALID_REQUEST', `${subject}: ${issue.message}`, `Check the parameters of ${name}.`, field || undefined);
+  throw new RequestError(
+    'INVALID_REQUEST',
+    `${subject}: ${issue.message}`,
+    `Check the parameters of ${name}.`,
+    field || undefined,
+  );
 }
 
 /** Plain-words messages for zod's issues; messages set in the schema itself take precedence over these. */
@@ -34,7 +39,8 @@ function describeIssue(issue: z.core.$ZodRawIssue): string | undefined {
       return `must be ${article(issue.expected)}, not ${describe(issue.input)}`;
     case 'too_small': {
       const minimum = Number(issue.minimum);
-      if (issue.origin === 'string') return minimum <= 1 ? 'must not be empty' : `must be at least ${minimum} characters long`;
+      if (issue.origin === 'string')
+        return minimum <= 1 ? 'must not be empty' : `must be at least ${minimum} characters long`;
       if (issue.origin === 'number' || issue.origin === 'int') {
         return issue.inclusive ? `must be at least ${minimum}` : `must be more than ${minimum}`;
       }
@@ -65,6 +71,7 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'number') return Number.isNaN(value) ? 'NaN' : String(value);
-  if (typeof value === 'string') return value.length > 40 ? `a ${value.length}-character string` : JSON.stringify(value);
+  if (typeof value === 'string')
+    return value.length > 40 ? `a ${value.length}-character string` : JSON.stringify(value);
   return article(typeof value);
 }

@@ -6,7 +6,16 @@ import { resolveModel } from '#core/library/modelReference';
 import { EmbeddingModel } from '#core/model';
 import { watchEngineBuild } from '#core/engineBuild';
 import { forkProbeWorker, probeModel, type ProbeLauncher, type ProbeWorker } from '#core/modelProbe';
-import type { EventName, EventPayloads, JobStart, JobState, Reply, RequestName, RequestResult, StudioBackend } from '#shared/contract';
+import type {
+  EventName,
+  EventPayloads,
+  JobStart,
+  JobState,
+  Reply,
+  RequestName,
+  RequestResult,
+  StudioBackend,
+} from '#shared/contract';
 import type { ModelInfo } from '#shared/engine';
 import type { Emit } from './jobEvents';
 import { JobRunner } from './jobRunner';
@@ -163,7 +172,10 @@ export class StudioService implements StudioBackend {
     return model.info;
   }
 
-  private async replaceModel({ path: name, gpu, threads, contextSize }: ParsedParams<'model:load'>, signal: AbortSignal): Promise<EmbeddingModel> {
+  private async replaceModel(
+    { path: name, gpu, threads, contextSize }: ParsedParams<'model:load'>,
+    signal: AbortSignal,
+  ): Promise<EmbeddingModel> {
     const notice = (message: string): void => this.emit('model:notice', { path: name, message });
     const stopWatching = watchEngineBuild(notice);
     try {
@@ -192,11 +204,10 @@ export class StudioService implements StudioBackend {
   private async modelFile(name: string): Promise<string> {
     const reference = await resolveModel(name, await this.library.dir());
     if (reference.kind === 'file') return reference.path;
-    throw new EmbeddingError(
-      'FILE_NOT_FOUND',
-      `${name} is not in the models folder yet.`,
-      { kind: 'downloadModel', catalog: reference.target.catalog !== null },
-    );
+    throw new EmbeddingError('FILE_NOT_FOUND', `${name} is not in the models folder yet.`, {
+      kind: 'downloadModel',
+      catalog: reference.target.catalog !== null,
+    });
   }
 
   private async unloadModel(): Promise<null> {
@@ -208,7 +219,8 @@ export class StudioService implements StudioBackend {
   }
 
   private async startJob(start: JobStart): Promise<JobState> {
-    if (this.loading) throw new RequestError('BUSY', 'A model is still loading.', 'Start the run once the model is loaded.');
+    if (this.loading)
+      throw new RequestError('BUSY', 'A model is still loading.', 'Start the run once the model is loaded.');
     const state = await this.jobs.start(start, this.model);
     // Either may be a one-off choice (Resume unfinished run, Start over), not one for the next session; the form saves
     // its overwrite checkbox itself.
@@ -218,15 +230,35 @@ export class StudioService implements StudioBackend {
   }
 
   private async reveal(path: string): Promise<null> {
-    if (!this.dialogs) throw new RequestError('UNSUPPORTED', 'Showing a file is not available here.', `Open its folder yourself: ${path}`);
-    if (!(await stat(path).catch(() => null))) throw new EmbeddingError('FILE_NOT_FOUND', `${path} does not exist.`, advice('The file may have been moved or deleted.'));
+    if (!this.dialogs)
+      throw new RequestError(
+        'UNSUPPORTED',
+        'Showing a file is not available here.',
+        `Open its folder yourself: ${path}`,
+      );
+    if (!(await stat(path).catch(() => null)))
+      throw new EmbeddingError(
+        'FILE_NOT_FOUND',
+        `${path} does not exist.`,
+        advice('The file may have been moved or deleted.'),
+      );
     await this.dialogs.reveal(path);
     return null;
   }
 
   private refuseWhileBusy(action: string): void {
-    if (this.jobs.busy) throw new RequestError('BUSY', `Cannot ${action} while a run is in progress.`, 'Wait for the run to finish, or cancel it first.');
-    if (this.loading) throw new RequestError('BUSY', `Cannot ${action} while a model is loading.`, 'Wait for the model to finish loading.');
+    if (this.jobs.busy)
+      throw new RequestError(
+        'BUSY',
+        `Cannot ${action} while a run is in progress.`,
+        'Wait for the run to finish, or cancel it first.',
+      );
+    if (this.loading)
+      throw new RequestError(
+        'BUSY',
+        `Cannot ${action} while a model is loading.`,
+        'Wait for the model to finish loading.',
+      );
   }
 
   /** Keeps the last choices for the next session; failing to save them must not fail the request that made them. */

@@ -11,7 +11,11 @@ export async function findUnfinishedRun(input: string, output: string): Promise<
   if (saved.state === 'none' || saved.state === 'started') return null;
   const identity = saved.state === 'finished' ? saved.identity : saved.checkpoint.identity;
   // The same comparison a resumed run makes before it continues.
-  const about = { input: identity.input.path, sameInput: identity.input.path === resolve(input), model: identity.model.name };
+  const about = {
+    input: identity.input.path,
+    sameInput: identity.input.path === resolve(input),
+    model: identity.model.name,
+  };
   if (saved.state === 'finished') return { ...about, complete: true };
   const { mark } = saved.checkpoint;
   return { ...about, complete: false, lastLine: mark.lastLine, embedded: mark.counts.embedded };

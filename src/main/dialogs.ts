@@ -11,7 +11,7 @@ export function electronDialogs(window: () => BrowserWindow | null): Dialogs {
   const save = async (options: SaveDialogOptions): Promise<string | null> => {
     const parent = window();
     const result = parent ? await dialog.showSaveDialog(parent, options) : await dialog.showSaveDialog(options);
-    return result.canceled ? null : (result.filePath || null);
+    return result.canceled ? null : result.filePath || null;
   };
   return {
     pickModel: () =>

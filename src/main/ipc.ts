@@ -11,9 +11,13 @@ export function connectWindow(service: StudioBackend, window: BrowserWindow, pag
   const contents = window.webContents;
   ipcMain.handle(REQUEST_CHANNEL, (event, name: unknown, params: unknown): Promise<Reply<unknown>> | Reply<unknown> => {
     if (!fromAppPage(event, contents, pageUrl)) {
-      return { ok: false, error: { code: 'FORBIDDEN', message: 'Requests are only taken from the Embedding Studio window.' } };
+      return {
+        ok: false,
+        error: { code: 'FORBIDDEN', message: 'Requests are only taken from the Embedding Studio window.' },
+      };
     }
-    if (typeof name !== 'string') return { ok: false, error: { code: 'INVALID_REQUEST', message: 'The request name must be a string.' } };
+    if (typeof name !== 'string')
+      return { ok: false, error: { code: 'INVALID_REQUEST', message: 'The request name must be a string.' } };
     return service.handle(name, params);
   });
   const unsubscribe = service.subscribe((event, payload) => {

@@ -13,7 +13,10 @@ import { initialBounds, readWindowState, writeWindowState } from './windowState'
 export async function createMainWindow(service: StudioService, stateFile: string): Promise<BrowserWindow> {
   const saved = await readWindowState(stateFile);
   const window = new BrowserWindow({
-    ...initialBounds(saved, screen.getAllDisplays().map((display) => display.workArea)),
+    ...initialBounds(
+      saved,
+      screen.getAllDisplays().map((display) => display.workArea),
+    ),
     minWidth: 720,
     minHeight: 520,
     show: false,
@@ -41,7 +44,9 @@ export async function createMainWindow(service: StudioService, stateFile: string
     }),
   );
   window.on('close', () => {
-    void writeWindowState(stateFile, { bounds: window.getNormalBounds(), maximized: window.isMaximized() }).catch(() => undefined);
+    void writeWindowState(stateFile, { bounds: window.getNormalBounds(), maximized: window.isMaximized() }).catch(
+      () => undefined,
+    );
   });
 
   return window;

@@ -52,9 +52,16 @@ export async function writeWindowState(file: string, state: WindowState): Promis
  * Where to open the window: its saved bounds when enough of them is on one of today's screens (a monitor may have been
  * unplugged since), else the saved size, or the default size, wherever the system puts it.
  */
-export function initialBounds(saved: WindowState | null, workAreas: readonly Rect[]): Rect | { width: number; height: number } {
+export function initialBounds(
+  saved: WindowState | null,
+  workAreas: readonly Rect[],
+): Rect | { width: number; height: number } {
   if (!saved) return DEFAULT_SIZE;
-  const visible = workAreas.some((area) => overlap(saved.bounds, area, 'x', 'width') >= MIN_VISIBLE.width && overlap(saved.bounds, area, 'y', 'height') >= MIN_VISIBLE.height);
+  const visible = workAreas.some(
+    (area) =>
+      overlap(saved.bounds, area, 'x', 'width') >= MIN_VISIBLE.width &&
+      overlap(saved.bounds, area, 'y', 'height') >= MIN_VISIBLE.height,
+  );
   return visible ? saved.bounds : { width: saved.bounds.width, height: saved.bounds.height };
 }
 

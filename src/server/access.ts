@@ -34,7 +34,11 @@ export class AccessPolicy {
   checkHost(request: IncomingMessage): AccessDecision {
     const host = request.headers.host?.toLowerCase();
     if (host !== undefined && this.#hosts.has(host)) return { allowed: true };
-    return { allowed: false, status: 403, reason: 'Forbidden: this server only answers requests for 127.0.0.1 or localhost on its own port.' };
+    return {
+      allowed: false,
+      status: 403,
+      reason: 'Forbidden: this server only answers requests for 127.0.0.1 or localhost on its own port.',
+    };
   }
 
   /** A page of another origin (another port of 127.0.0.1 included) is refused by its Origin header. */
@@ -52,7 +56,9 @@ export class AccessPolicy {
   /** The events WebSocket: the token as one of the subprotocols it asks for. */
   checkUpgrade(request: IncomingMessage): AccessDecision {
     const protocols = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((each) => each.trim());
-    const tokens = protocols.filter((each) => each.startsWith(SERVE.tokenProtocolPrefix)).map((each) => each.slice(SERVE.tokenProtocolPrefix.length));
+    const tokens = protocols
+      .filter((each) => each.startsWith(SERVE.tokenProtocolPrefix))
+      .map((each) => each.slice(SERVE.tokenProtocolPrefix.length));
     return tokens.some((token) => this.#matches(token)) ? { allowed: true } : UNAUTHORIZED;
   }
 

@@ -11,7 +11,8 @@ export const DEFAULT_RENDERER_DIR = fileURLToPath(new URL('../../out/renderer', 
 
 export const TOKEN_ENV = 'EMBEDDING_STUDIO_TOKEN';
 
-export type ServeCommandLine = { help: true } | { help: false; port: number; rendererDir: string; settingsFile: string };
+export type ServeCommandLine =
+  { help: true } | { help: false; port: number; rendererDir: string; settingsFile: string };
 
 /** A command line that cannot be run, said as an error and a hint. */
 export class ServeUsageError extends Error {
@@ -69,26 +70,35 @@ export function parseServeArgs(argv: readonly string[]): ServeCommandLine {
       allowPositionals: false,
     }));
   } catch (error) {
-    throw new ServeUsageError(error instanceof Error ? error.message : String(error), 'Run npm run serve -- --help to see the options.');
+    throw new ServeUsageError(
+      error instanceof Error ? error.message : String(error),
+      'Run npm run serve -- --help to see the options.',
+    );
   }
   if (values.help === true) return { help: true };
   return {
     help: false,
     port: values.port === undefined ? DEFAULT_PORT : parsePort(values.port),
-    rendererDir: values.renderer === undefined ? DEFAULT_RENDERER_DIR : resolve(nonEmpty(values.renderer, '--renderer')),
-    settingsFile: values.settings === undefined ? defaultSettingsFile() : resolve(nonEmpty(values.settings, '--settings')),
+    rendererDir:
+      values.renderer === undefined ? DEFAULT_RENDERER_DIR : resolve(nonEmpty(values.renderer, '--renderer')),
+    settingsFile:
+      values.settings === undefined ? defaultSettingsFile() : resolve(nonEmpty(values.settings, '--settings')),
   };
 }
 
 function parsePort(text: string): number {
   const port = /^\d+$/.test(text) ? Number(text) : NaN;
   if (!withinLimit(LIMITS.port, port)) {
-    throw new ServeUsageError(`--port must be ${limitRange(LIMITS.port)}, not "${text}"`, `For example: --port ${DEFAULT_PORT}, or --port 0 for any free port.`);
+    throw new ServeUsageError(
+      `--port must be ${limitRange(LIMITS.port)}, not "${text}"`,
+      `For example: --port ${DEFAULT_PORT}, or --port 0 for any free port.`,
+    );
   }
   return port;
 }
 
 function nonEmpty(text: string, option: string): string {
-  if (text.trim() === '') throw new ServeUsageError(`${option} needs a path`, 'Run npm run serve -- --help to see the options.');
+  if (text.trim() === '')
+    throw new ServeUsageError(`${option} needs a path`, 'Run npm run serve -- --help to see the options.');
   return text;
 }

@@ -29,12 +29,18 @@ async function main(argv: readonly string[]): Promise<number> {
   const { port, rendererDir, settingsFile } = commandLine;
   const indexFile = join(rendererDir, 'index.html');
   if (!existsSync(indexFile)) {
-    reportError('the app is not built: run npm run serve (which builds it) or npx electron-vite build', `There is no ${indexFile}.`);
+    reportError(
+      'the app is not built: run npm run serve (which builds it) or npx electron-vite build',
+      `There is no ${indexFile}.`,
+    );
     return EXIT.failed;
   }
   const envToken = process.env[TOKEN_ENV];
   if (envToken !== undefined && envToken !== '' && !TOKEN_PATTERN.test(envToken)) {
-    reportError(`${TOKEN_ENV} is not a usable access token`, 'Use 16-512 characters: letters, digits, - _ . ~ (or unset it for a random one).');
+    reportError(
+      `${TOKEN_ENV} is not a usable access token`,
+      'Use 16-512 characters: letters, digits, - _ . ~ (or unset it for a random one).',
+    );
     return EXIT.usage;
   }
   const token = envToken !== undefined && envToken !== '' ? envToken : newAccessToken();
@@ -52,8 +58,16 @@ async function main(argv: readonly string[]): Promise<number> {
   } catch (error) {
     await service.dispose();
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') reportError(`port ${port} is in use; pass --port N`, 'Another program, or another npm run serve, listens there; --port 0 picks any free port.');
-    else if (code === 'EACCES') reportError(`port ${port} is not allowed here; pass --port N`, 'Ports below 1024 need special rights; --port 0 picks any free port.');
+    if (code === 'EADDRINUSE')
+      reportError(
+        `port ${port} is in use; pass --port N`,
+        'Another program, or another npm run serve, listens there; --port 0 picks any free port.',
+      );
+    else if (code === 'EACCES')
+      reportError(
+        `port ${port} is not allowed here; pass --port N`,
+        'Ports below 1024 need special rights; --port 0 picks any free port.',
+      );
     else throw error;
     return EXIT.failed;
   }
@@ -74,7 +88,10 @@ async function main(argv: readonly string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    reportError(error instanceof Error ? error.message : String(error), 'This is a bug in Embedding Studio; please report it with the command line you ran.');
+    reportError(
+      error instanceof Error ? error.message : String(error),
+      'This is a bug in Embedding Studio; please report it with the command line you ran.',
+    );
     process.exit(EXIT.failed);
   },
 );

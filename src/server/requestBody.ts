@@ -22,7 +22,11 @@ export function readBody(request: IncomingMessage): Promise<BodyResult> {
       else if (received <= MAX_BODY_BYTES) chunks.push(chunk);
     });
     request.on('end', () => {
-      resolve(received > MAX_BODY_BYTES ? { ok: false, tooLarge: true } : { ok: true, text: Buffer.concat(chunks).toString('utf8') });
+      resolve(
+        received > MAX_BODY_BYTES
+          ? { ok: false, tooLarge: true }
+          : { ok: true, text: Buffer.concat(chunks).toString('utf8') },
+      );
     });
     request.on('error', reject);
     request.on('close', () => {

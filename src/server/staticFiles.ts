@@ -16,8 +16,7 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 };
 
 export type StaticFile =
-  | { found: true; path: string; headers: OutgoingHttpHeaders }
-  | { found: false; status: 400 | 404; reason: string };
+  { found: true; path: string; headers: OutgoingHttpHeaders } | { found: false; status: 400 | 404; reason: string };
 
 /**
  * Finds the file of the built renderer a URL path names, never one outside `rootDir`: the path is decoded, resolved
@@ -30,7 +29,8 @@ export async function findStaticFile(rootDir: string, pathname: string): Promise
   } catch {
     return { found: false, status: 400, reason: 'Bad request: the path is not valid percent-encoding.' };
   }
-  if (decoded.includes('\0')) return { found: false, status: 400, reason: 'Bad request: the path contains a NUL byte.' };
+  if (decoded.includes('\0'))
+    return { found: false, status: 400, reason: 'Bad request: the path contains a NUL byte.' };
   const root = resolve(rootDir);
   const path = resolve(root, `.${sep}${decoded === '/' ? 'index.html' : decoded}`);
   const inside = relative(root, path);

@@ -36,7 +36,8 @@ const HOST = '127.0.0.1';
 
 /** Serves the engine's contract over HTTP and a WebSocket, and the built renderer, to holders of the token. */
 export async function startStudioServer(options: StudioServerOptions): Promise<StudioServer> {
-  if (!TOKEN_PATTERN.test(options.token)) throw new Error('the access token must be 16-512 characters: letters, digits, - _ . ~');
+  if (!TOKEN_PATTERN.test(options.token))
+    throw new Error('the access token must be 16-512 characters: letters, digits, - _ . ~');
   const server = createServer();
   const address = await listen(server, options.port);
   const port = address.port;
@@ -53,13 +54,17 @@ export async function startStudioServer(options: StudioServerOptions): Promise<S
     if (url.pathname === SERVE.requestPath) {
       const token = access.checkRequest(request);
       if (!token.allowed) return sendText(response, token.status, token.reason);
-      if (request.method !== 'POST') return sendText(response, 405, 'Method not allowed: send requests with POST.', { Allow: 'POST' });
-      if (!access.sameOrigin(request)) return sendText(response, 403, 'Forbidden: requests from another origin are refused.');
+      if (request.method !== 'POST')
+        return sendText(response, 405, 'Method not allowed: send requests with POST.', { Allow: 'POST' });
+      if (!access.sameOrigin(request))
+        return sendText(response, 403, 'Forbidden: requests from another origin are refused.');
       const { status, reply } = await answerRequest(options.backend, request);
       return sendJson(response, status, reply);
     }
-    if (url.pathname === SERVE.eventsPath) return sendText(response, 426, 'Upgrade required: events are sent over a WebSocket.', { Upgrade: 'websocket' });
-    if (request.method !== 'GET' && request.method !== 'HEAD') return sendText(response, 405, 'Method not allowed.', { Allow: 'GET, HEAD' });
+    if (url.pathname === SERVE.eventsPath)
+      return sendText(response, 426, 'Upgrade required: events are sent over a WebSocket.', { Upgrade: 'websocket' });
+    if (request.method !== 'GET' && request.method !== 'HEAD')
+      return sendText(response, 405, 'Method not allowed.', { Allow: 'GET, HEAD' });
     const file = await findStaticFile(options.rendererDir, url.pathname);
     if (!file.found) return sendText(response, file.status, file.reason);
     response.writeHead(200, file.headers);
@@ -81,7 +86,8 @@ export async function startStudioServer(options: StudioServerOptions): Promise<S
     for (const decision of [access.checkHost(request), access.checkUpgrade(request)]) {
       if (!decision.allowed) return refuseUpgrade(socket, decision.status, decision.reason);
     }
-    if (!access.sameOrigin(request)) return refuseUpgrade(socket, 403, 'Forbidden: connections from another origin are refused.');
+    if (!access.sameOrigin(request))
+      return refuseUpgrade(socket, 403, 'Forbidden: connections from another origin are refused.');
     if (url.pathname !== SERVE.eventsPath) return refuseUpgrade(socket, 404, 'Not found.');
     events.accept(request, socket, head);
   });
@@ -118,9 +124,16 @@ function parseUrl(request: IncomingMessage): URL | null {
 }
 
 /** Reads `{name, params}` and hands it to the backend; a body that is not one is answered like a bad request. */
-async function answerRequest(backend: StudioBackend, request: IncomingMessage): Promise<{ status: number; reply: Reply<unknown> }> {
+async function answerRequest(
+  backend: StudioBackend,
+  request: IncomingMessage,
+): Promise<{ status: number; reply: Reply<unknown> }> {
   const body = await readBody(request);
-  if (!body.ok) return { status: 413, reply: invalidRequest(`the request body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB`) };
+  if (!body.ok)
+    return {
+      status: 413,
+      reply: invalidRequest(`the request body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB`),
+    };
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.text);
@@ -128,29 +141,50 @@ async function answerRequest(backend: StudioBackend, request: IncomingMessage): 
     return { status: 400, reply: invalidRequest('the request body is not valid JSON') };
   }
   if (typeof parsed !== 'object' || parsed === null || !('name' in parsed) || typeof parsed.name !== 'string') {
-    return { status: 400, reply: invalidRequest('the request body must be a JSON object {"name": string, "params": ...}') };
+    return {
+      status: 400,
+      reply: invalidRequest('the request body must be a JSON object {"name": string, "params": ...}'),
+    };
   }
   try {
     return { status: 200, reply: await backend.handle(parsed.name, 'params' in parsed ? parsed.params : undefined) };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return { status: 500, reply: { ok: false, error: { code: 'INTERNAL', message: `the request failed unexpectedly: ${message}` } } };
+    return {
+      status: 500,
+      reply: { ok: false, error: { code: 'INTERNAL', message: `the request failed unexpectedly: ${message}` } },
+    };
   }
 }
 
 function invalidRequest(message: string): Reply<never> {
-  return { ok: false, error: { code: 'INVALID_REQUEST', message, hint: `POST ${SERVE.requestPath} takes a JSON body {"name", "params"}.` } };
+  return {
+    ok: false,
+    error: {
+      code: 'INVALID_REQUEST',
+      message,
+      hint: `POST ${SERVE.requestPath} takes a JSON body {"name", "params"}.`,
+    },
+  };
 }
 
 function sendText(response: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
   const body = `${text}\n`;
-  response.writeHead(status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+  response.writeHead(status, {
+    ...headers,
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+  });
   response.end(body);
 }
 
 function sendJson(response: ServerResponse, status: number, value: Reply<unknown>): void {
   const body = JSON.stringify(value);
-  response.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+  response.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+    'Cache-Control': 'no-store',
+  });
   response.end(body);
 }
 

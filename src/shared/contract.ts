@@ -19,7 +19,13 @@ import {
 } from './engine';
 import { LIMITS, type Limit } from './limits';
 import type { ErrorCode, Remedy } from './errors';
-import { isPlainFileName, type CatalogEntry, type LocalModel, type ModelDownload, type ModelLibraryListing } from './modelLibrary';
+import {
+  isPlainFileName,
+  type CatalogEntry,
+  type LocalModel,
+  type ModelDownload,
+  type ModelLibraryListing,
+} from './modelLibrary';
 
 /** Trimmed text of one line, non-empty, with no NUL byte; `what` names it in the messages. */
 const oneLine = (what: string, required: string) =>
@@ -265,7 +271,6 @@ export interface EventPayloads {
   'model:notice': { path: string; message: string };
 }
 export type EventName = keyof EventPayloads;
-
 
 /** The contract as the renderer sees it, over Electron IPC or over HTTP and a WebSocket. */
 export interface StudioApi {

@@ -57,7 +57,10 @@ export function formatPercent(fraction: number): string {
  * The reasons lines were skipped for and how many each, most frequent first. `failed` (a line the model could not
  * embed, not one skipped for its content) only with `withFailed`.
  */
-export function rankedSkipReasons(byReason: Partial<Record<SkipReason, number>>, withFailed = false): Array<[SkipReason, number]> {
+export function rankedSkipReasons(
+  byReason: Partial<Record<SkipReason, number>>,
+  withFailed = false,
+): Array<[SkipReason, number]> {
   return (Object.entries(byReason) as Array<[SkipReason, number | undefined]>)
     .filter((entry): entry is [SkipReason, number] => (withFailed || entry[0] !== 'failed') && Boolean(entry[1]))
     .sort(([, a], [, b]) => b - a);

@@ -8,7 +8,14 @@ import type { EventName } from './contract';
 export const REQUEST_CHANNEL = 'studio:request';
 export const EVENT_CHANNEL = 'studio:event';
 
-export const EVENT_NAMES: readonly EventName[] = ['job:progress', 'job:metrics', 'job:log', 'job:state', 'models:download', 'model:notice'];
+export const EVENT_NAMES: readonly EventName[] = [
+  'job:progress',
+  'job:metrics',
+  'job:log',
+  'job:state',
+  'models:download',
+  'model:notice',
+];
 
 export function isEventName(value: unknown): value is EventName {
   return typeof value === 'string' && (EVENT_NAMES as readonly string[]).includes(value);

@@ -16,16 +16,53 @@ function usageError(argv: string[]): UsageError {
 describe('parseCommandLine', () => {
   it('reads every embed option into typed values', () => {
     const parsed = parseCommandLine([
-      'embed', ...REQUIRED, '--format', 'PARQUET', '--batch-size', '64', '--threads', '3', '--gpu', 'cpu',
-      '--normalize', 'none', '--prefix', 'query: ', '--on-long', 'skip', '--field', 'body.text', '--context-size', '512',
-      '--overwrite', '--resume', '--stop-on-error', '--memory-limit', '2048', '--json',
+      'embed',
+      ...REQUIRED,
+      '--format',
+      'PARQUET',
+      '--batch-size',
+      '64',
+      '--threads',
+      '3',
+      '--gpu',
+      'cpu',
+      '--normalize',
+      'none',
+      '--prefix',
+      'query: ',
+      '--on-long',
+      'skip',
+      '--field',
+      'body.text',
+      '--context-size',
+      '512',
+      '--overwrite',
+      '--resume',
+      '--stop-on-error',
+      '--memory-limit',
+      '2048',
+      '--json',
     ]);
     expect(parsed).toEqual({
       command: 'embed',
       options: {
-        model: 'm.gguf', input: 'in.txt', output: 'out.parquet', format: 'parquet', batchSize: 64, threads: 3, gpu: 'cpu',
-        normalize: 'none', prefix: 'query: ', onLong: 'skip', field: 'body.text', contextSize: 512, overwrite: true, resume: true,
-        stopOnError: true, memoryLimitMb: 2048, json: true,
+        model: 'm.gguf',
+        input: 'in.txt',
+        output: 'out.parquet',
+        format: 'parquet',
+        batchSize: 64,
+        threads: 3,
+        gpu: 'cpu',
+        normalize: 'none',
+        prefix: 'query: ',
+        onLong: 'skip',
+        field: 'body.text',
+        contextSize: 512,
+        overwrite: true,
+        resume: true,
+        stopOnError: true,
+        memoryLimitMb: 2048,
+        json: true,
       },
     });
   });
@@ -34,16 +71,33 @@ describe('parseCommandLine', () => {
     expect(parseCommandLine(['embed', ...REQUIRED])).toEqual({
       command: 'embed',
       options: {
-        model: 'm.gguf', input: 'in.txt', output: 'out.parquet', overwrite: false, resume: false, stopOnError: false, json: false,
-        format: undefined, batchSize: undefined, threads: undefined, gpu: undefined, normalize: undefined, prefix: undefined,
-        onLong: undefined, field: undefined, contextSize: undefined, memoryLimitMb: undefined,
+        model: 'm.gguf',
+        input: 'in.txt',
+        output: 'out.parquet',
+        overwrite: false,
+        resume: false,
+        stopOnError: false,
+        json: false,
+        format: undefined,
+        batchSize: undefined,
+        threads: undefined,
+        gpu: undefined,
+        normalize: undefined,
+        prefix: undefined,
+        onLong: undefined,
+        field: undefined,
+        contextSize: undefined,
+        memoryLimitMb: undefined,
       },
     });
   });
 
   it('takes --name=value, an empty --prefix, and values that start with a dash', () => {
     const parsed = parseCommandLine(['embed', '--model=m.gguf', '--input', '-', '--output=out.jsonl', '--prefix', '']);
-    expect(parsed).toMatchObject({ command: 'embed', options: { model: 'm.gguf', input: '-', output: 'out.jsonl', prefix: '' } });
+    expect(parsed).toMatchObject({
+      command: 'embed',
+      options: { model: 'm.gguf', input: '-', output: 'out.jsonl', prefix: '' },
+    });
   });
 
   it('reads info with its own options', () => {
@@ -60,17 +114,45 @@ describe('parseCommandLine', () => {
   });
 
   it.each([
-    [['--batch-size', '0'], '--batch-size must be a whole number of texts from 1 to 65536, got "0"', 'Try --batch-size 32.'],
-    [['--batch-size', '65537'], '--batch-size must be a whole number of texts from 1 to 65536, got "65537"', 'Try --batch-size 32.'],
-    [['--batch-size', '1.5'], '--batch-size must be a whole number of texts from 1 to 65536, got "1.5"', 'Try --batch-size 32.'],
-    [['--batch-size', '1e3'], '--batch-size must be a whole number of texts from 1 to 65536, got "1e3"', 'Try --batch-size 32.'],
+    [
+      ['--batch-size', '0'],
+      '--batch-size must be a whole number of texts from 1 to 65536, got "0"',
+      'Try --batch-size 32.',
+    ],
+    [
+      ['--batch-size', '65537'],
+      '--batch-size must be a whole number of texts from 1 to 65536, got "65537"',
+      'Try --batch-size 32.',
+    ],
+    [
+      ['--batch-size', '1.5'],
+      '--batch-size must be a whole number of texts from 1 to 65536, got "1.5"',
+      'Try --batch-size 32.',
+    ],
+    [
+      ['--batch-size', '1e3'],
+      '--batch-size must be a whole number of texts from 1 to 65536, got "1e3"',
+      'Try --batch-size 32.',
+    ],
     [['--threads', '-1'], '--threads must be a whole number from 1 to 512, got "-1"', 'Try --threads 4.'],
-    [['--context-size', '7'], '--context-size must be a whole number of tokens from 8 to 1048576, got "7"', 'Try --context-size 512.'],
-    [['--memory-limit', '0'], '--memory-limit must be a whole number of MiB from 1 to 16777216, got "0"', 'Try --memory-limit 4096.'],
+    [
+      ['--context-size', '7'],
+      '--context-size must be a whole number of tokens from 8 to 1048576, got "7"',
+      'Try --context-size 512.',
+    ],
+    [
+      ['--memory-limit', '0'],
+      '--memory-limit must be a whole number of MiB from 1 to 16777216, got "0"',
+      'Try --memory-limit 4096.',
+    ],
     [['--normalize', 'l1'], '--normalize must be one of l2, none, got "l1"', 'Try --normalize l2.'],
     [['--on-long', 'wrap'], '--on-long must be one of truncate, skip, fail, got "wrap"', 'Try --on-long truncate.'],
     [['--gpu', 'rocm'], '--gpu must be one of auto, cpu, cuda, vulkan, metal, got "rocm"', 'Try --gpu auto.'],
-    [['--format', 'jsonl'], '--format jsonl does not match --output out.parquet', 'Leave out --format, or end the --output name in .jsonl.'],
+    [
+      ['--format', 'jsonl'],
+      '--format jsonl does not match --output out.parquet',
+      'Leave out --format, or end the --output name in .jsonl.',
+    ],
     [['--frobnicate'], 'unknown option --frobnicate', 'Run with --help to see the commands and options.'],
     [['--thread', '2'], 'unknown option --thread', 'Did you mean --threads?'],
     [['--batch_size', '2'], 'unknown option --batch_size', 'Did you mean --batch-size?'],
@@ -79,7 +161,11 @@ describe('parseCommandLine', () => {
     [['--json=yes'], '--json takes no value, got "yes"', 'Write just --json.'],
     [['--field'], '--field needs a value', 'For example: --field text'],
     [['--field', ''], '--field needs a value', 'For example: --field text'],
-    [['extra'], 'unexpected argument "extra"', 'Options take the form --name value; quote a value that contains spaces.'],
+    [
+      ['extra'],
+      'unexpected argument "extra"',
+      'Options take the form --name value; quote a value that contains spaces.',
+    ],
   ])('refuses embed %j', (extra, message, hint) => {
     const error = usageError(['embed', ...REQUIRED, ...extra]);
     expect([error.message, error.hint, error.code, error.showHelp]).toEqual([message, hint, 'BAD_OPTION', false]);
@@ -96,11 +182,16 @@ describe('parseCommandLine', () => {
 
   it('notices an option value swallowed by the option that lacks one', () => {
     const error = usageError(['embed', '--model', '--input', 'in.txt', '--output', 'o.npy']);
-    expect([error.message, error.hint]).toEqual(['--model needs a value', 'For example: --model bge-small-en-v1.5-q8_0.gguf']);
+    expect([error.message, error.hint]).toEqual([
+      '--model needs a value',
+      'For example: --model bge-small-en-v1.5-q8_0.gguf',
+    ]);
   });
 
   it('refuses an option of the other command', () => {
-    expect(usageError(['info', '--model', 'm.gguf', '--batch-size', '8']).message).toBe('--batch-size is not an option of info');
+    expect(usageError(['info', '--model', 'm.gguf', '--batch-size', '8']).message).toBe(
+      '--batch-size is not an option of info',
+    );
   });
 
   it('asks for the help to be shown when there is no command or an unknown one', () => {

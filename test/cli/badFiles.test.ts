@@ -16,8 +16,20 @@ beforeAll(async () => {
   await writeFile(input, 'hello world\nthe quick brown fox\n');
 });
 
-function embed(options: { model?: string; input?: string; output?: string }, ...extra: string[]): ReturnType<typeof runCli> {
-  return runCli(['embed', '--model', options.model ?? model, '--input', options.input ?? input, '--output', options.output ?? output, ...extra]);
+function embed(
+  options: { model?: string; input?: string; output?: string },
+  ...extra: string[]
+): ReturnType<typeof runCli> {
+  return runCli([
+    'embed',
+    '--model',
+    options.model ?? model,
+    '--input',
+    options.input ?? input,
+    '--output',
+    options.output ?? output,
+    ...extra,
+  ]);
 }
 
 describe('embed with a bad model file (exit 3)', () => {
@@ -26,7 +38,13 @@ describe('embed with a bad model file (exit 3)', () => {
     const result = await embed({ model: missing }, '--json');
     expectError(result, 3, `Model file ${missing} does not exist.`, /--model/);
     expect(JSON.parse(result.stdout)).toEqual({
-      error: { code: 'FILE_NOT_FOUND', message: expect.stringContaining(missing), hint: expect.stringContaining('--model'), remedy: { kind: 'checkPath', role: 'model' }, exitCode: 3 },
+      error: {
+        code: 'FILE_NOT_FOUND',
+        message: expect.stringContaining(missing),
+        hint: expect.stringContaining('--model'),
+        remedy: { kind: 'checkPath', role: 'model' },
+        exitCode: 3,
+      },
     });
   });
 
@@ -52,7 +70,11 @@ describe('embed with a bad model file (exit 3)', () => {
     // A tensor stored as F16 where llama.cpp expects F32: ggml aborts the process (SIGABRT) at the first decode.
     const { metadata, tensors } = bertModelParts({ ...TINY, name: 'aborts' });
     const aborts = join(dir, 'aborts.gguf');
-    await writeGguf(aborts, metadata, tensors.map((t) => (t.name === 'blk.0.attn_q.bias' ? { ...t, type: 'F16' } : t)));
+    await writeGguf(
+      aborts,
+      metadata,
+      tensors.map((t) => (t.name === 'blk.0.attn_q.bias' ? { ...t, type: 'F16' } : t)),
+    );
     const crashOutput = join(dir, 'crash.jsonl');
     const result = await embed({ model: aborts, output: crashOutput });
     expectError(

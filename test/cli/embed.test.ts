@@ -61,7 +61,18 @@ describe('embedding-studio embed', () => {
     const input = await inputFile('json.txt', INPUT);
     const output = join(dir, 'json.npy');
 
-    const result = await runCli(['embed', '--model', model, '--input', input, '--output', output, '--json', '--batch-size', '2']);
+    const result = await runCli([
+      'embed',
+      '--model',
+      model,
+      '--input',
+      input,
+      '--output',
+      output,
+      '--json',
+      '--batch-size',
+      '2',
+    ]);
 
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout.trimEnd().split('\n')).toHaveLength(1);
@@ -87,25 +98,51 @@ describe('embedding-studio embed', () => {
     const input = await inputFile('long.txt', ['one', 'two', 'three', overlong, 'five'].join('\n'));
     const output = join(dir, 'long.jsonl');
 
-    const result = await runCli(['embed', '--model', model, '--input', input, '--output', output, '--stop-on-error', '--on-long', 'fail']);
+    const result = await runCli([
+      'embed',
+      '--model',
+      model,
+      '--input',
+      input,
+      '--output',
+      output,
+      '--stop-on-error',
+      '--on-long',
+      'fail',
+    ]);
 
     expect(result.code, result.stderr).toBe(5);
     expect(result.stdout).toBe('');
     const [error, hint, partial, resume, ...rest] = result.stderr.trimEnd().split('\n');
     expect(error).toMatch(/^error: Line 4 is too long for the model: \d+ tokens, the context holds \d+\.$/);
     expect(hint).toMatch(/^hint: .*--on-long truncate or skip/);
-    expect(partial).toBe(`partial: 3 lines embedded before the run stopped, kept in ${output}.partial, ${output}.skipped.jsonl.partial`);
+    expect(partial).toBe(
+      `partial: 3 lines embedded before the run stopped, kept in ${output}.partial, ${output}.skipped.jsonl.partial`,
+    );
     expect(resume).toBe('resume: run the same command with --resume to continue after line 3');
     expect(rest).toEqual([]);
     expect((await readJsonl(`${output}.partial`)).map((row) => row.line)).toEqual([1, 2, 3]);
     expect(existsSync(output)).toBe(false);
 
     // No text too long came before line 4, so another policy may take over from there.
-    const resumed = await runCli(['embed', '--model', model, '--input', input, '--output', output, '--on-long', 'skip', '--resume']);
+    const resumed = await runCli([
+      'embed',
+      '--model',
+      model,
+      '--input',
+      input,
+      '--output',
+      output,
+      '--on-long',
+      'skip',
+      '--resume',
+    ]);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stdout).toMatch(/^ {2}resumed +after line 3; /m);
     expect((await readJsonl(output)).map((row) => row.line)).toEqual([1, 2, 3, 5]);
-    expect(await readJsonl<{ line: number; reason: string }>(`${output}.skipped.jsonl`)).toMatchObject([{ line: 4, reason: 'too-long' }]);
+    expect(await readJsonl<{ line: number; reason: string }>(`${output}.skipped.jsonl`)).toMatchObject([
+      { line: 4, reason: 'too-long' },
+    ]);
     expect(await readdir(dir)).not.toContain('long.jsonl.checkpoint');
   });
 
@@ -132,10 +169,20 @@ describe('embedding-studio embed', () => {
     expect(result.code, result.stderr).toBe(130);
     expect(result.stderr).toContain('error: The run was cancelled.');
     expect(result.stderr).toMatch(/^resume: run the same command with --resume to continue after line \d+$/m);
-    expect((await readdir(sub)).sort()).toEqual(['big.jsonl.checkpoint', 'big.jsonl.partial', 'big.jsonl.skipped.jsonl.partial', 'big.txt']);
+    expect((await readdir(sub)).sort()).toEqual([
+      'big.jsonl.checkpoint',
+      'big.jsonl.partial',
+      'big.jsonl.skipped.jsonl.partial',
+      'big.txt',
+    ]);
 
     const again = await runCli(args);
-    expectError(again, 4, /^error: An unfinished run of .*big\.jsonl is saved, done up to line \d+ of /, 'Pass --resume to continue it, or --overwrite to start again from the first line.');
+    expectError(
+      again,
+      4,
+      /^error: An unfinished run of .*big\.jsonl is saved, done up to line \d+ of /,
+      'Pass --resume to continue it, or --overwrite to start again from the first line.',
+    );
 
     const resumed = await runCli([...args, '--resume']);
     expect(resumed.code, resumed.stderr).toBe(0);

@@ -22,6 +22,9 @@ describe('help text', () => {
 
   it('is shown verbatim in README.md under "## Command line"', async () => {
     const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8').catch(() => '');
-    expect(commandLineSection(readme), 'README.md needs a ```text block with the help text after "## Command line"').toBe(HELP.trim());
+    expect(
+      commandLineSection(readme),
+      'README.md needs a ```text block with the help text after "## Command line"',
+    ).toBe(HELP.trim());
   });
 });

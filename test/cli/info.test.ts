@@ -15,7 +15,12 @@ describe('embedding-studio info', () => {
 
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    const rows = Object.fromEntries(result.stdout.trimEnd().split('\n').map((line) => line.split(/ {2,}/) as [string, string]));
+    const rows = Object.fromEntries(
+      result.stdout
+        .trimEnd()
+        .split('\n')
+        .map((line) => line.split(/ {2,}/) as [string, string]),
+    );
     expect(rows).toMatchObject({
       name: 'tiny-bert',
       file: `${model} (${Math.round((await stat(model)).size / 1024)} KiB)`,
@@ -28,11 +33,26 @@ describe('embedding-studio info', () => {
       threads: '2',
     });
     expect(Object.keys(rows)).toEqual([
-      'name', 'file', 'architecture', 'dimensions', 'pooling', 'training context', 'context used', 'quantization',
-      'backend', 'GPU', 'GPU layers', 'threads', 'contexts', 'engine', 'CPU features',
+      'name',
+      'file',
+      'architecture',
+      'dimensions',
+      'pooling',
+      'training context',
+      'context used',
+      'quantization',
+      'backend',
+      'GPU',
+      'GPU layers',
+      'threads',
+      'contexts',
+      'engine',
+      'CPU features',
     ]);
     expect(rows['CPU features']).toMatch(/^(none|[A-Z0-9_]+(, [A-Z0-9_]+)*)$/);
-    expect(rows.engine).toMatch(/^(batched: many texts per decode \(local build\)|contexts: one text per decode per context \((local build|prebuilt binary)\))$/);
+    expect(rows.engine).toMatch(
+      /^(batched: many texts per decode \(local build\)|contexts: one text per decode per context \((local build|prebuilt binary)\))$/,
+    );
   });
 
   it('prints the model info as one JSON object with --json', async () => {

@@ -44,7 +44,12 @@ describe('models list', () => {
     expect(text.stdout).toMatch(/^ {2}bge-small-en-v1\.5 \* +English, 384 dimensions, 512 tokens, 35 MiB, MIT$/m);
 
     const json = await models('list', '--models-dir', dir, '--json');
-    const listing = JSON.parse(json.stdout) as { dir: string; models: LocalModel[]; incomplete: string[]; catalog: CatalogEntry[] };
+    const listing = JSON.parse(json.stdout) as {
+      dir: string;
+      models: LocalModel[];
+      incomplete: string[];
+      catalog: CatalogEntry[];
+    };
     expect(listing).toMatchObject({ dir, models: [], incomplete: [] });
     expect(listing.catalog.map((entry) => entry.id)).toContain('nomic-embed-text-v1.5');
     expect(listing.catalog.every((entry) => entry.path === null)).toBe(true);
@@ -72,28 +77,54 @@ describe('models pull', () => {
     expect((await readFile(join(dir, 'tiny.gguf'))).equals(tiny)).toBe(true);
 
     const again = await models('pull', server.url('tiny.gguf'), '--models-dir', dir, '--json');
-    expect(JSON.parse(again.stdout)).toMatchObject({ alreadyPresent: true, catalog: null, model: { path: join(dir, 'tiny.gguf'), name: 'tiny-bert', dimensions: 32 } });
+    expect(JSON.parse(again.stdout)).toMatchObject({
+      alreadyPresent: true,
+      catalog: null,
+      model: { path: join(dir, 'tiny.gguf'), name: 'tiny-bert', dimensions: 32 },
+    });
   });
 
   it('downloads a catalog model by name under its catalog file name', async () => {
     const dir = await tempDir();
     const result = await hubModels('pull', 'bge-small-en-v1.5', '--models-dir', dir, '--json');
     expect(result.code, result.stderr).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ alreadyPresent: false, model: { fileName: 'bge-small-en-v1.5-q8_0.gguf' }, catalog: { id: 'bge-small-en-v1.5' } });
-    const listing = JSON.parse((await models('list', '--models-dir', dir, '--json')).stdout) as { catalog: CatalogEntry[] };
-    expect(listing.catalog.find((entry) => entry.id === 'bge-small-en-v1.5')?.path).toBe(join(dir, 'bge-small-en-v1.5-q8_0.gguf'));
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      alreadyPresent: false,
+      model: { fileName: 'bge-small-en-v1.5-q8_0.gguf' },
+      catalog: { id: 'bge-small-en-v1.5' },
+    });
+    const listing = JSON.parse((await models('list', '--models-dir', dir, '--json')).stdout) as {
+      catalog: CatalogEntry[];
+    };
+    expect(listing.catalog.find((entry) => entry.id === 'bge-small-en-v1.5')?.path).toBe(
+      join(dir, 'bge-small-en-v1.5-q8_0.gguf'),
+    );
   });
 
   it('says a model is not found (exit 6), and that a page is not a model (exit 3), leaving nothing behind', async () => {
     const dir = await tempDir();
-    expectError(await models('pull', server.url('missing.gguf'), '--models-dir', dir), 6, /^error: Model not found: .*answered 404 Not Found\.$/, /Check the address/);
-    expectError(await models('pull', server.url('page.gguf'), '--models-dir', dir), 3, /is not a GGUF model file; it was deleted\.$/);
+    expectError(
+      await models('pull', server.url('missing.gguf'), '--models-dir', dir),
+      6,
+      /^error: Model not found: .*answered 404 Not Found\.$/,
+      /Check the address/,
+    );
+    expectError(
+      await models('pull', server.url('page.gguf'), '--models-dir', dir),
+      3,
+      /is not a GGUF model file; it was deleted\.$/,
+    );
     expect(readdirSync(dir)).toEqual([DOWNLOADS_FOLDER]);
     expect(readdirSync(join(dir, DOWNLOADS_FOLDER))).toEqual([]);
   });
 
   it('refuses a name that is neither a catalog model nor an address (exit 2)', async () => {
-    expectError(await models('pull', 'bge-smal', '--models-dir', await tempDir()), 2, /is neither a catalog model nor an hf: URI or http\(s\) URL/, /bge-small-en-v1\.5/);
+    expectError(
+      await models('pull', 'bge-smal', '--models-dir', await tempDir()),
+      2,
+      /is neither a catalog model nor an hf: URI or http\(s\) URL/,
+      /bge-small-en-v1\.5/,
+    );
   });
 });
 
@@ -117,7 +148,12 @@ describe('models rm refuses what is not a model', () => {
     const outside = join(await tempDir(), 'victim.gguf');
     await writeFile(outside, tiny);
     await writeFile(join(dir, 'notes.txt'), 'my notes');
-    expectError(await models('rm', 'notes.txt', '--models-dir', dir), 3, `${join(dir, 'notes.txt')} is not a GGUF model (.gguf); nothing was removed.`, /^hint: Only the models and incomplete downloads the models list shows are removed/);
+    expectError(
+      await models('rm', 'notes.txt', '--models-dir', dir),
+      3,
+      `${join(dir, 'notes.txt')} is not a GGUF model (.gguf); nothing was removed.`,
+      /^hint: Only the models and incomplete downloads the models list shows are removed/,
+    );
     expectError(await models('rm', outside, '--models-dir', dir), 2, `"${outside}" is not a file name.`);
     expectError(await models('rm', '../victim.gguf', '--models-dir', dir), 2, '"../victim.gguf" is not a file name.');
     expect(await readFile(join(dir, 'notes.txt'), 'utf8')).toBe('my notes');
@@ -143,9 +179,26 @@ describe('embed and info with a model to download', () => {
     const input = join(dir, 'in.txt');
     await writeFile(input, 'hello world\nembedding model\n');
     const output = join(dir, 'out.jsonl');
-    const result = await runCli(['embed', '--model', 'bge-small-en-v1.5', '--models-dir', join(dir, 'models'), '--input', input, '--output', output, '--json'], undefined, hubEnv);
+    const result = await runCli(
+      [
+        'embed',
+        '--model',
+        'bge-small-en-v1.5',
+        '--models-dir',
+        join(dir, 'models'),
+        '--input',
+        input,
+        '--output',
+        output,
+        '--json',
+      ],
+      undefined,
+      hubEnv,
+    );
     expect(result.code, result.stderr).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ model: { path: join(dir, 'models', 'bge-small-en-v1.5-q8_0.gguf'), dimension: 32 } });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      model: { path: join(dir, 'models', 'bge-small-en-v1.5-q8_0.gguf'), dimension: 32 },
+    });
     expect((await readFile(output, 'utf8')).trim().split('\n')).toHaveLength(2);
   });
 
@@ -153,7 +206,21 @@ describe('embed and info with a model to download', () => {
     const dir = await tempDir();
     const since = server.requests.length;
     const missing = join(dir, 'missing.txt');
-    const result = await runCli(['embed', '--model', server.url('tiny.gguf'), '--models-dir', dir, '--input', missing, '--output', join(dir, 'o.jsonl')], undefined, env);
+    const result = await runCli(
+      [
+        'embed',
+        '--model',
+        server.url('tiny.gguf'),
+        '--models-dir',
+        dir,
+        '--input',
+        missing,
+        '--output',
+        join(dir, 'o.jsonl'),
+      ],
+      undefined,
+      env,
+    );
     expectError(result, 3, `Input file ${missing} does not exist.`);
     expect(server.requests.length).toBe(since);
   });
@@ -163,7 +230,11 @@ describe('embed and info with a model to download', () => {
     await models('pull', server.url('tiny.gguf'), '--models-dir', dir);
     const input = join(dir, 'in.txt');
     await writeFile(input, 'hello world\n');
-    const embedded = await runCli(['embed', '--model', 'tiny', '--models-dir', dir, '--input', input, '--output', join(dir, 'out.jsonl'), '--json'], undefined, env);
+    const embedded = await runCli(
+      ['embed', '--model', 'tiny', '--models-dir', dir, '--input', input, '--output', join(dir, 'out.jsonl'), '--json'],
+      undefined,
+      env,
+    );
     expect(embedded.code, embedded.stderr).toBe(0);
     expect(JSON.parse(embedded.stdout)).toMatchObject({ model: { path: join(dir, 'tiny.gguf') } });
     const info = await runCli(['info', '--model', 'tiny.gguf', '--models-dir', dir, '--json'], undefined, env);
@@ -179,7 +250,22 @@ describe('embed and info with a model to download', () => {
     expect(JSON.parse(info.stdout)).toMatchObject({ path: join(dir, 'hidden-model.gguf') });
     const input = join(dir, 'in.txt');
     await writeFile(input, 'hello world\n');
-    const embedded = await runCli(['embed', '--model', 'hidden-model.gguf', '--models-dir', dir, '--input', input, '--output', join(dir, 'out.npy'), '--json'], undefined, env);
+    const embedded = await runCli(
+      [
+        'embed',
+        '--model',
+        'hidden-model.gguf',
+        '--models-dir',
+        dir,
+        '--input',
+        input,
+        '--output',
+        join(dir, 'out.npy'),
+        '--json',
+      ],
+      undefined,
+      env,
+    );
     expect(embedded.code, embedded.stderr).toBe(0);
     expect(JSON.parse(embedded.stdout)).toMatchObject({ model: { path: join(dir, 'hidden-model.gguf') } });
   });
@@ -196,7 +282,11 @@ describe('embed and info with a model to download', () => {
 
   it('describes a model given by URL with info', async () => {
     const dir = await tempDir();
-    const result = await runCli(['info', '--model', server.url('tiny.gguf'), '--models-dir', dir, '--json'], undefined, env);
+    const result = await runCli(
+      ['info', '--model', server.url('tiny.gguf'), '--models-dir', dir, '--json'],
+      undefined,
+      env,
+    );
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ path: join(dir, 'tiny.gguf'), name: 'tiny-bert', dimension: 32 });
   });

@@ -31,18 +31,27 @@ describe('embed that embeds nothing (exit 5)', () => {
     );
     expect(result.stdout).toBe('');
     expect(existsSync(output)).toBe(false);
-    expect((await readJsonl<{ line: number; reason: string }>(`${output}.skipped.jsonl`)).map((row) => row.reason)).toEqual(['blank', 'blank', 'blank']);
+    expect(
+      (await readJsonl<{ line: number; reason: string }>(`${output}.skipped.jsonl`)).map((row) => row.reason),
+    ).toEqual(['blank', 'blank', 'blank']);
 
     const json = await embed(input, join(dir, 'blank-json.jsonl'), '--json');
     expect(json.code).toBe(5);
-    expect(JSON.parse(json.stdout)).toMatchObject({ error: { code: 'NOTHING_EMBEDDED', exitCode: 5, stats: { lines: 3, embedded: 0, skipped: 3 } } });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      error: { code: 'NOTHING_EMBEDDED', exitCode: 5, stats: { lines: 3, embedded: 0, skipped: 3 } },
+    });
   });
 
   it('says an empty input is empty, leaving no file behind', async () => {
     const input = join(dir, 'empty.txt');
     await writeFile(input, '');
     const output = join(dir, 'empty.jsonl');
-    expectError(await embed(input, output), 5, `Nothing was embedded: ${input} is empty.`, 'Choose an input file with one text per line.');
+    expectError(
+      await embed(input, output),
+      5,
+      `Nothing was embedded: ${input} is empty.`,
+      'Choose an input file with one text per line.',
+    );
     expect(existsSync(`${output}.skipped.jsonl`)).toBe(false);
   });
 });
@@ -81,6 +90,11 @@ describe('embed refuses outputs that are not its own (exit 4) and inputs that ar
   it('refuses a named pipe given as input with a message of its own', async () => {
     const pipe = join(dir, 'pipe.txt');
     execFileSync('mkfifo', [pipe]);
-    expectError(await embed(pipe, join(dir, 'pipe.jsonl')), 3, `Input file ${pipe} is a named pipe (FIFO), not a regular file.`, 'Pass the path of a regular file with --input.');
+    expectError(
+      await embed(pipe, join(dir, 'pipe.jsonl')),
+      3,
+      `Input file ${pipe} is a named pipe (FIFO), not a regular file.`,
+      'Pass the path of a regular file with --input.',
+    );
   });
 });

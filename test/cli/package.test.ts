@@ -36,7 +36,9 @@ async function runNode(args: string[], cwd: string): Promise<{ code: number; std
 // The bundle is built by vitest's global setup; --ignore-scripts keeps npm pack from rebuilding it under the feet of
 // the other test files that run it.
 beforeAll(async () => {
-  const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: REPO_ROOT });
+  const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], {
+    cwd: REPO_ROOT,
+  });
   const [packed] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[];
   packedFiles = packed.files.map((file) => file.path).sort();
 
@@ -59,7 +61,9 @@ describe('the packed package (npm pack)', () => {
     const bundle = (await readdir(join(REPO_ROOT, 'out', 'cli'), { recursive: true, withFileTypes: true }))
       .filter((entry) => entry.isFile())
       .map((entry) => join(entry.parentPath, entry.name).slice(REPO_ROOT.length).split('\\').join('/'));
-    expect(packedFiles).toEqual(['README.md', 'bin/embedding-studio.js', ...bundle, 'package.json', 'scripts/postinstall.mjs'].sort());
+    expect(packedFiles).toEqual(
+      ['README.md', 'bin/embedding-studio.js', ...bundle, 'package.json', 'scripts/postinstall.mjs'].sort(),
+    );
     expect(manifest.bin).toEqual({ 'embedding-studio': 'bin/embedding-studio.js' });
   });
 
@@ -79,7 +83,19 @@ describe('the packed package (npm pack)', () => {
     await writeFile(input, 'hello world\nthe quick brown fox\n');
     const output = join(dir, 'texts.jsonl');
     const model = await testModelPath(TINY);
-    const result = await runNode([join(installed, manifest.bin['embedding-studio']), 'embed', '--model', model, '--input', input, '--output', output], dir);
+    const result = await runNode(
+      [
+        join(installed, manifest.bin['embedding-studio']),
+        'embed',
+        '--model',
+        model,
+        '--input',
+        input,
+        '--output',
+        output,
+      ],
+      dir,
+    );
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect((await readJsonl(output)).map((row) => row.text)).toEqual(['hello world', 'the quick brown fox']);

@@ -27,11 +27,15 @@ function progress(overrides: Partial<ProgressInfo> = {}): ProgressInfo {
 
 describe('renderProgress', () => {
   it('shows the share of the file done (by bytes, before its line count is known), lines, ETA, rates and memory on an 80-column terminal', () => {
-    expect(renderProgress(progress(), 79)).toBe(' 42%  4,200 lines  ETA 0:41  1,234 texts/s  45.7K tokens/s  RSS 512 MiB');
+    expect(renderProgress(progress(), 79)).toBe(
+      ' 42%  4,200 lines  ETA 0:41  1,234 texts/s  45.7K tokens/s  RSS 512 MiB',
+    );
   });
 
   it('draws the bar in front on a wide terminal', () => {
-    expect(renderProgress(progress(), 119)).toBe('[████████░░░░░░░░░░░░]  42%  4,200 lines  ETA 0:41  1,234 texts/s  45.7K tokens/s  RSS 512 MiB');
+    expect(renderProgress(progress(), 119)).toBe(
+      '[████████░░░░░░░░░░░░]  42%  4,200 lines  ETA 0:41  1,234 texts/s  45.7K tokens/s  RSS 512 MiB',
+    );
   });
 
   it('drops the least important figures to fit a narrow terminal', () => {
@@ -40,19 +44,29 @@ describe('renderProgress', () => {
   });
 
   it('shows lines out of the total where it is known', () => {
-    expect(renderProgress(progress({ totalLines: 10_000 }), 79)).toBe(' 42%  4,200/10,000 lines  ETA 0:41  1,234 texts/s  45.7K tokens/s  RSS 512 MiB');
+    expect(renderProgress(progress({ totalLines: 10_000 }), 79)).toBe(
+      ' 42%  4,200/10,000 lines  ETA 0:41  1,234 texts/s  45.7K tokens/s  RSS 512 MiB',
+    );
   });
 
   it('shows the run time and average rates once done, and copes with an unknown share and ETA', () => {
-    expect(renderProgress(progress({ linesDone: 10_000, totalLines: 10_000, fraction: 1, done: true, etaMs: 0, elapsedMs: 65_000 }), 99)).toBe(
-      '100%  10,000/10,000 lines  done in 1:05  1,000 texts/s  40K tokens/s  RSS 512 MiB',
+    expect(
+      renderProgress(
+        progress({ linesDone: 10_000, totalLines: 10_000, fraction: 1, done: true, etaMs: 0, elapsedMs: 65_000 }),
+        99,
+      ),
+    ).toBe('100%  10,000/10,000 lines  done in 1:05  1,000 texts/s  40K tokens/s  RSS 512 MiB');
+    expect(renderProgress(progress({ fraction: null, etaMs: null }), 119)).toBe(
+      '4,200 lines  ETA ?  1,234 texts/s  45.7K tokens/s  RSS 512 MiB',
     );
-    expect(renderProgress(progress({ fraction: null, etaMs: null }), 119)).toBe('4,200 lines  ETA ?  1,234 texts/s  45.7K tokens/s  RSS 512 MiB');
   });
 });
 
 describe('ProgressBar', () => {
-  function recorder(columns?: number): { stream: { write: (text: string) => boolean; columns?: number }; written: string[] } {
+  function recorder(columns?: number): {
+    stream: { write: (text: string) => boolean; columns?: number };
+    written: string[];
+  } {
     const written: string[] = [];
     return { stream: { write: (text) => written.push(text) > 0, columns }, written };
   }
@@ -92,7 +106,11 @@ describe('ProgressBar', () => {
     bar.status('Loading mini.gguf ...');
     noticePrinter(bar, stream)('Waiting for the engine build under way');
     bar.status('Loaded mini; reading texts.txt ...');
-    expect(written).toEqual(['\rLoading mini.gguf ...\x1b[K', '\r\x1b[Knote: Waiting for the engine build under way\n', '\rLoaded mini; reading texts.txt ...\x1b[K']);
+    expect(written).toEqual([
+      '\rLoading mini.gguf ...\x1b[K',
+      '\r\x1b[Knote: Waiting for the engine build under way\n',
+      '\rLoaded mini; reading texts.txt ...\x1b[K',
+    ]);
   });
 
   it('prints a notice as a plain line where there is no bar', () => {

@@ -16,7 +16,9 @@ beforeAll(async () => {
 });
 
 /** 14,000 lines with blank and invalid ones among them, so the skip log has to resume too. */
-const LINES = corpusLines(14_000, 31, 2, 14).map((text, i) => (i % 97 === 5 ? '' : i % 1231 === 7 ? '\uFFFE\u0000 nul' : text));
+const LINES = corpusLines(14_000, 31, 2, 14).map((text, i) =>
+  i % 97 === 5 ? '' : i % 1231 === 7 ? '\uFFFE\u0000 nul' : text,
+);
 
 interface Row {
   line: number;
@@ -25,13 +27,18 @@ interface Row {
 }
 
 async function readRows(format: OutputFormat, path: string): Promise<Row[]> {
-  if (format === 'jsonl') return (await readJsonl(path)).map((row) => ({ line: row.line, text: row.text, vector: row.embedding }));
+  if (format === 'jsonl')
+    return (await readJsonl(path)).map((row) => ({ line: row.line, text: row.text, vector: row.embedding }));
   if (format === 'npy') {
     const matrix = await readNpy(path);
     const lines = await readNpy(path.replace(/\.npy$/, '.lines.npy'));
     const columns = matrix.shape[1] ?? 0;
     expect(matrix.shape[0]).toBe(lines.shape[0]);
-    return Array.from(lines.data, (line, i) => ({ line, text: null, vector: Array.from(matrix.data.subarray(i * columns, (i + 1) * columns)) }));
+    return Array.from(lines.data, (line, i) => ({
+      line,
+      text: null,
+      vector: Array.from(matrix.data.subarray(i * columns, (i + 1) * columns)),
+    }));
   }
   const table = await parquetReadObjects({ file: await asyncBufferFromFile(path) });
   return table.map((row) => ({ line: Number(row.line), text: row.text as string, vector: row.embedding as number[] }));
@@ -39,7 +46,11 @@ async function readRows(format: OutputFormat, path: string): Promise<Row[]> {
 
 /** Durable points in a checkpoint: its lines after the identity, leaving out the one that says the files are complete. */
 function marks(path: string): number {
-  return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((line) => line.includes('"lastLine"')).length : 0;
+  return existsSync(path)
+    ? readFileSync(path, 'utf8')
+        .split('\n')
+        .filter((line) => line.includes('"lastLine"')).length
+    : 0;
 }
 
 /** A seeded generator, so that a failure can be replayed: the seed is in the test's name. */
@@ -90,10 +101,18 @@ describe('embed --resume after kill -9', () => {
 
       const expected = await readRows(format, reference);
       const actual = await readRows(format, output);
-      expect(actual.map(({ line, text }) => ({ line, text }))).toEqual(expected.map(({ line, text }) => ({ line, text })));
-      expect(Math.min(...actual.map((row, i) => cosine(row.vector, expected[i]?.vector ?? [])))).toBeGreaterThan(0.9999);
-      expect(await readFile(`${output}.skipped.jsonl`, 'utf8')).toBe(await readFile(`${reference}.skipped.jsonl`, 'utf8'));
-      expect((await readdir(dir)).filter((name) => name.startsWith('killed.') && /partial|checkpoint/.test(name))).toEqual([]);
+      expect(actual.map(({ line, text }) => ({ line, text }))).toEqual(
+        expected.map(({ line, text }) => ({ line, text })),
+      );
+      expect(Math.min(...actual.map((row, i) => cosine(row.vector, expected[i]?.vector ?? [])))).toBeGreaterThan(
+        0.9999,
+      );
+      expect(await readFile(`${output}.skipped.jsonl`, 'utf8')).toBe(
+        await readFile(`${reference}.skipped.jsonl`, 'utf8'),
+      );
+      expect(
+        (await readdir(dir)).filter((name) => name.startsWith('killed.') && /partial|checkpoint/.test(name)),
+      ).toEqual([]);
     },
   );
 });

@@ -14,7 +14,11 @@ export interface CliResult {
  * Runs the real command line in a child process, as the `embedding-studio` command does: its launcher and bundle
  * (vitest's global setup builds it). stdout and stderr are pipes, not a terminal. `env` adds to the test's environment.
  */
-export function runCli(args: readonly string[], onStart?: (child: ChildProcess) => void, env?: NodeJS.ProcessEnv): Promise<CliResult> {
+export function runCli(
+  args: readonly string[],
+  onStart?: (child: ChildProcess) => void,
+  env?: NodeJS.ProcessEnv,
+): Promise<CliResult> {
   const child = spawn(process.execPath, ['bin/embedding-studio.js', ...args], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -35,7 +39,12 @@ export function runCli(args: readonly string[], onStart?: (child: ChildProcess) 
  * Expects the CLI's error shape: the exit code, and on stderr exactly two lines, `error: <message>` and
  * `hint: <hint>`. A string must be the whole message or hint, a pattern match it anywhere.
  */
-export function expectError(result: CliResult, exitCode: number, message: string | RegExp, hint: string | RegExp = /\S/): void {
+export function expectError(
+  result: CliResult,
+  exitCode: number,
+  message: string | RegExp,
+  hint: string | RegExp = /\S/,
+): void {
   const lines = result.stderr.trimEnd().split('\n');
   expect(lines, result.stderr).toHaveLength(2);
   expect(lines[0]).toMatch(/^error: \S/);

@@ -20,10 +20,29 @@ beforeAll(async () => {
   await writeFile(input, corpusLines(2_000, 41, 1, 40).join('\n'));
 });
 
-const FILES = { jsonl: (output: string) => [output], npy: (output: string) => [output, output.replace(/\.npy$/, '.lines.npy')] };
+const FILES = {
+  jsonl: (output: string) => [output],
+  npy: (output: string) => [output, output.replace(/\.npy$/, '.lines.npy')],
+};
 
-async function embed(output: string, onStart?: Parameters<typeof runCli>[1], resume = false): ReturnType<typeof runCli> {
-  const args = ['embed', '--model', model, '--input', input, '--output', output, '--threads', '2', '--batch-size', '32'];
+async function embed(
+  output: string,
+  onStart?: Parameters<typeof runCli>[1],
+  resume = false,
+): ReturnType<typeof runCli> {
+  const args = [
+    'embed',
+    '--model',
+    model,
+    '--input',
+    input,
+    '--output',
+    output,
+    '--threads',
+    '2',
+    '--batch-size',
+    '32',
+  ];
   return runCli(resume ? [...args, '--resume'] : args, onStart);
 }
 
@@ -38,7 +57,11 @@ async function expectSameBytes(format: keyof typeof FILES, actual: string, expec
 
 /** Durable points in a checkpoint: its lines after the identity, leaving out the one that says the files are complete. */
 function marks(path: string): number {
-  return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((line) => line.includes('"lastLine"')).length : 0;
+  return existsSync(path)
+    ? readFileSync(path, 'utf8')
+        .split('\n')
+        .filter((line) => line.includes('"lastLine"')).length
+    : 0;
 }
 
 describe('the same input, model and options give the same bytes', () => {
@@ -52,27 +75,30 @@ describe('the same input, model and options give the same bytes', () => {
     await expectSameBytes(format, second, first);
   });
 
-  it.for(['jsonl', 'npy'] as const)('in a run killed (kill -9) part way and resumed, and one that went through, %s', async (format) => {
-    const [whole, killed] = [join(dir, `whole.${format}`), join(dir, `killed.${format}`)];
-    const reference = await embed(whole);
-    expect(reference.code, reference.stderr).toBe(0);
+  it.for(['jsonl', 'npy'] as const)(
+    'in a run killed (kill -9) part way and resumed, and one that went through, %s',
+    async (format) => {
+      const [whole, killed] = [join(dir, `whole.${format}`), join(dir, `killed.${format}`)];
+      const reference = await embed(whole);
+      expect(reference.code, reference.stderr).toBe(0);
 
-    const checkpoint = `${killed}.checkpoint`;
-    const stopped = await embed(killed, (child) => {
-      const poll = setInterval(() => {
-        if (marks(checkpoint) >= 10) {
-          clearInterval(poll);
-          child.kill('SIGKILL');
-        }
-      }, 5);
-      child.on('close', () => clearInterval(poll));
-    });
-    expect(stopped.code, 'killed part way').toBeNull();
-    expect(marks(checkpoint)).toBeGreaterThanOrEqual(10);
+      const checkpoint = `${killed}.checkpoint`;
+      const stopped = await embed(killed, (child) => {
+        const poll = setInterval(() => {
+          if (marks(checkpoint) >= 10) {
+            clearInterval(poll);
+            child.kill('SIGKILL');
+          }
+        }, 5);
+        child.on('close', () => clearInterval(poll));
+      });
+      expect(stopped.code, 'killed part way').toBeNull();
+      expect(marks(checkpoint)).toBeGreaterThanOrEqual(10);
 
-    const resumed = await embed(killed, undefined, true);
-    expect(resumed.code, resumed.stderr).toBe(0);
-    expect(resumed.stdout + resumed.stderr).toMatch(/resumed\s+after line/);
-    await expectSameBytes(format, killed, whole);
-  });
+      const resumed = await embed(killed, undefined, true);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(resumed.stdout + resumed.stderr).toMatch(/resumed\s+after line/);
+      await expectSameBytes(format, killed, whole);
+    },
+  );
 });

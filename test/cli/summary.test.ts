@@ -78,7 +78,13 @@ describe('summary', () => {
     const json = JSON.parse(summaryJson(SUMMARY)) as EmbedJobSummary;
     expect(json).toEqual({
       ...SUMMARY,
-      stats: { ...SUMMARY.stats, elapsedMs: 83_400.123, averageBatchMs: 266.457, textsPerSecond: 119.784, tokensPerSecond: 14_803.2 },
+      stats: {
+        ...SUMMARY.stats,
+        elapsedMs: 83_400.123,
+        averageBatchMs: 266.457,
+        textsPerSecond: 119.784,
+        tokensPerSecond: 14_803.2,
+      },
     });
   });
 });

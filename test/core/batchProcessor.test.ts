@@ -22,7 +22,11 @@ beforeAll(async () => {
 });
 afterAll(() => model.dispose());
 
-async function collect(processor: BatchProcessor, path: string, skipped: SkippedLine[] = []): Promise<EmbeddingResult[]> {
+async function collect(
+  processor: BatchProcessor,
+  path: string,
+  skipped: SkippedLine[] = [],
+): Promise<EmbeddingResult[]> {
   const results: EmbeddingResult[] = [];
   for await (const result of processor.processFile(path, { onSkip: (s) => skipped.push(s) })) results.push(result);
   return results;
@@ -51,14 +55,23 @@ describe('BatchProcessor', () => {
   });
 
   it('embeds different texts differently and equal texts equally', async () => {
-    const [a, b, c] = await new BatchProcessor(model).processTexts(['the city reads books', 'water and time', 'the city reads books']);
+    const [a, b, c] = await new BatchProcessor(model).processTexts([
+      'the city reads books',
+      'water and time',
+      'the city reads books',
+    ]);
     expect(cosine(a.embedding, c.embedding)).toBeCloseTo(1, 6);
     expect(cosine(a.embedding, b.embedding)).toBeLessThan(0.99);
   });
 
   it('fills every field of a result from the model and the input', async () => {
     const [result] = await new BatchProcessor(model).processBatch(['test text']);
-    expect(result).toMatchObject({ line: 1, text: 'test text', textHash: '1e2db57dd6527ad4f8f281ab028d2c70', truncated: false });
+    expect(result).toMatchObject({
+      line: 1,
+      text: 'test text',
+      textHash: '1e2db57dd6527ad4f8f281ab028d2c70',
+      truncated: false,
+    });
     expect(result.embedding).toBeInstanceOf(Float32Array);
     expect(result.embedding).toHaveLength(TINY.embeddingLength);
     expect(norm(result.embedding)).toBeCloseTo(1, 5);
@@ -104,14 +117,20 @@ describe('BatchProcessor', () => {
     texts[9] = 'this line will fail';
     const embedGroup = model.embedGroup.bind(model);
     const failing = model.prepare('this line will fail', 0);
-    const spy = vi.spyOn(model, 'embedGroup').mockImplementation((group) =>
-      embedGroup(group).map((embedded, i) =>
-        failing.ok && group[i]?.join() === failing.tokens.join() ? Promise.reject(new Error('decode failed')) : embedded,
-      ),
-    );
+    const spy = vi
+      .spyOn(model, 'embedGroup')
+      .mockImplementation((group) =>
+        embedGroup(group).map((embedded, i) =>
+          failing.ok && group[i]?.join() === failing.tokens.join()
+            ? Promise.reject(new Error('decode failed'))
+            : embedded,
+        ),
+      );
     try {
       const skipped: SkippedLine[] = [];
-      const results = await new BatchProcessor(model, { batchSize: 4 }).processTexts(texts, { onSkip: (s) => skipped.push(s) });
+      const results = await new BatchProcessor(model, { batchSize: 4 }).processTexts(texts, {
+        onSkip: (s) => skipped.push(s),
+      });
       expect(results.map((r) => r.line)).toEqual(texts.map((_, i) => i + 1).filter((line) => line !== 10));
       expect(skipped).toEqual([{ line: 10, reason: 'failed', detail: 'decode failed' }]);
 
@@ -122,7 +141,10 @@ describe('BatchProcessor', () => {
         await writeFile(path, texts.join('\n'));
         await processor.processFileStreaming(path, (batch) => void delivered.push(...batch.results.map((r) => r.line)));
       })();
-      await expect(run).rejects.toMatchObject({ code: 'EMBEDDING_FAILED', message: expect.stringContaining('Line 10') });
+      await expect(run).rejects.toMatchObject({
+        code: 'EMBEDDING_FAILED',
+        message: expect.stringContaining('Line 10'),
+      });
       expect(delivered).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
       expect(processor.stats()).toMatchObject({ embedded: 9, failed: 0 });
     } finally {
@@ -183,7 +205,10 @@ describe('BatchProcessor', () => {
     const gate = new PauseGate();
     gate.pause();
     const controller = new AbortController();
-    const run = new BatchProcessor(model).processFileStreaming(path, () => undefined, { pause: gate, signal: controller.signal });
+    const run = new BatchProcessor(model).processFileStreaming(path, () => undefined, {
+      pause: gate,
+      signal: controller.signal,
+    });
     setTimeout(() => controller.abort(), 100);
     await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
   });
@@ -202,8 +227,22 @@ describe('BatchProcessor', () => {
     const results = await collect(processor, path);
     const stats = processor.stats();
     const last = reports.at(-1)!;
-    expect(last).toMatchObject({ done: true, linesDone: 2000, totalLines: 2000, embedded: 1999, skipped: 1, failed: 0, etaMs: 0 });
-    expect(stats).toMatchObject({ lines: 2000, embedded: results.length, skipped: 1, failed: 0, skippedByReason: { blank: 1 } });
+    expect(last).toMatchObject({
+      done: true,
+      linesDone: 2000,
+      totalLines: 2000,
+      embedded: 1999,
+      skipped: 1,
+      failed: 0,
+      etaMs: 0,
+    });
+    expect(stats).toMatchObject({
+      lines: 2000,
+      embedded: results.length,
+      skipped: 1,
+      failed: 0,
+      skippedByReason: { blank: 1 },
+    });
     expect(stats.tokens).toBe(results.reduce((sum, r) => sum + r.tokens, 0));
     expect(stats.characters).toBe(results.reduce((sum, r) => sum + r.text.length, 0));
     expect(last.tokens).toBe(stats.tokens);
@@ -211,7 +250,8 @@ describe('BatchProcessor', () => {
     const gaps = reports.slice(1, -1).map((r, i) => r.at - reports[i].at);
     // 50 ms apart, less a little timer slack on a loaded machine.
     expect(Math.min(...gaps)).toBeGreaterThanOrEqual(45);
-    for (let i = 1; i < reports.length; i += 1) expect(reports[i].linesDone).toBeGreaterThanOrEqual(reports[i - 1].linesDone);
+    for (let i = 1; i < reports.length; i += 1)
+      expect(reports[i].linesDone).toBeGreaterThanOrEqual(reports[i - 1].linesDone);
     expect(reports.filter((r) => !r.done).every((r) => r.rssBytes > 0)).toBe(true);
     // The file is read once: its line count is known at its end, the share done is told by bytes all along.
     expect(reports.filter((r) => !r.done).every((r) => r.totalLines === null)).toBe(true);

@@ -10,7 +10,15 @@ import type { EmbeddingResult } from '#core/results';
 import { corpusLines } from '../support/corpus';
 import { writeDecoderModel } from '../support/decoderModel';
 import { cosine, tempDir } from '../support/files';
-import { testModelPath, TINY, TINY_F16, TINY_Q4_0, TINY_Q8_0, WIDE_VOCAB, type BertModelSpec } from '../support/testModels';
+import {
+  testModelPath,
+  TINY,
+  TINY_F16,
+  TINY_Q4_0,
+  TINY_Q8_0,
+  WIDE_VOCAB,
+  type BertModelSpec,
+} from '../support/testModels';
 
 // CI builds the engine (npm run build:engine) and sets this, so that a missing fast path fails there instead of skipping.
 const REQUIRED = process.env.EMBEDDING_STUDIO_REQUIRE_FAST_PATH === '1';
@@ -60,20 +68,23 @@ describe('the batched engine', () => {
     ['Q8_0 weights', TINY_Q8_0],
     ['Q4_0 weights', TINY_Q4_0],
   ];
-  it.for(models)('gives the vectors of one text per decode, %s, at batch sizes 1, 8, 32 and 64', async ([, spec], { skip }) => {
-    skip(!available, unavailable);
-    const path = await testModelPath(spec);
-    const reference = await embed(path, 'contexts', 32);
-    expect(reference).toHaveLength(TEXTS.length);
-    expect(reference.filter((r) => r.truncated).length).toBeGreaterThan(10);
-    for (const batchSize of [1, 8, 32, 64]) {
-      const batched = await embed(path, 'batched', batchSize);
-      expect(batched.map(({ line, tokens, truncated }) => ({ line, tokens, truncated }))).toEqual(
-        reference.map(({ line, tokens, truncated }) => ({ line, tokens, truncated })),
-      );
-      expect(leastCosine(batched, reference), `batch size ${batchSize}`).toBeGreaterThan(0.9999);
-    }
-  });
+  it.for(models)(
+    'gives the vectors of one text per decode, %s, at batch sizes 1, 8, 32 and 64',
+    async ([, spec], { skip }) => {
+      skip(!available, unavailable);
+      const path = await testModelPath(spec);
+      const reference = await embed(path, 'contexts', 32);
+      expect(reference).toHaveLength(TEXTS.length);
+      expect(reference.filter((r) => r.truncated).length).toBeGreaterThan(10);
+      for (const batchSize of [1, 8, 32, 64]) {
+        const batched = await embed(path, 'batched', batchSize);
+        expect(batched.map(({ line, tokens, truncated }) => ({ line, tokens, truncated }))).toEqual(
+          reference.map(({ line, tokens, truncated }) => ({ line, tokens, truncated })),
+        );
+        expect(leastCosine(batched, reference), `batch size ${batchSize}`).toBeGreaterThan(0.9999);
+      }
+    },
+  );
 });
 
 describe('quantized models (the formats users run)', () => {
@@ -83,20 +94,25 @@ describe('quantized models (the formats users run)', () => {
     { type: 'Q8_0', spec: TINY_Q8_0, least: 0.9995 },
     { type: 'Q4_0', spec: TINY_Q4_0, least: 0.97 },
   ];
-  it.for(quantized)('$type embeds close to its F16 source through the contexts engine, and the batched one where it runs', async ({ spec, least }, { skip }) => {
-    const reference = await embed(await testModelPath(TINY_F16), 'contexts', 32);
-    const path = await testModelPath(spec);
-    const contexts = await embed(path, 'contexts', 32);
-    expect(leastCosine(contexts, reference)).toBeGreaterThan(least);
-    // Not the F16 model under another name: quantization shows.
-    expect(leastCosine(contexts, reference)).toBeLessThan(0.99999);
-    skip(!available, unavailable);
-    expect(leastCosine(await embed(path, 'batched', 32), reference)).toBeGreaterThan(least);
-  });
+  it.for(quantized)(
+    '$type embeds close to its F16 source through the contexts engine, and the batched one where it runs',
+    async ({ spec, least }, { skip }) => {
+      const reference = await embed(await testModelPath(TINY_F16), 'contexts', 32);
+      const path = await testModelPath(spec);
+      const contexts = await embed(path, 'contexts', 32);
+      expect(leastCosine(contexts, reference)).toBeGreaterThan(least);
+      // Not the F16 model under another name: quantization shows.
+      expect(leastCosine(contexts, reference)).toBeLessThan(0.99999);
+      skip(!available, unavailable);
+      expect(leastCosine(await embed(path, 'batched', 32), reference)).toBeGreaterThan(least);
+    },
+  );
 });
 
 describe('the memory a decode takes', () => {
-  it('holds no logits: embedding a model with a 100,000-token vocabulary grows RSS far less than their 4 bytes per token and vocabulary entry', async ({ skip }) => {
+  it('holds no logits: embedding a model with a 100,000-token vocabulary grows RSS far less than their 4 bytes per token and vocabulary entry', async ({
+    skip,
+  }) => {
     skip(!available, unavailable);
     const model = await EmbeddingModel.load(await testModelPath(WIDE_VOCAB), { threads: 2 });
     try {
@@ -116,23 +132,32 @@ describe('the memory a decode takes', () => {
 });
 
 describe('a decoder embedding model (causal, with a KV cache)', () => {
-  it.for(['last', 'mean'] as const)('is left to the contexts engine, %s pooling, and refused the batched one', async (pooling) => {
-    const path = join(dir, `decoder-${pooling}.gguf`);
-    await writeDecoderModel(path, pooling);
-    const model = await EmbeddingModel.load(path, { threads: 2 });
-    try {
-      expect(model.info).toMatchObject({ architecture: 'llama', pooling, engine: 'contexts' });
-      const texts = corpusLines(40, 21, 1, 30);
-      const alone = await new BatchProcessor(model, { batchSize: 1 }).processTexts(texts);
-      const reversed = (await new BatchProcessor(model, { batchSize: 16 }).processTexts([...texts].reverse())).reverse();
-      // Same vector whatever came before it in the context: nothing of one text stays in the KV cache for the next.
-      expect(Math.min(...alone.map((result, i) => cosine(result.embedding, reversed[i]?.embedding ?? [])))).toBeGreaterThan(0.9999);
-      expect(cosine(alone[0].embedding, alone[1].embedding)).toBeLessThan(0.99);
-    } finally {
-      await model.dispose();
-    }
-    await expect(EmbeddingModel.load(path, { threads: 2, engine: 'batched' })).rejects.toMatchObject({ code: 'BAD_OPTION' });
-  });
+  it.for(['last', 'mean'] as const)(
+    'is left to the contexts engine, %s pooling, and refused the batched one',
+    async (pooling) => {
+      const path = join(dir, `decoder-${pooling}.gguf`);
+      await writeDecoderModel(path, pooling);
+      const model = await EmbeddingModel.load(path, { threads: 2 });
+      try {
+        expect(model.info).toMatchObject({ architecture: 'llama', pooling, engine: 'contexts' });
+        const texts = corpusLines(40, 21, 1, 30);
+        const alone = await new BatchProcessor(model, { batchSize: 1 }).processTexts(texts);
+        const reversed = (
+          await new BatchProcessor(model, { batchSize: 16 }).processTexts([...texts].reverse())
+        ).reverse();
+        // Same vector whatever came before it in the context: nothing of one text stays in the KV cache for the next.
+        expect(
+          Math.min(...alone.map((result, i) => cosine(result.embedding, reversed[i]?.embedding ?? []))),
+        ).toBeGreaterThan(0.9999);
+        expect(cosine(alone[0].embedding, alone[1].embedding)).toBeLessThan(0.99);
+      } finally {
+        await model.dispose();
+      }
+      await expect(EmbeddingModel.load(path, { threads: 2, engine: 'batched' })).rejects.toMatchObject({
+        code: 'BAD_OPTION',
+      });
+    },
+  );
 });
 
 describe('BatchedPool', () => {
@@ -143,9 +168,17 @@ describe('BatchedPool', () => {
   });
   afterAll(() => model.dispose());
 
-  it('packs texts up to the sequence cap and the token budget, and decodes a text over the budget alone', async ({ skip }) => {
+  it('packs texts up to the sequence cap and the token budget, and decodes a text over the budget alone', async ({
+    skip,
+  }) => {
     skip(!available, unavailable);
-    const pool = await BatchedPool.openIfSupported(model, { contexts: 2, threads: 1, sequences: 3, tokenBudget: 40, contextSize: 128 });
+    const pool = await BatchedPool.openIfSupported(model, {
+      contexts: 2,
+      threads: 1,
+      sequences: 3,
+      tokenBudget: 40,
+      contextSize: 128,
+    });
     const single = await ContextPool.create(model, 1, { contextSize: 128, threads: 1 });
     const decodes: Array<{ tokens: number; texts: number }> = [];
     // Each decode's texts and tokens, seen on the native calls the pool makes.
@@ -177,7 +210,9 @@ describe('BatchedPool', () => {
         if (decode.texts > 1) expect(decode.tokens, 'several texts in one decode').toBeLessThanOrEqual(40);
         else expect(decode.texts).toBe(1);
       }
-      expect(decodes.filter((decode) => decode.tokens > 40).length).toBe(texts.filter((tokens) => tokens.length + 2 > 40).length);
+      expect(decodes.filter((decode) => decode.tokens > 40).length).toBe(
+        texts.filter((tokens) => tokens.length + 2 > 40).length,
+      );
       for (const [i, tokens] of texts.entries()) {
         const [alone] = single.embed([tokens]);
         expect(cosine(batched[i].vector, (await alone).vector), `text ${i}`).toBeGreaterThan(0.9999);
@@ -202,13 +237,21 @@ describe('BatchedPool', () => {
     }
     expect(plan.find((decode) => decode.includes(7))).toEqual([7]);
     // Full decodes: most of the budget or the sequence cap used, but for the last ones of the group.
-    const full = plan.filter((decode) => decode.length === 16 || decode.reduce((sum, i) => sum + (lengths[i] ?? 0), 0) > 512 - 60);
+    const full = plan.filter(
+      (decode) => decode.length === 16 || decode.reduce((sum, i) => sum + (lengths[i] ?? 0), 0) > 512 - 60,
+    );
     expect(full.length).toBeGreaterThanOrEqual(plan.length - 3);
   });
 
   it('turns away texts handed to it after it was disposed', async ({ skip }) => {
     skip(!available, unavailable);
-    const pool = await BatchedPool.openIfSupported(model, { contexts: 1, threads: 1, sequences: 4, tokenBudget: 64, contextSize: 128 });
+    const pool = await BatchedPool.openIfSupported(model, {
+      contexts: 1,
+      threads: 1,
+      sequences: 4,
+      tokenBudget: 64,
+      contextSize: 128,
+    });
     await pool!.dispose();
     await expect(pool!.embed([model.tokenize('late')])[0]).rejects.toThrow(/unloaded/);
   });

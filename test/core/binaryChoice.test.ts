@@ -12,7 +12,8 @@ describe('the binary a model loads with, in one process', () => {
     if (buildType === 'localBuild') {
       await expect(prebuilt).rejects.toMatchObject({
         code: 'MODEL_UNSUPPORTED',
-        message: "This model needs node-llama-cpp's prebuilt binary, and this process has already loaded llama.cpp's local build.",
+        message:
+          "This model needs node-llama-cpp's prebuilt binary, and this process has already loaded llama.cpp's local build.",
         remedy: { kind: 'advice', text: 'Restart Embedding Studio and load this model first.' },
       });
     } else {

@@ -107,11 +107,21 @@ describe('runEmbedJob', () => {
     expect(Array.from(lineNumbers.data)).toEqual(rows.map((r) => r.line));
     // JSONL's nine significant digits must read back as exactly the float32 values of the binary formats.
     const float32 = (values: number[]): number[] => Array.from(Float32Array.from(values));
-    rows.forEach((row, i) => expect(Array.from(matrix.data.subarray(i * 32, (i + 1) * 32))).toEqual(float32(row.embedding)));
+    rows.forEach((row, i) =>
+      expect(Array.from(matrix.data.subarray(i * 32, (i + 1) * 32))).toEqual(float32(row.embedding)),
+    );
 
     const table = await parquetReadObjects({ file: await asyncBufferFromFile(parquet.outputs[0]) });
     expect(table).toHaveLength(4999);
-    expect(Object.keys(table[0]).sort()).toEqual(['embedding', 'line', 'processing_time_ms', 'sequence_length', 'text', 'text_hash', 'truncated']);
+    expect(Object.keys(table[0]).sort()).toEqual([
+      'embedding',
+      'line',
+      'processing_time_ms',
+      'sequence_length',
+      'text',
+      'text_hash',
+      'truncated',
+    ]);
     table.forEach((record, i) => {
       const row = rows[i];
       expect(Number(record.line)).toBe(row.line);
@@ -141,7 +151,11 @@ describe('runEmbedJob', () => {
       });
       expect(await readJsonl<SkipRow>(`${output}.skipped.jsonl`)).toHaveLength(3);
     }
-    expect((await readdir(folder)).sort()).toEqual(['blank.npy.skipped.jsonl', 'blank.parquet.skipped.jsonl', 'blank.txt']);
+    expect((await readdir(folder)).sort()).toEqual([
+      'blank.npy.skipped.jsonl',
+      'blank.parquet.skipped.jsonl',
+      'blank.txt',
+    ]);
 
     const jsonInput = join(folder, 'docs.jsonl');
     await writeFile(jsonInput, '{"body":"a text"}\n{"body":"another"}\n');
@@ -161,23 +175,26 @@ describe('runEmbedJob', () => {
     expect((await readdir(folder)).filter((name) => name.startsWith('empty.jsonl'))).toEqual([]);
   });
 
-  it.each(['jsonl', 'npy', 'parquet'] as const)('leaves no %s file under the final name when cancelled mid-file', async (format) => {
-    const input = join(dir, `cancel-${format}.txt`);
-    await writeFile(input, corpusLines(20_000).join('\n'));
-    const folder = join(dir, `cancel-${format}`);
-    await import('node:fs/promises').then((fs) => fs.mkdir(folder));
-    const output = join(folder, `out.${format}`);
-    const controller = new AbortController();
-    const run = job({
-      input,
-      output,
-      signal: controller.signal,
-      batch: { progressIntervalMs: 0 },
-      onProgress: (p) => p.linesDone > 500 && controller.abort(),
-    });
-    await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
-    expect(await readdir(folder)).toEqual([]);
-  });
+  it.each(['jsonl', 'npy', 'parquet'] as const)(
+    'leaves no %s file under the final name when cancelled mid-file',
+    async (format) => {
+      const input = join(dir, `cancel-${format}.txt`);
+      await writeFile(input, corpusLines(20_000).join('\n'));
+      const folder = join(dir, `cancel-${format}`);
+      await import('node:fs/promises').then((fs) => fs.mkdir(folder));
+      const output = join(folder, `out.${format}`);
+      const controller = new AbortController();
+      const run = job({
+        input,
+        output,
+        signal: controller.signal,
+        batch: { progressIntervalMs: 0 },
+        onProgress: (p) => p.linesDone > 500 && controller.abort(),
+      });
+      await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
+      expect(await readdir(folder)).toEqual([]);
+    },
+  );
 
   it('keeps what it finished under .partial names when a line stops the run, and nothing under the final name', async () => {
     const lines = corpusLines(300);
@@ -191,7 +208,11 @@ describe('runEmbedJob', () => {
       await expect(run).rejects.toMatchObject({
         code: 'TEXT_TOO_LONG',
         message: expect.stringContaining('Line 200'),
-        partialFiles: [`${output}.partial`, `${join(dir, 'stop.lines.npy')}.partial`, `${output}.skipped.jsonl.partial`],
+        partialFiles: [
+          `${output}.partial`,
+          `${join(dir, 'stop.lines.npy')}.partial`,
+          `${output}.skipped.jsonl.partial`,
+        ],
       });
     } finally {
       await failing.dispose();
@@ -199,7 +220,9 @@ describe('runEmbedJob', () => {
     expect(existsSync(output)).toBe(false);
     const kept = await readNpy(`${output}.partial`);
     expect(kept.shape).toEqual([199, 32]);
-    expect(Array.from((await readNpy(join(dir, 'stop.lines.npy.partial'))).data)).toEqual(lines.slice(0, 199).map((_, i) => i + 1));
+    expect(Array.from((await readNpy(join(dir, 'stop.lines.npy.partial'))).data)).toEqual(
+      lines.slice(0, 199).map((_, i) => i + 1),
+    );
   });
 
   it('refuses an existing output unless told to overwrite, and replaces it whole when told', async () => {
@@ -207,7 +230,10 @@ describe('runEmbedJob', () => {
     await writeFile(input, 'one\ntwo\n');
     const output = join(dir, `existing-${(runNumber += 1)}.jsonl`);
     await writeFile(output, 'precious');
-    await expect(job({ input, output })).rejects.toMatchObject({ code: 'OUTPUT_EXISTS', remedy: { kind: 'overwriteOrChooseOutput' } });
+    await expect(job({ input, output })).rejects.toMatchObject({
+      code: 'OUTPUT_EXISTS',
+      remedy: { kind: 'overwriteOrChooseOutput' },
+    });
     expect(await readFile(output, 'utf8')).toBe('precious');
     await job({ input, output, overwrite: true });
     expect((await readJsonl(output)).map((r) => r.text)).toEqual(['one', 'two']);
@@ -215,19 +241,28 @@ describe('runEmbedJob', () => {
 
   it('checks the output folder and format before loading anything', async () => {
     const input = join(dir, 'small.txt');
-    await expect(job({ input, output: join(dir, 'no-such-folder', 'out.jsonl') })).rejects.toMatchObject({ code: 'OUTPUT_UNWRITABLE' });
+    await expect(job({ input, output: join(dir, 'no-such-folder', 'out.jsonl') })).rejects.toMatchObject({
+      code: 'OUTPUT_UNWRITABLE',
+    });
     await expect(job({ input, output: join(dir, 'out.csv') })).rejects.toMatchObject({ code: 'BAD_OPTION' });
-    await expect(job({ input: join(dir, 'absent.txt'), output: join(dir, 'out.jsonl') })).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
+    await expect(job({ input: join(dir, 'absent.txt'), output: join(dir, 'out.jsonl') })).rejects.toMatchObject({
+      code: 'FILE_NOT_FOUND',
+    });
   });
 
   it('refuses an empty input before loading the model', async () => {
     const folder = join(dir, 'empty-first');
     await mkdir(folder);
     const absentModel = join(folder, 'absent.gguf');
-    for (const [name, bytes] of [['empty.txt', ''], ['bom.txt', '\uFEFF']]) {
+    for (const [name, bytes] of [
+      ['empty.txt', ''],
+      ['bom.txt', '\uFEFF'],
+    ]) {
       const input = join(folder, name);
       await writeFile(input, bytes);
-      await expect(runEmbedJob({ model: absentModel, input, output: join(folder, `${name}.jsonl`) })).rejects.toMatchObject({
+      await expect(
+        runEmbedJob({ model: absentModel, input, output: join(folder, `${name}.jsonl`) }),
+      ).rejects.toMatchObject({
         code: 'NOTHING_EMBEDDED',
         message: `Nothing was embedded: ${input} is empty.`,
       });

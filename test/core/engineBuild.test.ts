@@ -10,7 +10,9 @@ const nodeLlamaCpp = (file: string): string => pathToFileURL(join(dirname(localB
 const { withLockfile } = (await import(nodeLlamaCpp('utils/withLockfile.js'))) as {
   withLockfile<T>(options: { resourcePath: string }, callback: () => Promise<T>): Promise<T>;
 };
-const { llamaLocalBuildBinsDirectory } = (await import(nodeLlamaCpp('config.js'))) as { llamaLocalBuildBinsDirectory: string };
+const { llamaLocalBuildBinsDirectory } = (await import(nodeLlamaCpp('config.js'))) as {
+  llamaLocalBuildBinsDirectory: string;
+};
 
 describe('an engine build under way', () => {
   it('is looked for where node-llama-cpp builds and waits', () => {

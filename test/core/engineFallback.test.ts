@@ -9,7 +9,13 @@ let model: LlamaModel;
 beforeAll(async () => {
   // node-llama-cpp looks for a local build in a folder named after the custom cmake options it is given, so an option
   // no build was made with makes it load its prebuilt binary, as on a machine without `npm run build:engine`.
-  const llama = await getLlama({ gpu: false, maxThreads: 2, build: 'never', progressLogs: false, cmakeOptions: { EMBEDDING_STUDIO_PREBUILT_ONLY: '1' } });
+  const llama = await getLlama({
+    gpu: false,
+    maxThreads: 2,
+    build: 'never',
+    progressLogs: false,
+    cmakeOptions: { EMBEDDING_STUDIO_PREBUILT_ONLY: '1' },
+  });
   expect(llama.buildType).toBe('prebuilt');
   model = await llama.loadModel({ modelPath: await testModelPath(TINY) });
 });
@@ -20,7 +26,9 @@ describe('without the patched local build', () => {
 
   it('falls back to the contexts engine: the self-test sees the stock addon read only the first text', async () => {
     // The batched engine can be set up on the stock addon; it is its self-test that turns it down.
-    await expect(BatchedPool.openIfSupported(model, { contexts: 1, threads: 1, sequences: 2, tokenBudget: 64, contextSize: 128 })).resolves.toBeNull();
+    await expect(
+      BatchedPool.openIfSupported(model, { contexts: 1, threads: 1, sequences: 2, tokenBudget: 64, contextSize: 128 }),
+    ).resolves.toBeNull();
     const { pool, engine, contexts } = await openPool(model, { ...options, engine: 'auto' });
     try {
       expect({ engine, contexts, size: pool.size }).toEqual({ engine: 'contexts', contexts: 2, size: 2 });
@@ -39,7 +47,12 @@ describe('without the patched local build', () => {
   });
 
   it('is what a model loads with when the prebuilt binary is asked for (after the local build died on it)', async () => {
-    const loaded = await EmbeddingModel.load(await testModelPath(TINY), { gpu: 'cpu', threads: 2, contextSize: 64, binary: 'prebuilt' });
+    const loaded = await EmbeddingModel.load(await testModelPath(TINY), {
+      gpu: 'cpu',
+      threads: 2,
+      contextSize: 64,
+      binary: 'prebuilt',
+    });
     try {
       expect(loaded.info).toMatchObject({ buildType: 'prebuilt', engine: 'contexts' });
       const prepared = loaded.prepare('the city reads books', 1);

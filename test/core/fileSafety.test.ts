@@ -20,7 +20,10 @@ const TEXTS = ['first text', 'second text', 'third text'];
 
 let runs = 0;
 /** A folder of its own with a three-line input, a victim file outside the run's names, and the output path. */
-async function setUp(name: string, outputName = 'out.jsonl'): Promise<{ folder: string; input: string; output: string; victim: string }> {
+async function setUp(
+  name: string,
+  outputName = 'out.jsonl',
+): Promise<{ folder: string; input: string; output: string; victim: string }> {
   const folder = join(dir, `${name}-${(runs += 1)}`);
   await mkdir(folder);
   const input = join(folder, 'input.txt');
@@ -52,24 +55,31 @@ describe('a run touches only files of its own', () => {
     ['the checkpoint', (output: string) => `${output}.checkpoint`],
   ] as const;
 
-  it.each(sidePaths)('refuses a link planted at the staged file of %s, with or without overwrite, and never writes through it', async (_what, side) => {
-    const { input, output, victim } = await setUp('link');
-    await symlink(victim, side(output));
-    for (const overwrite of [false, true]) {
-      await expect(job({ input, output, overwrite })).rejects.toMatchObject({
-        code: 'OUTPUT_EXISTS',
-        message: expect.stringMatching(new RegExp(`^(Output )?${side(output)} is a symbolic link, not a regular file`)),
-      });
-      await expectUntouched(victim);
-      expect(lstatSync(side(output)).isSymbolicLink()).toBe(true);
-      expect(existsSync(output)).toBe(false);
-    }
-  });
+  it.each(sidePaths)(
+    'refuses a link planted at the staged file of %s, with or without overwrite, and never writes through it',
+    async (_what, side) => {
+      const { input, output, victim } = await setUp('link');
+      await symlink(victim, side(output));
+      for (const overwrite of [false, true]) {
+        await expect(job({ input, output, overwrite })).rejects.toMatchObject({
+          code: 'OUTPUT_EXISTS',
+          message: expect.stringMatching(
+            new RegExp(`^(Output )?${side(output)} is a symbolic link, not a regular file`),
+          ),
+        });
+        await expectUntouched(victim);
+        expect(lstatSync(side(output)).isSymbolicLink()).toBe(true);
+        expect(existsSync(output)).toBe(false);
+      }
+    },
+  );
 
   it('refuses a link planted at the .npy line numbers’ staged file and at the final output', async () => {
     const npy = await setUp('npy-link', 'out.npy');
     await symlink(npy.victim, join(npy.folder, 'out.lines.npy.partial'));
-    await expect(job({ input: npy.input, output: npy.output, overwrite: true })).rejects.toMatchObject({ code: 'OUTPUT_EXISTS' });
+    await expect(job({ input: npy.input, output: npy.output, overwrite: true })).rejects.toMatchObject({
+      code: 'OUTPUT_EXISTS',
+    });
     await expectUntouched(npy.victim);
 
     const final = await setUp('final-link');
@@ -126,7 +136,9 @@ describe('the output is never the input', () => {
     const alias = join(dir, `alias-${runs}`);
     await symlink(folder, alias);
     const before = await readFile(input, 'utf8');
-    await expect(job({ input, output: join(alias, 'input.txt'), format: 'jsonl', overwrite: true })).rejects.toMatchObject({
+    await expect(
+      job({ input, output: join(alias, 'input.txt'), format: 'jsonl', overwrite: true }),
+    ).rejects.toMatchObject({
       code: 'OUTPUT_IS_INPUT',
       message: `Output ${join(alias, 'input.txt')} is the input file (the same file on the disk as ${input}).`,
     });
@@ -148,23 +160,37 @@ describe('the output is never the input', () => {
 describe('a checkpoint is data, not instructions', () => {
   let identity: RunIdentity;
   /** A run's files as a checkpoint describes them: empty staged files, and the checkpoint's lines as given. */
-  async function crafted(name: string, records: () => Array<string | object>): Promise<{ input: string; output: string; victim: string; folder: string }> {
+  async function crafted(
+    name: string,
+    records: () => Array<string | object>,
+  ): Promise<{ input: string; output: string; victim: string; folder: string }> {
     const files = await setUp(name);
     identity = await runIdentity(files.input, {}, model.info, 'jsonl');
     await writeFile(`${files.output}.partial`, '');
     await writeFile(`${files.output}.skipped.jsonl.partial`, '');
-    const text = records().map((record) => (typeof record === 'string' ? record : JSON.stringify(record))).join('\n');
+    const text = records()
+      .map((record) => (typeof record === 'string' ? record : JSON.stringify(record)))
+      .join('\n');
     await writeFile(`${files.output}.checkpoint`, `${text}\n`);
     return files;
   }
   const counts = { embedded: 0, skipped: 0, failed: 0, truncated: 0, tokens: 0, characters: 0, skippedByReason: {} };
-  const mark = (overrides: object = {}): object => ({ lastLine: 0, sizes: { 'out.jsonl': 0, 'out.jsonl.skipped.jsonl': 0 }, counts, ...overrides });
+  const mark = (overrides: object = {}): object => ({
+    lastLine: 0,
+    sizes: { 'out.jsonl': 0, 'out.jsonl.skipped.jsonl': 0 },
+    counts,
+    ...overrides,
+  });
   const head = (): object => ({ version: 1, identity });
 
   async function expectInvalid(files: { input: string; output: string }, reason: RegExp): Promise<void> {
     const expected = {
       code: 'CHECKPOINT_INVALID',
-      message: expect.stringMatching(new RegExp(`^The checkpoint ${files.output}\\.checkpoint is not one a run of ${files.output} wrote: ${reason.source}`)),
+      message: expect.stringMatching(
+        new RegExp(
+          `^The checkpoint ${files.output}\\.checkpoint is not one a run of ${files.output} wrote: ${reason.source}`,
+        ),
+      ),
       remedy: { kind: 'replaceCheckpoint' },
     };
     await expect(readCheckpoint(files.output)).rejects.toMatchObject(expected);
@@ -174,7 +200,11 @@ describe('a checkpoint is data, not instructions', () => {
   it('refuses a finishing list that names any file but the output’s own, and moves nothing', async () => {
     const files = await crafted('traversal', () => []);
     await writeFile(join(files.folder, 'victim.txt.partial'), 'planted');
-    for (const finishing of [['../victim.txt', 'out.jsonl.skipped.jsonl'], ['victim.txt', 'out.jsonl.skipped.jsonl'], ['out.jsonl']]) {
+    for (const finishing of [
+      ['../victim.txt', 'out.jsonl.skipped.jsonl'],
+      ['victim.txt', 'out.jsonl.skipped.jsonl'],
+      ['out.jsonl'],
+    ]) {
       await writeFile(`${files.output}.checkpoint`, `${JSON.stringify(head())}\n${JSON.stringify({ finishing })}\n`);
       await expectInvalid(files, /line 2 names files other than out\.jsonl, out\.jsonl\.skipped\.jsonl/);
     }
@@ -186,14 +216,35 @@ describe('a checkpoint is data, not instructions', () => {
   it('refuses a malformed identity, wrong types, non-numbers and foreign file names in sizes', async () => {
     await expectInvalid(await crafted('bad-json', () => ['{"version":1,"identity":', mark()]), /line 1 is not JSON/);
     const wrongType = await crafted('wrong-type', () => []);
-    await writeFile(`${wrongType.output}.checkpoint`, `${JSON.stringify({ version: 1, identity: { ...identity, input: { ...identity.input, size: '12' } } })}\n`);
+    await writeFile(
+      `${wrongType.output}.checkpoint`,
+      `${JSON.stringify({ version: 1, identity: { ...identity, input: { ...identity.input, size: '12' } } })}\n`,
+    );
     await expectInvalid(wrongType, /its first line is not a run's identity/);
-    await writeFile(`${wrongType.output}.checkpoint`, `${JSON.stringify({ version: 1, identity: { ...identity, input: { ...identity.input, mtimeMs: 1e300 } } })}\n`);
+    await writeFile(
+      `${wrongType.output}.checkpoint`,
+      `${JSON.stringify({ version: 1, identity: { ...identity, input: { ...identity.input, mtimeMs: 1e300 } } })}\n`,
+    );
     await expectInvalid(wrongType, /its first line is not a run's identity/);
-    await expectInvalid(await crafted('nan', () => [head(), mark({ sizes: { 'out.jsonl': { $number: 'NaN' }, 'out.jsonl.skipped.jsonl': 0 } })]), /line 2 is not a durable point/);
-    await expectInvalid(await crafted('string', () => [head(), mark({ sizes: { 'out.jsonl': '0', 'out.jsonl.skipped.jsonl': 0 } })]), /line 2 is not a durable point/);
-    await expectInvalid(await crafted('negative', () => [head(), mark({ lastLine: -1 })]), /line 2 is not a durable point/);
-    await expectInvalid(await crafted('foreign-size', () => [head(), mark({ sizes: { 'out.jsonl': 0, '../victim.txt': 0 } })]), /line 2 gives sizes of files other than/);
+    await expectInvalid(
+      await crafted('nan', () => [
+        head(),
+        mark({ sizes: { 'out.jsonl': { $number: 'NaN' }, 'out.jsonl.skipped.jsonl': 0 } }),
+      ]),
+      /line 2 is not a durable point/,
+    );
+    await expectInvalid(
+      await crafted('string', () => [head(), mark({ sizes: { 'out.jsonl': '0', 'out.jsonl.skipped.jsonl': 0 } })]),
+      /line 2 is not a durable point/,
+    );
+    await expectInvalid(
+      await crafted('negative', () => [head(), mark({ lastLine: -1 })]),
+      /line 2 is not a durable point/,
+    );
+    await expectInvalid(
+      await crafted('foreign-size', () => [head(), mark({ sizes: { 'out.jsonl': 0, '../victim.txt': 0 } })]),
+      /line 2 gives sizes of files other than/,
+    );
   });
 
   it('starts over a checkpoint it cannot read when told to overwrite', async () => {
@@ -213,7 +264,10 @@ describe('a checkpoint is data, not instructions', () => {
   });
 
   it('refuses to resume into a staged file that is a hard link to another file, leaving that file as it was', async () => {
-    const files = await crafted('hard-link', () => [head(), mark({ sizes: { 'out.jsonl': 3, 'out.jsonl.skipped.jsonl': 0 } })]);
+    const files = await crafted('hard-link', () => [
+      head(),
+      mark({ sizes: { 'out.jsonl': 3, 'out.jsonl.skipped.jsonl': 0 } }),
+    ]);
     await rm(`${files.output}.partial`);
     await link(files.victim, `${files.output}.partial`);
     await expect(job({ ...files, resume: true })).rejects.toMatchObject({
@@ -227,12 +281,21 @@ describe('a checkpoint is data, not instructions', () => {
     // The durable point says line 1 is done: its row (marked, to tell it from one embedded again) is kept.
     const row = `${JSON.stringify({ line: 1, text: 'row kept from before', tokens: 1, truncated: false, embedding: [1] })}\n`;
     const done = { ...counts, embedded: 1 };
-    const files = await crafted('cut-short', () => [head(), mark({ lastLine: 1, sizes: { 'out.jsonl': Buffer.byteLength(row), 'out.jsonl.skipped.jsonl': 0 }, counts: done })]);
+    const files = await crafted('cut-short', () => [
+      head(),
+      mark({ lastLine: 1, sizes: { 'out.jsonl': Buffer.byteLength(row), 'out.jsonl.skipped.jsonl': 0 }, counts: done }),
+    ]);
     await writeFile(`${files.output}.partial`, row);
-    await writeFile(`${files.output}.checkpoint`, `${await readFile(`${files.output}.checkpoint`, 'utf8')}{"lastLine":2,"siz`);
+    await writeFile(
+      `${files.output}.checkpoint`,
+      `${await readFile(`${files.output}.checkpoint`, 'utf8')}{"lastLine":2,"siz`,
+    );
     const summary = await job({ ...files, resume: true });
     expect(summary.resumedAfterLine).toBe(1);
-    expect((await readJsonl(files.output)).map((each) => each.text)).toEqual(['row kept from before', ...TEXTS.slice(1)]);
+    expect((await readJsonl(files.output)).map((each) => each.text)).toEqual([
+      'row kept from before',
+      ...TEXTS.slice(1),
+    ]);
   });
 
   it('replaces the staged files of a run killed before its first durable point without asking', async () => {
@@ -245,14 +308,20 @@ describe('a checkpoint is data, not instructions', () => {
   it('reads a finished run’s checkpoint without moving anything; the next run moves the files', async () => {
     const files = await crafted('finished', () => []);
     await writeFile(`${files.output}.partial`, '{"line":1}\n');
-    await writeFile(`${files.output}.checkpoint`, `${JSON.stringify(head())}\n${JSON.stringify({ finishing: ['out.jsonl', 'out.jsonl.skipped.jsonl'] })}\n`);
+    await writeFile(
+      `${files.output}.checkpoint`,
+      `${JSON.stringify(head())}\n${JSON.stringify({ finishing: ['out.jsonl', 'out.jsonl.skipped.jsonl'] })}\n`,
+    );
     const before = (await readdir(files.folder)).sort();
     expect(await readCheckpoint(files.output)).toMatchObject({
       state: 'finished',
       finalPaths: [files.output, `${files.output}.skipped.jsonl`],
     });
     expect((await readdir(files.folder)).sort()).toEqual(before);
-    await expect(job(files)).rejects.toMatchObject({ code: 'OUTPUT_EXISTS', message: expect.stringContaining('is complete') });
+    await expect(job(files)).rejects.toMatchObject({
+      code: 'OUTPUT_EXISTS',
+      message: expect.stringContaining('is complete'),
+    });
     expect(await readFile(files.output, 'utf8')).toBe('{"line":1}\n');
     expect((await readdir(files.folder)).filter((name) => /partial|checkpoint/.test(name))).toEqual([]);
   });

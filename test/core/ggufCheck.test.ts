@@ -28,13 +28,18 @@ describe('checkGgufFile', () => {
       await writeFile(path, bytes.subarray(0, length));
       await expect(check(path)).rejects.toMatchObject({
         code: 'MODEL_DAMAGED',
-        message: expect.stringMatching(new RegExp(`damaged.*truncated: its tensors need ${bytes.length} bytes but the file has ${length}`)),
+        message: expect.stringMatching(
+          new RegExp(`damaged.*truncated: its tensors need ${bytes.length} bytes but the file has ${length}`),
+        ),
       });
     }
     // Cut inside the header, the header itself cannot be read.
     const header = join(dir, 'cut-header.gguf');
     await writeFile(header, bytes.subarray(0, 2000));
-    await expect(check(header)).rejects.toMatchObject({ code: 'MODEL_DAMAGED', message: expect.stringMatching(/damaged/) });
+    await expect(check(header)).rejects.toMatchObject({
+      code: 'MODEL_DAMAGED',
+      message: expect.stringMatching(/damaged/),
+    });
   });
 
   it('refuses the wrong magic and an empty file', async () => {
@@ -49,7 +54,11 @@ describe('checkGgufFile', () => {
   it('refuses a norm tensor stored as F16, which would abort llama.cpp', async () => {
     const { metadata, tensors } = bertModelParts({ ...TINY, name: 'f16-norm' });
     const path = join(dir, 'f16-norm.gguf');
-    await writeGguf(path, metadata, tensors.map((t) => (t.name === 'token_embd_norm.weight' ? { ...t, type: 'F16' } : t)));
+    await writeGguf(
+      path,
+      metadata,
+      tensors.map((t) => (t.name === 'token_embd_norm.weight' ? { ...t, type: 'F16' } : t)),
+    );
     await expect(check(path)).rejects.toMatchObject({
       code: 'MODEL_UNSUPPORTED',
       message: expect.stringContaining('token_embd_norm.weight is stored as F16 where llama.cpp needs F32'),
@@ -60,6 +69,9 @@ describe('checkGgufFile', () => {
     const { metadata, tensors } = bertModelParts({ ...TINY, name: 'alien' });
     const path = join(dir, 'alien.gguf');
     await writeGguf(path, { ...metadata, 'general.architecture': { type: 'string', value: 'alien-net' } }, tensors);
-    await expect(check(path)).rejects.toMatchObject({ code: 'MODEL_UNSUPPORTED', message: expect.stringContaining('alien-net') });
+    await expect(check(path)).rejects.toMatchObject({
+      code: 'MODEL_UNSUPPORTED',
+      message: expect.stringContaining('alien-net'),
+    });
   });
 });

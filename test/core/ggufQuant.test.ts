@@ -45,10 +45,13 @@ describe('the GGUF writer’s quantizers (llama.cpp’s reference ones)', () => 
     expect(bytes.readUInt16LE(0)).toBe(toFloat16Bits(2 / 127));
     expect(bytes.readInt8(2)).toBe(-127);
     expect(bytes.readInt8(2 + 20)).toBe(0);
-    const halves = quantizeQ8_0(Float32Array.from({ length: 32 }, (_, i) => (i === 0 ? 127 : i === 1 ? 2.5 : i === 2 ? -2.5 : 0)));
+    const halves = quantizeQ8_0(
+      Float32Array.from({ length: 32 }, (_, i) => (i === 0 ? 127 : i === 1 ? 2.5 : i === 2 ? -2.5 : 0)),
+    );
     expect([...new Int8Array(halves.buffer, halves.byteOffset + 2, 3)]).toEqual([127, 3, -3]);
     const back = dequantizeQ8_0(bytes);
-    for (let i = 0; i < ramp.length; i++) expect(Math.abs((back[i] ?? 0) - (ramp[i] ?? 0))).toBeLessThan(4.4 / 127 / 2 + 1e-3);
+    for (let i = 0; i < ramp.length; i++)
+      expect(Math.abs((back[i] ?? 0) - (ramp[i] ?? 0))).toBeLessThan(4.4 / 127 / 2 + 1e-3);
   });
 
   it('Q4_0: d = max / -8 with max the value of largest magnitude, nibbles min(15, trunc(x / d + 8.5)), low nibbles first', () => {
@@ -64,7 +67,8 @@ describe('the GGUF writer’s quantizers (llama.cpp’s reference ones)', () => 
     expect(saturated[2] & 0x0f).toBe(0);
     expect(saturated[3] & 0x0f).toBe(15);
     const back = dequantizeQ4_0(bytes);
-    for (let i = 0; i < ramp.length; i++) expect(Math.abs((back[i] ?? 0) - (ramp[i] ?? 0))).toBeLessThanOrEqual(4.3 / 8 / 2 + 1e-3);
+    for (let i = 0; i < ramp.length; i++)
+      expect(Math.abs((back[i] ?? 0) - (ramp[i] ?? 0))).toBeLessThanOrEqual(4.3 / 8 / 2 + 1e-3);
   });
 
   it('lays quantized tensors out as blocks and refuses rows that are not whole blocks', () => {
@@ -77,6 +81,8 @@ describe('the GGUF writer’s quantizers (llama.cpp’s reference ones)', () => 
     // 18 bytes 64 instead of 256.
     expect(file('F32', 'F32').length - file('Q8_0', 'Q4_0').length).toBe(256 - 96 + 256 - 64);
     expect(file('Q8_0', 'Q4_0').subarray(-64, -64 + 36)).toEqual(Buffer.from(quantizeQ4_0(ramp)));
-    expect(() => encodeGguf({}, [{ name: 'c', shape: [48, 1], type: 'Q8_0', data: new Float32Array(48) }])).toThrow(/multiple of 32/);
+    expect(() => encodeGguf({}, [{ name: 'c', shape: [48, 1], type: 'Q8_0', data: new Float32Array(48) }])).toThrow(
+      /multiple of 32/,
+    );
   });
 });

@@ -37,7 +37,10 @@ describe('readInput, plain text', () => {
 
   it('passes over the lines a resumed run has done, keeping the file’s line numbers', async () => {
     const path = join(dir, 'resumed.txt');
-    await writeFile(path, Buffer.concat([Buffer.from('one\n'), Buffer.from([0xff, 0x0a]), Buffer.from('\nfour\nfive')]));
+    await writeFile(
+      path,
+      Buffer.concat([Buffer.from('one\n'), Buffer.from([0xff, 0x0a]), Buffer.from('\nfour\nfive')]),
+    );
     const records: InputRecord[] = [];
     for await (const record of readInput(path, {}, undefined, 3)) records.push(record);
     expect(records).toEqual([
@@ -106,7 +109,10 @@ describe('readInput, plain text', () => {
 
   it('names the missing file', async () => {
     const reading = readInput(join(dir, 'nope.txt')).next();
-    await expect(reading).rejects.toMatchObject({ code: 'FILE_NOT_FOUND', message: expect.stringContaining('nope.txt') });
+    await expect(reading).rejects.toMatchObject({
+      code: 'FILE_NOT_FOUND',
+      message: expect.stringContaining('nope.txt'),
+    });
   });
 });
 
@@ -126,7 +132,16 @@ describe('readInput, JSON Lines', () => {
   });
 
   it('reports bad JSON, missing fields and non-string values by line, and keeps line numbers of the file', async () => {
-    const content = ['{"text":"one"}', '', '{"text": 5}', 'not json', '{"other":"x"}', '{"text":"  "}', '[1,2]', '{"text":"two"}'].join('\n');
+    const content = [
+      '{"text":"one"}',
+      '',
+      '{"text": 5}',
+      'not json',
+      '{"other":"x"}',
+      '{"text":"  "}',
+      '[1,2]',
+      '{"text":"two"}',
+    ].join('\n');
     const records = await read(content, 'c.jsonl');
     expect(records.map((r) => ('text' in r ? r.text : r.reason))).toEqual([
       'one',

@@ -12,7 +12,15 @@ import { testModelPath, TINY } from '../support/testModels';
 const dir = await tempDir();
 let fileNumber = 0;
 
-const REASONS = new Set(['blank', 'invalid-utf8', 'nul-byte', 'line-too-large', 'invalid-json', 'missing-field', 'field-not-string']);
+const REASONS = new Set([
+  'blank',
+  'invalid-utf8',
+  'nul-byte',
+  'line-too-large',
+  'invalid-json',
+  'missing-field',
+  'field-not-string',
+]);
 
 /** Lines of many kinds: text in several scripts, random bytes, other encodings, NULs, JSON, and now and then a huge one. */
 const lineBytes = fc.oneof(
@@ -20,14 +28,26 @@ const lineBytes = fc.oneof(
   { weight: 2, arbitrary: fc.uint8Array({ maxLength: 60 }).map((b) => Buffer.from(b)) },
   { weight: 1, arbitrary: fc.string({ maxLength: 30 }).map((s) => Buffer.from(s, 'latin1')) },
   { weight: 1, arbitrary: fc.string({ maxLength: 30 }).map((s) => Buffer.from(s, 'utf16le')) },
-  { weight: 1, arbitrary: fc.constantFrom(Buffer.from(''), Buffer.from('  \t '), Buffer.from('a\u0000b'), Buffer.from('\uFEFFword')) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      Buffer.from(''),
+      Buffer.from('  \t '),
+      Buffer.from('a\u0000b'),
+      Buffer.from('\uFEFFword'),
+    ),
+  },
   { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 2 }).map((v) => Buffer.from(JSON.stringify({ text: v }))) },
   { weight: 1, arbitrary: fc.constant(null) },
 );
 const ending = fc.constantFrom('\n', '\r\n', '\r', '\n\n');
 
 const fileContent = fc
-  .record({ bom: fc.boolean(), lines: fc.array(fc.tuple(lineBytes, ending), { maxLength: 40 }), trailing: fc.boolean() })
+  .record({
+    bom: fc.boolean(),
+    lines: fc.array(fc.tuple(lineBytes, ending), { maxLength: 40 }),
+    trailing: fc.boolean(),
+  })
   .map(({ bom, lines, trailing }) => {
     const parts: Buffer[] = bom ? [Buffer.from([0xef, 0xbb, 0xbf])] : [];
     lines.forEach(([bytes, end], i) => {
@@ -46,7 +66,10 @@ function expectedLineCount(file: Buffer): number {
   return bytes[bytes.length - 1] === 0x0a ? lines : lines + 1;
 }
 
-async function readAll(bytes: Buffer, format: 'text' | 'jsonl'): Promise<{ records: InputRecord[]; counted: number; path: string }> {
+async function readAll(
+  bytes: Buffer,
+  format: 'text' | 'jsonl',
+): Promise<{ records: InputRecord[]; counted: number; path: string }> {
   const path = join(dir, `fuzz-${(fileNumber += 1)}.${format === 'jsonl' ? 'jsonl' : 'txt'}`);
   await writeFile(path, bytes);
   const records: InputRecord[] = [];
@@ -68,20 +91,26 @@ function checkAccounting(records: InputRecord[], lines: number): void {
 }
 
 describe('input fuzzing', () => {
-  it.each(['text', 'jsonl'] as const)('reads every line of random %s files exactly once, and never throws', async (format) => {
-    await fc.assert(
-      fc.asyncProperty(fileContent, async (bytes) => {
-        const { records, counted } = await readAll(bytes, format);
-        const lines = expectedLineCount(bytes);
-        expect(counted).toBe(lines);
-        checkAccounting(records, lines);
-      }),
-      { numRuns: 150 },
-    );
-  });
+  it.each(['text', 'jsonl'] as const)(
+    'reads every line of random %s files exactly once, and never throws',
+    async (format) => {
+      await fc.assert(
+        fc.asyncProperty(fileContent, async (bytes) => {
+          const { records, counted } = await readAll(bytes, format);
+          const lines = expectedLineCount(bytes);
+          expect(counted).toBe(lines);
+          checkAccounting(records, lines);
+        }),
+        { numRuns: 150 },
+      );
+    },
+  );
 
   it('refuses only a UTF-16 byte order mark, as a whole-file error', async () => {
-    for (const bom of [[0xff, 0xfe], [0xfe, 0xff]]) {
+    for (const bom of [
+      [0xff, 0xfe],
+      [0xfe, 0xff],
+    ]) {
       const reading = readAll(Buffer.concat([Buffer.from(bom), Buffer.from('a\nb', 'utf16le')]), 'text');
       await expect(reading).rejects.toBeInstanceOf(EmbeddingError);
       await expect(reading).rejects.toMatchObject({ code: 'INPUT_NOT_UTF8' });
@@ -101,11 +130,20 @@ describe('input fuzzing', () => {
           const path = join(dir, `engine-${(fileNumber += 1)}.txt`);
           await writeFile(path, bytes);
           const batches: Batch[] = [];
-          const stats = await new BatchProcessor(model, { batchSize }).processFileStreaming(path, (batch) => void batches.push(batch));
-          const lines = [...batches.flatMap((b) => b.results.map((r) => r.line)), ...batches.flatMap((b) => b.skipped.map((s) => s.line))];
-          expect(lines.sort((a, b) => a - b)).toEqual(Array.from({ length: expectedLineCount(bytes) }, (_, i) => i + 1));
+          const stats = await new BatchProcessor(model, { batchSize }).processFileStreaming(
+            path,
+            (batch) => void batches.push(batch),
+          );
+          const lines = [
+            ...batches.flatMap((b) => b.results.map((r) => r.line)),
+            ...batches.flatMap((b) => b.skipped.map((s) => s.line)),
+          ];
+          expect(lines.sort((a, b) => a - b)).toEqual(
+            Array.from({ length: expectedLineCount(bytes) }, (_, i) => i + 1),
+          );
           expect(stats.lines).toBe(expectedLineCount(bytes));
-          for (const result of batches.flatMap((b) => b.results)) expect(result.embedding).toHaveLength(TINY.embeddingLength);
+          for (const result of batches.flatMap((b) => b.results))
+            expect(result.embedding).toHaveLength(TINY.embeddingLength);
         }),
         { numRuns: 40 },
       );

@@ -29,7 +29,13 @@ describe('inspectInput', () => {
     const path = await file('mixed.txt', content);
     const info = await inspectInput(path, plain, null);
 
-    expect(info).toMatchObject({ path, sizeBytes: Buffer.byteLength(content), lines: 25, format: 'text', tokens: null });
+    expect(info).toMatchObject({
+      path,
+      sizeBytes: Buffer.byteLength(content),
+      lines: 25,
+      format: 'text',
+      tokens: null,
+    });
     expect(info.preview).toHaveLength(PREVIEW_RECORDS);
     expect(info.preview.slice(0, 3)).toEqual([
       { line: 1, text: 'first line' },
@@ -44,17 +50,29 @@ describe('inspectInput', () => {
   });
 
   it('reads JSON Lines with the chosen field and shows why lines will be skipped', async () => {
-    const path = await file('records.data', ['{"body": "hello"}', '{"title": "x"}', 'not json', '{"body": 3}'].join('\n'));
+    const path = await file(
+      'records.data',
+      ['{"body": "hello"}', '{"title": "x"}', 'not json', '{"body": 3}'].join('\n'),
+    );
     const info = await inspectInput(path, { format: 'jsonl', field: 'body' }, null);
     expect(info.format).toBe('jsonl');
-    expect(info.preview.map((record) => ('reason' in record ? record.reason : record.text))).toEqual(['hello', 'missing-field', 'invalid-json', 'field-not-string']);
-    expect((await inspectInput(await file('auto.jsonl', '{"text": "auto"}\n'), plain, null)).preview).toEqual([{ line: 1, text: 'auto' }]);
+    expect(info.preview.map((record) => ('reason' in record ? record.reason : record.text))).toEqual([
+      'hello',
+      'missing-field',
+      'invalid-json',
+      'field-not-string',
+    ]);
+    expect((await inspectInput(await file('auto.jsonl', '{"text": "auto"}\n'), plain, null)).preview).toEqual([
+      { line: 1, text: 'auto' },
+    ]);
   });
 
   it("measures token lengths with the model's tokenizer and counts texts longer than its context", async () => {
     const lines = ['hello world', '', 'the of and '.repeat(30).trim(), 'a b c d', 'the of and '.repeat(12).trim()];
     const info = await inspectInput(await file('tokens.txt', lines.join('\n')), plain, model);
-    const lengths = [lines[0], lines[2], lines[3], lines[4]].map((text) => model.measure(text ?? '').tokens).sort((a, b) => a - b);
+    const lengths = [lines[0], lines[2], lines[3], lines[4]]
+      .map((text) => model.measure(text ?? '').tokens)
+      .sort((a, b) => a - b);
     expect(info.tokens).toEqual({
       sampled: 4,
       min: lengths[0],
@@ -68,7 +86,11 @@ describe('inspectInput', () => {
   });
 
   it('samples a bounded number of texts from a large file', async () => {
-    const info = await inspectInput(await file('large.txt', corpusLines(SAMPLE_TEXTS + 1500, 2, 1, 6).join('\n')), plain, model);
+    const info = await inspectInput(
+      await file('large.txt', corpusLines(SAMPLE_TEXTS + 1500, 2, 1, 6).join('\n')),
+      plain,
+      model,
+    );
     expect(info.lines).toBe(SAMPLE_TEXTS + 1500);
     expect(info.tokens?.sampled).toBe(SAMPLE_TEXTS);
     expect(info.preview).toHaveLength(PREVIEW_RECORDS);

@@ -59,7 +59,11 @@ describe('EmbeddingModel', () => {
   it('uses every core by default, one single-threaded context each on CPU', async () => {
     const model = await EmbeddingModel.load(modelPath, { gpu: 'cpu' });
     loaded.push(model);
-    expect(model.info).toMatchObject({ threads: availableParallelism(), contexts: availableParallelism(), backend: 'cpu' });
+    expect(model.info).toMatchObject({
+      threads: availableParallelism(),
+      contexts: availableParallelism(),
+      backend: 'cpu',
+    });
   });
 
   it('uses the contexts engine when asked, whatever the build', async () => {
@@ -121,9 +125,24 @@ describe('EmbeddingModel', () => {
   describe('refuses what it cannot load, saying why', () => {
     it.each([
       ['a missing file', async () => join(dir, 'missing.gguf'), 'FILE_NOT_FOUND', /does not exist/],
-      ['a directory', async () => mkdir(join(dir, 'folder.gguf')).then(() => join(dir, 'folder.gguf')), 'NOT_A_FILE', /is a directory/],
-      ['an empty file', async () => writeFile(join(dir, 'empty.gguf'), '').then(() => join(dir, 'empty.gguf')), 'NOT_GGUF', /it is empty/],
-      ['a text file', async () => writeFile(join(dir, 'notes.gguf'), 'hello').then(() => join(dir, 'notes.gguf')), 'NOT_GGUF', /is not a GGUF model file/],
+      [
+        'a directory',
+        async () => mkdir(join(dir, 'folder.gguf')).then(() => join(dir, 'folder.gguf')),
+        'NOT_A_FILE',
+        /is a directory/,
+      ],
+      [
+        'an empty file',
+        async () => writeFile(join(dir, 'empty.gguf'), '').then(() => join(dir, 'empty.gguf')),
+        'NOT_GGUF',
+        /it is empty/,
+      ],
+      [
+        'a text file',
+        async () => writeFile(join(dir, 'notes.gguf'), 'hello').then(() => join(dir, 'notes.gguf')),
+        'NOT_GGUF',
+        /is not a GGUF model file/,
+      ],
       [
         'a truncated model',
         async () => {
@@ -147,13 +166,19 @@ describe('EmbeddingModel', () => {
     ])('%s', async (_label, makePath, code, message) => {
       const path = await makePath();
       const loading = EmbeddingModel.load(path, { threads: 1 });
-      await expect(loading).rejects.toMatchObject({ code, message: expect.stringMatching(message), remedy: expect.any(Object) });
+      await expect(loading).rejects.toMatchObject({
+        code,
+        message: expect.stringMatching(message),
+        remedy: expect.any(Object),
+      });
       await expect(loading).rejects.toThrow(path);
     });
 
     it('a bad thread count or context size', async () => {
       await expect(EmbeddingModel.load(modelPath, { threads: 0 })).rejects.toMatchObject({ code: 'BAD_OPTION' });
-      await expect(EmbeddingModel.load(modelPath, { threads: 1, contextSize: 2 })).rejects.toMatchObject({ code: 'BAD_OPTION' });
+      await expect(EmbeddingModel.load(modelPath, { threads: 1, contextSize: 2 })).rejects.toMatchObject({
+        code: 'BAD_OPTION',
+      });
     });
   });
 });

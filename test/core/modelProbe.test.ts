@@ -2,7 +2,14 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { forkProbeWorker, prestartProbe, probeModel, probeWorkerIn, SOURCE_PROBE_WORKER, type ProbeLauncher } from '#core/modelProbe';
+import {
+  forkProbeWorker,
+  prestartProbe,
+  probeModel,
+  probeWorkerIn,
+  SOURCE_PROBE_WORKER,
+  type ProbeLauncher,
+} from '#core/modelProbe';
 import { writeGguf } from '../support/gguf';
 import { tempDir } from '../support/files';
 import { bertModelParts, testModelPath, TINY } from '../support/testModels';
@@ -13,7 +20,10 @@ const probe = forkProbeWorker(SOURCE_PROBE_WORKER);
 /** Forks test/support/probeWorkerThatDies.mjs, recording the arguments of each start. */
 function workerThatDies(): { launch: ProbeLauncher; started: string[][] } {
   const started: string[][] = [];
-  const fork = forkProbeWorker({ file: fileURLToPath(new URL('../support/probeWorkerThatDies.mjs', import.meta.url)), execArgv: [] });
+  const fork = forkProbeWorker({
+    file: fileURLToPath(new URL('../support/probeWorkerThatDies.mjs', import.meta.url)),
+    execArgv: [],
+  });
   return {
     started,
     launch: (args) => {
@@ -31,17 +41,26 @@ describe('probeModel', () => {
   it('passes on the loader’s own error for a file that is not a model', async () => {
     const path = join(dir, 'notes.gguf');
     await writeFile(path, 'not a model');
-    await expect(probeModel(path, probe, { gpu: 'cpu' })).rejects.toMatchObject({ code: 'NOT_GGUF', message: expect.stringContaining(path) });
+    await expect(probeModel(path, probe, { gpu: 'cpu' })).rejects.toMatchObject({
+      code: 'NOT_GGUF',
+      message: expect.stringContaining(path),
+    });
   });
 
   it('turns a native abort inside llama.cpp into an error, trying the prebuilt binary once, and this process lives on', async () => {
     const { metadata, tensors } = bertModelParts({ ...TINY, name: 'aborts' });
     const path = join(dir, 'aborts.gguf');
-    await writeGguf(path, metadata, tensors.map((t) => (t.name === 'blk.0.attn_q.bias' ? { ...t, type: 'F16' } : t)));
+    await writeGguf(
+      path,
+      metadata,
+      tensors.map((t) => (t.name === 'blk.0.attn_q.bias' ? { ...t, type: 'F16' } : t)),
+    );
     const error = await probeModel(path, probe, { gpu: 'cpu' }).catch((caught: unknown) => caught);
     expect(error).toMatchObject({
       code: 'MODEL_UNSUPPORTED',
-      message: expect.stringMatching(/^This model file is damaged or unsupported: llama\.cpp stopped \(SIG[A-Z]+\) while loading /),
+      message: expect.stringMatching(
+        /^This model file is damaged or unsupported: llama\.cpp stopped \(SIG[A-Z]+\) while loading /,
+      ),
     });
     // With a local build, it stopped there and then again on the prebuilt binary; without one, on the prebuilt alone.
     expect((error as Error).message).toMatch(
@@ -114,13 +133,17 @@ describe('a probe stopped from outside', () => {
         kill: () => undefined,
       };
     };
-    await expect(probeModel(join(dir, 'big.gguf'), interrupted, { gpu: 'cpu' })).rejects.toMatchObject({ code: 'CANCELLED' });
+    await expect(probeModel(join(dir, 'big.gguf'), interrupted, { gpu: 'cpu' })).rejects.toMatchObject({
+      code: 'CANCELLED',
+    });
     expect(started).toHaveLength(1);
   });
 
   it('starts no process when its caller stopped it before it began', async () => {
     const { launch, started } = workerThatDies();
-    await expect(probeModel(join(dir, 'any.gguf'), launch, { gpu: 'cpu', signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'CANCELLED' });
+    await expect(
+      probeModel(join(dir, 'any.gguf'), launch, { gpu: 'cpu', signal: AbortSignal.abort() }),
+    ).rejects.toMatchObject({ code: 'CANCELLED' });
     expect(started).toEqual([]);
   });
 });
@@ -133,10 +156,14 @@ describe('a probe worker that cannot run', () => {
       starts += 1;
       return missing(args);
     };
-    const error = await probeModel(await testModelPath(TINY), launch, { gpu: 'cpu' }).catch((caught: unknown) => caught);
+    const error = await probeModel(await testModelPath(TINY), launch, { gpu: 'cpu' }).catch(
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(Error);
     expect(error).not.toHaveProperty('code', 'MODEL_UNSUPPORTED');
-    expect((error as Error).message).toMatch(/^The model probe's worker ended \(exit code 1\) before it loaded llama\.cpp: .*Cannot find module/);
+    expect((error as Error).message).toMatch(
+      /^The model probe's worker ended \(exit code 1\) before it loaded llama\.cpp: .*Cannot find module/,
+    );
     expect(starts).toBe(1);
   });
 
@@ -156,7 +183,10 @@ describe('a probe started ahead of time', () => {
     expect(started).toEqual([[path, 'cpu', 'auto']]);
     // Time for the early process to report its steps and die by SIGILL before anyone listens (either order must work).
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    await expect(probeModel(path, early.launch, { gpu: 'cpu' })).resolves.toMatchObject({ binary: 'prebuilt', notice: expect.stringContaining('(SIGILL)') });
+    await expect(probeModel(path, early.launch, { gpu: 'cpu' })).resolves.toMatchObject({
+      binary: 'prebuilt',
+      notice: expect.stringContaining('(SIGILL)'),
+    });
     expect(started).toEqual([
       [path, 'cpu', 'auto'],
       [path, 'cpu', 'prebuilt'],

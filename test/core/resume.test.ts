@@ -53,7 +53,11 @@ function job(options: Partial<EmbedJobOptions> & { input: string; output: string
 }
 
 /** Runs the job until `stopAt` lines are done, then stops it as Ctrl-C does; returns the line it can resume after. */
-async function stopPartWay(files: { input: string; output: string }, stopAt = 500, options: Partial<EmbedJobOptions> = {}): Promise<number> {
+async function stopPartWay(
+  files: { input: string; output: string },
+  stopAt = 500,
+  options: Partial<EmbedJobOptions> = {},
+): Promise<number> {
   const abort = new AbortController();
   const error = await job({
     ...files,
@@ -82,12 +86,16 @@ async function expectComplete(output: string): Promise<void> {
 async function lineNumbers(format: OutputFormat, path: string): Promise<number[]> {
   if (format === 'jsonl') return (await readJsonl(path)).map((row) => row.line);
   if (format === 'npy') return Array.from((await readNpy(path.replace(/\.npy$/, '.lines.npy'))).data);
-  return (await parquetReadObjects({ file: await asyncBufferFromFile(path), columns: ['line'] })).map((row) => Number(row.line));
+  return (await parquetReadObjects({ file: await asyncBufferFromFile(path), columns: ['line'] })).map((row) =>
+    Number(row.line),
+  );
 }
 
 async function sizes(folder: string): Promise<Record<string, number>> {
   const names = await readdir(folder);
-  return Object.fromEntries(await Promise.all(names.map(async (name) => [name, (await stat(join(folder, name))).size] as const)));
+  return Object.fromEntries(
+    await Promise.all(names.map(async (name) => [name, (await stat(join(folder, name))).size] as const)),
+  );
 }
 
 describe('resuming an unfinished run', () => {
@@ -99,7 +107,10 @@ describe('resuming an unfinished run', () => {
 
     expect(summary.resumedAfterLine).toBe(after);
     expect(summary.stats).toMatchObject({ lines: LINES.length, embedded: EMBEDDED.length, skipped: BLANK.length });
-    expect(summary.stats.textsPerSecond * (summary.stats.elapsedMs / 1000)).toBeCloseTo(EMBEDDED.filter((line) => line > after).length, 0);
+    expect(summary.stats.textsPerSecond * (summary.stats.elapsedMs / 1000)).toBeCloseTo(
+      EMBEDDED.filter((line) => line > after).length,
+      0,
+    );
     await expectComplete(files.output);
   });
 
@@ -116,8 +127,14 @@ describe('resuming an unfinished run', () => {
     expect(summary.resumedAfterLine).toBe(after);
     expect(readsOf(files.input)).toEqual([size]);
     expect(reports[0].fraction).toBeGreaterThan(endOf(after) / size);
-    for (const report of reports.slice(0, -1)) expect(report).toMatchObject({ totalLines: null, fraction: endOf(report.linesDone) / size });
-    expect(reports.at(-1)).toMatchObject({ done: true, linesDone: LINES.length, totalLines: LINES.length, fraction: 1 });
+    for (const report of reports.slice(0, -1))
+      expect(report).toMatchObject({ totalLines: null, fraction: endOf(report.linesDone) / size });
+    expect(reports.at(-1)).toMatchObject({
+      done: true,
+      linesDone: LINES.length,
+      totalLines: LINES.length,
+      fraction: 1,
+    });
     await expectComplete(files.output);
 
     const again = await setUp('once-again');
@@ -150,20 +167,31 @@ describe('resuming an unfinished run', () => {
     await stopPartWay(files, 500, { model: model.info.path, modelOptions: { threads: 2, contextSize: 64 } });
     const folder = join(files.output, '..');
     const before = await sizes(folder);
-    const refused = (reason: RegExp): object => ({ code: 'RESUME_REFUSED', message: expect.stringMatching(reason), remedy: { kind: 'resumeWithSameSettings' } });
+    const refused = (reason: RegExp): object => ({
+      code: 'RESUME_REFUSED',
+      message: expect.stringMatching(reason),
+      remedy: { kind: 'resumeWithSameSettings' },
+    });
 
     model.setTextOptions({ prefix: 'query: ' });
     await expect(job({ ...files, resume: true })).rejects.toMatchObject(refused(/its prefix was "", now "query: "\.$/));
     model.setTextOptions({ prefix: '', onLong: 'skip' });
-    await expect(job({ ...files, resume: true })).rejects.toMatchObject(refused(/its long-text policy was "truncate", now "skip"\.$/));
+    await expect(job({ ...files, resume: true })).rejects.toMatchObject(
+      refused(/its long-text policy was "truncate", now "skip"\.$/),
+    );
     model.setTextOptions({ onLong: 'truncate' });
     const other = await testModelPath({ ...TINY, name: 'tiny-cls', pooling: 'cls' });
-    await expect(job({ ...files, resume: true, model: other, modelOptions: { threads: 2, contextSize: 64 } })).rejects.toMatchObject(
-      refused(/it used another model file \(tiny-bert, \d+ bytes; now tiny-cls, \d+ bytes\)\.$/),
-    );
+    await expect(
+      job({ ...files, resume: true, model: other, modelOptions: { threads: 2, contextSize: 64 } }),
+    ).rejects.toMatchObject(refused(/it used another model file \(tiny-bert, \d+ bytes; now tiny-cls, \d+ bytes\)\.$/));
     await appendFile(files.input, '\none more line');
-    await expect(job({ ...files, resume: true })).rejects.toMatchObject(refused(/the input file changed since \(\d+ bytes modified .*, now \d+ bytes modified /));
-    expect(await sizes(folder)).toEqual({ ...before, 'input.txt': (before['input.txt'] ?? 0) + '\none more line'.length });
+    await expect(job({ ...files, resume: true })).rejects.toMatchObject(
+      refused(/the input file changed since \(\d+ bytes modified .*, now \d+ bytes modified /),
+    );
+    expect(await sizes(folder)).toEqual({
+      ...before,
+      'input.txt': (before['input.txt'] ?? 0) + '\none more line'.length,
+    });
   });
 
   it('completes a finished run that was stopped while giving its files their final names, and says the output is there', async () => {
@@ -178,7 +206,10 @@ describe('resuming an unfinished run', () => {
         if (progress.linesDone === LINES.length) mkdirSync(lines, { recursive: true });
       },
     }).catch((caught: unknown) => caught);
-    expect(failed).toMatchObject({ code: 'OUTPUT_UNWRITABLE', message: expect.stringMatching(/^Every line is done, but the finished files could not be given/) });
+    expect(failed).toMatchObject({
+      code: 'OUTPUT_UNWRITABLE',
+      message: expect.stringMatching(/^Every line is done, but the finished files could not be given/),
+    });
     expect(existsSync(output) && existsSync(`${lines}.partial`) && existsSync(`${output}.checkpoint`)).toBe(true);
 
     await rm(lines, { recursive: true });
@@ -215,7 +246,9 @@ describe('resuming an unfinished run', () => {
     }).catch((caught: unknown) => caught);
     expect(error).toMatchObject({
       code: 'INPUT_CHANGED',
-      message: expect.stringMatching(new RegExp(`^Input file ${files.input} was deleted during the run, after line \\d+\\.$`)),
+      message: expect.stringMatching(
+        new RegExp(`^Input file ${files.input} was deleted during the run, after line \\d+\\.$`),
+      ),
       remedy: { kind: 'restoreInput', lastLine: expect.any(Number), deleted: true },
     });
     expect((error as EmbedJobError).resumeAfterLine).toBeGreaterThanOrEqual(300);
@@ -262,26 +295,34 @@ describe('a disk that fills up mid-run', () => {
     if (mounted) execFileSync('umount', [mountPoint]);
   });
 
-  it.for(['jsonl', 'npy', 'parquet'] as const)('stops with "disk is full", keeps the %s run resumable, and resumes once there is room', async (format, { skip }) => {
-    skip(!mounted, 'mounting a small tmpfs needs root (CI runs as root)');
-    await Promise.all((await readdir(mountPoint)).map((name) => rm(join(mountPoint, name))));
-    execFileSync('mount', ['-o', 'remount,size=160k', mountPoint]);
-    const input = join(dir, `disk-${format}.txt`);
-    const lines = corpusLines(12_000, 23, 4, 12);
-    await writeFile(input, lines.join('\n'));
-    const output = join(mountPoint, `out.${format}`);
+  it.for(['jsonl', 'npy', 'parquet'] as const)(
+    'stops with "disk is full", keeps the %s run resumable, and resumes once there is room',
+    async (format, { skip }) => {
+      skip(!mounted, 'mounting a small tmpfs needs root (CI runs as root)');
+      await Promise.all((await readdir(mountPoint)).map((name) => rm(join(mountPoint, name))));
+      execFileSync('mount', ['-o', 'remount,size=160k', mountPoint]);
+      const input = join(dir, `disk-${format}.txt`);
+      const lines = corpusLines(12_000, 23, 4, 12);
+      await writeFile(input, lines.join('\n'));
+      const output = join(mountPoint, `out.${format}`);
 
-    const error = await job({ input, output }).catch((caught: unknown) => caught);
-    expect(error).toMatchObject({ code: 'OUTPUT_UNWRITABLE', message: 'The disk is full: the output could not be written.' });
-    const after = (error as EmbedJobError).resumeAfterLine ?? 0;
-    // Parquet checkpoints once per 4,096-row row group, which may not fit before the disk is full.
-    if (format !== 'parquet') expect(after).toBeGreaterThan(0);
+      const error = await job({ input, output }).catch((caught: unknown) => caught);
+      expect(error).toMatchObject({
+        code: 'OUTPUT_UNWRITABLE',
+        message: 'The disk is full: the output could not be written.',
+      });
+      const after = (error as EmbedJobError).resumeAfterLine ?? 0;
+      // Parquet checkpoints once per 4,096-row row group, which may not fit before the disk is full.
+      if (format !== 'parquet') expect(after).toBeGreaterThan(0);
 
-    execFileSync('mount', ['-o', 'remount,size=16m', mountPoint]);
-    const summary = await job({ input, output, resume: true });
-    expect(summary.resumedAfterLine).toBe(after);
-    expect(summary.stats).toMatchObject({ lines: lines.length, embedded: lines.length });
-    expect((await readdir(mountPoint)).sort()).toEqual([`out.${format}`, ...(format === 'npy' ? ['out.lines.npy'] : []), `out.${format}.skipped.jsonl`].sort());
-    expect(await lineNumbers(format, output)).toEqual(lines.map((_, i) => i + 1));
-  });
+      execFileSync('mount', ['-o', 'remount,size=16m', mountPoint]);
+      const summary = await job({ input, output, resume: true });
+      expect(summary.resumedAfterLine).toBe(after);
+      expect(summary.stats).toMatchObject({ lines: lines.length, embedded: lines.length });
+      expect((await readdir(mountPoint)).sort()).toEqual(
+        [`out.${format}`, ...(format === 'npy' ? ['out.lines.npy'] : []), `out.${format}.skipped.jsonl`].sort(),
+      );
+      expect(await lineNumbers(format, output)).toEqual(lines.map((_, i) => i + 1));
+    },
+  );
 });

@@ -55,7 +55,11 @@ describe('job events', () => {
   it('reach the listener at most once per interval of each kind, and the final progress and state always arrive', async () => {
     const texts = corpusLines(1500, 4, 1, 5);
     // Thousands of skipped lines in a burst: far more log entries per interval than one event carries.
-    const lines = [...texts.slice(0, 500), ...Array.from({ length: 3000 }, () => ''), ...texts.slice(500).flatMap((text) => ['', text])];
+    const lines = [
+      ...texts.slice(0, 500),
+      ...Array.from({ length: 3000 }, () => ''),
+      ...texts.slice(500).flatMap((text) => ['', text]),
+    ];
     const input = join(h.dir, 'many.txt');
     await writeFile(input, lines.join('\n'));
     await h.ok('model:load', { path: await testModelPath(TINY), gpu: 'cpu', threads: 2, contextSize: 32 });
@@ -87,7 +91,9 @@ describe('job events', () => {
     const logs = h.of('job:log').map((e) => e.payload);
     expect(Math.max(...logs.map((log) => log.entries.length))).toBeLessThanOrEqual(LOG_ENTRIES_PER_EVENT);
     expect(logs.some((log) => (log.omitted ?? 0) > 0)).toBe(true);
-    expect(logs.reduce((sum, log) => sum + log.entries.length + (log.omitted ?? 0), 0)).toBe(final.summary?.stats.skipped);
+    expect(logs.reduce((sum, log) => sum + log.entries.length + (log.omitted ?? 0), 0)).toBe(
+      final.summary?.stats.skipped,
+    );
     const entries = logs.flatMap((log) => log.entries.map((entry) => entry.line));
     expect(entries).toEqual([...entries].sort((a, b) => a - b));
 

@@ -37,7 +37,14 @@ function downloads(since: number): ModelDownload[] {
 describe('the model library', () => {
   it('lists an empty models folder beside the settings, and the catalog with nothing downloaded', async () => {
     const listing = await h.ok('models:list', {});
-    expect(listing).toEqual({ dir: modelsDir, defaultDir: modelsDir, models: [], incomplete: [], recent: [], download: null });
+    expect(listing).toEqual({
+      dir: modelsDir,
+      defaultDir: modelsDir,
+      models: [],
+      incomplete: [],
+      recent: [],
+      download: null,
+    });
     const catalog = await h.ok('models:catalog', {});
     expect(catalog.find((entry) => entry.recommended)).toMatchObject({ id: 'bge-small-en-v1.5', path: null });
   });
@@ -45,14 +52,26 @@ describe('the model library', () => {
   it('downloads a model with paced progress events, then lists it', async () => {
     const since = h.events.length;
     const model = await h.ok('models:pull', { uri: server.url('tiny.gguf') });
-    expect(model).toMatchObject({ path: join(modelsDir, 'tiny.gguf'), name: 'tiny-bert', dimensions: 32, embedding: true });
+    expect(model).toMatchObject({
+      path: join(modelsDir, 'tiny.gguf'),
+      name: 'tiny-bert',
+      dimensions: 32,
+      embedding: true,
+    });
 
     const events = downloads(since);
     expect(events[0]).toMatchObject({ status: 'starting', uri: server.url('tiny.gguf'), downloadedBytes: 0 });
-    expect(events.at(-1)).toMatchObject({ status: 'done', path: model.path, downloadedBytes: tiny.length, totalBytes: tiny.length, error: null });
+    expect(events.at(-1)).toMatchObject({
+      status: 'done',
+      path: model.path,
+      downloadedBytes: tiny.length,
+      totalBytes: tiny.length,
+      error: null,
+    });
     expect(new Set(events.map((event) => event.id)).size).toBe(1);
     const times = h.of('models:download', since).map((event) => event.at);
-    for (let i = 1; i < times.length; i += 1) expect((times[i] ?? 0) - (times[i - 1] ?? 0)).toBeGreaterThanOrEqual(EVENT_INTERVAL_MS - 1);
+    for (let i = 1; i < times.length; i += 1)
+      expect((times[i] ?? 0) - (times[i - 1] ?? 0)).toBeGreaterThanOrEqual(EVENT_INTERVAL_MS - 1);
 
     const listing = await h.ok('models:list', {});
     expect(listing.models.map((each) => each.fileName)).toEqual(['tiny.gguf']);
@@ -89,7 +108,10 @@ describe('the model library', () => {
     expect(listing.models.map((each) => each.fileName)).toEqual(['other.gguf']);
     await h.ok('model:unload', {});
     expect((await h.ok('models:remove', { fileName: 'other.gguf' })).models).toEqual([]);
-    expect(await failure('models:remove', { fileName: '../settings.json' })).toMatchObject({ code: 'INVALID_REQUEST', field: 'fileName' });
+    expect(await failure('models:remove', { fileName: '../settings.json' })).toMatchObject({
+      code: 'INVALID_REQUEST',
+      field: 'fileName',
+    });
   });
 
   it('removes only what the listing shows: not another file of the folder, a link out of it, or a path', async () => {
@@ -98,9 +120,18 @@ describe('the model library', () => {
     await writeFile(join(modelsDir, 'notes.txt'), 'my notes');
     await symlink(victim, join(modelsDir, 'linked.gguf'));
     try {
-      expect(await failure('models:remove', { fileName: 'notes.txt' })).toMatchObject({ code: 'NOT_GGUF', message: `${join(modelsDir, 'notes.txt')} is not a GGUF model (.gguf); nothing was removed.` });
-      expect(await failure('models:remove', { fileName: 'linked.gguf' })).toMatchObject({ code: 'NOT_A_FILE', message: expect.stringMatching(/is a symbolic link/) });
-      expect(await failure('models:remove', { fileName: victim })).toMatchObject({ code: 'INVALID_REQUEST', field: 'fileName' });
+      expect(await failure('models:remove', { fileName: 'notes.txt' })).toMatchObject({
+        code: 'NOT_GGUF',
+        message: `${join(modelsDir, 'notes.txt')} is not a GGUF model (.gguf); nothing was removed.`,
+      });
+      expect(await failure('models:remove', { fileName: 'linked.gguf' })).toMatchObject({
+        code: 'NOT_A_FILE',
+        message: expect.stringMatching(/is a symbolic link/),
+      });
+      expect(await failure('models:remove', { fileName: victim })).toMatchObject({
+        code: 'INVALID_REQUEST',
+        field: 'fileName',
+      });
       expect(await readFile(join(modelsDir, 'notes.txt'), 'utf8')).toBe('my notes');
       expect(existsSync(victim)).toBe(true);
     } finally {
@@ -113,9 +144,14 @@ describe('the model library', () => {
   it('loads a model of the folder by its listed name, with or without .gguf, and refuses one not downloaded yet', async () => {
     await copyFile(await testModelPath(TINY), join(modelsDir, 'hidden-model.gguf'));
     for (const path of ['hidden-model', 'hidden-model.gguf']) {
-      expect(await h.ok('model:load', { path, gpu: 'cpu', threads: 1, contextSize: 64 })).toMatchObject({ path: join(modelsDir, 'hidden-model.gguf') });
+      expect(await h.ok('model:load', { path, gpu: 'cpu', threads: 1, contextSize: 64 })).toMatchObject({
+        path: join(modelsDir, 'hidden-model.gguf'),
+      });
     }
-    expect(await failure('models:remove', { fileName: 'hidden-model' })).toMatchObject({ code: 'BUSY', message: 'hidden-model.gguf is the loaded model.' });
+    expect(await failure('models:remove', { fileName: 'hidden-model' })).toMatchObject({
+      code: 'BUSY',
+      message: 'hidden-model.gguf is the loaded model.',
+    });
     await h.ok('model:unload', {});
     expect((await h.ok('settings:get', {})).modelPath).toBe('hidden-model.gguf');
     expect((await h.ok('models:list', {})).recent).toEqual([]);
@@ -132,7 +168,9 @@ describe('the model library', () => {
     await copyFile(await testModelPath(TINY), elsewhere);
     await h.ok('model:load', { path: elsewhere, gpu: 'cpu', threads: 1, contextSize: 64 });
     await h.ok('model:unload', {});
-    expect((await h.ok('models:list', {})).recent).toEqual([expect.objectContaining({ path: elsewhere, name: 'tiny-bert' })]);
+    expect((await h.ok('models:list', {})).recent).toEqual([
+      expect.objectContaining({ path: elsewhere, name: 'tiny-bert' }),
+    ]);
     await rm(elsewhere);
     expect((await h.ok('models:list', {})).recent).toEqual([]);
     expect((await h.ok('settings:get', {})).recentModels).toEqual([]);
@@ -140,7 +178,11 @@ describe('the model library', () => {
 
   it('moves to another models folder and back to the default one', async () => {
     const other = join(h.dir, 'other-models');
-    expect(await h.ok('models:setDir', { path: other })).toMatchObject({ dir: other, defaultDir: modelsDir, models: [] });
+    expect(await h.ok('models:setDir', { path: other })).toMatchObject({
+      dir: other,
+      defaultDir: modelsDir,
+      models: [],
+    });
     expect(existsSync(other)).toBe(true);
     expect((await h.ok('settings:get', {})).modelsDir).toBe(other);
     expect((await h.ok('models:setDir', { path: null })).dir).toBe(modelsDir);

@@ -23,7 +23,9 @@ vi.mock('#core/engineBuild', async (importOriginal) => {
 });
 
 const { localBuildsDir } = await import('#core/engineBuild');
-const { withLockfile } = (await import(pathToFileURL(join(dirname(localBuildsDir()), '..', 'dist', 'utils', 'withLockfile.js')).href)) as {
+const { withLockfile } = (await import(
+  pathToFileURL(join(dirname(localBuildsDir()), '..', 'dist', 'utils', 'withLockfile.js')).href
+)) as {
   withLockfile<T>(options: { resourcePath: string }, callback: () => Promise<T>): Promise<T>;
 };
 
@@ -34,7 +36,11 @@ const model = await testModelPath(TINY);
 const load = { path: model, gpu: 'cpu', threads: 1, contextSize: 64 };
 
 function service(probeWorker: ConstructorParameters<typeof StudioService>[0]['probeWorker']) {
-  const created = new StudioService({ dialogs: null, settingsFile: join(dir, `settings-${Math.random()}.json`), probeWorker });
+  const created = new StudioService({
+    dialogs: null,
+    settingsFile: join(dir, `settings-${Math.random()}.json`),
+    probeWorker,
+  });
   afterAll(() => created.dispose());
   const notices: Array<EventPayloads['model:notice']> = [];
   created.subscribe((event, payload) => {
@@ -45,7 +51,10 @@ function service(probeWorker: ConstructorParameters<typeof StudioService>[0]['pr
 
 describe('the app, while a model loads', () => {
   it('runs a model the local build dies on with the prebuilt binary, and says so', async () => {
-    const dies = forkProbeWorker({ file: fileURLToPath(new URL('../support/probeWorkerThatDies.mjs', import.meta.url)), execArgv: [] });
+    const dies = forkProbeWorker({
+      file: fileURLToPath(new URL('../support/probeWorkerThatDies.mjs', import.meta.url)),
+      execArgv: [],
+    });
     const { service: studio, notices } = service(dies);
     const reply = await studio.handle('model:load', load);
     expect(reply).toMatchObject({ ok: true });
@@ -54,7 +63,9 @@ describe('the app, while a model loads', () => {
       {
         path: model,
         message: expect.stringMatching(
-          new RegExp(`^llama\\.cpp stopped \\(SIGILL\\) on ${model} with the local build of llama\\.cpp and the batched engine; this run uses node-llama-cpp's prebuilt binary instead.*npm run build:engine`),
+          new RegExp(
+            `^llama\\.cpp stopped \\(SIGILL\\) on ${model} with the local build of llama\\.cpp and the batched engine; this run uses node-llama-cpp's prebuilt binary instead.*npm run build:engine`,
+          ),
         ),
       },
     ]);
@@ -66,7 +77,14 @@ describe('the app, while a model loads', () => {
     await withLockfile({ resourcePath: build }, async () => {
       expect(await studio.handle('model:load', load)).toMatchObject({ ok: true });
     });
-    expect(notices).toEqual([{ path: model, message: expect.stringMatching(/^Waiting for the engine build under way \(npm run build:engine; it holds .*linux-x64\.lock\)/) }]);
+    expect(notices).toEqual([
+      {
+        path: model,
+        message: expect.stringMatching(
+          /^Waiting for the engine build under way \(npm run build:engine; it holds .*linux-x64\.lock\)/,
+        ),
+      },
+    ]);
   });
 });
 
@@ -74,7 +92,13 @@ describe('the CLI’s model load, while an engine build is under way', () => {
   it('says it waits', async () => {
     const notices: string[] = [];
     await withLockfile({ resourcePath: join(builds.dir, 'linux-x64') }, async () => {
-      const loaded = await EmbeddingModel.load(model, { gpu: 'cpu', threads: 1, contextSize: 64, probe: forkProbeWorker(SOURCE_PROBE_WORKER), onNotice: (message) => notices.push(message) });
+      const loaded = await EmbeddingModel.load(model, {
+        gpu: 'cpu',
+        threads: 1,
+        contextSize: 64,
+        probe: forkProbeWorker(SOURCE_PROBE_WORKER),
+        onNotice: (message) => notices.push(message),
+      });
       await loaded.dispose();
     });
     expect(notices).toEqual([expect.stringMatching(/^Waiting for the engine build under way/)]);

@@ -1,6 +1,14 @@
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
-import type { EventName, EventPayloads, JobState, Reply, RequestName, RequestParams, RequestResult } from '#shared/contract';
+import type {
+  EventName,
+  EventPayloads,
+  JobState,
+  Reply,
+  RequestName,
+  RequestParams,
+  RequestResult,
+} from '#shared/contract';
 import { StudioService, type Dialogs } from '#host/studioService';
 import { tempDir } from '../support/files';
 import { SOURCE_PROBE_WORKER } from '#core/modelProbe';
@@ -15,7 +23,11 @@ export interface RecordedEvent<E extends EventName = EventName> {
 /** A service on a fresh settings file that records every event it sends; disposed after the test file. */
 export async function serviceHarness(dialogs: Dialogs | null = null) {
   const dir = await tempDir();
-  const service = new StudioService({ dialogs, settingsFile: join(dir, 'settings.json'), probeWorker: SOURCE_PROBE_WORKER });
+  const service = new StudioService({
+    dialogs,
+    settingsFile: join(dir, 'settings.json'),
+    probeWorker: SOURCE_PROBE_WORKER,
+  });
   afterAll(() => service.dispose());
   const events: RecordedEvent[] = [];
   const waiters: Array<() => void> = [];
@@ -25,9 +37,15 @@ export async function serviceHarness(dialogs: Dialogs | null = null) {
   });
 
   /** Resolves with the first event (from `since` on) that matches. */
-  async function waitFor<E extends EventName>(event: E, match: (payload: EventPayloads[E]) => boolean = () => true, since = 0): Promise<EventPayloads[E]> {
+  async function waitFor<E extends EventName>(
+    event: E,
+    match: (payload: EventPayloads[E]) => boolean = () => true,
+    since = 0,
+  ): Promise<EventPayloads[E]> {
     for (;;) {
-      const found = events.slice(since).find((e): e is RecordedEvent<E> => e.event === event && match(e.payload as EventPayloads[E]));
+      const found = events
+        .slice(since)
+        .find((e): e is RecordedEvent<E> => e.event === event && match(e.payload as EventPayloads[E]));
       if (found) return found.payload;
       await new Promise<void>((resolve) => waiters.push(resolve));
     }

@@ -29,7 +29,12 @@ describe('settings', () => {
 
     expect(await settingsOf(file)).toEqual({
       ok: true,
-      value: { ...DEFAULT_SETTINGS, gpu: 'cpu', threads: 4, job: { batchSize: 64, output: '/tmp/out.npy', normalize: 'none' } },
+      value: {
+        ...DEFAULT_SETTINGS,
+        gpu: 'cpu',
+        threads: 4,
+        job: { batchSize: 64, output: '/tmp/out.npy', normalize: 'none' },
+      },
     });
     // Written atomically: no temporary file is left beside it.
     expect(await readdir(join(dir, 'nested'))).toEqual(['settings.json']);
@@ -47,8 +52,15 @@ describe('settings', () => {
 
   it('keep the valid fields of a file with invalid ones', async () => {
     const file = join(dir, 'partly.json');
-    await writeFile(file, JSON.stringify({ gpu: 'tpu', threads: 8, modelPath: 5, job: { batchSize: -1, prefix: 'query: ', bogus: 1 } }));
-    expect(await new SettingsStore(file).get()).toEqual({ ...DEFAULT_SETTINGS, threads: 8, job: { prefix: 'query: ' } });
+    await writeFile(
+      file,
+      JSON.stringify({ gpu: 'tpu', threads: 8, modelPath: 5, job: { batchSize: -1, prefix: 'query: ', bogus: 1 } }),
+    );
+    expect(await new SettingsStore(file).get()).toEqual({
+      ...DEFAULT_SETTINGS,
+      threads: 8,
+      job: { prefix: 'query: ' },
+    });
     await writeFile(file, '[1, 2, 3]');
     expect(await new SettingsStore(file).get()).toEqual(DEFAULT_SETTINGS);
   });

@@ -17,7 +17,8 @@ vi.mock('#core/checkpoint', async (importOriginal) => {
   const actual = await importOriginal<typeof import('#core/checkpoint')>();
   return { ...actual, readCheckpoint: vi.fn(actual.readCheckpoint) };
 });
-const checkpointReads = (output: string): number => vi.mocked(readCheckpoint).mock.calls.filter(([path]) => path === output).length;
+const checkpointReads = (output: string): number =>
+  vi.mocked(readCheckpoint).mock.calls.filter(([path]) => path === output).length;
 
 const h = await serviceHarness();
 let modelPath: string;
@@ -84,9 +85,16 @@ describe('StudioService', () => {
     await loadTiny();
     const { metadata, tensors } = bertModelParts({ ...TINY, name: 'aborts' });
     const path = join(h.dir, 'aborts.gguf');
-    await writeGguf(path, metadata, tensors.map((t) => (t.name === 'blk.0.attn_q.bias' ? { ...t, type: 'F16' } : t)));
+    await writeGguf(
+      path,
+      metadata,
+      tensors.map((t) => (t.name === 'blk.0.attn_q.bias' ? { ...t, type: 'F16' } : t)),
+    );
     const error = await failure('model:load', { path, gpu: 'cpu', threads: 2, contextSize: 64 });
-    expect(error).toMatchObject({ code: 'MODEL_UNSUPPORTED', message: expect.stringContaining('damaged or unsupported') });
+    expect(error).toMatchObject({
+      code: 'MODEL_UNSUPPORTED',
+      message: expect.stringContaining('damaged or unsupported'),
+    });
     expect(await h.ok('model:info', {})).toMatchObject({ path: modelPath });
   });
 
@@ -164,7 +172,9 @@ describe('StudioService', () => {
     const { jobId } = await h.ok('job:start', job(input, output, { batchSize: 8 }));
 
     expect(await failure('job:start', job(input, join(h.dir, 'other.jsonl')))).toMatchObject({ code: 'BUSY' });
-    expect(await failure('model:load', { path: modelPath, gpu: 'cpu', threads: 1, contextSize: 64 })).toMatchObject({ code: 'BUSY' });
+    expect(await failure('model:load', { path: modelPath, gpu: 'cpu', threads: 1, contextSize: 64 })).toMatchObject({
+      code: 'BUSY',
+    });
     expect(await failure('model:unload', {})).toMatchObject({ code: 'BUSY' });
     expect(h.service.busy).toBe(true);
 
@@ -196,9 +206,15 @@ describe('StudioService', () => {
     const before = await h.ok('job:state', {});
     const error = await failure('job:start', job(input, output));
     // What to do comes as the engine's remedy, for the app to word: no hint worded for the command line.
-    expect(error).toEqual({ code: 'OUTPUT_EXISTS', message: `Output ${output} already exists.`, remedy: { kind: 'overwriteOrChooseOutput' } });
+    expect(error).toEqual({
+      code: 'OUTPUT_EXISTS',
+      message: `Output ${output} already exists.`,
+      remedy: { kind: 'overwriteOrChooseOutput' },
+    });
     expect(await h.ok('job:state', {})).toEqual(before);
-    expect((await failure('job:start', job(join(h.dir, 'missing.txt'), join(h.dir, 'x.jsonl')))).code).toBe('FILE_NOT_FOUND');
+    expect((await failure('job:start', job(join(h.dir, 'missing.txt'), join(h.dir, 'x.jsonl')))).code).toBe(
+      'FILE_NOT_FOUND',
+    );
   });
 
   it('refuses an output that is the input, reached through a linked folder, even with overwrite', async () => {
@@ -206,7 +222,10 @@ describe('StudioService', () => {
     const alias = join(h.dir, 'alias');
     await symlink(h.dir, alias);
     const error = await failure('job:start', job(input, join(alias, 'same.jsonl'), { overwrite: true }));
-    expect(error).toMatchObject({ code: 'OUTPUT_IS_INPUT', message: `Output ${join(alias, 'same.jsonl')} is the input file (the same file on the disk as ${input}).` });
+    expect(error).toMatchObject({
+      code: 'OUTPUT_IS_INPUT',
+      message: `Output ${join(alias, 'same.jsonl')} is the input file (the same file on the disk as ${input}).`,
+    });
     expect(await readFile(input, 'utf8')).toBe('{"text":"keep me"}');
   });
 
@@ -216,7 +235,10 @@ describe('StudioService', () => {
     const final = await h.finished((await h.ok('job:start', job(input, output))).jobId);
     expect(final).toMatchObject({
       status: 'failed',
-      error: { code: 'NOTHING_EMBEDDED', message: `Nothing was embedded: all 3 lines of ${input} were skipped (blank 3); ${output}.skipped.jsonl gives the reason for each.` },
+      error: {
+        code: 'NOTHING_EMBEDDED',
+        message: `Nothing was embedded: all 3 lines of ${input} were skipped (blank 3); ${output}.skipped.jsonl gives the reason for each.`,
+      },
       partialStats: { lines: 3, embedded: 0 },
     });
     expect(existsSync(output)).toBe(false);
@@ -267,7 +289,11 @@ describe('StudioService', () => {
   });
 
   it('when disposed, stops a running job, cleans up its files and takes no more requests', async () => {
-    const other = new StudioService({ dialogs: null, settingsFile: join(h.dir, 'other-settings.json'), probeWorker: SOURCE_PROBE_WORKER });
+    const other = new StudioService({
+      dialogs: null,
+      settingsFile: join(h.dir, 'other-settings.json'),
+      probeWorker: SOURCE_PROBE_WORKER,
+    });
     const states: string[] = [];
     other.subscribe((event, payload) => {
       if (event === 'job:state') states.push((payload as JobState).status);
@@ -287,14 +313,19 @@ describe('StudioService', () => {
 
 describe('StudioService with an unfinished run', () => {
   /** 300 lines, 2 of them blank; with a memory limit of 1 MiB a run stops after its first batch, keeping it. */
-  async function failedRun(name: string): Promise<{ input: string; output: string; lines: string[]; afterLine: number }> {
+  async function failedRun(
+    name: string,
+  ): Promise<{ input: string; output: string; lines: string[]; afterLine: number }> {
     const lines = corpusLines(300, 21, 2, 12);
     lines[5] = '';
     lines[150] = '';
     const input = await inputFile(`${name}.txt`, lines);
     const output = join(h.dir, `${name}.jsonl`);
     const failed = await h.finished((await h.ok('job:start', job(input, output, { memoryLimitMb: 1 }))).jobId);
-    expect(failed).toMatchObject({ status: 'failed', error: { code: 'MEMORY_LIMIT', partialFiles: expect.arrayContaining([`${output}.partial`]) } });
+    expect(failed).toMatchObject({
+      status: 'failed',
+      error: { code: 'MEMORY_LIMIT', partialFiles: expect.arrayContaining([`${output}.partial`]) },
+    });
     const afterLine = failed.error?.resumeAfterLine ?? 0;
     expect(afterLine).toBeGreaterThanOrEqual(16);
     expect(afterLine).toBeLessThan(300);
@@ -308,25 +339,44 @@ describe('StudioService with an unfinished run', () => {
 
     const { input, output, afterLine } = await failedRun('unfinished');
     const unfinished = await h.ok('output:unfinished', { input, output });
-    expect(unfinished).toEqual({ input, sameInput: true, complete: false, lastLine: afterLine, embedded: expect.any(Number), model: TINY.name });
+    expect(unfinished).toEqual({
+      input,
+      sameInput: true,
+      complete: false,
+      lastLine: afterLine,
+      embedded: expect.any(Number),
+      model: TINY.name,
+    });
     const embedded = unfinished && !unfinished.complete ? unfinished.embedded : 0;
     expect(embedded).toBeGreaterThan(0);
     expect(embedded).toBeLessThanOrEqual(afterLine);
     // The same file by another spelling of its path.
-    expect(await h.ok('output:unfinished', { input: join(h.dir, '.', 'unfinished.txt'), output })).toMatchObject({ sameInput: true });
-    expect(await h.ok('output:unfinished', { input: other, output })).toMatchObject({ input, sameInput: false, lastLine: afterLine });
+    expect(await h.ok('output:unfinished', { input: join(h.dir, '.', 'unfinished.txt'), output })).toMatchObject({
+      sameInput: true,
+    });
+    expect(await h.ok('output:unfinished', { input: other, output })).toMatchObject({
+      input,
+      sameInput: false,
+      lastLine: afterLine,
+    });
   });
 
   it('refuses a plain start over an unfinished run, then resumes it to the end with every line once', async () => {
     const { input, output, lines, afterLine } = await failedRun('resumed');
-    expect(await failure('job:start', job(input, output))).toMatchObject({ code: 'OUTPUT_EXISTS', message: expect.stringContaining(`line ${afterLine}`) });
+    expect(await failure('job:start', job(input, output))).toMatchObject({
+      code: 'OUTPUT_EXISTS',
+      message: expect.stringContaining(`line ${afterLine}`),
+    });
 
     const since = h.events.length;
     const started = await h.ok('job:start', job(input, output, { resume: true }));
     expect(started.settings).not.toHaveProperty('resume');
     const final = await h.finished(started.jobId);
     expect(final.status).toBe('done');
-    expect(final.summary).toMatchObject({ resumedAfterLine: afterLine, stats: { lines: 300, embedded: 298, skipped: 2 } });
+    expect(final.summary).toMatchObject({
+      resumedAfterLine: afterLine,
+      stats: { lines: 300, embedded: 298, skipped: 2 },
+    });
     const rows = await readJsonl(output);
     expect(rows.map((row) => row.line)).toEqual(lines.flatMap((text, index) => (text ? [index + 1] : [])));
     expect(h.of('job:log', since).flatMap((e) => e.payload.entries.map((entry) => entry.line))).toEqual([151]);
@@ -344,13 +394,24 @@ describe('StudioService with an unfinished run', () => {
     if (!info) throw new Error('no model loaded');
     const identity = await runIdentity(input, {}, info, 'jsonl');
     for (const path of [output, `${output}.skipped.jsonl`]) await rename(path, `${path}.partial`);
-    await writeFile(`${output}.checkpoint`, `${JSON.stringify({ version: 1, identity })}\n${JSON.stringify({ finishing: ['renaming.jsonl', 'renaming.jsonl.skipped.jsonl'] })}\n`);
+    await writeFile(
+      `${output}.checkpoint`,
+      `${JSON.stringify({ version: 1, identity })}\n${JSON.stringify({ finishing: ['renaming.jsonl', 'renaming.jsonl.skipped.jsonl'] })}\n`,
+    );
     const before = (await readdir(h.dir)).sort();
 
-    expect(await h.ok('output:unfinished', { input, output })).toEqual({ input, sameInput: true, complete: true, model: TINY.name });
+    expect(await h.ok('output:unfinished', { input, output })).toEqual({
+      input,
+      sameInput: true,
+      complete: true,
+      model: TINY.name,
+    });
     expect((await readdir(h.dir)).sort()).toEqual(before);
 
-    expect(await failure('job:start', job(input, output, { resume: true }))).toMatchObject({ code: 'OUTPUT_EXISTS', message: expect.stringContaining('is complete') });
+    expect(await failure('job:start', job(input, output, { resume: true }))).toMatchObject({
+      code: 'OUTPUT_EXISTS',
+      message: expect.stringContaining('is complete'),
+    });
     expect(await readJsonl(output)).toHaveLength(2);
     expect(await h.ok('output:unfinished', { input, output })).toBeNull();
   });
@@ -369,7 +430,10 @@ describe('StudioService with an unfinished run', () => {
     const otherModel = await testModelPath({ ...TINY, name: 'tiny-other', seed: 99 });
     await h.ok('model:load', { path: otherModel, gpu: 'cpu', threads: 2, contextSize: 64 });
     const final = await h.finished((await h.ok('job:start', job(input, output, { resume: true }))).jobId);
-    expect(final).toMatchObject({ status: 'failed', error: { code: 'RESUME_REFUSED', message: expect.stringContaining('another model file') } });
+    expect(final).toMatchObject({
+      status: 'failed',
+      error: { code: 'RESUME_REFUSED', message: expect.stringContaining('another model file') },
+    });
     expect(await h.ok('output:unfinished', { input, output })).toMatchObject({ sameInput: true, lastLine: afterLine });
     await loadTiny();
   });

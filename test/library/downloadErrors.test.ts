@@ -4,19 +4,31 @@ import { DownloadMeter } from '#core/library/downloadMeter';
 
 describe('download errors', () => {
   it('says the disk is full when a write fails with ENOSPC', () => {
-    const error = downloadError(Object.assign(new Error('no space left on device, write'), { code: 'ENOSPC' }), 'hf:a/b/c.gguf', '/models');
+    const error = downloadError(
+      Object.assign(new Error('no space left on device, write'), { code: 'ENOSPC' }),
+      'hf:a/b/c.gguf',
+      '/models',
+    );
     expect(error).toMatchObject({ code: 'OUTPUT_UNWRITABLE', message: 'The disk holding /models is full.' });
     expect(error.remedy).toEqual({ kind: 'freeDiskSpace', folder: 'models' });
   });
 
   it('says a network failure hidden in a fetch error is one', () => {
-    const failed = new TypeError('fetch failed', { cause: Object.assign(new Error('getaddrinfo ENOTFOUND example.com'), { code: 'ENOTFOUND' }) });
-    expect(downloadError(failed, 'https://example.com/m.gguf', '/models')).toMatchObject({ code: 'DOWNLOAD_FAILED', message: 'Could not reach example.com (ENOTFOUND).' });
+    const failed = new TypeError('fetch failed', {
+      cause: Object.assign(new Error('getaddrinfo ENOTFOUND example.com'), { code: 'ENOTFOUND' }),
+    });
+    expect(downloadError(failed, 'https://example.com/m.gguf', '/models')).toMatchObject({
+      code: 'DOWNLOAD_FAILED',
+      message: 'Could not reach example.com (ENOTFOUND).',
+    });
   });
 
   it('says which Hugging Face model or quantization does not exist', () => {
     const missing = new Error('Cannot get quantization "Q9_0" for model "hf:a/b" or it does not exist');
-    expect(downloadError(missing, 'hf:a/b:Q9_0', '/models')).toMatchObject({ code: 'DOWNLOAD_FAILED', message: expect.stringMatching(/^Model not found: Cannot get quantization/) });
+    expect(downloadError(missing, 'hf:a/b:Q9_0', '/models')).toMatchObject({
+      code: 'DOWNLOAD_FAILED',
+      message: expect.stringMatching(/^Model not found: Cannot get quantization/),
+    });
   });
 });
 

@@ -18,7 +18,8 @@ describe('the model catalog', () => {
       const url = directUrl(model.uri, {});
       expect(url?.protocol, model.id).toBe('https:');
       expect(url?.pathname.endsWith(`/${model.fileName}`), model.id).toBe(true);
-      if (model.uri.startsWith('hf:')) expect(url?.href, model.id).toMatch(/^https:\/\/huggingface\.co\/[^/]+\/[^/]+\/resolve\/main\//);
+      if (model.uri.startsWith('hf:'))
+        expect(url?.href, model.id).toMatch(/^https:\/\/huggingface\.co\/[^/]+\/[^/]+\/resolve\/main\//);
     }
   });
 
@@ -32,7 +33,10 @@ describe('the model catalog', () => {
 
   it('offers models in more than one language and the prefixes the model cards ask for', () => {
     expect(MODEL_CATALOG.some((model) => model.languages.startsWith('Multilingual'))).toBe(true);
-    expect(findCatalogModel('nomic-embed-text-v1.5')).toMatchObject({ documentPrefix: 'search_document: ', queryPrefix: 'search_query: ' });
+    expect(findCatalogModel('nomic-embed-text-v1.5')).toMatchObject({
+      documentPrefix: 'search_document: ',
+      queryPrefix: 'search_query: ',
+    });
   });
 
   it('finds a model by its name in any case, or by its exact URI', () => {
@@ -44,16 +48,31 @@ describe('the model catalog', () => {
 
 describe('model URIs', () => {
   it('tells addresses from file paths', () => {
-    for (const uri of ['hf:owner/repo:Q8_0', 'hf:owner/repo/model.gguf', 'huggingface:owner/repo', 'https://example.com/m.gguf', 'http://127.0.0.1:8080/m.gguf']) {
+    for (const uri of [
+      'hf:owner/repo:Q8_0',
+      'hf:owner/repo/model.gguf',
+      'huggingface:owner/repo',
+      'https://example.com/m.gguf',
+      'http://127.0.0.1:8080/m.gguf',
+    ]) {
       expect(isModelUri(uri), uri).toBe(true);
     }
-    for (const path of ['model.gguf', '/models/hf:owner/repo.gguf', 'hf:', 'hf:owner', 'C:\\models\\m.gguf', 'ftp://example.com/m.gguf']) {
+    for (const path of [
+      'model.gguf',
+      '/models/hf:owner/repo.gguf',
+      'hf:',
+      'hf:owner',
+      'C:\\models\\m.gguf',
+      'ftp://example.com/m.gguf',
+    ]) {
       expect(isModelUri(path), path).toBe(false);
     }
   });
 
   it('resolves hf: files against the configured endpoint, keeping branches', () => {
-    expect(directUrl('hf:owner/repo/sub/model.gguf#dev', { HF_ENDPOINT: 'http://127.0.0.1:9000' })?.href).toBe('http://127.0.0.1:9000/owner/repo/resolve/dev/sub/model.gguf');
+    expect(directUrl('hf:owner/repo/sub/model.gguf#dev', { HF_ENDPOINT: 'http://127.0.0.1:9000' })?.href).toBe(
+      'http://127.0.0.1:9000/owner/repo/resolve/dev/sub/model.gguf',
+    );
     expect(directUrl('hf:owner/repo:Q8_0', {})).toBeNull();
   });
 });

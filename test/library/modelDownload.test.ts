@@ -54,7 +54,9 @@ async function download(dir: string, name: string, options: Partial<DownloadMode
 }
 
 function rangeBytes(since: number): number {
-  return server.requests.slice(since).reduce((sum, request) => sum + (request.range && request.range !== 'bytes=0-0' ? request.bytes : 0), 0);
+  return server.requests
+    .slice(since)
+    .reduce((sum, request) => sum + (request.range && request.range !== 'bytes=0-0' ? request.bytes : 0), 0);
 }
 
 function expectError(result: { ok: boolean; error?: unknown }, code: string, message: RegExp): EmbeddingError {
@@ -97,11 +99,23 @@ describe('downloading a model', () => {
     if (!result.ok) throw result.error;
     expect(await digestOf(join(dir, 'tiny.gguf'))).toBe(digest(tiny));
     expect(result.value).toMatchObject({ alreadyPresent: false, resumedFromBytes: 0 });
-    expect(result.value.model).toMatchObject({ fileName: 'tiny.gguf', name: 'tiny-bert', dimensions: 32, contextLength: 128, pooling: 'mean', embedding: true });
+    expect(result.value.model).toMatchObject({
+      fileName: 'tiny.gguf',
+      name: 'tiny-bert',
+      dimensions: 32,
+      contextLength: 128,
+      pooling: 'mean',
+      embedding: true,
+    });
     expect(started).toEqual([{ fileName: 'tiny.gguf', totalBytes: tiny.length, resumedFromBytes: 0 }]);
     const bytes = progress.map((each) => each.downloadedBytes);
     expect(bytes).toEqual([...bytes].sort((a, b) => a - b));
-    expect(progress.at(-1)).toMatchObject({ downloadedBytes: tiny.length, totalBytes: tiny.length, etaMs: 0, fileName: 'tiny.gguf' });
+    expect(progress.at(-1)).toMatchObject({
+      downloadedBytes: tiny.length,
+      totalBytes: tiny.length,
+      etaMs: 0,
+      fileName: 'tiny.gguf',
+    });
     expect(readdirSync(join(dir, DOWNLOADS_FOLDER))).toEqual([]);
   });
 
@@ -177,7 +191,11 @@ describe('an interrupted download', () => {
     const dir = await tempDir();
     server.behaviour = { dropAt: 7 * MIB };
     const first = await download(dir, 'wide.gguf', { stallTimeoutMs: 1500 });
-    const error = expectError(first.result, 'DOWNLOAD_FAILED', /^The download from 127\.0\.0\.1:\d+ stopped: no data for 2 s/);
+    const error = expectError(
+      first.result,
+      'DOWNLOAD_FAILED',
+      /^The download from 127\.0\.0\.1:\d+ stopped: no data for 2 s/,
+    );
     expect(error.remedy).toEqual({ kind: 'advice', text: expect.stringMatching(/resumes/) });
     expect(existsSync(join(dir, 'wide.gguf'))).toBe(false);
 
@@ -195,7 +213,11 @@ describe('a download that cannot succeed', () => {
   it('says the model is not found (404) and leaves nothing behind', async () => {
     const dir = await tempDir();
     const { result } = await download(dir, 'missing.gguf');
-    expectError(result, 'DOWNLOAD_FAILED', /^Model not found: http:\/\/127\.0\.0\.1:\d+\/files\/missing\.gguf answered 404 Not Found\.$/);
+    expectError(
+      result,
+      'DOWNLOAD_FAILED',
+      /^Model not found: http:\/\/127\.0\.0\.1:\d+\/files\/missing\.gguf answered 404 Not Found\.$/,
+    );
     expect(readdirSync(dir)).toEqual([DOWNLOADS_FOLDER]);
     expect(readdirSync(join(dir, DOWNLOADS_FOLDER))).toEqual([]);
   });
@@ -217,7 +239,11 @@ describe('a download that cannot succeed', () => {
       (value) => ({ ok: true as const, value }),
       (error: unknown) => ({ ok: false as const, error }),
     );
-    expectError(result, 'DOWNLOAD_FAILED', new RegExp(`^Could not reach 127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)\\.$`));
+    expectError(
+      result,
+      'DOWNLOAD_FAILED',
+      new RegExp(`^Could not reach 127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)\\.$`),
+    );
   });
 
   it('refuses a model the disk has no room for before fetching it', async () => {
@@ -242,7 +268,9 @@ describe('pulling by catalog name or hf: URI', () => {
     const since = server.requests.length;
     const { model } = await pullModel('bge-small-en-v1.5', { dir });
     expect(model.path).toBe(join(dir, 'bge-small-en-v1.5-q8_0.gguf'));
-    expect(server.requests.slice(since).map((request) => request.path)).toContain('/ggml-org/bge-small-en-v1.5-Q8_0-GGUF/resolve/main/bge-small-en-v1.5-q8_0.gguf');
+    expect(server.requests.slice(since).map((request) => request.path)).toContain(
+      '/ggml-org/bge-small-en-v1.5-Q8_0-GGUF/resolve/main/bge-small-en-v1.5-q8_0.gguf',
+    );
   });
 
   it('finds an hf: URI downloaded before without the network', async () => {
@@ -257,6 +285,9 @@ describe('pulling by catalog name or hf: URI', () => {
   });
 
   it('refuses a name that is neither a catalog model nor an address', async () => {
-    await expect(pullModel('no-such-model', { dir: await tempDir() })).rejects.toMatchObject({ code: 'BAD_OPTION', message: expect.stringContaining('neither a catalog model') });
+    await expect(pullModel('no-such-model', { dir: await tempDir() })).rejects.toMatchObject({
+      code: 'BAD_OPTION',
+      message: expect.stringContaining('neither a catalog model'),
+    });
   });
 });

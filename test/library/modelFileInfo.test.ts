@@ -7,7 +7,15 @@ import { testModelPath, TINY, type BertModelSpec } from '../support/testModels';
 
 const SPECS: BertModelSpec[] = [
   TINY,
-  { ...TINY, name: 'small-cls-f16', embeddingLength: 64, contextLength: 256, pooling: 'cls', weightType: 'F16', seed: 4 },
+  {
+    ...TINY,
+    name: 'small-cls-f16',
+    embeddingLength: 64,
+    contextLength: 256,
+    pooling: 'cls',
+    weightType: 'F16',
+    seed: 4,
+  },
   { ...TINY, name: 'last-token', embeddingLength: 48, headCount: 4, contextLength: 96, pooling: 'last', seed: 5 },
   { ...TINY, name: 'tiny-bert-no-pooling', pooling: 'none' },
 ];
@@ -42,7 +50,12 @@ describe('a model file described from its header', () => {
     const dir = await tempDir();
     const notes = join(dir, 'notes.gguf');
     await writeFile(notes, 'these are my notes\n');
-    expect(await describeModelFile(notes)).toMatchObject({ name: 'notes', problem: 'not a GGUF file', embedding: false, dimensions: null });
+    expect(await describeModelFile(notes)).toMatchObject({
+      name: 'notes',
+      problem: 'not a GGUF file',
+      embedding: false,
+      dimensions: null,
+    });
     const cut = join(dir, 'cut.gguf');
     await writeFile(cut, Buffer.from('GGUF\x03\x00\x00\x00', 'latin1'));
     expect((await describeModelFile(cut)).problem).toMatch(/GGUF header/);

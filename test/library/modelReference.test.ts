@@ -11,8 +11,14 @@ describe('a model argument', () => {
     await copyFile(await testModelPath(TINY), join(dir, 'hidden-model.gguf'));
     await copyFile(await testModelPath(TINY), join(dir, 'split-00001-of-00002.gguf'));
     expect(await resolveModel('hidden-model', dir)).toEqual({ kind: 'file', path: join(dir, 'hidden-model.gguf') });
-    expect(await resolveModel('hidden-model.gguf', dir)).toEqual({ kind: 'file', path: join(dir, 'hidden-model.gguf') });
-    expect(await resolveModel('split-00001-of-00002', dir)).toEqual({ kind: 'file', path: join(dir, 'split-00001-of-00002.gguf') });
+    expect(await resolveModel('hidden-model.gguf', dir)).toEqual({
+      kind: 'file',
+      path: join(dir, 'hidden-model.gguf'),
+    });
+    expect(await resolveModel('split-00001-of-00002', dir)).toEqual({
+      kind: 'file',
+      path: join(dir, 'split-00001-of-00002.gguf'),
+    });
   });
 
   it('is never a file of the folder the listing does not show, nor a path into it', async () => {
@@ -28,7 +34,8 @@ describe('a model argument', () => {
       process.chdir(dir);
       // Paths that lead to the listed model (without its .gguf, so no file is there) are paths, never its name.
       const paths = [join(dir, 'hidden-model'), `../${basename(dir)}/hidden-model`, './hidden-model'];
-      for (const name of ['notes', 'sub', 'linked', ...paths]) expect(await resolveModel(name, dir), name).toEqual({ kind: 'file', path: name });
+      for (const name of ['notes', 'sub', 'linked', ...paths])
+        expect(await resolveModel(name, dir), name).toEqual({ kind: 'file', path: name });
     } finally {
       process.chdir(cwd);
     }
@@ -39,8 +46,14 @@ describe('a model argument', () => {
     const cwd = process.cwd();
     try {
       process.chdir(await tempDir());
-      expect(await resolveModel('bge-m3', dir)).toMatchObject({ kind: 'download', target: { catalog: { id: 'bge-m3' } } });
-      expect(await resolveModel('https://example.com/m.gguf', dir)).toMatchObject({ kind: 'download', target: { uri: 'https://example.com/m.gguf' } });
+      expect(await resolveModel('bge-m3', dir)).toMatchObject({
+        kind: 'download',
+        target: { catalog: { id: 'bge-m3' } },
+      });
+      expect(await resolveModel('https://example.com/m.gguf', dir)).toMatchObject({
+        kind: 'download',
+        target: { uri: 'https://example.com/m.gguf' },
+      });
       await copyFile(await testModelPath(TINY), join(dir, 'bge-m3.gguf'));
       expect(await resolveModel('bge-m3', dir)).toEqual({ kind: 'file', path: join(dir, 'bge-m3.gguf') });
       await writeFile('bge-m3', 'a local file named like a catalog model');

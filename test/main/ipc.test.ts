@@ -86,7 +86,10 @@ describe('connectWindow', () => {
     connectWindow(service, window as never, PAGE);
     const handler = handlers.get(REQUEST_CHANNEL);
 
-    expect(await handler?.(fromPage(fakeWindow()), 'job:start', {})).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(await handler?.(fromPage(fakeWindow()), 'job:start', {})).toMatchObject({
+      ok: false,
+      error: { code: 'FORBIDDEN' },
+    });
     expect(await handler?.(fromPage(window), 42, {})).toMatchObject({ ok: false, error: { code: 'INVALID_REQUEST' } });
     expect(service.handle).not.toHaveBeenCalled();
   });

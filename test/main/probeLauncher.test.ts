@@ -12,7 +12,10 @@ class FakeUtilityProcess extends EventEmitter {
   }
 }
 
-const forks = vi.hoisted(() => [] as Array<{ modulePath: string; args: string[]; options: Record<string, unknown>; child: FakeUtilityProcess }>);
+const forks = vi.hoisted(
+  () =>
+    [] as Array<{ modulePath: string; args: string[]; options: Record<string, unknown>; child: FakeUtilityProcess }>,
+);
 
 vi.mock('electron', () => ({
   utilityProcess: {
@@ -53,6 +56,12 @@ describe('the app’s probe launcher', () => {
     started?.child.stderr.write('ggml_abort: something native\n');
     await new Promise((resolve) => setImmediate(resolve));
     started?.child.emit('exit', 4);
-    expect(await probing).toEqual({ died: 'exit code 4', buildType: 'localBuild', engine: 'batched', stderr: ['ggml_abort: something native'], timedOut: false });
+    expect(await probing).toEqual({
+      died: 'exit code 4',
+      buildType: 'localBuild',
+      engine: 'batched',
+      stderr: ['ggml_abort: something native'],
+      timedOut: false,
+    });
   });
 });

@@ -89,7 +89,12 @@ describe('external links', () => {
 
   it('opens none today', () => {
     expect(EXTERNAL_LINKS).toEqual([]);
-    for (const url of ['https://example.com/', 'https://node-llama-cpp.withcat.ai', 'file:///etc/passwd', 'javascript:alert(1)']) {
+    for (const url of [
+      'https://example.com/',
+      'https://node-llama-cpp.withcat.ai',
+      'file:///etc/passwd',
+      'javascript:alert(1)',
+    ]) {
       expect(openExternalLink(url)).toBe(false);
     }
     expect(electron.openExternal).not.toHaveBeenCalled();

@@ -102,26 +102,45 @@ describe('createMainWindow', () => {
   it('opens a sandboxed window that asks before closing during a run', async () => {
     const dir = await tempDir();
     const stateFile = join(dir, 'window.json');
-    await writeFile(stateFile, JSON.stringify({ bounds: { x: 100, y: 50, width: 1000, height: 760 }, maximized: false }));
+    await writeFile(
+      stateFile,
+      JSON.stringify({ bounds: { x: 100, y: 50, width: 1000, height: 760 }, maximized: false }),
+    );
     let busy = true;
     const stopJob = vi.fn(async () => {
       busy = false;
     });
-    const service = { get busy() { return busy; }, stopJob } as unknown as StudioService;
+    const service = {
+      get busy() {
+        return busy;
+      },
+      stopJob,
+    } as unknown as StudioService;
 
     const window = (await createMainWindow(service, stateFile)) as unknown as FakeWindow;
     expect(window.options).toMatchObject({ x: 100, y: 50, width: 1000, height: 760 });
-    expect(window.options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true });
+    expect(window.options.webPreferences).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+    });
     expect(String(window.options.webPreferences.preload)).toMatch(/preload[\\/]index\.cjs$/);
 
     window.close();
     expect(window.closed).toBe(false);
     await vi.waitFor(() => expect(stopJob).toHaveBeenCalled());
-    expect(electron.showMessageBox).toHaveBeenCalledWith(window, expect.objectContaining({ message: 'A run is in progress. Cancel it and close?', buttons: ['Cancel', 'Close'] }));
+    expect(electron.showMessageBox).toHaveBeenCalledWith(
+      window,
+      expect.objectContaining({ message: 'A run is in progress. Cancel it and close?', buttons: ['Cancel', 'Close'] }),
+    );
     expect(stopJob).toHaveBeenCalled();
     await vi.waitFor(() => expect(window.closed).toBe(true));
     await vi.waitFor(async () => {
-      expect(JSON.parse(await readFile(stateFile, 'utf8'))).toEqual({ bounds: { x: 10, y: 20, width: 900, height: 700 }, maximized: false });
+      expect(JSON.parse(await readFile(stateFile, 'utf8'))).toEqual({
+        bounds: { x: 10, y: 20, width: 900, height: 700 },
+        maximized: false,
+      });
     });
   });
 });
@@ -130,7 +149,15 @@ describe('initialBounds', () => {
   const screen = [{ x: 0, y: 0, width: 1920, height: 1080 }];
   it('restores saved bounds that are on a screen, and only the size of those that are not', () => {
     expect(initialBounds(null, screen)).toEqual({ width: 1200, height: 820 });
-    expect(initialBounds({ bounds: { x: 40, y: 40, width: 800, height: 600 }, maximized: false }, screen)).toEqual({ x: 40, y: 40, width: 800, height: 600 });
-    expect(initialBounds({ bounds: { x: 3000, y: 40, width: 800, height: 600 }, maximized: false }, screen)).toEqual({ width: 800, height: 600 });
+    expect(initialBounds({ bounds: { x: 40, y: 40, width: 800, height: 600 }, maximized: false }, screen)).toEqual({
+      x: 40,
+      y: 40,
+      width: 800,
+      height: 600,
+    });
+    expect(initialBounds({ bounds: { x: 3000, y: 40, width: 800, height: 600 }, maximized: false }, screen)).toEqual({
+      width: 800,
+      height: 600,
+    });
   });
 });

@@ -27,10 +27,15 @@ class FakeSocket implements EventSocket {
   }
 }
 
-function setup(options: { href?: string; kept?: Map<string, string>; reply?: (body: unknown) => Response | Promise<Response> } = {}) {
+function setup(
+  options: { href?: string; kept?: Map<string, string>; reply?: (body: unknown) => Response | Promise<Response> } = {},
+) {
   const sockets: FakeSocket[] = [];
   const kept = options.kept ?? new Map<string, string>();
-  const storage = { getItem: (key: string) => kept.get(key) ?? null, setItem: (key: string, value: string) => void kept.set(key, value) };
+  const storage = {
+    getItem: (key: string) => kept.get(key) ?? null,
+    setItem: (key: string, value: string) => void kept.set(key, value),
+  };
   const calls: Array<{ url: string; init: RequestInit }> = [];
   const history = { replaceState: vi.fn() };
   const fetch = vi.fn(async (url: string | URL | Request, init?: RequestInit) => {
@@ -39,7 +44,11 @@ function setup(options: { href?: string; kept?: Map<string, string>; reply?: (bo
     return options.reply ? options.reply(body) : Response.json({ ok: true, value: idleJob() });
   });
   const api = createBrowserApi({
-    location: { href: options.href ?? 'http://127.0.0.1:5000/#token=abc123', host: '127.0.0.1:5000', protocol: 'http:' },
+    location: {
+      href: options.href ?? 'http://127.0.0.1:5000/#token=abc123',
+      host: '127.0.0.1:5000',
+      protocol: 'http:',
+    },
     history,
     storage,
     fetch,
@@ -80,13 +89,20 @@ describe('browser api requests', () => {
   it('turns an unreachable server into DISCONNECTED', async () => {
     const { api } = setup({ reply: () => Promise.reject(new TypeError('Failed to fetch')) });
     const reply = await api.request('job:state', {});
-    expect(reply).toMatchObject({ ok: false, error: { code: 'DISCONNECTED', message: 'Cannot reach the Embedding Studio server.' } });
+    expect(reply).toMatchObject({
+      ok: false,
+      error: { code: 'DISCONNECTED', message: 'Cannot reach the Embedding Studio server.' },
+    });
   });
 
   it('turns a refused token into UNAUTHORIZED, and an answer without a reply into DISCONNECTED', async () => {
-    const refused = setup({ reply: () => new Response('Unauthorized: open the URL with the access token.', { status: 401 }) });
+    const refused = setup({
+      reply: () => new Response('Unauthorized: open the URL with the access token.', { status: 401 }),
+    });
     expect(await refused.api.request('job:state', {})).toMatchObject({ ok: false, error: { code: 'UNAUTHORIZED' } });
-    const forbidden = setup({ reply: () => new Response('Forbidden: requests from another origin are refused.', { status: 403 }) });
+    const forbidden = setup({
+      reply: () => new Response('Forbidden: requests from another origin are refused.', { status: 403 }),
+    });
     expect(await forbidden.api.request('job:state', {})).toMatchObject({
       ok: false,
       error: { code: 'FORBIDDEN', message: 'Forbidden: requests from another origin are refused.' },

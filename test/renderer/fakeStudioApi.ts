@@ -12,7 +12,9 @@ import type {
 import type { ModelInfo, ProgressInfo } from '#shared/engine';
 import type { ModelLibraryListing } from '#shared/modelLibrary';
 
-type Handler<K extends RequestName> = (params: RequestParams<K>) => Reply<RequestResult<K>> | Promise<Reply<RequestResult<K>>>;
+type Handler<K extends RequestName> = (
+  params: RequestParams<K>,
+) => Reply<RequestResult<K>> | Promise<Reply<RequestResult<K>>>;
 
 /**
  * The transport boundary the store talks to: records every request, answers with canned replies, and lets a test emit
@@ -33,7 +35,16 @@ export class FakeStudioApi implements StudioApi {
     this.reply('models:list', () => ok(emptyListing()));
     this.reply('models:catalog', () => ok([]));
     this.reply('system:info', () =>
-      ok({ platform: 'linux', arch: 'x64', cpuModel: 'Test CPU', cores: 4, totalMemoryBytes: 8 << 30, freeMemoryBytes: 4 << 30, backends: ['cpu'], gpu: null }),
+      ok({
+        platform: 'linux',
+        arch: 'x64',
+        cpuModel: 'Test CPU',
+        cores: 4,
+        totalMemoryBytes: 8 << 30,
+        freeMemoryBytes: 4 << 30,
+        backends: ['cpu'],
+        gpu: null,
+      }),
     );
   }
 
@@ -79,11 +90,26 @@ export function defaultSettings(): Settings {
 }
 
 export function emptyListing(): ModelLibraryListing {
-  return { dir: '/home/me/.config/embedding-studio/models', defaultDir: '/home/me/.config/embedding-studio/models', models: [], incomplete: [], recent: [], download: null };
+  return {
+    dir: '/home/me/.config/embedding-studio/models',
+    defaultDir: '/home/me/.config/embedding-studio/models',
+    models: [],
+    incomplete: [],
+    recent: [],
+    download: null,
+  };
 }
 
 export function idleJob(): JobState {
-  return { status: 'idle', jobId: null, settings: null, summary: null, progress: null, error: null, partialStats: null };
+  return {
+    status: 'idle',
+    jobId: null,
+    settings: null,
+    summary: null,
+    progress: null,
+    error: null,
+    partialStats: null,
+  };
 }
 
 export function jobState(jobId: number, status: JobState['status'], extra: Partial<JobState> = {}): JobState {

@@ -74,7 +74,14 @@ describe('the model library in the store', () => {
     api.reply('models:list', () => ok({ ...emptyListing(), models: [localModel('bge.gguf')] }));
     api.reply('models:catalog', () => ok([catalogEntry()]));
     const { store } = await started(api);
-    expect(store.getState().library).toMatchObject({ loaded: true, dir: DIR, dirText: DIR, models: [localModel('bge.gguf')], catalog: [catalogEntry()], error: null });
+    expect(store.getState().library).toMatchObject({
+      loaded: true,
+      dir: DIR,
+      dirText: DIR,
+      models: [localModel('bge.gguf')],
+      catalog: [catalogEntry()],
+      error: null,
+    });
   });
 
   it('downloads a model, makes it the model file and loads it when none is loaded', async () => {

@@ -11,10 +11,20 @@ import { defaultSettings, FakeStudioApi, jobState, modelInfo, ok, progress, sett
 const SAVE_DELAY = 300;
 
 function inputInfo(overrides: Partial<InputInfo> = {}): InputInfo {
-  return { path: '/data/notes.txt', sizeBytes: 2048, lines: 100, format: 'text', preview: [], tokens: null, ...overrides };
+  return {
+    path: '/data/notes.txt',
+    sizeBytes: 2048,
+    lines: 100,
+    format: 'text',
+    preview: [],
+    tokens: null,
+    ...overrides,
+  };
 }
 
-async function started(api = new FakeStudioApi()): Promise<{ api: FakeStudioApi; store: StudioStore; dispose: () => void }> {
+async function started(
+  api = new FakeStudioApi(),
+): Promise<{ api: FakeStudioApi; store: StudioStore; dispose: () => void }> {
   const store = createStudioStore(api, { saveDelayMs: SAVE_DELAY });
   const dispose = await store.getState().actions.init();
   return { api, store, dispose };
@@ -78,7 +88,14 @@ describe('settings', () => {
         modelPath: '/models/mini.gguf',
         gpu: 'cpu',
         threads: 6,
-        job: { input: '/data/notes.jsonl', inputFormat: 'jsonl', field: 'body', batchSize: 128, format: 'npy', continueOnError: false },
+        job: {
+          input: '/data/notes.jsonl',
+          inputFormat: 'jsonl',
+          field: 'body',
+          batchSize: 128,
+          format: 'npy',
+          continueOnError: false,
+        },
       }),
     );
     api.reply('input:inspect', () => ok(inputInfo({ format: 'jsonl' })));
@@ -168,7 +185,9 @@ describe('batch size', () => {
     actions.setNumber('threads', ' ');
     actions.setNumber('contextSize', '4');
     expect(store.getState().settings.values.threads).toBeNull();
-    expect(store.getState().settings.errors).toEqual({ contextSize: 'Context size must be a whole number from 8 to 1,048,576.' });
+    expect(store.getState().settings.errors).toEqual({
+      contextSize: 'Context size must be a whole number from 8 to 1,048,576.',
+    });
   });
 });
 
@@ -188,20 +207,30 @@ describe('model', () => {
     expect(store.getState().model.loading).toBe(true);
     await loading;
     await settle();
-    expect(api.requestsOf('model:load')).toEqual([{ path: '/models/mini.gguf', gpu: 'cpu', threads: 4, contextSize: 256 }]);
-    expect(store.getState().model).toMatchObject({ loading: false, error: null, info: { path: '/models/mini.gguf', dimension: 384 } });
+    expect(api.requestsOf('model:load')).toEqual([
+      { path: '/models/mini.gguf', gpu: 'cpu', threads: 4, contextSize: 256 },
+    ]);
+    expect(store.getState().model).toMatchObject({
+      loading: false,
+      error: null,
+      info: { path: '/models/mini.gguf', dimension: 384 },
+    });
     expect(api.requestsOf('input:inspect')).toHaveLength(1);
   });
 
   it('shows what the host says while the model loads (a wait, a fallback binary), and forgets it at the next load', async () => {
     const api = new FakeStudioApi();
     let finish: () => void = () => undefined;
-    api.reply('model:load', ({ path }) => new Promise((resolve) => (finish = () => resolve(ok(modelInfo({ path, buildType: 'prebuilt' }))))));
+    api.reply(
+      'model:load',
+      ({ path }) => new Promise((resolve) => (finish = () => resolve(ok(modelInfo({ path, buildType: 'prebuilt' }))))),
+    );
     const { store } = await started(api);
     const { actions } = store.getState();
     actions.setModelPath('/models/q8.gguf');
     const loading = actions.loadModel();
-    const notice = "llama.cpp stopped (SIGILL) on /models/q8.gguf with the local build of llama.cpp and the batched engine; this run uses node-llama-cpp's prebuilt binary instead";
+    const notice =
+      "llama.cpp stopped (SIGILL) on /models/q8.gguf with the local build of llama.cpp and the batched engine; this run uses node-llama-cpp's prebuilt binary instead";
     api.emit('model:notice', { path: '/models/other.gguf', message: 'not this load' });
     expect(store.getState().model.notice).toBeNull();
     api.emit('model:notice', { path: '/models/q8.gguf', message: notice });
@@ -218,7 +247,11 @@ describe('model', () => {
 
   it('puts a failed load next to the model, not in the run', async () => {
     const api = new FakeStudioApi();
-    const error: ReplyError = { code: 'NOT_GGUF', message: '/models/notes.txt is not a GGUF file.', hint: 'Choose a .gguf model file.' };
+    const error: ReplyError = {
+      code: 'NOT_GGUF',
+      message: '/models/notes.txt is not a GGUF file.',
+      hint: 'Choose a .gguf model file.',
+    };
     api.reply('model:load', () => ({ ok: false, error }));
     const { store } = await started(api);
     store.getState().actions.setModelPath('/models/notes.txt');
@@ -232,7 +265,10 @@ describe('model', () => {
   it('asks for a path before loading, without asking the host', async () => {
     const { api, store } = await started();
     await store.getState().actions.loadModel();
-    expect(store.getState().model.error).toMatchObject({ code: 'NO_PATH', message: 'Enter the path of a .gguf model file first.' });
+    expect(store.getState().model.error).toMatchObject({
+      code: 'NO_PATH',
+      message: 'Enter the path of a .gguf model file first.',
+    });
     expect(api.requestsOf('model:load')).toEqual([]);
   });
 
@@ -253,7 +289,11 @@ describe('input and output', () => {
     actions.setOutputFormat('parquet');
     expect(store.getState().settings.output).toBe('/data/notes.embeddings.parquet');
     actions.setOutputPath('/out/vectors.npy');
-    expect(store.getState().settings).toMatchObject({ output: '/out/vectors.npy', format: 'npy', outputSuggested: false });
+    expect(store.getState().settings).toMatchObject({
+      output: '/out/vectors.npy',
+      format: 'npy',
+      outputSuggested: false,
+    });
     actions.setInputPath('/data/other.txt');
     expect(store.getState().settings.output).toBe('/out/vectors.npy');
   });
@@ -261,7 +301,10 @@ describe('input and output', () => {
   it('keeps only the answer to the latest inspection', async () => {
     const api = new FakeStudioApi();
     const answers: Array<() => void> = [];
-    api.reply('input:inspect', ({ path }) => new Promise((resolve) => answers.push(() => resolve(ok(inputInfo({ path }))))));
+    api.reply(
+      'input:inspect',
+      ({ path }) => new Promise((resolve) => answers.push(() => resolve(ok(inputInfo({ path }))))),
+    );
     const { store } = await started(api);
     const { actions } = store.getState();
     actions.setInputPath('/data/a.txt');
@@ -281,7 +324,11 @@ describe('input and output', () => {
     api.paths.set('notes.txt', '/data/notes.txt');
     const { store } = await started(api);
     store.getState().actions.dropFiles([new File([], 'mini.gguf'), new File([], 'notes.txt')]);
-    expect(store.getState()).toMatchObject({ notice: null, model: { path: '/models/mini.gguf' }, input: { path: '/data/notes.txt' } });
+    expect(store.getState()).toMatchObject({
+      notice: null,
+      model: { path: '/models/mini.gguf' },
+      input: { path: '/data/notes.txt' },
+    });
   });
 
   it('says in the browser that dropped files cannot be used', async () => {
@@ -295,7 +342,11 @@ describe('input and output', () => {
 describe('start', () => {
   it('says why it cannot start, in the order to fix things', async () => {
     const { store } = await started();
-    expect(startBlockers(store.getState())).toEqual(['Load a model first.', 'Choose an input file.', 'Choose an output file.']);
+    expect(startBlockers(store.getState())).toEqual([
+      'Load a model first.',
+      'Choose an input file.',
+      'Choose an output file.',
+    ]);
   });
 
   it('can start once a model, an input and an output are set, and not while a run goes', async () => {
@@ -341,16 +392,30 @@ describe('start', () => {
 
   it('puts a refused start next to the control it is about', async () => {
     const { api, store } = await ready();
-    const outputExists: ReplyError = { code: 'OUTPUT_EXISTS', message: 'Output /data/notes.jsonl already exists.', remedy: { kind: 'overwriteOrChooseOutput' } };
+    const outputExists: ReplyError = {
+      code: 'OUTPUT_EXISTS',
+      message: 'Output /data/notes.jsonl already exists.',
+      remedy: { kind: 'overwriteOrChooseOutput' },
+    };
     api.reply('job:start', () => ({ ok: false, error: outputExists }));
     await store.getState().actions.start();
-    expect(store.getState().settings.outputError).toEqual({ ...outputExists, hint: 'Choose another output file, or tick “Replace the output if it already exists”.' });
+    expect(store.getState().settings.outputError).toEqual({
+      ...outputExists,
+      hint: 'Choose another output file, or tick “Replace the output if it already exists”.',
+    });
     expect(store.getState().job.error).toBeNull();
 
-    const missing: ReplyError = { code: 'FILE_NOT_FOUND', message: 'Input file /data/notes.txt does not exist.', remedy: { kind: 'checkPath', role: 'input' } };
+    const missing: ReplyError = {
+      code: 'FILE_NOT_FOUND',
+      message: 'Input file /data/notes.txt does not exist.',
+      remedy: { kind: 'checkPath', role: 'input' },
+    };
     api.reply('job:start', () => ({ ok: false, error: missing }));
     await store.getState().actions.start();
-    expect(store.getState().input.error).toEqual({ ...missing, hint: 'Check the path, or choose the file with Browse….' });
+    expect(store.getState().input.error).toEqual({
+      ...missing,
+      hint: 'Check the path, or choose the file with Browse….',
+    });
     expect(store.getState().settings.outputError).toBeNull();
 
     const busy: ReplyError = { code: 'BUSY', message: 'A run is already going.' };
@@ -372,7 +437,15 @@ describe('events', () => {
     const { api, store } = await running(2);
     api.emit('job:progress', { jobId: 2, ...progress(40) });
     api.emit('job:progress', { jobId: 1, ...progress(99) });
-    api.emit('job:metrics', { jobId: 1, t: 5, textsPerSecond: 1, tokensPerSecond: 1, rssBytes: 1, heapUsedBytes: 1, vramUsedBytes: null });
+    api.emit('job:metrics', {
+      jobId: 1,
+      t: 5,
+      textsPerSecond: 1,
+      tokensPerSecond: 1,
+      rssBytes: 1,
+      heapUsedBytes: 1,
+      vramUsedBytes: null,
+    });
     api.emit('job:log', { jobId: 1, entries: [{ line: 3, reason: 'blank' }], omitted: 0 });
     api.emit('job:state', jobState(1, 'done'));
     const state = store.getState();
@@ -386,7 +459,15 @@ describe('events', () => {
     const { api, store } = await running(1);
     const count = METRICS_CAPACITY * 5 + 7;
     for (let index = 0; index < count; index += 1) {
-      api.emit('job:metrics', { jobId: 1, t: index * 100, textsPerSecond: index, tokensPerSecond: index * 10, rssBytes: 1, heapUsedBytes: 1, vramUsedBytes: null });
+      api.emit('job:metrics', {
+        jobId: 1,
+        t: index * 100,
+        textsPerSecond: index,
+        tokensPerSecond: index * 10,
+        rssBytes: 1,
+        heapUsedBytes: 1,
+        vramUsedBytes: null,
+      });
     }
     const { samples } = store.getState().metrics;
     expect(samples.length).toBeLessThanOrEqual(METRICS_CAPACITY);
@@ -401,7 +482,10 @@ describe('events', () => {
   it('lists the first skipped lines and counts them all', async () => {
     const { api, store } = await running(1);
     for (let batch = 0; batch < 30; batch += 1) {
-      const entries = Array.from({ length: 50 }, (_, index) => ({ line: batch * 50 + index + 1, reason: 'blank' as const }));
+      const entries = Array.from({ length: 50 }, (_, index) => ({
+        line: batch * 50 + index + 1,
+        reason: 'blank' as const,
+      }));
       api.emit('job:log', { jobId: 1, entries, omitted: 0 });
     }
     const { log } = store.getState();
@@ -414,13 +498,25 @@ describe('events', () => {
   it('counts the lines the host left out of a log event, and lists no lines after such a gap', async () => {
     const { api, store } = await running(1);
     api.emit('job:log', { jobId: 1, entries: [{ line: 1, reason: 'blank' }], omitted: 250 });
-    api.emit('job:log', { jobId: 1, entries: [{ line: 900, reason: 'failed', detail: 'context overflow' }], omitted: 0 });
+    api.emit('job:log', {
+      jobId: 1,
+      entries: [{ line: 900, reason: 'failed', detail: 'context overflow' }],
+      omitted: 0,
+    });
     expect(store.getState().log).toEqual({ entries: [{ line: 1, reason: 'blank' }], total: 252 });
   });
 
   it('starts a new job with empty charts and log', async () => {
     const { api, store } = await running(1);
-    api.emit('job:metrics', { jobId: 1, t: 100, textsPerSecond: 1, tokensPerSecond: 1, rssBytes: 1, heapUsedBytes: 1, vramUsedBytes: null });
+    api.emit('job:metrics', {
+      jobId: 1,
+      t: 100,
+      textsPerSecond: 1,
+      tokensPerSecond: 1,
+      rssBytes: 1,
+      heapUsedBytes: 1,
+      vramUsedBytes: null,
+    });
     api.emit('job:log', { jobId: 1, entries: [{ line: 1, reason: 'blank' }], omitted: 0 });
     api.emit('job:state', jobState(1, 'done', { summary: summary() }));
     api.emit('job:state', jobState(2, 'running'));
@@ -436,7 +532,10 @@ describe('events', () => {
     api.emit('job:progress', { jobId: 1, ...progress(100, { done: true }) });
     api.emit('job:state', jobState(1, 'done', { summary: summary(), progress: progress(100, { done: true }) }));
     api.emit('job:state', jobState(1, 'running'));
-    expect(store.getState().job).toMatchObject({ status: 'done', summary: { outputs: ['/data/notes.embeddings.jsonl'] } });
+    expect(store.getState().job).toMatchObject({
+      status: 'done',
+      summary: { outputs: ['/data/notes.embeddings.jsonl'] },
+    });
   });
 
   it('keeps the error, hint and partial files of a failed run', async () => {
@@ -477,7 +576,15 @@ describe('events', () => {
 
 describe('unfinished run', () => {
   function unfinishedRun(overrides: Partial<Pick<UnfinishedRun, 'input' | 'sameInput'>> = {}): UnfinishedRun {
-    return { input: '/data/notes.txt', sameInput: true, complete: false, lastLine: 1234, embedded: 1200, model: 'mini', ...overrides };
+    return {
+      input: '/data/notes.txt',
+      sameInput: true,
+      complete: false,
+      lastLine: 1234,
+      embedded: 1200,
+      model: 'mini',
+      ...overrides,
+    };
   }
 
   /** Ready to start, with the host saying the output has an unfinished run. */
@@ -491,9 +598,14 @@ describe('unfinished run', () => {
 
   it('asks the host about the chosen input and output and offers the run, blocking a plain start', async () => {
     const { api, store } = await offered();
-    expect(api.requestsOf('output:unfinished').at(-1)).toEqual({ input: '/data/notes.txt', output: '/data/notes.embeddings.jsonl' });
+    expect(api.requestsOf('output:unfinished').at(-1)).toEqual({
+      input: '/data/notes.txt',
+      output: '/data/notes.embeddings.jsonl',
+    });
     expect(store.getState().unfinished).toEqual(unfinishedRun());
-    expect(startBlockers(store.getState())).toEqual(['An unfinished run of this output is saved: resume it or start over.']);
+    expect(startBlockers(store.getState())).toEqual([
+      'An unfinished run of this output is saved: resume it or start over.',
+    ]);
     await store.getState().actions.start();
     expect(api.requestsOf('job:start')).toEqual([]);
   });
@@ -508,12 +620,15 @@ describe('unfinished run', () => {
   it('offers to finish a run that only needs its files renamed, and words a refused start for it', async () => {
     const complete: UnfinishedRun = { input: '/data/notes.txt', sameInput: true, model: 'mini', complete: true };
     const { api, store } = await offered(complete);
-    expect(startBlockers(store.getState())).toEqual(['A run of this output only needs its files renamed: finish it or start over.']);
+    expect(startBlockers(store.getState())).toEqual([
+      'A run of this output only needs its files renamed: finish it or start over.',
+    ]);
     api.reply('job:start', () => ({
       ok: false,
       error: {
         code: 'OUTPUT_EXISTS',
-        message: '/data/notes.embeddings.jsonl is complete: its run had done every line and was stopped while giving the files their final names, which is done now.',
+        message:
+          '/data/notes.embeddings.jsonl is complete: its run had done every line and was stopped while giving the files their final names, which is done now.',
         remedy: { kind: 'embedAgain' },
       },
     }));
@@ -533,15 +648,26 @@ describe('unfinished run', () => {
     actions.setNumber('memoryLimitMb', '');
     api.reply('job:start', () => ok(jobState(1, 'running')));
     await actions.resumeUnfinishedRun();
-    expect(api.requestsOf('job:start').at(-1)).toMatchObject({ output: '/data/notes.embeddings.jsonl', memoryLimitMb: null, resume: true, overwrite: false });
+    expect(api.requestsOf('job:start').at(-1)).toMatchObject({
+      output: '/data/notes.embeddings.jsonl',
+      memoryLimitMb: null,
+      resume: true,
+      overwrite: false,
+    });
     expect(store.getState().unfinished).toBeNull();
 
     const asked = api.requestsOf('output:unfinished').length;
     actions.setOutputPath('/data/elsewhere.jsonl');
     expect(api.requestsOf('output:unfinished')).toHaveLength(asked);
-    api.emit('job:state', jobState(1, 'failed', { error: { code: 'MEMORY_LIMIT', message: 'Over the limit.', resumeAfterLine: 64 } }));
+    api.emit(
+      'job:state',
+      jobState(1, 'failed', { error: { code: 'MEMORY_LIMIT', message: 'Over the limit.', resumeAfterLine: 64 } }),
+    );
     await settle();
-    expect(api.requestsOf('output:unfinished').at(-1)).toEqual({ input: '/data/notes.txt', output: '/data/elsewhere.jsonl' });
+    expect(api.requestsOf('output:unfinished').at(-1)).toEqual({
+      input: '/data/notes.txt',
+      output: '/data/elsewhere.jsonl',
+    });
     expect(store.getState().unfinished).toEqual(unfinishedRun());
 
     api.reply('job:start', () => ok(jobState(2, 'running')));
@@ -553,7 +679,11 @@ describe('unfinished run', () => {
   it('keeps only the answer about the paths chosen last, and shows none while a newer question is open', async () => {
     const api = new FakeStudioApi();
     const answers: Array<() => void> = [];
-    api.reply('output:unfinished', ({ output }) => new Promise((resolve) => answers.push(() => resolve(ok(output === '/out/b.jsonl' ? unfinishedRun() : null)))));
+    api.reply(
+      'output:unfinished',
+      ({ output }) =>
+        new Promise((resolve) => answers.push(() => resolve(ok(output === '/out/b.jsonl' ? unfinishedRun() : null)))),
+    );
     const { store } = await ready(api);
     store.getState().actions.setOutputPath('/out/b.jsonl');
     answers.at(-1)?.();
@@ -617,7 +747,16 @@ describe('unfinished run', () => {
 
     api.reply('job:start', () => ok(jobState(2, 'running')));
     await store.getState().actions.resumeUnfinishedRun();
-    api.emit('job:state', jobState(2, 'failed', { error: { code: 'RESUME_REFUSED', message: 'The unfinished run cannot be resumed: it used another model file.', remedy: { kind: 'resumeWithSameSettings' } } }));
+    api.emit(
+      'job:state',
+      jobState(2, 'failed', {
+        error: {
+          code: 'RESUME_REFUSED',
+          message: 'The unfinished run cannot be resumed: it used another model file.',
+          remedy: { kind: 'resumeWithSameSettings' },
+        },
+      }),
+    );
     expect(store.getState().job.error?.hint).toBe(
       'Press Start over to start again from the first line; to resume instead, choose the input, model and settings the unfinished run had.',
     );

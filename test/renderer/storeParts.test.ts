@@ -42,8 +42,24 @@ describe('metrics history', () => {
 describe('skipped lines log', () => {
   it('keeps the first entries up to its limit and counts the rest', () => {
     let log = emptyLog();
-    log = addEntries(log, [{ line: 1, reason: 'blank' }, { line: 2, reason: 'invalid-json', detail: 'Unexpected token' }], 0, 3);
-    log = addEntries(log, [{ line: 5, reason: 'blank' }, { line: 9, reason: 'failed' }], 0, 3);
+    log = addEntries(
+      log,
+      [
+        { line: 1, reason: 'blank' },
+        { line: 2, reason: 'invalid-json', detail: 'Unexpected token' },
+      ],
+      0,
+      3,
+    );
+    log = addEntries(
+      log,
+      [
+        { line: 5, reason: 'blank' },
+        { line: 9, reason: 'failed' },
+      ],
+      0,
+      3,
+    );
     log = addEntries(log, [{ line: 12, reason: 'blank' }], 4, 3);
     expect(log.entries.map((entry) => entry.line)).toEqual([1, 2, 5]);
     expect(log.total).toBe(9);
@@ -56,7 +72,10 @@ describe('number fields', () => {
     expect(parseNumberField('batchSize', ' 1,024 ')).toEqual({ ok: true, value: 1024 });
     expect(parseNumberField('batchSize', '1e3')).toMatchObject({ ok: false });
     expect(parseNumberField('memoryLimitMb', '')).toEqual({ ok: true, value: null });
-    expect(parseNumberField('threads', '513')).toEqual({ ok: false, message: 'Threads must be a whole number from 1 to 512.' });
+    expect(parseNumberField('threads', '513')).toEqual({
+      ok: false,
+      message: 'Threads must be a whole number from 1 to 512.',
+    });
   });
 });
 
@@ -73,8 +92,16 @@ describe('output suggestion', () => {
 describe('chart columns', () => {
   it('gives uPlot time in seconds and one column per series, with VRAM only when asked', () => {
     const samples = [sample(1000), sample(2000, 4096)];
-    expect(throughputColumns(samples)).toEqual([[1, 2], [100, 200], [1000, 2000]]);
-    expect(memoryColumns(samples, false)).toEqual([[1, 2], [2000, 3000], [500, 500]]);
+    expect(throughputColumns(samples)).toEqual([
+      [1, 2],
+      [100, 200],
+      [1000, 2000],
+    ]);
+    expect(memoryColumns(samples, false)).toEqual([
+      [1, 2],
+      [2000, 3000],
+      [500, 500],
+    ]);
     expect(memoryColumns(samples, true)[3]).toEqual([null, 4096]);
     expect(hasVram(samples)).toBe(true);
     expect(hasVram([sample(1)])).toBe(false);

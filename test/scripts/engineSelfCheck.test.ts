@@ -17,7 +17,12 @@ describe('the engine build after its self-check', () => {
     expect(afterSelfCheck(child, [], x64)).toEqual({ next: 'rebuild', drop: 'AMX' });
     expect(featureFlags(['AMX'])).toEqual(['-mno-amx-tile', '-mno-amx-int8', '-mno-amx-bf16']);
     expect(afterSelfCheck(child, ['AMX'], x64)).toEqual({ next: 'rebuild', drop: 'AVX-512' });
-    expect(featureFlags(['AMX', 'AVX-512'])).toEqual(['-mno-amx-tile', '-mno-amx-int8', '-mno-amx-bf16', '-mno-avx512f']);
+    expect(featureFlags(['AMX', 'AVX-512'])).toEqual([
+      '-mno-amx-tile',
+      '-mno-amx-int8',
+      '-mno-amx-bf16',
+      '-mno-avx512f',
+    ]);
     expect(afterSelfCheck(child, ['AMX', 'AVX-512'], x64)).toEqual({
       next: 'fail',
       reason: 'the engine died by SIGILL on this CPU, even without AMX and AVX-512',
@@ -25,18 +30,27 @@ describe('the engine build after its self-check', () => {
   });
 
   it('takes SIGSEGV, as node-llama-cpp dies where the OS refuses AMX, for the same cause', () => {
-    expect(afterSelfCheck(fakeChild("process.kill(process.pid, 'SIGSEGV')"), [], x64)).toMatchObject({ next: 'rebuild', drop: 'AMX' });
+    expect(afterSelfCheck(fakeChild("process.kill(process.pid, 'SIGSEGV')"), [], x64)).toMatchObject({
+      next: 'rebuild',
+      drop: 'AMX',
+    });
   });
 
   it('keeps the build when the check passes, and fails without a rebuild when it fails otherwise', () => {
     expect(afterSelfCheck(fakeChild(''), [], x64)).toEqual({ next: 'done' });
-    expect(afterSelfCheck(fakeChild('process.exit(1)'), [], x64)).toEqual({ next: 'fail', reason: 'the self-check failed (exit code 1)' });
+    expect(afterSelfCheck(fakeChild('process.exit(1)'), [], x64)).toEqual({
+      next: 'fail',
+      reason: 'the self-check failed (exit code 1)',
+    });
     expect(afterSelfCheck(fakeChild("process.kill(process.pid, 'SIGKILL')"), [], x64)).toMatchObject({ next: 'fail' });
   });
 
   it('has no x86 flags to take on other CPUs', () => {
     const child = fakeChild("process.kill(process.pid, 'SIGILL')");
-    expect(afterSelfCheck(child, [], { arch: 'arm64', os: 'linux' })).toEqual({ next: 'fail', reason: 'the engine died by SIGILL on this CPU' });
+    expect(afterSelfCheck(child, [], { arch: 'arm64', os: 'linux' })).toEqual({
+      next: 'fail',
+      reason: 'the engine died by SIGILL on this CPU',
+    });
   });
 
   it('hands the flags to the C and C++ compilers, after the compiler the user chose', () => {
@@ -54,7 +68,8 @@ describe('the engine build after its self-check', () => {
   // flags ahead of every -m flag given, so a feature turned off before it stays off: shown here with AVX2, which this
   // machine has, where AMX would not show anything.
   it('turns a feature off with the compiler even where -march=native comes after the flag', ({ skip }) => {
-    const macros = (...args: string[]): string => spawnSync('c++', [...args, '-dM', '-E', '-x', 'c++', '/dev/null'], { encoding: 'utf8' }).stdout ?? '';
+    const macros = (...args: string[]): string =>
+      spawnSync('c++', [...args, '-dM', '-E', '-x', 'c++', '/dev/null'], { encoding: 'utf8' }).stdout ?? '';
     const native = macros('-march=native');
     skip(!native.includes('__AVX2__'), 'needs a C++ compiler and a CPU with AVX2');
     expect(macros('-mno-avx2', '-march=native')).not.toContain('__AVX2__');

@@ -55,12 +55,16 @@ describe('npm run serve', () => {
     expect(await serve.exited).toBe(1);
     const { stdout, stderr } = serve.output();
     expect(stdout).toBe('');
-    expect(stderr).toContain('error: the app is not built: run npm run serve (which builds it) or npx electron-vite build');
+    expect(stderr).toContain(
+      'error: the app is not built: run npm run serve (which builds it) or npx electron-vite build',
+    );
   });
 
   it('prints the URL with the token, runs the engine, and on SIGTERM cancels the job leaving no file behind', async () => {
     const settingsFile = join(dir, 'config', 'settings.json');
-    const serve = startServe(['--port', '0', '--renderer', dir, '--settings', settingsFile], { EMBEDDING_STUDIO_TOKEN: TOKEN });
+    const serve = startServe(['--port', '0', '--renderer', dir, '--settings', settingsFile], {
+      EMBEDDING_STUDIO_TOKEN: TOKEN,
+    });
     await expect.poll(() => serve.output().stdout, { timeout: 30_000 }).toMatch(/\n.*\n/);
     const [urlLine, hintLine] = serve.output().stdout.trimEnd().split('\n');
     const match = /^Embedding Studio is serving at (http:\/\/127\.0\.0\.1:(\d+)\/#token=(.+))$/.exec(urlLine ?? '');
@@ -81,18 +85,26 @@ describe('npm run serve', () => {
       expect(response.status).toBe(200);
       return response.json();
     };
-    expect(await request('system:info', {})).toMatchObject({ ok: true, value: { platform: process.platform, cores: expect.any(Number) } });
+    expect(await request('system:info', {})).toMatchObject({
+      ok: true,
+      value: { platform: process.platform, cores: expect.any(Number) },
+    });
     expect(await request('job:start', {})).toMatchObject({ ok: false, error: { code: 'INVALID_REQUEST' } });
     expect(existsSync(join(dir, 'config'))).toBe(true);
 
     const events: ServeEventMessage[] = [];
-    const socket = new WebSocket(`ws://127.0.0.1:${port}${SERVE.eventsPath}`, [SERVE.eventsProtocol, `${SERVE.tokenProtocolPrefix}${TOKEN}`]);
+    const socket = new WebSocket(`ws://127.0.0.1:${port}${SERVE.eventsPath}`, [
+      SERVE.eventsProtocol,
+      `${SERVE.tokenProtocolPrefix}${TOKEN}`,
+    ]);
     socket.on('message', (data) => events.push(JSON.parse((data as Buffer).toString()) as ServeEventMessage));
     const socketClosed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
     await new Promise<void>((resolve, reject) => socket.on('open', resolve).on('error', reject));
 
     const model = await testModelPath(TINY);
-    expect(await request('model:load', { path: model, gpu: 'cpu', threads: 1, contextSize: 64 })).toMatchObject({ ok: true });
+    expect(await request('model:load', { path: model, gpu: 'cpu', threads: 1, contextSize: 64 })).toMatchObject({
+      ok: true,
+    });
     const input = join(dir, 'input.txt');
     const outputDir = join(dir, 'out');
     await mkdir(outputDir);

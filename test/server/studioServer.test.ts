@@ -43,13 +43,19 @@ interface RawResponse {
 }
 
 /** node:http rather than fetch, which does not let a test set the Host header. */
-function rawRequest(port: number, options: { method?: string; path: string; headers?: Record<string, string>; body?: string }): Promise<RawResponse> {
+function rawRequest(
+  port: number,
+  options: { method?: string; path: string; headers?: Record<string, string>; body?: string },
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, method: options.method ?? 'GET', path: options.path, headers: options.headers }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
+    const req = httpRequest(
+      { host: '127.0.0.1', port, method: options.method ?? 'GET', path: options.path, headers: options.headers },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
     req.on('error', reject);
     req.end(options.body);
   });
@@ -118,7 +124,11 @@ describe('studio server', () => {
 
   it('refuses engine requests without the right token in the header, wherever else it is', async () => {
     const post = (headers: Record<string, string>, query = ''): Promise<Response> =>
-      fetch(`${base}${SERVE.requestPath}${query}`, { method: 'POST', headers, body: JSON.stringify({ name: 'echo', params: {} }) });
+      fetch(`${base}${SERVE.requestPath}${query}`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ name: 'echo', params: {} }),
+      });
     const refusals = [
       await post({}),
       await post({ [SERVE.tokenHeader]: TOKEN.slice(1) }),
@@ -141,7 +151,9 @@ describe('studio server', () => {
     expect(await upgradeStatus(events, {}, [SERVE.eventsProtocol])).toBe(401);
     expect(await upgradeStatus(events, {}, withToken('nope-nope-nope-nope'))).toBe(401);
     expect(await upgradeStatus(`${events}?token=${TOKEN}`)).toBe(401);
-    expect(await upgradeStatus(events, { headers: { [SERVE.tokenHeader]: TOKEN, cookie: `studio_token=${TOKEN}` } })).toBe(401);
+    expect(
+      await upgradeStatus(events, { headers: { [SERVE.tokenHeader]: TOKEN, cookie: `studio_token=${TOKEN}` } }),
+    ).toBe(401);
     expect(backend.listeners.size).toBe(0);
   });
 
@@ -167,14 +179,25 @@ describe('studio server', () => {
     const auth = { [SERVE.tokenHeader]: TOKEN };
     for (const host of ['evil.example', `evil.example:${server.port}`, `127.0.0.1:${server.port + 1}`, '127.0.0.1']) {
       expect((await rawRequest(server.port, { path: '/', headers: { ...auth, host } })).status, host).toBe(403);
-      const engine = await rawRequest(server.port, { method: 'POST', path: SERVE.requestPath, headers: { ...auth, host, 'content-type': 'application/json' }, body: '{"name":"job:start","params":{}}' });
+      const engine = await rawRequest(server.port, {
+        method: 'POST',
+        path: SERVE.requestPath,
+        headers: { ...auth, host, 'content-type': 'application/json' },
+        body: '{"name":"job:start","params":{}}',
+      });
       expect(engine.status, host).toBe(403);
     }
     expect(backend.calls).toEqual([]);
     for (const host of [`localhost:${server.port}`, `127.0.0.1:${server.port}`]) {
       expect((await rawRequest(server.port, { path: '/', headers: { ...auth, host } })).status, host).toBe(200);
     }
-    expect(await upgradeStatus(`ws://127.0.0.1:${server.port}${SERVE.eventsPath}`, { headers: { host: 'evil.example' } }, withToken(TOKEN))).toBe(403);
+    expect(
+      await upgradeStatus(
+        `ws://127.0.0.1:${server.port}${SERVE.eventsPath}`,
+        { headers: { host: 'evil.example' } },
+        withToken(TOKEN),
+      ),
+    ).toBe(403);
   });
 
   it('answers requests through the backend, passing the name and parameters through', async () => {
@@ -208,7 +231,13 @@ describe('studio server', () => {
       expect(response.status, origin).toBe(403);
     }
     expect(backend.calls.length).toBe(calls);
-    expect(await upgradeStatus(`ws://127.0.0.1:${server.port}${SERVE.eventsPath}`, { origin: 'https://evil.example' }, withToken(TOKEN))).toBe(403);
+    expect(
+      await upgradeStatus(
+        `ws://127.0.0.1:${server.port}${SERVE.eventsPath}`,
+        { origin: 'https://evil.example' },
+        withToken(TOKEN),
+      ),
+    ).toBe(403);
   });
 
   it('answers a bad body with a Reply-shaped error: 400 for bad JSON or shape, 413 over 1 MiB', async () => {
@@ -218,17 +247,24 @@ describe('studio server', () => {
     for (const body of ['{"name": "echo", ', '', '[1]', '{"params": {}}', '{"name": 5}']) {
       const response = await post(body);
       expect(response.status, body).toBe(400);
-      expect(await response.json()).toMatchObject({ ok: false, error: { code: 'INVALID_REQUEST', message: expect.any(String) } });
+      expect(await response.json()).toMatchObject({
+        ok: false,
+        error: { code: 'INVALID_REQUEST', message: expect.any(String) },
+      });
     }
     const tooLarge = await post(JSON.stringify({ name: 'echo', params: { text: 'x'.repeat(1024 * 1024) } }));
     expect(tooLarge.status).toBe(413);
-    expect(await tooLarge.json()).toMatchObject({ ok: false, error: { code: 'INVALID_REQUEST', message: expect.stringMatching(/1 MiB/) } });
+    expect(await tooLarge.json()).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_REQUEST', message: expect.stringMatching(/1 MiB/) },
+    });
     expect(backend.calls.length).toBe(calls);
     expect((await fetch(`${base}${SERVE.requestPath}`, { headers: { [SERVE.tokenHeader]: TOKEN } })).status).toBe(405);
   });
 
   it('serves the built renderer with the right content types and caching', async () => {
-    const get = (path: string): Promise<Response> => fetch(`${base}${path}`, { headers: { [SERVE.tokenHeader]: TOKEN } });
+    const get = (path: string): Promise<Response> =>
+      fetch(`${base}${path}`, { headers: { [SERVE.tokenHeader]: TOKEN } });
     const index = await get('/');
     expect(index.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(index.headers.get('cache-control')).toBe('no-store');
@@ -241,7 +277,10 @@ describe('studio server', () => {
     expect((await get('/assets/logo.svg')).headers.get('content-type')).toBe('image/svg+xml');
     expect((await get('/assets/missing.js')).status).toBe(404);
     expect((await get('/assets')).status).toBe(404);
-    const head = await fetch(`${base}/assets/index-abc123.js`, { method: 'HEAD', headers: { [SERVE.tokenHeader]: TOKEN } });
+    const head = await fetch(`${base}/assets/index-abc123.js`, {
+      method: 'HEAD',
+      headers: { [SERVE.tokenHeader]: TOKEN },
+    });
     expect(head.headers.get('content-length')).toBe(String(Buffer.byteLength(ASSET_JS)));
   });
 
@@ -259,7 +298,10 @@ describe('studio server', () => {
       '/%e0%a4%a',
     ];
     for (const path of paths) {
-      const response = await rawRequest(server.port, { path, headers: { ...hostHeader(server.port), [SERVE.tokenHeader]: TOKEN } });
+      const response = await rawRequest(server.port, {
+        path,
+        headers: { ...hostHeader(server.port), [SERVE.tokenHeader]: TOKEN },
+      });
       expect([400, 404], path).toContain(response.status);
       expect(response.body).not.toContain('secret');
     }
@@ -271,8 +313,18 @@ describe('studio server', () => {
     // The server picks the plain subprotocol: the token is never echoed back.
     expect(socket.protocol).toBe(SERVE.eventsProtocol);
     await expect.poll(() => backend.listeners.size).toBe(1);
-    const received = new Promise<ServeEventMessage>((resolve) => socket.once('message', (data) => resolve(JSON.parse((data as Buffer).toString()) as ServeEventMessage)));
-    const state: JobState = { status: 'idle', jobId: null, settings: null, summary: null, progress: null, error: null, partialStats: null };
+    const received = new Promise<ServeEventMessage>((resolve) =>
+      socket.once('message', (data) => resolve(JSON.parse((data as Buffer).toString()) as ServeEventMessage)),
+    );
+    const state: JobState = {
+      status: 'idle',
+      jobId: null,
+      settings: null,
+      summary: null,
+      progress: null,
+      error: null,
+      partialStats: null,
+    };
     backend.emit('job:state', state);
     expect(await received).toEqual({ event: 'job:state', payload: state });
     socket.close();
@@ -312,8 +364,14 @@ describe('studio server', () => {
       expect(await post(server.port, otherToken)).toBe(401);
       expect(await post(other.port, TOKEN)).toBe(401);
       expect(await post(server.port, TOKEN)).toBe(200);
-      const socketTo = (port: number, token: string) => upgradeStatus(`ws://127.0.0.1:${port}${SERVE.eventsPath}`, {}, withToken(token));
-      expect([await socketTo(server.port, TOKEN), await socketTo(other.port, otherToken), await socketTo(server.port, otherToken), await socketTo(other.port, TOKEN)]).toEqual([101, 101, 401, 401]);
+      const socketTo = (port: number, token: string) =>
+        upgradeStatus(`ws://127.0.0.1:${port}${SERVE.eventsPath}`, {}, withToken(token));
+      expect([
+        await socketTo(server.port, TOKEN),
+        await socketTo(other.port, otherToken),
+        await socketTo(server.port, otherToken),
+        await socketTo(other.port, TOKEN),
+      ]).toEqual([101, 101, 401, 401]);
       expect(responses.map((response) => response.headers.get('set-cookie'))).toEqual(responses.map(() => null));
     } finally {
       await other.close();
@@ -321,8 +379,12 @@ describe('studio server', () => {
   });
 
   it('reports a port in use and refuses an unsafe token', async () => {
-    await expect(startStudioServer({ backend, rendererDir, port: server.port, token: TOKEN })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    await expect(startStudioServer({ backend, rendererDir, port: server.port, token: TOKEN })).rejects.toMatchObject({
+      code: 'EADDRINUSE',
+    });
     await expect(startStudioServer({ backend, rendererDir, port: 0, token: 'short' })).rejects.toThrow(/token/);
-    await expect(startStudioServer({ backend, rendererDir, port: 0, token: `${TOKEN}; Path=/x` })).rejects.toThrow(/token/);
+    await expect(startStudioServer({ backend, rendererDir, port: 0, token: `${TOKEN}; Path=/x` })).rejects.toThrow(
+      /token/,
+    );
   });
 });

@@ -20,7 +20,10 @@ const accepts = (read: () => unknown): boolean => {
 };
 
 const EMBED = ['embed', '--model', 'model.gguf', '--input', 'texts.txt', '--output', 'out.jsonl'];
-const cli = (flag: string): Reader => (value) => accepts(() => parseCommandLine([...EMBED, `--${flag}=${value}`]));
+const cli =
+  (flag: string): Reader =>
+  (value) =>
+    accepts(() => parseCommandLine([...EMBED, `--${flag}=${value}`]));
 
 const goodLoad = { path: '/models/m.gguf', gpu: 'auto', threads: null, contextSize: null };
 const goodJob = {
@@ -37,14 +40,26 @@ const goodJob = {
   continueOnError: true,
   memoryLimitMb: null,
 };
-const loadRequest = (field: string): Reader => (value) =>
-  requestSchemas['model:load'].safeParse({ ...goodLoad, [field]: value }).success;
-const jobRequest = (field: string): Reader => (value) =>
-  requestSchemas['job:start'].safeParse({ ...goodJob, [field]: value }).success;
-const settingsRequest = (field: string, nested = false): Reader => (value) =>
-  requestSchemas['settings:set'].safeParse(nested ? { job: { [field]: value } } : { [field]: value }).success;
-const form = (field: NumberField): Reader => (value) => parseNumberField(field, String(value)).ok;
-const core = (name: NumericOptionName): Reader => (value) => accepts(() => checkLimit(name, value));
+const loadRequest =
+  (field: string): Reader =>
+  (value) =>
+    requestSchemas['model:load'].safeParse({ ...goodLoad, [field]: value }).success;
+const jobRequest =
+  (field: string): Reader =>
+  (value) =>
+    requestSchemas['job:start'].safeParse({ ...goodJob, [field]: value }).success;
+const settingsRequest =
+  (field: string, nested = false): Reader =>
+  (value) =>
+    requestSchemas['settings:set'].safeParse(nested ? { job: { [field]: value } } : { [field]: value }).success;
+const form =
+  (field: NumberField): Reader =>
+  (value) =>
+    parseNumberField(field, String(value)).ok;
+const core =
+  (name: NumericOptionName): Reader =>
+  (value) =>
+    accepts(() => checkLimit(name, value));
 
 /** Every place each option is read: the command line, serve mode, the request schemas, the form and the engine. */
 const READERS: Record<LimitName, Record<string, Reader>> = {
@@ -95,7 +110,10 @@ describe('the table of limits', () => {
       accepted: value >= limit.min && value <= limit.max && (!limit.integer || Number.isInteger(value)),
     }));
     for (const [reader, read] of Object.entries(READERS[name])) {
-      expect(probes(limit).map((value) => ({ value, accepted: read(value) })), reader).toEqual(expected);
+      expect(
+        probes(limit).map((value) => ({ value, accepted: read(value) })),
+        reader,
+      ).toEqual(expected);
     }
   });
 

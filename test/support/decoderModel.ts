@@ -32,9 +32,20 @@ export async function writeDecoderModel(path: string, pooling: Exclude<BertPooli
     name,
     shape,
     type: 'F32',
-    data: () => randomValues(shape.reduce((a, b) => a * b, 1), std, 7, name),
+    data: () =>
+      randomValues(
+        shape.reduce((a, b) => a * b, 1),
+        std,
+        7,
+        name,
+      ),
   });
-  const ones = (name: string): GgufTensor => ({ name, shape: [n], type: 'F32', data: () => new Float32Array(n).fill(1) });
+  const ones = (name: string): GgufTensor => ({
+    name,
+    shape: [n],
+    type: 'F32',
+    data: () => new Float32Array(n).fill(1),
+  });
   const tensors = [random('token_embd.weight', [n, vocabulary], 1), ones('output_norm.weight')];
   for (let i = 0; i < layers; i += 1) {
     tensors.push(

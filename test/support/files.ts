@@ -27,7 +27,9 @@ export async function readJsonl<T = JsonlRow>(path: string): Promise<T[]> {
 }
 
 /** Parses a .npy file by its header, the way numpy does, and returns its shape and values. */
-export async function readNpy(path: string): Promise<{ descr: string; shape: number[]; data: Float32Array | Uint32Array }> {
+export async function readNpy(
+  path: string,
+): Promise<{ descr: string; shape: number[]; data: Float32Array | Uint32Array }> {
   const bytes = await readFile(path);
   if (bytes.subarray(0, 6).toString('latin1') !== '\x93NUMPY') throw new Error(`${path}: not an npy file`);
   const headerLength = bytes.readUInt16LE(8);

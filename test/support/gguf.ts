@@ -12,13 +12,12 @@ import { pipeline } from 'node:stream/promises';
 // which is what llama-quantize writes without an importance matrix.
 
 export type GgufScalarType =
-  | 'u8' | 'i8' | 'u16' | 'i16' | 'u32' | 'i32' | 'u64' | 'i64' | 'f32' | 'f64' | 'bool' | 'string';
+  'u8' | 'i8' | 'u16' | 'i16' | 'u32' | 'i32' | 'u64' | 'i64' | 'f32' | 'f64' | 'bool' | 'string';
 
 export type GgufScalar = number | bigint | boolean | string;
 
 export type GgufValue =
-  | { type: GgufScalarType; value: GgufScalar }
-  | { type: 'array'; itemType: GgufScalarType; value: GgufScalar[] };
+  { type: GgufScalarType; value: GgufScalar } | { type: 'array'; itemType: GgufScalarType; value: GgufScalar[] };
 
 export type GgufTensorType = 'F32' | 'F16' | 'Q8_0' | 'Q4_0';
 
@@ -32,7 +31,19 @@ export interface GgufTensor {
 }
 
 const VALUE_TYPE_IDS: Record<GgufScalarType | 'array', number> = {
-  u8: 0, i8: 1, u16: 2, i16: 3, u32: 4, i32: 5, f32: 6, bool: 7, string: 8, array: 9, u64: 10, i64: 11, f64: 12,
+  u8: 0,
+  i8: 1,
+  u16: 2,
+  i16: 3,
+  u32: 4,
+  i32: 5,
+  f32: 6,
+  bool: 7,
+  string: 8,
+  array: 9,
+  u64: 10,
+  i64: 11,
+  f64: 12,
 };
 const TENSOR_TYPE_IDS: Record<GgufTensorType, number> = { F32: 0, F16: 1, Q4_0: 2, Q8_0: 8 };
 /** Values per block and bytes per block: quantized types store rows as blocks of 32 values, each with an f16 scale. */
@@ -47,7 +58,9 @@ function tensorByteLength(tensor: GgufTensor): number {
   const { values, bytes } = BLOCK[tensor.type];
   const rowLength = tensor.shape[0] ?? 1;
   if (rowLength % values !== 0) {
-    throw new Error(`tensor ${tensor.name}: ${tensor.type} needs rows of a multiple of ${values} values, not ${rowLength}`);
+    throw new Error(
+      `tensor ${tensor.name}: ${tensor.type} needs rows of a multiple of ${values} values, not ${rowLength}`,
+    );
   }
   return (tensor.shape.reduce((a, b) => a * b, 1) / values) * bytes;
 }
@@ -68,8 +81,12 @@ class ByteWriter {
     return at;
   }
 
-  u32(v: number): void { this.scalar('u32', v); }
-  u64(v: number | bigint): void { this.scalar('u64', v); }
+  u32(v: number): void {
+    this.scalar('u32', v);
+  }
+  u64(v: number | bigint): void {
+    this.scalar('u64', v);
+  }
   bytes(b: Uint8Array): void {
     const at = this.reserve(b.length);
     this.buf.set(b, at);
@@ -79,8 +96,12 @@ class ByteWriter {
     this.u64(b.length);
     this.bytes(b);
   }
-  zeros(n: number): void { this.reserve(n); }
-  result(): Buffer { return this.buf.subarray(0, this.length); }
+  zeros(n: number): void {
+    this.reserve(n);
+  }
+  result(): Buffer {
+    return this.buf.subarray(0, this.length);
+  }
 
   scalar(type: GgufScalarType, v: GgufScalar): void {
     if (type === 'string') return this.string(String(v));
@@ -89,16 +110,36 @@ class ByteWriter {
     const at = this.reserve(size);
     const n = Number(v);
     switch (type) {
-      case 'u8': this.buf.writeUInt8(n, at); break;
-      case 'i8': this.buf.writeInt8(n, at); break;
-      case 'u16': this.buf.writeUInt16LE(n, at); break;
-      case 'i16': this.buf.writeInt16LE(n, at); break;
-      case 'u32': this.buf.writeUInt32LE(n, at); break;
-      case 'i32': this.buf.writeInt32LE(n, at); break;
-      case 'f32': this.buf.writeFloatLE(n, at); break;
-      case 'f64': this.buf.writeDoubleLE(n, at); break;
-      case 'u64': this.buf.writeBigUInt64LE(BigInt(v), at); break;
-      case 'i64': this.buf.writeBigInt64LE(BigInt(v), at); break;
+      case 'u8':
+        this.buf.writeUInt8(n, at);
+        break;
+      case 'i8':
+        this.buf.writeInt8(n, at);
+        break;
+      case 'u16':
+        this.buf.writeUInt16LE(n, at);
+        break;
+      case 'i16':
+        this.buf.writeInt16LE(n, at);
+        break;
+      case 'u32':
+        this.buf.writeUInt32LE(n, at);
+        break;
+      case 'i32':
+        this.buf.writeInt32LE(n, at);
+        break;
+      case 'f32':
+        this.buf.writeFloatLE(n, at);
+        break;
+      case 'f64':
+        this.buf.writeDoubleLE(n, at);
+        break;
+      case 'u64':
+        this.buf.writeBigUInt64LE(BigInt(v), at);
+        break;
+      case 'i64':
+        this.buf.writeBigInt64LE(BigInt(v), at);
+        break;
     }
   }
 }
@@ -132,7 +173,7 @@ export function toFloat16Bits(v: number): number {
     half = 1 << (shift - 1);
   }
   // A carry out of the mantissa correctly bumps the exponent (up to infinity).
-  if (rest > half || (rest === half && (bits & 1))) bits++;
+  if (rest > half || (rest === half && bits & 1)) bits++;
   return sign | bits;
 }
 

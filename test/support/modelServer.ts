@@ -64,7 +64,8 @@ export async function startModelServer(files: Record<string, Buffer>): Promise<M
       response.writeHead(204).end();
       return;
     }
-    const name = /^\/files\/([^/]+)$/.exec(path)?.[1] ?? /^\/[^/]+\/[^/]+\/resolve\/[^/]+\/(?:.*\/)?([^/]+)$/.exec(path)?.[1];
+    const name =
+      /^\/files\/([^/]+)$/.exec(path)?.[1] ?? /^\/[^/]+\/[^/]+\/resolve\/[^/]+\/(?:.*\/)?([^/]+)$/.exec(path)?.[1];
     const body = name === undefined ? undefined : files[name];
     const served: ServedRequest = { path, range: request.headers.range ?? null, bytes: 0 };
     requests.push(served);
@@ -76,7 +77,10 @@ export async function startModelServer(files: Record<string, Buffer>): Promise<M
     const range = behaviour.noRanges ? null : /^bytes=(\d+)-(\d*)$/.exec(request.headers.range ?? '');
     const start = range ? Number(range[1]) : 0;
     const end = range?.[2] ? Math.min(body.length, Number(range[2]) + 1) : body.length;
-    const headers: Record<string, string | number> = { 'content-type': 'application/octet-stream', 'content-length': end - start };
+    const headers: Record<string, string | number> = {
+      'content-type': 'application/octet-stream',
+      'content-length': end - start,
+    };
     if (!behaviour.noRanges) headers['accept-ranges'] = 'bytes';
     if (range) headers['content-range'] = `bytes ${start}-${end - 1}/${body.length}`;
     response.writeHead(range ? 206 : 200, headers);

@@ -29,16 +29,22 @@ async function check(spec: BertModelSpec): Promise<readonly number[]> {
   await writeBertModel(modelPath, spec);
   const writeMs = performance.now() - started;
   const { size } = await stat(modelPath);
-  console.log(`\n== ${spec.name} (pooling ${spec.pooling}): ${(size / 1e6).toFixed(2)} MB written in ${writeMs.toFixed(0)} ms`);
+  console.log(
+    `\n== ${spec.name} (pooling ${spec.pooling}): ${(size / 1e6).toFixed(2)} MB written in ${writeMs.toFixed(0)} ms`,
+  );
 
   const info = await readGgufFileInfo(modelPath, { readTensorInfo: true });
-  console.log(`readGgufFileInfo: v${info.version}, ${info.tensorCount} tensors, architecture ${info.metadata.general.architecture}`);
+  console.log(
+    `readGgufFileInfo: v${info.version}, ${info.tensorCount} tensors, architecture ${info.metadata.general.architecture}`,
+  );
 
   const model = await llama.loadModel({ modelPath });
   for (const text of SAMPLES) {
     const tokens = model.tokenize(text);
     const pieces = tokens.map((t) => model.detokenize([t]));
-    console.log(`  ${JSON.stringify(text)} -> [${tokens.join(', ')}] ${JSON.stringify(pieces)} -> ${JSON.stringify(model.detokenize(tokens))}`);
+    console.log(
+      `  ${JSON.stringify(text)} -> [${tokens.join(', ')}] ${JSON.stringify(pieces)} -> ${JSON.stringify(model.detokenize(tokens))}`,
+    );
   }
 
   const context = await model.createEmbeddingContext({ contextSize: Math.min(512, spec.contextLength), threads: 1 });
@@ -46,18 +52,26 @@ async function check(spec: BertModelSpec): Promise<readonly number[]> {
   const hello = await embed('hello world');
   const helloAgain = await embed('hello world');
   console.log(`  dims ${hello.length} (expected ${spec.embeddingLength})`);
-  console.log(`  same text cosine ${cosine(hello, helloAgain).toFixed(6)}, identical ${hello.every((v, i) => v === helloAgain[i])}`);
-  for (const text of SAMPLES.slice(1)) console.log(`  cosine("hello world", ${JSON.stringify(text)}) = ${cosine(hello, await embed(text)).toFixed(4)}`);
+  console.log(
+    `  same text cosine ${cosine(hello, helloAgain).toFixed(6)}, identical ${hello.every((v, i) => v === helloAgain[i])}`,
+  );
+  for (const text of SAMPLES.slice(1))
+    console.log(`  cosine("hello world", ${JSON.stringify(text)}) = ${cosine(hello, await embed(text)).toFixed(4)}`);
   await context.dispose();
   await model.dispose();
   return hello;
 }
 
-const sha256 = async (path: string): Promise<string> => createHash('sha256').update(await readFile(path)).digest('hex');
+const sha256 = async (path: string): Promise<string> =>
+  createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
 const [cached, cachedAgain] = await Promise.all([testModelPath(TINY), testModelPath(TINY)]);
 const rewritten = join(tmpdir(), 'check-tiny-again.gguf');
 await writeBertModel(rewritten, TINY);
-console.log(`testModelPath: ${cached} (same path twice: ${cached === cachedAgain}, byte-identical rewrite: ${(await sha256(cached)) === (await sha256(rewritten))})`);
+console.log(
+  `testModelPath: ${cached} (same path twice: ${cached === cachedAgain}, byte-identical rewrite: ${(await sha256(cached)) === (await sha256(rewritten))})`,
+);
 
 const meanHello = await check(TINY);
 for (const pooling of ['cls', 'last', 'none'] as const) {

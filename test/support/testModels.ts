@@ -110,7 +110,8 @@ thousand ago ran check game shape equate hot miss brought heat snow tire bring y
 among hello world embedding model vector text file data`;
 const CONTROL_TOKENS: readonly string[] = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'];
 const SUFFIXES = ['s', 'es', 'ed', 'ing', 'ly', 'er', 'est', 'ion', 'ment', 'ness', 'able', 'ful'];
-const CJK = '的一是不了人我在有他这中大来上国个到说们为子和你地出道也时年得就那要下以生会自着去之过家学对可里后小么心多天' +
+const CJK =
+  '的一是不了人我在有他这中大来上国个到说们为子和你地出道也时年得就那要下以生会自着去之过家学对可里后小么心多天' +
   '東京日本語文漢字北南西山川水火木金土月時間電車駅店';
 
 /**
@@ -187,7 +188,13 @@ export function bertModelParts(spec: BertModelSpec): { metadata: Record<string, 
     name,
     shape,
     type,
-    data: () => randomValues(shape.reduce((a, b) => a * b, 1), std, spec.seed, name),
+    data: () =>
+      randomValues(
+        shape.reduce((a, b) => a * b, 1),
+        std,
+        spec.seed,
+        name,
+      ),
   });
   const linear = (name: string, nIn: number, nOut: number): GgufTensor[] => [
     random(`${name}.weight`, [nIn, nOut], 1 / Math.sqrt(nIn)),

@@ -15,7 +15,9 @@ export async function runEmbed(options: EmbedCommandOptions, probe: ProbeLaunche
   const bar = process.stderr.isTTY ? new ProgressBar(process.stderr) : null;
   const interrupt = cancelOnInterrupt(() => {
     bar?.close();
-    process.stderr.write('Stopping after the batches under way (--resume continues later); press Ctrl-C again to quit at once.\n');
+    process.stderr.write(
+      'Stopping after the batches under way (--resume continues later); press Ctrl-C again to quit at once.\n',
+    );
   });
   let summary: EmbedJobSummary;
   try {
@@ -58,7 +60,9 @@ export async function runEmbed(options: EmbedCommandOptions, probe: ProbeLaunche
       },
       signal: interrupt.signal,
       onModel: (info, resumeAfterLine) =>
-        bar?.status(`Loaded ${info.name}; ${resumeAfterLine ? `resuming after line ${resumeAfterLine} of` : 'reading'} ${basename(options.input)} ...`),
+        bar?.status(
+          `Loaded ${info.name}; ${resumeAfterLine ? `resuming after line ${resumeAfterLine} of` : 'reading'} ${basename(options.input)} ...`,
+        ),
       onProgress: bar ? (progress) => bar.update(progress) : undefined,
     });
   } finally {

@@ -13,7 +13,9 @@ export async function runInfo(options: ModelCommandOptions, probe: ProbeLauncher
   const bar = process.stderr.isTTY ? new ProgressBar(process.stderr) : null;
   let model: EmbeddingModel;
   try {
-    const path = await modelFileFor(await modelReferenceFor(options.model, options.modelsDir), { ...(bar ? drawDownload(bar, process.stderr) : {}) });
+    const path = await modelFileFor(await modelReferenceFor(options.model, options.modelsDir), {
+      ...(bar ? drawDownload(bar, process.stderr) : {}),
+    });
     model = await EmbeddingModel.load(path, {
       gpu: options.gpu,
       threads: options.threads,
@@ -26,7 +28,9 @@ export async function runInfo(options: ModelCommandOptions, probe: ProbeLauncher
   }
   try {
     const { info } = model;
-    process.stdout.write(`${options.json ? JSON.stringify(modelInfoJson(info), roundFloats) : formatModelInfo(info)}\n`);
+    process.stdout.write(
+      `${options.json ? JSON.stringify(modelInfoJson(info), roundFloats) : formatModelInfo(info)}\n`,
+    );
   } finally {
     await model.dispose();
   }

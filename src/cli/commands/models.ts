@@ -24,7 +24,11 @@ export async function runModels(options: ModelsCommandOptions): Promise<ExitCode
 }
 
 async function list(dir: string, json: boolean): Promise<ExitCode> {
-  const [models, incomplete, catalog] = await Promise.all([listModels(dir), incompleteDownloads(dir), catalogEntries(dir)]);
+  const [models, incomplete, catalog] = await Promise.all([
+    listModels(dir),
+    incompleteDownloads(dir),
+    catalogEntries(dir),
+  ]);
   const listing = { dir, models, incomplete, catalog };
   print(json ? JSON.stringify(listing) : formatModelsList(listing));
   return EXIT.ok;
@@ -39,11 +43,17 @@ async function pull(dir: string, name: string, json: boolean): Promise<ExitCode>
   const started = performance.now();
   try {
     bar?.status(`Looking up ${name} ...`);
-    const pulled = await pullModel(name, { dir, signal: interrupt.signal, ...(bar ? drawDownload(bar, process.stderr) : {}) });
+    const pulled = await pullModel(name, {
+      dir,
+      signal: interrupt.signal,
+      ...(bar ? drawDownload(bar, process.stderr) : {}),
+    });
     bar?.close();
     const elapsedMs = performance.now() - started;
     const catalog = pullTarget(name)?.catalog ?? null;
-    print(json ? JSON.stringify({ ...pulled, catalog, elapsedMs }, roundFloats) : formatPulled(pulled, elapsedMs, catalog));
+    print(
+      json ? JSON.stringify({ ...pulled, catalog, elapsedMs }, roundFloats) : formatPulled(pulled, elapsedMs, catalog),
+    );
   } finally {
     bar?.close();
     interrupt.dispose();

@@ -14,7 +14,10 @@ const catalogModelSchema = z.strictObject({
   description: z.string().min(1).max(200),
   uri: z
     .string()
-    .regex(/^(hf:[^/\s:]+\/[^/\s:]+\/\S+\.gguf|https:\/\/\S+\.gguf)$/, 'an hf:owner/repo/file.gguf URI or an https URL of a .gguf file'),
+    .regex(
+      /^(hf:[^/\s:]+\/[^/\s:]+\/\S+\.gguf|https:\/\/\S+\.gguf)$/,
+      'an hf:owner/repo/file.gguf URI or an https URL of a .gguf file',
+    ),
   fileName: z.string().regex(/^[^/\\]+\.gguf$/, 'a .gguf file name'),
   sizeBytes: z.int().positive(),
   dimensions: z.int().positive(),
@@ -32,7 +35,10 @@ export const catalogSchema = z
   .min(1)
   .refine((models) => new Set(models.map((model) => model.id)).size === models.length, 'ids must be unique')
   .refine((models) => models.filter((model) => model.recommended).length === 1, 'exactly one model must be recommended')
-  .refine((models) => models.every((model) => uriFileName(model.uri) === model.fileName), 'fileName must be the file the uri names');
+  .refine(
+    (models) => models.every((model) => uriFileName(model.uri) === model.fileName),
+    'fileName must be the file the uri names',
+  );
 
 /** The curated catalog shipped with the app, in the order it is offered. */
 export const MODEL_CATALOG: readonly CatalogModel[] = catalogSchema.parse(catalogData);

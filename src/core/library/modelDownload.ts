@@ -4,7 +4,16 @@ import { basename, join } from 'node:path';
 import { createModelDownloader, resolveModelFile, type ModelDownloader } from 'node-llama-cpp';
 import type { LocalModel } from '#shared/modelLibrary';
 import { advice, EmbeddingError } from '../errors';
-import { CHECK_CONNECTION, diskFullError, downloadCancelled, downloadError, hostOf, httpStatusError, networkError, stalledError } from './downloadErrors';
+import {
+  CHECK_CONNECTION,
+  diskFullError,
+  downloadCancelled,
+  downloadError,
+  hostOf,
+  httpStatusError,
+  networkError,
+  stalledError,
+} from './downloadErrors';
 import { DownloadMeter, type DownloadProgress } from './downloadMeter';
 import { describeModelFile, hasGgufMagic } from './modelFileInfo';
 import { DOWNLOADS_FOLDER, isFile, PARTIAL_EXTENSION, prepareModelsFolder } from './modelsFolder';
@@ -85,7 +94,11 @@ export async function downloadModel(options: DownloadModelOptions): Promise<Down
   const totalBytes = downloader.totalSize > 0 ? downloader.totalSize : null;
   const resumedFromBytes = downloader.downloadedSize;
   try {
-    await checkFreeSpace(dir, totalBytes === null ? null : totalBytes - resumedFromBytes, options.freeSpace ?? freeBytes);
+    await checkFreeSpace(
+      dir,
+      totalBytes === null ? null : totalBytes - resumedFromBytes,
+      options.freeSpace ?? freeBytes,
+    );
   } catch (error) {
     await downloader.cancel({ deleteTempFile: false });
     throw error;
@@ -107,7 +120,11 @@ export async function downloadModel(options: DownloadModelOptions): Promise<Down
 }
 
 /** Runs the download until it ends, is cancelled, or stalls; the downloader keeps its partial file in the latter two. */
-async function fetchFiles(downloader: ModelDownloader, meter: DownloadMeter, options: DownloadModelOptions): Promise<void> {
+async function fetchFiles(
+  downloader: ModelDownloader,
+  meter: DownloadMeter,
+  options: DownloadModelOptions,
+): Promise<void> {
   const stallMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
   const stop = new AbortController();
   let stalled = false;
@@ -144,7 +161,7 @@ async function fetchFiles(downloader: ModelDownloader, meter: DownloadMeter, opt
 export async function cutToServedSize(files: readonly { path: string; size: number }[]): Promise<void> {
   for (const file of files) {
     if (file.size <= 0) continue;
-    for (let stillLooks = 0; stillLooks < 2; ) {
+    for (let stillLooks = 0; stillLooks < 2;) {
       if ((await stat(file.path)).size > file.size) {
         await truncate(file.path, file.size);
         stillLooks = 0;
@@ -160,11 +177,15 @@ export async function cutToServedSize(files: readonly { path: string; size: numb
 async function checkGgufFiles(files: readonly string[], uri: string): Promise<void> {
   for (const file of files) {
     if (await hasGgufMagic(file).catch(() => false)) continue;
-    await Promise.all(files.flatMap((each) => [rm(each, { force: true }), rm(each + PARTIAL_EXTENSION, { force: true })]));
+    await Promise.all(
+      files.flatMap((each) => [rm(each, { force: true }), rm(each + PARTIAL_EXTENSION, { force: true })]),
+    );
     throw new EmbeddingError(
       'NOT_GGUF',
       `What ${uri} served is not a GGUF model file; it was deleted.`,
-      advice('Use the address of the .gguf file itself, not of a web page about the model (on Hugging Face: hf:owner/repo/file.gguf).'),
+      advice(
+        'Use the address of the .gguf file itself, not of a web page about the model (on Hugging Face: hf:owner/repo/file.gguf).',
+      ),
     );
   }
 }
@@ -174,11 +195,18 @@ async function checkReachable(url: URL, signal: AbortSignal | undefined): Promis
   const timeout = AbortSignal.timeout(REACH_TIMEOUT_MS);
   let response: Response;
   try {
-    response = await fetch(url, { headers: { range: 'bytes=0-0' }, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+    response = await fetch(url, {
+      headers: { range: 'bytes=0-0' },
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+    });
   } catch (error) {
     if (signal?.aborted) throw downloadCancelled();
     if (timeout.aborted) {
-      throw new EmbeddingError('DOWNLOAD_FAILED', `${url.host} did not answer within ${REACH_TIMEOUT_MS / 1000} s.`, advice(CHECK_CONNECTION));
+      throw new EmbeddingError(
+        'DOWNLOAD_FAILED',
+        `${url.host} did not answer within ${REACH_TIMEOUT_MS / 1000} s.`,
+        advice(CHECK_CONNECTION),
+      );
     }
     throw networkError(url.href, error);
   }
@@ -186,7 +214,11 @@ async function checkReachable(url: URL, signal: AbortSignal | undefined): Promis
   if (!response.ok) throw httpStatusError(response.status, response.statusText, url.href);
 }
 
-async function checkFreeSpace(dir: string, neededBytes: number | null, free: (dir: string) => Promise<number | null>): Promise<void> {
+async function checkFreeSpace(
+  dir: string,
+  neededBytes: number | null,
+  free: (dir: string) => Promise<number | null>,
+): Promise<void> {
   if (neededBytes === null) return;
   const available = await free(dir);
   if (available !== null && available < neededBytes) throw diskFullError(dir, neededBytes, available);

@@ -4,11 +4,23 @@ import { GgufFileType, readGgufFileInfo } from 'node-llama-cpp';
 import { errorMessage } from '../errors';
 import type { GgufPooling, LocalModel } from '#shared/modelLibrary';
 
-const POOLINGS: Record<number, GgufPooling | undefined> = { [-1]: 'unspecified', 0: 'none', 1: 'mean', 2: 'cls', 3: 'last', 4: 'rank' };
+const POOLINGS: Record<number, GgufPooling | undefined> = {
+  [-1]: 'unspecified',
+  0: 'none',
+  1: 'mean',
+  2: 'cls',
+  3: 'last',
+  4: 'rank',
+};
 const EMBEDDING_POOLINGS: ReadonlySet<GgufPooling> = new Set(['mean', 'cls', 'last']);
 
 /** The vocabulary arrays are most of a header and say nothing a listing shows. */
-const SKIPPED_KEYS = ['tokenizer.ggml.tokens', 'tokenizer.ggml.token_type', 'tokenizer.ggml.scores', 'tokenizer.ggml.merges'];
+const SKIPPED_KEYS = [
+  'tokenizer.ggml.tokens',
+  'tokenizer.ggml.token_type',
+  'tokenizer.ggml.scores',
+  'tokenizer.ggml.merges',
+];
 
 /** Whether the file starts with the GGUF magic. */
 export async function hasGgufMagic(path: string): Promise<boolean> {
@@ -56,8 +68,13 @@ async function readModelFile(path: string, sizeBytes: number): Promise<LocalMode
   };
   if (!(await hasGgufMagic(path).catch(() => false))) return { ...unknown, problem: 'not a GGUF file' };
   try {
-    const { metadata } = await readGgufFileInfo(path, { readTensorInfo: false, ignoreKeys: SKIPPED_KEYS, logWarnings: false });
-    if (metadata.general?.architecture === undefined) return { ...unknown, problem: 'its GGUF header names no architecture (is the file cut short?)' };
+    const { metadata } = await readGgufFileInfo(path, {
+      readTensorInfo: false,
+      ignoreKeys: SKIPPED_KEYS,
+      logWarnings: false,
+    });
+    if (metadata.general?.architecture === undefined)
+      return { ...unknown, problem: 'its GGUF header names no architecture (is the file cut short?)' };
     const architecture = String(metadata.general.architecture);
     const section = architectureSection(metadata, architecture);
     const pooling = POOLINGS[section.pooling_type ?? -1] ?? 'unspecified';
@@ -88,6 +105,11 @@ function architectureSection(metadata: object, architecture: string): Architectu
   const section: unknown = (metadata as Record<string, unknown>)[architecture];
   if (typeof section !== 'object' || section === null) return {};
   const { embedding_length, context_length, pooling_type } = section as Record<string, unknown>;
-  const number = (value: unknown): number | undefined => (typeof value === 'number' ? value : typeof value === 'bigint' ? Number(value) : undefined);
-  return { embedding_length: number(embedding_length), context_length: number(context_length), pooling_type: number(pooling_type) };
+  const number = (value: unknown): number | undefined =>
+    typeof value === 'number' ? value : typeof value === 'bigint' ? Number(value) : undefined;
+  return {
+    embedding_length: number(embedding_length),
+    context_length: number(context_length),
+    pooling_type: number(pooling_type),
+  };
 }

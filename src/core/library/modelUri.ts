@@ -24,7 +24,10 @@ export function directUrl(uri: string, env: NodeJS.ProcessEnv = process.env): UR
   if (!owner || !repo || repo.includes(':') || path.length === 0) return null;
   const [file = '', branch = 'main'] = path.join('/').split('#');
   const encodedPath = file.split('/').map(encodeURIComponent).join('/');
-  return new URL(`${encodeURIComponent(owner)}/${encodeURIComponent(repo)}/resolve/${encodeURIComponent(branch || 'main')}/${encodedPath}`, huggingFaceEndpoint(env));
+  return new URL(
+    `${encodeURIComponent(owner)}/${encodeURIComponent(repo)}/resolve/${encodeURIComponent(branch || 'main')}/${encodedPath}`,
+    huggingFaceEndpoint(env),
+  );
 }
 
 /** The file name at the end of a URI's path, e.g. `model.Q8_0.gguf`; null when it names no file. */
@@ -36,7 +39,9 @@ export function uriFileName(uri: string): string | null {
 
 /** node-llama-cpp resolves `hf:` URIs against these, in this order; tests point them at a local server. */
 function huggingFaceEndpoint(env: NodeJS.ProcessEnv): string {
-  const configured = [env.MODEL_ENDPOINT, env.HF_ENDPOINT].find((value) => value !== undefined && httpUrl(value) !== null);
+  const configured = [env.MODEL_ENDPOINT, env.HF_ENDPOINT].find(
+    (value) => value !== undefined && httpUrl(value) !== null,
+  );
   const endpoint = configured ?? 'https://huggingface.co/';
   return endpoint.endsWith('/') ? endpoint : `${endpoint}/`;
 }

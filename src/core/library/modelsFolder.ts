@@ -17,7 +17,8 @@ export const PARTIAL_EXTENSION = '.ipull';
 const SPLIT_PART = /-(\d+)-of-\d+\.gguf$/i;
 const GGUF_NAME = /\.gguf$/i;
 
-const REMOVE_HINT = 'Only the models and incomplete downloads the models list shows are removed from the models folder; delete other files yourself.';
+const REMOVE_HINT =
+  'Only the models and incomplete downloads the models list shows are removed from the models folder; delete other files yourself.';
 
 /** The second and later files of a split model (`model-00002-of-00003.gguf`), listed under the first. */
 function isLaterSplitPart(name: string): boolean {
@@ -42,7 +43,10 @@ export async function listModels(dir: string): Promise<LocalModel[]> {
 /** Downloads that stopped before the end, by the model file name they will have. */
 export async function incompleteDownloads(dir: string): Promise<string[]> {
   const names = await fileNames(join(dir, DOWNLOADS_FOLDER));
-  return names.filter((name) => name.endsWith(PARTIAL_EXTENSION)).map((name) => name.slice(0, -PARTIAL_EXTENSION.length)).sort(byName);
+  return names
+    .filter((name) => name.endsWith(PARTIAL_EXTENSION))
+    .map((name) => name.slice(0, -PARTIAL_EXTENSION.length))
+    .sort(byName);
 }
 
 /**
@@ -62,7 +66,11 @@ export async function findModelByName(dir: string, name: string): Promise<string
  */
 export async function modelFilesToRemove(dir: string, name: string, alias?: string): Promise<string[]> {
   if (!isPlainFileName(name)) {
-    throw new EmbeddingError('BAD_OPTION', `"${name}" is not a file name.`, advice('Give the name of a model in the models folder, as the models list shows it, never a path.'));
+    throw new EmbeddingError(
+      'BAD_OPTION',
+      `"${name}" is not a file name.`,
+      advice('Give the name of a model in the models folder, as the models list shows it, never a path.'),
+    );
   }
   const folder = { dir, names: await fileNames(dir), downloads: await incompleteDownloads(dir) };
   const files = filesNamed(folder, name);
@@ -118,7 +126,8 @@ function filesNamed({ dir, names, downloads }: FolderContents, name: string): st
   const model = modelNamed(listedModels(names), name);
   const files = model === undefined ? [] : splitParts(names, model).map((part) => join(dir, part));
   for (const download of downloads) {
-    if (download === name || namedBy(download, name)) files.push(join(dir, DOWNLOADS_FOLDER, download + PARTIAL_EXTENSION));
+    if (download === name || namedBy(download, name))
+      files.push(join(dir, DOWNLOADS_FOLDER, download + PARTIAL_EXTENSION));
   }
   return files;
 }
@@ -134,7 +143,12 @@ function splitParts(names: readonly string[], fileName: string): string[] {
 async function notAModelError(dir: string, name: string): Promise<EmbeddingError> {
   const path = join(dir, name);
   const stats = await lstat(path).catch(() => null);
-  if (stats === null) return new EmbeddingError('FILE_NOT_FOUND', `There is no model ${name} in ${dir}.`, advice('The models list shows the models in the folder.'));
+  if (stats === null)
+    return new EmbeddingError(
+      'FILE_NOT_FOUND',
+      `There is no model ${name} in ${dir}.`,
+      advice('The models list shows the models in the folder.'),
+    );
   const what = stats.isDirectory()
     ? 'is a folder, not a model'
     : stats.isSymbolicLink()
@@ -144,7 +158,11 @@ async function notAModelError(dir: string, name: string): Promise<EmbeddingError
         : GGUF_NAME.test(name)
           ? 'is a later part of a split model; remove the model by its first part'
           : 'is not a GGUF model (.gguf)';
-  return new EmbeddingError(stats.isFile() ? 'NOT_GGUF' : 'NOT_A_FILE', `${path} ${what}; nothing was removed.`, advice(REMOVE_HINT));
+  return new EmbeddingError(
+    stats.isFile() ? 'NOT_GGUF' : 'NOT_A_FILE',
+    `${path} ${what}; nothing was removed.`,
+    advice(REMOVE_HINT),
+  );
 }
 
 function byName(a: string, b: string): number {

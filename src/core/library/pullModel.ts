@@ -20,13 +20,18 @@ export function pullTarget(nameOrUri: string): PullTarget | null {
 }
 
 /** Downloads a catalog model, or the model an hf: URI or URL names, into the models folder. */
-export async function pullModel(nameOrUri: string, options: Omit<DownloadModelOptions, 'uri' | 'fileName'>): Promise<DownloadedModel> {
+export async function pullModel(
+  nameOrUri: string,
+  options: Omit<DownloadModelOptions, 'uri' | 'fileName'>,
+): Promise<DownloadedModel> {
   const target = pullTarget(nameOrUri);
   if (!target) {
     throw new EmbeddingError(
       'BAD_OPTION',
       `"${nameOrUri}" is neither a catalog model nor an hf: URI or http(s) URL.`,
-      advice(`Name a catalog model (${MODEL_CATALOG.map((model) => model.id).join(', ')}), or give hf:owner/repo/file.gguf or the URL of a .gguf file.`),
+      advice(
+        `Name a catalog model (${MODEL_CATALOG.map((model) => model.id).join(', ')}), or give hf:owner/repo/file.gguf or the URL of a .gguf file.`,
+      ),
     );
   }
   return downloadModel({ ...options, uri: target.uri, fileName: target.fileName });

@@ -18,7 +18,13 @@ class NpyArray {
   ) {}
 
   /** A new array, or with `resumeSize` the staged one of an unfinished run, cut back to that many bytes. */
-  static async create(path: string, descr: '<f4' | '<u4', columns: number | null, replace: boolean, resumeSize?: number): Promise<NpyArray> {
+  static async create(
+    path: string,
+    descr: '<f4' | '<u4',
+    columns: number | null,
+    replace: boolean,
+    resumeSize?: number,
+  ): Promise<NpyArray> {
     if (resumeSize !== undefined) {
       const rowBytes = (columns ?? 1) * 4;
       if (resumeSize < HEADER_BYTES || (resumeSize - HEADER_BYTES) % rowBytes !== 0) {
@@ -82,10 +88,19 @@ export class NpyWriter implements OutputWriter {
   ) {}
 
   /** A new pair of arrays, or with `resume` the staged ones of an unfinished run, cut back to the sizes given. */
-  static async create(path: string, dimension: number, replace: boolean, resume?: { matrix: number; lines: number }): Promise<NpyWriter> {
+  static async create(
+    path: string,
+    dimension: number,
+    replace: boolean,
+    resume?: { matrix: number; lines: number },
+  ): Promise<NpyWriter> {
     const matrix = await NpyArray.create(path, '<f4', dimension, replace, resume?.matrix);
     try {
-      return new NpyWriter(matrix, await NpyArray.create(linesPath(path), '<u4', null, replace, resume?.lines), dimension);
+      return new NpyWriter(
+        matrix,
+        await NpyArray.create(linesPath(path), '<u4', null, replace, resume?.lines),
+        dimension,
+      );
     } catch (error) {
       await matrix.file.abort();
       throw error;
@@ -109,7 +124,12 @@ export class NpyWriter implements OutputWriter {
 
   async checkpoint(): Promise<WriterCheckpoint> {
     await Promise.all([this.matrix.file.sync(), this.lines.file.sync()]);
-    return { sizes: { [sizeKey(this.matrix.file.finalPath)]: this.matrix.file.size, [sizeKey(this.lines.file.finalPath)]: this.lines.file.size } };
+    return {
+      sizes: {
+        [sizeKey(this.matrix.file.finalPath)]: this.matrix.file.size,
+        [sizeKey(this.lines.file.finalPath)]: this.lines.file.size,
+      },
+    };
   }
 
   async complete(): Promise<void> {

@@ -31,9 +31,19 @@ export async function createOutputWriter(
     case 'jsonl':
       return resume ? JsonlWriter.reopen(path, sizeOf(resume, path)) : JsonlWriter.create(path, replace);
     case 'npy':
-      return NpyWriter.create(path, model.dimension, replace, resume && { matrix: sizeOf(resume, path), lines: sizeOf(resume, linesPath(path)) });
+      return NpyWriter.create(
+        path,
+        model.dimension,
+        replace,
+        resume && { matrix: sizeOf(resume, path), lines: sizeOf(resume, linesPath(path)) },
+      );
     case 'parquet':
-      return ParquetOutputWriter.create(path, model.name, replace, resume && { size: sizeOf(resume, path), rowGroups: resume.added });
+      return ParquetOutputWriter.create(
+        path,
+        model.name,
+        replace,
+        resume && { size: sizeOf(resume, path), rowGroups: resume.added },
+      );
   }
 }
 

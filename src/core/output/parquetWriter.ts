@@ -52,7 +52,12 @@ export class ParquetOutputWriter implements OutputWriter {
   }
 
   /** A new file, or with `resume` the staged one of an unfinished run, cut back to its last whole row group. */
-  static async create(path: string, modelName: string, replace: boolean, resume?: { size: number; rowGroups: unknown[] }): Promise<ParquetOutputWriter> {
+  static async create(
+    path: string,
+    modelName: string,
+    replace: boolean,
+    resume?: { size: number; rowGroups: unknown[] },
+  ): Promise<ParquetOutputWriter> {
     const file = resume ? await StagedFile.reopen(path, resume.size) : await StagedFile.create(path, replace);
     const bytes = streamingByteWriter(file);
     const writer = new ParquetWriter({
@@ -123,6 +128,9 @@ export class ParquetOutputWriter implements OutputWriter {
       ['embedding', rows.map((r) => Array.from(r.embedding))],
     ];
     // No page indexes: they are written after the last row group, from state that a resumed run would not have.
-    await this.writer.write({ rowGroupSize: rows.length, columnData: columns.map(([name, data]) => ({ name, data, offsetIndex: false })) });
+    await this.writer.write({
+      rowGroupSize: rows.length,
+      columnData: columns.map(([name, data]) => ({ name, data, offsetIndex: false })),
+    });
   }
 }

@@ -77,7 +77,13 @@ export async function moveIntoPlace(finalPaths: readonly string[]): Promise<void
       return null;
     });
     if (staged === null) {
-      if (await lstat(path).then((info) => info.isFile(), () => false)) continue;
+      if (
+        await lstat(path).then(
+          (info) => info.isFile(),
+          () => false,
+        )
+      )
+        continue;
       throw Object.assign(new Error(`${stagingPath(path)} is missing`), { code: 'ENOENT' });
     }
     if (!staged.isFile()) throw new Error(`${stagingPath(path)} is not a regular file`);
@@ -123,9 +129,14 @@ export async function createExclusive(path: string): Promise<FileHandle> {
 /** Reopens the staged file of an unfinished run, cut back to `size` bytes; it must be a regular file, not a link. */
 export async function reopenStaged(finalPath: string, size: number): Promise<FileHandle> {
   const path = stagingPath(finalPath);
-  const handle = await open(path, constants.O_RDWR | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch((error: unknown) => {
-    throw resumeRefused(`${path} ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing' : 'cannot be opened as a regular file'}`, error);
-  });
+  const handle = await open(path, constants.O_RDWR | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(
+    (error: unknown) => {
+      throw resumeRefused(
+        `${path} ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing' : 'cannot be opened as a regular file'}`,
+        error,
+      );
+    },
+  );
   try {
     const info = await handle.stat();
     if (!info.isFile()) throw resumeRefused(`${path} is not a regular file`);
@@ -141,7 +152,12 @@ export async function reopenStaged(finalPath: string, size: number): Promise<Fil
 }
 
 function resumeRefused(reason: string, cause?: unknown): EmbeddingError {
-  return new EmbeddingError('RESUME_REFUSED', `The unfinished run cannot be resumed: ${reason}.`, { kind: 'startOver' }, { cause });
+  return new EmbeddingError(
+    'RESUME_REFUSED',
+    `The unfinished run cannot be resumed: ${reason}.`,
+    { kind: 'startOver' },
+    { cause },
+  );
 }
 
 /** Rethrows any error but a missing file's. */

@@ -1,4 +1,14 @@
-import type { EventName, EventPayloads, Reply, ReplyError, RequestName, RequestParams, RequestResult, ServeRequestBody, StudioApi } from '#shared/contract';
+import type {
+  EventName,
+  EventPayloads,
+  Reply,
+  ReplyError,
+  RequestName,
+  RequestParams,
+  RequestResult,
+  ServeRequestBody,
+  StudioApi,
+} from '#shared/contract';
 import { isEventName, SERVE } from '#shared/protocol';
 
 /** What the events connection needs from a WebSocket; the browser's own, or a fake in tests. */
@@ -57,10 +67,14 @@ export function createBrowserApi(options: BrowserApiOptions): StudioApi {
     const reply = parseJson(text);
     if (isReply(reply)) return reply as Reply<RequestResult<K>>;
     if (response.status === 401) return { ok: false, error: UNAUTHORIZED };
-    if (response.status === 403) return { ok: false, error: { ...UNAUTHORIZED, code: 'FORBIDDEN', message: text || UNAUTHORIZED.message } };
+    if (response.status === 403)
+      return { ok: false, error: { ...UNAUTHORIZED, code: 'FORBIDDEN', message: text || UNAUTHORIZED.message } };
     return {
       ok: false,
-      error: { ...DISCONNECTED, message: `The Embedding Studio server answered with HTTP ${response.status} and no result.` },
+      error: {
+        ...DISCONNECTED,
+        message: `The Embedding Studio server answered with HTTP ${response.status} and no result.`,
+      },
     };
   }
 

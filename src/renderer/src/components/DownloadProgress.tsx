@@ -21,9 +21,15 @@ export function DownloadProgress() {
 
   const { downloadedBytes, totalBytes } = download;
   const fraction = totalBytes ? downloadedBytes / totalBytes : 0;
-  const amount = totalBytes ? `${formatBytes(downloadedBytes)} of ${formatBytes(totalBytes)}` : formatBytes(downloadedBytes);
+  const amount = totalBytes
+    ? `${formatBytes(downloadedBytes)} of ${formatBytes(totalBytes)}`
+    : formatBytes(downloadedBytes);
   const what =
-    download.status === 'starting' ? `Looking up ${name}…` : download.status === 'verifying' ? `Checking ${name}…` : `Downloading ${name}`;
+    download.status === 'starting'
+      ? `Looking up ${name}…`
+      : download.status === 'verifying'
+        ? `Checking ${name}…`
+        : `Downloading ${name}`;
   const pace =
     download.status === 'downloading' && download.bytesPerSecond > 0
       ? ` · ${formatBytes(download.bytesPerSecond)}/s${download.etaMs === null ? '' : ` · ${formatClock(download.etaMs)} left`}`

@@ -8,15 +8,21 @@ export function FirstModelOffer() {
   const model = useStudio((state) => state.model);
   const actions = useActions();
   const recommended = library.catalog.find((entry) => entry.recommended);
-  const firstRun = library.loaded && !model.path.trim() && !model.info && library.models.length === 0 && library.recent.length === 0;
+  const firstRun =
+    library.loaded && !model.path.trim() && !model.info && library.models.length === 0 && library.recent.length === 0;
   if (!recommended || !firstRun) return null;
   return (
     <div className="offer">
       <p>
-        No model yet? <strong>{recommended.name}</strong> is a good first one: {recommended.languages}, {formatBytes(recommended.sizeBytes)},{' '}
-        {recommended.license} licence.
+        No model yet? <strong>{recommended.name}</strong> is a good first one: {recommended.languages},{' '}
+        {formatBytes(recommended.sizeBytes)}, {recommended.license} licence.
       </p>
-      <button type="button" className="primary" disabled={isDownloading(library.download)} onClick={() => void actions.pullModel(recommended.id)}>
+      <button
+        type="button"
+        className="primary"
+        disabled={isDownloading(library.download)}
+        onClick={() => void actions.pullModel(recommended.id)}
+      >
         Download {recommended.id}
       </button>
     </div>

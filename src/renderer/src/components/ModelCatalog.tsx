@@ -18,16 +18,25 @@ export function ModelCatalog() {
               <strong>{entry.name}</strong>
               {entry.recommended && <span className="badge badge-done">Recommended</span>}
               <p className="note">
-                {entry.description} {entry.languages} · {formatCount(entry.dimensions)} dimensions · {formatCount(entry.contextLength)} tokens ·{' '}
-                {formatBytes(entry.sizeBytes)} · {entry.license}
+                {entry.description} {entry.languages} · {formatCount(entry.dimensions)} dimensions ·{' '}
+                {formatCount(entry.contextLength)} tokens · {formatBytes(entry.sizeBytes)} · {entry.license}
               </p>
             </div>
             {entry.path ? (
-              <button type="button" aria-label={`Use ${entry.name}`} onClick={() => actions.setModelPath(entry.path ?? '')}>
+              <button
+                type="button"
+                aria-label={`Use ${entry.name}`}
+                onClick={() => actions.setModelPath(entry.path ?? '')}
+              >
                 Use
               </button>
             ) : (
-              <button type="button" aria-label={`Download ${entry.name}`} disabled={busy} onClick={() => void actions.pullModel(entry.id)}>
+              <button
+                type="button"
+                aria-label={`Download ${entry.name}`}
+                disabled={busy}
+                onClick={() => void actions.pullModel(entry.id)}
+              >
                 Download
               </button>
             )}
@@ -50,7 +59,10 @@ export function ModelCatalog() {
             Download
           </button>
         </div>
-        <p className="note">A catalog name, a Hugging Face URI or the URL of a .gguf file. An interrupted download resumes where it stopped.</p>
+        <p className="note">
+          A catalog name, a Hugging Face URI or the URL of a .gguf file. An interrupted download resumes where it
+          stopped.
+        </p>
       </div>
       <DownloadProgress />
     </details>

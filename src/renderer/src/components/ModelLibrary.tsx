@@ -17,8 +17,17 @@ export function ModelLibrary() {
       <div className="field">
         <label htmlFor="models-dir">Models folder</label>
         <div className="path-row">
-          <PathInput id="models-dir" value={library.dirText} onChange={actions.setModelsDirText} onEnter={() => void actions.applyModelsDir()} />
-          <button type="button" disabled={library.dirText.trim() === library.dir} onClick={() => void actions.applyModelsDir()}>
+          <PathInput
+            id="models-dir"
+            value={library.dirText}
+            onChange={actions.setModelsDirText}
+            onEnter={() => void actions.applyModelsDir()}
+          />
+          <button
+            type="button"
+            disabled={library.dirText.trim() === library.dir}
+            onClick={() => void actions.applyModelsDir()}
+          >
             Use folder
           </button>
           {!usingDefault && (
@@ -43,7 +52,9 @@ export function ModelLibrary() {
       ) : (
         <p className="empty">No models in this folder yet: download one below.</p>
       )}
-      {library.recent.length > 0 && <ModelTable label="Opened from elsewhere" models={library.recent} onUse={actions.setModelPath} />}
+      {library.recent.length > 0 && (
+        <ModelTable label="Opened from elsewhere" models={library.recent} onUse={actions.setModelPath} />
+      )}
       {library.incomplete.length > 0 && (
         <div className="note">
           Incomplete downloads (getting the same model again resumes them):
@@ -102,14 +113,27 @@ function ModelTable({ label, models, onUse, removing, onRemove }: ModelTableProp
               </td>
               <td>{model.dimensions === null ? '–' : formatCount(model.dimensions)}</td>
               <td>{model.contextLength === null ? '–' : formatCount(model.contextLength)}</td>
-              <td>{model.problem ?? (model.embedding ? model.pooling : `${model.pooling ?? 'none'}: not an embedding model`)}</td>
+              <td>
+                {model.problem ??
+                  (model.embedding ? model.pooling : `${model.pooling ?? 'none'}: not an embedding model`)}
+              </td>
               <td>{formatBytes(model.sizeBytes)}</td>
               <td className="row-actions">
-                <button type="button" aria-label={`Use ${model.fileName}`} disabled={!model.embedding} onClick={() => onUse(model.path)}>
+                <button
+                  type="button"
+                  aria-label={`Use ${model.fileName}`}
+                  disabled={!model.embedding}
+                  onClick={() => onUse(model.path)}
+                >
                   Use
                 </button>
                 {onRemove && (
-                  <button type="button" className="danger" aria-label={`${removing === model.fileName ? 'Really remove' : 'Remove'} ${model.fileName}`} onClick={() => onRemove(model.fileName)}>
+                  <button
+                    type="button"
+                    className="danger"
+                    aria-label={`${removing === model.fileName ? 'Really remove' : 'Remove'} ${model.fileName}`}
+                    onClick={() => onRemove(model.fileName)}
+                  >
                     {removing === model.fileName ? 'Really remove?' : 'Remove'}
                   </button>
                 )}

@@ -72,13 +72,19 @@ function ModelFacts({ info }: { info: ModelInfo }) {
         ['Name', info.name],
         ['Architecture', info.architecture],
         ['Dimensions', formatCount(info.dimension)],
-        ['Context', `${formatCount(info.contextSize)} of ${formatCount(info.trainContextSize)} tokens (used / trained)`],
+        [
+          'Context',
+          `${formatCount(info.contextSize)} of ${formatCount(info.trainContextSize)} tokens (used / trained)`,
+        ],
         ['Pooling', info.pooling],
         ['File size', formatBytes(info.fileSize)],
         ['Quantization', info.quantization],
         ['Backend', backend],
         ['Threads / contexts', `${info.threads} / ${info.contexts}`],
-        ['Engine', `${info.engine === 'batched' ? 'Batched, many texts per decode' : 'One text per decode per context'} (${info.buildType === 'localBuild' ? 'local build' : 'prebuilt binary'})`],
+        [
+          'Engine',
+          `${info.engine === 'batched' ? 'Batched, many texts per decode' : 'One text per decode per context'} (${info.buildType === 'localBuild' ? 'local build' : 'prebuilt binary'})`,
+        ],
       ]}
     />
   );

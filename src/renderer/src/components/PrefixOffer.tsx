@@ -9,9 +9,21 @@ export function PrefixOffer() {
   const actions = useActions();
   const entry = catalogEntryFor(catalog, path);
   if (!entry || (!entry.documentPrefix && !entry.queryPrefix)) return null;
-  const queries = entry.queryPrefix ? ` Queries searched against them take “${entry.queryPrefix.replace(/\n/g, '↵')}”.` : '';
-  if (!entry.documentPrefix) return <p className="note">{entry.name} needs no prefix on documents.{queries}</p>;
-  if (prefix === entry.documentPrefix) return <p className="note">The prefix {entry.name} expects on documents.{queries}</p>;
+  const queries = entry.queryPrefix
+    ? ` Queries searched against them take “${entry.queryPrefix.replace(/\n/g, '↵')}”.`
+    : '';
+  if (!entry.documentPrefix)
+    return (
+      <p className="note">
+        {entry.name} needs no prefix on documents.{queries}
+      </p>
+    );
+  if (prefix === entry.documentPrefix)
+    return (
+      <p className="note">
+        The prefix {entry.name} expects on documents.{queries}
+      </p>
+    );
   return (
     <p className="note offer-inline">
       {entry.name} expects “{entry.documentPrefix}” before each document.{queries}{' '}

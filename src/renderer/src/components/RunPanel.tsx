@@ -95,7 +95,11 @@ function ProgressFacts({ progress, active }: { progress: ProgressInfo | null; ac
   const eta = progress.done ? 'done' : !active || progress.etaMs === null ? '—' : formatClock(progress.etaMs);
   return (
     <dl className="stats" aria-label="Progress">
-      <Stat wide term="Lines" value={totalLines === null ? formatCount(linesDone) : `${formatCount(linesDone)} / ${formatCount(totalLines)}`} />
+      <Stat
+        wide
+        term="Lines"
+        value={totalLines === null ? formatCount(linesDone) : `${formatCount(linesDone)} / ${formatCount(totalLines)}`}
+      />
       <Stat term="Done" value={progress.fraction === null ? '—' : formatPercent(progress.fraction)} />
       <Stat term="texts/s" value={formatRate(active ? progress.textsPerSecond : progress.averageTextsPerSecond)} />
       <Stat term="tokens/s" value={formatRate(active ? progress.tokensPerSecond : progress.averageTokensPerSecond)} />

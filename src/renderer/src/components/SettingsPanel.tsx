@@ -141,7 +141,14 @@ export function SettingsPanel() {
           Stop at the first line that fails to embed (otherwise it is logged and skipped)
         </label>
       </fieldset>
-      <ErrorMessage error={settings.saveError && { ...settings.saveError, message: `Settings could not be saved: ${settings.saveError.message}` }} />
+      <ErrorMessage
+        error={
+          settings.saveError && {
+            ...settings.saveError,
+            message: `Settings could not be saved: ${settings.saveError.message}`,
+          }
+        }
+      />
     </section>
   );
 }

@@ -14,7 +14,9 @@ export function SummaryPanel() {
     const nothing = job.error?.code === 'NOTHING_EMBEDDED';
     return (
       <section className="summary summary-failed" aria-labelledby="summary-heading">
-        <h3 id="summary-heading" className="summary-heading">{nothing ? 'Nothing was embedded' : 'The run failed'}</h3>
+        <h3 id="summary-heading" className="summary-heading">
+          {nothing ? 'Nothing was embedded' : 'The run failed'}
+        </h3>
         <ErrorMessage error={job.error} />
         {job.partialStats && !nothing && <p>It stopped after {plural(job.partialStats.lines, 'line')}.</p>}
         {job.error?.partialFiles && job.error.partialFiles.length > 0 && (
@@ -34,7 +36,9 @@ export function SummaryPanel() {
   if (job.status === 'cancelled') {
     return (
       <section className="summary" aria-labelledby="summary-heading">
-        <h3 id="summary-heading" className="summary-heading">The run was cancelled</h3>
+        <h3 id="summary-heading" className="summary-heading">
+          The run was cancelled
+        </h3>
         <p>
           Nothing was written: no output file was created or changed
           {job.partialStats ? ` (it had got through ${plural(job.partialStats.lines, 'line')})` : ''}.
@@ -57,7 +61,8 @@ function DoneSummary({ summary }: { summary: EmbedJobSummary }) {
   return (
     <section className="summary summary-done" aria-labelledby="summary-heading">
       <h3 id="summary-heading" className="summary-heading">
-        Done: embedded {formatCount(stats.embedded)} of {plural(stats.lines, 'line')} in {formatDuration(stats.elapsedMs)}
+        Done: embedded {formatCount(stats.embedded)} of {plural(stats.lines, 'line')} in{' '}
+        {formatDuration(stats.elapsedMs)}
       </h3>
       <Facts
         label="Run totals"
@@ -75,7 +80,8 @@ function DoneSummary({ summary }: { summary: EmbedJobSummary }) {
         ]}
       />
       <h4>
-        {summary.outputs.length > 1 ? 'Output files' : 'Output file'} ({summary.format}, {formatBytes(summary.outputBytes)})
+        {summary.outputs.length > 1 ? 'Output files' : 'Output file'} ({summary.format},{' '}
+        {formatBytes(summary.outputBytes)})
       </h4>
       <ul className="paths">
         {summary.outputs.map((file) => (
@@ -100,6 +106,8 @@ function DoneSummary({ summary }: { summary: EmbedJobSummary }) {
 
 /** `3 (Blank line 2, Longer than the context 1)`, most frequent first. */
 function skippedByReason(stats: BatchStats): string {
-  const reasons = rankedSkipReasons(stats.skippedByReason).map(([reason, count]) => `${SKIP_REASONS[reason]} ${formatCount(count)}`);
+  const reasons = rankedSkipReasons(stats.skippedByReason).map(
+    ([reason, count]) => `${SKIP_REASONS[reason]} ${formatCount(count)}`,
+  );
   return reasons.length ? `${formatCount(stats.skipped)} (${reasons.join(', ')})` : formatCount(stats.skipped);
 }

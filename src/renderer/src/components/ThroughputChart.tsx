@@ -14,7 +14,10 @@ const AXES: uPlot.Axis[] = [
   { scale: 'texts', label: 'texts/s', values: ticks, size: 60 },
   { scale: 'tokens', label: 'tokens/s', values: ticks, side: 1, grid: { show: false }, size: 60 },
 ];
-const SCALES: uPlot.Scales = { texts: { range: (_chart, _min, max) => [0, Math.max(1, max)] }, tokens: { range: (_chart, _min, max) => [0, Math.max(1, max)] } };
+const SCALES: uPlot.Scales = {
+  texts: { range: (_chart, _min, max) => [0, Math.max(1, max)] },
+  tokens: { range: (_chart, _min, max) => [0, Math.max(1, max)] },
+};
 
 export function ThroughputChart() {
   return (

@@ -13,10 +13,16 @@ export function UnfinishedRunOffer() {
     return (
       <section className="offer" aria-label="Unfinished run">
         <p>
-          A run of this output{sameInput ? '' : `, of another input (${input}),`} embedded every line with {model} and was stopped
-          while giving its files their final names. Finish gives them their names; Start over embeds the chosen input again.
+          A run of this output{sameInput ? '' : `, of another input (${input}),`} embedded every line with {model} and
+          was stopped while giving its files their final names. Finish gives them their names; Start over embeds the
+          chosen input again.
         </p>
-        <button type="button" className="primary" disabled={cannotRun} onClick={() => void actions.resumeUnfinishedRun()}>
+        <button
+          type="button"
+          className="primary"
+          disabled={cannotRun}
+          onClick={() => void actions.resumeUnfinishedRun()}
+        >
           Finish
         </button>
         <button type="button" disabled={cannotRun} onClick={() => void actions.startOver()}>
@@ -32,12 +38,17 @@ export function UnfinishedRunOffer() {
         <p>An unfinished run of this output {stopped}. Resume continues from there; Start over replaces it.</p>
       ) : (
         <p>
-          An unfinished run of this output, of another input ({input}), {stopped}. Start over replaces it with a run of the
-          chosen input; or choose another output file.
+          An unfinished run of this output, of another input ({input}), {stopped}. Start over replaces it with a run of
+          the chosen input; or choose another output file.
         </p>
       )}
       {sameInput && (
-        <button type="button" className="primary" disabled={cannotRun} onClick={() => void actions.resumeUnfinishedRun()}>
+        <button
+          type="button"
+          className="primary"
+          disabled={cannotRun}
+          onClick={() => void actions.resumeUnfinishedRun()}
+        >
           Resume unfinished run
         </button>
       )}

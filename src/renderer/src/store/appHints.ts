@@ -15,7 +15,10 @@ export function inAppWords(error: ReplyError, unfinished: UnfinishedRun | null =
 
 /** What to do, with the app's buttons and fields; `resumeAfterLine` is where a resumed run would go on. */
 export function appHint(remedy: Remedy, resumeAfterLine?: number, unfinished: UnfinishedRun | null = null): string {
-  const then = resumeAfterLine === undefined ? '' : `, then press Resume unfinished run to go on after line ${formatCount(resumeAfterLine)}`;
+  const then =
+    resumeAfterLine === undefined
+      ? ''
+      : `, then press Resume unfinished run to go on after line ${formatCount(resumeAfterLine)}`;
   switch (remedy.kind) {
     case 'advice':
       return remedy.text;
@@ -56,7 +59,9 @@ export function appHint(remedy: Remedy, resumeAfterLine?: number, unfinished: Un
       if (remedy.folder === 'models') {
         return 'Free some space, or choose another models folder; a partly downloaded file resumes where it stopped.';
       }
-      return then ? `Free some space on the disk${then}.` : 'Free some space, or choose an output file on another disk.';
+      return then
+        ? `Free some space on the disk${then}.`
+        : 'Free some space, or choose an output file on another disk.';
     case 'chooseModelsFolder':
       return 'Choose another models folder.';
     case 'useLessMemory':
@@ -78,7 +83,9 @@ export function appHint(remedy: Remedy, resumeAfterLine?: number, unfinished: Un
     case 'fixOption':
       return `Change “${OPTION_LABELS[remedy.option]}” in the settings${remedy.example === undefined ? '' : `, for example to ${remedy.example}`}.`;
     case 'downloadModel':
-      return remedy.catalog ? 'Download it first with its Download button in the catalog.' : 'Download it first with the address field under the catalog.';
+      return remedy.catalog
+        ? 'Download it first with its Download button in the catalog.'
+        : 'Download it first with the address field under the catalog.';
   }
 }
 

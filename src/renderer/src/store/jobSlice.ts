@@ -19,8 +19,16 @@ export interface JobWithRuns extends Slice<'job' | 'metrics' | 'log' | 'unfinish
 }
 
 const INPUT_FIELDS: ReadonlySet<string> = new Set(['input', 'inputFormat', 'field']);
-const INPUT_FILE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['FILE_NOT_FOUND', 'FILE_UNREADABLE', 'NOT_A_FILE']);
-const OUTPUT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['OUTPUT_EXISTS', 'OUTPUT_UNWRITABLE', 'OUTPUT_IS_INPUT']);
+const INPUT_FILE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'FILE_NOT_FOUND',
+  'FILE_UNREADABLE',
+  'NOT_A_FILE',
+]);
+const OUTPUT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'OUTPUT_EXISTS',
+  'OUTPUT_UNWRITABLE',
+  'OUTPUT_IS_INPUT',
+]);
 
 /** The run: starting, pausing and stopping it, its progress, metrics and log, and the output's unfinished run. */
 export function createJobSlice({ api, set, get, patch }: SliceContext): JobWithRuns {

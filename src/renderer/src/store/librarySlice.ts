@@ -4,7 +4,19 @@ import { isActive } from './startGuard';
 import type { LibraryActions, LibrarySlice } from './types';
 
 function emptyLibrary(): LibrarySlice {
-  return { loaded: false, dir: '', defaultDir: '', models: [], incomplete: [], recent: [], catalog: [], download: null, uri: '', dirText: '', error: null };
+  return {
+    loaded: false,
+    dir: '',
+    defaultDir: '',
+    models: [],
+    incomplete: [],
+    recent: [],
+    catalog: [],
+    download: null,
+    uri: '',
+    dirText: '',
+    error: null,
+  };
 }
 
 /** The catalog model a model path is: its download in the models folder, or a file of the same name. */
@@ -12,7 +24,9 @@ export function catalogEntryFor(catalog: readonly CatalogEntry[], path: string):
   const trimmed = path.trim();
   if (!trimmed) return null;
   const fileName = trimmed.slice(Math.max(trimmed.lastIndexOf('/'), trimmed.lastIndexOf('\\')) + 1);
-  return catalog.find((entry) => entry.path === trimmed) ?? catalog.find((entry) => entry.fileName === fileName) ?? null;
+  return (
+    catalog.find((entry) => entry.path === trimmed) ?? catalog.find((entry) => entry.fileName === fileName) ?? null
+  );
 }
 
 /** The model library's part of the store: the models folder, the catalog, and downloads. */
@@ -53,7 +67,13 @@ export function createLibrarySlice(context: SliceContext): Slice<'library', Libr
     async pullModel(uri) {
       const source = uri.trim();
       if (!source) {
-        return patch({ error: { code: 'NO_PATH', message: 'Enter a catalog model, an hf: URI or the URL of a .gguf file first.', hint: 'For example hf:owner/repo/model.gguf.' } });
+        return patch({
+          error: {
+            code: 'NO_PATH',
+            message: 'Enter a catalog model, an hf: URI or the URL of a .gguf file first.',
+            hint: 'For example hf:owner/repo/model.gguf.',
+          },
+        });
       }
       patch({ error: null });
       const reply = await api.request('models:pull', { uri: source });

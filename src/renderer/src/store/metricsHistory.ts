@@ -12,7 +12,8 @@ export const emptyMetrics = (): MetricsSlice => ({ samples: [], stride: 1, tail:
  */
 export function addSample(history: MetricsSlice, sample: MetricsSample, capacity = METRICS_CAPACITY): MetricsSlice {
   const { samples, stride, tail } = history;
-  if (samples.length > 0 && tail < stride) return { samples: [...samples.slice(0, -1), sample], stride, tail: tail + 1 };
+  if (samples.length > 0 && tail < stride)
+    return { samples: [...samples.slice(0, -1), sample], stride, tail: tail + 1 };
   const grown = [...samples, sample];
   if (grown.length <= capacity) return { samples: grown, stride, tail: 1 };
   const last = grown.length - 1;

@@ -40,7 +40,11 @@ export function createModelSlice({ api, get, patch, scheduleSave }: SliceContext
       });
       if (!reply.ok) {
         const current = await api.request('model:info', {});
-        patch('model', { loading: false, error: inAppWords(reply.error), info: current.ok ? current.value : get().model.info });
+        patch('model', {
+          loading: false,
+          error: inAppWords(reply.error),
+          info: current.ok ? current.value : get().model.info,
+        });
         return;
       }
       patch('model', { loading: false, info: reply.value });

@@ -61,7 +61,12 @@ export function createSettingsSlice(context: SliceContext, saveDelayMs: number):
 
     setOutputPath(path) {
       const format = OUTPUT_FORMATS.find((each: OutputFormat) => path.trim().toLowerCase().endsWith(`.${each}`));
-      patch('settings', { output: path, outputSuggested: false, outputError: null, format: format ?? get().settings.format });
+      patch('settings', {
+        output: path,
+        outputSuggested: false,
+        outputError: null,
+        format: format ?? get().settings.format,
+      });
       scheduleSave();
       void findUnfinished();
     },

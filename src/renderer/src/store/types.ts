@@ -1,4 +1,12 @@
-import type { InputInfo, JobSettings, JobStatus, MetricsSample, ReplyError, SystemInfo, UnfinishedRun } from '#shared/contract';
+import type {
+  InputInfo,
+  JobSettings,
+  JobStatus,
+  MetricsSample,
+  ReplyError,
+  SystemInfo,
+  UnfinishedRun,
+} from '#shared/contract';
 import type {
   BatchStats,
   EmbedJobSummary,
