@@ -2,24 +2,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { serviceHarness } from './serviceHarness';
+import { goodJob, goodLoad } from '../support/requests';
 
 const h = await serviceHarness();
-
-const goodJob = {
-  input: '/data/in.txt',
-  inputFormat: null,
-  field: null,
-  output: '/data/out.jsonl',
-  format: null,
-  overwrite: false,
-  batchSize: 32,
-  normalize: 'l2',
-  prefix: '',
-  onLong: 'truncate',
-  continueOnError: true,
-  memoryLimitMb: null,
-};
-const goodLoad = { path: '/models/m.gguf', gpu: 'auto', threads: null, contextSize: null };
 
 const cases: Array<[string, string, unknown, string | undefined, RegExp]> = [
   ['batchSize 0', 'job:start', { ...goodJob, batchSize: 0 }, 'batchSize', /^batchSize: must be at least 1$/],

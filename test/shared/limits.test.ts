@@ -6,6 +6,7 @@ import { parseServeArgs } from '../../src/server/args';
 import { requestSchemas } from '#shared/contract';
 import { LIMITS, type Limit, type LimitName } from '#shared/limits';
 import type { NumericOptionName } from '#shared/errors';
+import { goodJob, goodLoad } from '../support/requests';
 
 /** Whether one reader of the options takes `value` for the option. */
 type Reader = (value: number) => boolean;
@@ -25,21 +26,6 @@ const cli =
   (value) =>
     accepts(() => parseCommandLine([...EMBED, `--${flag}=${value}`]));
 
-const goodLoad = { path: '/models/m.gguf', gpu: 'auto', threads: null, contextSize: null };
-const goodJob = {
-  input: '/data/in.txt',
-  inputFormat: null,
-  field: null,
-  output: '/data/out.jsonl',
-  format: null,
-  overwrite: false,
-  batchSize: 32,
-  normalize: 'l2',
-  prefix: '',
-  onLong: 'truncate',
-  continueOnError: true,
-  memoryLimitMb: null,
-};
 const loadRequest =
   (field: string): Reader =>
   (value) =>
