@@ -2,7 +2,7 @@ import type { LlamaContext, LlamaModel, Token } from 'node-llama-cpp';
 import type { Embedded, EmbeddingPool } from './embeddingPool';
 import { modelInputFor } from './modelInput';
 import { createBatchContext, type NativeBatch } from './nativeBatch';
-import type { PhaseClock } from './phaseClock';
+import { PhaseClock } from './phaseClock';
 
 export interface BatchedPoolOptions {
   /** Contexts decoding side by side. */
@@ -26,7 +26,7 @@ interface Job {
 /** Texts planned into one decode, and the clock their group's time is counted on. */
 interface Decode {
   jobs: Job[];
-  clock: PhaseClock | undefined;
+  clock: PhaseClock;
 }
 
 interface Lane {
@@ -106,7 +106,7 @@ export class BatchedPool implements EmbeddingPool {
     return this.input(probe).length - probe.length;
   }
 
-  embed(texts: ReadonlyArray<readonly Token[]>, clock?: PhaseClock): Array<Promise<Embedded>> {
+  embed(texts: ReadonlyArray<readonly Token[]>, clock = new PhaseClock()): Array<Promise<Embedded>> {
     if (this.disposed) return texts.map(() => Promise.reject(new Error('The model was unloaded.')));
     const jobs: Job[] = [];
     const embedded = texts.map(
@@ -171,7 +171,7 @@ export class BatchedPool implements EmbeddingPool {
   }
 
   /** Decodes the texts together; if that fails, one at a time, so that only a text that fails alone is reported failed. */
-  private async run(lane: Lane, jobs: Job[], clock: PhaseClock | undefined): Promise<void> {
+  private async run(lane: Lane, jobs: Job[], clock: PhaseClock): Promise<void> {
     const started = performance.now();
     let vectors: Float32Array[];
     try {
@@ -227,19 +227,16 @@ export function planDecodes(
 }
 
 /** One decode of the inputs, input i as sequence i, and their pooled vectors, read before anything else can use the context. */
-async function decode(native: NativeBatch, inputs: Uint32Array[], clock?: PhaseClock): Promise<Float32Array[]> {
-  clock?.decodeStarted();
-  try {
+async function decode(native: NativeBatch, inputs: Uint32Array[], clock = new PhaseClock()): Promise<Float32Array[]> {
+  await clock.decoding(async () => {
     native.initBatch(inputs.reduce((sum, input) => sum + input.length, 0));
     // Pooling needs every token's output; asking for them all spares llama.cpp overriding the request with a warning.
     inputs.forEach((input, sequence) => native.addToBatch(sequence, 0, input, allIndexes(input.length)));
     await native.decodeBatch();
-  } finally {
-    clock?.decodeEnded();
-  }
-  const readOut = (): Float32Array[] =>
-    inputs.map((input, sequence) => Float32Array.from(native.getEmbedding(input.length, 0, sequence)));
-  return clock ? clock.time('readOut', readOut) : readOut();
+  });
+  return clock.time('readOut', () =>
+    inputs.map((input, sequence) => Float32Array.from(native.getEmbedding(input.length, 0, sequence))),
+  );
 }
 
 let indexes = new Uint32Array(0);

@@ -47,14 +47,16 @@ export class PhaseClock {
     }
   }
 
-  decodeStarted(): void {
+  /** Runs a decode, awaited: time in it counts as decode while no other phase is under way. */
+  async decoding<T>(work: () => Promise<T>): Promise<T> {
     this.mark();
     this.decodes += 1;
-  }
-
-  decodeEnded(): void {
-    this.mark();
-    this.decodes -= 1;
+    try {
+      return await work();
+    } finally {
+      this.mark();
+      this.decodes -= 1;
+    }
   }
 
   /** Milliseconds counted in each phase so far. */
