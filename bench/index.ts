@@ -3,30 +3,45 @@
  * llama-embedding, on a model of bge-small-en-v1.5's shape, plus memory flatness over input size. Prints medians of
  * interleaved rounds, each measurement in a process of its own.
  *
- * Options: --rounds N (3), --lines N (2000), --flat-lines N (200000; 0 skips the memory-flatness runs),
- * --threads N (every core).
+ * The same for a mixed-length input (most lines short, some long) on the contexts and batched engines and
+ * llama-embedding, and where each engine configuration's time goes (tokenize, decode, read-out, write, idle).
+ *
+ * Options: --rounds N (3), --lines N (2000), --mixed-lines N (1000; 0 skips the mixed-length runs), --flat-lines N
+ * (200000; 0 skips the memory-flatness runs), --threads N (every core).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Engine } from '#shared/engine';
-import { corpusLines } from '../test/support/corpus';
+import { corpusLines, mixedLengthLines } from '../test/support/corpus';
 import { BGE_SMALL_SHAPE, testModelPath, TINY } from '../test/support/testModels';
 import { buildLlamaEmbedding } from './llamaEmbedding';
-import type { MeasureRequest } from './measure';
-import { measure, median, mib, printMedians, runRounds, textsPerSecond, type BenchConfig } from './rounds';
+import type { MeasureRequest, MeasureResult } from './measure';
+import {
+  measure,
+  median,
+  mib,
+  printMedians,
+  printTimeSplits,
+  runRounds,
+  textsPerSecond,
+  type BenchConfig,
+  type BenchRow,
+} from './rounds';
 
 const { values } = parseArgs({
   options: {
     rounds: { type: 'string', default: '3' },
     lines: { type: 'string', default: '2000' },
+    'mixed-lines': { type: 'string', default: '1000' },
     'flat-lines': { type: 'string', default: '200000' },
     threads: { type: 'string', default: String(availableParallelism()) },
   },
 });
 const rounds = Number(values.rounds);
 const lineCount = Number(values.lines);
+const mixedLineCount = Number(values['mixed-lines']);
 const flatLines = Number(values['flat-lines']);
 const threads = Number(values.threads);
 const work = join(tmpdir(), 'embedding-studio-bench');
@@ -50,53 +65,39 @@ console.log(
   `Model: bge-small shape (384 dims, 12 layers, F16, random weights); input: ${lineCount} lines of 10-40 words\n`,
 );
 
-const engine = (kind: Engine, batchSize: number): MeasureRequest => ({
+const engine = (kind: Engine, batchSize: number, from = input): MeasureRequest => ({
   mode: 'engine',
   engine: kind,
   gpu: 'cpu',
   model,
-  input,
-  output: join(work, `out-${kind}-${batchSize}.npy`),
+  input: from,
+  output: join(work, `out-${basename(from, '.txt')}-${kind}-${batchSize}.npy`),
   threads,
   batchSize,
 });
 const NAIVE = 'naive getEmbeddingFor loop';
+const CONTEXTS = 'contexts engine, local build';
 const FAST = 'fast path: batched engine, batch size 32';
 const LLAMA_EMBEDDING = 'llama-embedding -b 512';
 const LLAMA_EMBEDDING_PATCHED = "llama-embedding -b 512, with the project's llama.cpp patches";
 const configs: BenchConfig[] = [
   { label: NAIVE, request: { mode: 'naive', gpu: 'cpu', model, input, threads }, env: PREBUILT_ONLY },
   { label: 'fallback: contexts engine, prebuilt binary', request: engine('contexts', 32), env: PREBUILT_ONLY },
-  { label: 'contexts engine, local build', request: engine('contexts', 32) },
+  { label: CONTEXTS, request: engine('contexts', 32) },
   { label: 'fast path: batched engine, batch size 8', request: engine('batched', 8) },
   { label: FAST, request: engine('batched', 32) },
   { label: 'fast path: batched engine, batch size 64', request: engine('batched', 64) },
-  ...[
+  ...llamaEmbeddingConfigs(input, [
     { label: LLAMA_EMBEDDING, executable: llamaEmbedding },
     { label: LLAMA_EMBEDDING_PATCHED, executable: llamaEmbeddingPatched },
-  ].flatMap(({ label, executable }) =>
-    executable
-      ? [{ label, request: { mode: 'llama-embedding' as const, executable, model, input, threads, batchSize: 512 } }]
-      : [],
-  ),
+  ]),
 ];
 const results = await runRounds(configs, rounds);
 const rows = printMedians(configs, results, rounds, NAIVE);
-
-const fast = results.get(FAST) ?? [];
-const reference = results.get(LLAMA_EMBEDDING) ?? [];
+compareWithReference(results, rows);
 const fastRow = rows.find((row) => row.label === FAST);
-const referenceRow = rows.find((row) => row.label === LLAMA_EMBEDDING);
 const naiveRow = rows.find((row) => row.label === NAIVE);
 const patchedRow = rows.find((row) => row.label === LLAMA_EMBEDDING_PATCHED);
-if (fastRow && referenceRow && fast.length === reference.length) {
-  const perRound = fast.map((result, i) => textsPerSecond(result) / textsPerSecond(reference[i] ?? result));
-  console.log(
-    `\nFast path / llama-embedding: ${(fastRow.textsPerSecond / referenceRow.textsPerSecond).toFixed(2)}x texts/s ` +
-      `(median of the per-round ratios ${median(perRound).toFixed(2)}x; target >= 1.10x), ` +
-      `${(fastRow.peakRssBytes / referenceRow.peakRssBytes).toFixed(2)}x peak RSS (target <= 1.5x)`,
-  );
-}
 if (fastRow && patchedRow) {
   console.log(
     `Fast path / llama-embedding with the same llama.cpp patches: ${(fastRow.textsPerSecond / patchedRow.textsPerSecond).toFixed(2)}x texts/s, ` +
@@ -107,6 +108,25 @@ if (fastRow && naiveRow)
   console.log(
     `Fast path / naive loop: ${(fastRow.textsPerSecond / naiveRow.textsPerSecond).toFixed(2)}x (target >= 3x)`,
   );
+printTimeSplits(configs, results);
+
+if (mixedLineCount > 0) {
+  const mixed = join(work, `mixed-${mixedLineCount}.txt`);
+  await writeFile(mixed, mixedLengthLines(mixedLineCount, 42).join('\n'));
+  console.log(
+    `\nMixed lengths: ${mixedLineCount} lines, nine in ten of 10-60 tokens and one in ten of 190-490 tokens ` +
+      `(over half of the tokens), same model:`,
+  );
+  const mixedConfigs: BenchConfig[] = [
+    { label: CONTEXTS, request: engine('contexts', 32, mixed) },
+    { label: FAST, request: engine('batched', 32, mixed) },
+    ...llamaEmbeddingConfigs(mixed, [{ label: LLAMA_EMBEDDING, executable: llamaEmbedding }]),
+  ];
+  const mixedResults = await runRounds(mixedConfigs, rounds);
+  const mixedRows = printMedians(mixedConfigs, mixedResults, rounds, LLAMA_EMBEDDING);
+  compareWithReference(mixedResults, mixedRows);
+  printTimeSplits(mixedConfigs, mixedResults);
+}
 
 if (flatLines > 0) {
   const tiny = await testModelPath(TINY);
@@ -134,5 +154,32 @@ if (flatLines > 0) {
   }
   console.log(
     `Peak RSS difference: ${(((peaks[1] ?? 0) - (peaks[0] ?? 0)) / 1048576).toFixed(1)} MiB (target: within 64 MiB)`,
+  );
+}
+
+/** llama-embedding on `from`, each build that there is. */
+function llamaEmbeddingConfigs(
+  from: string,
+  builds: Array<{ label: string; executable: string | null }>,
+): BenchConfig[] {
+  return builds.flatMap(({ label, executable }) =>
+    executable
+      ? [{ label, request: { mode: 'llama-embedding', executable, model, input: from, threads, batchSize: 512 } }]
+      : [],
+  );
+}
+
+/** The fast path against llama-embedding as shipped, texts/s and peak RSS. */
+function compareWithReference(measured: Map<string, MeasureResult[]>, medians: BenchRow[]): void {
+  const fast = measured.get(FAST) ?? [];
+  const reference = measured.get(LLAMA_EMBEDDING) ?? [];
+  const fastRow = medians.find((row) => row.label === FAST);
+  const referenceRow = medians.find((row) => row.label === LLAMA_EMBEDDING);
+  if (!fastRow || !referenceRow || fast.length !== reference.length) return;
+  const perRound = fast.map((result, i) => textsPerSecond(result) / textsPerSecond(reference[i] ?? result));
+  console.log(
+    `\nFast path / llama-embedding: ${(fastRow.textsPerSecond / referenceRow.textsPerSecond).toFixed(2)}x texts/s ` +
+      `(median of the per-round ratios ${median(perRound).toFixed(2)}x; target >= 1.10x), ` +
+      `${(fastRow.peakRssBytes / referenceRow.peakRssBytes).toFixed(2)}x peak RSS (target <= 1.5x)`,
   );
 }

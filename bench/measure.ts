@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { getLlama } from 'node-llama-cpp';
 import { runEmbedJob } from '#core/embedJob';
 import type { EngineChoice } from '#core/openPool';
-import type { GpuChoice } from '#shared/engine';
+import type { GpuChoice, TimeSplit } from '#shared/engine';
 
 export type MeasureRequest =
   | { mode: 'naive'; model: string; input: string; threads: number; gpu: GpuChoice }
@@ -32,6 +32,8 @@ export interface MeasureResult {
   peakRssBytes: number;
   /** What ran: the engine and node-llama-cpp's binary, or llama-embedding. */
   ran: string;
+  /** Where the engine's time went (the engine only): its phases add up to `seconds`. */
+  time?: TimeSplit;
 }
 
 /** Peak resident memory of a process: the kernel's high-water mark, where there is one. */
@@ -93,6 +95,7 @@ async function engine(request: Extract<MeasureRequest, { mode: 'engine' }>): Pro
     seconds: stats.elapsedMs / 1000,
     peakRssBytes: 0,
     ran: `${model.engine} engine, ${model.buildType}, ${model.backend}`,
+    time: stats.time,
   };
 }
 

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'vite';
+import type { TimeSplit } from '#shared/engine';
 import type { MeasureRequest, MeasureResult } from './measure';
 
 const run = promisify(execFile);
@@ -113,10 +114,39 @@ export function printMedians(
   console.log(`| configuration | what ran | texts/s | tokens/s | peak RSS | vs ${baseline} |`);
   console.log('|---|---|---|---|---|---|');
   for (const row of rows) {
-    const relative = (row.textsPerSecond / base).toFixed(2);
+    const relative = Number.isFinite(base) ? `${(row.textsPerSecond / base).toFixed(2)}x` : '-';
     console.log(
-      `| ${row.label} | ${row.ran} | ${row.textsPerSecond.toFixed(1)} | ${row.tokensPerSecond.toFixed(0)} | ${mib(row.peakRssBytes)} | ${relative}x |`,
+      `| ${row.label} | ${row.ran} | ${row.textsPerSecond.toFixed(1)} | ${row.tokensPerSecond.toFixed(0)} | ${mib(row.peakRssBytes)} | ${relative} |`,
     );
   }
   return rows;
+}
+
+const PHASES: ReadonlyArray<[keyof TimeSplit, string]> = [
+  ['tokenizeMs', 'tokenize'],
+  ['decodeMs', 'decode'],
+  ['readOutMs', 'read-out'],
+  ['writeMs', 'write'],
+  ['idleMs', 'idle'],
+];
+
+/**
+ * Where each engine configuration's time went (see TimeSplit), from its run of median wall time, so that the phases
+ * add up to that run's time: milliseconds and shares.
+ */
+export function printTimeSplits(configs: BenchConfig[], results: Map<string, MeasureResult[]>): void {
+  const rows = configs.flatMap(({ label }) => {
+    const runs = (results.get(label) ?? []).filter((run) => run.time);
+    const sorted = [...runs].sort((a, b) => a.seconds - b.seconds);
+    const run = sorted[Math.floor((sorted.length - 1) / 2)];
+    return run?.time ? [{ label, ms: run.seconds * 1000, time: run.time }] : [];
+  });
+  if (rows.length === 0) return;
+  console.log(`\nWhere the engine's time goes (the run of median time; ms and share of it):`);
+  console.log(`| configuration | time | ${PHASES.map(([, name]) => name).join(' | ')} |`);
+  console.log(`|---|---|${PHASES.map(() => '---|').join('')}`);
+  for (const { label, ms, time } of rows) {
+    const cells = PHASES.map(([key]) => `${time[key].toFixed(0)} (${((100 * time[key]) / ms).toFixed(1)}%)`);
+    console.log(`| ${label} | ${ms.toFixed(0)} ms | ${cells.join(' | ')} |`);
+  }
 }

@@ -1,6 +1,14 @@
 import type { BatchStats, EmbedJobSummary } from '#shared/engine';
 import { roundFloats, table } from './format';
-import { formatBytes, formatCount, formatDuration, formatRate, plural, rankedSkipReasons } from '#shared/format';
+import {
+  formatBytes,
+  formatCount,
+  formatDuration,
+  formatPercent,
+  formatRate,
+  plural,
+  rankedSkipReasons,
+} from '#shared/format';
 import { describeBackend, describeEngine } from './modelInfo';
 
 /** The human-readable end-of-run report. */
@@ -14,7 +22,7 @@ export function formatSummary(summary: EmbedJobSummary): string {
     ['failed', failed],
     ['truncated', formatCount(stats.truncated)],
     ['tokens', formatCount(stats.tokens)],
-    ['time', formatDuration(stats.elapsedMs)],
+    ['time', `${formatDuration(stats.elapsedMs)} (${timeSplit(stats)})`],
     ['speed', `${formatRate(stats.textsPerSecond)} texts/s, ${formatRate(stats.tokensPerSecond)} tokens/s`],
     ['peak memory', formatBytes(stats.peakRssBytes)],
     [
@@ -45,4 +53,16 @@ export function summaryJson(summary: EmbedJobSummary): string {
 function skippedByReason(stats: BatchStats): string {
   const reasons = rankedSkipReasons(stats.skippedByReason).map(([reason, count]) => `${reason} ${formatCount(count)}`);
   return reasons.length ? `${formatCount(stats.skipped)} (${reasons.join(', ')})` : formatCount(stats.skipped);
+}
+
+/** `tokenize 2.0%, decode 91.5%, …`: the shares of the run's time (see TimeSplit). */
+function timeSplit({ time, elapsedMs }: BatchStats): string {
+  const share = (ms: number): string => formatPercent(elapsedMs > 0 ? ms / elapsedMs : 0);
+  return [
+    `tokenize ${share(time.tokenizeMs)}`,
+    `decode ${share(time.decodeMs)}`,
+    `read-out ${share(time.readOutMs)}`,
+    `write ${share(time.writeMs)}`,
+    `idle ${share(time.idleMs)}`,
+  ].join(', ');
 }

@@ -178,9 +178,14 @@ export class BatchProcessor {
   ): Promise<BatchStats> {
     for await (const batch of this.readerBatches(reader, options)) {
       for (const skipped of batch.skipped) options.onSkip?.(skipped);
-      await onBatch(batch);
+      await this.writing(async () => onBatch(batch));
     }
     return this.stats();
+  }
+
+  /** Runs output work of the run (a streamed batch is handed over this way), counted as write time in the stats. */
+  writing<T>(work: () => Promise<T>): Promise<T> {
+    return this.tracker.clock.writing(work);
   }
 
   private readerBatches(reader: InputReader, options: ReaderProcessOptions): AsyncGenerator<Batch> {
@@ -265,7 +270,7 @@ export class BatchProcessor {
     if (isSkipped(record)) return { kind: 'skip', skipped: record, end };
     let prepared;
     try {
-      prepared = this.model.prepare(record.text, record.line);
+      prepared = this.tracker.clock.time('tokenize', () => this.model.prepare(record.text, record.line));
     } catch (error) {
       return { kind: 'fatal', error, end };
     }
@@ -285,7 +290,7 @@ export class BatchProcessor {
   /** Hands a complete batch's texts to the model as one group. */
   private dispatch(batch: PendingBatch): DispatchedBatch {
     const tokens = batch.entries.flatMap((entry) => (entry.kind === 'text' ? [entry.tokens] : []));
-    const outcomes = this.model.embedGroup(tokens).map((embedded) =>
+    const outcomes = this.model.embedGroup(tokens, this.tracker.clock).map((embedded) =>
       embedded.then(
         (value): Outcome => ({ ok: true, ...value }),
         (error: unknown): Outcome => ({ ok: false, error }),

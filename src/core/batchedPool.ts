@@ -2,6 +2,7 @@ import type { LlamaContext, LlamaModel, Token } from 'node-llama-cpp';
 import type { Embedded, EmbeddingPool } from './embeddingPool';
 import { modelInputFor } from './modelInput';
 import { createBatchContext, type NativeBatch } from './nativeBatch';
+import { PhaseClock } from './phaseClock';
 
 export interface BatchedPoolOptions {
   /** Contexts decoding side by side. */
@@ -20,6 +21,12 @@ interface Job {
   input: Uint32Array;
   resolve: (embedded: Embedded) => void;
   reject: (error: unknown) => void;
+}
+
+/** Texts planned into one decode, and the clock their group's time is counted on. */
+interface Decode {
+  jobs: Job[];
+  clock: PhaseClock;
 }
 
 interface Lane {
@@ -41,7 +48,7 @@ const SAME_VECTOR = 0.9999;
  * only sequence 0.
  */
 export class BatchedPool implements EmbeddingPool {
-  private readonly queue: Job[][] = [];
+  private readonly queue: Decode[] = [];
   private readonly idle: Lane[];
   private readonly decoding = new Set<Promise<void>>();
   private readonly input: (tokens: readonly Token[]) => Uint32Array;
@@ -99,7 +106,7 @@ export class BatchedPool implements EmbeddingPool {
     return this.input(probe).length - probe.length;
   }
 
-  embed(texts: ReadonlyArray<readonly Token[]>): Array<Promise<Embedded>> {
+  embed(texts: ReadonlyArray<readonly Token[]>, clock = new PhaseClock()): Array<Promise<Embedded>> {
     if (this.disposed) return texts.map(() => Promise.reject(new Error('The model was unloaded.')));
     const jobs: Job[] = [];
     const embedded = texts.map(
@@ -109,7 +116,7 @@ export class BatchedPool implements EmbeddingPool {
       jobs.map((job) => job.input.length),
       this.options,
     )) {
-      this.queue.push(decode.map((i) => jobs[i]));
+      this.queue.push({ jobs: decode.map((i) => jobs[i]), clock });
     }
     this.pump();
     return embedded;
@@ -143,7 +150,8 @@ export class BatchedPool implements EmbeddingPool {
 
   async dispose(): Promise<void> {
     this.disposed = true;
-    for (const job of this.queue.splice(0).flat()) job.reject(new Error('The model was unloaded.'));
+    for (const job of this.queue.splice(0).flatMap((decode) => decode.jobs))
+      job.reject(new Error('The model was unloaded.'));
     await Promise.all(this.decoding);
     await Promise.all(this.lanes.map((lane) => lane.context.dispose()));
   }
@@ -152,7 +160,8 @@ export class BatchedPool implements EmbeddingPool {
   private pump(): void {
     while (this.idle.length > 0 && this.queue.length > 0) {
       const lane = this.idle.pop() as Lane;
-      const decoding = this.run(lane, this.queue.shift() as Job[]).finally(() => {
+      const { jobs, clock } = this.queue.shift() as Decode;
+      const decoding = this.run(lane, jobs, clock).finally(() => {
         this.decoding.delete(decoding);
         this.idle.push(lane);
         this.pump();
@@ -162,17 +171,18 @@ export class BatchedPool implements EmbeddingPool {
   }
 
   /** Decodes the texts together; if that fails, one at a time, so that only a text that fails alone is reported failed. */
-  private async run(lane: Lane, jobs: Job[]): Promise<void> {
+  private async run(lane: Lane, jobs: Job[], clock: PhaseClock): Promise<void> {
     const started = performance.now();
     let vectors: Float32Array[];
     try {
       vectors = await decode(
         lane.native,
         jobs.map((job) => job.input),
+        clock,
       );
     } catch (error) {
       if (jobs.length === 1) jobs[0]?.reject(error);
-      else for (const job of jobs) await this.run(lane, [job]);
+      else for (const job of jobs) await this.run(lane, [job], clock);
       return;
     }
     const ms = performance.now() - started;
@@ -217,12 +227,16 @@ export function planDecodes(
 }
 
 /** One decode of the inputs, input i as sequence i, and their pooled vectors, read before anything else can use the context. */
-async function decode(native: NativeBatch, inputs: Uint32Array[]): Promise<Float32Array[]> {
-  native.initBatch(inputs.reduce((sum, input) => sum + input.length, 0));
-  // Pooling needs every token's output; asking for them all spares llama.cpp overriding the request with a warning.
-  inputs.forEach((input, sequence) => native.addToBatch(sequence, 0, input, allIndexes(input.length)));
-  await native.decodeBatch();
-  return inputs.map((input, sequence) => Float32Array.from(native.getEmbedding(input.length, 0, sequence)));
+async function decode(native: NativeBatch, inputs: Uint32Array[], clock = new PhaseClock()): Promise<Float32Array[]> {
+  await clock.decoding(async () => {
+    native.initBatch(inputs.reduce((sum, input) => sum + input.length, 0));
+    // Pooling needs every token's output; asking for them all spares llama.cpp overriding the request with a warning.
+    inputs.forEach((input, sequence) => native.addToBatch(sequence, 0, input, allIndexes(input.length)));
+    await native.decodeBatch();
+  });
+  return clock.time('readOut', () =>
+    inputs.map((input, sequence) => Float32Array.from(native.getEmbedding(input.length, 0, sequence))),
+  );
 }
 
 let indexes = new Uint32Array(0);

@@ -1,5 +1,6 @@
 import type { LlamaEmbeddingContext, LlamaModel, Token } from 'node-llama-cpp';
 import type { Embedded, EmbeddingPool } from './embeddingPool';
+import { PhaseClock } from './phaseClock';
 
 /**
  * The contexts engine: the embedding contexts of one model, each evaluating one text at a time; `embed` runs each text
@@ -49,18 +50,22 @@ export class ContextPool implements EmbeddingPool {
     return context.calculateInputLength(probe.slice()) - probe.length;
   }
 
-  embed(texts: ReadonlyArray<readonly Token[]>): Array<Promise<Embedded>> {
-    return texts.map((tokens) => this.embedOne(tokens));
+  embed(texts: ReadonlyArray<readonly Token[]>, clock = new PhaseClock()): Array<Promise<Embedded>> {
+    return texts.map((tokens) => this.embedOne(tokens, clock));
   }
 
-  private async embedOne(tokens: readonly Token[]): Promise<Embedded> {
+  /**
+   * node-llama-cpp copies the vector out into a JavaScript array as part of `getEmbeddingFor`, which counts as decode;
+   * read-out is the copy from that array into the result.
+   */
+  private async embedOne(tokens: readonly Token[], clock: PhaseClock): Promise<Embedded> {
     const context =
       this.free.pop() ?? (await new Promise<LlamaEmbeddingContext>((resolve) => this.waiting.push(resolve)));
     const started = performance.now();
     try {
       // getEmbeddingFor adds the special tokens to the array it is given, so it gets a copy.
-      const { vector } = await context.getEmbeddingFor(tokens.slice());
-      return { vector: Float32Array.from(vector), ms: performance.now() - started };
+      const { vector } = await clock.decoding(() => context.getEmbeddingFor(tokens.slice()));
+      return { vector: clock.time('readOut', () => Float32Array.from(vector)), ms: performance.now() - started };
     } finally {
       const next = this.waiting.shift();
       if (next) next(context);

@@ -156,14 +156,16 @@ export async function runEmbedJob(options: EmbedJobOptions, checked?: CheckedFil
         },
       );
       if (!processor.stats().embedded) throw await embeddedNothing(options.input, files, processor.stats());
-      await writer.complete();
-      await skipLog.complete();
-      await checkpoint.finishing(finalPaths(files));
+      await processor.writing(async () => {
+        await writer.complete();
+        await skipLog.complete();
+        await checkpoint.finishing(finalPaths(files));
+      });
     } catch (error) {
       if (error instanceof EmbedJobError && error.code === 'NOTHING_EMBEDDED') throw error;
       throw await stopped(error, options, files, processor.stats(), markedLine);
     }
-    await putInPlace(finalPaths(files), checkpoint);
+    await processor.writing(() => putInPlace(finalPaths(files), checkpoint));
     const stats = processor.stats();
     return {
       input: options.input,

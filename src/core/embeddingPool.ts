@@ -1,4 +1,5 @@
 import type { Token } from 'node-llama-cpp';
+import type { PhaseClock } from './phaseClock';
 
 /** A text's vector and the milliseconds it spent in a context (waiting for one not counted). */
 export interface Embedded {
@@ -15,8 +16,8 @@ export interface EmbeddingPool {
   /**
    * The vectors of a group of texts' tokens, in the group's order. Which texts share a decode follows from the group
    * alone, never from timing, so that the same group always gives the same bytes: llama.cpp's result for a text depends
-   * slightly on the other texts in its decode.
+   * slightly on the other texts in its decode. The decodes and read-outs are counted on `clock` where one is given.
    */
-  embed(texts: ReadonlyArray<readonly Token[]>): Array<Promise<Embedded>>;
+  embed(texts: ReadonlyArray<readonly Token[]>, clock?: PhaseClock): Array<Promise<Embedded>>;
   dispose(): Promise<void>;
 }

@@ -18,6 +18,7 @@ import { probeModel, type ProbeLauncher } from './modelProbe';
 import { definedOnly } from './objects';
 import { checkLimit } from './limits';
 import { openPool, type EngineChoice } from './openPool';
+import type { PhaseClock } from './phaseClock';
 import {
   DEFAULT_GPU,
   DEFAULT_MAX_CONTEXT,
@@ -282,8 +283,8 @@ export class EmbeddingModel {
    * Embeds a group of texts' model-ready tokens and returns their final (normalized) vectors, in order. The same group
    * always gives the same bytes: how its texts share decodes depends on the group alone (see EmbeddingPool).
    */
-  embedGroup(texts: ReadonlyArray<readonly Token[]>): Array<Promise<Embedded>> {
-    return this.pool.embed(texts).map((embedded) =>
+  embedGroup(texts: ReadonlyArray<readonly Token[]>, clock?: PhaseClock): Array<Promise<Embedded>> {
+    return this.pool.embed(texts, clock).map((embedded) =>
       embedded.then((result) => {
         if (this.text.normalize === 'l2') l2Normalize(result.vector);
         return result;

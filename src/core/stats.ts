@@ -1,5 +1,6 @@
 import type { BatchStats, ProgressInfo, SkipReason } from '#shared/engine';
 import type { DoneCounts } from './checkpoint';
+import { PhaseClock } from './phaseClock';
 
 export interface BatchOutcome {
   embedded: number;
@@ -16,6 +17,8 @@ const RATE_WINDOW_MS = 5000;
 
 /** Accumulates batch outcomes into stats and progress reports, with real process memory. */
 export class StatsTracker {
+  /** Where the time goes; a run pauses only with no phase under way, so no paused time is counted in it. */
+  readonly clock = new PhaseClock();
   private base: DoneCounts = emptyCounts();
   private totals = emptyTotals();
   private started = performance.now();
@@ -30,6 +33,7 @@ export class StatsTracker {
     this.base = emptyCounts();
     this.totals = emptyTotals();
     this.started = performance.now();
+    this.clock.reset();
     this.recent = [];
     this.pausedMs = 0;
     this.pausedAt = null;
@@ -98,7 +102,9 @@ export class StatsTracker {
 
   stats(): BatchStats {
     const t = this.totals;
+    const counted = this.clock.counted();
     const elapsedMs = (this.pausedAt ?? performance.now()) - this.started - this.pausedMs;
+    const busyMs = counted.tokenizeMs + counted.decodeMs + counted.readOutMs + counted.writeMs;
     const seconds = elapsedMs / 1000;
     return {
       lines: this.lines(),
@@ -116,6 +122,7 @@ export class StatsTracker {
       tokensPerSecond: seconds > 0 ? (t.tokens - this.base.tokens) / seconds : 0,
       averageTokensPerText: t.embedded ? t.tokens / t.embedded : 0,
       peakRssBytes: t.peakRssBytes,
+      time: { ...counted, idleMs: Math.max(0, elapsedMs - busyMs) },
     };
   }
 

@@ -113,6 +113,30 @@ export interface BatchStats {
   averageTokensPerText: number;
   /** Highest resident set size of the whole process seen during the run. */
   peakRssBytes: number;
+  /** Where `elapsedMs` went. */
+  time: TimeSplit;
+}
+
+/**
+ * A run's time in milliseconds, split the way the engine's JavaScript thread spent it; the five add up to the run's
+ * `elapsedMs`. Work on that thread counts first (tokenizing, copying vectors out, handing batches to the output), then
+ * waiting for a decode in flight on any context: llama.cpp decodes on threads of its own meanwhile, so `decodeMs` is
+ * the time the run waited on llama.cpp alone.
+ */
+export interface TimeSplit {
+  /** Tokenizing texts and applying the long-text policy. */
+  tokenizeMs: number;
+  /** Waiting for llama.cpp's decodes, with no other phase under way. */
+  decodeMs: number;
+  /** Copying the vectors out of llama.cpp. */
+  readOutMs: number;
+  /**
+   * Handing each batch to the output (a job's output file, skip log and checkpoint, flushed to the disk) and, in a
+   * job, finishing the files and giving them their final names.
+   */
+  writeMs: number;
+  /** The rest: reading the input, turning vectors into results, and waiting on nothing. */
+  idleMs: number;
 }
 
 /** A progress report, sent at a bounded rate while a run goes, and once more at its end with `done: true`. */

@@ -91,6 +91,12 @@ describe('embedding-studio embed', () => {
     expect(matrix.shape).toEqual([summary.stats.embedded, summary.model.dimension]);
     expect(Array.from((await readNpy(summary.outputs[1])).data)).toEqual(EMBEDDED_LINES);
     expect((await readFile(summary.skipLog, 'utf8')).trimEnd().split('\n')).toHaveLength(summary.stats.skipped);
+    const { time, elapsedMs } = summary.stats;
+    expect(Object.keys(time).sort()).toEqual(['decodeMs', 'idleMs', 'readOutMs', 'tokenizeMs', 'writeMs']);
+    const phases = [time.tokenizeMs, time.decodeMs, time.readOutMs, time.writeMs, time.idleMs];
+    expect(Math.min(...phases)).toBeGreaterThanOrEqual(0);
+    expect(time.decodeMs).toBeGreaterThan(0);
+    expect(phases.reduce((sum, ms) => sum + ms, 0)).toBeCloseTo(elapsedMs, 1);
   });
 
   it('exits 5 naming the line when a text is too long with --on-long fail, says where the partial files are, and --resume finishes the run', async () => {

@@ -47,6 +47,13 @@ const SUMMARY: EmbedJobSummary = {
     tokensPerSecond: 14_803.2,
     averageTokensPerText: 123.58,
     peakRssBytes: 1.5 * 1024 ** 3,
+    time: {
+      tokenizeMs: 4_170.0061728,
+      decodeMs: 66_720.0987648,
+      readOutMs: 834.00123456,
+      writeMs: 2_502.0037,
+      idleMs: 9_174.01354,
+    },
   },
 };
 
@@ -62,7 +69,7 @@ describe('summary', () => {
         '  failed       3 (their errors are in the skip log)',
         '  truncated    12',
         '  tokens       1,234,567',
-        '  time         1:23',
+        '  time         1:23 (tokenize 5.0%, decode 80.0%, read-out 1.0%, write 3.0%, idle 11.0%)',
         '  speed        120 texts/s, 14,803 tokens/s',
         '  peak memory  1.5 GiB',
         '  outputs      /data/out.npy, /data/out.lines.npy (npy, 3.0 MiB)',
@@ -84,6 +91,13 @@ describe('summary', () => {
         averageBatchMs: 266.457,
         textsPerSecond: 119.784,
         tokensPerSecond: 14_803.2,
+        time: {
+          tokenizeMs: 4_170.006,
+          decodeMs: 66_720.099,
+          readOutMs: 834.001,
+          writeMs: 2_502.004,
+          idleMs: 9_174.014,
+        },
       },
     });
   });

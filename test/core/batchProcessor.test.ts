@@ -197,6 +197,9 @@ describe('BatchProcessor', () => {
     const stats = await run;
     expect(lines).toEqual(Array.from({ length: 1500 }, (_, i) => i + 1));
     expect(stats.elapsedMs).toBeLessThan(performance.now() - started - 600);
+    // Nor does any phase of the time split count the pause.
+    const { tokenizeMs, decodeMs, readOutMs, writeMs } = stats.time;
+    expect(tokenizeMs + decodeMs + readOutMs + writeMs).toBeLessThanOrEqual(stats.elapsedMs);
   });
 
   it('cancels a paused run', async () => {

@@ -86,6 +86,30 @@ describe('runEmbedJob', () => {
     expect(row?.text).toBe('emoji 🙂👍🏽 ok');
   });
 
+  it('splits its time into tokenize, decode, read-out, write and idle, adding up to its wall time, on both engines', async () => {
+    const input = join(dir, 'time.txt');
+    await writeFile(input, corpusLines(2000, 13, 3, 40).join('\n'));
+    const contexts = await EmbeddingModel.load(await testModelPath(TINY), {
+      threads: 2,
+      contextSize: 64,
+      engine: 'contexts',
+    });
+    try {
+      for (const loaded of [model, contexts]) {
+        const { stats } = await job({ model: loaded, input, output: join(dir, `time-${loaded.info.engine}.npy`) });
+        const { time, elapsedMs } = stats;
+        const phases = [time.tokenizeMs, time.decodeMs, time.readOutMs, time.writeMs];
+        for (const ms of phases) expect(ms, loaded.info.engine).toBeGreaterThan(0);
+        expect(time.idleMs).toBeGreaterThanOrEqual(0);
+        // No time is counted twice: the counted phases fit within the wall time, the rest of which is idle.
+        expect(phases.reduce((sum, ms) => sum + ms, 0)).toBeLessThanOrEqual(elapsedMs);
+        expect(phases.reduce((sum, ms) => sum + ms, time.idleMs)).toBeCloseTo(elapsedMs, 6);
+      }
+    } finally {
+      await contexts.dispose();
+    }
+  });
+
   it('writes the same vectors to .jsonl, .npy and .parquet', async () => {
     const lines = corpusLines(5000, 11);
     lines[2] = '';

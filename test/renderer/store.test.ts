@@ -72,6 +72,7 @@ function summary(): EmbedJobSummary {
       tokensPerSecond: 500,
       averageTokensPerText: 10,
       peakRssBytes: 200 << 20,
+      time: { tokenizeMs: 100, decodeMs: 1700, readOutMs: 20, writeMs: 80, idleMs: 100 },
     },
   };
 }
