@@ -193,6 +193,11 @@ describe('embedding-studio embed', () => {
     const resumed = await runCli([...args, '--resume']);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect((await readJsonl(output)).map((row) => row.line)).toEqual(lines.map((_, i) => i + 1));
-    expect((await readdir(sub)).sort()).toEqual(['big.jsonl', 'big.jsonl.skipped.jsonl', 'big.txt']);
+    expect((await readdir(sub)).sort()).toEqual([
+      'big.jsonl',
+      'big.jsonl.run.json',
+      'big.jsonl.skipped.jsonl',
+      'big.txt',
+    ]);
   });
 });
