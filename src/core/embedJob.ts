@@ -177,6 +177,7 @@ export async function runEmbedJob(options: EmbedJobOptions, checked?: CheckedFil
       format,
       outputs: writer.paths,
       skipLog: skipLog.path,
+      runRecord: runRecordPath(options.output),
       outputBytes: await totalSize(writer.paths),
       resumedAfterLine: saved?.mark.lastLine ?? 0,
       model: model.info,
