@@ -30,6 +30,8 @@ const EXIT_CODES: Record<EngineErrorCode, ExitCode> = {
   OUTPUT_IS_INPUT: EXIT.output,
   RESUME_REFUSED: EXIT.output,
   CHECKPOINT_INVALID: EXIT.output,
+  // An output read as the input of a command that looks into it.
+  RUN_RECORD_INVALID: EXIT.badInputFile,
   INPUT_CHANGED: EXIT.runFailed,
   TEXT_TOO_LONG: EXIT.runFailed,
   EMBEDDING_FAILED: EXIT.runFailed,

@@ -86,6 +86,9 @@ Files written by embed:
                          writes <name>.lines.npy, the input line of each row
   <output>.skipped.jsonl One {"line", "reason", "detail"} per line not embedded
                          (blank, invalid, too long, failed ...)
+  <output>.run.json      What made the output, written when every line is
+                         done: the model file and its identity hash, the
+                         options that shape the vectors, the input, the counts
   *.partial              What an unfinished run (failed, stopped by Ctrl-C or
                          killed) wrote so far, flushed after every batch
                          (Parquet: every row group)

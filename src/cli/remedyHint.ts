@@ -50,6 +50,8 @@ export function remedyHint(remedy: Remedy): string {
       return 'Run it again with the same input, model and options, or pass --overwrite instead of --resume to start again.';
     case 'replaceCheckpoint':
       return 'Its unfinished run cannot be resumed: start again with --overwrite, which replaces it, or move the file away.';
+    case 'embedOutputAgain':
+      return 'Embed its input again with embed --overwrite: a finished run writes the record beside its output.';
     case 'restoreInput': {
       const kept = `Lines 1-${remedy.lastLine} are embedded and kept`;
       return remedy.deleted

@@ -30,6 +30,7 @@ export function formatSummary(summary: EmbedJobSummary): string {
       `${summary.outputs.join(', ')} (${summary.format}, ${formatBytes(summary.outputBytes)})`,
     ],
     ['skip log', `${summary.skipLog} (${plural(stats.skipped + stats.failed, 'line')})`],
+    ['run record', summary.runRecord],
     ['model', `${model.name} (${model.architecture}, ${model.dimension} dimensions, ${model.quantization})`],
     ['backend', describeBackend(model)],
     ['engine', describeEngine(model)],
@@ -45,8 +46,11 @@ export function formatSummary(summary: EmbedJobSummary): string {
 
 /** `--json`: the run's summary as one JSON object. */
 export function summaryJson(summary: EmbedJobSummary): string {
-  const { input, format, outputs, outputBytes, skipLog, resumedAfterLine, model, stats } = summary;
-  return JSON.stringify({ input, format, outputs, outputBytes, skipLog, resumedAfterLine, model, stats }, roundFloats);
+  const { input, format, outputs, outputBytes, skipLog, runRecord, resumedAfterLine, model, stats } = summary;
+  return JSON.stringify(
+    { input, format, outputs, outputBytes, skipLog, runRecord, resumedAfterLine, model, stats },
+    roundFloats,
+  );
 }
 
 /** `3 (blank 2, too-long 1)`: the reasons of the lines skipped for their content, most frequent first. */

@@ -18,7 +18,7 @@ import {
 import { EmbeddingError } from './errors';
 import { fileKind } from './files';
 import { inputFormatFor, type InputOptions } from './input';
-import { outputPathsFor } from './output/outputFormats';
+import { outputPathsFor, streamedPathsFor } from './output/outputFormats';
 import { createExclusive, ignoreMissing, moveIntoPlace, sizeKey, writeFully } from './output/stagedFile';
 
 /**
@@ -228,6 +228,7 @@ export async function readCheckpoint(outputPath: string): Promise<SavedRun> {
     );
   const identity = identityRecord.data.identity;
   const names = outputPathsFor(outputPath, identity.format).map(sizeKey);
+  const streamed = streamedPathsFor(outputPath, identity.format).map(sizeKey);
   let mark: CheckpointMark | null = null;
   const added: unknown[] = [];
   for (const [index, record] of rest.entries()) {
@@ -235,15 +236,16 @@ export async function readCheckpoint(outputPath: string): Promise<SavedRun> {
     const finishing = finishingSchema.safeParse(record);
     if (finishing.success) {
       if (line !== records.length) throw invalid(`line ${line} says the run was finishing, but more follows`);
-      if (!sameNames(finishing.data.finishing, names))
-        throw invalid(`line ${line} names files other than ${names.join(', ')}`);
-      return { state: 'finished', identity, finalPaths: names.map((name) => join(dirname(outputPath), name)) };
+      // A run of a version that wrote no run record lists the other files.
+      const listed = [names, streamed].find((files) => sameNames(finishing.data.finishing, files));
+      if (!listed) throw invalid(`line ${line} names files other than ${names.join(', ')}`);
+      return { state: 'finished', identity, finalPaths: listed.map((name) => join(dirname(outputPath), name)) };
     }
     const parsed = markSchema.safeParse(record);
     if (!parsed.success)
       throw invalid(`line ${line} is not a durable point (${z.prettifyError(parsed.error).replace(/\s+/g, ' ')})`);
-    if (!sameNames(Object.keys(parsed.data.sizes), names))
-      throw invalid(`line ${line} gives sizes of files other than ${names.join(', ')}`);
+    if (!sameNames(Object.keys(parsed.data.sizes), streamed))
+      throw invalid(`line ${line} gives sizes of files other than ${streamed.join(', ')}`);
     if (parsed.data.added?.length && identity.format !== 'parquet')
       throw invalid(`line ${line} adds row groups to ${identity.format} output`);
     mark = parsed.data;

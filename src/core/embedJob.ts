@@ -21,7 +21,8 @@ import { createOutputWriter, outputFormatFor, outputPathsFor, sizeOf } from './o
 import type { OutputWriter } from './output/outputWriter';
 import { SkipLog, skipLogPath } from './output/skipLog';
 import type { PauseGate } from './pauseGate';
-import { moveIntoPlace, sizeKey, stagingPath } from './output/stagedFile';
+import { moveIntoPlace, sizeKey, StagedFile, stagingPath } from './output/stagedFile';
+import { runRecordOf, runRecordPath, runRecordText } from './runRecord';
 
 export interface EmbedJobOptions {
   /** A model file to load (and dispose of afterwards), or a model already loaded by the caller. */
@@ -157,8 +158,12 @@ export async function runEmbedJob(options: EmbedJobOptions, checked?: CheckedFil
       );
       if (!processor.stats().embedded) throw await embeddedNothing(options.input, files, processor.stats());
       await processor.writing(async () => {
-        await writer.complete();
+        const record = runRecordOf(options.input, identity, model.info, processor.stats());
+        await writer.complete(record);
         await skipLog.complete();
+        files.record = await StagedFile.create(runRecordPath(options.output), replace);
+        await files.record.append(runRecordText(record));
+        await files.record.complete();
         await checkpoint.finishing(finalPaths(files));
       });
     } catch (error) {
@@ -172,6 +177,7 @@ export async function runEmbedJob(options: EmbedJobOptions, checked?: CheckedFil
       format,
       outputs: writer.paths,
       skipLog: skipLog.path,
+      runRecord: runRecordPath(options.output),
       outputBytes: await totalSize(writer.paths),
       resumedAfterLine: saved?.mark.lastLine ?? 0,
       model: model.info,
@@ -187,11 +193,18 @@ interface JobFiles {
   writer: OutputWriter;
   skipLog: SkipLog;
   checkpoint: CheckpointLog;
+  /** The run record, staged once every line is done. */
+  record?: StagedFile;
 }
 
-/** Every file the run makes, under its final name: the output's files, then the skip log. */
-function finalPaths({ writer, skipLog }: JobFiles): string[] {
+/** The files the run writes batch by batch, under their final names: the output's files, then the skip log. */
+function streamedPaths({ writer, skipLog }: JobFiles): string[] {
   return [...writer.paths, skipLog.path];
+}
+
+/** Every file the run makes, under its final name: the streamed ones, then the run record. */
+function finalPaths(files: JobFiles): string[] {
+  return [...streamedPaths(files), ...(files.record ? [files.record.finalPath] : [])];
 }
 
 /**
@@ -297,13 +310,15 @@ async function stopped(
 ): Promise<unknown> {
   const { writer, skipLog, checkpoint } = files;
   const cancelled = options.signal?.aborted || (error instanceof EmbeddingError && error.code === 'CANCELLED');
+  // A record claims a finished run: one staged before the run stopped goes, whatever is kept.
+  await files.record?.abort();
   if (cancelled && (!options.keepOnCancel || markedLine === null)) {
     await Promise.all([writer.abort(), skipLog.abort(), checkpoint.remove()]);
     return cancelledError();
   }
   const cause = cancelled ? cancelledError() : error instanceof EmbeddingError ? error : runFailure(error);
   await checkpoint.close();
-  const partialFiles = finalPaths(files).map(stagingPath);
+  const partialFiles = streamedPaths(files).map(stagingPath);
   const kept = await Promise.all([writer.keepPartial(), skipLog.keepPartial()]).then(
     () => true,
     () => false,

@@ -177,6 +177,8 @@ export interface EmbedJobSummary {
   /** The embeddings file(s): for .npy, the matrix and its `.lines.npy` line-number sidecar. */
   outputs: string[];
   skipLog: string;
+  /** `<output>.run.json`: what made the output. */
+  runRecord: string;
   outputBytes: number;
   /** The line an earlier, unfinished run of this output had reached, continued from here; 0 for a run from the start. */
   resumedAfterLine: number;

@@ -16,6 +16,7 @@ export type EngineErrorCode =
   | 'OUTPUT_IS_INPUT'
   | 'RESUME_REFUSED'
   | 'CHECKPOINT_INVALID'
+  | 'RUN_RECORD_INVALID'
   | 'INPUT_CHANGED'
   | 'BAD_OPTION'
   | 'INPUT_NOT_UTF8'
@@ -82,6 +83,8 @@ export type Remedy =
   | { kind: 'resumeWithSameSettings' }
   /** The output's checkpoint is not a valid one: its run cannot be resumed. */
   | { kind: 'replaceCheckpoint' }
+  /** The output has no valid run record (`<output>.run.json`): only embedding its input again writes one. */
+  | { kind: 'embedOutputAgain' }
   /** The input was deleted (or changed) during the run; lines 1 to `lastLine` are embedded and kept. */
   | { kind: 'restoreInput'; lastLine: number; deleted: boolean }
   /** Every line is done, but the finished files could not be given their final names. */

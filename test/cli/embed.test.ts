@@ -53,6 +53,7 @@ describe('embedding-studio embed', () => {
     expect(result.stdout).toMatch(/^ {2}truncated +0$/m);
     expect(result.stdout).toContain(`${output} (jsonl, `);
     expect(result.stdout).toContain(`${output}.skipped.jsonl (2 lines)`);
+    expect(result.stdout).toMatch(new RegExp(`^ {2}run record +${output}\\.run\\.json$`, 'm'));
     expect(result.stdout).toMatch(/^ {2}model +tiny-bert \(bert, 32 dimensions, F32\)$/m);
     expect(result.stdout).toMatch(/^ {2}backend +\w+.*, 2 threads, \d+ contexts?$/m);
   });
@@ -82,6 +83,7 @@ describe('embedding-studio embed', () => {
       format: 'npy',
       outputs: [output, join(dir, 'json.lines.npy')],
       skipLog: `${output}.skipped.jsonl`,
+      runRecord: `${output}.run.json`,
       model: { name: 'tiny-bert', dimension: TINY.embeddingLength, pooling: 'mean', normalize: 'l2' },
       stats: { lines: 6, embedded: 4, skipped: 2, failed: 0, truncated: 0, skippedByReason: { blank: 2 } },
     });
@@ -91,6 +93,7 @@ describe('embedding-studio embed', () => {
     expect(matrix.shape).toEqual([summary.stats.embedded, summary.model.dimension]);
     expect(Array.from((await readNpy(summary.outputs[1])).data)).toEqual(EMBEDDED_LINES);
     expect((await readFile(summary.skipLog, 'utf8')).trimEnd().split('\n')).toHaveLength(summary.stats.skipped);
+    expect(JSON.parse(await readFile(summary.runRecord, 'utf8'))).toMatchObject({ output: { format: 'npy', rows: 4 } });
     const { time, elapsedMs } = summary.stats;
     expect(Object.keys(time).sort()).toEqual(['decodeMs', 'idleMs', 'readOutMs', 'tokenizeMs', 'writeMs']);
     const phases = [time.tokenizeMs, time.decodeMs, time.readOutMs, time.writeMs, time.idleMs];
@@ -193,6 +196,11 @@ describe('embedding-studio embed', () => {
     const resumed = await runCli([...args, '--resume']);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect((await readJsonl(output)).map((row) => row.line)).toEqual(lines.map((_, i) => i + 1));
-    expect((await readdir(sub)).sort()).toEqual(['big.jsonl', 'big.jsonl.skipped.jsonl', 'big.txt']);
+    expect((await readdir(sub)).sort()).toEqual([
+      'big.jsonl',
+      'big.jsonl.run.json',
+      'big.jsonl.skipped.jsonl',
+      'big.txt',
+    ]);
   });
 });

@@ -7,6 +7,7 @@ const SUMMARY: EmbedJobSummary = {
   format: 'npy',
   outputs: ['/data/out.npy', '/data/out.lines.npy'],
   skipLog: '/data/out.npy.skipped.jsonl',
+  runRecord: '/data/out.npy.run.json',
   outputBytes: 3 * 1024 * 1024,
   resumedAfterLine: 0,
   model: {
@@ -74,6 +75,7 @@ describe('summary', () => {
         '  peak memory  1.5 GiB',
         '  outputs      /data/out.npy, /data/out.lines.npy (npy, 3.0 MiB)',
         '  skip log     /data/out.npy.skipped.jsonl (10 lines)',
+        '  run record   /data/out.npy.run.json',
         '  model        bge-small-en-v1.5 (bert, 384 dimensions, Q8_0)',
         '  backend      cuda (NVIDIA H200, 13 GPU layers), 16 threads, 2 contexts',
         '  engine       batched: many texts per decode (local build)',

@@ -53,6 +53,7 @@ describe('a run touches only files of its own', () => {
     ['the output', (output: string) => `${output}.partial`],
     ['the skip log', (output: string) => `${output}.skipped.jsonl.partial`],
     ['the checkpoint', (output: string) => `${output}.checkpoint`],
+    ['the run record', (output: string) => `${output}.run.json.partial`],
   ] as const;
 
   it.each(sidePaths)(
@@ -204,9 +205,13 @@ describe('a checkpoint is data, not instructions', () => {
       ['../victim.txt', 'out.jsonl.skipped.jsonl'],
       ['victim.txt', 'out.jsonl.skipped.jsonl'],
       ['out.jsonl'],
+      ['out.jsonl', 'out.jsonl.skipped.jsonl', 'victim.txt'],
     ]) {
       await writeFile(`${files.output}.checkpoint`, `${JSON.stringify(head())}\n${JSON.stringify({ finishing })}\n`);
-      await expectInvalid(files, /line 2 names files other than out\.jsonl, out\.jsonl\.skipped\.jsonl/);
+      await expectInvalid(
+        files,
+        /line 2 names files other than out\.jsonl, out\.jsonl\.skipped\.jsonl, out\.jsonl\.run\.json\.$/,
+      );
     }
     await expectUntouched(files.victim);
     expect(await readFile(join(files.folder, 'victim.txt.partial'), 'utf8')).toBe('planted');
@@ -308,14 +313,13 @@ describe('a checkpoint is data, not instructions', () => {
   it('reads a finished run’s checkpoint without moving anything; the next run moves the files', async () => {
     const files = await crafted('finished', () => []);
     await writeFile(`${files.output}.partial`, '{"line":1}\n');
-    await writeFile(
-      `${files.output}.checkpoint`,
-      `${JSON.stringify(head())}\n${JSON.stringify({ finishing: ['out.jsonl', 'out.jsonl.skipped.jsonl'] })}\n`,
-    );
+    await writeFile(`${files.output}.run.json.partial`, '{}\n');
+    const finishing = ['out.jsonl', 'out.jsonl.skipped.jsonl', 'out.jsonl.run.json'];
+    await writeFile(`${files.output}.checkpoint`, `${JSON.stringify(head())}\n${JSON.stringify({ finishing })}\n`);
     const before = (await readdir(files.folder)).sort();
     expect(await readCheckpoint(files.output)).toMatchObject({
       state: 'finished',
-      finalPaths: [files.output, `${files.output}.skipped.jsonl`],
+      finalPaths: [files.output, `${files.output}.skipped.jsonl`, `${files.output}.run.json`],
     });
     expect((await readdir(files.folder)).sort()).toEqual(before);
     await expect(job(files)).rejects.toMatchObject({
@@ -323,6 +327,24 @@ describe('a checkpoint is data, not instructions', () => {
       message: expect.stringContaining('is complete'),
     });
     expect(await readFile(files.output, 'utf8')).toBe('{"line":1}\n');
+    expect(await readFile(`${files.output}.run.json`, 'utf8')).toBe('{}\n');
     expect((await readdir(files.folder)).filter((name) => /partial|checkpoint/.test(name))).toEqual([]);
+  });
+
+  it('completes a finished run of a version that wrote no run record, whose finishing list has none', async () => {
+    const files = await crafted('finished-before', () => []);
+    const finishing = ['out.jsonl', 'out.jsonl.skipped.jsonl'];
+    await writeFile(`${files.output}.checkpoint`, `${JSON.stringify(head())}\n${JSON.stringify({ finishing })}\n`);
+    expect(await readCheckpoint(files.output)).toMatchObject({
+      state: 'finished',
+      finalPaths: [files.output, `${files.output}.skipped.jsonl`],
+    });
+    await expect(job(files)).rejects.toMatchObject({ code: 'OUTPUT_EXISTS', remedy: { kind: 'embedAgain' } });
+    expect((await readdir(files.folder)).sort()).toEqual([
+      'input.txt',
+      'out.jsonl',
+      'out.jsonl.skipped.jsonl',
+      'victim.txt',
+    ]);
   });
 });

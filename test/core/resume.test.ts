@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runEmbedJob, type EmbedJobOptions } from '#core/embedJob';
 import { EmbedJobError } from '#core/errors';
 import { EmbeddingModel } from '#core/model';
+import { readRunRecord } from '#core/runRecord';
 import type { OutputFormat, ProgressInfo } from '#shared/engine';
 import { corpusLines } from '../support/corpus';
 import { readJsonl, readNpy, tempDir } from '../support/files';
@@ -211,6 +212,7 @@ describe('resuming an unfinished run', () => {
       message: expect.stringMatching(/^Every line is done, but the finished files could not be given/),
     });
     expect(existsSync(output) && existsSync(`${lines}.partial`) && existsSync(`${output}.checkpoint`)).toBe(true);
+    expect(existsSync(`${output}.run.json.partial`) && !existsSync(`${output}.run.json`)).toBe(true);
 
     await rm(lines, { recursive: true });
     await expect(job({ ...files, output, resume: true })).rejects.toMatchObject({
@@ -220,6 +222,7 @@ describe('resuming an unfinished run', () => {
     });
     expect(await lineNumbers('npy', output)).toEqual(EMBEDDED);
     expect((await readNpy(output)).shape).toEqual([EMBEDDED.length, model.info.dimension]);
+    expect((await readRunRecord(output)).output).toMatchObject({ format: 'npy', rows: EMBEDDED.length });
     expect((await readJsonl<{ line: number }>(`${output}.skipped.jsonl`)).map((row) => row.line)).toEqual(BLANK);
     expect((await readdir(join(output, '..'))).filter((name) => /partial|checkpoint/.test(name))).toEqual([]);
   });
@@ -320,7 +323,12 @@ describe('a disk that fills up mid-run', () => {
       expect(summary.resumedAfterLine).toBe(after);
       expect(summary.stats).toMatchObject({ lines: lines.length, embedded: lines.length });
       expect((await readdir(mountPoint)).sort()).toEqual(
-        [`out.${format}`, ...(format === 'npy' ? ['out.lines.npy'] : []), `out.${format}.skipped.jsonl`].sort(),
+        [
+          `out.${format}`,
+          ...(format === 'npy' ? ['out.lines.npy'] : []),
+          `out.${format}.skipped.jsonl`,
+          `out.${format}.run.json`,
+        ].sort(),
       );
       expect(await lineNumbers(format, output)).toEqual(lines.map((_, i) => i + 1));
     },

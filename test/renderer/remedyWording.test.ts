@@ -29,6 +29,7 @@ const SAMPLES: { [K in RemedyKind]: Array<Extract<Remedy, { kind: K }>> } = {
   startOver: [{ kind: 'startOver' }],
   resumeWithSameSettings: [{ kind: 'resumeWithSameSettings' }],
   replaceCheckpoint: [{ kind: 'replaceCheckpoint' }],
+  embedOutputAgain: [{ kind: 'embedOutputAgain' }],
   restoreInput: [
     { kind: 'restoreInput', lastLine: 12, deleted: true },
     { kind: 'restoreInput', lastLine: 12, deleted: false },

@@ -53,6 +53,7 @@ function summary(): EmbedJobSummary {
     format: 'jsonl',
     outputs: ['/data/notes.embeddings.jsonl'],
     skipLog: '/data/notes.embeddings.skipped.jsonl',
+    runRecord: '/data/notes.embeddings.run.json',
     outputBytes: 1_000_000,
     resumedAfterLine: 0,
     model: modelInfo(),

@@ -4,6 +4,7 @@ import { JsonlWriter } from './jsonlWriter';
 import { linesPath, NpyWriter } from './npyWriter';
 import type { OutputWriter, WriterResume } from './outputWriter';
 import { ParquetOutputWriter } from './parquetWriter';
+import { runRecordPath } from '../runRecord';
 import { skipLogPath } from './skipLog';
 import { sizeKey } from './stagedFile';
 
@@ -15,8 +16,16 @@ export function outputFormatFor(path: string, format?: OutputFormat): OutputForm
   throw new EmbeddingError('BAD_OPTION', `Cannot tell the output format from ${path}.`, { kind: 'chooseFormat' });
 }
 
-/** Every file a run with this output writes: the embeddings (and the .npy line-number sidecar), then the skip log. */
+/**
+ * Every file a run with this output writes: the embeddings (and the .npy line-number sidecar), the skip log, then the
+ * run record.
+ */
 export function outputPathsFor(path: string, format: OutputFormat): string[] {
+  return [...streamedPathsFor(path, format), runRecordPath(path)];
+}
+
+/** The files a run writes batch by batch, which its checkpoints measure: all but the run record, written at the end. */
+export function streamedPathsFor(path: string, format: OutputFormat): string[] {
   return [...(format === 'npy' ? [path, linesPath(path)] : [path]), skipLogPath(path)];
 }
 

@@ -1,3 +1,4 @@
+import type { RunRecord } from '#shared/runRecord';
 import type { EmbeddingResult } from '../results';
 
 /** A writer's part of a checkpoint: the bytes of each of its staged files, and state a resumed writer needs. */
@@ -14,8 +15,8 @@ export interface WriterResume {
 
 /**
  * Receives results batch by batch, in line order, and streams them to a staged file; `complete` writes what the
- * format ends with and puts it all on the disk, still under the `.partial` name(s) (`moveIntoPlace` gives the final
- * ones), `keepPartial` closes it as a valid file under its `.partial` name (a run that failed),
+ * format ends with (in a format with metadata, the run's record) and puts it all on the disk, still under the
+ * `.partial` name(s) (`moveIntoPlace` gives the final ones), `keepPartial` closes it as a valid file under its `.partial` name (a run that failed),
  * `abort` removes every trace of it (a run that was cancelled).
  */
 export interface OutputWriter {
@@ -27,7 +28,7 @@ export interface OutputWriter {
    * memory (a Parquet row group still filling), so that no checkpoint can vouch for them.
    */
   checkpoint(): Promise<WriterCheckpoint | null>;
-  complete(): Promise<void>;
+  complete(run: RunRecord): Promise<void>;
   keepPartial(): Promise<void>;
   abort(): Promise<void>;
 }

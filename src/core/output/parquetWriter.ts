@@ -1,8 +1,13 @@
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import type { RowGroup, SchemaElement } from 'hyparquet';
+import type { RunRecord } from '#shared/runRecord';
+import { runRecordText } from '../runRecord';
 import type { EmbeddingResult } from '../results';
 import type { OutputWriter, WriterCheckpoint } from './outputWriter';
 import { sizeKey, StagedFile } from './stagedFile';
+
+/** The footer's key-value metadata key of the run's record (`RunRecord`), in a finished file only. */
+const RUN_KEY = 'embedding_studio.run';
 
 /** Rows per Parquet row group: large enough for efficient reads, small enough to keep memory flat. */
 export const ROWS_PER_ROW_GROUP = 4096;
@@ -93,7 +98,9 @@ export class ParquetOutputWriter implements OutputWriter {
     return { sizes: { [sizeKey(this.file.finalPath)]: this.file.size }, added };
   }
 
-  async complete(): Promise<void> {
+  /** The footer's key-value metadata gets the run's record under `embedding_studio.run`, as run.json holds it. */
+  async complete(run: RunRecord): Promise<void> {
+    this.writer.kvMetadata = [...(this.writer.kvMetadata ?? []), { key: RUN_KEY, value: runRecordText(run) }];
     await this.writeFooter();
     await this.file.complete();
   }

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { INPUT_FORMATS, LONG_TEXT_POLICIES, NORMALIZATIONS, OUTPUT_FORMATS } from './engine';
+
+export const RUN_RECORD_VERSION = 1;
+
+const count = z.number().int().nonnegative();
+const positive = z.number().int().positive();
+
+/**
+ * `<output>.run.json`: what made a finished output, written by its run beside it whatever the format (and into a
+ * Parquet file's metadata). The model, input and vector options are those of the run's checkpoint identity; the counts
+ * are the whole run's, a resumed one included. Only `finishedAt` differs between two runs that made the same output.
+ */
+export const runRecordSchema = z.strictObject({
+  version: z.literal(RUN_RECORD_VERSION),
+  app: z.strictObject({ name: z.literal('embedding-studio'), version: z.string().min(1) }),
+  finishedAt: z.iso.datetime(),
+  model: z.strictObject({
+    /** The model file's name, and its absolute path when the run ended. */
+    file: z.string().min(1),
+    path: z.string().min(1),
+    /** The name the model gives itself (its GGUF metadata), else its file name without .gguf. */
+    name: z.string(),
+    size: count,
+    /** SHA-256 of the file's first and last MiB, as the checkpoint identity has it. */
+    fingerprint: z.string().regex(/^[0-9a-f]{64}$/),
+  }),
+  vectors: z.strictObject({
+    dimension: positive,
+    pooling: z.enum(['mean', 'cls', 'last']),
+    contextSize: positive,
+    normalize: z.enum(NORMALIZATIONS),
+    prefix: z.string(),
+    onLong: z.enum(LONG_TEXT_POLICIES),
+  }),
+  input: z.strictObject({
+    /** As the run was given it, and absolute. */
+    path: z.string().min(1),
+    absolutePath: z.string().min(1),
+    size: count,
+    mtimeMs: z.number(),
+    format: z.enum(INPUT_FORMATS),
+    field: z.string(),
+  }),
+  output: z.strictObject({
+    format: z.enum(OUTPUT_FORMATS),
+    /** Rows in the output: the lines embedded. */
+    rows: count,
+    /** Input lines, each either a row or a line in the skip log (skipped for its content, or failed). */
+    lines: count,
+    skipped: count,
+    failed: count,
+    truncated: count,
+  }),
+});
+
+export type RunRecord = z.infer<typeof runRecordSchema>;
