@@ -27,7 +27,7 @@ export function formatSummary(summary: EmbedJobSummary): string {
     ['peak memory', formatBytes(stats.peakRssBytes)],
     [
       summary.outputs.length > 1 ? 'outputs' : 'output',
-      `${summary.outputs.join(', ')} (${summary.format}, ${formatBytes(summary.outputBytes)})`,
+      `${summary.outputs.join(', ')} (${summary.format}, ${outputDimensions(summary)}, ${formatBytes(summary.outputBytes)})`,
     ],
     ['skip log', `${summary.skipLog} (${plural(stats.skipped + stats.failed, 'line')})`],
     ['model', `${model.name} (${model.architecture}, ${model.dimension} dimensions, ${model.quantization})`],
@@ -45,8 +45,18 @@ export function formatSummary(summary: EmbedJobSummary): string {
 
 /** `--json`: the run's summary as one JSON object. */
 export function summaryJson(summary: EmbedJobSummary): string {
-  const { input, format, outputs, outputBytes, skipLog, resumedAfterLine, model, stats } = summary;
-  return JSON.stringify({ input, format, outputs, outputBytes, skipLog, resumedAfterLine, model, stats }, roundFloats);
+  const { input, format, outputs, outputBytes, outputDimension, skipLog, resumedAfterLine, model, stats } = summary;
+  return JSON.stringify(
+    { input, format, outputs, outputBytes, outputDimension, skipLog, resumedAfterLine, model, stats },
+    roundFloats,
+  );
+}
+
+/** `384 dimensions`, or `256 of 768 dimensions` where the run kept the first ones of the model's. */
+function outputDimensions({ outputDimension, model }: EmbedJobSummary): string {
+  return outputDimension === model.dimension
+    ? `${outputDimension} dimensions`
+    : `${outputDimension} of ${model.dimension} dimensions`;
 }
 
 /** `3 (blank 2, too-long 1)`: the reasons of the lines skipped for their content, most frequent first. */

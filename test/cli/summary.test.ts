@@ -8,6 +8,7 @@ const SUMMARY: EmbedJobSummary = {
   outputs: ['/data/out.npy', '/data/out.lines.npy'],
   skipLog: '/data/out.npy.skipped.jsonl',
   outputBytes: 3 * 1024 * 1024,
+  outputDimension: 384,
   resumedAfterLine: 0,
   model: {
     path: '/models/bge.gguf',
@@ -30,6 +31,7 @@ const SUMMARY: EmbedJobSummary = {
     normalize: 'l2',
     prefix: '',
     onLong: 'truncate',
+    dimensions: null,
   },
   stats: {
     lines: 10_000,
@@ -72,7 +74,7 @@ describe('summary', () => {
         '  time         1:23 (tokenize 5.0%, decode 80.0%, read-out 1.0%, write 3.0%, idle 11.0%)',
         '  speed        120 texts/s, 14,803 tokens/s',
         '  peak memory  1.5 GiB',
-        '  outputs      /data/out.npy, /data/out.lines.npy (npy, 3.0 MiB)',
+        '  outputs      /data/out.npy, /data/out.lines.npy (npy, 384 dimensions, 3.0 MiB)',
         '  skip log     /data/out.npy.skipped.jsonl (10 lines)',
         '  model        bge-small-en-v1.5 (bert, 384 dimensions, Q8_0)',
         '  backend      cuda (NVIDIA H200, 13 GPU layers), 16 threads, 2 contexts',

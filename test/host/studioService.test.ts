@@ -40,6 +40,7 @@ function job(input: string, output: string, overrides: Partial<JobStart> = {}): 
     onLong: 'truncate',
     continueOnError: true,
     memoryLimitMb: null,
+    dimensions: null,
     resume: false,
     ...overrides,
   };

@@ -54,6 +54,7 @@ function summary(): EmbedJobSummary {
     outputs: ['/data/notes.embeddings.jsonl'],
     skipLog: '/data/notes.embeddings.skipped.jsonl',
     outputBytes: 1_000_000,
+    outputDimension: 384,
     resumedAfterLine: 0,
     model: modelInfo(),
     stats: {
@@ -379,6 +380,7 @@ describe('start', () => {
       onLong: 'truncate',
       continueOnError: false,
       memoryLimitMb: null,
+      dimensions: null,
       resume: false,
     };
     expect(api.requestsOf('job:start')).toEqual([expected]);
