@@ -6,6 +6,7 @@ import {
   formatDuration,
   formatPercent,
   formatRate,
+  outputDimensions,
   plural,
   rankedSkipReasons,
 } from '#shared/format';
@@ -50,13 +51,6 @@ export function summaryJson(summary: EmbedJobSummary): string {
     { input, format, outputs, outputBytes, outputDimension, skipLog, resumedAfterLine, model, stats },
     roundFloats,
   );
-}
-
-/** `384 dimensions`, or `256 of 768 dimensions` where the run kept the first ones of the model's. */
-function outputDimensions({ outputDimension, model }: EmbedJobSummary): string {
-  return outputDimension === model.dimension
-    ? `${outputDimension} dimensions`
-    : `${outputDimension} of ${model.dimension} dimensions`;
 }
 
 /** `3 (blank 2, too-long 1)`: the reasons of the lines skipped for their content, most frequent first. */

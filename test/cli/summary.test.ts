@@ -83,6 +83,16 @@ describe('summary', () => {
     );
   });
 
+  it('tells the output dimension from the model dimension where the run kept fewer', () => {
+    const text = formatSummary({
+      ...SUMMARY,
+      outputDimension: 128,
+      model: { ...SUMMARY.model, dimension: 1024, dimensions: 128 },
+    });
+    expect(text).toContain('  outputs      /data/out.npy, /data/out.lines.npy (npy, 128 of 1,024 dimensions, 3.0 MiB)');
+    expect(text).toContain('  model        bge-small-en-v1.5 (bert, 1024 dimensions, Q8_0)');
+  });
+
   it('gives --json the summary fields with float noise rounded off', () => {
     const json = JSON.parse(summaryJson(SUMMARY)) as EmbedJobSummary;
     expect(json).toEqual({
