@@ -246,7 +246,13 @@ export class EmbeddingModel {
       };
       const { normalize, prefix, onLong, dimensions } = options;
       const text = { normalize, prefix, onLong, dimensions };
-      return new EmbeddingModel(info, text, model, pool, pool.specialTokenCount());
+      try {
+        return new EmbeddingModel(info, text, model, pool, pool.specialTokenCount());
+      } catch (error) {
+        // Text options it refuses (more dimensions than the model has): the pool goes with the model.
+        await pool.dispose();
+        throw error;
+      }
     } catch (error) {
       await model.dispose();
       throw error;
