@@ -302,8 +302,8 @@ export class EmbeddingModel {
   }
 
   /**
-   * Embeds a group of texts' model-ready tokens and returns their final (cut and normalized) vectors, in order. The same group
-   * always gives the same bytes: how its texts share decodes depends on the group alone (see EmbeddingPool).
+   * Embeds a group of texts' model-ready tokens and returns their final (cut and normalized) vectors, in order. The
+   * same group always gives the same bytes: how its texts share decodes depends on the group alone (see EmbeddingPool).
    */
   embedGroup(texts: ReadonlyArray<readonly Token[]>, clock?: PhaseClock): Array<Promise<Embedded>> {
     return this.pool.embed(texts, clock).map((embedded) =>
