@@ -35,6 +35,7 @@ export interface EmbedCommandOptions extends ModelCommandOptions {
   field?: string;
   prefix?: string;
   normalize?: Normalization;
+  dimensions?: number;
   onLong?: LongTextPolicy;
   batchSize?: number;
   memoryLimitMb?: number;
@@ -89,6 +90,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   field: { type: 'string', commands: EMBED, example: 'text' },
   prefix: { type: 'string', commands: EMBED, example: '"search_document: "', allowEmpty: true },
   normalize: { type: 'string', commands: EMBED, example: 'l2' },
+  dimensions: { type: 'string', commands: EMBED, example: String(LIMITS.dimensions.example) },
   'on-long': { type: 'string', commands: EMBED, example: 'truncate' },
   'context-size': { type: 'string', commands: BOTH, example: String(LIMITS.contextSize.example) },
   'batch-size': { type: 'string', commands: EMBED, example: String(LIMITS.batchSize.example) },
@@ -188,6 +190,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     field: option.string('field'),
     prefix: option.string('prefix'),
     normalize: option.choice('normalize', NORMALIZATIONS),
+    dimensions: option.number('dimensions', LIMITS.dimensions),
     onLong: option.choice('on-long', LONG_TEXT_POLICIES),
     batchSize: option.number('batch-size', LIMITS.batchSize),
     memoryLimitMb: option.number('memory-limit', LIMITS.memoryLimitMb),

@@ -38,6 +38,9 @@ Options for embed:
                          may be a dotted path (default for .jsonl: text)
   --prefix <text>        Put before every text, e.g. "search_document: "
   --normalize <how>      ${wordList(NORMALIZATIONS, 'or')} (default: l2)
+  --dimensions <n>       Keep the first n dimensions of each vector, at most the
+                         model's, then normalize (Matryoshka; warns for a model
+                         not known to be trained for it; default: all)
   --on-long <policy>     Texts longer than the context: ${wordList(LONG_TEXT_POLICIES, 'or')}
                          (default: truncate)
   --context-size <n>     Tokens per text, ${range(LIMITS.contextSize)} (default: the model's

@@ -1,4 +1,4 @@
-import type { ModelInfo } from '#shared/engine';
+import type { ModelInfo, TextOptions } from '#shared/engine';
 import { table } from './format';
 import { formatBytes, formatCount, plural } from '#shared/format';
 
@@ -37,7 +37,7 @@ export function formatModelInfo(info: ModelInfo): string {
 }
 
 /** The model as `info --json` prints it: without the embedding settings, which describe a run, not the model. */
-export function modelInfoJson(info: ModelInfo): Omit<ModelInfo, 'normalize' | 'prefix' | 'onLong'> {
-  const { normalize: _normalize, prefix: _prefix, onLong: _onLong, ...model } = info;
+export function modelInfoJson(info: ModelInfo): Omit<ModelInfo, keyof TextOptions> {
+  const { normalize: _normalize, prefix: _prefix, onLong: _onLong, dimensions: _dimensions, ...model } = info;
   return model;
 }

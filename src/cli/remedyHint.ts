@@ -8,6 +8,7 @@ const OPTION_FLAGS: Record<OptionName, string> = {
   contextSize: '--context-size',
   batchSize: '--batch-size',
   memoryLimitMb: '--memory-limit',
+  dimensions: '--dimensions',
   normalize: '--normalize',
   onLong: '--on-long',
 };
@@ -84,6 +85,8 @@ export function remedyHint(remedy: Remedy): string {
       const value = remedy.example ?? OPTION_VALUES[remedy.option] ?? 'N';
       return `Pass ${OPTION_FLAGS[remedy.option]} ${value}.`;
     }
+    case 'fewerDimensions':
+      return `Pass --dimensions ${remedy.max} or less, or leave it out to keep them all.`;
     case 'downloadModel':
       return 'Download it first with embedding-studio models pull, or give --model a model to download.';
   }

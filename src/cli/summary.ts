@@ -6,6 +6,7 @@ import {
   formatDuration,
   formatPercent,
   formatRate,
+  outputDimensions,
   plural,
   rankedSkipReasons,
 } from '#shared/format';
@@ -27,7 +28,7 @@ export function formatSummary(summary: EmbedJobSummary): string {
     ['peak memory', formatBytes(stats.peakRssBytes)],
     [
       summary.outputs.length > 1 ? 'outputs' : 'output',
-      `${summary.outputs.join(', ')} (${summary.format}, ${formatBytes(summary.outputBytes)})`,
+      `${summary.outputs.join(', ')} (${summary.format}, ${outputDimensions(summary)}, ${formatBytes(summary.outputBytes)})`,
     ],
     ['skip log', `${summary.skipLog} (${plural(stats.skipped + stats.failed, 'line')})`],
     ['run record', summary.runRecord],
@@ -46,9 +47,10 @@ export function formatSummary(summary: EmbedJobSummary): string {
 
 /** `--json`: the run's summary as one JSON object. */
 export function summaryJson(summary: EmbedJobSummary): string {
-  const { input, format, outputs, outputBytes, skipLog, runRecord, resumedAfterLine, model, stats } = summary;
+  const { input, format, outputs, outputBytes, outputDimension, skipLog, runRecord, resumedAfterLine, model, stats } =
+    summary;
   return JSON.stringify(
-    { input, format, outputs, outputBytes, skipLog, runRecord, resumedAfterLine, model, stats },
+    { input, format, outputs, outputBytes, outputDimension, skipLog, runRecord, resumedAfterLine, model, stats },
     roundFloats,
   );
 }

@@ -91,6 +91,7 @@ export async function runIdentity(
       normalize: model.normalize,
       prefix: model.prefix,
       onLong: model.onLong,
+      dimensions: model.dimensions,
     },
     format,
   };
@@ -150,6 +151,8 @@ const identityRecordSchema = z.strictObject({
       normalize: z.enum(NORMALIZATIONS),
       prefix: z.string(),
       onLong: z.enum(LONG_TEXT_POLICIES),
+      // Absent from the checkpoints of runs made before the option: they kept every dimension.
+      dimensions: positiveInteger.nullable().default(null),
     }),
     format: z.enum(OUTPUT_FORMATS),
   }),
@@ -323,7 +326,7 @@ export function identityDifference(saved: RunIdentity, now: RunIdentity): string
     // A run that stops at texts too long met none before: any policy gives the lines done so far the same rows.
     if (key === 'onLong' && saved.vectors.onLong === 'fail') continue;
     if (saved.vectors[key] !== now.vectors[key]) {
-      return `its ${VECTOR_OPTION_NAMES[key]} was ${JSON.stringify(saved.vectors[key])}, now ${JSON.stringify(now.vectors[key])}`;
+      return `its ${VECTOR_OPTION_NAMES[key]} was ${describeVectorOption(key, saved)}, now ${describeVectorOption(key, now)}`;
     }
   }
   return null;
@@ -336,7 +339,13 @@ const VECTOR_OPTION_NAMES: Record<keyof RunIdentity['vectors'], string> = {
   normalize: 'normalization',
   prefix: 'prefix',
   onLong: 'long-text policy',
+  dimensions: 'number of dimensions kept',
 };
+
+function describeVectorOption(key: keyof RunIdentity['vectors'], identity: RunIdentity): string {
+  const value = identity.vectors[key];
+  return key === 'dimensions' && value === null ? 'all' : JSON.stringify(value);
+}
 
 function describeInput(input: RunIdentity['input']): string {
   return input.format === 'jsonl' ? `JSON Lines (field "${input.field}")` : 'plain text';

@@ -13,7 +13,15 @@ import {
 } from './checkpoint';
 import { advice, cancelledError, EmbedJobError, EmbeddingError, errorMessage } from './errors';
 import { checkNotInput, checkWritableOutput } from './files';
-import type { EmbedJobSummary, ModelInfo, OutputFormat, BatchStats, ProgressInfo, SkippedLine } from '#shared/engine';
+import {
+  outputDimension,
+  type BatchStats,
+  type EmbedJobSummary,
+  type ModelInfo,
+  type OutputFormat,
+  type ProgressInfo,
+  type SkippedLine,
+} from '#shared/engine';
 import { formatCount, plural, rankedSkipReasons } from '#shared/format';
 import { checkInputFile, InputReader, type InputOptions } from './input';
 import { EmbeddingModel, type ModelOptions } from './model';
@@ -179,6 +187,7 @@ export async function runEmbedJob(options: EmbedJobOptions, checked?: CheckedFil
       skipLog: skipLog.path,
       runRecord: runRecordPath(options.output),
       outputBytes: await totalSize(writer.paths),
+      outputDimension: outputDimension(model.info),
       resumedAfterLine: saved?.mark.lastLine ?? 0,
       model: model.info,
       stats,
@@ -249,7 +258,7 @@ async function openFiles(
 ): Promise<JobFiles> {
   if (saved) {
     const resume = { sizes: saved.mark.sizes, added: saved.added };
-    const writer = await createOutputWriter(output, format, model, false, resume);
+    const writer = await createOutputWriter(output, format, vectorsOf(model), false, resume);
     let skipLog: SkipLog | null = null;
     try {
       skipLog = await SkipLog.reopen(output, sizeOf(resume, skipLogPath(output)));
@@ -263,12 +272,17 @@ async function openFiles(
   const checkpoint = await CheckpointLog.create(output, identity, replace);
   let writer: OutputWriter | null = null;
   try {
-    writer = await createOutputWriter(output, format, model, replace);
+    writer = await createOutputWriter(output, format, vectorsOf(model), replace);
     return { writer, skipLog: await SkipLog.create(output, replace), checkpoint };
   } catch (error) {
     await Promise.all([writer?.abort(), checkpoint.remove()]);
     throw error;
   }
+}
+
+/** What the output writers need to know of the vectors: their dimension as written, and the model's name. */
+function vectorsOf(model: ModelInfo): { dimension: number; name: string } {
+  return { dimension: outputDimension(model), name: model.name };
 }
 
 /** Notices the input file being deleted or changed under a run, which would make its output a mix of two files. */

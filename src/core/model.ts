@@ -130,7 +130,8 @@ const recentNativeErrors: string[] = [];
 
 /**
  * A GGUF embedding model loaded through node-llama-cpp, with the contexts that embed texts on it. It turns a text
- * into model-ready tokens (prefix, long-text policy) and a vector into its final form (normalization).
+ * into model-ready tokens (prefix, long-text policy) and a vector into its final form (its first dimensions,
+ * normalized).
  */
 export class EmbeddingModel {
   private text: TextOptions;
@@ -142,7 +143,7 @@ export class EmbeddingModel {
     readonly pool: EmbeddingPool,
     private readonly specialTokens: number,
   ) {
-    this.text = { normalize: 'l2', prefix: '', onLong: 'truncate' };
+    this.text = { normalize: 'l2', prefix: '', onLong: 'truncate', dimensions: null };
     this.setTextOptions(text);
   }
 
@@ -157,7 +158,21 @@ export class EmbeddingModel {
       throw badOption('normalize', 'Normalization', next.normalize, NORMALIZATIONS);
     if (!LONG_TEXT_POLICIES.includes(next.onLong))
       throw badOption('onLong', 'The long-text policy', next.onLong, LONG_TEXT_POLICIES);
+    if (next.dimensions !== null) this.checkDimensions(next.dimensions);
     this.text = next;
+  }
+
+  /** Refuses to keep more dimensions than the model's vectors have (and any count outside the limits). */
+  private checkDimensions(dimensions: number): void {
+    checkLimit('dimensions', dimensions);
+    const { dimension, name } = this.loaded;
+    if (dimensions > dimension) {
+      throw new EmbeddingError(
+        'BAD_OPTION',
+        `Dimensions must be at most ${dimension} with ${name}, whose vectors have ${dimension}, not ${dimensions}.`,
+        { kind: 'fewerDimensions', max: dimension },
+      );
+    }
   }
 
   static async load(path: string, options: ModelOptions = {}): Promise<EmbeddingModel> {
@@ -229,8 +244,15 @@ export class EmbeddingModel {
         buildType: llama.buildType,
         cpuFeatures: cpuFeaturesOf(llama.systemInfo),
       };
-      const text = { normalize: options.normalize, prefix: options.prefix, onLong: options.onLong };
-      return new EmbeddingModel(info, text, model, pool, pool.specialTokenCount());
+      const { normalize, prefix, onLong, dimensions } = options;
+      const text = { normalize, prefix, onLong, dimensions };
+      try {
+        return new EmbeddingModel(info, text, model, pool, pool.specialTokenCount());
+      } catch (error) {
+        // Text options it refuses (more dimensions than the model has): the pool goes with the model.
+        await pool.dispose();
+        throw error;
+      }
     } catch (error) {
       await model.dispose();
       throw error;
@@ -274,19 +296,23 @@ export class EmbeddingModel {
     return (await this.model.llama.getVramState()).used;
   }
 
-  /** Embeds one text's model-ready tokens and returns the final (normalized) vector. */
+  /** Embeds one text's model-ready tokens and returns the final (cut and normalized) vector. */
   embed(tokens: readonly Token[]): Promise<Embedded> {
     return this.embedGroup([tokens])[0];
   }
 
   /**
-   * Embeds a group of texts' model-ready tokens and returns their final (normalized) vectors, in order. The same group
-   * always gives the same bytes: how its texts share decodes depends on the group alone (see EmbeddingPool).
+   * Embeds a group of texts' model-ready tokens and returns their final (cut and normalized) vectors, in order. The
+   * same group always gives the same bytes: how its texts share decodes depends on the group alone (see EmbeddingPool).
    */
   embedGroup(texts: ReadonlyArray<readonly Token[]>, clock?: PhaseClock): Array<Promise<Embedded>> {
     return this.pool.embed(texts, clock).map((embedded) =>
       embedded.then((result) => {
-        if (this.text.normalize === 'l2') l2Normalize(result.vector);
+        const { dimensions, normalize } = this.text;
+        // A copy, not a view: the vector's full buffer is not kept alive until the row is written.
+        if (dimensions !== null && dimensions < result.vector.length)
+          result.vector = result.vector.slice(0, dimensions);
+        if (normalize === 'l2') l2Normalize(result.vector);
         return result;
       }),
     );

@@ -61,7 +61,8 @@ export class JobRunner {
     let files: CheckedFiles;
     try {
       files = await checked;
-      model.setTextOptions({ normalize: settings.normalize, prefix: settings.prefix, onLong: settings.onLong });
+      const { normalize, prefix, onLong, dimensions } = settings;
+      model.setTextOptions({ normalize, prefix, onLong, dimensions });
     } finally {
       this.starting = null;
     }

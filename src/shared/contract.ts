@@ -76,6 +76,8 @@ export const jobSettingsSchema = z.strictObject({
   overwrite: z.boolean(),
   batchSize: limited(LIMITS.batchSize),
   normalize: z.enum(NORMALIZATIONS),
+  /** Null: all dimensions. */
+  dimensions: limited(LIMITS.dimensions).nullable(),
   prefix: z.string().max(1000),
   onLong: z.enum(LONG_TEXT_POLICIES),
   continueOnError: z.boolean(),
@@ -85,9 +87,13 @@ export type JobSettings = z.infer<typeof jobSettingsSchema>;
 
 /**
  * `job:start`: the job settings, and whether to continue the unfinished run of the output from its checkpoint. Not part
- * of the settings remembered between sessions: each start chooses it anew. Left out, it is false.
+ * of the settings remembered between sessions: each start chooses it anew. Left out, it is false; `dimensions` left
+ * out is null (all), as for a client older than the option.
  */
-export const jobStartSchema = jobSettingsSchema.extend({ resume: z.boolean().default(false) });
+export const jobStartSchema = jobSettingsSchema.extend({
+  dimensions: jobSettingsSchema.shape.dimensions.default(null),
+  resume: z.boolean().default(false),
+});
 export type JobStart = z.output<typeof jobStartSchema>;
 
 /** What the app remembers between sessions: the last choices made in the form. */

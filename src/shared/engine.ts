@@ -64,6 +64,8 @@ export interface TextOptions {
   /** Prepended to every text before tokenizing, e.g. `search_document: `. */
   prefix: string;
   onLong: LongTextPolicy;
+  /** Keep the first this many dimensions of each vector (Matryoshka), normalized after; null: all of them. */
+  dimensions: number | null;
 }
 
 export interface ModelInfo extends TextOptions {
@@ -88,6 +90,11 @@ export interface ModelInfo extends TextOptions {
    * LLAMAFILE ...): a local build has what this CPU offers less what `npm run build:engine` had to leave out.
    */
   cpuFeatures: string[];
+}
+
+/** The dimension of the vectors a run writes: the first `dimensions` of the model's, or all of them. */
+export function outputDimension(info: Pick<ModelInfo, 'dimension' | 'dimensions'>): number {
+  return info.dimensions ?? info.dimension;
 }
 
 /** Totals of a run (or of everything since the last reset), consistent with what was written. */
@@ -180,6 +187,8 @@ export interface EmbedJobSummary {
   /** `<output>.run.json`: what made the output. */
   runRecord: string;
   outputBytes: number;
+  /** The dimension of the vectors written: the model's (`model.dimension`), or the first `model.dimensions` of it. */
+  outputDimension: number;
   /** The line an earlier, unfinished run of this output had reached, continued from here; 0 for a run from the start. */
   resumedAfterLine: number;
   model: ModelInfo;

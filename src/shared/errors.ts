@@ -109,6 +109,8 @@ export type Remedy =
   | { kind: 'chooseFormat' }
   /** A setting has a value the engine refuses; `example` is one it takes. */
   | { kind: 'fixOption'; option: OptionName; example?: string }
+  /** More dimensions were asked for than the model's vectors have (`max`). */
+  | { kind: 'fewerDimensions'; max: number }
   /** The model is not in the models folder; `catalog` when it is a catalog model. */
   | { kind: 'downloadModel'; catalog: boolean };
 

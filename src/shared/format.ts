@@ -1,5 +1,5 @@
 /** Numbers, sizes, rates and durations as both front ends show them to people. */
-import type { SkipReason } from './engine';
+import type { EmbedJobSummary, SkipReason } from './engine';
 
 const counts = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const oneDecimal = new Intl.NumberFormat('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
@@ -64,4 +64,14 @@ export function rankedSkipReasons(
   return (Object.entries(byReason) as Array<[SkipReason, number | undefined]>)
     .filter((entry): entry is [SkipReason, number] => (withFailed || entry[0] !== 'failed') && Boolean(entry[1]))
     .sort(([, a], [, b]) => b - a);
+}
+
+/** `384 dimensions`, or `256 of 768 dimensions` where the run kept the first ones of the model's. */
+export function outputDimensions({
+  outputDimension,
+  model,
+}: Pick<EmbedJobSummary, 'outputDimension' | 'model'>): string {
+  return outputDimension === model.dimension
+    ? `${formatCount(outputDimension)} dimensions`
+    : `${formatCount(outputDimension)} of ${formatCount(model.dimension)} dimensions`;
 }

@@ -15,7 +15,7 @@ export interface Limit {
   readonly example: number;
 }
 
-export type LimitName = 'batchSize' | 'threads' | 'contextSize' | 'memoryLimitMb' | 'port';
+export type LimitName = 'batchSize' | 'threads' | 'contextSize' | 'memoryLimitMb' | 'dimensions' | 'port';
 
 export const LIMITS: Readonly<Record<LimitName, Limit>> = {
   // A batch's texts and vectors are held until it is written: 65,536 texts of a 4,096-dimension model are 1 GiB of
@@ -29,6 +29,9 @@ export const LIMITS: Readonly<Record<LimitName, Limit>> = {
   // Whole MiB: the resident size it is compared with moves by more than that between checks. 1 stops a run at its first
   // check (which tests rely on); 16 TiB is more memory than any one machine this runs on has, so only typos go over.
   memoryLimitMb: { label: 'Memory limit', min: 1, max: 16_777_216, integer: true, unit: 'MiB', example: 4096 },
+  // The first dimensions of each vector a run keeps (Matryoshka). The largest embedding models have a few thousand
+  // dimensions; 65,536 only stops typos. The model's own dimension, the real maximum, is checked when the run starts.
+  dimensions: { label: 'Dimensions', min: 1, max: 65_536, integer: true, example: 256 },
   // Serve mode's TCP port, its example the default; 0 asks the system for any free one.
   port: { label: 'Port', min: 0, max: 65_535, integer: true, example: 5317 },
 };

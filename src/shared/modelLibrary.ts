@@ -52,6 +52,8 @@ export interface CatalogModel {
   queryPrefix: string;
   /** The one offered first: small, English, permissive licence. */
   recommended: boolean;
+  /** Trained so that the first dimensions of its vectors work alone (Matryoshka): its card says so. */
+  matryoshka: boolean;
   /** The model card the facts come from. */
   source: string;
 }

@@ -26,7 +26,9 @@ export const runRecordSchema = z.strictObject({
     fingerprint: z.string().regex(/^[0-9a-f]{64}$/),
   }),
   vectors: z.strictObject({
+    /** The model's dimension, and how many of them each row keeps (null: all). */
     dimension: positive,
+    dimensions: positive.nullable(),
     pooling: z.enum(['mean', 'cls', 'last']),
     contextSize: positive,
     normalize: z.enum(NORMALIZATIONS),

@@ -9,6 +9,7 @@ const SUMMARY: EmbedJobSummary = {
   skipLog: '/data/out.npy.skipped.jsonl',
   runRecord: '/data/out.npy.run.json',
   outputBytes: 3 * 1024 * 1024,
+  outputDimension: 384,
   resumedAfterLine: 0,
   model: {
     path: '/models/bge.gguf',
@@ -31,6 +32,7 @@ const SUMMARY: EmbedJobSummary = {
     normalize: 'l2',
     prefix: '',
     onLong: 'truncate',
+    dimensions: null,
   },
   stats: {
     lines: 10_000,
@@ -73,7 +75,7 @@ describe('summary', () => {
         '  time         1:23 (tokenize 5.0%, decode 80.0%, read-out 1.0%, write 3.0%, idle 11.0%)',
         '  speed        120 texts/s, 14,803 tokens/s',
         '  peak memory  1.5 GiB',
-        '  outputs      /data/out.npy, /data/out.lines.npy (npy, 3.0 MiB)',
+        '  outputs      /data/out.npy, /data/out.lines.npy (npy, 384 dimensions, 3.0 MiB)',
         '  skip log     /data/out.npy.skipped.jsonl (10 lines)',
         '  run record   /data/out.npy.run.json',
         '  model        bge-small-en-v1.5 (bert, 384 dimensions, Q8_0)',
@@ -81,6 +83,16 @@ describe('summary', () => {
         '  engine       batched: many texts per decode (local build)',
       ].join('\n'),
     );
+  });
+
+  it('tells the output dimension from the model dimension where the run kept fewer', () => {
+    const text = formatSummary({
+      ...SUMMARY,
+      outputDimension: 128,
+      model: { ...SUMMARY.model, dimension: 1024, dimensions: 128 },
+    });
+    expect(text).toContain('  outputs      /data/out.npy, /data/out.lines.npy (npy, 128 of 1,024 dimensions, 3.0 MiB)');
+    expect(text).toContain('  model        bge-small-en-v1.5 (bert, 1024 dimensions, Q8_0)');
   });
 
   it('gives --json the summary fields with float noise rounded off', () => {

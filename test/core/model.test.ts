@@ -53,6 +53,7 @@ describe('EmbeddingModel', () => {
       normalize: 'l2',
       prefix: '',
       onLong: 'truncate',
+      dimensions: null,
     });
   });
 

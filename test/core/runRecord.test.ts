@@ -96,6 +96,7 @@ describe('the run record beside every output', () => {
         },
         vectors: {
           dimension: 32,
+          dimensions: null,
           pooling: 'mean',
           contextSize: 64,
           normalize: 'none',

@@ -40,6 +40,7 @@ function job(input: string, output: string, overrides: Partial<JobStart> = {}): 
     onLong: 'truncate',
     continueOnError: true,
     memoryLimitMb: null,
+    dimensions: null,
     resume: false,
     ...overrides,
   };
@@ -96,6 +97,25 @@ describe('StudioService', () => {
       message: expect.stringContaining('damaged or unsupported'),
     });
     expect(await h.ok('model:info', {})).toMatchObject({ path: modelPath });
+  });
+
+  it('runs a job keeping the first dimensions, and refuses more than the model has before writing anything', async () => {
+    await loadTiny();
+    const input = await inputFile('dims.txt', ['hello world', 'the quick brown fox']);
+    const tooMany = join(h.dir, 'dims-33.jsonl');
+    expect(await failure('job:start', job(input, tooMany, { dimensions: 33 }))).toMatchObject({
+      code: 'BAD_OPTION',
+      message: 'Dimensions must be at most 32 with tiny-bert, whose vectors have 32, not 33.',
+      remedy: { kind: 'fewerDimensions', max: 32 },
+    });
+    expect(existsSync(tooMany)).toBe(false);
+    expect(existsSync(`${tooMany}.checkpoint`)).toBe(false);
+
+    const output = join(h.dir, 'dims-8.jsonl');
+    const started = await h.ok('job:start', job(input, output, { dimensions: 8 }));
+    const final = await h.finished(started.jobId);
+    expect(final.summary).toMatchObject({ outputDimension: 8, model: { dimension: 32, dimensions: 8 } });
+    expect((await readJsonl(output)).map((row) => row.embedding.length)).toEqual([8, 8]);
   });
 
   it('inspects an input, runs a job to the end and reports it through events', async () => {

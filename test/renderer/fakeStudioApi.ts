@@ -138,6 +138,7 @@ export function modelInfo(overrides: Partial<ModelInfo> = {}): ModelInfo {
     normalize: 'l2',
     prefix: '',
     onLong: 'truncate',
+    dimensions: null,
     ...overrides,
   };
 }

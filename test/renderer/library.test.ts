@@ -39,6 +39,7 @@ function catalogEntry(overrides: Partial<CatalogEntry> = {}): CatalogEntry {
     documentPrefix: 'search_document: ',
     queryPrefix: 'search_query: ',
     recommended: false,
+    matryoshka: true,
     source: 'https://huggingface.co/nomic-ai/nomic-embed-text-v1.5-GGUF',
     path: null,
     ...overrides,

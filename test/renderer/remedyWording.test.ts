@@ -57,7 +57,9 @@ const SAMPLES: { [K in RemedyKind]: Array<Extract<Remedy, { kind: K }>> } = {
     { kind: 'fixOption', option: 'memoryLimitMb' },
     { kind: 'fixOption', option: 'normalize', example: 'l2' },
     { kind: 'fixOption', option: 'onLong', example: 'truncate' },
+    { kind: 'fixOption', option: 'dimensions', example: '256' },
   ],
+  fewerDimensions: [{ kind: 'fewerDimensions', max: 768 }],
   downloadModel: [
     { kind: 'downloadModel', catalog: true },
     { kind: 'downloadModel', catalog: false },

@@ -55,6 +55,7 @@ function summary(): EmbedJobSummary {
     skipLog: '/data/notes.embeddings.skipped.jsonl',
     runRecord: '/data/notes.embeddings.run.json',
     outputBytes: 1_000_000,
+    outputDimension: 384,
     resumedAfterLine: 0,
     model: modelInfo(),
     stats: {
@@ -380,6 +381,7 @@ describe('start', () => {
       onLong: 'truncate',
       continueOnError: false,
       memoryLimitMb: null,
+      dimensions: null,
       resume: false,
     };
     expect(api.requestsOf('job:start')).toEqual([expected]);

@@ -123,6 +123,7 @@ describe('npm run serve', () => {
       onLong: 'truncate',
       continueOnError: false,
       memoryLimitMb: null,
+      dimensions: null,
     };
     expect(await request('job:start', settings)).toMatchObject({ ok: true, value: { status: 'running' } });
     await expect.poll(() => events.some((message) => message.event === 'job:progress'), { timeout: 30_000 }).toBe(true);

@@ -77,6 +77,13 @@ const READERS: Record<LimitName, Record<string, Reader>> = {
     form: form('memoryLimitMb'),
     core: core('memoryLimitMb'),
   },
+  dimensions: {
+    cli: cli('dimensions'),
+    'job:start': jobRequest('dimensions'),
+    'settings:set': settingsRequest('dimensions', true),
+    form: form('dimensions'),
+    core: core('dimensions'),
+  },
   port: {
     serve: (value) => accepts(() => parseServeArgs([`--port=${value}`])),
   },

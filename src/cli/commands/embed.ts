@@ -1,7 +1,8 @@
 import { basename } from 'node:path';
 import { checkJobFiles, runEmbedJob } from '#core/embedJob';
 import type { ProbeLauncher } from '#core/modelProbe';
-import type { EmbedJobSummary } from '#shared/engine';
+import { catalogModelForFile } from '#core/library/modelCatalog';
+import type { EmbedJobSummary, ModelInfo } from '#shared/engine';
 import type { EmbedCommandOptions } from '../args';
 import { EXIT, type ExitCode } from '../exitCodes';
 import { drawDownload } from '../downloadProgress';
@@ -38,6 +39,7 @@ export async function runEmbed(options: EmbedCommandOptions, probe: ProbeLaunche
         threads: options.threads,
         contextSize: options.contextSize,
         normalize: options.normalize,
+        dimensions: options.dimensions,
         prefix: options.prefix,
         onLong: options.onLong,
         // A model that crashes llama.cpp is tried in a child process first: the user gets a message, not a signal.
@@ -59,10 +61,16 @@ export async function runEmbed(options: EmbedCommandOptions, probe: ProbeLaunche
         ...(bar ? { progressIntervalMs: REDRAW_INTERVAL_MS } : {}),
       },
       signal: interrupt.signal,
-      onModel: (info, resumeAfterLine) =>
+      onModel: (info, resumeAfterLine) => {
+        const warning = matryoshkaWarning(info);
+        if (warning) {
+          if (bar) bar.note(`warning: ${warning}`);
+          else process.stderr.write(`warning: ${warning}\n`);
+        }
         bar?.status(
           `Loaded ${info.name}; ${resumeAfterLine ? `resuming after line ${resumeAfterLine} of` : 'reading'} ${basename(options.input)} ...`,
-        ),
+        );
+      },
       onProgress: bar ? (progress) => bar.update(progress) : undefined,
     });
   } finally {
@@ -71,4 +79,14 @@ export async function runEmbed(options: EmbedCommandOptions, probe: ProbeLaunche
   }
   process.stdout.write(`${options.json ? summaryJson(summary) : formatSummary(summary)}\n`);
   return EXIT.ok;
+}
+
+/**
+ * A warning where the run keeps fewer dimensions than the model gives and the model is not a catalog model trained for
+ * it (Matryoshka): the first dimensions of other models' vectors can search much worse than all of them.
+ */
+function matryoshkaWarning(info: ModelInfo): string | null {
+  if (info.dimensions === null || info.dimensions >= info.dimension) return null;
+  if (catalogModelForFile(info.path)?.matryoshka) return null;
+  return `${basename(info.path)} is not known to be trained for shorter vectors (Matryoshka): its first ${info.dimensions} of ${info.dimension} dimensions may search much worse than all of them.`;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { CatalogEntry, CatalogModel } from '#shared/modelLibrary';
 import catalogData from './catalog.json';
 import { isFile } from './modelsFolder';
@@ -27,6 +27,7 @@ const catalogModelSchema = z.strictObject({
   documentPrefix: prefix,
   queryPrefix: prefix,
   recommended: z.boolean(),
+  matryoshka: z.boolean(),
   source: z.url({ protocol: /^https$/ }),
 }) satisfies z.ZodType<CatalogModel>;
 
@@ -47,6 +48,11 @@ export const MODEL_CATALOG: readonly CatalogModel[] = catalogSchema.parse(catalo
 export function findCatalogModel(nameOrUri: string): CatalogModel | undefined {
   const wanted = nameOrUri.trim();
   return MODEL_CATALOG.find((model) => model.id === wanted.toLowerCase() || model.uri === wanted);
+}
+
+/** The catalog model saved under this file's name, where the file is one (as the models folder names it). */
+export function catalogModelForFile(path: string): CatalogModel | undefined {
+  return MODEL_CATALOG.find((model) => model.fileName === basename(path));
 }
 
 /** The catalog, each model with its path where the models folder holds it. */

@@ -1,6 +1,7 @@
 import type { GpuChoice, LongTextPolicy, Normalization, OutputFormat } from '#shared/engine';
 import { useActions, useStudio } from '../store/StoreContext';
 import { BatchSizeField } from './BatchSizeField';
+import { DimensionsNote } from './DimensionsNote';
 import { ErrorMessage } from './ErrorMessage';
 import { NumberField } from './NumberField';
 import { PathField } from './PathField';
@@ -78,6 +79,7 @@ export function SettingsPanel() {
             options={NORMALIZATION_OPTIONS}
             onChange={actions.setNormalize}
           />
+          <NumberField field="dimensions" id="dimensions" placeholder="all" />
           <SelectField
             id="on-long"
             label="Texts longer than the context"
@@ -86,6 +88,7 @@ export function SettingsPanel() {
             onChange={actions.setOnLong}
           />
         </div>
+        <DimensionsNote />
         <div className="field">
           <label htmlFor="prefix">Prefix</label>
           <input

@@ -1,5 +1,13 @@
 import type { EmbedJobSummary, BatchStats } from '#shared/engine';
-import { formatBytes, formatCount, formatDuration, formatRate, plural, rankedSkipReasons } from '#shared/format';
+import {
+  formatBytes,
+  formatCount,
+  formatDuration,
+  formatRate,
+  outputDimensions,
+  plural,
+  rankedSkipReasons,
+} from '#shared/format';
 import { SKIP_REASONS } from '../skipReasons';
 import { useActions, useStudio } from '../store/StoreContext';
 import { ErrorMessage } from './ErrorMessage';
@@ -80,7 +88,7 @@ function DoneSummary({ summary }: { summary: EmbedJobSummary }) {
         ]}
       />
       <h4>
-        {summary.outputs.length > 1 ? 'Output files' : 'Output file'} ({summary.format},{' '}
+        {summary.outputs.length > 1 ? 'Output files' : 'Output file'} ({summary.format}, {outputDimensions(summary)},{' '}
         {formatBytes(summary.outputBytes)})
       </h4>
       <ul className="paths">

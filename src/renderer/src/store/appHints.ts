@@ -84,6 +84,8 @@ export function appHint(remedy: Remedy, resumeAfterLine?: number, unfinished: Un
       return 'End the output file’s name in .jsonl, .npy or .parquet, or choose the output format.';
     case 'fixOption':
       return `Change “${OPTION_LABELS[remedy.option]}” in the settings${remedy.example === undefined ? '' : `, for example to ${remedy.example}`}.`;
+    case 'fewerDimensions':
+      return `Set “${LIMITS.dimensions.label}” to ${formatCount(remedy.max)} or less, or leave it empty to keep them all.`;
     case 'downloadModel':
       return remedy.catalog
         ? 'Download it first with its Download button in the catalog.'
@@ -103,6 +105,7 @@ const OPTION_LABELS: Record<OptionName, string> = {
   contextSize: LIMITS.contextSize.label,
   batchSize: LIMITS.batchSize.label,
   memoryLimitMb: LIMITS.memoryLimitMb.label,
+  dimensions: LIMITS.dimensions.label,
   normalize: 'Normalization',
   onLong: 'Texts longer than the context',
 };

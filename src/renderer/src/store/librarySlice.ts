@@ -29,6 +29,25 @@ export function catalogEntryFor(catalog: readonly CatalogEntry[], path: string):
   );
 }
 
+/**
+ * What keeping the first `dimensions` of each vector does with the model at `path`: fine for a catalog model trained
+ * for it (Matryoshka), a warning for any other; null when every dimension is kept.
+ */
+export function dimensionsNote(
+  catalog: readonly CatalogEntry[],
+  path: string,
+  dimensions: number | null,
+): { warning: boolean; text: string } | null {
+  if (dimensions === null) return null;
+  const entry = catalogEntryFor(catalog, path);
+  if (entry?.matryoshka)
+    return { warning: false, text: `${entry.name} was trained for shorter vectors: its first dimensions work alone.` };
+  return {
+    warning: true,
+    text: `${entry ? entry.name : 'This model'} is not known to be trained for shorter vectors (Matryoshka): its first ${dimensions} dimensions may search much worse than all of them.`,
+  };
+}
+
 /** The model library's part of the store: the models folder, the catalog, and downloads. */
 export function createLibrarySlice(context: SliceContext): Slice<'library', LibraryActions> {
   const { api, get } = context;

@@ -6,6 +6,7 @@ export const NUMBER_FIELDS = {
   threads: { limit: LIMITS.threads, optional: true },
   contextSize: { limit: LIMITS.contextSize, optional: true },
   memoryLimitMb: { limit: LIMITS.memoryLimitMb, optional: true },
+  dimensions: { limit: LIMITS.dimensions, optional: true },
 } as const;
 export type NumberField = keyof typeof NUMBER_FIELDS;
 

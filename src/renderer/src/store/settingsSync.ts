@@ -22,6 +22,7 @@ export function jobSettingsOf({ input, settings }: Form): JobSettings {
     overwrite: settings.overwrite,
     batchSize: settings.values.batchSize,
     normalize: settings.normalize,
+    dimensions: settings.values.dimensions,
     prefix: settings.prefix,
     onLong: settings.onLong,
     continueOnError: !settings.stopOnError,
@@ -56,6 +57,7 @@ export function formFromSettings(saved: Settings, form: Form): Form {
     threads: saved.threads,
     contextSize: saved.contextSize,
     memoryLimitMb: job.memoryLimitMb ?? null,
+    dimensions: job.dimensions ?? null,
   };
   return {
     model: { ...model, path: saved.modelPath || model.path },
@@ -83,6 +85,7 @@ export function formFromSettings(saved: Settings, form: Form): Form {
         threads: values.threads === null ? '' : String(values.threads),
         contextSize: values.contextSize === null ? '' : String(values.contextSize),
         memoryLimitMb: values.memoryLimitMb === null ? '' : String(values.memoryLimitMb),
+        dimensions: values.dimensions === null ? '' : String(values.dimensions),
       },
       errors: {},
     },

@@ -82,7 +82,14 @@ export interface SettingsSlice {
   /** Number fields as typed. */
   texts: Record<NumberField, string>;
   /** The last valid value of each number field; null means automatic (or no limit). */
-  values: { batchSize: number; threads: number | null; contextSize: number | null; memoryLimitMb: number | null };
+  values: {
+    batchSize: number;
+    threads: number | null;
+    contextSize: number | null;
+    memoryLimitMb: number | null;
+    /** Null: all of the model's. */
+    dimensions: number | null;
+  };
   /** Inline messages for number fields whose text is not valid. */
   errors: Partial<Record<NumberField, string>>;
   saveError: UiError | null;
