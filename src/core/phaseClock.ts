@@ -36,26 +36,23 @@ export class PhaseClock {
   }
 
   /** Runs output work, awaited: time in it counts as write unless synchronous work of another phase runs meanwhile. */
-  async writing<T>(work: () => Promise<T>): Promise<T> {
-    this.mark();
-    this.writes += 1;
-    try {
-      return await work();
-    } finally {
-      this.mark();
-      this.writes -= 1;
-    }
+  writing<T>(work: () => Promise<T>): Promise<T> {
+    return this.during('writes', work);
   }
 
   /** Runs a decode, awaited: time in it counts as decode while no other phase is under way. */
-  async decoding<T>(work: () => Promise<T>): Promise<T> {
+  decoding<T>(work: () => Promise<T>): Promise<T> {
+    return this.during('decodes', work);
+  }
+
+  private async during<T>(kind: 'writes' | 'decodes', work: () => Promise<T>): Promise<T> {
     this.mark();
-    this.decodes += 1;
+    this[kind] += 1;
     try {
       return await work();
     } finally {
       this.mark();
-      this.decodes -= 1;
+      this[kind] -= 1;
     }
   }
 
