@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { lstat, stat } from 'node:fs/promises';
 import { BatchProcessor, type BatchConfig } from './batchProcessor';
 import {
   checkpointPath,
@@ -379,16 +379,32 @@ async function embeddedNothing(input: string, files: JobFiles, stats: BatchStats
     return new EmbedJobError(emptyInput(input), [], stats, null);
   }
   await skipLog.complete();
-  await moveIntoPlace([skipLog.path]);
+  // A run told to replace an earlier output that embeds nothing replaces none of it: its skip log would not tell the
+  // lines of the output left beside it, so it stays under its .partial name.
+  const replacesNothing = await anyExists(writer.paths);
+  const log = replacesNothing ? stagingPath(skipLog.path) : skipLog.path;
+  if (!replacesNothing) await moveIntoPlace([skipLog.path]);
   await checkpoint.remove();
   const reasons = rankedSkipReasons(stats.skippedByReason, true);
   const why = reasons.map(([reason, count]) => `${reason} ${formatCount(count)}`).join(', ');
   const error = new EmbeddingError(
     'NOTHING_EMBEDDED',
-    `Nothing was embedded: all ${plural(stats.lines, 'line')} of ${input} were skipped (${why}); ${skipLog.path} gives the reason for each.`,
+    `Nothing was embedded: all ${plural(stats.lines, 'line')} of ${input} were skipped (${why}); ${log} gives the reason for each.`,
     { kind: 'fixSkippedLines', reason: reasons[0]?.[0] ?? null },
   );
   return new EmbedJobError(error, [], stats, null);
+}
+
+async function anyExists(paths: readonly string[]): Promise<boolean> {
+  for (const path of paths) {
+    try {
+      await lstat(path);
+      return true;
+    } catch {
+      // Not there: look at the next one.
+    }
+  }
+  return false;
 }
 
 /** An input with no line is refused before the model loads (and found so at the end if it was emptied meanwhile). */

@@ -199,6 +199,39 @@ describe('runEmbedJob', () => {
     expect((await readdir(folder)).filter((name) => name.startsWith('empty.jsonl'))).toEqual([]);
   });
 
+  it('replaces none of an earlier output when a run told to overwrite it embeds nothing', async () => {
+    const folder = join(dir, 'nothing-over');
+    await mkdir(folder);
+    const good = join(folder, 'good.txt');
+    await writeFile(good, corpusLines(5).join('\n'));
+    const blank = join(folder, 'blank.txt');
+    await writeFile(blank, '\n  \n\n');
+    const output = join(folder, 'out.npy');
+    await job({ input: good, output });
+    const earlier = ['out.npy', 'out.lines.npy', 'out.npy.skipped.jsonl', 'out.npy.run.json'].map((name) =>
+      join(folder, name),
+    );
+    const before = await Promise.all(earlier.map((path) => readFile(path)));
+
+    await expect(job({ input: blank, output, overwrite: true })).rejects.toMatchObject({
+      code: 'NOTHING_EMBEDDED',
+      message: `Nothing was embedded: all 3 lines of ${blank} were skipped (blank 3); ${output}.skipped.jsonl.partial gives the reason for each.`,
+      partialFiles: [],
+    });
+    // The earlier output, its skip log and its run record are as they were, and still tell the same run.
+    expect(await Promise.all(earlier.map((path) => readFile(path)))).toEqual(before);
+    expect(await readJsonl<SkipRow>(`${output}.skipped.jsonl.partial`)).toHaveLength(3);
+
+    // The next run told to overwrite replaces all of it, the skip log left under .partial included.
+    await job({ input: good, output, overwrite: true });
+    expect((await readdir(folder)).filter((name) => name.startsWith('out.')).sort()).toEqual([
+      'out.lines.npy',
+      'out.npy',
+      'out.npy.run.json',
+      'out.npy.skipped.jsonl',
+    ]);
+  });
+
   it.each(['jsonl', 'npy', 'parquet'] as const)(
     'leaves no %s file under the final name when cancelled mid-file',
     async (format) => {
