@@ -137,6 +137,8 @@ Exit codes:
        skipped: the error says why, the skip log lists each line), an
        embedding error with --stop-on-error, a text too long with --on-long
        fail, the memory limit, the input file changed or deleted during the run
+       (for search of a .npy output: since the run, its texts being read
+       from it)
   6    A download failed: network error, model not found (404), connection
        lost
   130  Stopped by Ctrl-C: the first one stops cleanly, keeping what is done

@@ -142,6 +142,21 @@ describe('embedding-studio search', () => {
     expect(found.results[0]?.line).toBe(1);
   });
 
+  it("refuses a .npy output whose input changed since the run: the texts would not be the rows'", async () => {
+    const output = await embedded('npy', 'changed');
+    const input = join(dir, 'changed.txt');
+    await writeFile(input, `a new first line\n${LINES.join('\n')}\n`);
+
+    const result = await runCli(['search', '--embeddings', output, '--query', 'cat']);
+
+    expectError(
+      result,
+      5,
+      `The input of ${output}, ${input}, has changed since the run: the texts of its rows are read from it.`,
+      'Put the input back as it was when the output was made, or embed it again.',
+    );
+  });
+
   it('refuses an output without its run record', async () => {
     const output = await embedded('npy', 'no-record');
     await rm(`${output}.run.json`);

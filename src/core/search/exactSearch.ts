@@ -46,6 +46,8 @@ const NPY_CHUNK_BYTES = 4 << 20;
 export async function searchOutput(options: SearchOptions): Promise<SearchHit[]> {
   const { output } = options;
   const record = await readRunRecord(output);
+  // .npy holds no texts: they are read from the input, which is checked before anything is embedded or read.
+  if (record.output.format === 'npy') await checkInputUnchanged(output, record);
   const modelPath = await checkQueryModel(output, record, options.model);
   const query = await embedQuery(modelPath, record, options);
   const best = new TopRows(options.top);
@@ -58,7 +60,7 @@ export async function searchOutput(options: SearchOptions): Promise<SearchHit[]>
       break;
     case 'npy':
       await scanNpy(output, query, best);
-      await readInputTexts(output, record, best.rows);
+      await readInputTexts(record, best.rows);
       break;
   }
   return best.rows.map(({ line, score, text }) => ({ line, score, text: text ?? '' }));
@@ -306,12 +308,9 @@ async function scanNpy(output: string, query: Float32Array, best: TopRows): Prom
   }
 }
 
-/**
- * Reads the texts of the rows found from the run's input, streamed up to the last line wanted. An input changed since
- * the run is refused: its lines may no longer be the rows' texts.
- */
-async function readInputTexts(output: string, record: RunRecord, found: readonly FoundRow[]): Promise<void> {
-  const { absolutePath, size, mtimeMs, format, field } = record.input;
+/** Refuses an input changed since the run (size, modification time): its lines may no longer be the rows' texts. */
+async function checkInputUnchanged(output: string, record: RunRecord): Promise<void> {
+  const { absolutePath, size, mtimeMs } = record.input;
   const now = await stat(absolutePath).catch(() => null);
   if (!now || now.size !== size || now.mtimeMs !== mtimeMs) {
     throw new EmbeddingError(
@@ -320,6 +319,11 @@ async function readInputTexts(output: string, record: RunRecord, found: readonly
       { kind: 'advice', text: 'Put the input back as it was when the output was made, or embed it again.' },
     );
   }
+}
+
+/** Reads the texts of the rows found from the run's input, streamed up to the last line wanted. */
+async function readInputTexts(record: RunRecord, found: readonly FoundRow[]): Promise<void> {
+  const { absolutePath, format, field } = record.input;
   const byLine = new Map(found.map((row) => [row.line, row]));
   let left = byLine.size;
   if (!left) return;
