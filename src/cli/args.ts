@@ -14,9 +14,9 @@ import { LIMITS, limitRange, withinLimit, type Limit } from '#shared/limits';
 import { wordList } from './format';
 import { parseModelsCommand, type ModelsCommandOptions } from './modelsArgs';
 
-export type CommandName = 'embed' | 'info' | 'models';
+export type CommandName = 'embed' | 'info' | 'search' | 'models';
 
-const COMMANDS: readonly CommandName[] = ['embed', 'info', 'models'];
+const COMMANDS: readonly CommandName[] = ['embed', 'info', 'search', 'models'];
 
 export interface ModelCommandOptions {
   /** A .gguf file, a catalog model's name, or an hf: URI or URL to download first. */
@@ -44,11 +44,24 @@ export interface EmbedCommandOptions extends ModelCommandOptions {
   resume: boolean;
 }
 
+/** Results search prints where --top is not given. */
+export const DEFAULT_TOP = 10;
+
+export interface SearchCommandOptions extends Omit<ModelCommandOptions, 'model' | 'contextSize'> {
+  embeddings: string;
+  query: string;
+  /** Default: the model the run recorded. */
+  model?: string;
+  top: number;
+  queryPrefix: string;
+}
+
 export type CommandLine =
   | { command: 'help' }
   | { command: 'version' }
   | { command: 'embed'; options: EmbedCommandOptions }
   | { command: 'info'; options: ModelCommandOptions }
+  | { command: 'search'; options: SearchCommandOptions }
   | { command: 'models'; options: ModelsCommandOptions };
 
 /**
@@ -78,12 +91,14 @@ interface OptionSpec {
 
 const BOTH: readonly CommandName[] = ['embed', 'info'];
 const EMBED: readonly CommandName[] = ['embed'];
-const ALL: readonly CommandName[] = ['embed', 'info', 'models'];
+const SEARCH: readonly CommandName[] = ['search'];
+const MODEL: readonly CommandName[] = ['embed', 'info', 'search'];
+const ALL: readonly CommandName[] = ['embed', 'info', 'search', 'models'];
 
 const OPTIONS: Record<string, OptionSpec> = {
   help: { type: 'boolean', commands: [], short: 'h' },
   version: { type: 'boolean', commands: [] },
-  model: { type: 'string', commands: BOTH, example: 'bge-small-en-v1.5-q8_0.gguf' },
+  model: { type: 'string', commands: MODEL, example: 'bge-small-en-v1.5-q8_0.gguf' },
   input: { type: 'string', commands: EMBED, example: 'texts.txt' },
   output: { type: 'string', commands: EMBED, example: 'embeddings.parquet' },
   format: { type: 'string', commands: EMBED, example: 'parquet' },
@@ -94,12 +109,16 @@ const OPTIONS: Record<string, OptionSpec> = {
   'on-long': { type: 'string', commands: EMBED, example: 'truncate' },
   'context-size': { type: 'string', commands: BOTH, example: String(LIMITS.contextSize.example) },
   'batch-size': { type: 'string', commands: EMBED, example: String(LIMITS.batchSize.example) },
-  threads: { type: 'string', commands: BOTH, example: String(LIMITS.threads.example) },
-  gpu: { type: 'string', commands: BOTH, example: 'auto' },
+  threads: { type: 'string', commands: MODEL, example: String(LIMITS.threads.example) },
+  gpu: { type: 'string', commands: MODEL, example: 'auto' },
   'memory-limit': { type: 'string', commands: EMBED, example: String(LIMITS.memoryLimitMb.example) },
   'stop-on-error': { type: 'boolean', commands: EMBED },
   overwrite: { type: 'boolean', commands: EMBED },
   resume: { type: 'boolean', commands: EMBED },
+  embeddings: { type: 'string', commands: SEARCH, example: 'embeddings.parquet' },
+  query: { type: 'string', commands: SEARCH, example: '"how do I reset my password"' },
+  top: { type: 'string', commands: SEARCH, example: String(LIMITS.top.example) },
+  'query-prefix': { type: 'string', commands: SEARCH, example: '"query: "', allowEmpty: true },
   json: { type: 'boolean', commands: ALL },
   'models-dir': { type: 'string', commands: ALL, example: '~/models' },
 };
@@ -111,12 +130,14 @@ function optionSpec(name: string): OptionSpec | undefined {
 const REQUIRED: Record<CommandName, readonly string[]> = {
   embed: ['model', 'input', 'output'],
   info: ['model'],
+  search: ['embeddings', 'query'],
   models: [],
 };
 
 const EXAMPLES: Record<CommandName, string> = {
   embed: 'embed --model model.gguf --input texts.txt --output embeddings.parquet',
   info: 'info --model model.gguf',
+  search: 'search --embeddings embeddings.parquet --query "how do I reset my password"',
   models: 'models list',
 };
 
@@ -171,6 +192,22 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   const [extra] = rest;
   if (extra !== undefined) throw unexpectedArgument(extra);
 
+  if (command === 'search') {
+    return {
+      command,
+      options: {
+        embeddings: option.required(command, 'embeddings'),
+        query: option.required(command, 'query'),
+        model: option.string('model'),
+        modelsDir: option.string('models-dir'),
+        gpu: option.choice('gpu', GPU_CHOICES),
+        threads: option.number('threads', LIMITS.threads),
+        top: option.number('top', LIMITS.top) ?? DEFAULT_TOP,
+        queryPrefix: option.string('query-prefix') ?? '',
+        json: option.flag('json'),
+      },
+    };
+  }
   const model = option.required(command, 'model');
   const modelOptions: ModelCommandOptions = {
     model,

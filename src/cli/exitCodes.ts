@@ -32,6 +32,7 @@ const EXIT_CODES: Record<EngineErrorCode, ExitCode> = {
   CHECKPOINT_INVALID: EXIT.output,
   // An output read as the input of a command that looks into it.
   RUN_RECORD_INVALID: EXIT.badInputFile,
+  MODEL_MISMATCH: EXIT.badInputFile,
   INPUT_CHANGED: EXIT.runFailed,
   TEXT_TOO_LONG: EXIT.runFailed,
   EMBEDDING_FAILED: EXIT.runFailed,

@@ -1,6 +1,7 @@
 import { DEFAULT_BATCH_CONFIG } from '#core/batchProcessor';
 import { DEFAULT_MAX_CONTEXT, GPU_CHOICES, LONG_TEXT_POLICIES, NORMALIZATIONS, OUTPUT_FORMATS } from '#shared/engine';
 import { LIMITS } from '#shared/limits';
+import { DEFAULT_TOP } from './args';
 import { wordList } from './format';
 
 const range = (limits: { min: number; max: number }): string => `${limits.min}-${limits.max}`;
@@ -11,6 +12,7 @@ export const HELP = `Embedding Studio: embed large text files with a local GGUF 
 Usage:
   embedding-studio embed --model <model> --input <file> --output <file>
   embedding-studio info --model <model>
+  embedding-studio search --embeddings <file> --query <text>
   embedding-studio models list | pull <model> | rm <name>
   embedding-studio --help | --version
 
@@ -22,6 +24,7 @@ The summary goes to stdout; progress (on a terminal) and errors to stderr.
 Commands:
   embed   Embed every line of --input and write the vectors to --output
   info    Load a model and describe it: dimensions, pooling, context, backend
+  search  Find the rows of an embed output nearest in meaning to a text
   models  List, download and remove models in the models folder
 
 Options for embed:
@@ -66,6 +69,25 @@ Options for info:
                          As for embed; they change what info reports
   --json                 Print the model info as one JSON object on stdout
 
+Options for search:
+  --embeddings <file>    An output of embed (.jsonl, .npy or .parquet) with its
+                         <output>.run.json, which says what made it
+  --query <text>         The text to search for, embedded as the run embedded
+                         its lines (normalization, dimensions)
+  --model <model>        The model that made --embeddings, as for embed
+                         (default: the model file the run recorded); another
+                         model is refused, saying what differs
+  --query-prefix <text>  Put before the query (default: none). Retrieval
+                         models want their query prefix, e.g. "query: " or
+                         "search_query: " (see the catalog in models list)
+  --top <n>              Results, best first, ${range(LIMITS.top)} (default: ${DEFAULT_TOP})
+  --threads <n>, --gpu <backend>, --models-dir <dir>
+                         As for embed
+  --json                 Print {"results": [{"line", "score", "text"}, ...]}
+  Each result is a line: its input line, its cosine similarity to the query
+  and its text. The search is exact: it reads every row of --embeddings once;
+  .npy output holds no texts, so they are read from the run's input
+
 Models:
   models list            The models in the models folder, incomplete
                          downloads, and the catalog of models to download
@@ -106,7 +128,8 @@ Exit codes:
   2    Bad command line: unknown or missing option, bad option value
   3    Bad input or model file: missing, unreadable, not a regular file,
        not GGUF, not an embedding model, damaged or unsupported (llama.cpp
-       crashed on it)
+       crashed on it); for search, --embeddings without a usable run record,
+       or a model that is not the one that made it
   4    Output problem: output exists, is the input, is not a regular file,
        folder missing or not writable, disk full, an unfinished run that
        --resume cannot continue, a checkpoint that cannot be read
@@ -114,6 +137,8 @@ Exit codes:
        skipped: the error says why, the skip log lists each line), an
        embedding error with --stop-on-error, a text too long with --on-long
        fail, the memory limit, the input file changed or deleted during the run
+       (for search of a .npy output: since the run, its texts being read
+       from it)
   6    A download failed: network error, model not found (404), connection
        lost
   130  Stopped by Ctrl-C: the first one stops cleanly, keeping what is done

@@ -30,11 +30,13 @@ async function main(argv: readonly string[]): Promise<ExitCode> {
       return reportError(error, commandLine.options.json);
     }
   }
-  const probe = startModelProbe(commandLine.options);
+  const probe = startModelProbe({ model: commandLine.options.model ?? '', gpu: commandLine.options.gpu });
   try {
     // Loaded only when needed: node-llama-cpp takes a second to load, which --help and usage errors need not wait for.
     if (commandLine.command === 'embed')
       return await (await import('./commands/embed')).runEmbed(commandLine.options, probe.launch);
+    if (commandLine.command === 'search')
+      return await (await import('./commands/search')).runSearch(commandLine.options, probe.launch);
     return await (await import('./commands/info')).runInfo(commandLine.options, probe.launch);
   } catch (error) {
     return reportError(error, commandLine.options.json);

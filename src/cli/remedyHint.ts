@@ -53,6 +53,8 @@ export function remedyHint(remedy: Remedy): string {
       return 'Its unfinished run cannot be resumed: start again with --overwrite, which replaces it, or move the file away.';
     case 'embedOutputAgain':
       return 'Embed its input again with embed --overwrite: a finished run writes the record beside its output.';
+    case 'chooseRunModel':
+      return `Pass --model with the model that made the output, ${remedy.file}.`;
     case 'restoreInput': {
       const kept = `Lines 1-${remedy.lastLine} are embedded and kept`;
       return remedy.deleted

@@ -17,6 +17,7 @@ export type EngineErrorCode =
   | 'RESUME_REFUSED'
   | 'CHECKPOINT_INVALID'
   | 'RUN_RECORD_INVALID'
+  | 'MODEL_MISMATCH'
   | 'INPUT_CHANGED'
   | 'BAD_OPTION'
   | 'INPUT_NOT_UTF8'
@@ -44,7 +45,7 @@ export type ErrorCode = EngineErrorCode | HostErrorCode | AppErrorCode;
 export type FileRole = 'input' | 'model';
 
 /** A numeric setting of a run, bounded in src/shared/limits.ts (serve mode's port is no setting of a run). */
-export type NumericOptionName = Exclude<LimitName, 'port'>;
+export type NumericOptionName = Exclude<LimitName, 'port' | 'top'>;
 
 /** A setting whose value the engine refused. */
 export type OptionName = NumericOptionName | 'normalize' | 'onLong';
@@ -85,6 +86,8 @@ export type Remedy =
   | { kind: 'replaceCheckpoint' }
   /** The output has no valid run record (`<output>.run.json`): only embedding its input again writes one. */
   | { kind: 'embedOutputAgain' }
+  /** The model that made an output is gone or is not the one given: only that model (`file`) embeds its queries. */
+  | { kind: 'chooseRunModel'; file: string }
   /** The input was deleted (or changed) during the run; lines 1 to `lastLine` are embedded and kept. */
   | { kind: 'restoreInput'; lastLine: number; deleted: boolean }
   /** Every line is done, but the finished files could not be given their final names. */

@@ -15,7 +15,7 @@ export interface Limit {
   readonly example: number;
 }
 
-export type LimitName = 'batchSize' | 'threads' | 'contextSize' | 'memoryLimitMb' | 'dimensions' | 'port';
+export type LimitName = 'batchSize' | 'threads' | 'contextSize' | 'memoryLimitMb' | 'dimensions' | 'port' | 'top';
 
 export const LIMITS: Readonly<Record<LimitName, Limit>> = {
   // A batch's texts and vectors are held until it is written: 65,536 texts of a 4,096-dimension model are 1 GiB of
@@ -34,6 +34,9 @@ export const LIMITS: Readonly<Record<LimitName, Limit>> = {
   dimensions: { label: 'Dimensions', min: 1, max: 65_536, integer: true, example: 256 },
   // Serve mode's TCP port, its example the default; 0 asks the system for any free one.
   port: { label: 'Port', min: 0, max: 65_535, integer: true, example: 5317 },
+  // The results a search keeps, best first: held while the output streams by and printed at once, so a list, not a
+  // file; 10,000 is more than anyone reads.
+  top: { label: 'Top', min: 1, max: 10_000, integer: true, unit: 'results', example: 10 },
 };
 
 export function withinLimit(limit: Limit, value: number): boolean {

@@ -14,6 +14,40 @@ function usageError(argv: string[]): UsageError {
 }
 
 describe('parseCommandLine', () => {
+  it('reads search: --model is optional, --top is 10 and the query prefix empty unless given', () => {
+    expect(parseCommandLine(['search', '--embeddings', 'out.npy', '--query', 'a cat'])).toEqual({
+      command: 'search',
+      options: {
+        embeddings: 'out.npy',
+        query: 'a cat',
+        model: undefined,
+        modelsDir: undefined,
+        gpu: undefined,
+        threads: undefined,
+        top: 10,
+        queryPrefix: '',
+        json: false,
+      },
+    });
+    const given = parseCommandLine([
+      'search',
+      '--embeddings=out.npy',
+      '--query=a cat',
+      '--model=m.gguf',
+      '--top=3',
+      '--query-prefix=query: ',
+      '--json',
+    ]);
+    expect(given).toMatchObject({ options: { model: 'm.gguf', top: 3, queryPrefix: 'query: ', json: true } });
+    expect(usageError(['search', '--query', 'a cat']).message).toBe('search needs --embeddings');
+    expect(usageError(['search', '--embeddings', 'out.npy', '--query', 'x', '--top', '0']).message).toBe(
+      '--top must be a whole number of results from 1 to 10000, got "0"',
+    );
+    expect(usageError(['search', '--embeddings', 'out.npy', '--query', 'x', '--prefix', 'q: ']).message).toBe(
+      '--prefix is not an option of search',
+    );
+  });
+
   it('reads every embed option into typed values', () => {
     const parsed = parseCommandLine([
       'embed',

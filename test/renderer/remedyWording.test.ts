@@ -30,6 +30,7 @@ const SAMPLES: { [K in RemedyKind]: Array<Extract<Remedy, { kind: K }>> } = {
   resumeWithSameSettings: [{ kind: 'resumeWithSameSettings' }],
   replaceCheckpoint: [{ kind: 'replaceCheckpoint' }],
   embedOutputAgain: [{ kind: 'embedOutputAgain' }],
+  chooseRunModel: [{ kind: 'chooseRunModel', file: 'bge-small-en-v1.5-q8_0.gguf' }],
   restoreInput: [
     { kind: 'restoreInput', lastLine: 12, deleted: true },
     { kind: 'restoreInput', lastLine: 12, deleted: false },

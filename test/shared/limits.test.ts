@@ -87,6 +87,10 @@ const READERS: Record<LimitName, Record<string, Reader>> = {
   port: {
     serve: (value) => accepts(() => parseServeArgs([`--port=${value}`])),
   },
+  top: {
+    cli: (value) =>
+      accepts(() => parseCommandLine(['search', '--embeddings', 'out.npy', '--query', 'q', `--top=${value}`])),
+  },
 };
 
 /** The bounds, just past them on either side, and a fraction in between. */

@@ -51,6 +51,8 @@ export function appHint(remedy: Remedy, resumeAfterLine?: number, unfinished: Un
       return 'Tick “Replace the output if it already exists” to start again from the first line, which replaces it; or choose another output file.';
     case 'embedOutputAgain':
       return 'Embed its input again with “Replace the output if it already exists” ticked: a finished run writes the record beside its output.';
+    case 'chooseRunModel':
+      return `Choose the model that made the output, ${remedy.file}.`;
     case 'restoreInput': {
       const goOn = then || `, then press Resume unfinished run to go on after line ${formatCount(remedy.lastLine)}`;
       return `Put the input file back as it was${goOn}; or press Start over to start again from the first line.`;

@@ -1,0 +1,62 @@
+import { basename } from 'node:path';
+import type { ProbeLauncher } from '#core/modelProbe';
+import { searchOutput, type SearchHit } from '#core/search/exactSearch';
+import type { SearchCommandOptions } from '../args';
+import { drawDownload } from '../downloadProgress';
+import { EXIT, type ExitCode } from '../exitCodes';
+import { modelFileFor, modelReferenceFor } from '../modelArgument';
+import { noticePrinter, ProgressBar } from '../progressBar';
+
+/** Room for a result's text where stdout is no terminal. */
+const TEXT_WIDTH = 100;
+
+/**
+ * `search`: embeds --query with the model of the run that made --embeddings (or --model, which must be that model)
+ * and prints the rows nearest to it, best first.
+ */
+export async function runSearch(options: SearchCommandOptions, probe: ProbeLauncher): Promise<ExitCode> {
+  const bar = process.stderr.isTTY ? new ProgressBar(process.stderr) : null;
+  let hits: SearchHit[];
+  try {
+    const model =
+      options.model === undefined
+        ? undefined
+        : await modelFileFor(await modelReferenceFor(options.model, options.modelsDir), {
+            ...(bar ? drawDownload(bar, process.stderr) : {}),
+          });
+    bar?.status(`Searching ${basename(options.embeddings)} ...`);
+    hits = await searchOutput({
+      output: options.embeddings,
+      query: options.query,
+      top: options.top,
+      queryPrefix: options.queryPrefix,
+      model,
+      gpu: options.gpu,
+      threads: options.threads,
+      probe,
+      onNotice: noticePrinter(bar),
+    });
+  } finally {
+    bar?.close();
+  }
+  process.stdout.write(options.json ? `${JSON.stringify({ results: hits })}\n` : formatHits(hits));
+  return EXIT.ok;
+}
+
+/** One line per result, `line  score  text`, the text cut to the terminal's width. */
+function formatHits(hits: readonly SearchHit[]): string {
+  if (!hits.length) return 'No rows.\n';
+  const lineWidth = Math.max(...hits.map((hit) => String(hit.line).length));
+  const width = process.stdout.isTTY ? process.stdout.columns : TEXT_WIDTH + lineWidth + 10;
+  return hits
+    .map((hit) => {
+      const head = `${String(hit.line).padStart(lineWidth)}  ${hit.score.toFixed(4)}  `;
+      return `${head}${cut(hit.text.replace(/\s+/g, ' '), Math.max(20, width - head.length))}\n`;
+    })
+    .join('');
+}
+
+function cut(text: string, width: number): string {
+  const chars = Array.from(text);
+  return chars.length <= width ? text : `${chars.slice(0, width - 1).join('')}…`;
+}

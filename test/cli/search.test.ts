@@ -1,0 +1,173 @@
+import { copyFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { OutputFormat } from '#shared/engine';
+import { tempDir } from '../support/files';
+import { testModelPath, TINY, type BertModelSpec } from '../support/testModels';
+import { expectError, runCli } from './runCli';
+
+/** TINY's shapes and a name as long with other weights: a file of the same size whose content differs. */
+const OTHER: BertModelSpec = { ...TINY, name: 'tiny-bent', seed: 7 };
+
+const dir = await tempDir();
+let model: string;
+beforeAll(async () => {
+  model = await testModelPath(TINY);
+});
+
+/** Ten texts and two blank lines, so that input lines and output rows differ after line 3. */
+const LINES = [
+  'the cat sat on the mat',
+  'stock markets fell sharply today',
+  '',
+  'how to bake sourdough bread at home',
+  'the quick brown fox jumps over the lazy dog',
+  'quantum computers use qubits',
+  '',
+  'a recipe for tomato soup',
+  'football match ends in a draw',
+  'rainy weather expected all week',
+  'learning to play the violin',
+  'the train to paris leaves at noon',
+];
+/** Line 9, the 7th row. */
+const WANTED = 9;
+
+interface SearchJson {
+  results: Array<{ line: number; score: number; text: string }>;
+}
+
+async function embedded(format: OutputFormat, name = `texts-${format}`, modelPath = model): Promise<string> {
+  const input = join(dir, `${name}.txt`);
+  await writeFile(input, `${LINES.join('\n')}\n`);
+  const output = join(dir, `${name}.${format}`);
+  const result = await runCli(['embed', '--model', modelPath, '--input', input, '--output', output, '--threads', '2']);
+  expect(result.code, result.stderr).toBe(0);
+  return output;
+}
+
+async function search(output: string, query: string, ...more: string[]): Promise<SearchJson> {
+  const result = await runCli([
+    'search',
+    '--embeddings',
+    output,
+    '--query',
+    query,
+    '--threads',
+    '2',
+    '--json',
+    ...more,
+  ]);
+  expect(result.code, result.stderr).toBe(0);
+  expect(result.stdout.trimEnd().split('\n')).toHaveLength(1);
+  return JSON.parse(result.stdout) as SearchJson;
+}
+
+describe('embedding-studio search', () => {
+  it.for(['jsonl', 'npy', 'parquet'] as const)(
+    'finds the line whose text is the query first, with a score of 1, in a %s output',
+    async (format) => {
+      const output = await embedded(format);
+      const text = LINES[WANTED - 1] ?? '';
+
+      const { results } = await search(output, text);
+
+      expect(results).toHaveLength(10);
+      expect(results[0]).toEqual({ line: WANTED, score: expect.any(Number) as number, text });
+      expect(results[0]?.score).toBeGreaterThan(0.999);
+      expect(results[1]?.score).toBeLessThan(0.999);
+      // Every row is a text line of the input with its own text, best first.
+      for (const { line, text: found } of results) expect(found).toBe(LINES[line - 1]);
+      const scores = results.map((result) => result.score);
+      expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    },
+  );
+
+  it('prints --json as exactly {"results": [...]}, and --top 3 gives the 3 best', async () => {
+    const output = await embedded('jsonl', 'top');
+    const all = await search(output, 'a recipe for tomato soup');
+
+    const top = await search(output, 'a recipe for tomato soup', '--top', '3');
+
+    expect(Object.keys(top)).toEqual(['results']);
+    expect(top.results.map((result) => Object.keys(result))).toEqual(Array(3).fill(['line', 'score', 'text']));
+    expect(top.results).toEqual(all.results.slice(0, 3));
+    expect(top.results[0]?.line).toBe(8);
+  });
+
+  it('prints one line per result without --json: line, score and text', async () => {
+    const output = await embedded('jsonl', 'human');
+
+    const result = await runCli(['search', '--embeddings', output, '--query', 'quantum computers use qubits']);
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toBe('');
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(10);
+    expect(lines[0]).toMatch(/^ ?6 {2}1\.0000 {2}quantum computers use qubits$/);
+  });
+
+  it('refuses a --model that is not the model that made the output, saying what differs', async () => {
+    const output = await embedded('jsonl', 'other-model');
+    const other = await testModelPath(OTHER);
+
+    const result = await runCli(['search', '--embeddings', output, '--query', 'cat', '--model', other]);
+
+    expectError(
+      result,
+      3,
+      new RegExp(
+        `^error: ${other} is not the model that made ${output}, tiny-bert-[0-9a-f]{16}\\.gguf \\(tiny-bert\\): its content differs \\(fingerprint [0-9a-f]{12}…, that one [0-9a-f]{12}…\\)\\.$`,
+      ),
+      /^hint: Pass --model with the model that made the output, tiny-bert-[0-9a-f]{16}\.gguf\.$/,
+    );
+  });
+
+  it('says to pass --model when the model the run recorded is gone', async () => {
+    const copy = join(dir, 'moved.gguf');
+    await copyFile(model, copy);
+    const output = await embedded('jsonl', 'moved', copy);
+    await rm(copy);
+
+    const result = await runCli(['search', '--embeddings', output, '--query', 'cat']);
+
+    expectError(
+      result,
+      3,
+      `The model that made ${output} is not there any more: Model file ${copy} does not exist.`,
+      'Pass --model with the model that made the output, moved.gguf.',
+    );
+    // With the model given, the same search runs.
+    const found = await search(output, 'the cat sat on the mat', '--model', model);
+    expect(found.results[0]?.line).toBe(1);
+  });
+
+  it("refuses a .npy output whose input changed since the run: the texts would not be the rows'", async () => {
+    const output = await embedded('npy', 'changed');
+    const input = join(dir, 'changed.txt');
+    await writeFile(input, `a new first line\n${LINES.join('\n')}\n`);
+
+    const result = await runCli(['search', '--embeddings', output, '--query', 'cat']);
+
+    expectError(
+      result,
+      5,
+      `The input of ${output}, ${input}, has changed since the run: the texts of its rows are read from it.`,
+      'Put the input back as it was when the output was made, or embed it again.',
+    );
+  });
+
+  it('refuses an output without its run record', async () => {
+    const output = await embedded('npy', 'no-record');
+    await rm(`${output}.run.json`);
+
+    const result = await runCli(['search', '--embeddings', output, '--query', 'cat', '--model', model]);
+
+    expectError(
+      result,
+      3,
+      `${output} has no usable run record: ${output}.run.json does not exist (a run writes it when it has done every line).`,
+      'Embed its input again with embed --overwrite: a finished run writes the record beside its output.',
+    );
+  });
+});
