@@ -75,7 +75,8 @@ Options for search:
   --query <text>         The text to search for, embedded as the run embedded
                          its lines (normalization, dimensions)
   --model <model>        The model that made --embeddings, as for embed
-                         (default: the model file the run recorded); another
+                         (default: the model file the run recorded, at its path
+                         or by its file name in the models folder); another
                          model is refused, saying what differs
   --query-prefix <text>  Put before the query (default: none). Retrieval
                          models want their query prefix, e.g. "query: " or

@@ -1,4 +1,4 @@
-import { copyFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { OutputFormat } from '#shared/engine';
@@ -123,23 +123,28 @@ describe('embedding-studio search', () => {
     );
   });
 
-  it('says to pass --model when the model the run recorded is gone', async () => {
+  it('finds the model the run recorded in the models folder by its file name, else says to pass --model', async () => {
     const copy = join(dir, 'moved.gguf');
     await copyFile(model, copy);
     const output = await embedded('jsonl', 'moved', copy);
-    await rm(copy);
+    const library = join(dir, 'library');
+    await mkdir(library);
+    await rename(copy, join(library, 'moved.gguf'));
 
-    const result = await runCli(['search', '--embeddings', output, '--query', 'cat']);
+    const found = await search(output, 'the cat sat on the mat', '--models-dir', library);
+    expect(found.results[0]).toMatchObject({ line: 1, text: 'the cat sat on the mat' });
 
+    await rm(join(library, 'moved.gguf'));
+    const result = await runCli(['search', '--embeddings', output, '--query', 'cat', '--models-dir', library]);
     expectError(
       result,
       3,
-      `The model that made ${output} is not there any more: Model file ${copy} does not exist.`,
+      `The model that made ${output} is not there any more: Model file ${copy} does not exist. Nor is moved.gguf in the models folder ${library}.`,
       'Pass --model with the model that made the output, moved.gguf.',
     );
     // With the model given, the same search runs.
-    const found = await search(output, 'the cat sat on the mat', '--model', model);
-    expect(found.results[0]?.line).toBe(1);
+    const given = await search(output, 'the cat sat on the mat', '--model', model);
+    expect(given.results[0]?.line).toBe(1);
   });
 
   it("refuses a .npy output whose input changed since the run: the texts would not be the rows'", async () => {

@@ -5,6 +5,7 @@ import type { SearchCommandOptions } from '../args';
 import { drawDownload } from '../downloadProgress';
 import { EXIT, type ExitCode } from '../exitCodes';
 import { modelFileFor, modelReferenceFor } from '../modelArgument';
+import { modelsDirFor } from '../modelsDir';
 import { noticePrinter, ProgressBar } from '../progressBar';
 
 /** Room for a result's text where stdout is no terminal. */
@@ -31,6 +32,7 @@ export async function runSearch(options: SearchCommandOptions, probe: ProbeLaunc
       top: options.top,
       queryPrefix: options.queryPrefix,
       model,
+      modelsDir: model === undefined ? await modelsDirFor(options.modelsDir) : undefined,
       gpu: options.gpu,
       threads: options.threads,
       probe,

@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import type { GpuChoice } from '#shared/engine';
@@ -29,6 +30,8 @@ export interface SearchOptions {
   queryPrefix?: string;
   /** The model file to embed the query with; default: the one the run recorded. It must be that model. */
   model?: string;
+  /** Where to look for the run's model by its file name when it is no longer where the run recorded it. */
+  modelsDir?: string;
   gpu?: GpuChoice;
   threads?: number;
   probe?: ModelOptions['probe'];
@@ -48,7 +51,7 @@ export async function searchOutput(options: SearchOptions): Promise<SearchHit[]>
   const record = await readRunRecord(output);
   // .npy holds no texts: they are read from the input, which is checked before anything is embedded or read.
   if (record.output.format === 'npy') await checkInputUnchanged(output, record);
-  const modelPath = await checkQueryModel(output, record, options.model);
+  const modelPath = await checkQueryModel(output, record, options.model, options.modelsDir);
   const query = await embedQuery(modelPath, record, options);
   const best = new TopRows(options.top);
   switch (record.output.format) {
@@ -70,20 +73,32 @@ export async function searchOutput(options: SearchOptions): Promise<SearchHit[]>
  * The model file to embed queries with: `given`, else the file the run recorded. Either must be the model that made
  * the output (its size and fingerprint as the record has them), or the query lands somewhere else than the rows.
  */
-export async function checkQueryModel(output: string, record: RunRecord, given?: string): Promise<string> {
+export async function checkQueryModel(
+  output: string,
+  record: RunRecord,
+  given?: string,
+  modelsDir?: string,
+): Promise<string> {
   const recorded = record.model;
-  const path = given ?? recorded.path;
+  let path = given ?? recorded.path;
   let size: number;
   try {
     size = await checkReadableFile(path, 'model');
   } catch (error) {
     if (given !== undefined) throw error;
-    throw new EmbeddingError(
-      'FILE_NOT_FOUND',
-      `The model that made ${output} is not there any more: ${errorMessage(error)}`,
-      { kind: 'chooseRunModel', file: recorded.file },
-      { cause: error },
-    );
+    const inFolder = modelsDir === undefined ? null : join(modelsDir, recorded.file);
+    const folderSize = inFolder === null ? null : await readableSize(inFolder);
+    if (inFolder === null || folderSize === null) {
+      const elsewhere = modelsDir === undefined ? '' : ` Nor is ${recorded.file} in the models folder ${modelsDir}.`;
+      throw new EmbeddingError(
+        'FILE_NOT_FOUND',
+        `The model that made ${output} is not there any more: ${errorMessage(error)}${elsewhere}`,
+        { kind: 'chooseRunModel', file: recorded.file },
+        { cause: error },
+      );
+    }
+    path = inFolder;
+    size = folderSize;
   }
   const differences: string[] = [];
   if (size !== recorded.size) differences.push(`it has ${size} bytes where that one has ${recorded.size}`);
@@ -102,6 +117,14 @@ export async function checkQueryModel(output: string, record: RunRecord, given?:
     );
   }
   return path;
+}
+
+async function readableSize(path: string): Promise<number | null> {
+  try {
+    return await checkReadableFile(path, 'model');
+  } catch {
+    return null;
+  }
 }
 
 async function embedQuery(modelPath: string, record: RunRecord, options: SearchOptions): Promise<Float32Array> {
