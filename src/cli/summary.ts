@@ -4,8 +4,8 @@ import {
   formatBytes,
   formatCount,
   formatDuration,
-  formatPercent,
   formatRate,
+  formatTimeSplit,
   outputDimensions,
   plural,
   rankedSkipReasons,
@@ -23,7 +23,7 @@ export function formatSummary(summary: EmbedJobSummary): string {
     ['failed', failed],
     ['truncated', formatCount(stats.truncated)],
     ['tokens', formatCount(stats.tokens)],
-    ['time', `${formatDuration(stats.elapsedMs)} (${timeSplit(stats)})`],
+    ['time', `${formatDuration(stats.elapsedMs)} (${formatTimeSplit(stats)})`],
     ['speed', `${formatRate(stats.textsPerSecond)} texts/s, ${formatRate(stats.tokensPerSecond)} tokens/s`],
     ['peak memory', formatBytes(stats.peakRssBytes)],
     [
@@ -59,16 +59,4 @@ export function summaryJson(summary: EmbedJobSummary): string {
 function skippedByReason(stats: BatchStats): string {
   const reasons = rankedSkipReasons(stats.skippedByReason).map(([reason, count]) => `${reason} ${formatCount(count)}`);
   return reasons.length ? `${formatCount(stats.skipped)} (${reasons.join(', ')})` : formatCount(stats.skipped);
-}
-
-/** `tokenize 2.0%, decode 91.5%, …`: the shares of the run's time (see TimeSplit). */
-function timeSplit({ time, elapsedMs }: BatchStats): string {
-  const share = (ms: number): string => formatPercent(elapsedMs > 0 ? ms / elapsedMs : 0);
-  return [
-    `tokenize ${share(time.tokenizeMs)}`,
-    `decode ${share(time.decodeMs)}`,
-    `read-out ${share(time.readOutMs)}`,
-    `write ${share(time.writeMs)}`,
-    `idle ${share(time.idleMs)}`,
-  ].join(', ');
 }

@@ -1,5 +1,5 @@
 /** Numbers, sizes, rates and durations as both front ends show them to people. */
-import type { EmbedJobSummary, SkipReason } from './engine';
+import type { BatchStats, EmbedJobSummary, SkipReason } from './engine';
 
 const counts = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const oneDecimal = new Intl.NumberFormat('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
@@ -51,6 +51,18 @@ export function formatClock(ms: number): string {
 /** `0.4567` → `45.7%`. */
 export function formatPercent(fraction: number): string {
   return `${oneDecimal.format(Math.min(1, Math.max(0, fraction)) * 100)}%`;
+}
+
+/** `tokenize 2.0%, decode 91.5%, …`: the shares of a run's time (see TimeSplit). */
+export function formatTimeSplit({ time, elapsedMs }: Pick<BatchStats, 'time' | 'elapsedMs'>): string {
+  const share = (ms: number): string => formatPercent(elapsedMs > 0 ? ms / elapsedMs : 0);
+  return [
+    `tokenize ${share(time.tokenizeMs)}`,
+    `decode ${share(time.decodeMs)}`,
+    `read-out ${share(time.readOutMs)}`,
+    `write ${share(time.writeMs)}`,
+    `idle ${share(time.idleMs)}`,
+  ].join(', ');
 }
 
 /**

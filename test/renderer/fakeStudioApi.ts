@@ -9,7 +9,7 @@ import type {
   Settings,
   StudioApi,
 } from '#shared/contract';
-import type { ModelInfo, ProgressInfo } from '#shared/engine';
+import type { EmbedJobSummary, ModelInfo, ProgressInfo } from '#shared/engine';
 import type { ModelLibraryListing } from '#shared/modelLibrary';
 
 type Handler<K extends RequestName> = (
@@ -169,4 +169,37 @@ export function progress(linesDone: number, overrides: Partial<ProgressInfo> = {
 /** Lets pending promise callbacks (replies of the fake) run; works with fake timers too. */
 export async function settle(): Promise<void> {
   for (let turn = 0; turn < 20; turn += 1) await Promise.resolve();
+}
+
+/** The summary of a finished run of 100 lines. */
+export function jobSummary(): EmbedJobSummary {
+  return {
+    input: '/data/notes.txt',
+    format: 'jsonl',
+    outputs: ['/data/notes.embeddings.jsonl'],
+    skipLog: '/data/notes.embeddings.skipped.jsonl',
+    runRecord: '/data/notes.embeddings.run.json',
+    outputBytes: 1_000_000,
+    outputDimension: 384,
+    resumedAfterLine: 0,
+    model: modelInfo(),
+    stats: {
+      lines: 100,
+      embedded: 98,
+      skipped: 2,
+      failed: 0,
+      truncated: 1,
+      skippedByReason: { blank: 2 },
+      tokens: 1000,
+      characters: 5000,
+      batches: 4,
+      elapsedMs: 2000,
+      averageBatchMs: 500,
+      textsPerSecond: 49,
+      tokensPerSecond: 500,
+      averageTokensPerText: 10,
+      peakRssBytes: 200 << 20,
+      time: { tokenizeMs: 100, decodeMs: 1700, readOutMs: 20, writeMs: 80, idleMs: 100 },
+    },
+  };
 }

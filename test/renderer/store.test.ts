@@ -1,12 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { InputInfo, JobStart, ReplyError, UnfinishedRun } from '#shared/contract';
-import type { EmbedJobSummary } from '#shared/engine';
 import { createStudioStore, type StudioStore } from '../../src/renderer/src/store/createStudioStore';
 import { LOG_LIMIT } from '../../src/renderer/src/store/logEntries';
 import { METRICS_CAPACITY } from '../../src/renderer/src/store/metricsHistory';
 import { startBlockers } from '../../src/renderer/src/store/startGuard';
 import { EVENT_NAMES } from '#shared/protocol';
-import { defaultSettings, FakeStudioApi, jobState, modelInfo, ok, progress, settle } from './fakeStudioApi';
+import { defaultSettings, FakeStudioApi, jobState, jobSummary, modelInfo, ok, progress, settle } from './fakeStudioApi';
 
 const SAVE_DELAY = 300;
 
@@ -45,38 +44,6 @@ async function running(jobId = 1) {
   setup.api.reply('job:start', () => ok(jobState(jobId, 'running')));
   await setup.store.getState().actions.start();
   return setup;
-}
-
-function summary(): EmbedJobSummary {
-  return {
-    input: '/data/notes.txt',
-    format: 'jsonl',
-    outputs: ['/data/notes.embeddings.jsonl'],
-    skipLog: '/data/notes.embeddings.skipped.jsonl',
-    runRecord: '/data/notes.embeddings.run.json',
-    outputBytes: 1_000_000,
-    outputDimension: 384,
-    resumedAfterLine: 0,
-    model: modelInfo(),
-    stats: {
-      lines: 100,
-      embedded: 98,
-      skipped: 2,
-      failed: 0,
-      truncated: 1,
-      skippedByReason: { blank: 2 },
-      tokens: 1000,
-      characters: 5000,
-      batches: 4,
-      elapsedMs: 2000,
-      averageBatchMs: 500,
-      textsPerSecond: 49,
-      tokensPerSecond: 500,
-      averageTokensPerText: 10,
-      peakRssBytes: 200 << 20,
-      time: { tokenizeMs: 100, decodeMs: 1700, readOutMs: 20, writeMs: 80, idleMs: 100 },
-    },
-  };
 }
 
 describe('settings', () => {
@@ -522,7 +489,7 @@ describe('events', () => {
       vramUsedBytes: null,
     });
     api.emit('job:log', { jobId: 1, entries: [{ line: 1, reason: 'blank' }], omitted: 0 });
-    api.emit('job:state', jobState(1, 'done', { summary: summary() }));
+    api.emit('job:state', jobState(1, 'done', { summary: jobSummary() }));
     api.emit('job:state', jobState(2, 'running'));
     expect(store.getState()).toMatchObject({
       job: { jobId: 2, status: 'running', summary: null, progress: null },
@@ -534,7 +501,7 @@ describe('events', () => {
   it('shows the summary when the run is done, and ignores a late report that it still runs', async () => {
     const { api, store } = await running(1);
     api.emit('job:progress', { jobId: 1, ...progress(100, { done: true }) });
-    api.emit('job:state', jobState(1, 'done', { summary: summary(), progress: progress(100, { done: true }) }));
+    api.emit('job:state', jobState(1, 'done', { summary: jobSummary(), progress: progress(100, { done: true }) }));
     api.emit('job:state', jobState(1, 'running'));
     expect(store.getState().job).toMatchObject({
       status: 'done',
@@ -550,7 +517,7 @@ describe('events', () => {
       hint: 'Check the disk.',
       partialFiles: ['/data/notes.embeddings.jsonl.partial'],
     };
-    const partialStats = { ...summary().stats, lines: 40 };
+    const partialStats = { ...jobSummary().stats, lines: 40 };
     api.emit('job:state', jobState(1, 'failed', { error, partialStats }));
     expect(store.getState().job).toMatchObject({ status: 'failed', error, partialStats: { lines: 40 } });
   });

@@ -4,6 +4,7 @@ import {
   formatCount,
   formatDuration,
   formatRate,
+  formatTimeSplit,
   outputDimensions,
   plural,
   rankedSkipReasons,
@@ -82,7 +83,7 @@ function DoneSummary({ summary }: { summary: EmbedJobSummary }) {
           ['Failed', formatCount(stats.failed)],
           ['Truncated', formatCount(stats.truncated)],
           ['Tokens', formatCount(stats.tokens)],
-          ['Time', formatDuration(stats.elapsedMs)],
+          ['Time', `${formatDuration(stats.elapsedMs)} (${formatTimeSplit(stats)})`],
           ['Speed', `${formatRate(stats.textsPerSecond)} texts/s, ${formatRate(stats.tokensPerSecond)} tokens/s`],
           ['Peak memory', formatBytes(stats.peakRssBytes)],
         ]}
@@ -99,6 +100,10 @@ function DoneSummary({ summary }: { summary: EmbedJobSummary }) {
       <h4>Skip log ({plural(stats.skipped + stats.failed, 'line')})</h4>
       <ul className="paths">
         <li>{summary.skipLog}</li>
+      </ul>
+      <h4>Run record (what made the output)</h4>
+      <ul className="paths">
+        <li>{summary.runRecord}</li>
       </ul>
       {host === 'electron' && firstOutput && (
         <div className="actions">
