@@ -2,20 +2,10 @@ import { checkJobFiles, runEmbedJob, type CheckedFiles } from '#core/embedJob';
 import { EmbedJobError, EmbeddingError } from '#core/errors';
 import type { EmbeddingModel } from '#core/model';
 import { PauseGate } from '#core/pauseGate';
-import { type JobSettings, type JobStart, type JobState } from '#shared/contract';
+import { IDLE_JOB, type JobSettings, type JobStart, type JobState } from '#shared/contract';
 import { EVENT_INTERVAL_MS } from '#shared/protocol';
 import { JobEvents, type Emit } from './jobEvents';
 import { RequestError, toReplyError } from './requestError';
-
-const IDLE: JobState = {
-  status: 'idle',
-  jobId: null,
-  settings: null,
-  summary: null,
-  progress: null,
-  error: null,
-  partialStats: null,
-};
 
 interface ActiveRun {
   id: number;
@@ -30,7 +20,7 @@ interface ActiveRun {
  * cancelling when asked to stop. Every transition is sent as a `job:state` event; vectors go to the output file only.
  */
 export class JobRunner {
-  private state: JobState = IDLE;
+  private state: JobState = IDLE_JOB;
   private active: ActiveRun | null = null;
   /** The file checks of a job being started. */
   private starting: Promise<unknown> | null = null;
@@ -77,7 +67,7 @@ export class JobRunner {
       finished: Promise.resolve(),
     };
     this.active = run;
-    this.setState({ ...IDLE, status: 'running', jobId: id, settings });
+    this.setState({ ...IDLE_JOB, status: 'running', jobId: id, settings });
     run.finished = this.execute(run, settings, resume, model, files);
     return this.current;
   }

@@ -215,6 +215,17 @@ export interface JobState {
   partialStats: BatchStats | null;
 }
 
+/** The job state before any run, and what each new run starts from. */
+export const IDLE_JOB: Readonly<JobState> = {
+  status: 'idle',
+  jobId: null,
+  settings: null,
+  summary: null,
+  progress: null,
+  error: null,
+  partialStats: null,
+};
+
 export interface RequestResults {
   'system:info': SystemInfo;
   'settings:get': Settings;

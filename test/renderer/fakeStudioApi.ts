@@ -1,13 +1,14 @@
-import type {
-  EventName,
-  EventPayloads,
-  JobState,
-  Reply,
-  RequestName,
-  RequestParams,
-  RequestResult,
-  Settings,
-  StudioApi,
+import {
+  IDLE_JOB,
+  type EventName,
+  type EventPayloads,
+  type JobState,
+  type Reply,
+  type RequestName,
+  type RequestParams,
+  type RequestResult,
+  type Settings,
+  type StudioApi,
 } from '#shared/contract';
 import type { EmbedJobSummary, ModelInfo, ProgressInfo } from '#shared/engine';
 import type { ModelLibraryListing } from '#shared/modelLibrary';
@@ -101,15 +102,7 @@ export function emptyListing(): ModelLibraryListing {
 }
 
 export function idleJob(): JobState {
-  return {
-    status: 'idle',
-    jobId: null,
-    settings: null,
-    summary: null,
-    progress: null,
-    error: null,
-    partialStats: null,
-  };
+  return { ...IDLE_JOB };
 }
 
 export function jobState(jobId: number, status: JobState['status'], extra: Partial<JobState> = {}): JobState {

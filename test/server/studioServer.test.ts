@@ -4,7 +4,15 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { EventName, EventPayloads, JobState, Reply, ServeEventMessage, StudioBackend } from '#shared/contract';
+import {
+  IDLE_JOB,
+  type EventName,
+  type EventPayloads,
+  type JobState,
+  type Reply,
+  type ServeEventMessage,
+  type StudioBackend,
+} from '#shared/contract';
 import { SERVE } from '#shared/protocol';
 import { CONTENT_SECURITY_POLICY } from '../../src/server/securityHeaders';
 import { startStudioServer, type StudioServer } from '../../src/server/studioServer';
@@ -316,15 +324,7 @@ describe('studio server', () => {
     const received = new Promise<ServeEventMessage>((resolve) =>
       socket.once('message', (data) => resolve(JSON.parse((data as Buffer).toString()) as ServeEventMessage)),
     );
-    const state: JobState = {
-      status: 'idle',
-      jobId: null,
-      settings: null,
-      summary: null,
-      progress: null,
-      error: null,
-      partialStats: null,
-    };
+    const state: JobState = { ...IDLE_JOB };
     backend.emit('job:state', state);
     expect(await received).toEqual({ event: 'job:state', payload: state });
     socket.close();

@@ -1,4 +1,4 @@
-import type { JobStart, ReplyError } from '#shared/contract';
+import { IDLE_JOB, type JobStart, type ReplyError } from '#shared/contract';
 import type { ErrorCode } from '#shared/errors';
 import { inAppWords } from './appHints';
 import { withJobState } from './jobEvents';
@@ -111,17 +111,7 @@ export function createJobSlice({ api, set, get, patch }: SliceContext): JobWithR
 
   return {
     state: {
-      job: {
-        status: 'idle',
-        jobId: null,
-        settings: null,
-        progress: null,
-        summary: null,
-        partialStats: null,
-        error: null,
-        revealError: null,
-        pending: null,
-      },
+      job: { ...IDLE_JOB, revealError: null, pending: null },
       metrics: emptyMetrics(),
       log: emptyLog(),
       unfinished: null,
