@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import type { ExploredOutput, ExploreHit } from '#shared/contract';
 import { formatCount } from '#shared/format';
+import { shortcutLabel } from '../store/shortcuts';
 import { useActions, useStudio } from '../store/StoreContext';
 import { ErrorMessage } from './ErrorMessage';
 import { Facts } from './Facts';
@@ -13,6 +14,7 @@ const TOP_OPTIONS = ['10', '25', '50', '100'].map((value) => ({ value, label: va
 export function ExploreView() {
   const explore = useStudio((state) => state.explore);
   const host = useStudio((state) => state.host);
+  const mac = useStudio((state) => state.system?.platform === 'darwin');
   const focusSearch = useStudio((state) => state.view.focusSearch);
   const actions = useActions();
   const queryBox = useRef<HTMLInputElement>(null);
@@ -52,7 +54,7 @@ export function ExploreView() {
                 ref={queryBox}
                 type="search"
                 value={explore.query}
-                placeholder="A text to find rows like (Ctrl+K or /)"
+                placeholder={`A text to find rows like (${shortcutLabel('K', mac)} or /)`}
                 aria-keyshortcuts="Control+K Meta+K /"
                 onChange={(event) => actions.setQuery(event.target.value)}
                 onKeyDown={(event) => {
