@@ -15,8 +15,8 @@ function header(platform: string | null, view: 'models' | 'embed' | 'explore' = 
         arch: 'x64',
         cpuModel: 'Test CPU',
         cores: 4,
-        totalMemoryBytes: 8 << 30,
-        freeMemoryBytes: 4 << 30,
+        totalMemoryBytes: 8 * 2 ** 30,
+        freeMemoryBytes: 4 * 2 ** 30,
         backends: ['cpu'],
         gpu: null,
       },
@@ -40,5 +40,8 @@ describe('the view bar', () => {
     expect(linux).toMatch(/<button type="button" aria-keyshortcuts="Control\+1 Meta\+1 Alt\+1"[^>]*>Models<kbd/);
     expect(linux.match(/aria-current/g)).toHaveLength(1);
     expect(header('darwin')).toContain('Embed<kbd aria-hidden="true">⌘2</kbd>');
+    expect(linux).toContain(
+      '<p class="system" title="Test CPU · 4 cores · 8.0 GiB memory · no GPU found · backends: cpu">Test CPU · 4 cores',
+    );
   });
 });

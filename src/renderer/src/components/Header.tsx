@@ -1,3 +1,4 @@
+import type { SystemInfo } from '#shared/contract';
 import { formatBytes } from '#shared/format';
 import { shortcutLabel, VIEW_KEYS } from '../store/shortcuts';
 import { useActions, useStudio } from '../store/StoreContext';
@@ -11,14 +12,20 @@ export function Header() {
     <header className="app-header">
       <h1>Embedding Studio</h1>
       <ViewBar mac={system?.platform === 'darwin'} />
-      {system && (
-        <p className="system">
-          {system.cpuModel} · {system.cores} cores · {formatBytes(system.totalMemoryBytes)} memory
-          {system.gpu ? ` · ${system.gpu.name} (${formatBytes(system.gpu.vramTotalBytes)})` : ' · no GPU found'}
-          {system.backends.length > 0 && ` · backends: ${system.backends.join(', ')}`}
-        </p>
-      )}
+      {system && <SystemLine system={system} />}
     </header>
+  );
+}
+
+/** The machine in one line, cut to the header's width; the whole of it in its tooltip. */
+function SystemLine({ system }: { system: SystemInfo }) {
+  const gpu = system.gpu ? `${system.gpu.name} (${formatBytes(system.gpu.vramTotalBytes)})` : 'no GPU found';
+  const backends = system.backends.length > 0 ? ` · backends: ${system.backends.join(', ')}` : '';
+  const text = `${system.cpuModel} · ${system.cores} cores · ${formatBytes(system.totalMemoryBytes)} memory · ${gpu}${backends}`;
+  return (
+    <p className="system" title={text}>
+      {text}
+    </p>
   );
 }
 
