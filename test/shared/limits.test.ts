@@ -90,6 +90,8 @@ const READERS: Record<LimitName, Record<string, Reader>> = {
   top: {
     cli: (value) =>
       accepts(() => parseCommandLine(['search', '--embeddings', 'out.npy', '--query', 'q', `--top=${value}`])),
+    'explore:search': (value) =>
+      requestSchemas['explore:search'].safeParse({ output: 'out.npy', query: 'q', top: value }).success,
   },
 };
 
