@@ -11,12 +11,13 @@ import {
   type OutputFormat,
 } from '#shared/engine';
 import { LIMITS, limitRange, withinLimit, type Limit } from '#shared/limits';
+import { shardProblem, type Shard } from '#shared/shard';
 import { wordList } from './format';
 import { parseModelsCommand, type ModelsCommandOptions } from './modelsArgs';
 
-export type CommandName = 'embed' | 'info' | 'search' | 'models';
+export type CommandName = 'embed' | 'info' | 'search' | 'verify' | 'models';
 
-const COMMANDS: readonly CommandName[] = ['embed', 'info', 'search', 'models'];
+const COMMANDS: readonly CommandName[] = ['embed', 'info', 'search', 'verify', 'models'];
 
 export interface ModelCommandOptions {
   /** A .gguf file, a catalog model's name, or an hf: URI or URL to download first. */
@@ -42,6 +43,7 @@ export interface EmbedCommandOptions extends ModelCommandOptions {
   stopOnError: boolean;
   overwrite: boolean;
   resume: boolean;
+  shard?: Shard;
 }
 
 /** Results search prints where --top is not given. */
@@ -56,12 +58,21 @@ export interface SearchCommandOptions extends Omit<ModelCommandOptions, 'model' 
   queryPrefix: string;
 }
 
+export interface VerifyCommandOptions {
+  /** The outputs of the shards of one input. */
+  outputs: string[];
+  /** The input, to count its lines; default: the outputs tell them. */
+  input?: string;
+  json: boolean;
+}
+
 export type CommandLine =
   | { command: 'help' }
   | { command: 'version' }
   | { command: 'embed'; options: EmbedCommandOptions }
   | { command: 'info'; options: ModelCommandOptions }
   | { command: 'search'; options: SearchCommandOptions }
+  | { command: 'verify'; options: VerifyCommandOptions }
   | { command: 'models'; options: ModelsCommandOptions };
 
 /**
@@ -93,13 +104,13 @@ const BOTH: readonly CommandName[] = ['embed', 'info'];
 const EMBED: readonly CommandName[] = ['embed'];
 const SEARCH: readonly CommandName[] = ['search'];
 const MODEL: readonly CommandName[] = ['embed', 'info', 'search'];
-const ALL: readonly CommandName[] = ['embed', 'info', 'search', 'models'];
+const ALL: readonly CommandName[] = ['embed', 'info', 'search', 'verify', 'models'];
 
 const OPTIONS: Record<string, OptionSpec> = {
   help: { type: 'boolean', commands: [], short: 'h' },
   version: { type: 'boolean', commands: [] },
   model: { type: 'string', commands: MODEL, example: 'bge-small-en-v1.5-q8_0.gguf' },
-  input: { type: 'string', commands: EMBED, example: 'texts.txt' },
+  input: { type: 'string', commands: ['embed', 'verify'], example: 'texts.txt' },
   output: { type: 'string', commands: EMBED, example: 'embeddings.parquet' },
   format: { type: 'string', commands: EMBED, example: 'parquet' },
   field: { type: 'string', commands: EMBED, example: 'text' },
@@ -115,6 +126,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   'stop-on-error': { type: 'boolean', commands: EMBED },
   overwrite: { type: 'boolean', commands: EMBED },
   resume: { type: 'boolean', commands: EMBED },
+  shard: { type: 'string', commands: EMBED, example: '0/4' },
   embeddings: { type: 'string', commands: SEARCH, example: 'embeddings.parquet' },
   query: { type: 'string', commands: SEARCH, example: '"how do I reset my password"' },
   top: { type: 'string', commands: SEARCH, example: String(LIMITS.top.example) },
@@ -131,6 +143,7 @@ const REQUIRED: Record<CommandName, readonly string[]> = {
   embed: ['model', 'input', 'output'],
   info: ['model'],
   search: ['embeddings', 'query'],
+  verify: [],
   models: [],
 };
 
@@ -138,6 +151,7 @@ const EXAMPLES: Record<CommandName, string> = {
   embed: 'embed --model model.gguf --input texts.txt --output embeddings.parquet',
   info: 'info --model model.gguf',
   search: 'search --embeddings embeddings.parquet --query "how do I reset my password"',
+  verify: 'verify part-0.parquet part-1.parquet part-2.parquet part-3.parquet',
   models: 'models list',
 };
 
@@ -189,6 +203,10 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       options: parseModelsCommand(rest, { modelsDir: option.string('models-dir'), json: option.flag('json') }),
     };
   }
+  if (command === 'verify') {
+    if (!rest.length) throw new UsageError('verify needs the outputs of the shards', `For example: ${EXAMPLES.verify}`);
+    return { command, options: { outputs: rest, input: option.string('input'), json: option.flag('json') } };
+  }
   const [extra] = rest;
   if (extra !== undefined) throw unexpectedArgument(extra);
 
@@ -234,6 +252,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     stopOnError: option.flag('stop-on-error'),
     overwrite: option.flag('overwrite'),
     resume: option.flag('resume'),
+    shard: option.shard('shard'),
   };
   checkOutput(options);
   return { command, options };
@@ -290,6 +309,21 @@ class OptionReader {
       throw new UsageError(`--${name} must be one of ${choices.join(', ')}, got "${raw}"`, `Try --${name} ${example}.`);
     }
     return value;
+  }
+
+  /** `K/N`: shard K of N, numbered from 0. */
+  shard(name: string): Shard | undefined {
+    const raw = this.string(name);
+    if (raw === undefined) return undefined;
+    const [, index, count] = /^(\d+)\/(\d+)$/.exec(raw.trim()) ?? [];
+    const shard = { index: Number(index), count: Number(count) };
+    const problem = index === undefined ? 'it is written K/N, K from 0 to N - 1' : shardProblem(shard);
+    if (problem !== null)
+      throw new UsageError(
+        `--${name} must name one of N shards of the input: ${problem}, got "${raw}"`,
+        'Try --shard 0/4 for the first of 4 shards.',
+      );
+    return shard;
   }
 
   number(name: string, limit: Limit): number | undefined {

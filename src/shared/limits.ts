@@ -15,7 +15,8 @@ export interface Limit {
   readonly example: number;
 }
 
-export type LimitName = 'batchSize' | 'threads' | 'contextSize' | 'memoryLimitMb' | 'dimensions' | 'port' | 'top';
+export type LimitName =
+  'batchSize' | 'threads' | 'contextSize' | 'memoryLimitMb' | 'dimensions' | 'port' | 'top' | 'shards';
 
 export const LIMITS: Readonly<Record<LimitName, Limit>> = {
   // A batch's texts and vectors are held until it is written: 65,536 texts of a 4,096-dimension model are 1 GiB of
@@ -37,6 +38,9 @@ export const LIMITS: Readonly<Record<LimitName, Limit>> = {
   // The results a search keeps, best first: held while the output streams by and printed at once, so a list, not a
   // file; 10,000 is more than anyone reads.
   top: { label: 'Top', min: 1, max: 10_000, integer: true, unit: 'results', example: 10 },
+  // The parts a sharded run splits its input into: every shard reads the whole file to find its lines, so beyond a
+  // few thousand the reading outweighs the embedding; 65,536 only stops typos.
+  shards: { label: 'Shards', min: 1, max: 65_536, integer: true, example: 4 },
 };
 
 export function withinLimit(limit: Limit, value: number): boolean {

@@ -10,6 +10,7 @@ import { EmbeddingError, errorMessage } from '../errors';
 import { checkReadableFile } from '../files';
 import { isSkipped, readInput } from '../input';
 import { EmbeddingModel, type ModelOptions } from '../model';
+import { damaged, npyHeader } from '../output/outputLines';
 import { linesPath } from '../output/npyWriter';
 import { readRunRecord } from '../runRecord';
 
@@ -200,12 +201,6 @@ function normOf(vector: Float32Array): number {
   return Math.sqrt(sum);
 }
 
-function damaged(output: string, what: string): EmbeddingError {
-  return new EmbeddingError('FILE_UNREADABLE', `${output} is not an output a run writes: ${what}.`, {
-    kind: 'embedOutputAgain',
-  });
-}
-
 function checkLength(output: string, where: string, length: number, query: Float32Array): void {
   if (length !== query.length)
     throw damaged(output, `${where} has ${length} dimensions, its run's vectors ${query.length}`);
@@ -265,31 +260,6 @@ async function scanParquet(output: string, query: Float32Array, best: TopRows): 
 
 function isNumbers(value: unknown): value is ArrayLike<number> {
   return Array.isArray(value) || value instanceof Float32Array || value instanceof Float64Array;
-}
-
-/** The shape of a .npy array of `descr` values, and where its data starts. */
-async function npyHeader(
-  path: string,
-  handle: Awaited<ReturnType<typeof open>>,
-  descr: '<f4' | '<u4',
-): Promise<{ shape: number[]; start: number }> {
-  const head = Buffer.alloc(12);
-  const { bytesRead } = await handle.read(head, 0, 12, 0);
-  if (bytesRead < 10 || head.toString('latin1', 0, 6) !== '\x93NUMPY') throw damaged(path, 'it is not a .npy file');
-  const major = head.readUInt8(6);
-  const length = major === 1 ? head.readUInt16LE(8) : head.readUInt32LE(8);
-  const start = (major === 1 ? 10 : 12) + length;
-  const header = Buffer.alloc(length);
-  await handle.read(header, 0, length, start - length);
-  const text = header.toString('latin1');
-  if (!text.includes(`'descr': '${descr}'`) || !text.includes("'fortran_order': False"))
-    throw damaged(path, `its values are not ${descr === '<f4' ? 'float32' : 'uint32'} rows`);
-  const shape = (/'shape':\s*\(([^)]*)\)/.exec(text)?.[1] ?? '')
-    .split(',')
-    .map((value) => value.trim())
-    .filter(Boolean)
-    .map(Number);
-  return { shape, start };
 }
 
 /** Streams the matrix a few MiB at a time, then reads the input line of each row kept from `<name>.lines.npy`. */
