@@ -90,6 +90,14 @@ const READERS: Record<LimitName, Record<string, Reader>> = {
   top: {
     cli: (value) =>
       accepts(() => parseCommandLine(['search', '--embeddings', 'out.npy', '--query', 'q', `--top=${value}`])),
+    neighbours: (value) =>
+      accepts(() => parseCommandLine(['neighbours', '--embeddings', 'out.npy', '--line', '1', `--top=${value}`])),
+  },
+  threshold: {
+    cli: (value) => accepts(() => parseCommandLine(['duplicates', '--embeddings', 'out.npy', `--threshold=${value}`])),
+  },
+  line: {
+    cli: (value) => accepts(() => parseCommandLine(['neighbours', '--embeddings', 'out.npy', `--line=${value}`])),
   },
 };
 

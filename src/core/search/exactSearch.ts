@@ -6,6 +6,7 @@ import { EmbeddingError, errorMessage } from '../errors';
 import { checkReadableFile } from '../files';
 import { EmbeddingModel, type ModelOptions } from '../model';
 import { readRunRecord } from '../runRecord';
+import { freshIndex, type IndexMatch } from './outputIndex';
 import { checkInputUnchanged, readOutputRows, textsOfLines } from './outputRows';
 
 /** One row found: its input line, its cosine similarity to the query, and its text. */
@@ -31,11 +32,14 @@ export interface SearchOptions {
   threads?: number;
   probe?: ModelOptions['probe'];
   onNotice?: ModelOptions['onNotice'];
+  /** Read every row even where a fresh index of the output (`<output>.index`) is there. */
+  exact?: boolean;
 }
 
 /**
- * Exact search: embeds the query with the model and vector options of the run that made `output`, streams every row
- * of the output once keeping only the `top` best, then reads the texts of those rows (see exactNearest).
+ * Search: embeds the query with the model and vector options of the run that made `output`, and finds the `top` rows
+ * nearest to it, in the output's index where a fresh one is there (see outputIndex.ts), else by reading every row
+ * (exactNearest). An index that no longer matches its output is never used: `onNotice` is told so.
  */
 export async function searchOutput(options: SearchOptions): Promise<SearchHit[]> {
   const { output } = options;
@@ -44,7 +48,23 @@ export async function searchOutput(options: SearchOptions): Promise<SearchHit[]>
   if (record.output.format === 'npy') await checkInputUnchanged(output, record);
   const modelPath = await checkQueryModel(output, record, options.model, options.modelsDir);
   const query = await embedQuery(modelPath, record, options);
-  return exactNearest(output, record, query, options.top);
+  const index = options.exact ? null : await freshIndex(output, options.onNotice);
+  if (!index) return exactNearest(output, record, query, options.top);
+  return withTexts(output, record, index.search(query, options.top));
+}
+
+/** The index's matches with their texts, read in one pass over the output (or the input, for .npy). */
+export async function withTexts(
+  output: string,
+  record: RunRecord,
+  matches: readonly IndexMatch[],
+): Promise<SearchHit[]> {
+  const texts = await textsOfLines(
+    output,
+    record,
+    matches.map((match) => match.line),
+  );
+  return matches.map(({ line, score }) => ({ line, score, text: texts.get(line) ?? '' }));
 }
 
 /**

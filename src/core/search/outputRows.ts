@@ -4,7 +4,7 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import type { RunRecord } from '#shared/runRecord';
-import { EmbeddingError } from '../errors';
+import { cancelledError, EmbeddingError } from '../errors';
 import { isSkipped, readInput } from '../input';
 import { linesPath } from '../output/npyWriter';
 
@@ -61,7 +61,7 @@ export async function* readOutputRows(
   if (fromInput) await checkInputUnchanged(output, record);
   const inputTexts = fromInput ? inputTextsByLine(record, options.signal) : null;
   for await (const block of blocks) {
-    options.signal?.throwIfAborted();
+    if (options.signal?.aborted) throw cancelledError();
     if (inputTexts) {
       const texts: string[] = [];
       for (const line of block.lines) texts.push(await inputTexts.textOf(line));
