@@ -15,9 +15,18 @@ import { shardProblem, type Shard } from '#shared/shard';
 import { wordList } from './format';
 import { parseModelsCommand, type ModelsCommandOptions } from './modelsArgs';
 
-export type CommandName = 'embed' | 'info' | 'search' | 'verify' | 'models';
+export type CommandName = 'embed' | 'info' | 'search' | 'index' | 'neighbours' | 'duplicates' | 'verify' | 'models';
 
-const COMMANDS: readonly CommandName[] = ['embed', 'info', 'search', 'verify', 'models'];
+const COMMANDS: readonly CommandName[] = [
+  'embed',
+  'info',
+  'search',
+  'index',
+  'neighbours',
+  'duplicates',
+  'verify',
+  'models',
+];
 
 export interface ModelCommandOptions {
   /** A .gguf file, a catalog model's name, or an hf: URI or URL to download first. */
@@ -56,6 +65,29 @@ export interface SearchCommandOptions extends Omit<ModelCommandOptions, 'model' 
   model?: string;
   top: number;
   queryPrefix: string;
+  /** Read every row even where a fresh index is there. */
+  exact: boolean;
+}
+
+/** Where duplicates keeps two rows as near-duplicates when --threshold is not given. */
+export const DEFAULT_THRESHOLD = 0.95;
+
+export interface IndexCommandOptions {
+  embeddings: string;
+  json: boolean;
+}
+
+export interface NeighboursCommandOptions extends IndexCommandOptions {
+  line: number;
+  top: number;
+  exact: boolean;
+}
+
+export interface DuplicatesCommandOptions extends IndexCommandOptions {
+  threshold: number;
+  /** Where to write the lines to keep, one a line, and the groups as JSON Lines. */
+  keep?: string;
+  groups?: string;
 }
 
 export interface VerifyCommandOptions {
@@ -73,6 +105,9 @@ export type CommandLine =
   | { command: 'info'; options: ModelCommandOptions }
   | { command: 'search'; options: SearchCommandOptions }
   | { command: 'verify'; options: VerifyCommandOptions }
+  | { command: 'index'; options: IndexCommandOptions }
+  | { command: 'neighbours'; options: NeighboursCommandOptions }
+  | { command: 'duplicates'; options: DuplicatesCommandOptions }
   | { command: 'models'; options: ModelsCommandOptions };
 
 /**
@@ -104,7 +139,10 @@ const BOTH: readonly CommandName[] = ['embed', 'info'];
 const EMBED: readonly CommandName[] = ['embed'];
 const SEARCH: readonly CommandName[] = ['search'];
 const MODEL: readonly CommandName[] = ['embed', 'info', 'search'];
-const ALL: readonly CommandName[] = ['embed', 'info', 'search', 'verify', 'models'];
+const EXPLORE: readonly CommandName[] = ['search', 'index', 'neighbours', 'duplicates'];
+const NEAREST: readonly CommandName[] = ['search', 'neighbours'];
+const DUPLICATES: readonly CommandName[] = ['duplicates'];
+const WITH_MODELS: readonly CommandName[] = ['embed', 'info', 'search', 'models'];
 
 const OPTIONS: Record<string, OptionSpec> = {
   help: { type: 'boolean', commands: [], short: 'h' },
@@ -127,12 +165,17 @@ const OPTIONS: Record<string, OptionSpec> = {
   overwrite: { type: 'boolean', commands: EMBED },
   resume: { type: 'boolean', commands: EMBED },
   shard: { type: 'string', commands: EMBED, example: '0/4' },
-  embeddings: { type: 'string', commands: SEARCH, example: 'embeddings.parquet' },
+  embeddings: { type: 'string', commands: EXPLORE, example: 'embeddings.parquet' },
   query: { type: 'string', commands: SEARCH, example: '"how do I reset my password"' },
-  top: { type: 'string', commands: SEARCH, example: String(LIMITS.top.example) },
+  top: { type: 'string', commands: NEAREST, example: String(LIMITS.top.example) },
   'query-prefix': { type: 'string', commands: SEARCH, example: '"query: "', allowEmpty: true },
-  json: { type: 'boolean', commands: ALL },
-  'models-dir': { type: 'string', commands: ALL, example: '~/models' },
+  exact: { type: 'boolean', commands: NEAREST },
+  line: { type: 'string', commands: ['neighbours'], example: String(LIMITS.line.example) },
+  threshold: { type: 'string', commands: DUPLICATES, example: String(LIMITS.threshold.example) },
+  keep: { type: 'string', commands: DUPLICATES, example: 'keep.txt' },
+  groups: { type: 'string', commands: DUPLICATES, example: 'groups.jsonl' },
+  json: { type: 'boolean', commands: [...WITH_MODELS, ...EXPLORE.slice(1), 'verify'] },
+  'models-dir': { type: 'string', commands: WITH_MODELS, example: '~/models' },
 };
 
 function optionSpec(name: string): OptionSpec | undefined {
@@ -144,6 +187,9 @@ const REQUIRED: Record<CommandName, readonly string[]> = {
   info: ['model'],
   search: ['embeddings', 'query'],
   verify: [],
+  index: ['embeddings'],
+  neighbours: ['embeddings', 'line'],
+  duplicates: ['embeddings'],
   models: [],
 };
 
@@ -152,6 +198,9 @@ const EXAMPLES: Record<CommandName, string> = {
   info: 'info --model model.gguf',
   search: 'search --embeddings embeddings.parquet --query "how do I reset my password"',
   verify: 'verify part-0.parquet part-1.parquet part-2.parquet part-3.parquet',
+  index: 'index --embeddings embeddings.parquet',
+  neighbours: 'neighbours --embeddings embeddings.parquet --line 12',
+  duplicates: 'duplicates --embeddings embeddings.parquet --threshold 0.95',
   models: 'models list',
 };
 
@@ -222,6 +271,33 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
         threads: option.number('threads', LIMITS.threads),
         top: option.number('top', LIMITS.top) ?? DEFAULT_TOP,
         queryPrefix: option.string('query-prefix') ?? '',
+        exact: option.flag('exact'),
+        json: option.flag('json'),
+      },
+    };
+  }
+  if (command === 'index')
+    return { command, options: { embeddings: option.required(command, 'embeddings'), json: option.flag('json') } };
+  if (command === 'neighbours') {
+    return {
+      command,
+      options: {
+        embeddings: option.required(command, 'embeddings'),
+        line: option.number('line', LIMITS.line) ?? 0,
+        top: option.number('top', LIMITS.top) ?? DEFAULT_TOP,
+        exact: option.flag('exact'),
+        json: option.flag('json'),
+      },
+    };
+  }
+  if (command === 'duplicates') {
+    return {
+      command,
+      options: {
+        embeddings: option.required(command, 'embeddings'),
+        threshold: option.number('threshold', LIMITS.threshold) ?? DEFAULT_THRESHOLD,
+        keep: option.string('keep'),
+        groups: option.string('groups'),
         json: option.flag('json'),
       },
     };

@@ -36,6 +36,8 @@ const EXIT_CODES: Record<EngineErrorCode, ExitCode> = {
   RUN_RECORD_INVALID: EXIT.badInputFile,
   MODEL_MISMATCH: EXIT.badInputFile,
   INPUT_CHANGED: EXIT.runFailed,
+  INDEX_INVALID: EXIT.badInputFile,
+  LINE_NOT_IN_OUTPUT: EXIT.usage,
   TEXT_TOO_LONG: EXIT.runFailed,
   EMBEDDING_FAILED: EXIT.runFailed,
   MEMORY_LIMIT: EXIT.runFailed,

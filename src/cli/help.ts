@@ -1,7 +1,7 @@
 import { DEFAULT_BATCH_CONFIG } from '#core/batchProcessor';
 import { DEFAULT_MAX_CONTEXT, GPU_CHOICES, LONG_TEXT_POLICIES, NORMALIZATIONS, OUTPUT_FORMATS } from '#shared/engine';
 import { LIMITS } from '#shared/limits';
-import { DEFAULT_TOP } from './args';
+import { DEFAULT_THRESHOLD, DEFAULT_TOP } from './args';
 import { wordList } from './format';
 
 const range = (limits: { min: number; max: number }): string => `${limits.min}-${limits.max}`;
@@ -13,6 +13,9 @@ Usage:
   embedding-studio embed --model <model> --input <file> --output <file>
   embedding-studio info --model <model>
   embedding-studio search --embeddings <file> --query <text>
+  embedding-studio index --embeddings <file>
+  embedding-studio neighbours --embeddings <file> --line <n>
+  embedding-studio duplicates --embeddings <file>
   embedding-studio verify <output> ... [--input <file>]
   embedding-studio models list | pull <model> | rm <name>
   embedding-studio --help | --version
@@ -23,12 +26,15 @@ first when its source has changed.
 The summary goes to stdout; progress (on a terminal) and errors to stderr.
 
 Commands:
-  embed   Embed every line of --input and write the vectors to --output
-  info    Load a model and describe it: dimensions, pooling, context, backend
-  search  Find the rows of an embed output nearest in meaning to a text
-  verify  Check that the outputs of the shards of one input (see --shard)
-          hold every line of it exactly once
-  models  List, download and remove models in the models folder
+  embed       Embed every line of --input and write the vectors to --output
+  info        Load a model and describe it: dimensions, pooling, context, backend
+  search      Find the rows of an embed output nearest in meaning to a text
+  index       Build the index of an embed output, which makes search fast
+  neighbours  Find the rows of an embed output nearest to one of its rows
+  duplicates  Find groups of rows of an embed output alike in meaning
+  verify      Check that the outputs of the shards of one input (see
+              --shard) hold every line of it exactly once
+  models      List, download and remove models in the models folder
 
 Options for embed:
   --model <model>        GGUF embedding model: a .gguf file; a model in the
@@ -90,12 +96,40 @@ Options for search:
                          models want their query prefix, e.g. "query: " or
                          "search_query: " (see the catalog in models list)
   --top <n>              Results, best first, ${range(LIMITS.top)} (default: ${DEFAULT_TOP})
+  --exact                Read every row even where the index is there
   --threads <n>, --gpu <backend>, --models-dir <dir>
                          As for embed
   --json                 Print {"results": [{"line", "score", "text"}, ...]}
   Each result is a line: its input line, its cosine similarity to the query
-  and its text. The search is exact: it reads every row of --embeddings once;
-  .npy output holds no texts, so they are read from the run's input
+  and its text. Where <output>.index is there and was built from the output
+  as it is, the search asks it (approximate: see Benchmark in the README);
+  else it reads every row of --embeddings once, and says so when the index is
+  stale. .npy output holds no texts: they are read from the run's input
+
+Options for index:
+  --embeddings <file>    An output of embed, as for search
+  --json                 Print what <output>.index.json says as one JSON object
+  Writes <output>.index (HNSW, cosine, f16) and <output>.index.json (what it
+  was built from), replacing them; Ctrl-C stops it and leaves neither
+
+Options for neighbours:
+  --embeddings <file>    An output of embed, as for search
+  --line <n>             The input line of the row whose neighbours to find
+  --top <n>, --exact, --json
+                         As for search (the row itself is left out)
+
+Options for duplicates:
+  --embeddings <file>    An output of embed, as for search
+  --threshold <x>        Cosine similarity from which rows are alike, ${range(LIMITS.threshold)}
+                         (default: ${DEFAULT_THRESHOLD})
+  --groups <file>        Write the groups as JSON Lines, one group a line
+  --keep <file>          Write the lines to keep, one a line: the first of each
+                         group and every line in none
+  --json                 Print {"groups": [{"lines", "min_score", "exact"}, ...]}
+  Rows of the same text form groups first ("exact": true), then rows at least
+  --threshold alike among each row's 16 nearest in the index (the output's own,
+  else one built in memory), joined pair by pair; min_score is the lowest
+  similarity among the pairs that joined a group
 
 Options for verify:
   <output> ...           The outputs of the shards (any format), each with its
@@ -148,11 +182,13 @@ Files written by embed:
 Exit codes:
   0    Success
   1    Unexpected error (a bug)
-  2    Bad command line: unknown or missing option, bad option value
+  2    Bad command line: unknown or missing option, bad option value, a
+       --line that is no row of --embeddings
   3    Bad input or model file: missing, unreadable, not a regular file,
        not GGUF, not an embedding model, damaged or unsupported (llama.cpp
-       crashed on it); for search, --embeddings without a usable run record,
-       or a model that is not the one that made it
+       crashed on it); for search, neighbours and duplicates, --embeddings
+       without a usable run record, or with an index that cannot be read, or
+       a model that is not the one that made it
   4    Output problem: output exists, is the input, is not a regular file,
        folder missing or not writable, disk full, an unfinished run that
        --resume cannot continue, a checkpoint that cannot be read

@@ -32,6 +32,16 @@ async function main(argv: readonly string[]): Promise<ExitCode> {
       return reportError(error, commandLine.options.json);
     }
   }
+  if (commandLine.command === 'index' || commandLine.command === 'neighbours' || commandLine.command === 'duplicates') {
+    try {
+      const explore = await import('./commands/explore');
+      if (commandLine.command === 'index') return await explore.runIndex(commandLine.options);
+      if (commandLine.command === 'neighbours') return await explore.runNeighbours(commandLine.options);
+      return await explore.runDuplicates(commandLine.options);
+    } catch (error) {
+      return reportError(error, commandLine.options.json);
+    }
+  }
   const probe = startModelProbe({ model: commandLine.options.model ?? '', gpu: commandLine.options.gpu });
   try {
     // Loaded only when needed: node-llama-cpp takes a second to load, which --help and usage errors need not wait for.

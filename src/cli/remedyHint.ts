@@ -55,6 +55,10 @@ export function remedyHint(remedy: Remedy): string {
       return 'Embed its input again with embed --overwrite: a finished run writes the record beside its output.';
     case 'chooseRunModel':
       return `Pass --model with the model that made the output, ${remedy.file}.`;
+    case 'rebuildIndex':
+      return `Build it again with embedding-studio index --embeddings ${remedy.output}.`;
+    case 'chooseRowLine':
+      return `Pass --line with the line of a row, 1-${remedy.last}; the skip log lists the lines that were not embedded.`;
     case 'restoreInput': {
       const kept = `Lines 1-${remedy.lastLine} are embedded and kept`;
       return remedy.deleted

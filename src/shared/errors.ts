@@ -19,6 +19,8 @@ export type EngineErrorCode =
   | 'RUN_RECORD_INVALID'
   | 'MODEL_MISMATCH'
   | 'INPUT_CHANGED'
+  | 'INDEX_INVALID'
+  | 'LINE_NOT_IN_OUTPUT'
   | 'BAD_OPTION'
   | 'INPUT_NOT_UTF8'
   | 'TEXT_TOO_LONG'
@@ -45,10 +47,10 @@ export type ErrorCode = EngineErrorCode | HostErrorCode | AppErrorCode;
 export type FileRole = 'input' | 'model';
 
 /**
- * A numeric setting of a run, bounded in src/shared/limits.ts (serve mode's port, search's result count and the
- * command line's shards are no settings of a run that the app makes).
+ * A numeric setting of a run, bounded in src/shared/limits.ts (serve mode's port, search's result count, the
+ * command line's shards and what explore commands take are no settings of a run that the app makes).
  */
-export type NumericOptionName = Exclude<LimitName, 'port' | 'top' | 'shards'>;
+export type NumericOptionName = Exclude<LimitName, 'port' | 'top' | 'shards' | 'threshold' | 'line'>;
 
 /** A setting whose value the engine refused. */
 export type OptionName = NumericOptionName | 'normalize' | 'onLong';
@@ -91,6 +93,10 @@ export type Remedy =
   | { kind: 'embedOutputAgain' }
   /** The model that made an output is gone or is not the one given: only that model (`file`) embeds its queries. */
   | { kind: 'chooseRunModel'; file: string }
+  /** The index beside an output is damaged, or its output changed while it was built: building it again mends it. */
+  | { kind: 'rebuildIndex'; output: string }
+  /** A line asked for is no row of the output (skipped, or past its end); the output's rows go up to line `last`. */
+  | { kind: 'chooseRowLine'; last: number }
   /** The input was deleted (or changed) during the run; lines 1 to `lastLine` are embedded and kept. */
   | { kind: 'restoreInput'; lastLine: number; deleted: boolean }
   /** Every line is done, but the finished files could not be given their final names. */

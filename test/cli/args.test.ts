@@ -26,6 +26,7 @@ describe('parseCommandLine', () => {
         threads: undefined,
         top: 10,
         queryPrefix: '',
+        exact: false,
         json: false,
       },
     });
@@ -36,15 +37,43 @@ describe('parseCommandLine', () => {
       '--model=m.gguf',
       '--top=3',
       '--query-prefix=query: ',
+      '--exact',
       '--json',
     ]);
-    expect(given).toMatchObject({ options: { model: 'm.gguf', top: 3, queryPrefix: 'query: ', json: true } });
+    expect(given).toMatchObject({
+      options: { model: 'm.gguf', top: 3, queryPrefix: 'query: ', exact: true, json: true },
+    });
     expect(usageError(['search', '--query', 'a cat']).message).toBe('search needs --embeddings');
     expect(usageError(['search', '--embeddings', 'out.npy', '--query', 'x', '--top', '0']).message).toBe(
       '--top must be a whole number of results from 1 to 10000, got "0"',
     );
     expect(usageError(['search', '--embeddings', 'out.npy', '--query', 'x', '--prefix', 'q: ']).message).toBe(
       '--prefix is not an option of search',
+    );
+  });
+
+  it('reads index, neighbours and duplicates, which take no model', () => {
+    expect(parseCommandLine(['index', '--embeddings', 'out.npy'])).toEqual({
+      command: 'index',
+      options: { embeddings: 'out.npy', json: false },
+    });
+    expect(parseCommandLine(['neighbours', '--embeddings', 'out.npy', '--line', '12'])).toEqual({
+      command: 'neighbours',
+      options: { embeddings: 'out.npy', line: 12, top: 10, exact: false, json: false },
+    });
+    expect(parseCommandLine(['duplicates', '--embeddings', 'out.npy'])).toEqual({
+      command: 'duplicates',
+      options: { embeddings: 'out.npy', threshold: 0.95, keep: undefined, groups: undefined, json: false },
+    });
+    expect(
+      parseCommandLine(['duplicates', '--embeddings=o.jsonl', '--threshold=0.9', '--keep=k.txt', '--groups=g.jsonl']),
+    ).toMatchObject({ options: { threshold: 0.9, keep: 'k.txt', groups: 'g.jsonl' } });
+    expect(usageError(['neighbours', '--embeddings', 'out.npy']).message).toBe('neighbours needs --line');
+    expect(usageError(['duplicates', '--embeddings', 'out.npy', '--threshold', '1.5']).message).toBe(
+      '--threshold must be a number from 0 to 1, got "1.5"',
+    );
+    expect(usageError(['index', '--embeddings', 'out.npy', '--model', 'm.gguf']).message).toBe(
+      '--model is not an option of index',
     );
   });
 

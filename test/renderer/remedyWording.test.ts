@@ -31,6 +31,8 @@ const SAMPLES: { [K in RemedyKind]: Array<Extract<Remedy, { kind: K }>> } = {
   replaceCheckpoint: [{ kind: 'replaceCheckpoint' }],
   embedOutputAgain: [{ kind: 'embedOutputAgain' }],
   chooseRunModel: [{ kind: 'chooseRunModel', file: 'bge-small-en-v1.5-q8_0.gguf' }],
+  rebuildIndex: [{ kind: 'rebuildIndex', output: 'texts.parquet' }],
+  chooseRowLine: [{ kind: 'chooseRowLine', last: 1200 }],
   restoreInput: [
     { kind: 'restoreInput', lastLine: 12, deleted: true },
     { kind: 'restoreInput', lastLine: 12, deleted: false },

@@ -93,10 +93,18 @@ const READERS: Record<LimitName, Record<string, Reader>> = {
       accepts(() => parseCommandLine(['search', '--embeddings', 'out.npy', '--query', 'q', `--top=${value}`])),
     'explore:search': (value) =>
       requestSchemas['explore:search'].safeParse({ output: 'out.npy', query: 'q', top: value }).success,
+    neighbours: (value) =>
+      accepts(() => parseCommandLine(['neighbours', '--embeddings', 'out.npy', '--line', '1', `--top=${value}`])),
   },
   shards: {
     cli: cli('shard', (value) => `0/${value}`),
     core: (value) => accepts(() => checkShard({ index: 0, count: value })),
+  },
+  threshold: {
+    cli: (value) => accepts(() => parseCommandLine(['duplicates', '--embeddings', 'out.npy', `--threshold=${value}`])),
+  },
+  line: {
+    cli: (value) => accepts(() => parseCommandLine(['neighbours', '--embeddings', 'out.npy', `--line=${value}`])),
   },
 };
 

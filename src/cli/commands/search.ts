@@ -37,6 +37,7 @@ export async function runSearch(options: SearchCommandOptions, probe: ProbeLaunc
       threads: options.threads,
       probe,
       onNotice: noticePrinter(bar),
+      exact: options.exact,
     });
   } finally {
     bar?.close();
@@ -46,7 +47,7 @@ export async function runSearch(options: SearchCommandOptions, probe: ProbeLaunc
 }
 
 /** One line per result, `line  score  text`, the text cut to the terminal's width. */
-function formatHits(hits: readonly SearchHit[]): string {
+export function formatHits(hits: readonly SearchHit[]): string {
   if (!hits.length) return 'No rows.\n';
   const lineWidth = Math.max(...hits.map((hit) => String(hit.line).length));
   const width = process.stdout.isTTY ? process.stdout.columns : TEXT_WIDTH + lineWidth + 10;

@@ -1,18 +1,13 @@
-import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import type { GpuChoice } from '#shared/engine';
 import type { RunRecord } from '#shared/runRecord';
 import { fileFingerprint } from '../checkpoint';
 import { EmbeddingError, errorMessage } from '../errors';
 import { checkReadableFile } from '../files';
-import { isSkipped, readInput } from '../input';
 import { EmbeddingModel, type ModelOptions } from '../model';
-import { damaged, npyHeader } from '../output/outputLines';
-import { linesPath } from '../output/npyWriter';
 import { readRunRecord } from '../runRecord';
+import { freshIndex, type IndexMatch } from './outputIndex';
+import { checkInputUnchanged, readOutputRows, textsOfLines } from './outputRows';
 
 /** One row found: its input line, its cosine similarity to the query, and its text. */
 export interface SearchHit {
@@ -37,15 +32,14 @@ export interface SearchOptions {
   threads?: number;
   probe?: ModelOptions['probe'];
   onNotice?: ModelOptions['onNotice'];
+  /** Read every row even where a fresh index of the output (`<output>.index`) is there. */
+  exact?: boolean;
 }
 
-/** Rows of a .npy matrix read at a time: about 4 MiB, whatever the dimension. */
-const NPY_CHUNK_BYTES = 4 << 20;
-
 /**
- * Exact search: embeds the query with the model and vector options of the run that made `output`, streams every row
- * of the output once keeping only the `top` best, then reads the texts of those rows (from the output, or from the
- * input for .npy, which holds none).
+ * Search: embeds the query with the model and vector options of the run that made `output`, and finds the `top` rows
+ * nearest to it, in the output's index where a fresh one is there (see outputIndex.ts), else by reading every row
+ * (exactNearest). An index that no longer matches its output is never used: `onNotice` is told so.
  */
 export async function searchOutput(options: SearchOptions): Promise<SearchHit[]> {
   const { output } = options;
@@ -54,20 +48,23 @@ export async function searchOutput(options: SearchOptions): Promise<SearchHit[]>
   if (record.output.format === 'npy') await checkInputUnchanged(output, record);
   const modelPath = await checkQueryModel(output, record, options.model, options.modelsDir);
   const query = await embedQuery(modelPath, record, options);
-  const best = new TopRows(options.top);
-  switch (record.output.format) {
-    case 'jsonl':
-      await scanJsonl(output, query, best);
-      break;
-    case 'parquet':
-      await scanParquet(output, query, best);
-      break;
-    case 'npy':
-      await scanNpy(output, query, best);
-      await readInputTexts(record, best.rows);
-      break;
-  }
-  return best.rows.map(({ line, score, text }) => ({ line, score, text: text ?? '' }));
+  const index = options.exact ? null : await freshIndex(output, options.onNotice);
+  if (!index) return exactNearest(output, record, query, options.top);
+  return withTexts(output, record, index.search(query, options.top));
+}
+
+/** The index's matches with their texts, read in one pass over the output (or the input, for .npy). */
+export async function withTexts(
+  output: string,
+  record: RunRecord,
+  matches: readonly IndexMatch[],
+): Promise<SearchHit[]> {
+  const texts = await textsOfLines(
+    output,
+    record,
+    matches.map((match) => match.line),
+  );
+  return matches.map(({ line, score }) => ({ line, score, text: texts.get(line) ?? '' }));
 }
 
 /**
@@ -160,8 +157,6 @@ interface FoundRow {
   score: number;
   /** The output's text of the row, where the output holds it. */
   text?: string;
-  /** The row's place in the output (.npy: the row of the matrix). */
-  row: number;
 }
 
 /** The `size` best rows seen so far, best first; a row that ties the worst kept one does not replace it. */
@@ -169,13 +164,8 @@ class TopRows {
   readonly rows: FoundRow[] = [];
   constructor(private readonly size: number) {}
 
-  /** Whether a row of this score would be kept: lets a reader skip decoding the text of one that would not. */
-  wants(score: number): boolean {
-    return this.rows.length < this.size || score > (this.rows[this.rows.length - 1]?.score ?? -Infinity);
-  }
-
   add(found: FoundRow): void {
-    if (!this.wants(found.score)) return;
+    if (this.rows.length >= this.size && found.score <= (this.rows[this.rows.length - 1]?.score ?? -Infinity)) return;
     let at = this.rows.length;
     while (at > 0 && (this.rows[at - 1]?.score ?? Infinity) < found.score) at -= 1;
     this.rows.splice(at, 0, found);
@@ -184,7 +174,7 @@ class TopRows {
 }
 
 /** Cosine similarity of `query` (with its norm) and one row; a row of zeros scores 0. */
-function cosine(query: Float32Array, queryNorm: number, row: ArrayLike<number>, from = 0): number {
+function cosine(query: Float32Array, queryNorm: number, row: Float32Array, from: number): number {
   let dot = 0;
   let norm = 0;
   for (let i = 0; i < query.length; i += 1) {
@@ -201,131 +191,33 @@ function normOf(vector: Float32Array): number {
   return Math.sqrt(sum);
 }
 
-function checkLength(output: string, where: string, length: number, query: Float32Array): void {
-  if (length !== query.length)
-    throw damaged(output, `${where} has ${length} dimensions, its run's vectors ${query.length}`);
-}
-
-async function scanJsonl(output: string, query: Float32Array, best: TopRows): Promise<void> {
+/**
+ * The `top` rows of the output nearest to `query` (whose length every row must have), best first, but for the row of
+ * line `except`: streams every row once, then reads the texts of those kept (from the input for .npy, which holds none).
+ */
+export async function exactNearest(
+  output: string,
+  record: RunRecord,
+  query: Float32Array,
+  top: number,
+  except?: number,
+): Promise<SearchHit[]> {
+  const best = new TopRows(top);
   const queryNorm = normOf(query);
-  const lines = createInterface({ input: createReadStream(output), crlfDelay: Infinity });
-  let row = 0;
-  for await (const text of lines) {
-    if (!text) continue;
-    row += 1;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      throw damaged(output, `row ${row} is not JSON`);
-    }
-    if (!isJsonlRow(parsed)) throw damaged(output, `row ${row} has no line, text and embedding`);
-    checkLength(output, `row ${row}`, parsed.embedding.length, query);
-    best.add({ line: parsed.line, score: cosine(query, queryNorm, parsed.embedding), text: parsed.text, row });
-  }
-}
-
-function isJsonlRow(value: unknown): value is { line: number; text: string; embedding: number[] } {
-  if (typeof value !== 'object' || value === null) return false;
-  const row = value as Record<string, unknown>;
-  return typeof row.line === 'number' && typeof row.text === 'string' && Array.isArray(row.embedding);
-}
-
-async function scanParquet(output: string, query: Float32Array, best: TopRows): Promise<void> {
-  const queryNorm = normOf(query);
-  const file = await asyncBufferFromFile(output);
-  const metadata = await parquetMetadataAsync(file);
-  let rowStart = 0;
-  // Row group by row group: one is held at a time, never the whole file.
-  for (const group of metadata.row_groups) {
-    const rowEnd = rowStart + Number(group.num_rows);
-    const rows = await parquetReadObjects({
-      file,
-      metadata,
-      columns: ['line', 'text', 'embedding'],
-      rowStart,
-      rowEnd,
+  const dimensions = query.length;
+  const texts = record.output.format !== 'npy';
+  for await (const block of readOutputRows(output, record, { texts, dimensions })) {
+    block.lines.forEach((line, i) => {
+      if (line !== except)
+        best.add({ line, score: cosine(query, queryNorm, block.vectors, i * dimensions), text: block.texts?.[i] });
     });
-    rows.forEach((found, i) => {
-      const { line, text, embedding } = found as { line: unknown; text: unknown; embedding: unknown };
-      const row = rowStart + i + 1;
-      if ((typeof line !== 'bigint' && typeof line !== 'number') || typeof text !== 'string' || !isNumbers(embedding))
-        throw damaged(output, `row ${row} has no line, text and embedding`);
-      checkLength(output, `row ${row}`, embedding.length, query);
-      best.add({ line: Number(line), score: cosine(query, queryNorm, embedding), text, row });
-    });
-    rowStart = rowEnd;
   }
-}
-
-function isNumbers(value: unknown): value is ArrayLike<number> {
-  return Array.isArray(value) || value instanceof Float32Array || value instanceof Float64Array;
-}
-
-/** Streams the matrix a few MiB at a time, then reads the input line of each row kept from `<name>.lines.npy`. */
-async function scanNpy(output: string, query: Float32Array, best: TopRows): Promise<void> {
-  const queryNorm = normOf(query);
-  const handle = await open(output, 'r');
-  try {
-    const { shape, start } = await npyHeader(output, handle, '<f4');
-    const [rows = 0, columns = 0] = shape;
-    checkLength(output, 'each row', columns, query);
-    const chunkRows = Math.max(1, Math.floor(NPY_CHUNK_BYTES / (columns * 4)));
-    // Buffer.alloc gives a buffer of its own at offset 0, so a Float32Array can view it.
-    const buffer = Buffer.alloc(chunkRows * columns * 4);
-    const values = new Float32Array(buffer.buffer, buffer.byteOffset, chunkRows * columns);
-    for (let first = 0; first < rows; first += chunkRows) {
-      const count = Math.min(chunkRows, rows - first);
-      const bytes = count * columns * 4;
-      const { bytesRead } = await handle.read(buffer, 0, bytes, start + first * columns * 4);
-      if (bytesRead < bytes) throw damaged(output, `it ends before its ${rows} rows`);
-      for (let i = 0; i < count; i += 1) {
-        best.add({ line: 0, score: cosine(query, queryNorm, values, i * columns), row: first + i });
-      }
-    }
-  } finally {
-    await handle.close();
-  }
-  const lines = linesPath(output);
-  const linesHandle = await open(lines, 'r');
-  try {
-    const { start } = await npyHeader(lines, linesHandle, '<u4');
-    const value = Buffer.alloc(4);
-    for (const found of best.rows) {
-      const { bytesRead } = await linesHandle.read(value, 0, 4, start + found.row * 4);
-      if (bytesRead < 4) throw damaged(lines, `it has no line for row ${found.row + 1}`);
-      found.line = value.readUInt32LE(0);
-    }
-  } finally {
-    await linesHandle.close();
-  }
-}
-
-/** Refuses an input changed since the run (size, modification time): its lines may no longer be the rows' texts. */
-async function checkInputUnchanged(output: string, record: RunRecord): Promise<void> {
-  const { absolutePath, size, mtimeMs } = record.input;
-  const now = await stat(absolutePath).catch(() => null);
-  if (!now || now.size !== size || now.mtimeMs !== mtimeMs) {
-    throw new EmbeddingError(
-      'INPUT_CHANGED',
-      `The input of ${output}, ${absolutePath}, ${now ? 'has changed since the run' : 'is not there any more'}: the texts of its rows are read from it.`,
-      { kind: 'advice', text: 'Put the input back as it was when the output was made, or embed it again.' },
-    );
-  }
-}
-
-/** Reads the texts of the rows found from the run's input, streamed up to the last line wanted. */
-async function readInputTexts(record: RunRecord, found: readonly FoundRow[]): Promise<void> {
-  const { absolutePath, format, field } = record.input;
-  const byLine = new Map(found.map((row) => [row.line, row]));
-  let left = byLine.size;
-  if (!left) return;
-  for await (const input of readInput(absolutePath, { format, field })) {
-    const row = byLine.get(input.line);
-    if (row && !isSkipped(input)) {
-      row.text = input.text;
-      left -= 1;
-      if (!left) break;
-    }
-  }
+  const fromInput = texts
+    ? null
+    : await textsOfLines(
+        output,
+        record,
+        best.rows.map((row) => row.line),
+      );
+  return best.rows.map(({ line, score, text }) => ({ line, score, text: text ?? fromInput?.get(line) ?? '' }));
 }

@@ -53,6 +53,10 @@ export function appHint(remedy: Remedy, resumeAfterLine?: number, unfinished: Un
       return 'Embed its input again with “Replace the output if it already exists” ticked: a finished run writes the record beside its output.';
     case 'chooseRunModel':
       return `Put the model that made the output, ${remedy.file}, back where its run found it or in the models folder (see Models), then search again.`;
+    case 'rebuildIndex':
+      return 'Build the index of the output again.';
+    case 'chooseRowLine':
+      return `Choose the line of a row, 1-${formatCount(remedy.last)}; the skip log lists the lines that were not embedded.`;
     case 'restoreInput': {
       const goOn = then || `, then press Resume unfinished run to go on after line ${formatCount(remedy.lastLine)}`;
       return `Put the input file back as it was${goOn}; or press Start over to start again from the first line.`;

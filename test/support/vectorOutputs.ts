@@ -1,0 +1,112 @@
+import { createHash } from 'node:crypto';
+import { stat, writeFile } from 'node:fs/promises';
+import { createOutputWriter } from '#core/output/outputFormats';
+import { moveIntoPlace } from '#core/output/stagedFile';
+import { runRecordPath, runRecordText } from '#core/runRecord';
+import type { OutputFormat } from '#shared/engine';
+import { RUN_RECORD_VERSION, type RunRecord } from '#shared/runRecord';
+
+/** A deterministic generator of numbers in [0, 1). */
+export function random(seed: number): () => number {
+  let state = seed >>> 0 || 1;
+  return () => {
+    // xorshift32
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 0x1_0000_0000;
+  };
+}
+
+/**
+ * `rows` unit vectors of `dimensions` values in `clusters` clusters (a random centre each, plus gaussian noise of
+ * `spread` per value), as embeddings of real texts fall, row after row.
+ */
+export function clusteredVectors(
+  rows: number,
+  dimensions: number,
+  clusters: number,
+  seed = 1,
+  spread = 0.6,
+): Float32Array {
+  const next = random(seed);
+  const gauss = (): number => Math.sqrt(-2 * Math.log(next() + 1e-12)) * Math.cos(2 * Math.PI * next());
+  const centres = Array.from({ length: clusters }, () => Float32Array.from({ length: dimensions }, gauss));
+  const vectors = new Float32Array(rows * dimensions);
+  for (let row = 0; row < rows; row += 1) {
+    const centre = centres[Math.floor(next() * clusters)] ?? new Float32Array(dimensions);
+    let norm = 0;
+    for (let i = 0; i < dimensions; i += 1) {
+      const value = (centre[i] ?? 0) + spread * gauss();
+      vectors[row * dimensions + i] = value;
+      norm += value * value;
+    }
+    norm = Math.sqrt(norm);
+    for (let i = 0; i < dimensions; i += 1) vectors[row * dimensions + i] = (vectors[row * dimensions + i] ?? 0) / norm;
+  }
+  return vectors;
+}
+
+export interface VectorRow {
+  line: number;
+  text: string;
+  embedding: Float32Array;
+}
+
+/**
+ * Writes `rows` as the finished output of a run, through the run's own writers, with its run record and its input
+ * (`<output>.txt`: each row's text at its line, blank lines between), as if a model had embedded them.
+ */
+export async function writeVectorOutput(
+  output: string,
+  format: OutputFormat,
+  rows: readonly VectorRow[],
+): Promise<void> {
+  const dimension = rows[0]?.embedding.length ?? 1;
+  const lines = Math.max(0, ...rows.map((row) => row.line));
+  const texts: string[] = Array.from({ length: lines }, () => '');
+  for (const row of rows) texts[row.line - 1] = row.text;
+  const input = `${output}.txt`;
+  await writeFile(input, `${texts.join('\n')}\n`);
+  const { size, mtimeMs } = await stat(input);
+  const writer = await createOutputWriter(output, format, { dimension, name: 'synthetic' }, false);
+  for (let at = 0; at < rows.length; at += 1000) {
+    await writer.write(
+      rows.slice(at, at + 1000).map((row) => ({
+        line: row.line,
+        text: row.text,
+        textHash: createHash('md5').update(row.text).digest('hex'),
+        tokens: 1,
+        truncated: false,
+        processingTimeMs: 0,
+        embedding: row.embedding,
+      })),
+    );
+  }
+  const record: RunRecord = {
+    version: RUN_RECORD_VERSION,
+    app: { name: 'embedding-studio', version: '0.0.0' },
+    finishedAt: new Date().toISOString(),
+    model: {
+      file: 'synthetic.gguf',
+      path: '/nowhere/synthetic.gguf',
+      name: 'synthetic',
+      size: 1,
+      fingerprint: '0'.repeat(64),
+    },
+    vectors: {
+      dimension,
+      dimensions: null,
+      pooling: 'mean',
+      contextSize: 512,
+      normalize: 'l2',
+      prefix: '',
+      onLong: 'truncate',
+    },
+    input: { path: input, absolutePath: input, size, mtimeMs, format: 'text', field: 'text', shard: null },
+    output: { format, rows: rows.length, lines, skipped: lines - rows.length, failed: 0, truncated: 0 },
+  };
+  await writer.complete(record);
+  await moveIntoPlace(writer.paths);
+  await writeFile(runRecordPath(output), runRecordText(record));
+}
