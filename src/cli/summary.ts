@@ -47,10 +47,33 @@ export function formatSummary(summary: EmbedJobSummary): string {
 
 /** `--json`: the run's summary as one JSON object. */
 export function summaryJson(summary: EmbedJobSummary): string {
-  const { input, format, outputs, outputBytes, outputDimension, skipLog, runRecord, resumedAfterLine, model, stats } =
-    summary;
+  const {
+    input,
+    format,
+    outputs,
+    outputBytes,
+    outputDimension,
+    precision,
+    skipLog,
+    runRecord,
+    resumedAfterLine,
+    model,
+    stats,
+  } = summary;
   return JSON.stringify(
-    { input, format, outputs, outputBytes, outputDimension, skipLog, runRecord, resumedAfterLine, model, stats },
+    {
+      input,
+      format,
+      outputs,
+      outputBytes,
+      outputDimension,
+      precision,
+      skipLog,
+      runRecord,
+      resumedAfterLine,
+      model,
+      stats,
+    },
     roundFloats,
   );
 }

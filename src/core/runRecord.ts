@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { z } from 'zod';
 import type { BatchStats, ModelInfo } from '#shared/engine';
-import { RUN_RECORD_VERSION, runRecordSchema, type RunRecord } from '#shared/runRecord';
+import { RUN_RECORD_VERSION, runRecordSchema, type Calibration, type RunRecord } from '#shared/runRecord';
 // Built into each bundle, so it holds wherever the app or the command runs from.
 import { version } from '../../package.json';
 import type { RunIdentity } from './checkpoint';
@@ -13,8 +13,17 @@ export function runRecordPath(outputPath: string): string {
   return `${outputPath}.run.json`;
 }
 
-/** The record of a run that did every line: `stats` are the whole run's (a resumed one's include the lines before). */
-export function runRecordOf(inputPath: string, identity: RunIdentity, model: ModelInfo, stats: BatchStats): RunRecord {
+/**
+ * The record of a run that did every line: `stats` are the whole run's (a resumed one's include the lines before);
+ * `calibration`: the ranges its int8 or uint8 rows were scaled by.
+ */
+export function runRecordOf(
+  inputPath: string,
+  identity: RunIdentity,
+  model: ModelInfo,
+  stats: BatchStats,
+  calibration: Calibration | null = null,
+): RunRecord {
   const { input, vectors } = identity;
   return {
     version: RUN_RECORD_VERSION,
@@ -28,6 +37,7 @@ export function runRecordOf(inputPath: string, identity: RunIdentity, model: Mod
       fingerprint: identity.model.fingerprint,
     },
     vectors: { ...vectors },
+    precision: { type: identity.precision, calibration },
     input: {
       path: inputPath,
       absolutePath: input.path,

@@ -10,10 +10,14 @@ import { EmbeddingError, errorMessage } from '../errors';
 import { checkReadableFile } from '../files';
 import { isSkipped, readInput } from '../input';
 import { EmbeddingModel, type ModelOptions } from '../model';
-import { linesPath } from '../output/npyWriter';
+import { linesPath, NPY_DESCRS, npyItemSize, type NpyDescr } from '../output/npyWriter';
+import { float16Value, packSigns, storedColumns, VectorCodec } from '../output/precision';
 import { readRunRecord } from '../runRecord';
 
-/** One row found: its input line, its cosine similarity to the query, and its text. */
+/**
+ * One row found: its input line, its score (the cosine similarity of the row and the query; int8 and uint8: of the
+ * values their steps stand for; binary and ubinary: the share of bits equal to the query's), and its text.
+ */
 export interface SearchHit {
   line: number;
   score: number;
@@ -52,7 +56,7 @@ export async function searchOutput(options: SearchOptions): Promise<SearchHit[]>
   // .npy holds no texts: they are read from the input, which is checked before anything is embedded or read.
   if (record.output.format === 'npy') await checkInputUnchanged(output, record);
   const modelPath = await checkQueryModel(output, record, options.model, options.modelsDir);
-  const query = await embedQuery(modelPath, record, options);
+  const query = scorerFor(output, record, await embedQuery(modelPath, record, options));
   const best = new TopRows(options.top);
   switch (record.output.format) {
     case 'jsonl':
@@ -62,7 +66,7 @@ export async function searchOutput(options: SearchOptions): Promise<SearchHit[]>
       await scanParquet(output, query, best);
       break;
     case 'npy':
-      await scanNpy(output, query, best);
+      await scanNpy(output, record, query, best);
       await readInputTexts(record, best.rows);
       break;
   }
@@ -182,6 +186,61 @@ class TopRows {
   }
 }
 
+/** The query, as the run's rows store vectors, and how a stored row (`from`: where it starts in `row`) scores. */
+interface QueryScorer {
+  /** Numbers per stored row. */
+  columns: number;
+  score(row: ArrayLike<number>, from?: number): number;
+}
+
+/**
+ * float32 and float16 rows score by their cosine similarity to the query; int8 and uint8 ones by that of the values
+ * their steps stand for, the query scaled by the run's ranges as its rows were; binary and ubinary ones by the share of
+ * their bits equal to the query's (1 - hamming distance / dimensions).
+ */
+function scorerFor(output: string, record: RunRecord, query: Float32Array): QueryScorer {
+  const { type, calibration } = record.precision;
+  const dimension = query.length;
+  const columns = storedColumns(type, dimension);
+  switch (type) {
+    case 'float32':
+    case 'float16': {
+      const norm = normOf(query);
+      return { columns, score: (row, from) => cosine(query, norm, row, from) };
+    }
+    case 'int8':
+    case 'uint8': {
+      if (!calibration || calibration.min.length !== dimension || calibration.max.length !== dimension)
+        throw damaged(output, `its run record has no ranges of its ${dimension} dimensions for its ${type} rows`);
+      const codec = new VectorCodec(type, dimension, calibration);
+      const scaled = codec.decodeScaled(codec.encode(query), new Float32Array(dimension));
+      const norm = normOf(scaled);
+      const values = new Float32Array(dimension);
+      return { columns, score: (row, from) => cosine(scaled, norm, codec.decodeScaled(row, values, from)) };
+    }
+    case 'binary':
+    case 'ubinary': {
+      const bits = packSigns(query, false);
+      const offset = type === 'binary' ? 128 : 0;
+      return {
+        columns,
+        score: (row, from = 0) => {
+          let differ = 0;
+          for (let i = 0; i < bits.length; i += 1)
+            differ += bitCount((((row[from + i] ?? 0) + offset) & 0xff) ^ (bits[i] ?? 0));
+          return 1 - differ / dimension;
+        },
+      };
+    }
+  }
+}
+
+function bitCount(byte: number): number {
+  let count = 0;
+  for (let rest = byte; rest; rest &= rest - 1) count += 1;
+  return count;
+}
+
 /** Cosine similarity of `query` (with its norm) and one row; a row of zeros scores 0. */
 function cosine(query: Float32Array, queryNorm: number, row: ArrayLike<number>, from = 0): number {
   let dot = 0;
@@ -206,13 +265,12 @@ function damaged(output: string, what: string): EmbeddingError {
   });
 }
 
-function checkLength(output: string, where: string, length: number, query: Float32Array): void {
-  if (length !== query.length)
-    throw damaged(output, `${where} has ${length} dimensions, its run's vectors ${query.length}`);
+function checkLength(output: string, where: string, length: number, query: QueryScorer): void {
+  if (length !== query.columns)
+    throw damaged(output, `${where} has ${length} numbers, its run's rows ${query.columns}`);
 }
 
-async function scanJsonl(output: string, query: Float32Array, best: TopRows): Promise<void> {
-  const queryNorm = normOf(query);
+async function scanJsonl(output: string, query: QueryScorer, best: TopRows): Promise<void> {
   const lines = createInterface({ input: createReadStream(output), crlfDelay: Infinity });
   let row = 0;
   for await (const text of lines) {
@@ -226,7 +284,7 @@ async function scanJsonl(output: string, query: Float32Array, best: TopRows): Pr
     }
     if (!isJsonlRow(parsed)) throw damaged(output, `row ${row} has no line, text and embedding`);
     checkLength(output, `row ${row}`, parsed.embedding.length, query);
-    best.add({ line: parsed.line, score: cosine(query, queryNorm, parsed.embedding), text: parsed.text, row });
+    best.add({ line: parsed.line, score: query.score(parsed.embedding), text: parsed.text, row });
   }
 }
 
@@ -236,8 +294,7 @@ function isJsonlRow(value: unknown): value is { line: number; text: string; embe
   return typeof row.line === 'number' && typeof row.text === 'string' && Array.isArray(row.embedding);
 }
 
-async function scanParquet(output: string, query: Float32Array, best: TopRows): Promise<void> {
-  const queryNorm = normOf(query);
+async function scanParquet(output: string, query: QueryScorer, best: TopRows): Promise<void> {
   const file = await asyncBufferFromFile(output);
   const metadata = await parquetMetadataAsync(file);
   let rowStart = 0;
@@ -257,21 +314,36 @@ async function scanParquet(output: string, query: Float32Array, best: TopRows): 
       if ((typeof line !== 'bigint' && typeof line !== 'number') || typeof text !== 'string' || !isNumbers(embedding))
         throw damaged(output, `row ${row} has no line, text and embedding`);
       checkLength(output, `row ${row}`, embedding.length, query);
-      best.add({ line: Number(line), score: cosine(query, queryNorm, embedding), text, row });
+      best.add({ line: Number(line), score: query.score(embedding), text, row });
     });
     rowStart = rowEnd;
   }
 }
 
 function isNumbers(value: unknown): value is ArrayLike<number> {
-  return Array.isArray(value) || value instanceof Float32Array || value instanceof Float64Array;
+  return (
+    Array.isArray(value) ||
+    value instanceof Float32Array ||
+    value instanceof Float64Array ||
+    value instanceof Int32Array ||
+    value instanceof Int8Array ||
+    value instanceof Uint8Array
+  );
 }
+
+const DESCR_NAMES: Record<NpyDescr, string> = {
+  '<f4': 'float32',
+  '<f2': 'float16',
+  '|i1': 'int8',
+  '|u1': 'uint8',
+  '<u4': 'uint32',
+};
 
 /** The shape of a .npy array of `descr` values, and where its data starts. */
 async function npyHeader(
   path: string,
   handle: Awaited<ReturnType<typeof open>>,
-  descr: '<f4' | '<u4',
+  descr: NpyDescr,
 ): Promise<{ shape: number[]; start: number }> {
   const head = Buffer.alloc(12);
   const { bytesRead } = await handle.read(head, 0, 12, 0);
@@ -283,7 +355,7 @@ async function npyHeader(
   await handle.read(header, 0, length, start - length);
   const text = header.toString('latin1');
   if (!text.includes(`'descr': '${descr}'`) || !text.includes("'fortran_order': False"))
-    throw damaged(path, `its values are not ${descr === '<f4' ? 'float32' : 'uint32'} rows`);
+    throw damaged(path, `its values are not ${DESCR_NAMES[descr]} rows`);
   const shape = (/'shape':\s*\(([^)]*)\)/.exec(text)?.[1] ?? '')
     .split(',')
     .map((value) => value.trim())
@@ -293,24 +365,27 @@ async function npyHeader(
 }
 
 /** Streams the matrix a few MiB at a time, then reads the input line of each row kept from `<name>.lines.npy`. */
-async function scanNpy(output: string, query: Float32Array, best: TopRows): Promise<void> {
-  const queryNorm = normOf(query);
+async function scanNpy(output: string, record: RunRecord, query: QueryScorer, best: TopRows): Promise<void> {
+  const descr = NPY_DESCRS[record.precision.type];
+  const itemSize = npyItemSize(descr);
   const handle = await open(output, 'r');
   try {
-    const { shape, start } = await npyHeader(output, handle, '<f4');
+    const { shape, start } = await npyHeader(output, handle, descr);
     const [rows = 0, columns = 0] = shape;
     checkLength(output, 'each row', columns, query);
-    const chunkRows = Math.max(1, Math.floor(NPY_CHUNK_BYTES / (columns * 4)));
-    // Buffer.alloc gives a buffer of its own at offset 0, so a Float32Array can view it.
-    const buffer = Buffer.alloc(chunkRows * columns * 4);
-    const values = new Float32Array(buffer.buffer, buffer.byteOffset, chunkRows * columns);
+    const rowBytes = columns * itemSize;
+    const chunkRows = Math.max(1, Math.floor(NPY_CHUNK_BYTES / rowBytes));
+    // Buffer.alloc gives a buffer of its own at offset 0, so a typed array can view it.
+    const buffer = Buffer.alloc(chunkRows * rowBytes);
+    const values = npyValues(descr, buffer.buffer, chunkRows * columns);
     for (let first = 0; first < rows; first += chunkRows) {
       const count = Math.min(chunkRows, rows - first);
-      const bytes = count * columns * 4;
-      const { bytesRead } = await handle.read(buffer, 0, bytes, start + first * columns * 4);
+      const bytes = count * rowBytes;
+      const { bytesRead } = await handle.read(buffer, 0, bytes, start + first * rowBytes);
       if (bytesRead < bytes) throw damaged(output, `it ends before its ${rows} rows`);
+      const numbers = values instanceof Uint16Array ? Float32Array.from(values, float16Value) : values;
       for (let i = 0; i < count; i += 1) {
-        best.add({ line: 0, score: cosine(query, queryNorm, values, i * columns), row: first + i });
+        best.add({ line: 0, score: query.score(numbers, i * columns), row: first + i });
       }
     }
   } finally {
@@ -328,6 +403,22 @@ async function scanNpy(output: string, query: Float32Array, best: TopRows): Prom
     }
   } finally {
     await linesHandle.close();
+  }
+}
+
+/** A view of a .npy chunk's values: float16 as its bits, decoded before scoring. */
+function npyValues(descr: NpyDescr, buffer: ArrayBuffer, length: number): ArrayLike<number> {
+  switch (descr) {
+    case '<f4':
+      return new Float32Array(buffer, 0, length);
+    case '<f2':
+      return new Uint16Array(buffer, 0, length);
+    case '|i1':
+      return new Int8Array(buffer, 0, length);
+    case '|u1':
+      return new Uint8Array(buffer, 0, length);
+    case '<u4':
+      return new Uint32Array(buffer, 0, length);
   }
 }
 
