@@ -75,6 +75,15 @@ describe('int8 and uint8', () => {
     ]);
   });
 
+  it('stand, for search, for the middle of the values that give them', () => {
+    const ranges = { rows: 1, min: [0, 0, 0], max: [255, 255, 255] };
+    const int8 = new VectorCodec('int8', 3, ranges);
+    // trunc(b - 128): -1 comes from 126 < b <= 127, 0 from 127 < b < 129, 1 from 129 <= b < 130.
+    expect(Array.from(int8.decodeScaled(Int8Array.of(-1, 0, 1), new Float32Array(3)))).toEqual([126.5, 128, 129.5]);
+    const uint8 = new VectorCodec('uint8', 3, ranges);
+    expect(Array.from(uint8.decodeScaled(Uint8Array.of(0, 3, 255), new Float32Array(3)))).toEqual([0.5, 3.5, 255.5]);
+  });
+
   it('clip values outside the calibrated range to the type, and give a constant dimension a step of 1', () => {
     const codec = new VectorCodec('int8', 2, { rows: 1, min: [0, 0.5], max: [1, 0.5] });
     expect(Array.from(codec.encode(Float32Array.of(2, 0.5)))).toEqual([127, -128]);

@@ -113,14 +113,17 @@ export class VectorCodec {
   }
 
   /**
-   * The value each int8 or uint8 number stands for (`from`: where the row starts in `codes`): the start of its step,
-   * from which search measures similarity.
+   * The value each int8 or uint8 number stands for (`from`: where the row starts in `codes`), from which search measures
+   * similarity: the middle of the values that give it. Truncation makes uint8's number q stand for q to q + 1 steps,
+   * int8's for q + 128 to q + 129 above 0, q + 127 to q + 128 below 0, and 127 to 129 for 0.
    */
   decodeScaled(codes: ArrayLike<number>, into: Float32Array, from = 0): Float32Array {
     const { starts, steps } = this.scaling();
-    const offset = this.precision === 'int8' ? 128 : 0;
+    const signed = this.precision === 'int8';
     for (let i = 0; i < into.length; i += 1) {
-      into[i] = (starts[i] ?? 0) + ((codes[from + i] ?? 0) + offset) * (steps[i] ?? 0);
+      const code = codes[from + i] ?? 0;
+      const middle = signed ? code + 128 + Math.sign(code) * 0.5 : code + 0.5;
+      into[i] = (starts[i] ?? 0) + middle * (steps[i] ?? 0);
     }
     return into;
   }

@@ -56,7 +56,7 @@ export async function searchOutput(options: SearchOptions): Promise<SearchHit[]>
   // .npy holds no texts: they are read from the input, which is checked before anything is embedded or read.
   if (record.output.format === 'npy') await checkInputUnchanged(output, record);
   const modelPath = await checkQueryModel(output, record, options.model, options.modelsDir);
-  const query = scorerFor(output, record, await embedQuery(modelPath, record, options));
+  const query = queryScorer(output, record.precision, await embedQuery(modelPath, record, options));
   const best = new TopRows(options.top);
   switch (record.output.format) {
     case 'jsonl':
@@ -187,7 +187,7 @@ class TopRows {
 }
 
 /** The query, as the run's rows store vectors, and how a stored row (`from`: where it starts in `row`) scores. */
-interface QueryScorer {
+export interface QueryScorer {
   /** Numbers per stored row. */
   columns: number;
   score(row: ArrayLike<number>, from?: number): number;
@@ -198,8 +198,8 @@ interface QueryScorer {
  * their steps stand for, the query scaled by the run's ranges as its rows were; binary and ubinary ones by the share of
  * their bits equal to the query's (1 - hamming distance / dimensions).
  */
-function scorerFor(output: string, record: RunRecord, query: Float32Array): QueryScorer {
-  const { type, calibration } = record.precision;
+export function queryScorer(output: string, precision: RunRecord['precision'], query: Float32Array): QueryScorer {
+  const { type, calibration } = precision;
   const dimension = query.length;
   const columns = storedColumns(type, dimension);
   switch (type) {
