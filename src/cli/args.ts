@@ -5,10 +5,12 @@ import {
   LONG_TEXT_POLICIES,
   NORMALIZATIONS,
   OUTPUT_FORMATS,
+  PRECISIONS,
   type GpuChoice,
   type LongTextPolicy,
   type Normalization,
   type OutputFormat,
+  type Precision,
 } from '#shared/engine';
 import { LIMITS, limitRange, withinLimit, type Limit } from '#shared/limits';
 import { shardProblem, type Shard } from '#shared/shard';
@@ -46,6 +48,7 @@ export interface EmbedCommandOptions extends ModelCommandOptions {
   prefix?: string;
   normalize?: Normalization;
   dimensions?: number;
+  precision?: Precision;
   onLong?: LongTextPolicy;
   batchSize?: number;
   memoryLimitMb?: number;
@@ -155,6 +158,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   prefix: { type: 'string', commands: EMBED, example: '"search_document: "', allowEmpty: true },
   normalize: { type: 'string', commands: EMBED, example: 'l2' },
   dimensions: { type: 'string', commands: EMBED, example: String(LIMITS.dimensions.example) },
+  precision: { type: 'string', commands: EMBED, example: 'int8' },
   'on-long': { type: 'string', commands: EMBED, example: 'truncate' },
   'context-size': { type: 'string', commands: BOTH, example: String(LIMITS.contextSize.example) },
   'batch-size': { type: 'string', commands: EMBED, example: String(LIMITS.batchSize.example) },
@@ -322,6 +326,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     prefix: option.string('prefix'),
     normalize: option.choice('normalize', NORMALIZATIONS),
     dimensions: option.number('dimensions', LIMITS.dimensions),
+    precision: option.choice('precision', PRECISIONS),
     onLong: option.choice('on-long', LONG_TEXT_POLICIES),
     batchSize: option.number('batch-size', LIMITS.batchSize),
     memoryLimitMb: option.number('memory-limit', LIMITS.memoryLimitMb),

@@ -1,4 +1,5 @@
 import { DEFAULT_BATCH_CONFIG } from '#core/batchProcessor';
+import { CALIBRATION_ROWS } from '#core/output/precision';
 import { DEFAULT_MAX_CONTEXT, GPU_CHOICES, LONG_TEXT_POLICIES, NORMALIZATIONS, OUTPUT_FORMATS } from '#shared/engine';
 import { LIMITS } from '#shared/limits';
 import { DEFAULT_THRESHOLD, DEFAULT_TOP } from './args';
@@ -53,6 +54,11 @@ Options for embed:
   --dimensions <n>       Keep the first n dimensions of each vector, at most the
                          model's, then normalize (Matryoshka; warns for a model
                          not known to be trained for it; default: all)
+  --precision <type>     Numbers each vector is stored as: float32, float16,
+                         int8 or uint8 (each dimension scaled by its range over
+                         the first ${CALIBRATION_ROWS} rows), binary or ubinary (a bit per
+                         dimension, set where it is above 0, 8 to a byte;
+                         dimensions a multiple of 8) (default: float32)
   --on-long <policy>     Texts longer than the context: ${wordList(LONG_TEXT_POLICIES, 'or')}
                          (default: truncate)
   --context-size <n>     Tokens per text, ${range(LIMITS.contextSize)} (default: the model's
@@ -87,7 +93,7 @@ Options for search:
   --embeddings <file>    An output of embed (.jsonl, .npy or .parquet) with its
                          <output>.run.json, which says what made it
   --query <text>         The text to search for, embedded as the run embedded
-                         its lines (normalization, dimensions)
+                         its lines (normalization, dimensions, precision)
   --model <model>        The model that made --embeddings, as for embed
                          (default: the model file the run recorded, at its path
                          or by its file name in the models folder); another
@@ -100,11 +106,14 @@ Options for search:
   --threads <n>, --gpu <backend>, --models-dir <dir>
                          As for embed
   --json                 Print {"results": [{"line", "score", "text"}, ...]}
-  Each result is a line: its input line, its cosine similarity to the query
-  and its text. Where <output>.index is there and was built from the output
-  as it is, the search asks it (approximate: see Benchmark in the README);
-  else it reads every row of --embeddings once, and says so when the index is
-  stale. .npy output holds no texts: they are read from the run's input
+  Each result is a line: its input line, its score and its text. The score
+  is the cosine similarity of the row and the query (int8, uint8: of the
+  values their steps stand for, the query scaled by the run's ranges;
+  binary, ubinary: of their signs, so 1 - 2 x the share of bits that differ).
+  Where <output>.index is there and was built from the output as it is, the
+  search asks it (approximate: see Benchmark in the README); else it reads
+  every row of --embeddings once, and says so when the index is stale. .npy
+  output holds no texts: they are read from the run's input
 
 Options for index:
   --embeddings <file>    An output of embed, as for search

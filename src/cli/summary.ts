@@ -53,10 +53,23 @@ export function formatSummary(summary: EmbedJobSummary): string {
 
 /** `--json`: the run's summary as one JSON object. */
 export function summaryJson(summary: EmbedJobSummary): string {
-  const { input, format, outputs, outputBytes, outputDimension, skipLog, runRecord, resumedAfterLine, shard } = summary;
-  const { model, stats } = summary;
+  const { input, format, outputs, outputBytes, outputDimension, precision, skipLog, runRecord } = summary;
+  const { resumedAfterLine, shard, model, stats } = summary;
   return JSON.stringify(
-    { input, format, outputs, outputBytes, outputDimension, skipLog, runRecord, resumedAfterLine, shard, model, stats },
+    {
+      input,
+      format,
+      outputs,
+      outputBytes,
+      outputDimension,
+      precision,
+      skipLog,
+      runRecord,
+      resumedAfterLine,
+      shard,
+      model,
+      stats,
+    },
     roundFloats,
   );
 }

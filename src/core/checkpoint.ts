@@ -8,13 +8,16 @@ import {
   LONG_TEXT_POLICIES,
   NORMALIZATIONS,
   OUTPUT_FORMATS,
+  PRECISIONS,
   type InputFormat,
   type ModelInfo,
   type OutputFormat,
   type Pooling,
+  type Precision,
   type SkipReason,
   type TextOptions,
 } from '#shared/engine';
+import { calibrationSchema, type Calibration } from '#shared/runRecord';
 import { shardName, type Shard } from '#shared/shard';
 import { EmbeddingError } from './errors';
 import { fileKind } from './files';
@@ -32,6 +35,7 @@ export interface RunIdentity {
   model: { name: string; size: number; fingerprint: string };
   vectors: TextOptions & { dimension: number; pooling: Pooling; contextSize: number };
   format: OutputFormat;
+  precision: Precision;
 }
 
 /** Totals of the lines done so far, carried over into the stats of a resumed run. */
@@ -53,6 +57,8 @@ export interface CheckpointMark {
   counts: DoneCounts;
   /** Format-specific state added since the previous mark (Parquet: the row groups written, for the footer). */
   added?: unknown[];
+  /** int8's and uint8's ranges, in the first mark after they were calibrated. */
+  calibration?: Calibration;
 }
 
 export interface Checkpoint {
@@ -60,6 +66,8 @@ export interface Checkpoint {
   mark: CheckpointMark;
   /** `added` of every mark up to this one, in order. */
   added: unknown[];
+  /** The ranges int8 and uint8 rows were scaled by (a mark up to this one carries them); null for other precisions. */
+  calibration: Calibration | null;
 }
 
 const VERSION = 1;
@@ -75,6 +83,7 @@ export async function runIdentity(
   inputOptions: InputOptions,
   model: ModelInfo,
   format: OutputFormat,
+  precision: Precision = 'float32',
 ): Promise<RunIdentity> {
   const input = await stat(inputPath);
   return {
@@ -97,6 +106,7 @@ export async function runIdentity(
       dimensions: model.dimensions,
     },
     format,
+    precision,
   };
 }
 
@@ -161,6 +171,8 @@ const identityRecordSchema = z.strictObject({
       dimensions: positiveInteger.nullable().default(null),
     }),
     format: z.enum(OUTPUT_FORMATS),
+    // Absent from the checkpoints of runs made before the option: they wrote float32.
+    precision: z.enum(PRECISIONS).default('float32'),
   }),
 });
 
@@ -187,6 +199,7 @@ const markSchema = z.strictObject({
     ),
   }),
   added: z.array(rowGroupSchema).optional(),
+  calibration: calibrationSchema.optional(),
 });
 
 const finishingSchema = z.strictObject({ finishing: z.array(z.string()) });
@@ -240,6 +253,9 @@ export async function readCheckpoint(outputPath: string): Promise<SavedRun> {
   const streamed = streamedPathsFor(outputPath, identity.format).map(sizeKey);
   let mark: CheckpointMark | null = null;
   const added: unknown[] = [];
+  let calibration: Calibration | null = null;
+  const scaled = identity.precision === 'int8' || identity.precision === 'uint8';
+  const dimension = identity.vectors.dimensions ?? identity.vectors.dimension;
   for (const [index, record] of rest.entries()) {
     const line = index + 2;
     const finishing = finishingSchema.safeParse(record);
@@ -257,10 +273,19 @@ export async function readCheckpoint(outputPath: string): Promise<SavedRun> {
       throw invalid(`line ${line} gives sizes of files other than ${streamed.join(', ')}`);
     if (parsed.data.added?.length && identity.format !== 'parquet')
       throw invalid(`line ${line} adds row groups to ${identity.format} output`);
+    const ranges = parsed.data.calibration;
+    if (ranges) {
+      if (!scaled) throw invalid(`line ${line} gives ranges to ${identity.precision} vectors`);
+      if (ranges.min.length !== dimension || ranges.max.length !== dimension)
+        throw invalid(`line ${line} gives ranges of other than ${dimension} dimensions`);
+      calibration ??= ranges;
+    }
+    if (scaled && !calibration)
+      throw invalid(`line ${line} is a durable point of ${identity.precision} rows without ranges`);
     mark = parsed.data;
     added.push(...(parsed.data.added ?? []));
   }
-  return mark ? { state: 'unfinished', checkpoint: { identity, mark, added } } : { state: 'started' };
+  return mark ? { state: 'unfinished', checkpoint: { identity, mark, added, calibration } } : { state: 'started' };
 }
 
 function sameNames(given: readonly string[], expected: readonly string[]): boolean {
@@ -331,6 +356,7 @@ export function identityDifference(saved: RunIdentity, now: RunIdentity): string
     return `it used another model file (${saved.model.name}, ${saved.model.size} bytes; now ${now.model.name}, ${now.model.size} bytes)`;
   }
   if (saved.format !== now.format) return `it wrote ${saved.format}, not ${now.format}`;
+  if (saved.precision !== now.precision) return `it stored ${saved.precision} vectors, not ${now.precision}`;
   for (const key of Object.keys(saved.vectors) as Array<keyof RunIdentity['vectors']>) {
     // A run that stops at texts too long met none before: any policy gives the lines done so far the same rows.
     if (key === 'onLong' && saved.vectors.onLong === 'fail') continue;
@@ -399,7 +425,8 @@ export class CheckpointLog {
     const log = new CheckpointLog(path, await createExclusive(fresh), 0);
     try {
       await log.append({ version: VERSION, identity });
-      await log.append({ ...checkpoint.mark, added: checkpoint.added });
+      const { calibration } = checkpoint;
+      await log.append({ ...checkpoint.mark, added: checkpoint.added, ...(calibration ? { calibration } : {}) });
       await rename(fresh, path);
     } catch (error) {
       await log.close();

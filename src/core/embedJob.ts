@@ -20,6 +20,7 @@ import {
   type EmbedJobSummary,
   type ModelInfo,
   type OutputFormat,
+  type Precision,
   type ProgressInfo,
   type SkippedLine,
 } from '#shared/engine';
@@ -27,7 +28,8 @@ import { formatCount, plural, rankedSkipReasons } from '#shared/format';
 import { checkInputFile, InputReader, type InputOptions } from './input';
 import { EmbeddingModel, type ModelOptions } from './model';
 import { createOutputWriter, outputFormatFor, outputPathsFor, sizeOf } from './output/outputFormats';
-import type { OutputWriter } from './output/outputWriter';
+import { checkPrecision, VectorCodec } from './output/precision';
+import { QuantizingWriter } from './output/quantizingWriter';
 import { SkipLog, skipLogPath } from './output/skipLog';
 import type { PauseGate } from './pauseGate';
 import { moveIntoPlace, sizeKey, StagedFile, stagingPath } from './output/stagedFile';
@@ -41,6 +43,8 @@ export interface EmbedJobOptions {
   inputOptions?: InputOptions;
   output: string;
   format?: OutputFormat;
+  /** The numbers the vectors are stored as (default float32). */
+  precision?: Precision;
   /** Start again from the first line, replacing the output and any unfinished run of it. */
   overwrite?: boolean;
   /** Continue the unfinished run of this output from its checkpoint where there is one; else start from the first line. */
@@ -128,7 +132,9 @@ export async function runEmbedJob(options: EmbedJobOptions, checked?: CheckedFil
       : options.model;
   let reader: InputReader | null = null;
   try {
-    const identity = await runIdentity(options.input, options.inputOptions ?? {}, model.info, format);
+    const precision = options.precision ?? 'float32';
+    checkPrecision(precision, outputDimension(model.info));
+    const identity = await runIdentity(options.input, options.inputOptions ?? {}, model.info, format, precision);
     reader = await InputReader.open(options.input, options.inputOptions, options.signal);
     if (saved) await checkResumable(saved, identity, reader, options);
     options.onModel?.(model.info, saved?.mark.lastLine ?? 0);
@@ -153,6 +159,7 @@ export async function runEmbedJob(options: EmbedJobOptions, checked?: CheckedFil
               sizes,
               counts: processor.doneCounts(),
               ...(written.added?.length ? { added: written.added } : {}),
+              ...(written.calibration ? { calibration: written.calibration } : {}),
             });
             markedLine = lastLine;
           }
@@ -167,8 +174,16 @@ export async function runEmbedJob(options: EmbedJobOptions, checked?: CheckedFil
       );
       if (!processor.stats().embedded) throw await embeddedNothing(options.input, files, processor.stats());
       await processor.writing(async () => {
+        await writer.release();
         const inputFingerprint = await fileFingerprint(options.input, identity.input.size);
-        const record = runRecordOf(options.input, inputFingerprint, identity, model.info, processor.stats());
+        const record = runRecordOf(
+          options.input,
+          inputFingerprint,
+          identity,
+          model.info,
+          processor.stats(),
+          writer.codec.calibration,
+        );
         await writer.complete(record);
         await skipLog.complete();
         files.record = await StagedFile.create(runRecordPath(options.output), replace);
@@ -190,6 +205,7 @@ export async function runEmbedJob(options: EmbedJobOptions, checked?: CheckedFil
       runRecord: runRecordPath(options.output),
       outputBytes: await totalSize(writer.paths),
       outputDimension: outputDimension(model.info),
+      precision,
       resumedAfterLine: saved?.mark.lastLine ?? 0,
       shard: identity.input.shard,
       model: model.info,
@@ -202,7 +218,7 @@ export async function runEmbedJob(options: EmbedJobOptions, checked?: CheckedFil
 }
 
 interface JobFiles {
-  writer: OutputWriter;
+  writer: QuantizingWriter;
   skipLog: SkipLog;
   checkpoint: CheckpointLog;
   /** The run record, staged once every line is done. */
@@ -259,9 +275,13 @@ async function openFiles(
   saved: Checkpoint | null,
   replace: boolean,
 ): Promise<JobFiles> {
+  const codec = new VectorCodec(identity.precision, outputDimension(model), saved?.calibration ?? null);
   if (saved) {
     const resume = { sizes: saved.mark.sizes, added: saved.added };
-    const writer = await createOutputWriter(output, format, vectorsOf(model), false, resume);
+    const writer = new QuantizingWriter(
+      await createOutputWriter(output, format, model.name, codec, false, resume),
+      codec,
+    );
     let skipLog: SkipLog | null = null;
     try {
       skipLog = await SkipLog.reopen(output, sizeOf(resume, skipLogPath(output)));
@@ -273,19 +293,14 @@ async function openFiles(
     }
   }
   const checkpoint = await CheckpointLog.create(output, identity, replace);
-  let writer: OutputWriter | null = null;
+  let writer: QuantizingWriter | null = null;
   try {
-    writer = await createOutputWriter(output, format, vectorsOf(model), replace);
+    writer = new QuantizingWriter(await createOutputWriter(output, format, model.name, codec, replace), codec);
     return { writer, skipLog: await SkipLog.create(output, replace), checkpoint };
   } catch (error) {
     await Promise.all([writer?.abort(), checkpoint.remove()]);
     throw error;
   }
-}
-
-/** What the output writers need to know of the vectors: their dimension as written, and the model's name. */
-function vectorsOf(model: ModelInfo): { dimension: number; name: string } {
-  return { dimension: outputDimension(model), name: model.name };
 }
 
 /** Notices the input file being deleted or changed under a run, which would make its output a mix of two files. */

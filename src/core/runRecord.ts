@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { z } from 'zod';
 import type { BatchStats, ModelInfo } from '#shared/engine';
-import { RUN_RECORD_VERSION, runRecordSchema, type RunRecord } from '#shared/runRecord';
+import { RUN_RECORD_VERSION, runRecordSchema, type Calibration, type RunRecord } from '#shared/runRecord';
 // Built into each bundle, so it holds wherever the app or the command runs from.
 import { version } from '../../package.json';
 import type { RunIdentity } from './checkpoint';
@@ -15,7 +15,7 @@ export function runRecordPath(outputPath: string): string {
 
 /**
  * The record of a run that did every line: `stats` are the whole run's (a resumed one's include the lines before);
- * `inputFingerprint` is the input's `fileFingerprint`.
+ * `inputFingerprint` is the input's `fileFingerprint`; `calibration`: the ranges its int8 or uint8 rows were scaled by.
  */
 export function runRecordOf(
   inputPath: string,
@@ -23,6 +23,7 @@ export function runRecordOf(
   identity: RunIdentity,
   model: ModelInfo,
   stats: BatchStats,
+  calibration: Calibration | null = null,
 ): RunRecord {
   const { input, vectors } = identity;
   return {
@@ -37,6 +38,7 @@ export function runRecordOf(
       fingerprint: identity.model.fingerprint,
     },
     vectors: { ...vectors },
+    precision: { type: identity.precision, calibration },
     input: {
       path: inputPath,
       absolutePath: input.path,

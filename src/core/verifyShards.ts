@@ -154,6 +154,8 @@ function partDifference(reference: RunRecord, record: RunRecord): string | null 
     return `it was made with another model (${record.model.file}; that one ${reference.model.file})`;
   if (JSON.stringify(reference.vectors) !== JSON.stringify(record.vectors))
     return 'its vectors were made with other settings';
+  if (reference.precision.type !== record.precision.type)
+    return `its vectors are stored as ${record.precision.type}, that one's as ${reference.precision.type}`;
   return null;
 }
 

@@ -1,4 +1,5 @@
 import { checkJobFiles, runEmbedJob, type CheckedFiles } from '#core/embedJob';
+import { checkPrecision } from '#core/output/precision';
 import { EmbedJobError, EmbeddingError } from '#core/errors';
 import type { EmbeddingModel } from '#core/model';
 import { PauseGate } from '#core/pauseGate';
@@ -46,6 +47,8 @@ export class JobRunner {
       throw new RequestError('BUSY', 'A run is already in progress.', 'Wait for it to finish, or cancel it first.');
     if (!model)
       throw new RequestError('NO_MODEL', 'No model is loaded.', 'Load a GGUF embedding model before starting a run.');
+    // Known before the run where the dimensions are given.
+    if (settings.dimensions !== null) checkPrecision(settings.precision, settings.dimensions);
     const checked = checkJobFiles({ ...settings, format: settings.format ?? undefined, resume });
     this.starting = checked.catch(() => undefined);
     let files: CheckedFiles;
@@ -120,6 +123,7 @@ export class JobRunner {
           inputOptions: { format: settings.inputFormat ?? undefined, field: settings.field ?? undefined },
           output: settings.output,
           format: settings.format ?? undefined,
+          precision: settings.precision,
           overwrite: settings.overwrite,
           resume,
           batch: {

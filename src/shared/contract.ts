@@ -10,6 +10,7 @@ import {
   LONG_TEXT_POLICIES,
   NORMALIZATIONS,
   OUTPUT_FORMATS,
+  PRECISIONS,
   type BatchStats,
   type Backend,
   type EmbedJobSummary,
@@ -78,6 +79,7 @@ export const jobSettingsSchema = z.strictObject({
   normalize: z.enum(NORMALIZATIONS),
   /** Null: all dimensions. */
   dimensions: limited(LIMITS.dimensions).nullable(),
+  precision: z.enum(PRECISIONS),
   prefix: z.string().max(1000),
   onLong: z.enum(LONG_TEXT_POLICIES),
   continueOnError: z.boolean(),
@@ -88,10 +90,11 @@ export type JobSettings = z.infer<typeof jobSettingsSchema>;
 /**
  * `job:start`: the job settings, and whether to continue the unfinished run of the output from its checkpoint. Not part
  * of the settings remembered between sessions: each start chooses it anew. Left out, it is false; `dimensions` left
- * out is null (all), as for a client older than the option.
+ * out is null (all), and `precision` float32, as for a client older than the options.
  */
 export const jobStartSchema = jobSettingsSchema.extend({
   dimensions: jobSettingsSchema.shape.dimensions.default(null),
+  precision: jobSettingsSchema.shape.precision.default('float32'),
   resume: z.boolean().default(false),
 });
 export type JobStart = z.output<typeof jobStartSchema>;

@@ -18,6 +18,14 @@ export type Normalization = (typeof NORMALIZATIONS)[number];
 export const LONG_TEXT_POLICIES = ['truncate', 'skip', 'fail'] as const;
 export type LongTextPolicy = (typeof LONG_TEXT_POLICIES)[number];
 
+/**
+ * The numbers an output stores, as sentence-transformers' `quantize_embeddings` makes them: float32 as the model gives
+ * them, float16 (IEEE half), int8 and uint8 (each dimension scaled by its range over the run's first rows), binary and
+ * ubinary (one bit per dimension, set where the value is above 0, packed 8 to a byte; binary stores each byte - 128).
+ */
+export const PRECISIONS = ['float32', 'float16', 'int8', 'uint8', 'binary', 'ubinary'] as const;
+export type Precision = (typeof PRECISIONS)[number];
+
 export type Pooling = 'mean' | 'cls' | 'last';
 
 /**
@@ -191,6 +199,8 @@ export interface EmbedJobSummary {
   outputBytes: number;
   /** The dimension of the vectors written: the model's (`model.dimension`), or the first `model.dimensions` of it. */
   outputDimension: number;
+  /** The numbers the vectors are stored as. */
+  precision: Precision;
   /** The line an earlier, unfinished run of this output had reached, continued from here; 0 for a run from the start. */
   resumedAfterLine: number;
   /** The shard of the input's lines the run embedded; null: every line. */

@@ -78,12 +78,18 @@ export function rankedSkipReasons(
     .sort(([, a], [, b]) => b - a);
 }
 
-/** `384 dimensions`, or `256 of 768 dimensions` where the run kept the first ones of the model's. */
+/**
+ * `384 dimensions`, or `256 of 768 dimensions` where the run kept the first ones of the model's; followed by the
+ * precision where the vectors are not stored as float32 (`384 dimensions, int8`).
+ */
 export function outputDimensions({
   outputDimension,
   model,
-}: Pick<EmbedJobSummary, 'outputDimension' | 'model'>): string {
-  return outputDimension === model.dimension
-    ? `${formatCount(outputDimension)} dimensions`
-    : `${formatCount(outputDimension)} of ${formatCount(model.dimension)} dimensions`;
+  precision,
+}: Pick<EmbedJobSummary, 'outputDimension' | 'model' | 'precision'>): string {
+  const dimensions =
+    outputDimension === model.dimension
+      ? `${formatCount(outputDimension)} dimensions`
+      : `${formatCount(outputDimension)} of ${formatCount(model.dimension)} dimensions`;
+  return precision === 'float32' ? dimensions : `${dimensions}, ${precision}`;
 }

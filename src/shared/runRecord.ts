@@ -1,10 +1,21 @@
 import { z } from 'zod';
-import { INPUT_FORMATS, LONG_TEXT_POLICIES, NORMALIZATIONS, OUTPUT_FORMATS } from './engine';
+import { INPUT_FORMATS, LONG_TEXT_POLICIES, NORMALIZATIONS, OUTPUT_FORMATS, PRECISIONS } from './engine';
 
 export const RUN_RECORD_VERSION = 1;
 
 const count = z.number().int().nonnegative();
 const positive = z.number().int().positive();
+
+/**
+ * The ranges int8 and uint8 vectors are scaled by: each dimension's least and greatest value over the run's first
+ * `rows` rows. A query quantized with them compares with the rows.
+ */
+export const calibrationSchema = z.strictObject({
+  rows: positive,
+  min: z.array(z.number()),
+  max: z.array(z.number()),
+});
+export type Calibration = z.infer<typeof calibrationSchema>;
 
 /**
  * `<output>.run.json`: what made a finished output, written by its run beside it whatever the format (and into a
@@ -35,6 +46,10 @@ export const runRecordSchema = z.strictObject({
     prefix: z.string(),
     onLong: z.enum(LONG_TEXT_POLICIES),
   }),
+  /** The numbers the vectors are stored as, and int8's and uint8's ranges. Absent before the option: float32. */
+  precision: z
+    .strictObject({ type: z.enum(PRECISIONS), calibration: calibrationSchema.nullable() })
+    .default({ type: 'float32', calibration: null }),
   input: z.strictObject({
     /** As the run was given it, and absolute. */
     path: z.string().min(1),

@@ -10,6 +10,7 @@ const SUMMARY: EmbedJobSummary = {
   runRecord: '/data/out.npy.run.json',
   outputBytes: 3 * 1024 * 1024,
   outputDimension: 384,
+  precision: 'float32',
   resumedAfterLine: 0,
   shard: null,
   model: {

@@ -103,6 +103,7 @@ describe('the run record beside every output', () => {
           prefix: 'passage: ',
           onLong: 'truncate',
         },
+        precision: { type: 'float32', calibration: null },
         input: {
           path: given,
           absolutePath: files.input,

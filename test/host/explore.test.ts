@@ -47,6 +47,7 @@ async function embedded(name: string, modelPath = model): Promise<string> {
     continueOnError: true,
     memoryLimitMb: null,
     dimensions: null,
+    precision: 'float32',
     resume: false,
   };
   const started = await h.ok('job:start', start);

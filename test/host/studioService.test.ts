@@ -41,6 +41,7 @@ function job(input: string, output: string, overrides: Partial<JobStart> = {}): 
     continueOnError: true,
     memoryLimitMb: null,
     dimensions: null,
+    precision: 'float32',
     resume: false,
     ...overrides,
   };
@@ -116,6 +117,24 @@ describe('StudioService', () => {
     const final = await h.finished(started.jobId);
     expect(final.summary).toMatchObject({ outputDimension: 8, model: { dimension: 32, dimensions: 8 } });
     expect((await readJsonl(output)).map((row) => row.embedding.length)).toEqual([8, 8]);
+  });
+
+  it('runs a job storing int8 vectors, and refuses binary ones of 12 dimensions before writing anything', async () => {
+    await loadTiny();
+    const input = await inputFile('precision.txt', ['hello world', 'the quick brown fox']);
+    const packed = join(h.dir, 'binary-12.jsonl');
+    expect(await failure('job:start', job(input, packed, { dimensions: 12, precision: 'binary' }))).toMatchObject({
+      code: 'BAD_OPTION',
+      remedy: { kind: 'fixOption', option: 'dimensions', example: '8' },
+    });
+    expect(existsSync(`${packed}.checkpoint`)).toBe(false);
+
+    const output = join(h.dir, 'int8.jsonl');
+    const started = await h.ok('job:start', job(input, output, { precision: 'int8' }));
+    const final = await h.finished(started.jobId);
+    expect(final.summary).toMatchObject({ precision: 'int8', outputDimension: 32 });
+    const rows = (await readJsonl(output)).map((row) => row.embedding);
+    expect(rows.flat().every((value) => Number.isInteger(value) && value >= -128 && value <= 127)).toBe(true);
   });
 
   it('inspects an input, runs a job to the end and reports it through events', async () => {

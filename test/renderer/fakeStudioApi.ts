@@ -174,6 +174,7 @@ export function jobSummary(): EmbedJobSummary {
     runRecord: '/data/notes.embeddings.run.json',
     outputBytes: 1_000_000,
     outputDimension: 384,
+    precision: 'float32',
     resumedAfterLine: 0,
     shard: null,
     model: modelInfo(),

@@ -64,6 +64,7 @@ describe('settings', () => {
           field: 'body',
           batchSize: 128,
           format: 'npy',
+          precision: 'ubinary',
           continueOnError: false,
         },
       }),
@@ -78,6 +79,7 @@ describe('settings', () => {
       loaded: true,
       gpu: 'cpu',
       format: 'npy',
+      precision: 'ubinary',
       stopOnError: true,
       output: '/data/notes.embeddings.npy',
       outputSuggested: true,
@@ -94,6 +96,7 @@ describe('settings', () => {
     vi.advanceTimersByTime(SAVE_DELAY - 50);
     actions.setGpu('vulkan');
     actions.setPrefix('search_document: ');
+    actions.setPrecision('float16');
     actions.setModelPath('/models/mini.gguf');
     vi.advanceTimersByTime(SAVE_DELAY - 50);
     expect(api.requestsOf('settings:set')).toEqual([]);
@@ -103,7 +106,7 @@ describe('settings', () => {
     expect(saved[0]).toMatchObject({
       modelPath: '/models/mini.gguf',
       gpu: 'vulkan',
-      job: { batchSize: 64, prefix: 'search_document: ' },
+      job: { batchSize: 64, prefix: 'search_document: ', precision: 'float16' },
     });
     // Empty paths are left out: the host only accepts real ones.
     expect(saved[0]).not.toHaveProperty('job.input');
@@ -334,6 +337,7 @@ describe('start', () => {
     actions.setInputField(' body ');
     actions.setStopOnError(true);
     actions.setNumber('batchSize', '8');
+    actions.setPrecision('int8');
     await actions.start();
     const expected: JobStart = {
       input: '/data/notes.txt',
@@ -349,6 +353,7 @@ describe('start', () => {
       continueOnError: false,
       memoryLimitMb: null,
       dimensions: null,
+      precision: 'int8',
       resume: false,
     };
     expect(api.requestsOf('job:start')).toEqual([expected]);

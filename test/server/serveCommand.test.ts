@@ -124,6 +124,7 @@ describe('npm run serve', () => {
       continueOnError: false,
       memoryLimitMb: null,
       dimensions: null,
+      precision: 'float32',
     };
     expect(await request('job:start', settings)).toMatchObject({ ok: true, value: { status: 'running' } });
     await expect.poll(() => events.some((message) => message.event === 'job:progress'), { timeout: 30_000 }).toBe(true);

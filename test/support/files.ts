@@ -27,9 +27,11 @@ export async function readJsonl<T = JsonlRow>(path: string): Promise<T[]> {
 }
 
 /** Parses a .npy file by its header, the way numpy does, and returns its shape and values. */
-export async function readNpy(
-  path: string,
-): Promise<{ descr: string; shape: number[]; data: Float32Array | Uint32Array }> {
+export async function readNpy(path: string): Promise<{
+  descr: string;
+  shape: number[];
+  data: Float32Array | Uint32Array | Uint16Array | Int8Array | Uint8Array;
+}> {
   const bytes = await readFile(path);
   if (bytes.subarray(0, 6).toString('latin1') !== '\x93NUMPY') throw new Error(`${path}: not an npy file`);
   const headerLength = bytes.readUInt16LE(8);
@@ -44,7 +46,9 @@ export async function readNpy(
   const offset = 10 + headerLength;
   if (offset % 64 !== 0) throw new Error(`npy data must start 64-byte aligned, starts at ${offset}`);
   const body = bytes.buffer.slice(bytes.byteOffset + offset, bytes.byteOffset + bytes.length);
-  const data = descr === '<f4' ? new Float32Array(body) : descr === '<u4' ? new Uint32Array(body) : null;
+  // float16 ('<f2') as its bits.
+  const arrays = { '<f4': Float32Array, '<u4': Uint32Array, '<f2': Uint16Array, '|i1': Int8Array, '|u1': Uint8Array };
+  const data = Object.hasOwn(arrays, descr) ? new arrays[descr as keyof typeof arrays](body) : null;
   if (!data) throw new Error(`unexpected dtype ${descr}`);
   return { descr, shape, data };
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { stat, writeFile } from 'node:fs/promises';
 import { createOutputWriter } from '#core/output/outputFormats';
+import { VectorCodec } from '#core/output/precision';
 import { moveIntoPlace } from '#core/output/stagedFile';
 import { runRecordPath, runRecordText } from '#core/runRecord';
 import type { OutputFormat } from '#shared/engine';
@@ -69,7 +70,7 @@ export async function writeVectorOutput(
   const input = `${output}.txt`;
   await writeFile(input, `${texts.join('\n')}\n`);
   const { size, mtimeMs } = await stat(input);
-  const writer = await createOutputWriter(output, format, { dimension, name: 'synthetic' }, false);
+  const writer = await createOutputWriter(output, format, 'synthetic', new VectorCodec('float32', dimension), false);
   for (let at = 0; at < rows.length; at += 1000) {
     await writer.write(
       rows.slice(at, at + 1000).map((row) => ({
@@ -103,6 +104,7 @@ export async function writeVectorOutput(
       prefix: '',
       onLong: 'truncate',
     },
+    precision: { type: 'float32', calibration: null },
     input: { path: input, absolutePath: input, size, mtimeMs, format: 'text', field: 'text', shard: null },
     output: { format, rows: rows.length, lines, skipped: lines - rows.length, failed: 0, truncated: 0 },
   };

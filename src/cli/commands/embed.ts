@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import { checkJobFiles, runEmbedJob } from '#core/embedJob';
 import type { ProbeLauncher } from '#core/modelProbe';
 import { catalogModelForFile } from '#core/library/modelCatalog';
+import { checkPrecision } from '#core/output/precision';
 import type { EmbedJobSummary, ModelInfo } from '#shared/engine';
 import type { EmbedCommandOptions } from '../args';
 import { EXIT, type ExitCode } from '../exitCodes';
@@ -22,6 +23,8 @@ export async function runEmbed(options: EmbedCommandOptions, probe: ProbeLaunche
   });
   let summary: EmbedJobSummary;
   try {
+    // Known before the model loads where --dimensions gives the vectors' dimension.
+    if (options.dimensions !== undefined) checkPrecision(options.precision ?? 'float32', options.dimensions);
     const resolved = await modelReferenceFor(options.model, options.modelsDir);
     if (resolved.reference.kind === 'download') {
       // A download can take minutes: the input and output are checked first, as the job would check them.
@@ -53,6 +56,7 @@ export async function runEmbed(options: EmbedCommandOptions, probe: ProbeLaunche
       },
       output: options.output,
       format: options.format,
+      precision: options.precision,
       overwrite: options.overwrite,
       resume: options.resume,
       keepOnCancel: true,

@@ -1,10 +1,30 @@
+import type { Precision } from '#shared/engine';
 import { EmbeddingError } from '../errors';
 import type { EmbeddingResult } from '../results';
 import type { OutputWriter, WriterCheckpoint } from './outputWriter';
+import type { VectorCodec } from './precision';
 import { sizeKey, StagedFile, writeFully } from './stagedFile';
 
 /** Room for a shape of any row count, so the header can be rewritten in place once the row count is known. */
 const HEADER_BYTES = 128;
+
+/** numpy's type of the values of each array: little-endian float32, float16 and uint32, and single bytes. */
+export type NpyDescr = '<f4' | '<f2' | '|i1' | '|u1' | '<u4';
+
+/** The dtype of an output's matrix: binary and ubinary are their packed bytes, signed for binary. */
+export const NPY_DESCRS: Record<Precision, NpyDescr> = {
+  float32: '<f4',
+  float16: '<f2',
+  int8: '|i1',
+  uint8: '|u1',
+  binary: '|i1',
+  ubinary: '|u1',
+};
+
+/** Bytes of one value of a dtype. */
+export function npyItemSize(descr: NpyDescr): number {
+  return descr === '<f4' || descr === '<u4' ? 4 : descr === '<f2' ? 2 : 1;
+}
 
 /**
  * One `.npy` array streamed to disk: a fixed-size header written first and patched at the end with the final row
@@ -13,20 +33,20 @@ const HEADER_BYTES = 128;
 class NpyArray {
   private constructor(
     readonly file: StagedFile,
-    private readonly descr: '<f4' | '<u4',
+    private readonly descr: NpyDescr,
     private readonly columns: number | null,
   ) {}
 
   /** A new array, or with `resumeSize` the staged one of an unfinished run, cut back to that many bytes. */
   static async create(
     path: string,
-    descr: '<f4' | '<u4',
+    descr: NpyDescr,
     columns: number | null,
     replace: boolean,
     resumeSize?: number,
   ): Promise<NpyArray> {
     if (resumeSize !== undefined) {
-      const rowBytes = (columns ?? 1) * 4;
+      const rowBytes = (columns ?? 1) * npyItemSize(descr);
       if (resumeSize < HEADER_BYTES || (resumeSize - HEADER_BYTES) % rowBytes !== 0) {
         throw new EmbeddingError(
           'CHECKPOINT_INVALID',
@@ -42,7 +62,7 @@ class NpyArray {
   }
 
   get rows(): number {
-    return (this.file.size - HEADER_BYTES) / ((this.columns ?? 1) * 4);
+    return (this.file.size - HEADER_BYTES) / ((this.columns ?? 1) * npyItemSize(this.descr));
   }
 
   async append(data: Uint8Array): Promise<void> {
@@ -77,30 +97,27 @@ class NpyArray {
 }
 
 /**
- * `.npy`: a float32 matrix, one row per embedded line in line order, plus `<name>.lines.npy`, a uint32 vector giving
- * the input line number of each row.
+ * `.npy`: a matrix of the run's precision (float32, float16, int8, uint8; binary and ubinary as their packed bytes,
+ * dimension / 8 of them), one row per embedded line in line order, plus `<name>.lines.npy`, a uint32 vector giving the
+ * input line number of each row.
  */
 export class NpyWriter implements OutputWriter {
   private constructor(
     private readonly matrix: NpyArray,
     private readonly lines: NpyArray,
-    private readonly dimension: number,
+    private readonly codec: VectorCodec,
   ) {}
 
   /** A new pair of arrays, or with `resume` the staged ones of an unfinished run, cut back to the sizes given. */
   static async create(
     path: string,
-    dimension: number,
+    codec: VectorCodec,
     replace: boolean,
     resume?: { matrix: number; lines: number },
   ): Promise<NpyWriter> {
-    const matrix = await NpyArray.create(path, '<f4', dimension, replace, resume?.matrix);
+    const matrix = await NpyArray.create(path, NPY_DESCRS[codec.precision], codec.columns, replace, resume?.matrix);
     try {
-      return new NpyWriter(
-        matrix,
-        await NpyArray.create(linesPath(path), '<u4', null, replace, resume?.lines),
-        dimension,
-      );
+      return new NpyWriter(matrix, await NpyArray.create(linesPath(path), '<u4', null, replace, resume?.lines), codec);
     } catch (error) {
       await matrix.file.abort();
       throw error;
@@ -112,13 +129,15 @@ export class NpyWriter implements OutputWriter {
   }
 
   async write(results: readonly EmbeddingResult[]): Promise<void> {
-    const vectors = new Float32Array(results.length * this.dimension);
+    const rowBytes = this.codec.columns * npyItemSize(NPY_DESCRS[this.codec.precision]);
+    const matrix = new Uint8Array(results.length * rowBytes);
     const lines = new Uint32Array(results.length);
     results.forEach((r, i) => {
-      vectors.set(r.embedding, i * this.dimension);
+      const stored = this.codec.encode(r.embedding);
+      matrix.set(new Uint8Array(stored.buffer, stored.byteOffset, stored.byteLength), i * rowBytes);
       lines[i] = r.line;
     });
-    await this.matrix.append(new Uint8Array(vectors.buffer));
+    await this.matrix.append(matrix);
     await this.lines.append(new Uint8Array(lines.buffer));
   }
 

@@ -4,6 +4,7 @@ import { JsonlWriter } from './jsonlWriter';
 import { linesPath, NpyWriter } from './npyWriter';
 import type { OutputWriter, WriterResume } from './outputWriter';
 import { ParquetOutputWriter } from './parquetWriter';
+import type { VectorCodec } from './precision';
 import { runRecordPath } from '../runRecord';
 import { skipLogPath } from './skipLog';
 import { sizeKey } from './stagedFile';
@@ -32,24 +33,26 @@ export function streamedPathsFor(path: string, format: OutputFormat): string[] {
 export async function createOutputWriter(
   path: string,
   format: OutputFormat,
-  model: { dimension: number; name: string },
+  modelName: string,
+  codec: VectorCodec,
   replace: boolean,
   resume?: WriterResume,
 ): Promise<OutputWriter> {
   switch (format) {
     case 'jsonl':
-      return resume ? JsonlWriter.reopen(path, sizeOf(resume, path)) : JsonlWriter.create(path, replace);
+      return resume ? JsonlWriter.resume(path, codec, sizeOf(resume, path)) : JsonlWriter.open(path, codec, replace);
     case 'npy':
       return NpyWriter.create(
         path,
-        model.dimension,
+        codec,
         replace,
         resume && { matrix: sizeOf(resume, path), lines: sizeOf(resume, linesPath(path)) },
       );
     case 'parquet':
       return ParquetOutputWriter.create(
         path,
-        model.name,
+        modelName,
+        codec,
         replace,
         resume && { size: sizeOf(resume, path), rowGroups: resume.added },
       );

@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import type { OutputFormat } from '#shared/engine';
 import { EmbeddingError } from '../errors';
-import { linesPath } from './npyWriter';
+import { linesPath, type NpyDescr } from './npyWriter';
 
 /** Line numbers read from a .npy `.lines.npy` at a time. */
 const NPY_LINES_CHUNK = 1 << 16;
@@ -16,11 +16,19 @@ export function damaged(output: string, what: string): EmbeddingError {
   });
 }
 
+const DESCR_NAMES: Record<NpyDescr, string> = {
+  '<f4': 'float32',
+  '<f2': 'float16',
+  '|i1': 'int8',
+  '|u1': 'uint8',
+  '<u4': 'uint32',
+};
+
 /** The shape of a .npy array of `descr` values, and where its data starts. */
 export async function npyHeader(
   path: string,
   handle: FileHandle,
-  descr: '<f4' | '<u4',
+  descr: NpyDescr,
 ): Promise<{ shape: number[]; start: number }> {
   const head = Buffer.alloc(12);
   const { bytesRead } = await handle.read(head, 0, 12, 0);
@@ -32,7 +40,7 @@ export async function npyHeader(
   await handle.read(header, 0, length, start - length);
   const text = header.toString('latin1');
   if (!text.includes(`'descr': '${descr}'`) || !text.includes("'fortran_order': False"))
-    throw damaged(path, `its values are not ${descr === '<f4' ? 'float32' : 'uint32'} rows`);
+    throw damaged(path, `its values are not ${DESCR_NAMES[descr]} rows`);
   const shape = (/'shape':\s*\(([^)]*)\)/.exec(text)?.[1] ?? '')
     .split(',')
     .map((value) => value.trim())

@@ -1,10 +1,12 @@
-import type { RunRecord } from '#shared/runRecord';
+import type { Calibration, RunRecord } from '#shared/runRecord';
 import type { EmbeddingResult } from '../results';
 
 /** A writer's part of a checkpoint: the bytes of each of its staged files, and state a resumed writer needs. */
 export interface WriterCheckpoint {
   sizes: Record<string, number>;
   added?: unknown[];
+  /** int8's and uint8's ranges, in the first checkpoint after they were calibrated: a resumed run scales by them. */
+  calibration?: Calibration;
 }
 
 /** Where a resumed writer picks up: its part of the last checkpoint, and `added` of every checkpoint so far. */

@@ -1,9 +1,11 @@
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import type { RowGroup, SchemaElement } from 'hyparquet';
+import type { Precision } from '#shared/engine';
 import type { RunRecord } from '#shared/runRecord';
 import { runRecordText } from '../runRecord';
 import type { EmbeddingResult } from '../results';
 import type { OutputWriter, WriterCheckpoint } from './outputWriter';
+import { float16Value, type VectorCodec } from './precision';
 import { sizeKey, StagedFile } from './stagedFile';
 
 /** The footer's key-value metadata key of the run's record (`RunRecord`), in a finished file only. */
@@ -12,7 +14,36 @@ const RUN_KEY = 'embedding_studio.run';
 /** Rows per Parquet row group: large enough for efficient reads, small enough to keep memory flat. */
 export const ROWS_PER_ROW_GROUP = 4096;
 
-const SCHEMA: SchemaElement[] = [
+/**
+ * The type of the embedding list's elements: FLOAT, FLOAT16 (a 2-byte FIXED_LEN_BYTE_ARRAY, as Parquet defines it),
+ * or 8-bit integers (INT32 annotated INT(8, signed) or INT(8, unsigned)); binary and ubinary are their packed bytes.
+ */
+const ELEMENTS: Record<Precision, SchemaElement> = {
+  float32: { name: 'element', type: 'FLOAT', repetition_type: 'REQUIRED' },
+  float16: {
+    name: 'element',
+    type: 'FIXED_LEN_BYTE_ARRAY',
+    type_length: 2,
+    logical_type: { type: 'FLOAT16' },
+    repetition_type: 'REQUIRED',
+  },
+  int8: int8Element(true),
+  uint8: int8Element(false),
+  binary: int8Element(true),
+  ubinary: int8Element(false),
+};
+
+function int8Element(signed: boolean): SchemaElement {
+  return {
+    name: 'element',
+    type: 'INT32',
+    converted_type: signed ? 'INT_8' : 'UINT_8',
+    logical_type: { type: 'INTEGER', bitWidth: 8, isSigned: signed },
+    repetition_type: 'REQUIRED',
+  };
+}
+
+const schemaFor = (precision: Precision): SchemaElement[] => [
   { name: 'root', num_children: 7 },
   { name: 'line', type: 'INT64', repetition_type: 'REQUIRED' },
   { name: 'text', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' },
@@ -22,7 +53,7 @@ const SCHEMA: SchemaElement[] = [
   { name: 'truncated', type: 'BOOLEAN', repetition_type: 'REQUIRED' },
   { name: 'embedding', repetition_type: 'REQUIRED', converted_type: 'LIST', num_children: 1 },
   { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
-  { name: 'element', type: 'FLOAT', repetition_type: 'REQUIRED' },
+  ELEMENTS[precision],
 ];
 
 /**
@@ -43,7 +74,7 @@ function streamingByteWriter(file: StagedFile): ByteWriter {
 
 /**
  * `.parquet`: the origin crate's columns (`text`, `text_hash`, `sequence_length`, `processing_time_ms`, `embedding` as
- * list<float>) plus `line` and `truncated`, written row group by row group. The footer lists every row group, so a
+ * a list of the run's precision) plus `line` and `truncated`, written row group by row group. The footer lists every row group, so a
  * resumed run gets the row groups of the run it continues from the checkpoints, which carry each one as it is written.
  */
 export class ParquetOutputWriter implements OutputWriter {
@@ -52,6 +83,7 @@ export class ParquetOutputWriter implements OutputWriter {
   private constructor(
     private readonly file: StagedFile,
     private readonly writer: ParquetWriter,
+    private readonly codec: VectorCodec,
   ) {
     this.checkpointed = writer.row_groups.length;
   }
@@ -60,6 +92,7 @@ export class ParquetOutputWriter implements OutputWriter {
   static async create(
     path: string,
     modelName: string,
+    codec: VectorCodec,
     replace: boolean,
     resume?: { size: number; rowGroups: unknown[] },
   ): Promise<ParquetOutputWriter> {
@@ -67,7 +100,7 @@ export class ParquetOutputWriter implements OutputWriter {
     const bytes = streamingByteWriter(file);
     const writer = new ParquetWriter({
       writer: bytes,
-      schema: SCHEMA,
+      schema: schemaFor(codec.precision),
       kvMetadata: [{ key: 'embedding_studio.model', value: modelName }],
       createdBy: 'embedding-studio',
     });
@@ -78,7 +111,7 @@ export class ParquetOutputWriter implements OutputWriter {
       writer.row_groups = resume.rowGroups as RowGroup[];
       writer.num_rows = writer.row_groups.reduce((rows, group) => rows + group.num_rows, 0n);
     }
-    return new ParquetOutputWriter(file, writer);
+    return new ParquetOutputWriter(file, writer, codec);
   }
 
   get paths(): string[] {
@@ -122,6 +155,12 @@ export class ParquetOutputWriter implements OutputWriter {
     await this.writer.finish();
   }
 
+  /** The list of a row's stored numbers: float16 as the values its bits stand for, which the writer encodes back. */
+  private embedding(vector: Float32Array): number[] {
+    const stored = this.codec.encode(vector);
+    return stored instanceof Uint16Array ? Array.from(stored, float16Value) : Array.from(stored);
+  }
+
   private async writeRowGroup(): Promise<void> {
     const rows = this.buffered;
     this.buffered = [];
@@ -132,7 +171,7 @@ export class ParquetOutputWriter implements OutputWriter {
       ['sequence_length', rows.map((r) => r.tokens)],
       ['processing_time_ms', rows.map((r) => BigInt(Math.round(r.processingTimeMs)))],
       ['truncated', rows.map((r) => r.truncated)],
-      ['embedding', rows.map((r) => Array.from(r.embedding))],
+      ['embedding', rows.map((r) => this.embedding(r.embedding))],
     ];
     // No page indexes: they are written after the last row group, from state that a resumed run would not have.
     await this.writer.write({

@@ -7,9 +7,13 @@ import { checkReadableFile } from '../files';
 import { EmbeddingModel, type ModelOptions } from '../model';
 import { readRunRecord } from '../runRecord';
 import { freshIndex, type IndexMatch } from './outputIndex';
-import { checkInputUnchanged, readOutputRows, textsOfLines } from './outputRows';
+import { ComparableVectors } from './comparable';
+import { checkInputUnchanged, outputDimension, readOutputRows, textsOfLines } from './outputRows';
 
-/** One row found: its input line, its cosine similarity to the query, and its text. */
+/**
+ * One row found: its input line, its score (the cosine similarity of the row and the query as ComparableVectors makes
+ * them: for int8 and uint8, of the values their steps stand for; for binary and ubinary, of their signs), and its text.
+ */
 export interface SearchHit {
   line: number;
   score: number;
@@ -47,7 +51,8 @@ export async function searchOutput(options: SearchOptions): Promise<SearchHit[]>
   // .npy holds no texts: they are read from the input, which is checked before anything is embedded or read.
   if (record.output.format === 'npy') await checkInputUnchanged(output, record);
   const modelPath = await checkQueryModel(output, record, options.model, options.modelsDir);
-  const query = await embedQuery(modelPath, record, options);
+  const comparable = new ComparableVectors(output, record.precision, outputDimension(record));
+  const query = comparable.query(await embedQuery(modelPath, record, options));
   const index = options.exact ? null : await freshIndex(output, options.onNotice);
   if (!index) return exactNearest(output, record, query, options.top);
   return withTexts(output, record, index.search(query, options.top));
@@ -174,7 +179,7 @@ class TopRows {
 }
 
 /** Cosine similarity of `query` (with its norm) and one row; a row of zeros scores 0. */
-function cosine(query: Float32Array, queryNorm: number, row: Float32Array, from: number): number {
+export function cosine(query: Float32Array, queryNorm: number, row: Float32Array, from: number): number {
   let dot = 0;
   let norm = 0;
   for (let i = 0; i < query.length; i += 1) {
@@ -185,7 +190,7 @@ function cosine(query: Float32Array, queryNorm: number, row: Float32Array, from:
   return norm === 0 || queryNorm === 0 ? 0 : dot / (Math.sqrt(norm) * queryNorm);
 }
 
-function normOf(vector: Float32Array): number {
+export function normOf(vector: Float32Array): number {
   let sum = 0;
   for (const value of vector) sum += value * value;
   return Math.sqrt(sum);

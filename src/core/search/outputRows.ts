@@ -6,8 +6,10 @@ import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'h
 import type { RunRecord } from '#shared/runRecord';
 import { cancelledError, EmbeddingError } from '../errors';
 import { isSkipped, readInput } from '../input';
-import { linesPath } from '../output/npyWriter';
+import { linesPath, NPY_DESCRS, npyItemSize, type NpyDescr } from '../output/npyWriter';
 import { damaged, npyHeader } from '../output/outputLines';
+import { float16Value } from '../output/precision';
+import { ComparableVectors } from './comparable';
 
 /** Consecutive rows of an output, in its order (which is input line order). */
 export interface RowBlock {
@@ -15,7 +17,10 @@ export interface RowBlock {
   first: number;
   /** The input line of each row. */
   lines: number[];
-  /** `lines.length` rows of `dimensions` values each, one after the other. */
+  /**
+   * `lines.length` rows of `dimensions` values each, one after the other, as search compares them whatever precision
+   * the run stored them in (see ComparableVectors).
+   */
   vectors: Float32Array;
   /** The text of each row, where they were asked for: read from the output, or from the run's input for .npy. */
   texts?: string[];
@@ -51,13 +56,13 @@ export async function* readOutputRows(
   record: RunRecord,
   options: OutputRowsOptions = {},
 ): AsyncGenerator<RowBlock> {
-  const dimensions = options.dimensions ?? outputDimension(record);
+  const comparable = new ComparableVectors(output, record.precision, options.dimensions ?? outputDimension(record));
   const blocks =
     record.output.format === 'jsonl'
-      ? jsonlBlocks(output, dimensions, options)
+      ? jsonlBlocks(output, comparable, options)
       : record.output.format === 'parquet'
-        ? parquetBlocks(output, dimensions, options)
-        : npyBlocks(output, dimensions);
+        ? parquetBlocks(output, comparable, options)
+        : npyBlocks(output, record, comparable);
   const fromInput = record.output.format === 'npy' && (options.texts || options.hashes);
   if (fromInput) await checkInputUnchanged(output, record);
   const inputTexts = fromInput ? inputTextsByLine(record, options.signal) : null;
@@ -166,9 +171,9 @@ function md5(text: string): string {
   return createHash('md5').update(text).digest('hex');
 }
 
-function checkLength(output: string, where: string, length: number, dimensions: number): void {
-  if (length !== dimensions)
-    throw damaged(output, `${where} has ${length} dimensions, its run's vectors ${dimensions}`);
+function checkLength(output: string, where: string, length: number, comparable: ComparableVectors): void {
+  if (length !== comparable.columns)
+    throw damaged(output, `${where} has ${length} numbers, its run's rows ${comparable.columns}`);
 }
 
 function parseJsonlRow(output: string, text: string, row: number): { line: number; text: string; embedding: number[] } {
@@ -188,7 +193,12 @@ function isJsonlRow(value: unknown): value is { line: number; text: string; embe
   return typeof row.line === 'number' && typeof row.text === 'string' && Array.isArray(row.embedding);
 }
 
-async function* jsonlBlocks(output: string, dimensions: number, options: OutputRowsOptions): AsyncGenerator<RowBlock> {
+async function* jsonlBlocks(
+  output: string,
+  comparable: ComparableVectors,
+  options: OutputRowsOptions,
+): AsyncGenerator<RowBlock> {
+  const { dimension: dimensions } = comparable;
   const rows = createInterface({ input: createReadStream(output), crlfDelay: Infinity });
   let block = emptyBlock(0, dimensions, JSONL_BLOCK_ROWS, options);
   let row = 0;
@@ -197,8 +207,8 @@ async function* jsonlBlocks(output: string, dimensions: number, options: OutputR
       if (!text) continue;
       row += 1;
       const parsed = parseJsonlRow(output, text, row);
-      checkLength(output, `row ${row}`, parsed.embedding.length, dimensions);
-      block.vectors.set(parsed.embedding, block.lines.length * dimensions);
+      checkLength(output, `row ${row}`, parsed.embedding.length, comparable);
+      comparable.decode(parsed.embedding, 0, block.vectors, block.lines.length * dimensions);
       block.lines.push(parsed.line);
       block.texts?.push(parsed.text);
       block.hashes?.push(md5(parsed.text));
@@ -225,9 +235,10 @@ function emptyBlock(first: number, dimensions: number, rows: number, options: Ou
 
 async function* parquetBlocks(
   output: string,
-  dimensions: number,
+  comparable: ComparableVectors,
   options: OutputRowsOptions,
 ): AsyncGenerator<RowBlock> {
+  const { dimension: dimensions } = comparable;
   const file = await asyncBufferFromFile(output);
   const metadata = await parquetMetadataAsync(file);
   const columns = ['line', 'embedding', ...(options.texts ? ['text'] : []), ...(options.hashes ? ['text_hash'] : [])];
@@ -247,8 +258,8 @@ async function* parquetBlocks(
         (options.hashes && typeof hash !== 'string')
       )
         throw damaged(output, `row ${row} has no line, text and embedding`);
-      checkLength(output, `row ${row}`, embedding.length, dimensions);
-      block.vectors.set(embedding, i * dimensions);
+      checkLength(output, `row ${row}`, embedding.length, comparable);
+      comparable.decode(embedding, 0, block.vectors, i * dimensions);
       block.lines.push(Number(line));
       if (typeof text === 'string') block.texts?.push(text);
       if (typeof hash === 'string') block.hashes?.push(hash);
@@ -259,11 +270,21 @@ async function* parquetBlocks(
 }
 
 function isNumbers(value: unknown): value is ArrayLike<number> {
-  return Array.isArray(value) || value instanceof Float32Array || value instanceof Float64Array;
+  return (
+    Array.isArray(value) ||
+    value instanceof Float32Array ||
+    value instanceof Float64Array ||
+    value instanceof Int32Array ||
+    value instanceof Int8Array ||
+    value instanceof Uint8Array
+  );
 }
 
 /** The matrix a few MiB at a time, with the input line of each row from `<name>.lines.npy`. */
-async function* npyBlocks(output: string, dimensions: number): AsyncGenerator<RowBlock> {
+async function* npyBlocks(output: string, record: RunRecord, comparable: ComparableVectors): AsyncGenerator<RowBlock> {
+  const { dimension: dimensions } = comparable;
+  const descr = NPY_DESCRS[record.precision.type];
+  const itemSize = npyItemSize(descr);
   const lines = linesPath(output);
   const handle = await open(output, 'r');
   const linesHandle = await open(lines, 'r').catch(async (error: unknown) => {
@@ -271,31 +292,47 @@ async function* npyBlocks(output: string, dimensions: number): AsyncGenerator<Ro
     throw error;
   });
   try {
-    const { shape, start } = await npyHeader(output, handle, '<f4');
+    const { shape, start } = await npyHeader(output, handle, descr);
     const { start: linesStart } = await npyHeader(lines, linesHandle, '<u4');
     const [rows = 0, columns = 0] = shape;
-    checkLength(output, 'each row', columns, dimensions);
-    const chunkRows = Math.max(1, Math.floor(NPY_CHUNK_BYTES / (columns * 4)));
+    checkLength(output, 'each row', columns, comparable);
+    const rowBytes = columns * itemSize;
+    const chunkRows = Math.max(1, Math.floor(NPY_CHUNK_BYTES / rowBytes));
     for (let first = 0; first < rows; first += chunkRows) {
       const count = Math.min(chunkRows, rows - first);
-      const bytes = count * columns * 4;
+      const bytes = count * rowBytes;
       // Buffer.alloc gives a buffer of its own at offset 0, so a typed array can view it.
       const buffer = Buffer.alloc(bytes);
-      const { bytesRead } = await handle.read(buffer, 0, bytes, start + first * columns * 4);
+      const { bytesRead } = await handle.read(buffer, 0, bytes, start + first * rowBytes);
       if (bytesRead < bytes) throw damaged(output, `it ends before its ${rows} rows`);
       const lineBuffer = Buffer.alloc(count * 4);
       const { bytesRead: lineBytes } = await linesHandle.read(lineBuffer, 0, count * 4, linesStart + first * 4);
       if (lineBytes < count * 4)
         throw damaged(lines, `it has no line for row ${first + Math.floor(lineBytes / 4) + 1}`);
-      yield {
-        first,
-        lines: Array.from(new Uint32Array(lineBuffer.buffer, lineBuffer.byteOffset, count)),
-        vectors: new Float32Array(buffer.buffer, buffer.byteOffset, count * columns),
-      };
+      const stored = npyValues(descr, buffer, count * columns);
+      const vectors = new Float32Array(count * dimensions);
+      for (let i = 0; i < count; i += 1) comparable.decode(stored, i * columns, vectors, i * dimensions);
+      yield { first, lines: Array.from(new Uint32Array(lineBuffer.buffer, lineBuffer.byteOffset, count)), vectors };
     }
   } finally {
     await handle.close();
     await linesHandle.close();
+  }
+}
+
+/** The numbers of a chunk of a .npy matrix: float16 decoded from its bits. */
+function npyValues(descr: NpyDescr, buffer: Buffer, length: number): ArrayLike<number> {
+  switch (descr) {
+    case '<f4':
+      return new Float32Array(buffer.buffer, buffer.byteOffset, length);
+    case '<f2':
+      return Float32Array.from(new Uint16Array(buffer.buffer, buffer.byteOffset, length), float16Value);
+    case '|i1':
+      return new Int8Array(buffer.buffer, buffer.byteOffset, length);
+    case '|u1':
+      return new Uint8Array(buffer.buffer, buffer.byteOffset, length);
+    case '<u4':
+      return new Uint32Array(buffer.buffer, buffer.byteOffset, length);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { GpuChoice, LongTextPolicy, Normalization, OutputFormat } from '#shared/engine';
+import type { GpuChoice, LongTextPolicy, Normalization, OutputFormat, Precision } from '#shared/engine';
 import { useActions, useStudio } from '../store/StoreContext';
 import { BatchSizeField } from './BatchSizeField';
 import { DimensionsNote } from './DimensionsNote';
@@ -31,6 +31,15 @@ const OUTPUT_FORMAT_OPTIONS: ReadonlyArray<{ value: OutputFormat; label: string 
   { value: 'jsonl', label: 'JSONL (one JSON object per line)' },
   { value: 'npy', label: 'NumPy .npy (matrix + line numbers)' },
   { value: 'parquet', label: 'Parquet (table)' },
+];
+
+const PRECISION_OPTIONS: ReadonlyArray<{ value: Precision; label: string }> = [
+  { value: 'float32', label: 'float32 (as the model gives them)' },
+  { value: 'float16', label: 'float16 (half the size)' },
+  { value: 'int8', label: 'int8 (a byte a dimension, scaled by its range)' },
+  { value: 'uint8', label: 'uint8 (a byte a dimension, scaled by its range)' },
+  { value: 'binary', label: 'binary (a bit a dimension, packed as int8)' },
+  { value: 'ubinary', label: 'ubinary (a bit a dimension, packed as uint8)' },
 ];
 
 export function SettingsPanel() {
@@ -116,6 +125,13 @@ export function SettingsPanel() {
           value={settings.format}
           options={OUTPUT_FORMAT_OPTIONS}
           onChange={actions.setOutputFormat}
+        />
+        <SelectField
+          id="precision"
+          label="Precision"
+          value={settings.precision}
+          options={PRECISION_OPTIONS}
+          onChange={actions.setPrecision}
         />
         <PathField
           id="output-path"

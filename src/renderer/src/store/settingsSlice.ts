@@ -49,6 +49,11 @@ export function createSettingsSlice(context: SliceContext, saveDelayMs: number):
       scheduleSave();
     },
 
+    setPrecision(precision) {
+      patch('settings', { precision });
+      scheduleSave();
+    },
+
     setOutputFormat(format) {
       const { settings, input } = get();
       const output = settings.outputSuggested
@@ -111,6 +116,7 @@ export function createSettingsSlice(context: SliceContext, saveDelayMs: number):
         prefix: '',
         onLong: 'truncate',
         format: 'jsonl',
+        precision: 'float32',
         output: '',
         outputSuggested: true,
         outputError: null,

@@ -18,6 +18,7 @@ import type {
   ModelInfo,
   Normalization,
   OutputFormat,
+  Precision,
   ProgressInfo,
   SkippedLine,
 } from '#shared/engine';
@@ -106,6 +107,7 @@ export interface SettingsSlice {
   prefix: string;
   onLong: LongTextPolicy;
   format: OutputFormat;
+  precision: Precision;
   output: string;
   /** The output path was suggested from the input's name, not chosen: it follows the input and format. */
   outputSuggested: boolean;
@@ -193,6 +195,7 @@ export interface SettingsActions {
   setPrefix(prefix: string): void;
   setOnLong(onLong: LongTextPolicy): void;
   setOutputFormat(format: OutputFormat): void;
+  setPrecision(precision: Precision): void;
   setOutputPath(path: string): void;
   pickOutput(): Promise<void>;
   setOverwrite(overwrite: boolean): void;
