@@ -44,8 +44,18 @@ Options for embed:
   --dimensions <n>       Keep the first n dimensions of each vector, at most the
                          model's, then normalize (Matryoshka; warns for a model
                          not known to be trained for it; default: all)
-  --on-long <policy>     Texts longer than the context: ${wordList(LONG_TEXT_POLICIES, 'or')}
-                         (default: truncate)
+  --on-long <policy>     Texts longer than the context (default: truncate):
+                         ${wordList(LONG_TEXT_POLICIES, 'or')}. chunk cuts
+                         every text into chunks of --chunk-tokens at a sentence
+                         or word end, each a row with its chunk number and
+                         place in the line (char_start, char_end); mean writes
+                         a row a line, the token-weighted mean of its chunks
+  --chunk-tokens <n>     Tokens of a chunk with chunk and mean, special tokens
+                         included, ${range(LIMITS.chunkTokens)} (default: what the context
+                         holds, --context-size less one)
+  --chunk-overlap <n>    Tokens a chunk repeats of the one before, less than
+                         a chunk's tokens of text (default: a tenth of
+                         --chunk-tokens, rounded down)
   --context-size <n>     Tokens per text, ${range(LIMITS.contextSize)} (default: the model's
                          training context, at most ${DEFAULT_MAX_CONTEXT})
   --batch-size <n>       Texts per batch, ${range(LIMITS.batchSize)} (default: ${DEFAULT_BATCH_CONFIG.batchSize})
@@ -110,6 +120,9 @@ Models:
 Files written by embed:
   <output>               The embeddings, in input line order; .npy output also
                          writes <name>.lines.npy, the input line of each row
+                         (with --on-long chunk or mean, <name>.rows.npy: the
+                         line, chunk, char_start and char_end of each row, or
+                         its line and chunks)
   <output>.skipped.jsonl One {"line", "reason", "detail"} per line not embedded
                          (blank, invalid, too long, failed ...)
   <output>.run.json      What made the output, written when every line is

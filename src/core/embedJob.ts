@@ -17,6 +17,7 @@ import {
   outputDimension,
   type BatchStats,
   type EmbedJobSummary,
+  type LongTextPolicy,
   type ModelInfo,
   type OutputFormat,
   type ProgressInfo,
@@ -26,7 +27,7 @@ import { formatCount, plural, rankedSkipReasons } from '#shared/format';
 import { checkInputFile, InputReader, type InputOptions } from './input';
 import { EmbeddingModel, type ModelOptions } from './model';
 import { createOutputWriter, outputFormatFor, outputPathsFor, sizeOf } from './output/outputFormats';
-import type { OutputWriter } from './output/outputWriter';
+import { rowKindOf, type OutputWriter, type RowKind } from './output/outputWriter';
 import { SkipLog, skipLogPath } from './output/skipLog';
 import type { PauseGate } from './pauseGate';
 import { moveIntoPlace, sizeKey, StagedFile, stagingPath } from './output/stagedFile';
@@ -71,11 +72,11 @@ export interface CheckedFiles {
  * at the side paths may be replaced (`replace`: they are an earlier run's of this output, or `overwrite` says so).
  */
 export async function checkJobFiles(
-  options: Pick<EmbedJobOptions, 'input' | 'output' | 'format' | 'overwrite' | 'resume'>,
+  options: Pick<EmbedJobOptions, 'input' | 'output' | 'format' | 'overwrite' | 'resume'> & { onLong?: LongTextPolicy },
 ): Promise<CheckedFiles> {
   if (!(await checkInputFile(options.input))) throw emptyInput(options.input);
   const format = outputFormatFor(options.output, options.format);
-  const finals = outputPathsFor(options.output, format);
+  const finals = outputPathsFor(options.output, format, options.onLong);
   const files = { finals, sides: [...finals.map(stagingPath), checkpointPath(options.output)] };
   await checkNotInput(options.input, [...files.finals, ...files.sides]);
   const overwrite = options.overwrite ?? false;
@@ -119,7 +120,8 @@ export async function checkJobFiles(
  * checks itself (they are not made twice).
  */
 export async function runEmbedJob(options: EmbedJobOptions, checked?: CheckedFiles): Promise<EmbedJobSummary> {
-  const { format, saved, replace } = checked ?? (await checkJobFiles(options));
+  const onLong = typeof options.model === 'string' ? options.modelOptions?.onLong : options.model.info.onLong;
+  const { format, saved, replace } = checked ?? (await checkJobFiles({ ...options, onLong }));
   const ownsModel = typeof options.model === 'string';
   const model =
     typeof options.model === 'string'
@@ -166,7 +168,7 @@ export async function runEmbedJob(options: EmbedJobOptions, checked?: CheckedFil
       );
       if (!processor.stats().embedded) throw await embeddedNothing(options.input, files, processor.stats());
       await processor.writing(async () => {
-        const record = runRecordOf(options.input, identity, model.info, processor.stats());
+        const record = runRecordOf(options.input, identity, model.info, processor.stats(), processor.doneCounts().rows);
         await writer.complete(record);
         await skipLog.complete();
         files.record = await StagedFile.create(runRecordPath(options.output), replace);
@@ -280,9 +282,9 @@ async function openFiles(
   }
 }
 
-/** What the output writers need to know of the vectors: their dimension as written, and the model's name. */
-function vectorsOf(model: ModelInfo): { dimension: number; name: string } {
-  return { dimension: outputDimension(model), name: model.name };
+/** What the output writers need to know of the rows: the vectors' dimension as written, the model's name, what a row is. */
+function vectorsOf(model: ModelInfo): { dimension: number; name: string; rows: RowKind } {
+  return { dimension: outputDimension(model), name: model.name, rows: rowKindOf(model.onLong) };
 }
 
 /** Notices the input file being deleted or changed under a run, which would make its output a mix of two files. */

@@ -13,8 +13,17 @@ export function runRecordPath(outputPath: string): string {
   return `${outputPath}.run.json`;
 }
 
-/** The record of a run that did every line: `stats` are the whole run's (a resumed one's include the lines before). */
-export function runRecordOf(inputPath: string, identity: RunIdentity, model: ModelInfo, stats: BatchStats): RunRecord {
+/**
+ * The record of a run that did every line: `stats` and `rows` (the rows written) are the whole run's (a resumed one's
+ * include the lines before).
+ */
+export function runRecordOf(
+  inputPath: string,
+  identity: RunIdentity,
+  model: ModelInfo,
+  stats: BatchStats,
+  rows = stats.embedded,
+): RunRecord {
   const { input, vectors } = identity;
   return {
     version: RUN_RECORD_VERSION,
@@ -38,7 +47,7 @@ export function runRecordOf(inputPath: string, identity: RunIdentity, model: Mod
     },
     output: {
       format: identity.format,
-      rows: stats.embedded,
+      rows,
       lines: stats.lines,
       skipped: stats.skipped,
       failed: stats.failed,

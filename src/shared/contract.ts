@@ -80,6 +80,9 @@ export const jobSettingsSchema = z.strictObject({
   dimensions: limited(LIMITS.dimensions).nullable(),
   prefix: z.string().max(1000),
   onLong: z.enum(LONG_TEXT_POLICIES),
+  /** With the policies chunk and mean; null: the engine's default (what the context holds, a tenth of a chunk). */
+  chunkTokens: limited(LIMITS.chunkTokens).nullable(),
+  chunkOverlap: limited(LIMITS.chunkOverlap).nullable(),
   continueOnError: z.boolean(),
   memoryLimitMb: limited(LIMITS.memoryLimitMb).nullable(),
 });
@@ -88,10 +91,12 @@ export type JobSettings = z.infer<typeof jobSettingsSchema>;
 /**
  * `job:start`: the job settings, and whether to continue the unfinished run of the output from its checkpoint. Not part
  * of the settings remembered between sessions: each start chooses it anew. Left out, it is false; `dimensions` left
- * out is null (all), as for a client older than the option.
+ * out is null (all), as for a client older than the option, and so are the chunk sizes.
  */
 export const jobStartSchema = jobSettingsSchema.extend({
   dimensions: jobSettingsSchema.shape.dimensions.default(null),
+  chunkTokens: jobSettingsSchema.shape.chunkTokens.default(null),
+  chunkOverlap: jobSettingsSchema.shape.chunkOverlap.default(null),
   resume: z.boolean().default(false),
 });
 export type JobStart = z.output<typeof jobStartSchema>;

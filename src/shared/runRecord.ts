@@ -34,6 +34,12 @@ export const runRecordSchema = z.strictObject({
     normalize: z.enum(NORMALIZATIONS),
     prefix: z.string(),
     onLong: z.enum(LONG_TEXT_POLICIES),
+    /**
+     * With the policies chunk and mean: the tokens of a chunk (special tokens included) and its overlap with the one
+     * before; null with the others, and absent from the records of runs made before them.
+     */
+    chunkTokens: positive.nullable().default(null),
+    chunkOverlap: count.nullable().default(null),
   }),
   input: z.strictObject({
     /** As the run was given it, and absolute. */
@@ -46,7 +52,7 @@ export const runRecordSchema = z.strictObject({
   }),
   output: z.strictObject({
     format: z.enum(OUTPUT_FORMATS),
-    /** Rows in the output: the lines embedded. */
+    /** Rows in the output: the lines embedded, or with the policy chunk their chunks. */
     rows: count,
     /** Input lines, each either a row or a line in the skip log (skipped for its content, or failed). */
     lines: count,

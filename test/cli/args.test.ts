@@ -180,7 +180,11 @@ describe('parseCommandLine', () => {
       'Try --memory-limit 4096.',
     ],
     [['--normalize', 'l1'], '--normalize must be one of l2, none, got "l1"', 'Try --normalize l2.'],
-    [['--on-long', 'wrap'], '--on-long must be one of truncate, skip, fail, got "wrap"', 'Try --on-long truncate.'],
+    [
+      ['--on-long', 'wrap'],
+      '--on-long must be one of truncate, skip, fail, chunk, mean, got "wrap"',
+      'Try --on-long truncate.',
+    ],
     [['--gpu', 'rocm'], '--gpu must be one of auto, cpu, cuda, vulkan, metal, got "rocm"', 'Try --gpu auto.'],
     [
       ['--format', 'jsonl'],

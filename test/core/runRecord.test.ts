@@ -102,6 +102,8 @@ describe('the run record beside every output', () => {
           normalize: 'none',
           prefix: 'passage: ',
           onLong: 'truncate',
+          chunkTokens: null,
+          chunkOverlap: null,
         },
         input: {
           path: given,

@@ -38,6 +38,8 @@ function job(input: string, output: string, overrides: Partial<JobStart> = {}): 
     normalize: 'l2',
     prefix: '',
     onLong: 'truncate',
+    chunkTokens: null,
+    chunkOverlap: null,
     continueOnError: true,
     memoryLimitMb: null,
     dimensions: null,

@@ -346,6 +346,8 @@ describe('start', () => {
       normalize: 'l2',
       prefix: '',
       onLong: 'truncate',
+      chunkTokens: null,
+      chunkOverlap: null,
       continueOnError: false,
       memoryLimitMb: null,
       dimensions: null,

@@ -1,10 +1,13 @@
 import { EmbeddingError } from '../errors';
 import type { EmbeddingResult } from '../results';
-import type { OutputWriter, WriterCheckpoint } from './outputWriter';
+import type { OutputWriter, RowKind, WriterCheckpoint } from './outputWriter';
 import { sizeKey, StagedFile, writeFully } from './stagedFile';
 
 /** Room for a shape of any row count, so the header can be rewritten in place once the row count is known. */
 const HEADER_BYTES = 128;
+
+type Descr = '<f4' | '<u4' | '<i8';
+const ITEM_BYTES: Record<Descr, number> = { '<f4': 4, '<u4': 4, '<i8': 8 };
 
 /**
  * One `.npy` array streamed to disk: a fixed-size header written first and patched at the end with the final row
@@ -13,20 +16,20 @@ const HEADER_BYTES = 128;
 class NpyArray {
   private constructor(
     readonly file: StagedFile,
-    private readonly descr: '<f4' | '<u4',
+    private readonly descr: Descr,
     private readonly columns: number | null,
   ) {}
 
   /** A new array, or with `resumeSize` the staged one of an unfinished run, cut back to that many bytes. */
   static async create(
     path: string,
-    descr: '<f4' | '<u4',
+    descr: Descr,
     columns: number | null,
     replace: boolean,
     resumeSize?: number,
   ): Promise<NpyArray> {
     if (resumeSize !== undefined) {
-      const rowBytes = (columns ?? 1) * 4;
+      const rowBytes = (columns ?? 1) * ITEM_BYTES[descr];
       if (resumeSize < HEADER_BYTES || (resumeSize - HEADER_BYTES) % rowBytes !== 0) {
         throw new EmbeddingError(
           'CHECKPOINT_INVALID',
@@ -42,7 +45,7 @@ class NpyArray {
   }
 
   get rows(): number {
-    return (this.file.size - HEADER_BYTES) / ((this.columns ?? 1) * 4);
+    return (this.file.size - HEADER_BYTES) / ((this.columns ?? 1) * ITEM_BYTES[this.descr]);
   }
 
   async append(data: Uint8Array): Promise<void> {
@@ -77,30 +80,34 @@ class NpyArray {
 }
 
 /**
- * `.npy`: a float32 matrix, one row per embedded line in line order, plus `<name>.lines.npy`, a uint32 vector giving
- * the input line number of each row.
+ * `.npy`: a float32 matrix, one row per row of the output in line order, plus a sidecar saying what each row is: with
+ * a row a line, `<name>.lines.npy`, a uint32 vector of the input line of each row; with the policy chunk,
+ * `<name>.rows.npy`, an int64 matrix of (line, chunk, char_start, char_end) per row; with mean, `<name>.rows.npy`, an
+ * int64 matrix of (line, chunks) per row.
  */
 export class NpyWriter implements OutputWriter {
   private constructor(
     private readonly matrix: NpyArray,
-    private readonly lines: NpyArray,
+    private readonly sidecar: NpyArray,
     private readonly dimension: number,
+    private readonly rows: RowKind,
   ) {}
 
   /** A new pair of arrays, or with `resume` the staged ones of an unfinished run, cut back to the sizes given. */
   static async create(
     path: string,
     dimension: number,
+    rows: RowKind,
     replace: boolean,
-    resume?: { matrix: number; lines: number },
+    resume?: { matrix: number; sidecar: number },
   ): Promise<NpyWriter> {
     const matrix = await NpyArray.create(path, '<f4', dimension, replace, resume?.matrix);
     try {
-      return new NpyWriter(
-        matrix,
-        await NpyArray.create(linesPath(path), '<u4', null, replace, resume?.lines),
-        dimension,
-      );
+      const sidecar =
+        rows === 'line'
+          ? await NpyArray.create(linesPath(path), '<u4', null, replace, resume?.sidecar)
+          : await NpyArray.create(rowsPath(path), '<i8', ROWS_COLUMNS[rows], replace, resume?.sidecar);
+      return new NpyWriter(matrix, sidecar, dimension, rows);
     } catch (error) {
       await matrix.file.abort();
       throw error;
@@ -108,45 +115,65 @@ export class NpyWriter implements OutputWriter {
   }
 
   get paths(): string[] {
-    return [this.matrix.file.finalPath, this.lines.file.finalPath];
+    return [this.matrix.file.finalPath, this.sidecar.file.finalPath];
   }
 
   async write(results: readonly EmbeddingResult[]): Promise<void> {
     const vectors = new Float32Array(results.length * this.dimension);
-    const lines = new Uint32Array(results.length);
-    results.forEach((r, i) => {
-      vectors.set(r.embedding, i * this.dimension);
-      lines[i] = r.line;
-    });
+    results.forEach((r, i) => vectors.set(r.embedding, i * this.dimension));
     await this.matrix.append(new Uint8Array(vectors.buffer));
-    await this.lines.append(new Uint8Array(lines.buffer));
+    await this.sidecar.append(new Uint8Array(this.sidecarRows(results).buffer));
+  }
+
+  private sidecarRows(results: readonly EmbeddingResult[]): Uint32Array | BigInt64Array {
+    switch (this.rows) {
+      case 'line':
+        return Uint32Array.from(results, (r) => r.line);
+      case 'chunk':
+        return BigInt64Array.from(
+          results.flatMap((r) => [r.line, r.chunk?.index ?? 0, r.chunk?.charStart ?? 0, r.chunk?.charEnd ?? 0]),
+          BigInt,
+        );
+      case 'mean':
+        return BigInt64Array.from(
+          results.flatMap((r) => [r.line, r.chunks ?? 1]),
+          BigInt,
+        );
+    }
   }
 
   async checkpoint(): Promise<WriterCheckpoint> {
-    await Promise.all([this.matrix.file.sync(), this.lines.file.sync()]);
+    await Promise.all([this.matrix.file.sync(), this.sidecar.file.sync()]);
     return {
       sizes: {
         [sizeKey(this.matrix.file.finalPath)]: this.matrix.file.size,
-        [sizeKey(this.lines.file.finalPath)]: this.lines.file.size,
+        [sizeKey(this.sidecar.file.finalPath)]: this.sidecar.file.size,
       },
     };
   }
 
   async complete(): Promise<void> {
     await this.matrix.complete();
-    await this.lines.complete();
+    await this.sidecar.complete();
   }
 
   async keepPartial(): Promise<void> {
-    await Promise.all([this.matrix.keepPartial(), this.lines.keepPartial()]);
+    await Promise.all([this.matrix.keepPartial(), this.sidecar.keepPartial()]);
   }
 
   async abort(): Promise<void> {
-    await Promise.all([this.matrix.file.abort(), this.lines.file.abort()]);
+    await Promise.all([this.matrix.file.abort(), this.sidecar.file.abort()]);
   }
 }
+
+const ROWS_COLUMNS: Record<Exclude<RowKind, 'line'>, number> = { chunk: 4, mean: 2 };
 
 /** `embeddings.npy` -> `embeddings.lines.npy`. */
 export function linesPath(npyPath: string): string {
   return npyPath.replace(/(\.npy)?$/i, '.lines.npy');
+}
+
+/** `embeddings.npy` -> `embeddings.rows.npy`. */
+export function rowsPath(npyPath: string): string {
+  return npyPath.replace(/(\.npy)?$/i, '.rows.npy');
 }

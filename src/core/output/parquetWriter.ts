@@ -3,7 +3,7 @@ import type { RowGroup, SchemaElement } from 'hyparquet';
 import type { RunRecord } from '#shared/runRecord';
 import { runRecordText } from '../runRecord';
 import type { EmbeddingResult } from '../results';
-import type { OutputWriter, WriterCheckpoint } from './outputWriter';
+import type { OutputWriter, RowKind, WriterCheckpoint } from './outputWriter';
 import { sizeKey, StagedFile } from './stagedFile';
 
 /** The footer's key-value metadata key of the run's record (`RunRecord`), in a finished file only. */
@@ -12,9 +12,20 @@ const RUN_KEY = 'embedding_studio.run';
 /** Rows per Parquet row group: large enough for efficient reads, small enough to keep memory flat. */
 export const ROWS_PER_ROW_GROUP = 4096;
 
-const SCHEMA: SchemaElement[] = [
-  { name: 'root', num_children: 7 },
-  { name: 'line', type: 'INT64', repetition_type: 'REQUIRED' },
+const LINE: SchemaElement = { name: 'line', type: 'INT64', repetition_type: 'REQUIRED' };
+
+/** The columns after `line` that say where a row is in its line (policy chunk), or what it averages (mean). */
+const WHERE: Record<RowKind, SchemaElement[]> = {
+  line: [],
+  chunk: [
+    { name: 'chunk', type: 'INT32', converted_type: 'UINT_32', repetition_type: 'REQUIRED' },
+    { name: 'char_start', type: 'INT64', repetition_type: 'REQUIRED' },
+    { name: 'char_end', type: 'INT64', repetition_type: 'REQUIRED' },
+  ],
+  mean: [{ name: 'chunks', type: 'INT32', converted_type: 'UINT_32', repetition_type: 'REQUIRED' }],
+};
+
+const REST: SchemaElement[] = [
   { name: 'text', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' },
   { name: 'text_hash', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' },
   { name: 'sequence_length', type: 'INT32', converted_type: 'UINT_32', repetition_type: 'REQUIRED' },
@@ -24,6 +35,17 @@ const SCHEMA: SchemaElement[] = [
   { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
   { name: 'element', type: 'FLOAT', repetition_type: 'REQUIRED' },
 ];
+
+function schemaFor(rows: RowKind): SchemaElement[] {
+  const columns = [LINE, ...WHERE[rows], ...REST];
+  return [
+    {
+      name: 'root',
+      num_children: columns.filter((column) => column.name !== 'list' && column.name !== 'element').length,
+    },
+    ...columns,
+  ];
+}
 
 /**
  * A hyparquet byte writer that hands each finished row group to the staged file and forgets it, so the file is
@@ -43,7 +65,8 @@ function streamingByteWriter(file: StagedFile): ByteWriter {
 
 /**
  * `.parquet`: the origin crate's columns (`text`, `text_hash`, `sequence_length`, `processing_time_ms`, `embedding` as
- * list<float>) plus `line` and `truncated`, written row group by row group. The footer lists every row group, so a
+ * list<float>) plus `line` and `truncated` (and after `line`, with the policy chunk `chunk`, `char_start` and
+ * `char_end`, with mean `chunks`), written row group by row group. The footer lists every row group, so a
  * resumed run gets the row groups of the run it continues from the checkpoints, which carry each one as it is written.
  */
 export class ParquetOutputWriter implements OutputWriter {
@@ -52,6 +75,7 @@ export class ParquetOutputWriter implements OutputWriter {
   private constructor(
     private readonly file: StagedFile,
     private readonly writer: ParquetWriter,
+    private readonly rows: RowKind,
   ) {
     this.checkpointed = writer.row_groups.length;
   }
@@ -60,6 +84,7 @@ export class ParquetOutputWriter implements OutputWriter {
   static async create(
     path: string,
     modelName: string,
+    rows: RowKind,
     replace: boolean,
     resume?: { size: number; rowGroups: unknown[] },
   ): Promise<ParquetOutputWriter> {
@@ -67,7 +92,7 @@ export class ParquetOutputWriter implements OutputWriter {
     const bytes = streamingByteWriter(file);
     const writer = new ParquetWriter({
       writer: bytes,
-      schema: SCHEMA,
+      schema: schemaFor(rows),
       kvMetadata: [{ key: 'embedding_studio.model', value: modelName }],
       createdBy: 'embedding-studio',
     });
@@ -78,7 +103,7 @@ export class ParquetOutputWriter implements OutputWriter {
       writer.row_groups = resume.rowGroups as RowGroup[];
       writer.num_rows = writer.row_groups.reduce((rows, group) => rows + group.num_rows, 0n);
     }
-    return new ParquetOutputWriter(file, writer);
+    return new ParquetOutputWriter(file, writer, rows);
   }
 
   get paths(): string[] {
@@ -125,8 +150,19 @@ export class ParquetOutputWriter implements OutputWriter {
   private async writeRowGroup(): Promise<void> {
     const rows = this.buffered;
     this.buffered = [];
+    const where: Array<[string, unknown[]]> =
+      this.rows === 'chunk'
+        ? [
+            ['chunk', rows.map((r) => r.chunk?.index ?? 0)],
+            ['char_start', rows.map((r) => BigInt(r.chunk?.charStart ?? 0))],
+            ['char_end', rows.map((r) => BigInt(r.chunk?.charEnd ?? 0))],
+          ]
+        : this.rows === 'mean'
+          ? [['chunks', rows.map((r) => r.chunks ?? 1)]]
+          : [];
     const columns: Array<[string, unknown[]]> = [
       ['line', rows.map((r) => BigInt(r.line))],
+      ...where,
       ['text', rows.map((r) => r.text)],
       ['text_hash', rows.map((r) => r.textHash)],
       ['sequence_length', rows.map((r) => r.tokens)],
