@@ -95,9 +95,11 @@ Options for search:
   --threads <n>, --gpu <backend>, --models-dir <dir>
                          As for embed
   --json                 Print {"results": [{"line", "score", "text"}, ...]}
-  Each result is a line: its input line, its cosine similarity to the query
-  and its text. The search is exact: it reads every row of --embeddings once;
-  .npy output holds no texts, so they are read from the run's input
+                         ("line", "chunk", ... for an output of chunks)
+  Each result is a line: its input line (line:chunk for an output of --on-long
+  chunk), its cosine similarity to the query and its text (the chunk's). The
+  search is exact: it reads every row of --embeddings once; .npy output holds
+  no texts, so they are read from the run's input
 
 Models:
   models list            The models in the models folder, incomplete

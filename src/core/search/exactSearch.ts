@@ -10,12 +10,17 @@ import { EmbeddingError, errorMessage } from '../errors';
 import { checkReadableFile } from '../files';
 import { isSkipped, readInput } from '../input';
 import { EmbeddingModel, type ModelOptions } from '../model';
-import { linesPath } from '../output/npyWriter';
+import { linesPath, rowsPath } from '../output/npyWriter';
+import { rowKindOf, type RowKind } from '../output/outputWriter';
 import { readRunRecord } from '../runRecord';
 
-/** One row found: its input line, its cosine similarity to the query, and its text. */
+/**
+ * One row found: its input line (and in an output of the policy chunk, which chunk of it), its cosine similarity to
+ * the query, and its text (the chunk's).
+ */
 export interface SearchHit {
   line: number;
+  chunk?: number;
   score: number;
   text: string;
 }
@@ -54,19 +59,25 @@ export async function searchOutput(options: SearchOptions): Promise<SearchHit[]>
   const modelPath = await checkQueryModel(output, record, options.model, options.modelsDir);
   const query = await embedQuery(modelPath, record, options);
   const best = new TopRows(options.top);
+  const chunked = record.vectors.onLong === 'chunk';
   switch (record.output.format) {
     case 'jsonl':
       await scanJsonl(output, query, best);
       break;
     case 'parquet':
-      await scanParquet(output, query, best);
+      await scanParquet(output, query, best, chunked);
       break;
     case 'npy':
-      await scanNpy(output, query, best);
+      await scanNpy(output, query, best, rowKindOf(record.vectors.onLong));
       await readInputTexts(record, best.rows);
       break;
   }
-  return best.rows.map(({ line, score, text }) => ({ line, score, text: text ?? '' }));
+  return best.rows.map(({ line, chunk, score, text }) => ({
+    line,
+    ...(chunk === undefined ? {} : { chunk }),
+    score,
+    text: text ?? '',
+  }));
 }
 
 /**
@@ -156,6 +167,9 @@ async function embedQuery(modelPath: string, record: RunRecord, options: SearchO
 
 interface FoundRow {
   line: number;
+  /** With the policy chunk: the chunk, and where it is in its line's text (code points), for a text read from the input. */
+  chunk?: number;
+  span?: { start: number; end: number };
   score: number;
   /** The output's text of the row, where the output holds it. */
   text?: string;
@@ -226,17 +240,19 @@ async function scanJsonl(output: string, query: Float32Array, best: TopRows): Pr
     }
     if (!isJsonlRow(parsed)) throw damaged(output, `row ${row} has no line, text and embedding`);
     checkLength(output, `row ${row}`, parsed.embedding.length, query);
-    best.add({ line: parsed.line, score: cosine(query, queryNorm, parsed.embedding), text: parsed.text, row });
+    const score = cosine(query, queryNorm, parsed.embedding);
+    const chunk = typeof parsed.chunk === 'number' ? { chunk: parsed.chunk } : {};
+    best.add({ line: parsed.line, ...chunk, score, text: parsed.text, row });
   }
 }
 
-function isJsonlRow(value: unknown): value is { line: number; text: string; embedding: number[] } {
+function isJsonlRow(value: unknown): value is { line: number; chunk?: unknown; text: string; embedding: number[] } {
   if (typeof value !== 'object' || value === null) return false;
   const row = value as Record<string, unknown>;
   return typeof row.line === 'number' && typeof row.text === 'string' && Array.isArray(row.embedding);
 }
 
-async function scanParquet(output: string, query: Float32Array, best: TopRows): Promise<void> {
+async function scanParquet(output: string, query: Float32Array, best: TopRows, chunked: boolean): Promise<void> {
   const queryNorm = normOf(query);
   const file = await asyncBufferFromFile(output);
   const metadata = await parquetMetadataAsync(file);
@@ -247,17 +263,24 @@ async function scanParquet(output: string, query: Float32Array, best: TopRows): 
     const rows = await parquetReadObjects({
       file,
       metadata,
-      columns: ['line', 'text', 'embedding'],
+      columns: chunked ? ['line', 'chunk', 'text', 'embedding'] : ['line', 'text', 'embedding'],
       rowStart,
       rowEnd,
     });
     rows.forEach((found, i) => {
-      const { line, text, embedding } = found as { line: unknown; text: unknown; embedding: unknown };
+      const { line, chunk, text, embedding } = found as {
+        line: unknown;
+        chunk?: unknown;
+        text: unknown;
+        embedding: unknown;
+      };
       const row = rowStart + i + 1;
       if ((typeof line !== 'bigint' && typeof line !== 'number') || typeof text !== 'string' || !isNumbers(embedding))
         throw damaged(output, `row ${row} has no line, text and embedding`);
+      if (chunked && typeof chunk !== 'number') throw damaged(output, `row ${row} has no chunk`);
       checkLength(output, `row ${row}`, embedding.length, query);
-      best.add({ line: Number(line), score: cosine(query, queryNorm, embedding), text, row });
+      const score = cosine(query, queryNorm, embedding);
+      best.add({ line: Number(line), ...(chunked ? { chunk: Number(chunk) } : {}), score, text, row });
     });
     rowStart = rowEnd;
   }
@@ -271,7 +294,7 @@ function isNumbers(value: unknown): value is ArrayLike<number> {
 async function npyHeader(
   path: string,
   handle: Awaited<ReturnType<typeof open>>,
-  descr: '<f4' | '<u4',
+  descr: '<f4' | '<u4' | '<i8',
 ): Promise<{ shape: number[]; start: number }> {
   const head = Buffer.alloc(12);
   const { bytesRead } = await handle.read(head, 0, 12, 0);
@@ -283,7 +306,7 @@ async function npyHeader(
   await handle.read(header, 0, length, start - length);
   const text = header.toString('latin1');
   if (!text.includes(`'descr': '${descr}'`) || !text.includes("'fortran_order': False"))
-    throw damaged(path, `its values are not ${descr === '<f4' ? 'float32' : 'uint32'} rows`);
+    throw damaged(path, `its values are not ${NPY_TYPES[descr]} rows`);
   const shape = (/'shape':\s*\(([^)]*)\)/.exec(text)?.[1] ?? '')
     .split(',')
     .map((value) => value.trim())
@@ -292,8 +315,13 @@ async function npyHeader(
   return { shape, start };
 }
 
-/** Streams the matrix a few MiB at a time, then reads the input line of each row kept from `<name>.lines.npy`. */
-async function scanNpy(output: string, query: Float32Array, best: TopRows): Promise<void> {
+const NPY_TYPES = { '<f4': 'float32', '<u4': 'uint32', '<i8': 'int64' } as const;
+
+/**
+ * Streams the matrix a few MiB at a time, then reads the input line of each row kept from `<name>.lines.npy` (or
+ * `<name>.rows.npy`, with its chunk and place in the line).
+ */
+async function scanNpy(output: string, query: Float32Array, best: TopRows, rowKind: RowKind): Promise<void> {
   const queryNorm = normOf(query);
   const handle = await open(output, 'r');
   try {
@@ -316,6 +344,11 @@ async function scanNpy(output: string, query: Float32Array, best: TopRows): Prom
   } finally {
     await handle.close();
   }
+  if (rowKind === 'line') await readNpyLines(output, best);
+  else await readNpyRows(output, best, rowKind === 'chunk' ? 4 : 2);
+}
+
+async function readNpyLines(output: string, best: TopRows): Promise<void> {
   const lines = linesPath(output);
   const linesHandle = await open(lines, 'r');
   try {
@@ -328,6 +361,27 @@ async function scanNpy(output: string, query: Float32Array, best: TopRows): Prom
     }
   } finally {
     await linesHandle.close();
+  }
+}
+
+/** Reads (line, chunk, char_start, char_end) or (line, chunks) of each row kept from `<name>.rows.npy`. */
+async function readNpyRows(output: string, best: TopRows, columns: number): Promise<void> {
+  const path = rowsPath(output);
+  const handle = await open(path, 'r');
+  try {
+    const { start } = await npyHeader(path, handle, '<i8');
+    const value = Buffer.alloc(columns * 8);
+    for (const found of best.rows) {
+      const { bytesRead } = await handle.read(value, 0, value.length, start + found.row * value.length);
+      if (bytesRead < value.length) throw damaged(path, `it has nothing for row ${found.row + 1}`);
+      found.line = Number(value.readBigInt64LE(0));
+      if (columns === 4) {
+        found.chunk = Number(value.readBigInt64LE(8));
+        found.span = { start: Number(value.readBigInt64LE(16)), end: Number(value.readBigInt64LE(24)) };
+      }
+    }
+  } finally {
+    await handle.close();
   }
 }
 
@@ -344,16 +398,22 @@ async function checkInputUnchanged(output: string, record: RunRecord): Promise<v
   }
 }
 
-/** Reads the texts of the rows found from the run's input, streamed up to the last line wanted. */
+/**
+ * Reads the texts of the rows found from the run's input, streamed up to the last line wanted: a chunk's is its
+ * part of the line, by the code points its row gives.
+ */
 async function readInputTexts(record: RunRecord, found: readonly FoundRow[]): Promise<void> {
   const { absolutePath, format, field } = record.input;
-  const byLine = new Map(found.map((row) => [row.line, row]));
+  const byLine = new Map<number, FoundRow[]>();
+  for (const row of found) byLine.set(row.line, [...(byLine.get(row.line) ?? []), row]);
   let left = byLine.size;
   if (!left) return;
   for await (const input of readInput(absolutePath, { format, field })) {
-    const row = byLine.get(input.line);
-    if (row && !isSkipped(input)) {
-      row.text = input.text;
+    const rows = byLine.get(input.line);
+    if (rows && !isSkipped(input)) {
+      const codePoints = rows.some((row) => row.span) ? [...input.text] : [];
+      for (const row of rows)
+        row.text = row.span ? codePoints.slice(row.span.start, row.span.end).join('') : input.text;
       left -= 1;
       if (!left) break;
     }
