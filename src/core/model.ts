@@ -370,7 +370,8 @@ export class EmbeddingModel {
       chunks: spans.map(({ start, end }) => {
         const piece = text.slice(start, end);
         // A single character over the window (no chunk can hold less) keeps the window's head of its tokens.
-        const tokens = spans.length === 1 ? whole : this.model.tokenize(prefix + piece).slice(0, window);
+        const tokens =
+          spans.length === 1 && whole.length <= window ? whole : this.model.tokenize(prefix + piece).slice(0, window);
         charStart += codePointOffset(text.slice(at, start), start - at);
         at = start;
         const chunk = { tokens, tokenCount: tokens.length + this.specialTokens, text: piece, charStart };

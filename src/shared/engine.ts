@@ -219,7 +219,10 @@ export interface ProgressInfo {
 export interface EmbedJobSummary {
   input: string;
   format: OutputFormat;
-  /** The embeddings file(s): for .npy, the matrix and its `.lines.npy` line-number sidecar. */
+  /**
+   * The embeddings file(s): for .npy, the matrix and its `.lines.npy` line-number sidecar (`.rows.npy` with the
+   * policies chunk and mean).
+   */
   outputs: string[];
   skipLog: string;
   /** `<output>.run.json`: what made the output. */
