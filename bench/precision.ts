@@ -92,7 +92,10 @@ async function write(
 ): Promise<{ bytes: number; codec: VectorCodec }> {
   const codec = new VectorCodec(precision, DIMENSION);
   const path = join(folder, `${precision}.${format}`);
-  const writer = new QuantizingWriter(await createOutputWriter(path, format, 'generated', codec, true), codec);
+  const writer = new QuantizingWriter(
+    await createOutputWriter(path, format, { name: 'generated', rows: 'line' }, codec, true),
+    codec,
+  );
   const all = results();
   for (let at = 0; at < all.length; at += 256) await writer.write(all.slice(at, at + 256));
   await writer.release();

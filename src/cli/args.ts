@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { EmbeddingError } from '#core/errors';
 import {
+  chunksTexts,
   GPU_CHOICES,
   LONG_TEXT_POLICIES,
   NORMALIZATIONS,
@@ -50,6 +51,8 @@ export interface EmbedCommandOptions extends ModelCommandOptions {
   dimensions?: number;
   precision?: Precision;
   onLong?: LongTextPolicy;
+  chunkTokens?: number;
+  chunkOverlap?: number;
   batchSize?: number;
   memoryLimitMb?: number;
   stopOnError: boolean;
@@ -160,6 +163,8 @@ const OPTIONS: Record<string, OptionSpec> = {
   dimensions: { type: 'string', commands: EMBED, example: String(LIMITS.dimensions.example) },
   precision: { type: 'string', commands: EMBED, example: 'int8' },
   'on-long': { type: 'string', commands: EMBED, example: 'truncate' },
+  'chunk-tokens': { type: 'string', commands: EMBED, example: String(LIMITS.chunkTokens.example) },
+  'chunk-overlap': { type: 'string', commands: EMBED, example: String(LIMITS.chunkOverlap.example) },
   'context-size': { type: 'string', commands: BOTH, example: String(LIMITS.contextSize.example) },
   'batch-size': { type: 'string', commands: EMBED, example: String(LIMITS.batchSize.example) },
   threads: { type: 'string', commands: MODEL, example: String(LIMITS.threads.example) },
@@ -328,6 +333,8 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     dimensions: option.number('dimensions', LIMITS.dimensions),
     precision: option.choice('precision', PRECISIONS),
     onLong: option.choice('on-long', LONG_TEXT_POLICIES),
+    chunkTokens: option.number('chunk-tokens', LIMITS.chunkTokens),
+    chunkOverlap: option.number('chunk-overlap', LIMITS.chunkOverlap),
     batchSize: option.number('batch-size', LIMITS.batchSize),
     memoryLimitMb: option.number('memory-limit', LIMITS.memoryLimitMb),
     stopOnError: option.flag('stop-on-error'),
@@ -336,7 +343,18 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     shard: option.shard('shard'),
   };
   checkOutput(options);
+  checkChunking(options);
   return { command, options };
+}
+
+/** Chunks are made only by the policies chunk and mean: their sizes given with another policy would do nothing. */
+function checkChunking({ onLong, chunkTokens, chunkOverlap }: EmbedCommandOptions): void {
+  if ((chunkTokens === undefined && chunkOverlap === undefined) || (onLong && chunksTexts(onLong))) return;
+  const given = chunkTokens === undefined ? '--chunk-overlap' : '--chunk-tokens';
+  throw new UsageError(
+    `${given} sizes the chunks of --on-long chunk and mean, not of --on-long ${onLong ?? 'truncate'}`,
+    `Pass --on-long chunk or --on-long mean with ${given}, or leave ${given} out.`,
+  );
 }
 
 function flag(rawName: string, value: string | undefined): true {

@@ -59,8 +59,18 @@ Options for embed:
                          the first ${CALIBRATION_ROWS} rows), binary or ubinary (a bit per
                          dimension, set where it is above 0, 8 to a byte;
                          dimensions a multiple of 8) (default: float32)
-  --on-long <policy>     Texts longer than the context: ${wordList(LONG_TEXT_POLICIES, 'or')}
-                         (default: truncate)
+  --on-long <policy>     Texts longer than the context (default: truncate):
+                         ${wordList(LONG_TEXT_POLICIES, 'or')}. chunk cuts
+                         every text into chunks of --chunk-tokens at a sentence
+                         or word end, each a row with its chunk number and
+                         place in the line (char_start, char_end); mean writes
+                         a row a line, the token-weighted mean of its chunks
+  --chunk-tokens <n>     Tokens of a chunk with chunk and mean, special tokens
+                         included, ${range(LIMITS.chunkTokens)} (default: what the context
+                         holds, --context-size less one)
+  --chunk-overlap <n>    Tokens a chunk repeats of the one before, less than
+                         a chunk's tokens of text (default: a tenth of
+                         --chunk-tokens, rounded down)
   --context-size <n>     Tokens per text, ${range(LIMITS.contextSize)} (default: the model's
                          training context, at most ${DEFAULT_MAX_CONTEXT})
   --batch-size <n>       Texts per batch, ${range(LIMITS.batchSize)} (default: ${DEFAULT_BATCH_CONFIG.batchSize})
@@ -106,7 +116,9 @@ Options for search:
   --threads <n>, --gpu <backend>, --models-dir <dir>
                          As for embed
   --json                 Print {"results": [{"line", "score", "text"}, ...]}
-  Each result is a line: its input line, its score and its text. The score
+                         ("line", "chunk", ... for an output of chunks)
+  Each result is a line: its input line (line:chunk for an output of
+  --on-long chunk), its score and its text (the chunk's). The score
   is the cosine similarity of the row and the query (int8, uint8: of the
   values their steps stand for, the query scaled by the run's ranges;
   binary, ubinary: of their signs, so 1 - 2 x the share of bits that differ).
@@ -139,6 +151,8 @@ Options for duplicates:
   --threshold alike among each row's 16 nearest in the index (the output's own,
   else one built in memory), joined pair by pair; min_score is the lowest
   similarity among the pairs that joined a group
+  index, neighbours and duplicates refuse an output of --on-long chunk (a
+  row per chunk) for now (exit 2); search reads it
 
 Options for verify:
   <output> ...           The outputs of the shards (any format), each with its
@@ -173,6 +187,9 @@ Models:
 Files written by embed:
   <output>               The embeddings, in input line order; .npy output also
                          writes <name>.lines.npy, the input line of each row
+                         (with --on-long chunk or mean, <name>.rows.npy: the
+                         line, chunk, char_start and char_end of each row, or
+                         its line and chunks)
   <output>.skipped.jsonl One {"line", "reason", "detail"} per line not embedded
                          (blank, invalid, too long, failed ...)
   <output>.run.json      What made the output, written when every line is

@@ -11,6 +11,8 @@ const OPTION_FLAGS: Record<OptionName, string> = {
   dimensions: '--dimensions',
   normalize: '--normalize',
   onLong: '--on-long',
+  chunkTokens: '--chunk-tokens',
+  chunkOverlap: '--chunk-overlap',
 };
 
 const CHOOSE_OUTPUT: Record<Extract<Remedy, { kind: 'chooseOutput' }>['why'], string> = {

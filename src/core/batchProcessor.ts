@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import type { Token } from 'node-llama-cpp';
 import type { DoneCounts } from './checkpoint';
 import { cancelledError, EmbeddingError, errorMessage } from './errors';
-import type { BatchStats, ProgressInfo, SkippedLine } from '#shared/engine';
+import { chunksTexts, type BatchStats, type LongTextPolicy, type ProgressInfo, type SkippedLine } from '#shared/engine';
 import { InputReader, isSkipped, type InputOptions, type InputRecord, type PlacedRecord } from './input';
 import { checkLimit } from './limits';
-import type { EmbeddingModel } from './model';
+import { l2Normalize, type EmbeddingModel, type TextChunk } from './model';
 import { definedOnly } from './objects';
 import type { PauseGate } from './pauseGate';
 import type { EmbeddingResult } from './results';
@@ -61,10 +61,20 @@ export interface Batch {
 /** What became of one text: its vector, or the error the model gave. */
 type Outcome = { ok: true; vector: Float32Array; ms: number } | { ok: false; error: unknown };
 
-/** `end`: how far into the input the entry's line reaches, in the unit progress is told in (bytes of a file, or lines). */
+/** What the model embeds of a line: its text (or its head), or one of its chunks (policies chunk and mean). */
+interface Piece {
+  tokens: readonly Token[];
+  tokenCount: number;
+  chunk: TextChunk | null;
+}
+
+/**
+ * `end`: how far into the input the entry's line reaches, in the unit progress is told in (bytes of a file, or lines).
+ * A line's pieces are in one batch: its rows are written, and checkpointed, together.
+ */
 type Entry = { end: number } & (
   | { kind: 'skip'; skipped: SkippedLine }
-  | { kind: 'text'; line: number; text: string; tokenCount: number; truncated: boolean; tokens: readonly Token[] }
+  | { kind: 'text'; line: number; text: string; truncated: boolean; pieces: Piece[] }
   | { kind: 'fatal'; error: unknown }
 );
 
@@ -203,6 +213,7 @@ export class BatchProcessor {
     options: ProcessOptions,
   ): AsyncGenerator<Batch> {
     const { batchSize } = this.config;
+    const policy = this.model.info.onLong;
     const window = Math.max(2, Math.ceil((2 * this.model.pool.size) / batchSize));
     const pending: DispatchedBatch[] = [];
     let current = newPendingBatch();
@@ -235,9 +246,9 @@ export class BatchProcessor {
           await options.pause.whileNotPaused(options.signal);
           this.tracker.resume();
         }
-        const entry = this.entryFor(record, end);
+        const entry = this.entryFor(record, end, policy);
         current.entries.push(entry);
-        if (entry.kind === 'text') current.texts += 1;
+        if (entry.kind === 'text') current.texts += entry.pieces.length;
         if (entry.kind === 'fatal') break;
         if (current.texts >= batchSize) {
           pending.push(this.dispatch(current));
@@ -266,30 +277,33 @@ export class BatchProcessor {
     this.checkMemory();
   }
 
-  private entryFor(record: InputRecord, end: number): Entry {
+  private entryFor(record: InputRecord, end: number, policy: LongTextPolicy): Entry {
     if (isSkipped(record)) return { kind: 'skip', skipped: record, end };
-    let prepared;
+    let pieces: Piece[];
+    let truncated = false;
     try {
-      prepared = this.tracker.clock.time('tokenize', () => this.model.prepare(record.text, record.line));
+      const prepared = this.tracker.clock.time('tokenize', () =>
+        chunksTexts(policy) ? this.model.chunk(record.text) : this.model.prepare(record.text, record.line),
+      );
+      if (!prepared.ok)
+        return { kind: 'skip', skipped: { line: record.line, reason: prepared.reason, detail: prepared.detail }, end };
+      if ('chunks' in prepared) {
+        pieces = prepared.chunks.map((chunk) => ({ tokens: chunk.tokens, tokenCount: chunk.tokenCount, chunk }));
+      } else {
+        pieces = [{ tokens: prepared.tokens, tokenCount: prepared.tokenCount, chunk: null }];
+        truncated = prepared.truncated;
+      }
     } catch (error) {
       return { kind: 'fatal', error, end };
     }
-    if (!prepared.ok)
-      return { kind: 'skip', skipped: { line: record.line, reason: prepared.reason, detail: prepared.detail }, end };
-    return {
-      kind: 'text',
-      line: record.line,
-      text: record.text,
-      tokenCount: prepared.tokenCount,
-      truncated: prepared.truncated,
-      tokens: prepared.tokens,
-      end,
-    };
+    return { kind: 'text', line: record.line, text: record.text, truncated, pieces, end };
   }
 
   /** Hands a complete batch's texts to the model as one group. */
   private dispatch(batch: PendingBatch): DispatchedBatch {
-    const tokens = batch.entries.flatMap((entry) => (entry.kind === 'text' ? [entry.tokens] : []));
+    const tokens = batch.entries.flatMap((entry) =>
+      entry.kind === 'text' ? entry.pieces.map((piece) => piece.tokens) : [],
+    );
     const outcomes = this.model.embedGroup(tokens, this.tracker.clock).map((embedded) =>
       embedded.then(
         (value): Outcome => ({ ok: true, ...value }),
@@ -309,6 +323,7 @@ export class BatchProcessor {
     let stop: unknown = null;
     let texts = 0;
     let reached: number | null = null;
+    const lines = { embedded: 0, tokens: 0, characters: 0, truncated: 0 };
     for (const entry of batch.entries) {
       if (entry.kind === 'skip') {
         skipped.push(entry.skipped);
@@ -319,41 +334,84 @@ export class BatchProcessor {
         stop = entry.error;
         break;
       }
-      const embedded = await batch.outcomes[texts++];
-      if (!embedded) throw new Error('a batch has more texts than outcomes');
-      if (embedded.ok) {
-        results.push({
-          line: entry.line,
-          text: entry.text,
-          textHash: createHash('md5').update(entry.text).digest('hex'),
-          tokens: entry.tokenCount,
-          truncated: entry.truncated,
-          processingTimeMs: embedded.ms,
-          embedding: embedded.vector,
-        });
+      const outcomes: Outcome[] = [];
+      while (outcomes.length < entry.pieces.length) {
+        const outcome = await batch.outcomes[texts++];
+        if (!outcome) throw new Error('a batch has more texts than outcomes');
+        outcomes.push(outcome);
+      }
+      const failure = outcomes.find((outcome): outcome is Extract<Outcome, { ok: false }> => !outcome.ok);
+      if (!failure) {
+        results.push(
+          ...this.rowsOf(
+            entry,
+            outcomes.flatMap((outcome) => (outcome.ok ? [outcome] : [])),
+          ),
+        );
+        lines.embedded += 1;
+        lines.tokens += entry.pieces.reduce((sum, piece) => sum + piece.tokenCount, 0);
+        lines.characters += entry.text.length;
+        if (entry.truncated) lines.truncated += 1;
       } else if (this.config.continueOnError) {
-        skipped.push({ line: entry.line, reason: 'failed', detail: errorMessage(embedded.error) });
+        skipped.push({ line: entry.line, reason: 'failed', detail: errorMessage(failure.error) });
       } else {
         stop = new EmbeddingError(
           'EMBEDDING_FAILED',
-          `Line ${entry.line} could not be embedded: ${errorMessage(embedded.error)}`,
+          `Line ${entry.line} could not be embedded: ${errorMessage(failure.error)}`,
           { kind: 'skipFailedLines' },
-          { cause: embedded.error },
+          { cause: failure.error },
         );
         break;
       }
       reached = entry.end;
     }
     this.tracker.record({
-      embedded: results.length,
-      tokens: results.reduce((sum, r) => sum + r.tokens, 0),
-      characters: results.reduce((sum, r) => sum + r.text.length, 0),
-      truncated: results.filter((r) => r.truncated).length,
+      ...lines,
+      rows: results.length,
       skipped,
       ms: performance.now() - batch.started,
       reached,
     });
     return { batch: { results, skipped }, stop };
+  }
+
+  /**
+   * A line's rows: its vector; with the policy chunk, a row a chunk; with mean, the mean of its chunks' vectors
+   * weighted by their tokens, normalized as each vector is.
+   */
+  private rowsOf(
+    entry: Extract<Entry, { kind: 'text' }>,
+    outcomes: Array<{ vector: Float32Array; ms: number }>,
+  ): EmbeddingResult[] {
+    const rows = entry.pieces.map((piece, index): EmbeddingResult => {
+      const text = piece.chunk?.text ?? entry.text;
+      const outcome = outcomes[index] ?? { vector: new Float32Array(0), ms: 0 };
+      return {
+        line: entry.line,
+        text,
+        textHash: createHash('md5').update(text).digest('hex'),
+        tokens: piece.tokenCount,
+        truncated: entry.truncated,
+        processingTimeMs: outcome.ms,
+        embedding: outcome.vector,
+        ...(piece.chunk ? { chunk: { index, charStart: piece.chunk.charStart, charEnd: piece.chunk.charEnd } } : {}),
+      };
+    });
+    if (this.model.info.onLong !== 'mean') return rows;
+    const embedding = weightedMean(rows);
+    if (this.model.info.normalize === 'l2') l2Normalize(embedding);
+    return [
+      {
+        line: entry.line,
+        text: entry.text,
+        textHash: createHash('md5').update(entry.text).digest('hex'),
+        tokens: rows.reduce((sum, row) => sum + row.tokens, 0),
+        truncated: false,
+        processingTimeMs: Math.max(...rows.map((row) => row.processingTimeMs)),
+        embedding,
+        chunks: rows.length,
+      },
+    ];
   }
 
   private checkMemory(): void {
@@ -368,6 +426,17 @@ export class BatchProcessor {
       );
     }
   }
+}
+
+/** The mean of the rows' vectors, each weighted by its tokens. */
+function weightedMean(rows: readonly EmbeddingResult[]): Float32Array {
+  const mean = new Float64Array(rows[0]?.embedding.length ?? 0);
+  let weights = 0;
+  for (const { embedding, tokens } of rows) {
+    for (let i = 0; i < mean.length; i += 1) mean[i] = (mean[i] ?? 0) + (embedding[i] ?? 0) * tokens;
+    weights += tokens;
+  }
+  return Float32Array.from(mean, (sum) => sum / weights);
 }
 
 function newPendingBatch(): PendingBatch {

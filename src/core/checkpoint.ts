@@ -4,6 +4,8 @@ import { open, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promise
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import {
+  chunksTexts,
+  chunkWindowOf,
   INPUT_FORMATS,
   LONG_TEXT_POLICIES,
   NORMALIZATIONS,
@@ -33,7 +35,14 @@ export interface RunIdentity {
   /** `shard`: the part of the input the run embeds, null for all of it. */
   input: { path: string; size: number; mtimeMs: number; format: InputFormat; field: string; shard: Shard | null };
   model: { name: string; size: number; fingerprint: string };
-  vectors: TextOptions & { dimension: number; pooling: Pooling; contextSize: number };
+  vectors: Omit<TextOptions, 'chunkTokens' | 'chunkOverlap'> & {
+    dimension: number;
+    pooling: Pooling;
+    contextSize: number;
+    /** The chunks of the policies chunk and mean (defaults resolved), null with the others. */
+    chunkTokens: number | null;
+    chunkOverlap: number | null;
+  };
   format: OutputFormat;
   precision: Precision;
 }
@@ -41,6 +50,8 @@ export interface RunIdentity {
 /** Totals of the lines done so far, carried over into the stats of a resumed run. */
 export interface DoneCounts {
   embedded: number;
+  /** Rows written: the lines embedded, or with the policy chunk their chunks. */
+  rows: number;
   skipped: number;
   failed: number;
   truncated: number;
@@ -86,6 +97,7 @@ export async function runIdentity(
   precision: Precision = 'float32',
 ): Promise<RunIdentity> {
   const input = await stat(inputPath);
+  const window = chunkWindowOf(model);
   return {
     input: {
       path: resolve(inputPath),
@@ -104,6 +116,8 @@ export async function runIdentity(
       prefix: model.prefix,
       onLong: model.onLong,
       dimensions: model.dimensions,
+      chunkTokens: window?.tokens ?? null,
+      chunkOverlap: window?.overlap ?? null,
     },
     format,
     precision,
@@ -169,6 +183,9 @@ const identityRecordSchema = z.strictObject({
       onLong: z.enum(LONG_TEXT_POLICIES),
       // Absent from the checkpoints of runs made before the option: they kept every dimension.
       dimensions: positiveInteger.nullable().default(null),
+      // Absent from the checkpoints of runs made before the policies chunk and mean.
+      chunkTokens: positiveInteger.nullable().default(null),
+      chunkOverlap: nonNegativeInteger.nullable().default(null),
     }),
     format: z.enum(OUTPUT_FORMATS),
     // Absent from the checkpoints of runs made before the option: they wrote float32.
@@ -186,18 +203,22 @@ const rowGroupSchema = z.looseObject({
 const markSchema = z.strictObject({
   lastLine: nonNegativeInteger,
   sizes: z.record(z.string(), nonNegativeInteger),
-  counts: z.strictObject({
-    embedded: nonNegativeInteger,
-    skipped: nonNegativeInteger,
-    failed: nonNegativeInteger,
-    truncated: nonNegativeInteger,
-    tokens: nonNegativeInteger,
-    characters: nonNegativeInteger,
-    skippedByReason: z.partialRecord(
-      z.enum(Object.keys(SKIP_REASON_NAMES) as [SkipReason, ...SkipReason[]]),
-      nonNegativeInteger,
-    ),
-  }),
+  counts: z
+    .strictObject({
+      embedded: nonNegativeInteger,
+      // Absent from the checkpoints of runs made before the policy chunk: a row a line.
+      rows: nonNegativeInteger.optional(),
+      skipped: nonNegativeInteger,
+      failed: nonNegativeInteger,
+      truncated: nonNegativeInteger,
+      tokens: nonNegativeInteger,
+      characters: nonNegativeInteger,
+      skippedByReason: z.partialRecord(
+        z.enum(Object.keys(SKIP_REASON_NAMES) as [SkipReason, ...SkipReason[]]),
+        nonNegativeInteger,
+      ),
+    })
+    .transform((counts) => ({ ...counts, rows: counts.rows ?? counts.embedded })),
   added: z.array(rowGroupSchema).optional(),
   calibration: calibrationSchema.optional(),
 });
@@ -249,8 +270,8 @@ export async function readCheckpoint(outputPath: string): Promise<SavedRun> {
       `its first line is not a run's identity (${z.prettifyError(identityRecord.error).replace(/\s+/g, ' ')})`,
     );
   const identity = identityRecord.data.identity;
-  const names = outputPathsFor(outputPath, identity.format).map(sizeKey);
-  const streamed = streamedPathsFor(outputPath, identity.format).map(sizeKey);
+  const names = outputPathsFor(outputPath, identity.format, identity.vectors.onLong).map(sizeKey);
+  const streamed = streamedPathsFor(outputPath, identity.format, identity.vectors.onLong).map(sizeKey);
   let mark: CheckpointMark | null = null;
   const added: unknown[] = [];
   let calibration: Calibration | null = null;
@@ -358,8 +379,9 @@ export function identityDifference(saved: RunIdentity, now: RunIdentity): string
   if (saved.format !== now.format) return `it wrote ${saved.format}, not ${now.format}`;
   if (saved.precision !== now.precision) return `it stored ${saved.precision} vectors, not ${now.precision}`;
   for (const key of Object.keys(saved.vectors) as Array<keyof RunIdentity['vectors']>) {
-    // A run that stops at texts too long met none before: any policy gives the lines done so far the same rows.
-    if (key === 'onLong' && saved.vectors.onLong === 'fail') continue;
+    // A run that stops at texts too long met none before: any policy that writes a row a line gives the lines done so
+    // far the same rows.
+    if (key === 'onLong' && saved.vectors.onLong === 'fail' && !chunksTexts(now.vectors.onLong)) continue;
     if (saved.vectors[key] !== now.vectors[key]) {
       return `its ${VECTOR_OPTION_NAMES[key]} was ${describeVectorOption(key, saved)}, now ${describeVectorOption(key, now)}`;
     }
@@ -375,10 +397,13 @@ const VECTOR_OPTION_NAMES: Record<keyof RunIdentity['vectors'], string> = {
   prefix: 'prefix',
   onLong: 'long-text policy',
   dimensions: 'number of dimensions kept',
+  chunkTokens: 'chunk tokens',
+  chunkOverlap: 'chunk overlap',
 };
 
 function describeVectorOption(key: keyof RunIdentity['vectors'], identity: RunIdentity): string {
   const value = identity.vectors[key];
+  if (value === null && (key === 'chunkTokens' || key === 'chunkOverlap')) return 'none (no chunks)';
   return key === 'dimensions' && value === null ? 'all' : JSON.stringify(value);
 }
 

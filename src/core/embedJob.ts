@@ -18,6 +18,7 @@ import {
   outputDimension,
   type BatchStats,
   type EmbedJobSummary,
+  type LongTextPolicy,
   type ModelInfo,
   type OutputFormat,
   type Precision,
@@ -28,6 +29,7 @@ import { formatCount, plural, rankedSkipReasons } from '#shared/format';
 import { checkInputFile, InputReader, type InputOptions } from './input';
 import { EmbeddingModel, type ModelOptions } from './model';
 import { createOutputWriter, outputFormatFor, outputPathsFor, sizeOf } from './output/outputFormats';
+import { rowKindOf, type RowKind } from './output/outputWriter';
 import { checkPrecision, VectorCodec } from './output/precision';
 import { QuantizingWriter } from './output/quantizingWriter';
 import { SkipLog, skipLogPath } from './output/skipLog';
@@ -76,11 +78,11 @@ export interface CheckedFiles {
  * at the side paths may be replaced (`replace`: they are an earlier run's of this output, or `overwrite` says so).
  */
 export async function checkJobFiles(
-  options: Pick<EmbedJobOptions, 'input' | 'output' | 'format' | 'overwrite' | 'resume'>,
+  options: Pick<EmbedJobOptions, 'input' | 'output' | 'format' | 'overwrite' | 'resume'> & { onLong?: LongTextPolicy },
 ): Promise<CheckedFiles> {
   if (!(await checkInputFile(options.input))) throw emptyInput(options.input);
   const format = outputFormatFor(options.output, options.format);
-  const finals = outputPathsFor(options.output, format);
+  const finals = outputPathsFor(options.output, format, options.onLong);
   const files = { finals, sides: [...finals.map(stagingPath), checkpointPath(options.output)] };
   await checkNotInput(options.input, [...files.finals, ...files.sides]);
   const overwrite = options.overwrite ?? false;
@@ -124,7 +126,8 @@ export async function checkJobFiles(
  * checks itself (they are not made twice).
  */
 export async function runEmbedJob(options: EmbedJobOptions, checked?: CheckedFiles): Promise<EmbedJobSummary> {
-  const { format, saved, replace } = checked ?? (await checkJobFiles(options));
+  const onLong = typeof options.model === 'string' ? options.modelOptions?.onLong : options.model.info.onLong;
+  const { format, saved, replace } = checked ?? (await checkJobFiles({ ...options, onLong }));
   const ownsModel = typeof options.model === 'string';
   const model =
     typeof options.model === 'string'
@@ -183,6 +186,7 @@ export async function runEmbedJob(options: EmbedJobOptions, checked?: CheckedFil
           model.info,
           processor.stats(),
           writer.codec.calibration,
+          processor.doneCounts().rows,
         );
         await writer.complete(record);
         await skipLog.complete();
@@ -279,7 +283,7 @@ async function openFiles(
   if (saved) {
     const resume = { sizes: saved.mark.sizes, added: saved.added };
     const writer = new QuantizingWriter(
-      await createOutputWriter(output, format, model.name, codec, false, resume),
+      await createOutputWriter(output, format, writtenRows(model), codec, false, resume),
       codec,
     );
     let skipLog: SkipLog | null = null;
@@ -295,12 +299,17 @@ async function openFiles(
   const checkpoint = await CheckpointLog.create(output, identity, replace);
   let writer: QuantizingWriter | null = null;
   try {
-    writer = new QuantizingWriter(await createOutputWriter(output, format, model.name, codec, replace), codec);
+    writer = new QuantizingWriter(await createOutputWriter(output, format, writtenRows(model), codec, replace), codec);
     return { writer, skipLog: await SkipLog.create(output, replace), checkpoint };
   } catch (error) {
     await Promise.all([writer?.abort(), checkpoint.remove()]);
     throw error;
   }
+}
+
+/** What the output writers need to know of the rows besides their vectors: the model's name, what a row is. */
+function writtenRows(model: ModelInfo): { name: string; rows: RowKind } {
+  return { name: model.name, rows: rowKindOf(model.onLong) };
 }
 
 /** Notices the input file being deleted or changed under a run, which would make its output a mix of two files. */

@@ -17,15 +17,19 @@ import { checkGgufFile } from './ggufCheck';
 import { probeModel, type ProbeLauncher } from './modelProbe';
 import { definedOnly } from './objects';
 import { checkLimit } from './limits';
+import { chunkSpans, codePointOffset } from './chunker';
 import { openPool, type EngineChoice } from './openPool';
 import type { PhaseClock } from './phaseClock';
 import {
   DEFAULT_GPU,
+  chunkWindowFor,
+  chunkWindowOf,
   DEFAULT_MAX_CONTEXT,
   LONG_TEXT_POLICIES,
   NORMALIZATIONS,
   type Backend,
   type BuildType,
+  type ChunkWindow,
   type Engine,
   type GpuChoice,
   type ModelInfo,
@@ -66,6 +70,21 @@ export interface ModelOptions extends Partial<TextOptions> {
   /** Told each step before it runs; awaited, so a process that dies in a step has reported it. */
   onStep?: (step: LoadStep) => void | Promise<void>;
 }
+
+/** One chunk of a text (policies chunk and mean): its model-ready tokens and where it is in the text. */
+export interface TextChunk {
+  tokens: Token[];
+  /** Tokens the model evaluates for it, the prefix and the special tokens included. */
+  tokenCount: number;
+  /** The chunk's text: `text.slice` of the UTF-16 span. */
+  text: string;
+  /** Where the chunk is in the text, in Unicode code points (as Python indexes a str): `[charStart, charEnd)`. */
+  charStart: number;
+  charEnd: number;
+}
+
+/** The chunks of a text, or the reason it cannot be embedded. */
+export type ChunkedText = { ok: true; chunks: TextChunk[] } | { ok: false; reason: 'no-tokens'; detail: string };
 
 /** A text ready for the model, or the reason it cannot be embedded. */
 export type PreparedText =
@@ -159,7 +178,41 @@ export class EmbeddingModel {
     if (!LONG_TEXT_POLICIES.includes(next.onLong))
       throw badOption('onLong', 'The long-text policy', next.onLong, LONG_TEXT_POLICIES);
     if (next.dimensions !== null) this.checkDimensions(next.dimensions);
+    this.checkChunkWindow(next);
     this.text = next;
+  }
+
+  /** The chunks long texts are cut into with the policies chunk and mean (null with the others), defaults resolved. */
+  get chunkWindow(): ChunkWindow | null {
+    return chunkWindowOf(this.info);
+  }
+
+  /**
+   * Refuses chunks larger than the context holds, and an overlap that leaves a chunk no token of text of its own (the
+   * next chunk would not move on).
+   */
+  private checkChunkWindow(text: TextOptions): void {
+    if (text.chunkTokens !== undefined && text.chunkTokens !== null) checkLimit('chunkTokens', text.chunkTokens);
+    if (text.chunkOverlap !== undefined && text.chunkOverlap !== null) checkLimit('chunkOverlap', text.chunkOverlap);
+    const window = chunkWindowOf({ ...text, contextSize: this.loaded.contextSize });
+    if (!window) return;
+    const { tokens, overlap } = window;
+    const holds = this.loaded.contextSize - 1;
+    if (tokens > holds) {
+      throw new EmbeddingError(
+        'BAD_OPTION',
+        `Chunk tokens must be at most ${holds}, what a context of ${this.loaded.contextSize} tokens holds, not ${tokens}.`,
+        { kind: 'fixOption', option: 'chunkTokens', example: String(holds) },
+      );
+    }
+    const textTokens = tokens - this.specialTokens;
+    if (overlap >= textTokens) {
+      throw new EmbeddingError(
+        'BAD_OPTION',
+        `Chunk overlap must be less than the ${textTokens} tokens of text a chunk of ${tokens} holds (beside the model's ${this.specialTokens} special tokens), not ${overlap}: each chunk must move on from the one before.`,
+        { kind: 'fixOption', option: 'chunkOverlap', example: String(Math.floor(tokens / 10)) },
+      );
+    }
   }
 
   /** Refuses to keep more dimensions than the model's vectors have (and any count outside the limits). */
@@ -244,8 +297,8 @@ export class EmbeddingModel {
         buildType: llama.buildType,
         cpuFeatures: cpuFeaturesOf(llama.systemInfo),
       };
-      const { normalize, prefix, onLong, dimensions } = options;
-      const text = { normalize, prefix, onLong, dimensions };
+      const { normalize, prefix, onLong, dimensions, chunkTokens, chunkOverlap } = options;
+      const text = { normalize, prefix, onLong, dimensions, chunkTokens, chunkOverlap };
       try {
         return new EmbeddingModel(info, text, model, pool, pool.specialTokenCount());
       } catch (error) {
@@ -273,6 +326,9 @@ export class EmbeddingModel {
       return { ok: true, tokens, tokenCount: tokens.length + this.specialTokens, truncated: false };
     const detail = `${tokens.length + this.specialTokens} tokens, the context holds ${limit + this.specialTokens}`;
     switch (this.text.onLong) {
+      // One text alone (a query) is not chunked: its head is embedded.
+      case 'chunk':
+      case 'mean':
       case 'truncate':
         return { ok: true, tokens: tokens.slice(0, limit), tokenCount: limit + this.specialTokens, truncated: true };
       case 'skip':
@@ -282,6 +338,46 @@ export class EmbeddingModel {
           kind: 'handleLongTexts',
         });
     }
+  }
+
+  /**
+   * Cuts a text into chunks with the model's own tokenizer (see chunkSpans): windows of the chunk tokens, each
+   * repeating up to the overlap of the one before. Each chunk gets the prefix. A text that fits is one chunk, its
+   * tokens those `prepare` gives it.
+   */
+  chunk(text: string): ChunkedText {
+    const { tokens: size, overlap } = chunkWindowFor({ ...this.text, contextSize: this.loaded.contextSize });
+    const window = size - this.specialTokens;
+    const { prefix } = this.text;
+    const whole = this.model.tokenize(prefix + text);
+    if (whole.length === 0) return { ok: false, reason: 'no-tokens', detail: 'the tokenizer produced no tokens' };
+    const spans =
+      whole.length <= window
+        ? [{ start: 0, end: text.length }]
+        : chunkSpans(
+            text,
+            {
+              embedded: (piece) => this.model.tokenize(prefix + piece).length,
+              text: (piece) => this.model.tokenize(piece).length,
+            },
+            window,
+            overlap,
+          );
+    let charStart = 0;
+    let at = 0;
+    return {
+      ok: true,
+      chunks: spans.map(({ start, end }) => {
+        const piece = text.slice(start, end);
+        // A single character over the window (no chunk can hold less) keeps the window's head of its tokens.
+        const tokens =
+          spans.length === 1 && whole.length <= window ? whole : this.model.tokenize(prefix + piece).slice(0, window);
+        charStart += codePointOffset(text.slice(at, start), start - at);
+        at = start;
+        const chunk = { tokens, tokenCount: tokens.length + this.specialTokens, text: piece, charStart };
+        return { ...chunk, charEnd: charStart + codePointOffset(piece, piece.length) };
+      }),
+    };
   }
 
   /** Tokens a text takes in a context (prefix and special tokens included, nothing cut) and whether that fits. */

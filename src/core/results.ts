@@ -13,4 +13,11 @@ export interface EmbeddingResult {
   /** Time from handing the text to a context to getting its vector back. */
   processingTimeMs: number;
   embedding: Float32Array;
+  /**
+   * With the policy chunk, the row is one chunk of the line: `index` from 0, and where `text` (the chunk's) is in the
+   * line's text, in Unicode code points, `[charStart, charEnd)`.
+   */
+  chunk?: { index: number; charStart: number; charEnd: number };
+  /** With the policy mean: the chunks the row's vector is the token-weighted mean of. */
+  chunks?: number;
 }

@@ -14,8 +14,9 @@ export function runRecordPath(outputPath: string): string {
 }
 
 /**
- * The record of a run that did every line: `stats` are the whole run's (a resumed one's include the lines before);
- * `inputFingerprint` is the input's `fileFingerprint`; `calibration`: the ranges its int8 or uint8 rows were scaled by.
+ * The record of a run that did every line: `stats` and `rows` (the rows written) are the whole run's (a resumed one's
+ * include the lines before); `inputFingerprint` is the input's `fileFingerprint`; `calibration`: the ranges its int8
+ * or uint8 rows were scaled by.
  */
 export function runRecordOf(
   inputPath: string,
@@ -24,6 +25,7 @@ export function runRecordOf(
   model: ModelInfo,
   stats: BatchStats,
   calibration: Calibration | null = null,
+  rows = stats.embedded,
 ): RunRecord {
   const { input, vectors } = identity;
   return {
@@ -51,7 +53,7 @@ export function runRecordOf(
     },
     output: {
       format: identity.format,
-      rows: stats.embedded,
+      rows,
       lines: stats.lines,
       skipped: stats.skipped,
       failed: stats.failed,

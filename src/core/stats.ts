@@ -4,6 +4,8 @@ import { PhaseClock } from './phaseClock';
 
 export interface BatchOutcome {
   embedded: number;
+  /** Rows written: the lines embedded, or with the policy chunk their chunks. */
+  rows: number;
   tokens: number;
   characters: number;
   truncated: number;
@@ -57,8 +59,8 @@ export class StatsTracker {
   }
 
   counts(): DoneCounts {
-    const { embedded, skipped, failed, truncated, tokens, characters, skippedByReason } = this.totals;
-    return { embedded, skipped, failed, truncated, tokens, characters, skippedByReason: { ...skippedByReason } };
+    const { embedded, rows, skipped, failed, truncated, tokens, characters, skippedByReason } = this.totals;
+    return { embedded, rows, skipped, failed, truncated, tokens, characters, skippedByReason: { ...skippedByReason } };
   }
 
   /** Time spent paused counts neither towards elapsed time nor towards rates. */
@@ -77,6 +79,7 @@ export class StatsTracker {
   record(outcome: BatchOutcome): void {
     const t = this.totals;
     t.embedded += outcome.embedded;
+    t.rows += outcome.rows;
     t.tokens += outcome.tokens;
     t.characters += outcome.characters;
     t.truncated += outcome.truncated;
@@ -172,7 +175,7 @@ export class StatsTracker {
 }
 
 function emptyCounts(): DoneCounts {
-  return { embedded: 0, skipped: 0, failed: 0, truncated: 0, skippedByReason: {}, tokens: 0, characters: 0 };
+  return { embedded: 0, rows: 0, skipped: 0, failed: 0, truncated: 0, skippedByReason: {}, tokens: 0, characters: 0 };
 }
 
 function emptyTotals() {

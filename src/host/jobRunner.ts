@@ -54,8 +54,8 @@ export class JobRunner {
     let files: CheckedFiles;
     try {
       files = await checked;
-      const { normalize, prefix, onLong, dimensions } = settings;
-      model.setTextOptions({ normalize, prefix, onLong, dimensions });
+      const { normalize, prefix, onLong, dimensions, chunkTokens, chunkOverlap } = settings;
+      model.setTextOptions({ normalize, prefix, onLong, dimensions, chunkTokens, chunkOverlap });
     } finally {
       this.starting = null;
     }

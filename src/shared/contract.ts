@@ -82,6 +82,9 @@ export const jobSettingsSchema = z.strictObject({
   precision: z.enum(PRECISIONS),
   prefix: z.string().max(1000),
   onLong: z.enum(LONG_TEXT_POLICIES),
+  /** With the policies chunk and mean; null: the engine's default (what the context holds, a tenth of a chunk). */
+  chunkTokens: limited(LIMITS.chunkTokens).nullable(),
+  chunkOverlap: limited(LIMITS.chunkOverlap).nullable(),
   continueOnError: z.boolean(),
   memoryLimitMb: limited(LIMITS.memoryLimitMb).nullable(),
 });
@@ -90,11 +93,13 @@ export type JobSettings = z.infer<typeof jobSettingsSchema>;
 /**
  * `job:start`: the job settings, and whether to continue the unfinished run of the output from its checkpoint. Not part
  * of the settings remembered between sessions: each start chooses it anew. Left out, it is false; `dimensions` left
- * out is null (all), and `precision` float32, as for a client older than the options.
+ * out is null (all), `precision` float32 and the chunk sizes null, as for a client older than the options.
  */
 export const jobStartSchema = jobSettingsSchema.extend({
   dimensions: jobSettingsSchema.shape.dimensions.default(null),
   precision: jobSettingsSchema.shape.precision.default('float32'),
+  chunkTokens: jobSettingsSchema.shape.chunkTokens.default(null),
+  chunkOverlap: jobSettingsSchema.shape.chunkOverlap.default(null),
   resume: z.boolean().default(false),
 });
 export type JobStart = z.output<typeof jobStartSchema>;

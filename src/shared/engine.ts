@@ -14,8 +14,11 @@ export type Backend = Exclude<GpuChoice, 'auto'>;
 export const NORMALIZATIONS = ['l2', 'none'] as const;
 export type Normalization = (typeof NORMALIZATIONS)[number];
 
-/** What to do with a text longer than the context: embed its head, skip it, or stop the run. */
-export const LONG_TEXT_POLICIES = ['truncate', 'skip', 'fail'] as const;
+/**
+ * What to do with a text longer than the context: embed its head, skip it, stop the run, cut it into chunks that are
+ * rows of their own, or embed those chunks and write their token-weighted mean as the line's one row.
+ */
+export const LONG_TEXT_POLICIES = ['truncate', 'skip', 'fail', 'chunk', 'mean'] as const;
 export type LongTextPolicy = (typeof LONG_TEXT_POLICIES)[number];
 
 /**
@@ -25,6 +28,10 @@ export type LongTextPolicy = (typeof LONG_TEXT_POLICIES)[number];
  */
 export const PRECISIONS = ['float32', 'float16', 'int8', 'uint8', 'binary', 'ubinary'] as const;
 export type Precision = (typeof PRECISIONS)[number];
+/** The policies that cut every text into chunks (a short text is one chunk). */
+export function chunksTexts(policy: LongTextPolicy): policy is 'chunk' | 'mean' {
+  return policy === 'chunk' || policy === 'mean';
+}
 
 export type Pooling = 'mean' | 'cls' | 'last';
 
@@ -76,6 +83,13 @@ export interface TextOptions {
   onLong: LongTextPolicy;
   /** Keep the first this many dimensions of each vector (Matryoshka), normalized after; null: all of them. */
   dimensions: number | null;
+  /**
+   * With the policies chunk and mean: the tokens of a chunk, special tokens included; absent or null: what the context
+   * holds.
+   */
+  chunkTokens?: number | null;
+  /** With the policies chunk and mean: tokens a chunk repeats of the one before; absent or null: a tenth of a chunk. */
+  chunkOverlap?: number | null;
 }
 
 export interface ModelInfo extends TextOptions {
@@ -105,6 +119,29 @@ export interface ModelInfo extends TextOptions {
 /** The dimension of the vectors a run writes: the first `dimensions` of the model's, or all of them. */
 export function outputDimension(info: Pick<ModelInfo, 'dimension' | 'dimensions'>): number {
   return info.dimensions ?? info.dimension;
+}
+
+/** The chunks a run cuts long texts into, in tokens: their size (special tokens included) and overlap. */
+export interface ChunkWindow {
+  tokens: number;
+  overlap: number;
+}
+
+/**
+ * The chunks of a run with the policies chunk and mean (null with the others), defaults resolved: chunks of what the
+ * context holds (one token less than its size, which llama.cpp keeps free), overlapping by a tenth of that, rounded
+ * down.
+ */
+export function chunkWindowOf(
+  info: Pick<ModelInfo, 'onLong' | 'chunkTokens' | 'chunkOverlap' | 'contextSize'>,
+): ChunkWindow | null {
+  return chunksTexts(info.onLong) ? chunkWindowFor(info) : null;
+}
+
+/** The chunks `chunkWindowOf` gives, whatever the policy. */
+export function chunkWindowFor(info: Pick<ModelInfo, 'chunkTokens' | 'chunkOverlap' | 'contextSize'>): ChunkWindow {
+  const tokens = info.chunkTokens ?? info.contextSize - 1;
+  return { tokens, overlap: info.chunkOverlap ?? Math.floor(tokens / 10) };
 }
 
 /** Totals of a run (or of everything since the last reset), consistent with what was written. */
@@ -191,7 +228,10 @@ export interface ProgressInfo {
 export interface EmbedJobSummary {
   input: string;
   format: OutputFormat;
-  /** The embeddings file(s): for .npy, the matrix and its `.lines.npy` line-number sidecar. */
+  /**
+   * The embeddings file(s): for .npy, the matrix and its `.lines.npy` line-number sidecar (`.rows.npy` with the
+   * policies chunk and mean).
+   */
   outputs: string[];
   skipLog: string;
   /** `<output>.run.json`: what made the output. */

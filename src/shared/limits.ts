@@ -21,6 +21,8 @@ export type LimitName =
   | 'contextSize'
   | 'memoryLimitMb'
   | 'dimensions'
+  | 'chunkTokens'
+  | 'chunkOverlap'
   | 'port'
   | 'top'
   | 'shards'
@@ -42,6 +44,11 @@ export const LIMITS: Readonly<Record<LimitName, Limit>> = {
   // The first dimensions of each vector a run keeps (Matryoshka). The largest embedding models have a few thousand
   // dimensions; 65,536 only stops typos. The model's own dimension, the real maximum, is checked when the run starts.
   dimensions: { label: 'Dimensions', min: 1, max: 65_536, integer: true, example: 256 },
+  // The tokens of a chunk (--on-long chunk and mean), special tokens included: as a context, at least a few tokens of
+  // text beside the special tokens; what the loaded context holds, the real maximum, is checked when the run starts.
+  chunkTokens: { label: 'Chunk tokens', min: 8, max: 1_048_576, integer: true, unit: 'tokens', example: 512 },
+  // Tokens a chunk repeats of the one before; under the chunk's own tokens, which is checked when the run starts.
+  chunkOverlap: { label: 'Chunk overlap', min: 0, max: 1_048_575, integer: true, unit: 'tokens', example: 50 },
   // Serve mode's TCP port, its example the default; 0 asks the system for any free one.
   port: { label: 'Port', min: 0, max: 65_535, integer: true, example: 5317 },
   // The results a search keeps, best first: held while the output streams by and printed at once, so a list, not a

@@ -45,6 +45,12 @@ export const runRecordSchema = z.strictObject({
     normalize: z.enum(NORMALIZATIONS),
     prefix: z.string(),
     onLong: z.enum(LONG_TEXT_POLICIES),
+    /**
+     * With the policies chunk and mean: the tokens of a chunk (special tokens included) and its overlap with the one
+     * before; null with the others, and absent from the records of runs made before them.
+     */
+    chunkTokens: positive.nullable().default(null),
+    chunkOverlap: count.nullable().default(null),
   }),
   /** The numbers the vectors are stored as, and int8's and uint8's ranges. Absent before the option: float32. */
   precision: z
@@ -71,7 +77,7 @@ export const runRecordSchema = z.strictObject({
   }),
   output: z.strictObject({
     format: z.enum(OUTPUT_FORMATS),
-    /** Rows in the output: the lines embedded. */
+    /** Rows in the output: the lines embedded, or with the policy chunk their chunks. */
     rows: count,
     /** Input lines, each either a row or a line in the skip log (skipped for its content, or failed). */
     lines: count,

@@ -130,6 +130,16 @@ describe('parseCommandLine', () => {
     });
   });
 
+  it('reads the chunk sizes with --on-long chunk and mean', () => {
+    for (const onLong of ['chunk', 'mean'] as const) {
+      const chunking = ['--on-long', onLong, '--chunk-tokens', '256', '--chunk-overlap', '0'];
+      expect(parseCommandLine(['embed', ...REQUIRED, ...chunking])).toMatchObject({
+        command: 'embed',
+        options: { onLong, chunkTokens: 256, chunkOverlap: 0 },
+      });
+    }
+  });
+
   it('leaves out what was not given, so that the engine defaults apply', () => {
     expect(parseCommandLine(['embed', ...REQUIRED])).toEqual({
       command: 'embed',
@@ -209,7 +219,21 @@ describe('parseCommandLine', () => {
       'Try --memory-limit 4096.',
     ],
     [['--normalize', 'l1'], '--normalize must be one of l2, none, got "l1"', 'Try --normalize l2.'],
-    [['--on-long', 'wrap'], '--on-long must be one of truncate, skip, fail, got "wrap"', 'Try --on-long truncate.'],
+    [
+      ['--on-long', 'wrap'],
+      '--on-long must be one of truncate, skip, fail, chunk, mean, got "wrap"',
+      'Try --on-long truncate.',
+    ],
+    [
+      ['--on-long', 'skip', '--chunk-overlap', '5'],
+      '--chunk-overlap sizes the chunks of --on-long chunk and mean, not of --on-long skip',
+      'Pass --on-long chunk or --on-long mean with --chunk-overlap, or leave --chunk-overlap out.',
+    ],
+    [
+      ['--chunk-tokens', '256'],
+      '--chunk-tokens sizes the chunks of --on-long chunk and mean, not of --on-long truncate',
+      'Pass --on-long chunk or --on-long mean with --chunk-tokens, or leave --chunk-tokens out.',
+    ],
     [['--gpu', 'rocm'], '--gpu must be one of auto, cpu, cuda, vulkan, metal, got "rocm"', 'Try --gpu auto.'],
     [
       ['--format', 'jsonl'],

@@ -116,3 +116,48 @@ describe('embed --resume after kill -9', () => {
     },
   );
 });
+
+describe('embed --on-long chunk --resume after kill -9', () => {
+  const SEED = 20261203;
+  it(`gives the bytes of an uninterrupted run after SIGKILLs among the chunks of long lines (seed ${SEED})`, async () => {
+    // Each line some 5 to 10 chunks of 24 tokens; a batch of 8 chunks takes one or two lines.
+    const lines = corpusLines(300, 47, 40, 90).map((text, i) =>
+      i % 41 === 3 ? '' : text.replace(/ (\w+) /g, i % 2 ? ' $1. ' : ' $1 '),
+    );
+    const input = join(dir, 'input-chunks.txt');
+    await writeFile(input, lines.join('\n'));
+    const common = ['--model', model, '--input', input, '--threads', '2', '--batch-size', '8', '--context-size', '64'];
+    const chunking = ['--on-long', 'chunk', '--chunk-tokens', '24', '--chunk-overlap', '4'];
+
+    const reference = join(dir, 'reference-chunks.jsonl');
+    const whole = await runCli(['embed', ...common, ...chunking, '--output', reference]);
+    expect(whole.code, whole.stderr).toBe(0);
+
+    const output = join(dir, 'killed-chunks.jsonl');
+    const checkpoint = `${output}.checkpoint`;
+    const next = random(SEED);
+    let kills = 0;
+    for (let attempt = 0; attempt < 10; attempt += 1) {
+      const target = (marks(checkpoint) > 0 ? 1 : 0) + 1 + Math.floor(next() * 40);
+      const run = await runCli(['embed', ...common, ...chunking, '--output', output, '--resume'], (child) => {
+        const poll = setInterval(() => {
+          if (kills < 2 && marks(checkpoint) >= target) {
+            clearInterval(poll);
+            setTimeout(() => child.kill('SIGKILL'), Math.floor(next() * 20));
+          }
+        }, 5);
+        child.on('close', () => clearInterval(poll));
+      });
+      if (run.code === 0) break;
+      expect(run.code, run.stderr).toBeNull();
+      kills += 1;
+    }
+    expect(kills).toBe(2);
+    const rows = await readJsonl<{ line: number; chunk: number }>(output);
+    expect(new Set(rows.map((row) => row.line)).size).toBeLessThan(rows.filter((row) => row.chunk > 0).length);
+    expect(await readFile(output)).toEqual(await readFile(reference));
+    expect(await readFile(`${output}.skipped.jsonl`, 'utf8')).toBe(
+      await readFile(`${reference}.skipped.jsonl`, 'utf8'),
+    );
+  });
+});

@@ -2,7 +2,7 @@ import { copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { OutputFormat } from '#shared/engine';
-import { tempDir } from '../support/files';
+import { readJsonl, tempDir } from '../support/files';
 import { testModelPath, TINY, type BertModelSpec } from '../support/testModels';
 import { expectError, runCli } from './runCli';
 
@@ -34,7 +34,7 @@ const LINES = [
 const WANTED = 9;
 
 interface SearchJson {
-  results: Array<{ line: number; score: number; text: string }>;
+  results: Array<{ line: number; chunk?: number; score: number; text: string }>;
 }
 
 async function embedded(format: OutputFormat, name = `texts-${format}`, modelPath = model): Promise<string> {
@@ -80,6 +80,36 @@ describe('embedding-studio search', () => {
       for (const { line, text: found } of results) expect(found).toBe(LINES[line - 1]);
       const scores = results.map((result) => result.score);
       expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    },
+  );
+
+  it.for(['jsonl', 'npy', 'parquet'] as const)(
+    'finds the chunk whose text is the query first in a %s output of --on-long chunk, with its line and chunk',
+    async (format) => {
+      const long = LINES.filter(Boolean).join('. ');
+      const input = join(dir, `chunks-${format}.txt`);
+      await writeFile(input, `${long}\nthe train to paris leaves at noon\n`);
+      const output = join(dir, `chunks-${format}.${format}`);
+      const chunking = ['--on-long', 'chunk', '--chunk-tokens', '24', '--chunk-overlap', '4', '--context-size', '64'];
+      const made = await runCli(['embed', '--model', model, '--input', input, '--output', output, ...chunking]);
+      expect(made.code, made.stderr).toBe(0);
+      // The chunks, as a JSON Lines output of the same run has them.
+      const jsonl = join(dir, `chunks-${format}-rows.jsonl`);
+      expect((await runCli(['embed', '--model', model, '--input', input, '--output', jsonl, ...chunking])).code).toBe(
+        0,
+      );
+      const chunks = (await readJsonl<{ line: number; chunk: number; text: string }>(jsonl)).map(
+        ({ line, chunk, text }) => ({ line, chunk, text }),
+      );
+      expect(chunks.filter((chunk) => chunk.line === 1).length).toBeGreaterThan(3);
+      const wanted = chunks[2] ?? { line: 0, chunk: 0, text: '' };
+
+      const { results } = await search(output, wanted.text);
+
+      expect(results[0]).toEqual({ ...wanted, score: expect.any(Number) as number });
+      expect(results[0]?.score).toBeGreaterThan(0.999);
+      for (const { line, chunk, text } of results)
+        expect({ line, chunk, text }).toEqual(chunks.find((row) => row.line === line && row.chunk === chunk));
     },
   );
 

@@ -102,6 +102,8 @@ describe('the run record beside every output', () => {
           normalize: 'none',
           prefix: 'passage: ',
           onLong: 'truncate',
+          chunkTokens: null,
+          chunkOverlap: null,
         },
         precision: { type: 'float32', calibration: null },
         input: {

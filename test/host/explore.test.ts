@@ -48,6 +48,8 @@ async function embedded(name: string, modelPath = model): Promise<string> {
     memoryLimitMb: null,
     dimensions: null,
     precision: 'float32',
+    chunkTokens: null,
+    chunkOverlap: null,
     resume: false,
   };
   const started = await h.ok('job:start', start);

@@ -38,6 +38,8 @@ function job(input: string, output: string, overrides: Partial<JobStart> = {}): 
     normalize: 'l2',
     prefix: '',
     onLong: 'truncate',
+    chunkTokens: null,
+    chunkOverlap: null,
     continueOnError: true,
     memoryLimitMb: null,
     dimensions: null,
@@ -135,6 +137,30 @@ describe('StudioService', () => {
     expect(final.summary).toMatchObject({ precision: 'int8', outputDimension: 32 });
     const rows = (await readJsonl(output)).map((row) => row.embedding);
     expect(rows.flat().every((value) => Number.isInteger(value) && value >= -128 && value <= 127)).toBe(true);
+  });
+
+  it('runs a job cutting long texts into chunks, and refuses an overlap as large as a chunk before writing anything', async () => {
+    await loadTiny();
+    const long = 'the quick brown fox jumps over the lazy dog. '.repeat(12).trim();
+    const input = await inputFile('chunks.txt', [long, 'hello world']);
+    const refused = join(h.dir, 'chunks-refused.jsonl');
+    expect(
+      await failure('job:start', job(input, refused, { onLong: 'chunk', chunkTokens: 24, chunkOverlap: 22 })),
+    ).toMatchObject({
+      code: 'BAD_OPTION',
+      remedy: { kind: 'fixOption', option: 'chunkOverlap', example: '2' },
+    });
+    expect(existsSync(refused)).toBe(false);
+
+    const output = join(h.dir, 'chunks.jsonl');
+    const started = await h.ok('job:start', job(input, output, { onLong: 'chunk', chunkTokens: 24, chunkOverlap: 4 }));
+    await h.finished(started.jobId);
+    const rows = await readJsonl<{ line: number; chunk: number; text: string }>(output);
+    expect(rows.filter((row) => row.line === 1).map((row) => row.chunk)).toEqual(
+      rows.filter((row) => row.line === 1).map((_, i) => i),
+    );
+    expect(rows.filter((row) => row.line === 1).length).toBeGreaterThan(3);
+    expect(rows.at(-1)).toMatchObject({ line: 2, chunk: 0, text: 'hello world' });
   });
 
   it('inspects an input, runs a job to the end and reports it through events', async () => {

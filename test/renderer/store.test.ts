@@ -350,6 +350,8 @@ describe('start', () => {
       normalize: 'l2',
       prefix: '',
       onLong: 'truncate',
+      chunkTokens: null,
+      chunkOverlap: null,
       continueOnError: false,
       memoryLimitMb: null,
       dimensions: null,
@@ -358,6 +360,17 @@ describe('start', () => {
     };
     expect(api.requestsOf('job:start')).toEqual([expected]);
     expect(store.getState().job).toMatchObject({ status: 'running', jobId: 1, pending: null });
+  });
+
+  it('sends the long-text policy chunk or mean with its chunk tokens and overlap', async () => {
+    const { api, store } = await ready();
+    api.reply('job:start', () => ok(jobState(1, 'running')));
+    const { actions } = store.getState();
+    actions.setOnLong('mean');
+    actions.setNumber('chunkTokens', '256');
+    actions.setNumber('chunkOverlap', '0');
+    await actions.start();
+    expect(api.requestsOf('job:start')).toMatchObject([{ onLong: 'mean', chunkTokens: 256, chunkOverlap: 0 }]);
   });
 
   it('does not ask the host while something blocks the start', async () => {

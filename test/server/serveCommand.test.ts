@@ -121,6 +121,8 @@ describe('npm run serve', () => {
       normalize: 'l2',
       prefix: '',
       onLong: 'truncate',
+      chunkTokens: null,
+      chunkOverlap: null,
       continueOnError: false,
       memoryLimitMb: null,
       dimensions: null,

@@ -27,6 +27,12 @@ const cli =
   (value) =>
     accepts(() => parseCommandLine([...EMBED, `--${flag}=${write(value)}`]));
 
+/** A chunk size: taken with --on-long chunk (and mean) only. */
+const cliChunk =
+  (flag: string): Reader =>
+  (value) =>
+    accepts(() => parseCommandLine([...EMBED, '--on-long=chunk', `--${flag}=${value}`]));
+
 const loadRequest =
   (field: string): Reader =>
   (value) =>
@@ -84,6 +90,20 @@ const READERS: Record<LimitName, Record<string, Reader>> = {
     'settings:set': settingsRequest('dimensions', true),
     form: form('dimensions'),
     core: core('dimensions'),
+  },
+  chunkTokens: {
+    cli: cliChunk('chunk-tokens'),
+    'job:start': jobRequest('chunkTokens'),
+    'settings:set': settingsRequest('chunkTokens', true),
+    form: form('chunkTokens'),
+    core: core('chunkTokens'),
+  },
+  chunkOverlap: {
+    cli: cliChunk('chunk-overlap'),
+    'job:start': jobRequest('chunkOverlap'),
+    'settings:set': settingsRequest('chunkOverlap', true),
+    form: form('chunkOverlap'),
+    core: core('chunkOverlap'),
   },
   port: {
     serve: (value) => accepts(() => parseServeArgs([`--port=${value}`])),

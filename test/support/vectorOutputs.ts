@@ -70,7 +70,13 @@ export async function writeVectorOutput(
   const input = `${output}.txt`;
   await writeFile(input, `${texts.join('\n')}\n`);
   const { size, mtimeMs } = await stat(input);
-  const writer = await createOutputWriter(output, format, 'synthetic', new VectorCodec('float32', dimension), false);
+  const writer = await createOutputWriter(
+    output,
+    format,
+    { name: 'synthetic', rows: 'line' },
+    new VectorCodec('float32', dimension),
+    false,
+  );
   for (let at = 0; at < rows.length; at += 1000) {
     await writer.write(
       rows.slice(at, at + 1000).map((row) => ({
@@ -103,6 +109,8 @@ export async function writeVectorOutput(
       normalize: 'l2',
       prefix: '',
       onLong: 'truncate',
+      chunkTokens: null,
+      chunkOverlap: null,
     },
     precision: { type: 'float32', calibration: null },
     input: { path: input, absolutePath: input, size, mtimeMs, format: 'text', field: 'text', shard: null },

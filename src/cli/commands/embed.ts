@@ -45,6 +45,8 @@ export async function runEmbed(options: EmbedCommandOptions, probe: ProbeLaunche
         dimensions: options.dimensions,
         prefix: options.prefix,
         onLong: options.onLong,
+        chunkTokens: options.chunkTokens,
+        chunkOverlap: options.chunkOverlap,
         // A model that crashes llama.cpp is tried in a child process first: the user gets a message, not a signal.
         probe,
         onNotice: noticePrinter(bar),

@@ -46,14 +46,15 @@ export async function runSearch(options: SearchCommandOptions, probe: ProbeLaunc
   return EXIT.ok;
 }
 
-/** One line per result, `line  score  text`, the text cut to the terminal's width. */
+/** One line per result, `line  score  text` (`line:chunk` for a chunk), the text cut to the terminal's width. */
 export function formatHits(hits: readonly SearchHit[]): string {
   if (!hits.length) return 'No rows.\n';
-  const lineWidth = Math.max(...hits.map((hit) => String(hit.line).length));
+  const where = (hit: SearchHit): string => (hit.chunk === undefined ? String(hit.line) : `${hit.line}:${hit.chunk}`);
+  const lineWidth = Math.max(...hits.map((hit) => where(hit).length));
   const width = process.stdout.isTTY ? process.stdout.columns : TEXT_WIDTH + lineWidth + 10;
   return hits
     .map((hit) => {
-      const head = `${String(hit.line).padStart(lineWidth)}  ${hit.score.toFixed(4)}  `;
+      const head = `${where(hit).padStart(lineWidth)}  ${hit.score.toFixed(4)}  `;
       return `${head}${cut(hit.text.replace(/\s+/g, ' '), Math.max(20, width - head.length))}\n`;
     })
     .join('');

@@ -1,26 +1,30 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { EmbeddingResult } from '../results';
-import type { OutputWriter, WriterCheckpoint } from './outputWriter';
+import type { OutputWriter, RowKind, WriterCheckpoint } from './outputWriter';
 import { float16Value, type StoredVector, type VectorCodec } from './precision';
 import { openStaged, reopenStaged, sizeKey, StagedFile } from './stagedFile';
 
-/** `.jsonl`: one object per embedded line, in line order. */
+/**
+ * `.jsonl`: one object per row, in line order: a row a line, or with the policy chunk a row a chunk (`chunk`,
+ * `char_start`, `char_end` after `line`), or with mean a row a line saying how many chunks it averages (`chunks`).
+ */
 export class JsonlWriter extends StagedFile implements OutputWriter {
   private constructor(
     path: string,
     handle: FileHandle,
     size: number,
     private readonly codec: VectorCodec,
+    private readonly rows: RowKind,
   ) {
     super(path, handle, size);
   }
 
-  static async open(path: string, codec: VectorCodec, replace: boolean): Promise<JsonlWriter> {
-    return new JsonlWriter(path, await openStaged(path, replace), 0, codec);
+  static async open(path: string, codec: VectorCodec, rows: RowKind, replace: boolean): Promise<JsonlWriter> {
+    return new JsonlWriter(path, await openStaged(path, replace), 0, codec, rows);
   }
 
-  static async resume(path: string, codec: VectorCodec, size: number): Promise<JsonlWriter> {
-    return new JsonlWriter(path, await reopenStaged(path, size), size, codec);
+  static async resume(path: string, codec: VectorCodec, rows: RowKind, size: number): Promise<JsonlWriter> {
+    return new JsonlWriter(path, await reopenStaged(path, size), size, codec, rows);
   }
 
   get paths(): string[] {
@@ -30,7 +34,7 @@ export class JsonlWriter extends StagedFile implements OutputWriter {
   async write(results: readonly EmbeddingResult[]): Promise<void> {
     let chunk = '';
     for (const r of results) {
-      chunk += `{"line":${r.line},"text":${JSON.stringify(r.text)},"tokens":${r.tokens},"truncated":${r.truncated},"embedding":[${formatVector(this.codec.encode(r.embedding))}]}\n`;
+      chunk += `{"line":${r.line},${this.where(r)}"text":${JSON.stringify(r.text)},"tokens":${r.tokens},"truncated":${r.truncated},"embedding":[${formatVector(this.codec.encode(r.embedding))}]}\n`;
     }
     await this.append(chunk);
   }
@@ -38,6 +42,17 @@ export class JsonlWriter extends StagedFile implements OutputWriter {
   async checkpoint(): Promise<WriterCheckpoint> {
     await this.sync();
     return { sizes: { [sizeKey(this.finalPath)]: this.size } };
+  }
+
+  private where(r: EmbeddingResult): string {
+    switch (this.rows) {
+      case 'line':
+        return '';
+      case 'chunk':
+        return `"chunk":${r.chunk?.index ?? 0},"char_start":${r.chunk?.charStart ?? 0},"char_end":${r.chunk?.charEnd ?? 0},`;
+      case 'mean':
+        return `"chunks":${r.chunks ?? 1},`;
+    }
   }
 }
 

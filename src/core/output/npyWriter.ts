@@ -1,15 +1,15 @@
 import type { Precision } from '#shared/engine';
 import { EmbeddingError } from '../errors';
 import type { EmbeddingResult } from '../results';
-import type { OutputWriter, WriterCheckpoint } from './outputWriter';
+import type { OutputWriter, RowKind, WriterCheckpoint } from './outputWriter';
 import type { VectorCodec } from './precision';
 import { sizeKey, StagedFile, writeFully } from './stagedFile';
 
 /** Room for a shape of any row count, so the header can be rewritten in place once the row count is known. */
 const HEADER_BYTES = 128;
 
-/** numpy's type of the values of each array: little-endian float32, float16 and uint32, and single bytes. */
-export type NpyDescr = '<f4' | '<f2' | '|i1' | '|u1' | '<u4';
+/** numpy's type of the values of each array: little-endian float32, float16, uint32 and int64, and single bytes. */
+export type NpyDescr = '<f4' | '<f2' | '|i1' | '|u1' | '<u4' | '<i8';
 
 /** The dtype of an output's matrix: binary and ubinary are their packed bytes, signed for binary. */
 export const NPY_DESCRS: Record<Precision, NpyDescr> = {
@@ -23,7 +23,7 @@ export const NPY_DESCRS: Record<Precision, NpyDescr> = {
 
 /** Bytes of one value of a dtype. */
 export function npyItemSize(descr: NpyDescr): number {
-  return descr === '<f4' || descr === '<u4' ? 4 : descr === '<f2' ? 2 : 1;
+  return descr === '<i8' ? 8 : descr === '<f4' || descr === '<u4' ? 4 : descr === '<f2' ? 2 : 1;
 }
 
 /**
@@ -98,26 +98,34 @@ class NpyArray {
 
 /**
  * `.npy`: a matrix of the run's precision (float32, float16, int8, uint8; binary and ubinary as their packed bytes,
- * dimension / 8 of them), one row per embedded line in line order, plus `<name>.lines.npy`, a uint32 vector giving the
- * input line number of each row.
+ * dimension / 8 of them), one row per row of the output in line order, plus a sidecar saying what each row is: with a
+ * row a line, `<name>.lines.npy`, a uint32 vector of the input line of each row; with the policy chunk,
+ * `<name>.rows.npy`, an int64 matrix of (line, chunk, char_start, char_end) per row; with mean, `<name>.rows.npy`, an
+ * int64 matrix of (line, chunks) per row.
  */
 export class NpyWriter implements OutputWriter {
   private constructor(
     private readonly matrix: NpyArray,
-    private readonly lines: NpyArray,
+    private readonly sidecar: NpyArray,
     private readonly codec: VectorCodec,
+    private readonly rows: RowKind,
   ) {}
 
   /** A new pair of arrays, or with `resume` the staged ones of an unfinished run, cut back to the sizes given. */
   static async create(
     path: string,
     codec: VectorCodec,
+    rows: RowKind,
     replace: boolean,
-    resume?: { matrix: number; lines: number },
+    resume?: { matrix: number; sidecar: number },
   ): Promise<NpyWriter> {
     const matrix = await NpyArray.create(path, NPY_DESCRS[codec.precision], codec.columns, replace, resume?.matrix);
     try {
-      return new NpyWriter(matrix, await NpyArray.create(linesPath(path), '<u4', null, replace, resume?.lines), codec);
+      const sidecar =
+        rows === 'line'
+          ? await NpyArray.create(linesPath(path), '<u4', null, replace, resume?.sidecar)
+          : await NpyArray.create(rowsPath(path), '<i8', ROWS_COLUMNS[rows], replace, resume?.sidecar);
+      return new NpyWriter(matrix, sidecar, codec, rows);
     } catch (error) {
       await matrix.file.abort();
       throw error;
@@ -125,47 +133,69 @@ export class NpyWriter implements OutputWriter {
   }
 
   get paths(): string[] {
-    return [this.matrix.file.finalPath, this.lines.file.finalPath];
+    return [this.matrix.file.finalPath, this.sidecar.file.finalPath];
   }
 
   async write(results: readonly EmbeddingResult[]): Promise<void> {
     const rowBytes = this.codec.columns * npyItemSize(NPY_DESCRS[this.codec.precision]);
     const matrix = new Uint8Array(results.length * rowBytes);
-    const lines = new Uint32Array(results.length);
     results.forEach((r, i) => {
       const stored = this.codec.encode(r.embedding);
       matrix.set(new Uint8Array(stored.buffer, stored.byteOffset, stored.byteLength), i * rowBytes);
-      lines[i] = r.line;
     });
     await this.matrix.append(matrix);
-    await this.lines.append(new Uint8Array(lines.buffer));
+    await this.sidecar.append(new Uint8Array(this.sidecarRows(results).buffer));
+  }
+
+  private sidecarRows(results: readonly EmbeddingResult[]): Uint32Array | BigInt64Array {
+    switch (this.rows) {
+      case 'line':
+        return Uint32Array.from(results, (r) => r.line);
+      case 'chunk':
+        return BigInt64Array.from(
+          results.flatMap((r) => [r.line, r.chunk?.index ?? 0, r.chunk?.charStart ?? 0, r.chunk?.charEnd ?? 0]),
+          BigInt,
+        );
+      case 'mean':
+        return BigInt64Array.from(
+          results.flatMap((r) => [r.line, r.chunks ?? 1]),
+          BigInt,
+        );
+    }
   }
 
   async checkpoint(): Promise<WriterCheckpoint> {
-    await Promise.all([this.matrix.file.sync(), this.lines.file.sync()]);
+    await Promise.all([this.matrix.file.sync(), this.sidecar.file.sync()]);
     return {
       sizes: {
         [sizeKey(this.matrix.file.finalPath)]: this.matrix.file.size,
-        [sizeKey(this.lines.file.finalPath)]: this.lines.file.size,
+        [sizeKey(this.sidecar.file.finalPath)]: this.sidecar.file.size,
       },
     };
   }
 
   async complete(): Promise<void> {
     await this.matrix.complete();
-    await this.lines.complete();
+    await this.sidecar.complete();
   }
 
   async keepPartial(): Promise<void> {
-    await Promise.all([this.matrix.keepPartial(), this.lines.keepPartial()]);
+    await Promise.all([this.matrix.keepPartial(), this.sidecar.keepPartial()]);
   }
 
   async abort(): Promise<void> {
-    await Promise.all([this.matrix.file.abort(), this.lines.file.abort()]);
+    await Promise.all([this.matrix.file.abort(), this.sidecar.file.abort()]);
   }
 }
+
+const ROWS_COLUMNS: Record<Exclude<RowKind, 'line'>, number> = { chunk: 4, mean: 2 };
 
 /** `embeddings.npy` -> `embeddings.lines.npy`. */
 export function linesPath(npyPath: string): string {
   return npyPath.replace(/(\.npy)?$/i, '.lines.npy');
+}
+
+/** `embeddings.npy` -> `embeddings.rows.npy`. */
+export function rowsPath(npyPath: string): string {
+  return npyPath.replace(/(\.npy)?$/i, '.rows.npy');
 }

@@ -1,8 +1,8 @@
-import type { OutputFormat } from '#shared/engine';
+import { chunksTexts, type LongTextPolicy, type OutputFormat } from '#shared/engine';
 import { EmbeddingError } from '../errors';
 import { JsonlWriter } from './jsonlWriter';
-import { linesPath, NpyWriter } from './npyWriter';
-import type { OutputWriter, WriterResume } from './outputWriter';
+import { linesPath, NpyWriter, rowsPath } from './npyWriter';
+import type { OutputWriter, RowKind, WriterResume } from './outputWriter';
 import { ParquetOutputWriter } from './parquetWriter';
 import type { VectorCodec } from './precision';
 import { runRecordPath } from '../runRecord';
@@ -18,41 +18,48 @@ export function outputFormatFor(path: string, format?: OutputFormat): OutputForm
 }
 
 /**
- * Every file a run with this output writes: the embeddings (and the .npy line-number sidecar), the skip log, then the
- * run record.
+ * Every file a run with this output writes: the embeddings (and the .npy sidecar saying what each row is), the skip
+ * log, then the run record.
  */
-export function outputPathsFor(path: string, format: OutputFormat): string[] {
-  return [...streamedPathsFor(path, format), runRecordPath(path)];
+export function outputPathsFor(path: string, format: OutputFormat, policy: LongTextPolicy = 'truncate'): string[] {
+  return [...streamedPathsFor(path, format, policy), runRecordPath(path)];
 }
 
 /** The files a run writes batch by batch, which its checkpoints measure: all but the run record, written at the end. */
-export function streamedPathsFor(path: string, format: OutputFormat): string[] {
-  return [...(format === 'npy' ? [path, linesPath(path)] : [path]), skipLogPath(path)];
+export function streamedPathsFor(path: string, format: OutputFormat, policy: LongTextPolicy = 'truncate'): string[] {
+  const sidecar = chunksTexts(policy) ? rowsPath(path) : linesPath(path);
+  return [...(format === 'npy' ? [path, sidecar] : [path]), skipLogPath(path)];
 }
 
 export async function createOutputWriter(
   path: string,
   format: OutputFormat,
-  modelName: string,
+  model: { name: string; rows: RowKind },
   codec: VectorCodec,
   replace: boolean,
   resume?: WriterResume,
 ): Promise<OutputWriter> {
   switch (format) {
     case 'jsonl':
-      return resume ? JsonlWriter.resume(path, codec, sizeOf(resume, path)) : JsonlWriter.open(path, codec, replace);
-    case 'npy':
+      return resume
+        ? JsonlWriter.resume(path, codec, model.rows, sizeOf(resume, path))
+        : JsonlWriter.open(path, codec, model.rows, replace);
+    case 'npy': {
+      const sidecar = model.rows === 'line' ? linesPath(path) : rowsPath(path);
       return NpyWriter.create(
         path,
         codec,
+        model.rows,
         replace,
-        resume && { matrix: sizeOf(resume, path), lines: sizeOf(resume, linesPath(path)) },
+        resume && { matrix: sizeOf(resume, path), sidecar: sizeOf(resume, sidecar) },
       );
+    }
     case 'parquet':
       return ParquetOutputWriter.create(
         path,
-        modelName,
+        model.name,
         codec,
+        model.rows,
         replace,
         resume && { size: sizeOf(resume, path), rowGroups: resume.added },
       );

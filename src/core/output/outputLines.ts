@@ -22,6 +22,7 @@ const DESCR_NAMES: Record<NpyDescr, string> = {
   '|i1': 'int8',
   '|u1': 'uint8',
   '<u4': 'uint32',
+  '<i8': 'int64',
 };
 
 /** The shape of a .npy array of `descr` values, and where its data starts. */

@@ -1,3 +1,4 @@
+import type { LongTextPolicy } from '#shared/engine';
 import type { Calibration, RunRecord } from '#shared/runRecord';
 import type { EmbeddingResult } from '../results';
 
@@ -33,4 +34,11 @@ export interface OutputWriter {
   complete(run: RunRecord): Promise<void>;
   keepPartial(): Promise<void>;
   abort(): Promise<void>;
+}
+
+/** What a row of the output is: an input line, a chunk of one (policy chunk), or the mean of its chunks (mean). */
+export type RowKind = 'line' | 'chunk' | 'mean';
+
+export function rowKindOf(policy: LongTextPolicy): RowKind {
+  return policy === 'chunk' || policy === 'mean' ? policy : 'line';
 }

@@ -4,7 +4,7 @@ import type { Precision } from '#shared/engine';
 import type { RunRecord } from '#shared/runRecord';
 import { runRecordText } from '../runRecord';
 import type { EmbeddingResult } from '../results';
-import type { OutputWriter, WriterCheckpoint } from './outputWriter';
+import type { OutputWriter, RowKind, WriterCheckpoint } from './outputWriter';
 import { float16Value, type VectorCodec } from './precision';
 import { sizeKey, StagedFile } from './stagedFile';
 
@@ -43,9 +43,31 @@ function int8Element(signed: boolean): SchemaElement {
   };
 }
 
-const schemaFor = (precision: Precision): SchemaElement[] => [
-  { name: 'root', num_children: 7 },
-  { name: 'line', type: 'INT64', repetition_type: 'REQUIRED' },
+const LINE: SchemaElement = { name: 'line', type: 'INT64', repetition_type: 'REQUIRED' };
+
+/** The columns after `line` that say where a row is in its line (policy chunk), or what it averages (mean). */
+const WHERE: Record<RowKind, SchemaElement[]> = {
+  line: [],
+  chunk: [
+    { name: 'chunk', type: 'INT32', converted_type: 'UINT_32', repetition_type: 'REQUIRED' },
+    { name: 'char_start', type: 'INT64', repetition_type: 'REQUIRED' },
+    { name: 'char_end', type: 'INT64', repetition_type: 'REQUIRED' },
+  ],
+  mean: [{ name: 'chunks', type: 'INT32', converted_type: 'UINT_32', repetition_type: 'REQUIRED' }],
+};
+
+function schemaFor(precision: Precision, rows: RowKind): SchemaElement[] {
+  const columns = [LINE, ...WHERE[rows], ...rest(precision)];
+  return [
+    {
+      name: 'root',
+      num_children: columns.filter((column) => column.name !== 'list' && column.name !== 'element').length,
+    },
+    ...columns,
+  ];
+}
+
+const rest = (precision: Precision): SchemaElement[] => [
   { name: 'text', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' },
   { name: 'text_hash', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' },
   { name: 'sequence_length', type: 'INT32', converted_type: 'UINT_32', repetition_type: 'REQUIRED' },
@@ -74,7 +96,8 @@ function streamingByteWriter(file: StagedFile): ByteWriter {
 
 /**
  * `.parquet`: the origin crate's columns (`text`, `text_hash`, `sequence_length`, `processing_time_ms`, `embedding` as
- * a list of the run's precision) plus `line` and `truncated`, written row group by row group. The footer lists every row group, so a
+ * a list of the run's precision) plus `line` and `truncated` (and after `line`, with the policy chunk `chunk`,
+ * `char_start` and `char_end`, with mean `chunks`), written row group by row group. The footer lists every row group, so a
  * resumed run gets the row groups of the run it continues from the checkpoints, which carry each one as it is written.
  */
 export class ParquetOutputWriter implements OutputWriter {
@@ -84,6 +107,7 @@ export class ParquetOutputWriter implements OutputWriter {
     private readonly file: StagedFile,
     private readonly writer: ParquetWriter,
     private readonly codec: VectorCodec,
+    private readonly rows: RowKind,
   ) {
     this.checkpointed = writer.row_groups.length;
   }
@@ -93,6 +117,7 @@ export class ParquetOutputWriter implements OutputWriter {
     path: string,
     modelName: string,
     codec: VectorCodec,
+    rows: RowKind,
     replace: boolean,
     resume?: { size: number; rowGroups: unknown[] },
   ): Promise<ParquetOutputWriter> {
@@ -100,7 +125,7 @@ export class ParquetOutputWriter implements OutputWriter {
     const bytes = streamingByteWriter(file);
     const writer = new ParquetWriter({
       writer: bytes,
-      schema: schemaFor(codec.precision),
+      schema: schemaFor(codec.precision, rows),
       kvMetadata: [{ key: 'embedding_studio.model', value: modelName }],
       createdBy: 'embedding-studio',
     });
@@ -111,7 +136,7 @@ export class ParquetOutputWriter implements OutputWriter {
       writer.row_groups = resume.rowGroups as RowGroup[];
       writer.num_rows = writer.row_groups.reduce((rows, group) => rows + group.num_rows, 0n);
     }
-    return new ParquetOutputWriter(file, writer, codec);
+    return new ParquetOutputWriter(file, writer, codec, rows);
   }
 
   get paths(): string[] {
@@ -164,8 +189,19 @@ export class ParquetOutputWriter implements OutputWriter {
   private async writeRowGroup(): Promise<void> {
     const rows = this.buffered;
     this.buffered = [];
+    const where: Array<[string, unknown[]]> =
+      this.rows === 'chunk'
+        ? [
+            ['chunk', rows.map((r) => r.chunk?.index ?? 0)],
+            ['char_start', rows.map((r) => BigInt(r.chunk?.charStart ?? 0))],
+            ['char_end', rows.map((r) => BigInt(r.chunk?.charEnd ?? 0))],
+          ]
+        : this.rows === 'mean'
+          ? [['chunks', rows.map((r) => r.chunks ?? 1)]]
+          : [];
     const columns: Array<[string, unknown[]]> = [
       ['line', rows.map((r) => BigInt(r.line))],
+      ...where,
       ['text', rows.map((r) => r.text)],
       ['text_hash', rows.map((r) => r.textHash)],
       ['sequence_length', rows.map((r) => r.tokens)],

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { cancelledError } from '../errors';
 import { readRunRecord } from '../runRecord';
 import { freshIndex, OutputIndex, type IndexProgress } from './outputIndex';
-import { readOutputRows } from './outputRows';
+import { checkRowPerLine, readOutputRows } from './outputRows';
 
 /** Rows whose cosine similarity is at least the threshold, joined pair by pair. */
 export interface DuplicateGroup {
@@ -48,6 +48,7 @@ const NEIGHBOURS_PER_ROW = 16;
 export async function findDuplicates(options: DuplicatesOptions): Promise<Duplicates> {
   const { output, threshold, signal } = options;
   const record = await readRunRecord(output);
+  checkRowPerLine(output, record, 'finding duplicates');
   const threads = options.threads ?? availableParallelism();
   const index =
     (await freshIndex(output, options.onNotice)) ??

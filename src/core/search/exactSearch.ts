@@ -16,6 +16,8 @@ import { checkInputUnchanged, outputDimension, readOutputRows, textsOfLines } fr
  */
 export interface SearchHit {
   line: number;
+  /** In an output of the long-text policy chunk: which chunk of its line the row is (its text is the chunk's). */
+  chunk?: number;
   score: number;
   text: string;
 }
@@ -159,6 +161,9 @@ async function embedQuery(modelPath: string, record: RunRecord, options: SearchO
 
 interface FoundRow {
   line: number;
+  chunk?: number;
+  /** Where a chunk is in its line's text (code points), for a text read from the input (.npy). */
+  span?: [number, number];
   score: number;
   /** The output's text of the row, where the output holds it. */
   text?: string;
@@ -213,8 +218,16 @@ export async function exactNearest(
   const texts = record.output.format !== 'npy';
   for await (const block of readOutputRows(output, record, { texts, dimensions })) {
     block.lines.forEach((line, i) => {
-      if (line !== except)
-        best.add({ line, score: cosine(query, queryNorm, block.vectors, i * dimensions), text: block.texts?.[i] });
+      if (line === except) return;
+      const chunk = block.chunks?.[i];
+      const span = block.spans?.[i];
+      best.add({
+        line,
+        ...(chunk === undefined ? {} : { chunk }),
+        ...(span === undefined ? {} : { span }),
+        score: cosine(query, queryNorm, block.vectors, i * dimensions),
+        text: block.texts?.[i],
+      });
     });
   }
   const fromInput = texts
@@ -224,5 +237,13 @@ export async function exactNearest(
         record,
         best.rows.map((row) => row.line),
       );
-  return best.rows.map(({ line, score, text }) => ({ line, score, text: text ?? fromInput?.get(line) ?? '' }));
+  return best.rows.map(({ line, chunk, span, score, text }) => {
+    const lineText = fromInput?.get(line) ?? '';
+    return {
+      line,
+      ...(chunk === undefined ? {} : { chunk }),
+      score,
+      text: text ?? (span ? [...lineText].slice(span[0], span[1]).join('') : lineText),
+    };
+  });
 }

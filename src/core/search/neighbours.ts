@@ -2,7 +2,7 @@ import { EmbeddingError } from '../errors';
 import { readRunRecord } from '../runRecord';
 import { exactNearest, withTexts, type SearchHit } from './exactSearch';
 import { freshIndex } from './outputIndex';
-import { checkInputUnchanged, vectorOfLine } from './outputRows';
+import { checkInputUnchanged, checkRowPerLine, vectorOfLine } from './outputRows';
 
 export interface NeighboursOptions {
   /** The embeddings file of a finished run (with its `<output>.run.json`). */
@@ -23,6 +23,7 @@ export interface NeighboursOptions {
 export async function neighboursOf(options: NeighboursOptions): Promise<SearchHit[]> {
   const { output, line, top } = options;
   const record = await readRunRecord(output);
+  checkRowPerLine(output, record, 'finding the neighbours of a line');
   if (record.output.format === 'npy') await checkInputUnchanged(output, record);
   const vector = await vectorOfLine(output, record, line);
   if (!vector) {

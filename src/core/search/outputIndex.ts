@@ -7,7 +7,7 @@ import { fileFingerprint } from '../checkpoint';
 import { cancelledError, EmbeddingError, errorMessage } from '../errors';
 import { stagingPath } from '../output/stagedFile';
 import { readRunRecord } from '../runRecord';
-import { outputDimension, readOutputRows } from './outputRows';
+import { checkRowPerLine, outputDimension, readOutputRows } from './outputRows';
 
 /**
  * How indexes are built, chosen by measuring recall@10 against exact search on clustered 384-dimension vectors
@@ -212,6 +212,7 @@ export async function indexState(output: string): Promise<IndexState> {
  */
 export async function buildOutputIndex(output: string, options: BuildIndexOptions = {}): Promise<OutputIndexInfo> {
   const record = await readRunRecord(output);
+  checkRowPerLine(output, record, 'an index');
   const before = await outputIdentity(output);
   for (const path of [indexPath(output), indexInfoPath(output)]) await refuseNonFile(path);
   const stagedIndex = stagingPath(indexPath(output));

@@ -4,9 +4,10 @@ import { open, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import type { RunRecord } from '#shared/runRecord';
-import { cancelledError, EmbeddingError } from '../errors';
+import { advice, cancelledError, EmbeddingError } from '../errors';
 import { isSkipped, readInput } from '../input';
-import { linesPath, NPY_DESCRS, npyItemSize, type NpyDescr } from '../output/npyWriter';
+import { linesPath, NPY_DESCRS, npyItemSize, rowsPath, type NpyDescr } from '../output/npyWriter';
+import { rowKindOf } from '../output/outputWriter';
 import { damaged, npyHeader } from '../output/outputLines';
 import { float16Value } from '../output/precision';
 import { ComparableVectors } from './comparable';
@@ -17,6 +18,12 @@ export interface RowBlock {
   first: number;
   /** The input line of each row. */
   lines: number[];
+  /**
+   * In an output of the long-text policy chunk: the chunk of its line each row is, and (.npy, whose texts are read
+   * from the input) where it is in the line's text, in code points.
+   */
+  chunks?: number[];
+  spans?: Array<[number, number]>;
   /**
    * `lines.length` rows of `dimensions` values each, one after the other, as search compares them whatever precision
    * the run stored them in (see ComparableVectors).
@@ -42,6 +49,19 @@ const JSONL_BLOCK_ROWS = 1024;
 /** Rows of a .npy matrix read at a time: about 4 MiB, whatever the dimension. */
 const NPY_CHUNK_BYTES = 4 << 20;
 
+/**
+ * Refuses an output of the long-text policy chunk (a row for each chunk of a long line) to what finds rows by their line
+ * (`what`: an index, neighbours, duplicates, a map): only search reads it so far.
+ */
+export function checkRowPerLine(output: string, record: RunRecord, what: string): void {
+  if (record.vectors.onLong !== 'chunk') return;
+  throw new EmbeddingError(
+    'BAD_OPTION',
+    `${output} has a row for each chunk of its long lines: ${what} works on outputs with a row per line so far.`,
+    advice('Search it, or embed its input again with the long-text policy mean, which writes a row per line.'),
+  );
+}
+
 /** The number of values each row of the run's output has. */
 export function outputDimension(record: RunRecord): number {
   return record.vectors.dimensions ?? record.vectors.dimension;
@@ -57,11 +77,12 @@ export async function* readOutputRows(
   options: OutputRowsOptions = {},
 ): AsyncGenerator<RowBlock> {
   const comparable = new ComparableVectors(output, record.precision, options.dimensions ?? outputDimension(record));
+  const chunked = record.vectors.onLong === 'chunk';
   const blocks =
     record.output.format === 'jsonl'
-      ? jsonlBlocks(output, comparable, options)
+      ? jsonlBlocks(output, comparable, chunked, options)
       : record.output.format === 'parquet'
-        ? parquetBlocks(output, comparable, options)
+        ? parquetBlocks(output, comparable, chunked, options)
         : npyBlocks(output, record, comparable);
   const fromInput = record.output.format === 'npy' && (options.texts || options.hashes);
   if (fromInput) await checkInputUnchanged(output, record);
@@ -70,7 +91,7 @@ export async function* readOutputRows(
     if (options.signal?.aborted) throw cancelledError();
     if (inputTexts) {
       const texts: string[] = [];
-      for (const line of block.lines) texts.push(await inputTexts.textOf(line));
+      for (const [i, line] of block.lines.entries()) texts.push(await inputTexts.textOf(line, block.spans?.[i]));
       if (options.texts) block.texts = texts;
       if (options.hashes) block.hashes = texts.map(md5);
     }
@@ -176,7 +197,14 @@ function checkLength(output: string, where: string, length: number, comparable: 
     throw damaged(output, `${where} has ${length} numbers, its run's rows ${comparable.columns}`);
 }
 
-function parseJsonlRow(output: string, text: string, row: number): { line: number; text: string; embedding: number[] } {
+interface JsonlRow {
+  line: number;
+  chunk?: unknown;
+  text: string;
+  embedding: number[];
+}
+
+function parseJsonlRow(output: string, text: string, row: number): JsonlRow {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -187,7 +215,7 @@ function parseJsonlRow(output: string, text: string, row: number): { line: numbe
   return parsed;
 }
 
-function isJsonlRow(value: unknown): value is { line: number; text: string; embedding: number[] } {
+function isJsonlRow(value: unknown): value is JsonlRow {
   if (typeof value !== 'object' || value === null) return false;
   const row = value as Record<string, unknown>;
   return typeof row.line === 'number' && typeof row.text === 'string' && Array.isArray(row.embedding);
@@ -196,11 +224,12 @@ function isJsonlRow(value: unknown): value is { line: number; text: string; embe
 async function* jsonlBlocks(
   output: string,
   comparable: ComparableVectors,
+  chunked: boolean,
   options: OutputRowsOptions,
 ): AsyncGenerator<RowBlock> {
   const { dimension: dimensions } = comparable;
   const rows = createInterface({ input: createReadStream(output), crlfDelay: Infinity });
-  let block = emptyBlock(0, dimensions, JSONL_BLOCK_ROWS, options);
+  let block = emptyBlock(0, dimensions, JSONL_BLOCK_ROWS, chunked, options);
   let row = 0;
   try {
     for await (const text of rows) {
@@ -210,11 +239,15 @@ async function* jsonlBlocks(
       checkLength(output, `row ${row}`, parsed.embedding.length, comparable);
       comparable.decode(parsed.embedding, 0, block.vectors, block.lines.length * dimensions);
       block.lines.push(parsed.line);
+      if (chunked) {
+        if (typeof parsed.chunk !== 'number') throw damaged(output, `row ${row} has no chunk`);
+        block.chunks?.push(parsed.chunk);
+      }
       block.texts?.push(parsed.text);
       block.hashes?.push(md5(parsed.text));
       if (block.lines.length === JSONL_BLOCK_ROWS) {
         yield block;
-        block = emptyBlock(row, dimensions, JSONL_BLOCK_ROWS, options);
+        block = emptyBlock(row, dimensions, JSONL_BLOCK_ROWS, chunked, options);
       }
     }
   } finally {
@@ -223,10 +256,17 @@ async function* jsonlBlocks(
   if (block.lines.length) yield { ...block, vectors: block.vectors.subarray(0, block.lines.length * dimensions) };
 }
 
-function emptyBlock(first: number, dimensions: number, rows: number, options: OutputRowsOptions): RowBlock {
+function emptyBlock(
+  first: number,
+  dimensions: number,
+  rows: number,
+  chunked: boolean,
+  options: OutputRowsOptions,
+): RowBlock {
   return {
     first,
     lines: [],
+    ...(chunked ? { chunks: [] } : {}),
     vectors: new Float32Array(rows * dimensions),
     ...(options.texts ? { texts: [] } : {}),
     ...(options.hashes ? { hashes: [] } : {}),
@@ -236,20 +276,27 @@ function emptyBlock(first: number, dimensions: number, rows: number, options: Ou
 async function* parquetBlocks(
   output: string,
   comparable: ComparableVectors,
+  chunked: boolean,
   options: OutputRowsOptions,
 ): AsyncGenerator<RowBlock> {
   const { dimension: dimensions } = comparable;
   const file = await asyncBufferFromFile(output);
   const metadata = await parquetMetadataAsync(file);
-  const columns = ['line', 'embedding', ...(options.texts ? ['text'] : []), ...(options.hashes ? ['text_hash'] : [])];
+  const columns = [
+    'line',
+    'embedding',
+    ...(chunked ? ['chunk'] : []),
+    ...(options.texts ? ['text'] : []),
+    ...(options.hashes ? ['text_hash'] : []),
+  ];
   let rowStart = 0;
   // Row group by row group: one is held at a time, never the whole file.
   for (const group of metadata.row_groups) {
     const rowEnd = rowStart + Number(group.num_rows);
     const rows = await parquetReadObjects({ file, metadata, columns, rowStart, rowEnd });
-    const block = emptyBlock(rowStart, dimensions, rows.length, options);
+    const block = emptyBlock(rowStart, dimensions, rows.length, chunked, options);
     rows.forEach((found, i) => {
-      const { line, text, text_hash: hash, embedding } = found as Record<string, unknown>;
+      const { line, chunk, text, text_hash: hash, embedding } = found as Record<string, unknown>;
       const row = rowStart + i + 1;
       if (
         (typeof line !== 'bigint' && typeof line !== 'number') ||
@@ -258,9 +305,11 @@ async function* parquetBlocks(
         (options.hashes && typeof hash !== 'string')
       )
         throw damaged(output, `row ${row} has no line, text and embedding`);
+      if (chunked && typeof chunk !== 'number') throw damaged(output, `row ${row} has no chunk`);
       checkLength(output, `row ${row}`, embedding.length, comparable);
       comparable.decode(embedding, 0, block.vectors, i * dimensions);
       block.lines.push(Number(line));
+      if (typeof chunk === 'number') block.chunks?.push(chunk);
       if (typeof text === 'string') block.texts?.push(text);
       if (typeof hash === 'string') block.hashes?.push(hash);
     });
@@ -280,20 +329,27 @@ function isNumbers(value: unknown): value is ArrayLike<number> {
   );
 }
 
-/** The matrix a few MiB at a time, with the input line of each row from `<name>.lines.npy`. */
+/**
+ * The matrix a few MiB at a time, with what each row is from its sidecar: the input line of each row from
+ * `<name>.lines.npy`, or (policies chunk and mean) `<name>.rows.npy`'s (line, chunk, char_start, char_end) or
+ * (line, chunks).
+ */
 async function* npyBlocks(output: string, record: RunRecord, comparable: ComparableVectors): AsyncGenerator<RowBlock> {
   const { dimension: dimensions } = comparable;
   const descr = NPY_DESCRS[record.precision.type];
   const itemSize = npyItemSize(descr);
-  const lines = linesPath(output);
+  const rowKind = rowKindOf(record.vectors.onLong);
+  const sidecarPath = rowKind === 'line' ? linesPath(output) : rowsPath(output);
+  // Bytes of each row's entry in the sidecar: a uint32 line, or 4 or 2 int64 numbers.
+  const entryBytes = rowKind === 'line' ? 4 : rowKind === 'chunk' ? 32 : 16;
   const handle = await open(output, 'r');
-  const linesHandle = await open(lines, 'r').catch(async (error: unknown) => {
+  const sidecar = await open(sidecarPath, 'r').catch(async (error: unknown) => {
     await handle.close();
     throw error;
   });
   try {
     const { shape, start } = await npyHeader(output, handle, descr);
-    const { start: linesStart } = await npyHeader(lines, linesHandle, '<u4');
+    const { start: sidecarStart } = await npyHeader(sidecarPath, sidecar, rowKind === 'line' ? '<u4' : '<i8');
     const [rows = 0, columns = 0] = shape;
     checkLength(output, 'each row', columns, comparable);
     const rowBytes = columns * itemSize;
@@ -305,18 +361,38 @@ async function* npyBlocks(output: string, record: RunRecord, comparable: Compara
       const buffer = Buffer.alloc(bytes);
       const { bytesRead } = await handle.read(buffer, 0, bytes, start + first * rowBytes);
       if (bytesRead < bytes) throw damaged(output, `it ends before its ${rows} rows`);
-      const lineBuffer = Buffer.alloc(count * 4);
-      const { bytesRead: lineBytes } = await linesHandle.read(lineBuffer, 0, count * 4, linesStart + first * 4);
-      if (lineBytes < count * 4)
-        throw damaged(lines, `it has no line for row ${first + Math.floor(lineBytes / 4) + 1}`);
+      const entries = Buffer.alloc(count * entryBytes);
+      const { bytesRead: entryRead } = await sidecar.read(
+        entries,
+        0,
+        entries.length,
+        sidecarStart + first * entryBytes,
+      );
+      if (entryRead < entries.length)
+        throw damaged(sidecarPath, `it has nothing for row ${first + Math.floor(entryRead / entryBytes) + 1}`);
       const stored = npyValues(descr, buffer, count * columns);
       const vectors = new Float32Array(count * dimensions);
       for (let i = 0; i < count; i += 1) comparable.decode(stored, i * columns, vectors, i * dimensions);
-      yield { first, lines: Array.from(new Uint32Array(lineBuffer.buffer, lineBuffer.byteOffset, count)), vectors };
+      const block: RowBlock = { first, lines: [], vectors };
+      if (rowKind === 'chunk') {
+        block.chunks = [];
+        block.spans = [];
+      }
+      for (let i = 0; i < count; i += 1) {
+        if (rowKind === 'line') {
+          block.lines.push(entries.readUInt32LE(i * 4));
+          continue;
+        }
+        const at = i * entryBytes;
+        block.lines.push(Number(entries.readBigInt64LE(at)));
+        block.chunks?.push(Number(entries.readBigInt64LE(at + 8)));
+        block.spans?.push([Number(entries.readBigInt64LE(at + 16)), Number(entries.readBigInt64LE(at + 24))]);
+      }
+      yield block;
     }
   } finally {
     await handle.close();
-    await linesHandle.close();
+    await sidecar.close();
   }
 }
 
@@ -333,21 +409,32 @@ function npyValues(descr: NpyDescr, buffer: Buffer, length: number): ArrayLike<n
       return new Uint8Array(buffer.buffer, buffer.byteOffset, length);
     case '<u4':
       return new Uint32Array(buffer.buffer, buffer.byteOffset, length);
+    case '<i8':
+      return Float64Array.from(new BigInt64Array(buffer.buffer, buffer.byteOffset, length), Number);
   }
 }
 
-/** The run's input read alongside the output's rows (both in line order), for the texts .npy does not hold. */
-function inputTextsByLine(record: RunRecord, signal?: AbortSignal): { textOf: (line: number) => Promise<string> } {
+/**
+ * The run's input read alongside the output's rows (both in line order), for the texts .npy does not hold: a chunk's
+ * text is its span of the line's text, in code points.
+ */
+function inputTextsByLine(
+  record: RunRecord,
+  signal?: AbortSignal,
+): { textOf: (line: number, span?: [number, number]) => Promise<string> } {
   const { absolutePath, format, field } = record.input;
   const input = readInput(absolutePath, { format, field }, signal);
+  // The line last read: the chunks of one line are rows one after another.
+  let current = { line: 0, text: '' };
   return {
-    async textOf(line) {
-      for (;;) {
+    async textOf(line, span) {
+      while (current.line < line) {
         const next = await input.next();
         if (next.done) return '';
-        if (next.value.line === line) return isSkipped(next.value) ? '' : next.value.text;
-        if (next.value.line > line) return '';
+        current = { line: next.value.line, text: isSkipped(next.value) ? '' : next.value.text };
       }
+      if (current.line !== line) return '';
+      return span ? [...current.text].slice(span[0], span[1]).join('') : current.text;
     },
   };
 }

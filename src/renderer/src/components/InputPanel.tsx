@@ -19,6 +19,8 @@ const LONG_TEXT_OUTCOME: Record<LongTextPolicy, string> = {
   truncate: 'they will be truncated',
   skip: 'they will be skipped',
   fail: 'the run will stop at the first one',
+  chunk: 'they will be cut into chunks, a row each',
+  mean: 'they will be cut into chunks, averaged into one row',
 };
 
 export function InputPanel() {

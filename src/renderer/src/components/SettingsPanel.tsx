@@ -1,4 +1,11 @@
-import type { GpuChoice, LongTextPolicy, Normalization, OutputFormat, Precision } from '#shared/engine';
+import {
+  chunksTexts,
+  type GpuChoice,
+  type LongTextPolicy,
+  type Normalization,
+  type OutputFormat,
+  type Precision,
+} from '#shared/engine';
 import { useActions, useStudio } from '../store/StoreContext';
 import { BatchSizeField } from './BatchSizeField';
 import { DimensionsNote } from './DimensionsNote';
@@ -25,6 +32,8 @@ const LONG_TEXT_OPTIONS: ReadonlyArray<{ value: LongTextPolicy; label: string }>
   { value: 'truncate', label: 'Truncate them' },
   { value: 'skip', label: 'Skip them' },
   { value: 'fail', label: 'Stop the run' },
+  { value: 'chunk', label: 'Cut them into chunks, a row each' },
+  { value: 'mean', label: 'Average their chunks into one row' },
 ];
 
 const OUTPUT_FORMAT_OPTIONS: ReadonlyArray<{ value: OutputFormat; label: string }> = [
@@ -97,6 +106,12 @@ export function SettingsPanel() {
             onChange={actions.setOnLong}
           />
         </div>
+        {chunksTexts(settings.onLong) && (
+          <div className="field-row">
+            <NumberField field="chunkTokens" id="chunk-tokens" placeholder="what the context holds" />
+            <NumberField field="chunkOverlap" id="chunk-overlap" placeholder="a tenth of a chunk" />
+          </div>
+        )}
         <DimensionsNote />
         <div className="field">
           <label htmlFor="prefix">Prefix</label>

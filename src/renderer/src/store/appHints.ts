@@ -114,4 +114,6 @@ const OPTION_LABELS: Record<OptionName, string> = {
   dimensions: LIMITS.dimensions.label,
   normalize: 'Normalization',
   onLong: 'Texts longer than the context',
+  chunkTokens: LIMITS.chunkTokens.label,
+  chunkOverlap: LIMITS.chunkOverlap.label,
 };

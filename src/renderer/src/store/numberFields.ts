@@ -7,6 +7,8 @@ export const NUMBER_FIELDS = {
   contextSize: { limit: LIMITS.contextSize, optional: true },
   memoryLimitMb: { limit: LIMITS.memoryLimitMb, optional: true },
   dimensions: { limit: LIMITS.dimensions, optional: true },
+  chunkTokens: { limit: LIMITS.chunkTokens, optional: true },
+  chunkOverlap: { limit: LIMITS.chunkOverlap, optional: true },
 } as const;
 export type NumberField = keyof typeof NUMBER_FIELDS;
 

@@ -26,6 +26,8 @@ export function jobSettingsOf({ input, settings }: Form): JobSettings {
     precision: settings.precision,
     prefix: settings.prefix,
     onLong: settings.onLong,
+    chunkTokens: settings.values.chunkTokens,
+    chunkOverlap: settings.values.chunkOverlap,
     continueOnError: !settings.stopOnError,
     memoryLimitMb: settings.values.memoryLimitMb,
   };
@@ -59,6 +61,8 @@ export function formFromSettings(saved: Settings, form: Form): Form {
     contextSize: saved.contextSize,
     memoryLimitMb: job.memoryLimitMb ?? null,
     dimensions: job.dimensions ?? null,
+    chunkTokens: job.chunkTokens ?? null,
+    chunkOverlap: job.chunkOverlap ?? null,
   };
   return {
     model: { ...model, path: saved.modelPath || model.path },
@@ -88,6 +92,8 @@ export function formFromSettings(saved: Settings, form: Form): Form {
         contextSize: values.contextSize === null ? '' : String(values.contextSize),
         memoryLimitMb: values.memoryLimitMb === null ? '' : String(values.memoryLimitMb),
         dimensions: values.dimensions === null ? '' : String(values.dimensions),
+        chunkTokens: values.chunkTokens === null ? '' : String(values.chunkTokens),
+        chunkOverlap: values.chunkOverlap === null ? '' : String(values.chunkOverlap),
       },
       errors: {},
     },

@@ -124,6 +124,9 @@ export interface SettingsSlice {
     memoryLimitMb: number | null;
     /** Null: all of the model's. */
     dimensions: number | null;
+    /** With the policies chunk and mean; null: the engine's default. */
+    chunkTokens: number | null;
+    chunkOverlap: number | null;
   };
   /** Inline messages for number fields whose text is not valid. */
   errors: Partial<Record<NumberField, string>>;
