@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import type { RunRecord } from '#shared/runRecord';
 import { cancelledError, EmbeddingError } from '../errors';
-import { isSkipped, readInput } from '../input';
+import { isSkipped, readInput, type InputRecord } from '../input';
 import { linesPath } from '../output/npyWriter';
 
 /** Consecutive rows of an output, in its order (which is input line order). */
@@ -60,15 +60,19 @@ export async function* readOutputRows(
   const fromInput = record.output.format === 'npy' && (options.texts || options.hashes);
   if (fromInput) await checkInputUnchanged(output, record);
   const inputTexts = fromInput ? inputTextsByLine(record, options.signal) : null;
-  for await (const block of blocks) {
-    if (options.signal?.aborted) throw cancelledError();
-    if (inputTexts) {
-      const texts: string[] = [];
-      for (const line of block.lines) texts.push(await inputTexts.textOf(line));
-      if (options.texts) block.texts = texts;
-      if (options.hashes) block.hashes = texts.map(md5);
+  try {
+    for await (const block of blocks) {
+      if (options.signal?.aborted) throw cancelledError();
+      if (inputTexts) {
+        const texts: string[] = [];
+        for (const line of block.lines) texts.push(await inputTexts.textOf(line));
+        if (options.texts) block.texts = texts;
+        if (options.hashes) block.hashes = texts.map(md5);
+      }
+      yield block;
     }
-    yield block;
+  } finally {
+    await inputTexts?.close();
   }
 }
 
@@ -87,7 +91,8 @@ export async function textsOfLines(
   const last = Math.max(...lines);
   switch (record.output.format) {
     case 'jsonl': {
-      const rows = createInterface({ input: createReadStream(output), crlfDelay: Infinity });
+      const stream = createReadStream(output);
+      const rows = createInterface({ input: stream, crlfDelay: Infinity });
       let row = 0;
       for await (const text of rows) {
         if (!text) continue;
@@ -103,6 +108,7 @@ export async function textsOfLines(
         if (parsed.line >= last) break;
       }
       rows.close();
+      stream.destroy();
       break;
     }
     case 'parquet': {
@@ -194,7 +200,8 @@ function isJsonlRow(value: unknown): value is { line: number; text: string; embe
 }
 
 async function* jsonlBlocks(output: string, dimensions: number, options: OutputRowsOptions): AsyncGenerator<RowBlock> {
-  const rows = createInterface({ input: createReadStream(output), crlfDelay: Infinity });
+  const stream = createReadStream(output);
+  const rows = createInterface({ input: stream, crlfDelay: Infinity });
   let block = emptyBlock(0, dimensions, JSONL_BLOCK_ROWS, options);
   let row = 0;
   try {
@@ -214,6 +221,7 @@ async function* jsonlBlocks(output: string, dimensions: number, options: OutputR
     }
   } finally {
     rows.close();
+    stream.destroy();
   }
   if (block.lines.length) yield { ...block, vectors: block.vectors.subarray(0, block.lines.length * dimensions) };
 }
@@ -330,17 +338,31 @@ async function* npyBlocks(output: string, dimensions: number): AsyncGenerator<Ro
 }
 
 /** The run's input read alongside the output's rows (both in line order), for the texts .npy does not hold. */
-function inputTextsByLine(record: RunRecord, signal?: AbortSignal): { textOf: (line: number) => Promise<string> } {
+function inputTextsByLine(
+  record: RunRecord,
+  signal?: AbortSignal,
+): { textOf: (line: number) => Promise<string>; close: () => Promise<unknown> } {
   const { absolutePath, format, field } = record.input;
   const input = readInput(absolutePath, { format, field }, signal);
+  // A line read past the one asked for, which a later call may ask for.
+  let ahead: InputRecord | null = null;
   return {
     async textOf(line) {
       for (;;) {
-        const next = await input.next();
-        if (next.done) return '';
-        if (next.value.line === line) return isSkipped(next.value) ? '' : next.value.text;
-        if (next.value.line > line) return '';
+        let record = ahead;
+        ahead = null;
+        if (!record) {
+          const next = await input.next();
+          if (next.done) return '';
+          record = next.value;
+        }
+        if (record.line === line) return isSkipped(record) ? '' : record.text;
+        if (record.line > line) {
+          ahead = record;
+          return '';
+        }
       }
     },
+    close: () => input.return(undefined),
   };
 }
