@@ -10,6 +10,8 @@ test('downloads a model from a pasted URL with progress, then embeds a file with
   const fixtures = loadFixtures();
   await page.goto(`/#token=${E2E_TOKEN}`);
   await expect(page.getByRole('heading', { name: 'Embedding Studio' })).toBeVisible();
+  const views = page.getByRole('navigation', { name: 'Views' });
+  await views.getByRole('button', { name: 'Models' }).click();
 
   await page.getByLabel('Model address').fill(fixtures.modelUrl);
   await page.getByRole('button', { name: 'Download', exact: true }).click();
@@ -23,9 +25,10 @@ test('downloads a model from a pasted URL with progress, then embeds a file with
   await request.post(`${fixtures.modelServer}/release`);
 
   await expect(page.getByText('Downloaded e2e-tiny.gguf.')).toBeVisible();
-  await expect(page.getByLabel('Model file')).toHaveValue(/[\\/]models[\\/]e2e-tiny\.gguf$/);
   await expect(page.getByRole('table', { name: 'Models in the folder' })).toContainText('e2e-tiny.gguf');
   await page.screenshot({ path: testInfo.outputPath('2-downloaded.png'), fullPage: true });
+  await views.getByRole('button', { name: 'Embed' }).click();
+  await expect(page.getByLabel('Model file')).toHaveValue(/[\\/]models[\\/]e2e-tiny\.gguf$/);
 
   // A model loaded by an earlier test stays loaded until Load is pressed; with none, the download was loaded already.
   const switchNote = page.getByText('Press Load to switch');

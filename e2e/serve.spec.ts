@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { SERVE } from '#shared/protocol';
 import { E2E_PORT, E2E_TOKEN, loadFixtures } from './fixtures';
 
@@ -27,6 +27,11 @@ function startSecondServer(dir: string, token: string): { child: ChildProcess; u
   return { child, url };
 }
 
+/** The models folder is shown in the Models view. */
+async function showModels(page: Page): Promise<void> {
+  await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Models' }).click();
+}
+
 test('keeps the token out of cookies and the address, and two servers on two ports each take only their own', async ({
   page,
   context,
@@ -34,10 +39,12 @@ test('keeps the token out of cookies and the address, and two servers on two por
 }) => {
   const modelsFolder = page.getByLabel('Models folder');
   await page.goto(`/#${SERVE.tokenFragment}=${E2E_TOKEN}`);
+  await showModels(page);
   await expect(modelsFolder).toHaveValue(resolve('test-results/models'));
   expect(page.url()).toBe(`http://127.0.0.1:${E2E_PORT}/`);
   // A reload finds the token this tab kept.
   await page.reload();
+  await showModels(page);
   await expect(modelsFolder).toHaveValue(resolve('test-results/models'));
 
   const withoutToken = await request.post(SERVE.requestPath, { data: { name: 'models:list', params: {} } });
@@ -55,9 +62,11 @@ test('keeps the token out of cookies and the address, and two servers on two por
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#token=second-e2e-token-not-secret$/);
     const other = await context.newPage();
     await other.goto(url);
+    await showModels(other);
     await expect(other.getByLabel('Models folder')).toHaveValue(join(dir, 'models'));
     // The first page, reloaded after the second opened, still reaches its own server with its own token.
     await page.reload();
+    await showModels(page);
     await expect(modelsFolder).toHaveValue(resolve('test-results/models'));
     const wrongServer = await request.post(`${new URL(url).origin}${SERVE.requestPath}`, {
       data: { name: 'models:list', params: {} },

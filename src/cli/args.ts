@@ -11,12 +11,22 @@ import {
   type OutputFormat,
 } from '#shared/engine';
 import { LIMITS, limitRange, withinLimit, type Limit } from '#shared/limits';
+import { shardProblem, type Shard } from '#shared/shard';
 import { wordList } from './format';
 import { parseModelsCommand, type ModelsCommandOptions } from './modelsArgs';
 
-export type CommandName = 'embed' | 'info' | 'search' | 'index' | 'neighbours' | 'duplicates' | 'models';
+export type CommandName = 'embed' | 'info' | 'search' | 'index' | 'neighbours' | 'duplicates' | 'verify' | 'models';
 
-const COMMANDS: readonly CommandName[] = ['embed', 'info', 'search', 'index', 'neighbours', 'duplicates', 'models'];
+const COMMANDS: readonly CommandName[] = [
+  'embed',
+  'info',
+  'search',
+  'index',
+  'neighbours',
+  'duplicates',
+  'verify',
+  'models',
+];
 
 export interface ModelCommandOptions {
   /** A .gguf file, a catalog model's name, or an hf: URI or URL to download first. */
@@ -42,6 +52,7 @@ export interface EmbedCommandOptions extends ModelCommandOptions {
   stopOnError: boolean;
   overwrite: boolean;
   resume: boolean;
+  shard?: Shard;
 }
 
 /** Results search prints where --top is not given. */
@@ -79,6 +90,14 @@ export interface DuplicatesCommandOptions extends IndexCommandOptions {
   groups?: string;
 }
 
+export interface VerifyCommandOptions {
+  /** The outputs of the shards of one input. */
+  outputs: string[];
+  /** The input, to count its lines; default: the outputs tell them. */
+  input?: string;
+  json: boolean;
+}
+
 export type CommandLine =
   | { command: 'help' }
   | { command: 'version' }
@@ -88,6 +107,7 @@ export type CommandLine =
   | { command: 'index'; options: IndexCommandOptions }
   | { command: 'neighbours'; options: NeighboursCommandOptions }
   | { command: 'duplicates'; options: DuplicatesCommandOptions }
+  | { command: 'verify'; options: VerifyCommandOptions }
   | { command: 'models'; options: ModelsCommandOptions };
 
 /**
@@ -122,13 +142,14 @@ const MODEL: readonly CommandName[] = ['embed', 'info', 'search'];
 const EXPLORE: readonly CommandName[] = ['search', 'index', 'neighbours', 'duplicates'];
 const NEAREST: readonly CommandName[] = ['search', 'neighbours'];
 const DUPLICATES: readonly CommandName[] = ['duplicates'];
-const WITH_MODELS: readonly CommandName[] = ['embed', 'info', 'search', 'models'];
+/** The commands that take --models-dir: all but those that look into an output without a model. */
+const WITH_MODELS: readonly CommandName[] = ['embed', 'info', 'search', 'verify', 'models'];
 
 const OPTIONS: Record<string, OptionSpec> = {
   help: { type: 'boolean', commands: [], short: 'h' },
   version: { type: 'boolean', commands: [] },
   model: { type: 'string', commands: MODEL, example: 'bge-small-en-v1.5-q8_0.gguf' },
-  input: { type: 'string', commands: EMBED, example: 'texts.txt' },
+  input: { type: 'string', commands: ['embed', 'verify'], example: 'texts.txt' },
   output: { type: 'string', commands: EMBED, example: 'embeddings.parquet' },
   format: { type: 'string', commands: EMBED, example: 'parquet' },
   field: { type: 'string', commands: EMBED, example: 'text' },
@@ -144,6 +165,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   'stop-on-error': { type: 'boolean', commands: EMBED },
   overwrite: { type: 'boolean', commands: EMBED },
   resume: { type: 'boolean', commands: EMBED },
+  shard: { type: 'string', commands: EMBED, example: '0/4' },
   embeddings: { type: 'string', commands: EXPLORE, example: 'embeddings.parquet' },
   query: { type: 'string', commands: SEARCH, example: '"how do I reset my password"' },
   top: { type: 'string', commands: NEAREST, example: String(LIMITS.top.example) },
@@ -168,6 +190,7 @@ const REQUIRED: Record<CommandName, readonly string[]> = {
   index: ['embeddings'],
   neighbours: ['embeddings', 'line'],
   duplicates: ['embeddings'],
+  verify: [],
   models: [],
 };
 
@@ -178,6 +201,7 @@ const EXAMPLES: Record<CommandName, string> = {
   index: 'index --embeddings embeddings.parquet',
   neighbours: 'neighbours --embeddings embeddings.parquet --line 12',
   duplicates: 'duplicates --embeddings embeddings.parquet --threshold 0.95',
+  verify: 'verify part-0.parquet part-1.parquet part-2.parquet part-3.parquet',
   models: 'models list',
 };
 
@@ -228,6 +252,10 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       command,
       options: parseModelsCommand(rest, { modelsDir: option.string('models-dir'), json: option.flag('json') }),
     };
+  }
+  if (command === 'verify') {
+    if (!rest.length) throw new UsageError('verify needs the outputs of the shards', `For example: ${EXAMPLES.verify}`);
+    return { command, options: { outputs: rest, input: option.string('input'), json: option.flag('json') } };
   }
   const [extra] = rest;
   if (extra !== undefined) throw unexpectedArgument(extra);
@@ -301,6 +329,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     stopOnError: option.flag('stop-on-error'),
     overwrite: option.flag('overwrite'),
     resume: option.flag('resume'),
+    shard: option.shard('shard'),
   };
   checkOutput(options);
   return { command, options };
@@ -357,6 +386,21 @@ class OptionReader {
       throw new UsageError(`--${name} must be one of ${choices.join(', ')}, got "${raw}"`, `Try --${name} ${example}.`);
     }
     return value;
+  }
+
+  /** `K/N`: shard K of N, numbered from 0. */
+  shard(name: string): Shard | undefined {
+    const raw = this.string(name);
+    if (raw === undefined) return undefined;
+    const [, index, count] = /^(\d+)\/(\d+)$/.exec(raw.trim()) ?? [];
+    const shard = { index: Number(index), count: Number(count) };
+    const problem = index === undefined ? 'it is written K/N, K from 0 to N - 1' : shardProblem(shard);
+    if (problem !== null)
+      throw new UsageError(
+        `--${name} must name one of N shards of the input: ${problem}, got "${raw}"`,
+        'Try --shard 0/4 for the first of 4 shards.',
+      );
+    return shard;
   }
 
   number(name: string, limit: Limit): number | undefined {

@@ -9,6 +9,8 @@ export const EXIT = {
   output: 4,
   runFailed: 5,
   download: 6,
+  /** verify: the shards do not hold every line of the input exactly once. */
+  incomplete: 7,
   cancelled: 130,
 } as const;
 

@@ -16,6 +16,7 @@ Usage:
   embedding-studio index --embeddings <file>
   embedding-studio neighbours --embeddings <file> --line <n>
   embedding-studio duplicates --embeddings <file>
+  embedding-studio verify <output> ... [--input <file>]
   embedding-studio models list | pull <model> | rm <name>
   embedding-studio --help | --version
 
@@ -31,6 +32,8 @@ Commands:
   index       Build the index of an embed output, which makes search fast
   neighbours  Find the rows of an embed output nearest to one of its rows
   duplicates  Find groups of rows of an embed output alike in meaning
+  verify      Check that the outputs of the shards of one input (see --shard)
+              hold every line of it exactly once
   models      List, download and remove models in the models folder
 
 Options for embed:
@@ -66,6 +69,11 @@ Options for embed:
                          failed, was stopped or killed) after its last saved
                          line; refused if the input, model or options differ.
                          Without one, start from the first line
+  --shard <K/N>          Embed only shard K of N of --input (K from 0 to N-1):
+                         the lines whose number minus 1 divided by N leaves K,
+                         numbered as in the whole file. Each shard has its
+                         own --output; verify checks the set, and a Parquet
+                         set is one table to DuckDB, Polars and Spark
   --json                 Print the summary as one JSON object on stdout
   --models-dir <dir>     The models folder (see Models below)
 
@@ -123,6 +131,18 @@ Options for duplicates:
   else one built in memory), joined pair by pair; min_score is the lowest
   similarity among the pairs that joined a group
 
+Options for verify:
+  <output> ...           The outputs of the shards (any format), each with its
+                         <output>.run.json and skip log
+  --input <file>         The input, to count its lines and check that it is
+                         the one the shards were made from (default: the
+                         shards' run records tell how many lines it has)
+  --json                 Print the report as one JSON object: ok, lines,
+                         parts, missing and twice (ranges of lines),
+                         missingShards, doubledShards, problems
+  Exits 0 when every line is exactly once, as a row or in a skip log, across
+  shards of one input made with one model and the same options; else 7
+
 Models:
   models list            The models in the models folder, incomplete
                          downloads, and the catalog of models to download
@@ -148,7 +168,9 @@ Files written by embed:
                          (blank, invalid, too long, failed ...)
   <output>.run.json      What made the output, written when every line is
                          done: the model file and its identity hash, the
-                         options that shape the vectors, the input, the counts
+                         options that shape the vectors, the input (and its
+                         identity hash, and the shard of it), the counts;
+                         a shard's run record is its manifest for verify
   *.partial              What an unfinished run (failed, stopped by Ctrl-C or
                          killed) wrote so far, flushed after every batch
                          (Parquet: every row group)
@@ -178,5 +200,7 @@ Exit codes:
        from it)
   6    A download failed: network error, model not found (404), connection
        lost
+  7    verify: the shards do not hold every line exactly once (what is
+       missing or twice is listed)
   130  Stopped by Ctrl-C: the first one stops cleanly, keeping what is done
        for --resume; a second quits at once`;

@@ -23,9 +23,11 @@ async function main(argv: readonly string[]): Promise<ExitCode> {
       process.stdout.write(`${version}\n`);
       return EXIT.ok;
   }
-  if (commandLine.command === 'models') {
+  if (commandLine.command === 'models' || commandLine.command === 'verify') {
     try {
-      return await (await import('./commands/models')).runModels(commandLine.options);
+      return commandLine.command === 'models'
+        ? await (await import('./commands/models')).runModels(commandLine.options)
+        : await (await import('./commands/verify')).runVerify(commandLine.options);
     } catch (error) {
       return reportError(error, commandLine.options.json);
     }

@@ -10,6 +10,7 @@ import {
   plural,
   rankedSkipReasons,
 } from '#shared/format';
+import { shardName } from '#shared/shard';
 import { describeBackend, describeEngine } from './modelInfo';
 
 /** The human-readable end-of-run report. */
@@ -17,7 +18,12 @@ export function formatSummary(summary: EmbedJobSummary): string {
   const { stats, model } = summary;
   const failed = stats.failed ? `${formatCount(stats.failed)} (their errors are in the skip log)` : '0';
   const rows: Array<[string, string]> = [
-    ['lines', formatCount(stats.lines)],
+    [
+      'lines',
+      summary.shard
+        ? `${formatCount(stats.lines)} (shard ${shardName(summary.shard)} of the input)`
+        : formatCount(stats.lines),
+    ],
     ['embedded', formatCount(stats.embedded)],
     ['skipped', skippedByReason(stats)],
     ['failed', failed],
@@ -47,10 +53,10 @@ export function formatSummary(summary: EmbedJobSummary): string {
 
 /** `--json`: the run's summary as one JSON object. */
 export function summaryJson(summary: EmbedJobSummary): string {
-  const { input, format, outputs, outputBytes, outputDimension, skipLog, runRecord, resumedAfterLine, model, stats } =
-    summary;
+  const { input, format, outputs, outputBytes, outputDimension, skipLog, runRecord, resumedAfterLine, shard } = summary;
+  const { model, stats } = summary;
   return JSON.stringify(
-    { input, format, outputs, outputBytes, outputDimension, skipLog, runRecord, resumedAfterLine, model, stats },
+    { input, format, outputs, outputBytes, outputDimension, skipLog, runRecord, resumedAfterLine, shard, model, stats },
     roundFloats,
   );
 }

@@ -15,6 +15,7 @@ import {
   type SkipReason,
   type TextOptions,
 } from '#shared/engine';
+import { shardName, type Shard } from '#shared/shard';
 import { EmbeddingError } from './errors';
 import { fileKind } from './files';
 import { inputFormatFor, type InputOptions } from './input';
@@ -26,7 +27,8 @@ import { createExclusive, ignoreMissing, moveIntoPlace, sizeKey, writeFully } fr
  * and modification time), the same model file, and every option that changes a row.
  */
 export interface RunIdentity {
-  input: { path: string; size: number; mtimeMs: number; format: InputFormat; field: string };
+  /** `shard`: the part of the input the run embeds, null for all of it. */
+  input: { path: string; size: number; mtimeMs: number; format: InputFormat; field: string; shard: Shard | null };
   model: { name: string; size: number; fingerprint: string };
   vectors: TextOptions & { dimension: number; pooling: Pooling; contextSize: number };
   format: OutputFormat;
@@ -82,6 +84,7 @@ export async function runIdentity(
       mtimeMs: input.mtimeMs,
       format: inputFormatFor(inputPath, inputOptions.format),
       field: inputOptions.field ?? 'text',
+      shard: inputOptions.shard ?? null,
     },
     model: { name: model.name, size: model.fileSize, fingerprint: await fileFingerprint(model.path, model.fileSize) },
     vectors: {
@@ -139,6 +142,8 @@ const identityRecordSchema = z.strictObject({
       mtimeMs: z.number().min(-8.64e15).max(8.64e15),
       format: z.enum(INPUT_FORMATS),
       field: z.string(),
+      // Absent from the checkpoints of runs made before shards: they read every line.
+      shard: z.strictObject({ index: nonNegativeInteger, count: positiveInteger }).nullable().default(null),
     }),
     model: z.strictObject({
       name: z.string(),
@@ -319,6 +324,9 @@ export function identityDifference(saved: RunIdentity, now: RunIdentity): string
   if (saved.input.format !== now.input.format || saved.input.field !== now.input.field) {
     return `it read the input as ${describeInput(saved.input)}, not ${describeInput(now.input)}`;
   }
+  if (describeShard(saved.input.shard) !== describeShard(now.input.shard)) {
+    return `it embedded ${describeShard(saved.input.shard)}, not ${describeShard(now.input.shard)}`;
+  }
   if (saved.model.size !== now.model.size || saved.model.fingerprint !== now.model.fingerprint) {
     return `it used another model file (${saved.model.name}, ${saved.model.size} bytes; now ${now.model.name}, ${now.model.size} bytes)`;
   }
@@ -346,6 +354,10 @@ const VECTOR_OPTION_NAMES: Record<keyof RunIdentity['vectors'], string> = {
 function describeVectorOption(key: keyof RunIdentity['vectors'], identity: RunIdentity): string {
   const value = identity.vectors[key];
   return key === 'dimensions' && value === null ? 'all' : JSON.stringify(value);
+}
+
+function describeShard(shard: Shard | null): string {
+  return shard ? `shard ${shardName(shard)} of the input` : 'every line of the input';
 }
 
 function describeInput(input: RunIdentity['input']): string {

@@ -4,6 +4,7 @@ import {
   checkpointPath,
   CheckpointLog,
   completeFinish,
+  fileFingerprint,
   identityDifference,
   readCheckpoint,
   runIdentity,
@@ -166,7 +167,8 @@ export async function runEmbedJob(options: EmbedJobOptions, checked?: CheckedFil
       );
       if (!processor.stats().embedded) throw await embeddedNothing(options.input, files, processor.stats());
       await processor.writing(async () => {
-        const record = runRecordOf(options.input, identity, model.info, processor.stats());
+        const inputFingerprint = await fileFingerprint(options.input, identity.input.size);
+        const record = runRecordOf(options.input, inputFingerprint, identity, model.info, processor.stats());
         await writer.complete(record);
         await skipLog.complete();
         files.record = await StagedFile.create(runRecordPath(options.output), replace);
@@ -189,6 +191,7 @@ export async function runEmbedJob(options: EmbedJobOptions, checked?: CheckedFil
       outputBytes: await totalSize(writer.paths),
       outputDimension: outputDimension(model.info),
       resumedAfterLine: saved?.mark.lastLine ?? 0,
+      shard: identity.input.shard,
       model: model.info,
       stats,
     };

@@ -4,12 +4,15 @@ import { isUtf8 } from 'node:buffer';
 import { advice, EmbeddingError } from './errors';
 import { checkReadableFile } from './files';
 import type { InputFormat, SkippedLine } from '#shared/engine';
+import { inShard, shardName, shardProblem, type Shard } from '#shared/shard';
 
 export interface InputOptions {
   /** Defaults from the extension: `.jsonl` / `.ndjson` are JSON Lines, everything else plain text. */
   format?: InputFormat;
   /** JSON Lines only: the field holding the text (`text` by default); a dotted path reaches nested objects. */
   field?: string;
+  /** Read only the lines of this shard of the file (numbered as in the whole file); default: every line. */
+  shard?: Shard;
 }
 
 export interface InputText {
@@ -152,6 +155,7 @@ export class InputReader {
 
   /** Checks that `path` is a readable file; nothing is read before the first line is asked for. */
   static async open(path: string, options: InputOptions = {}, signal?: AbortSignal): Promise<InputReader> {
+    if (options.shard) checkShard(options.shard);
     return new InputReader(path, await checkReadableFile(path, 'input'), options, signal);
   }
 
@@ -175,14 +179,17 @@ export class InputReader {
   }
 
   /**
-   * The records of the lines not passed over, in order. Texts are trimmed; whitespace-only lines, invalid UTF-8, NUL
-   * bytes and oversized lines become skip records, never errors.
+   * The records of the lines not passed over, in order (of the shard's lines only, where the reader has a shard).
+   * Texts are trimmed; whitespace-only lines, invalid UTF-8, NUL bytes and oversized lines become skip records, never
+   * errors.
    */
   async *records(): AsyncGenerator<PlacedRecord> {
     const format = inputFormatFor(this.path, this.options.format);
     const field = this.options.field ?? 'text';
+    const { shard } = this.options;
     for await (const { bytes, end } of this.lines) {
       this.linesRead += 1;
+      if (shard && !inShard(this.linesRead, shard)) continue;
       yield { record: recordOf(this.linesRead, bytes, format, field), end };
     }
   }
@@ -206,6 +213,18 @@ export async function* readInput(
   const reader = await InputReader.open(path, options, signal);
   await reader.skip(afterLine);
   for await (const { record } of reader.records()) yield record;
+}
+
+/** Refuses a shard that is none of its count's (`BAD_OPTION`). */
+export function checkShard(shard: Shard): void {
+  const problem = shardProblem(shard);
+  if (problem !== null) {
+    throw new EmbeddingError(
+      'BAD_OPTION',
+      `Shard ${shardName(shard)} cannot be read: ${problem}.`,
+      advice(`Name a shard from 0 to ${Math.max(shard.count, 1) - 1} of ${shard.count}.`),
+    );
+  }
 }
 
 function recordOf(line: number, bytes: Buffer | null, format: InputFormat, field: string): InputRecord {

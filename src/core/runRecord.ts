@@ -13,8 +13,17 @@ export function runRecordPath(outputPath: string): string {
   return `${outputPath}.run.json`;
 }
 
-/** The record of a run that did every line: `stats` are the whole run's (a resumed one's include the lines before). */
-export function runRecordOf(inputPath: string, identity: RunIdentity, model: ModelInfo, stats: BatchStats): RunRecord {
+/**
+ * The record of a run that did every line: `stats` are the whole run's (a resumed one's include the lines before);
+ * `inputFingerprint` is the input's `fileFingerprint`.
+ */
+export function runRecordOf(
+  inputPath: string,
+  inputFingerprint: string,
+  identity: RunIdentity,
+  model: ModelInfo,
+  stats: BatchStats,
+): RunRecord {
   const { input, vectors } = identity;
   return {
     version: RUN_RECORD_VERSION,
@@ -33,8 +42,10 @@ export function runRecordOf(inputPath: string, identity: RunIdentity, model: Mod
       absolutePath: input.path,
       size: input.size,
       mtimeMs: input.mtimeMs,
+      fingerprint: inputFingerprint,
       format: input.format,
       field: input.field,
+      shard: input.shard,
     },
     output: {
       format: identity.format,

@@ -18,6 +18,7 @@ import type {
 } from '#shared/contract';
 import type { ModelInfo } from '#shared/engine';
 import type { Emit } from './jobEvents';
+import { openOutput, searchExplored, type ExploreContext } from './explore';
 import { JobRunner } from './jobRunner';
 import { ModelLibrary } from './modelLibrary';
 import { RequestError, toReplyError } from './requestError';
@@ -31,6 +32,8 @@ export interface Dialogs {
   pickModel(): Promise<string | null>;
   pickInput(): Promise<string | null>;
   pickOutput(suggestedPath: string | null): Promise<string | null>;
+  /** An embeddings file to explore. */
+  pickEmbeddings(): Promise<string | null>;
   reveal(path: string): Promise<void>;
 }
 
@@ -63,6 +66,7 @@ export class StudioService implements StudioBackend {
   private readonly system = new SystemInspector();
   private readonly jobs: JobRunner;
   private readonly library: ModelLibrary;
+  private readonly explore: ExploreContext;
   private model: EmbeddingModel | null = null;
   private loading: { abort: AbortController; done: Promise<unknown> } | null = null;
   private disposed = false;
@@ -91,6 +95,9 @@ export class StudioService implements StudioBackend {
     'models:pull': ({ uri }) => this.library.pull(uri),
     'models:cancelPull': () => this.library.cancelPull(),
     'models:remove': ({ fileName }) => this.library.remove(fileName, this.model?.info.path ?? null),
+    'explore:pick': () => this.dialogs?.pickEmbeddings() ?? null,
+    'explore:open': ({ output }) => openOutput(output, this.explore),
+    'explore:search': (params) => searchExplored(params, this.explore),
   };
 
   constructor(options: StudioServiceOptions) {
@@ -104,6 +111,15 @@ export class StudioService implements StudioBackend {
       emit: this.emit,
       stallTimeoutMs: options.downloadStallTimeoutMs,
     });
+    this.explore = {
+      modelsDir: () => this.library.dir(),
+      catalog: () => this.library.catalog(),
+      hardware: async () => {
+        const { gpu, threads } = await this.settings.get();
+        return { gpu, threads };
+      },
+      probe: this.probe,
+    };
   }
 
   /** A job is running, paused, or stopping. */

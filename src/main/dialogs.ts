@@ -43,6 +43,15 @@ export function electronDialogs(window: () => BrowserWindow | null): Dialogs {
           { name: 'Parquet', extensions: ['parquet'] },
         ],
       }),
+    pickEmbeddings: () =>
+      open({
+        title: 'Choose embeddings to explore',
+        properties: ['openFile'],
+        filters: [
+          { name: 'Embeddings', extensions: ['jsonl', 'npy', 'parquet'] },
+          { name: 'All files', extensions: ['*'] },
+        ],
+      }),
     reveal: async (path) => shell.showItemInFolder(path),
   };
 }

@@ -110,6 +110,15 @@ export const settingsSchema = z.strictObject({
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
+/** `explore:search`: a query for the rows of a finished output nearest to it. */
+export const exploreSearchSchema = z.strictObject({
+  output: path,
+  query: oneLine('query', 'a query is required'),
+  top: limited(LIMITS.top),
+  /** Put before the query; left out: none. */
+  queryPrefix: z.string().max(1000).optional(),
+});
+
 export const requestSchemas = {
   'system:info': none,
   'settings:get': none,
@@ -134,6 +143,9 @@ export const requestSchemas = {
   'models:pull': z.strictObject({ uri: modelSource }),
   'models:cancelPull': none,
   'models:remove': z.strictObject({ fileName: modelFileName }),
+  'explore:pick': none,
+  'explore:open': z.strictObject({ output: path }),
+  'explore:search': exploreSearchSchema,
 } as const;
 
 export type RequestName = keyof typeof requestSchemas;
@@ -161,6 +173,29 @@ export interface InputInfo {
   preview: Array<{ line: number; text: string } | SkippedLine>;
   /** Token lengths of a sample of lines, measured with the loaded model's tokenizer; null with no model loaded. */
   tokens: { sampled: number; min: number; median: number; p95: number; max: number; overContext: number } | null;
+}
+
+/** What `explore:open` found beside an output: what its run record says of it, for Explore to show and search. */
+export interface ExploredOutput {
+  /** The output as asked for. */
+  output: string;
+  format: (typeof OUTPUT_FORMATS)[number];
+  rows: number;
+  /** The model that made it: its file name and the name it gives itself. */
+  modelFile: string;
+  modelName: string;
+  /** The prefix put before every text of the run. */
+  documentPrefix: string;
+  /** The catalog's query prefix for that model; null where the catalog does not know the model. */
+  queryPrefix: string | null;
+  finishedAt: string;
+}
+
+/** One row `explore:search` found: its input line, cosine similarity and (the start of) its text; never its vector. */
+export interface ExploreHit {
+  line: number;
+  score: number;
+  text: string;
 }
 
 export type JobStatus = 'idle' | 'running' | 'paused' | 'cancelling' | 'done' | 'failed' | 'cancelled';
@@ -254,6 +289,11 @@ export interface RequestResults {
   'models:pull': LocalModel;
   'models:cancelPull': null;
   'models:remove': ModelLibraryListing;
+  /** The picked embeddings file, or null when the dialog was closed (or dialogs are not available). */
+  'explore:pick': string | null;
+  'explore:open': ExploredOutput;
+  /** Best first. */
+  'explore:search': { hits: ExploreHit[] };
 }
 export type RequestResult<K extends RequestName> = RequestResults[K];
 

@@ -1,3 +1,5 @@
+import type { Shard } from './shard';
+
 /**
  * The engine's data as it crosses into front ends: option values, model facts, progress and totals. Plain types and
  * constant lists only, so the renderer can use them without Node; src/core builds on them.
@@ -191,6 +193,8 @@ export interface EmbedJobSummary {
   outputDimension: number;
   /** The line an earlier, unfinished run of this output had reached, continued from here; 0 for a run from the start. */
   resumedAfterLine: number;
+  /** The shard of the input's lines the run embedded; null: every line. */
+  shard: Shard | null;
   model: ModelInfo;
   stats: BatchStats;
 }

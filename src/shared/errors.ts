@@ -46,8 +46,12 @@ export type ErrorCode = EngineErrorCode | HostErrorCode | AppErrorCode;
 /** A file the user names: each front end has its own way to name it (a flag, a field). */
 export type FileRole = 'input' | 'model';
 
-/** A numeric setting of a run, bounded in src/shared/limits.ts (serve mode's port is no setting of a run). */
-export type NumericOptionName = Exclude<LimitName, 'port' | 'top' | 'threshold' | 'line'>;
+/**
+ * A numeric setting of a run, bounded in src/shared/limits.ts (serve mode's port, search's result count, the
+ * command line's shards and the duplicates threshold and row line of Explore are no settings of a run that the app
+ * makes).
+ */
+export type NumericOptionName = Exclude<LimitName, 'port' | 'top' | 'shards' | 'threshold' | 'line'>;
 
 /** A setting whose value the engine refused. */
 export type OptionName = NumericOptionName | 'normalize' | 'onLong';

@@ -16,7 +16,16 @@ export interface Limit {
 }
 
 export type LimitName =
-  'batchSize' | 'threads' | 'contextSize' | 'memoryLimitMb' | 'dimensions' | 'port' | 'top' | 'threshold' | 'line';
+  | 'batchSize'
+  | 'threads'
+  | 'contextSize'
+  | 'memoryLimitMb'
+  | 'dimensions'
+  | 'port'
+  | 'top'
+  | 'shards'
+  | 'threshold'
+  | 'line';
 
 export const LIMITS: Readonly<Record<LimitName, Limit>> = {
   // A batch's texts and vectors are held until it is written: 65,536 texts of a 4,096-dimension model are 1 GiB of
@@ -38,6 +47,9 @@ export const LIMITS: Readonly<Record<LimitName, Limit>> = {
   // The results a search keeps, best first: held while the output streams by and printed at once, so a list, not a
   // file; 10,000 is more than anyone reads.
   top: { label: 'Top', min: 1, max: 10_000, integer: true, unit: 'results', example: 10 },
+  // The parts a sharded run splits its input into: every shard reads the whole file to find its lines, so beyond a
+  // few thousand the reading outweighs the embedding; 65,536 only stops typos.
+  shards: { label: 'Shards', min: 1, max: 65_536, integer: true, example: 4 },
   // The cosine similarity from which two rows are near-duplicates. Below 0 they point away from each other.
   threshold: { label: 'Threshold', min: 0, max: 1, integer: false, example: 0.95 },
   // An input line: .npy outputs keep it as a uint32.

@@ -41,8 +41,18 @@ export const runRecordSchema = z.strictObject({
     absolutePath: z.string().min(1),
     size: count,
     mtimeMs: z.number(),
+    /**
+     * SHA-256 of the input's first and last MiB, as the model's: with its size, the input's identity wherever it is
+     * copied (the shards of one input run on other machines). Absent from the records of runs made before it.
+     */
+    fingerprint: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
     format: z.enum(INPUT_FORMATS),
     field: z.string(),
+    /** The shard of the input's lines the run embedded (see src/shared/shard.ts); null: every line. */
+    shard: z.strictObject({ index: count, count: positive }).nullable().default(null),
   }),
   output: z.strictObject({
     format: z.enum(OUTPUT_FORMATS),

@@ -101,6 +101,19 @@ describe('the packed package (npm pack)', () => {
     expect((await readJsonl(output)).map((row) => row.text)).toEqual(['hello world', 'the quick brown fox']);
   });
 
+  it('writes Parquet and searches it through its bin: the Parquet reader is a dependency, not a devDependency', async () => {
+    const input = join(dir, 'texts.txt');
+    await writeFile(input, 'hello world\nthe quick brown fox\n');
+    const output = join(dir, 'texts.parquet');
+    const bin = join(installed, manifest.bin['embedding-studio']);
+    const model = await testModelPath(TINY);
+    const embedded = await runNode([bin, 'embed', '--model', model, '--input', input, '--output', output], dir);
+    expect(embedded.stderr).toBe('');
+    const found = await runNode([bin, 'search', '--embeddings', output, '--query', 'hello world', '--json'], dir);
+    expect(found.stderr).toBe('');
+    expect((JSON.parse(found.stdout) as { results: Array<{ line: number }> }).results[0]?.line).toBe(1);
+  });
+
   it('installs without patch-package: its postinstall does nothing and exits 0', async () => {
     expect(await runNode([join('scripts', 'postinstall.mjs')], installed)).toEqual({ code: 0, stdout: '', stderr: '' });
     expect(await readdir(installed)).toEqual(['README.md', 'bin', 'out', 'package.json', 'scripts']);

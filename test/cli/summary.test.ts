@@ -11,6 +11,7 @@ const SUMMARY: EmbedJobSummary = {
   outputBytes: 3 * 1024 * 1024,
   outputDimension: 384,
   resumedAfterLine: 0,
+  shard: null,
   model: {
     path: '/models/bge.gguf',
     name: 'bge-small-en-v1.5',

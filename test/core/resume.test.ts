@@ -163,6 +163,30 @@ describe('resuming an unfinished run', () => {
     await expectComplete(files.output);
   });
 
+  it('resumes a shard where it stopped, as the same shard only, ending with the rows of a clean run of it', async () => {
+    const files = await setUp('shard');
+    const shard = { index: 2, count: 3 };
+    const after = await stopPartWay(files, 200, { inputOptions: { shard } });
+    await expect(
+      job({ ...files, resume: true, inputOptions: { shard: { index: 1, count: 3 } } }),
+    ).rejects.toMatchObject({
+      code: 'RESUME_REFUSED',
+      message: `The unfinished run of ${files.output} cannot be resumed: it embedded shard 2/3 of the input, not shard 1/3 of the input.`,
+    });
+    await expect(job({ ...files, resume: true })).rejects.toMatchObject({
+      message: expect.stringMatching(/it embedded shard 2\/3 of the input, not every line of the input\.$/),
+    });
+    const summary = await job({ ...files, resume: true, inputOptions: { shard } });
+    expect(summary.resumedAfterLine).toBe(after);
+    expect(summary.shard).toEqual(shard);
+    const inShard = (line: number): boolean => (line - 1) % 3 === 2;
+    expect((await readJsonl(files.output)).map((row) => row.line)).toEqual(EMBEDDED.filter(inShard));
+    expect((await readJsonl<{ line: number }>(`${files.output}.skipped.jsonl`)).map((row) => row.line)).toEqual(
+      BLANK.filter(inShard),
+    );
+    expect((await readRunRecord(files.output)).input.shard).toEqual(shard);
+  });
+
   it('refuses to resume with another prefix, model, long-text policy or input, and leaves the unfinished run as it was', async () => {
     const files = await setUp('mismatch');
     await stopPartWay(files, 500, { model: model.info.path, modelOptions: { threads: 2, contextSize: 64 } });

@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { basename, join, relative } from 'node:path';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runIdentity } from '#core/checkpoint';
+import { fileFingerprint, runIdentity } from '#core/checkpoint';
 import { runEmbedJob, type EmbedJobOptions } from '#core/embedJob';
 import { EmbedJobError } from '#core/errors';
 import { EmbeddingModel } from '#core/model';
@@ -108,8 +108,10 @@ describe('the run record beside every output', () => {
           absolutePath: files.input,
           size: input.size,
           mtimeMs: input.mtimeMs,
+          fingerprint: await fileFingerprint(files.input, input.size),
           format: 'text',
           field: 'text',
+          shard: null,
         },
         output: { format, rows: ROWS, lines: LINES.length, skipped: LINES.length - ROWS, failed: 0, truncated: 0 },
       });

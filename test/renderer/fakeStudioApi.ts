@@ -175,6 +175,7 @@ export function jobSummary(): EmbedJobSummary {
     outputBytes: 1_000_000,
     outputDimension: 384,
     resumedAfterLine: 0,
+    shard: null,
     model: modelInfo(),
     stats: {
       lines: 100,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCommandLine } from '../../src/cli/args';
+import { checkShard } from '#core/input';
 import { checkLimit } from '#core/limits';
 import { parseNumberField, type NumberField } from '../../src/renderer/src/store/numberFields';
 import { parseServeArgs } from '../../src/server/args';
@@ -22,9 +23,9 @@ const accepts = (read: () => unknown): boolean => {
 
 const EMBED = ['embed', '--model', 'model.gguf', '--input', 'texts.txt', '--output', 'out.jsonl'];
 const cli =
-  (flag: string): Reader =>
+  (flag: string, write: (value: number) => string = String): Reader =>
   (value) =>
-    accepts(() => parseCommandLine([...EMBED, `--${flag}=${value}`]));
+    accepts(() => parseCommandLine([...EMBED, `--${flag}=${write(value)}`]));
 
 const loadRequest =
   (field: string): Reader =>
@@ -92,12 +93,18 @@ const READERS: Record<LimitName, Record<string, Reader>> = {
       accepts(() => parseCommandLine(['search', '--embeddings', 'out.npy', '--query', 'q', `--top=${value}`])),
     neighbours: (value) =>
       accepts(() => parseCommandLine(['neighbours', '--embeddings', 'out.npy', '--line', '1', `--top=${value}`])),
+    'explore:search': (value) =>
+      requestSchemas['explore:search'].safeParse({ output: 'out.npy', query: 'q', top: value }).success,
   },
   threshold: {
     cli: (value) => accepts(() => parseCommandLine(['duplicates', '--embeddings', 'out.npy', `--threshold=${value}`])),
   },
   line: {
     cli: (value) => accepts(() => parseCommandLine(['neighbours', '--embeddings', 'out.npy', `--line=${value}`])),
+  },
+  shards: {
+    cli: cli('shard', (value) => `0/${value}`),
+    core: (value) => accepts(() => checkShard({ index: 0, count: value })),
   },
 };
 

@@ -132,7 +132,7 @@ export async function writeVectorOutput(
       prefix: '',
       onLong: 'truncate',
     },
-    input: { path: input, absolutePath: input, size, mtimeMs, format: 'text', field: 'text' },
+    input: { path: input, absolutePath: input, size, mtimeMs, format: 'text', field: 'text', shard: null },
     output: { format, rows: count, lines, skipped: lines - count, failed: 0, truncated: 0 },
   };
   await writer.complete(record);

@@ -47,7 +47,10 @@ export async function runEmbed(options: EmbedCommandOptions, probe: ProbeLaunche
         onNotice: noticePrinter(bar),
       },
       input: options.input,
-      inputOptions: options.field === undefined ? undefined : { format: 'jsonl', field: options.field },
+      inputOptions: {
+        ...(options.field === undefined ? {} : { format: 'jsonl', field: options.field }),
+        ...(options.shard === undefined ? {} : { shard: options.shard }),
+      },
       output: options.output,
       format: options.format,
       overwrite: options.overwrite,

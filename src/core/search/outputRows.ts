@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import type { RunRecord } from '#shared/runRecord';
 import { cancelledError, EmbeddingError } from '../errors';
 import { isSkipped, readInput, type InputRecord } from '../input';
 import { linesPath } from '../output/npyWriter';
+import { damaged, npyHeader } from '../output/outputLines';
 
 /** Consecutive rows of an output, in its order (which is input line order). */
 export interface RowBlock {
@@ -167,12 +168,6 @@ export async function checkInputUnchanged(output: string, record: RunRecord): Pr
   }
 }
 
-export function damaged(output: string, what: string): EmbeddingError {
-  return new EmbeddingError('FILE_UNREADABLE', `${output} is not an output a run writes: ${what}.`, {
-    kind: 'embedOutputAgain',
-  });
-}
-
 function md5(text: string): string {
   return createHash('md5').update(text).digest('hex');
 }
@@ -273,31 +268,6 @@ async function* parquetBlocks(
 
 function isNumbers(value: unknown): value is ArrayLike<number> {
   return Array.isArray(value) || value instanceof Float32Array || value instanceof Float64Array;
-}
-
-/** The shape of a .npy array of `descr` values, and where its data starts. */
-async function npyHeader(
-  path: string,
-  handle: FileHandle,
-  descr: '<f4' | '<u4',
-): Promise<{ shape: number[]; start: number }> {
-  const head = Buffer.alloc(12);
-  const { bytesRead } = await handle.read(head, 0, 12, 0);
-  if (bytesRead < 10 || head.toString('latin1', 0, 6) !== '\x93NUMPY') throw damaged(path, 'it is not a .npy file');
-  const major = head.readUInt8(6);
-  const length = major === 1 ? head.readUInt16LE(8) : head.readUInt32LE(8);
-  const start = (major === 1 ? 10 : 12) + length;
-  const header = Buffer.alloc(length);
-  await handle.read(header, 0, length, start - length);
-  const text = header.toString('latin1');
-  if (!text.includes(`'descr': '${descr}'`) || !text.includes("'fortran_order': False"))
-    throw damaged(path, `its values are not ${descr === '<f4' ? 'float32' : 'uint32'} rows`);
-  const shape = (/'shape':\s*\(([^)]*)\)/.exec(text)?.[1] ?? '')
-    .split(',')
-    .map((value) => value.trim())
-    .filter(Boolean)
-    .map(Number);
-  return { shape, start };
 }
 
 /** The matrix a few MiB at a time, with the input line of each row from `<name>.lines.npy`. */

@@ -1,30 +1,25 @@
 import { Banners } from './components/Banners';
+import { EmbedView } from './components/EmbedView';
+import { ExploreView } from './components/ExploreView';
 import { Header } from './components/Header';
-import { InputPanel } from './components/InputPanel';
-import { ModelPanel } from './components/ModelPanel';
-import { RunPanel } from './components/RunPanel';
-import { SettingsPanel } from './components/SettingsPanel';
-import { SkippedLinesList } from './components/SkippedLinesList';
+import { ModelsView } from './components/ModelsView';
 import { useFileDrop } from './components/useFileDrop';
-import { useActions } from './store/StoreContext';
+import { useShortcuts } from './components/useShortcuts';
+import { useActions, useStudio } from './store/StoreContext';
 
 export function App() {
   const actions = useActions();
+  const view = useStudio((state) => state.view.current);
   const dragging = useFileDrop(actions.dropFiles);
+  useShortcuts(actions.applyShortcut);
   return (
     <div className="app">
       <Header />
       <Banners />
-      <main className="columns">
-        <div className="column">
-          <ModelPanel />
-          <InputPanel />
-          <SettingsPanel />
-        </div>
-        <div className="column">
-          <RunPanel />
-          <SkippedLinesList />
-        </div>
+      <main className="view">
+        {view === 'models' && <ModelsView />}
+        {view === 'embed' && <EmbedView />}
+        {view === 'explore' && <ExploreView />}
       </main>
       {dragging && (
         <div className="drop-overlay" aria-hidden="true">

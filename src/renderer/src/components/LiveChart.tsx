@@ -1,9 +1,8 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import type { MetricsSample } from '#shared/contract';
-import { formatClock } from '#shared/format';
 import { useStudioStore } from '../store/StoreContext';
-import type { ChartColumns } from './chartData';
+import { TIME_STEPS, timeLabel, timeTicks, type ChartColumns } from './chartData';
 
 const HEIGHT = 180;
 /** Redraw at most this often, however fast samples come. */
@@ -33,10 +32,10 @@ export function LiveChart({ testId, label, series, axes, scales, columns }: Live
       height: HEIGHT,
       scales: { x: { time: false }, ...scales },
       series: [
-        { label: 'Time', value: (_chart, value) => (value === null ? '' : formatClock(value * 1000)) },
+        { label: 'Time', value: (_chart, value) => (value === null ? '' : timeLabel(value, 1)) },
         ...series.map((each) => ({ points: { show: false }, ...each })),
       ],
-      axes: [{ values: (_chart, splits) => splits.map((value) => formatClock(value * 1000)) }, ...axes],
+      axes: [{ incrs: TIME_STEPS, values: (_chart, splits, _axis, _space, step) => timeTicks(splits, step) }, ...axes],
       legend: { live: true },
       cursor: { drag: { x: false, y: false } },
     };

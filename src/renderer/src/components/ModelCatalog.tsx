@@ -4,7 +4,7 @@ import { DownloadProgress, isDownloading } from './DownloadProgress';
 import { PathInput } from './PathField';
 
 /** The curated catalog and a field for any hf: URI or URL, each downloaded into the models folder with a click. */
-export function ModelCatalog() {
+export function ModelCatalog({ onUse }: { onUse(path: string): void }) {
   const library = useStudio((state) => state.library);
   const actions = useActions();
   const busy = isDownloading(library.download);
@@ -23,11 +23,7 @@ export function ModelCatalog() {
               </p>
             </div>
             {entry.path ? (
-              <button
-                type="button"
-                aria-label={`Use ${entry.name}`}
-                onClick={() => actions.setModelPath(entry.path ?? '')}
-              >
+              <button type="button" aria-label={`Use ${entry.name}`} onClick={() => onUse(entry.path ?? '')}>
                 Use
               </button>
             ) : (

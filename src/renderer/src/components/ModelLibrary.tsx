@@ -6,7 +6,7 @@ import { ErrorMessage } from './ErrorMessage';
 import { PathInput } from './PathField';
 
 /** The models folder's models and those opened from elsewhere: pick one to make it the model file. */
-export function ModelLibrary() {
+export function ModelLibrary({ onUse }: { onUse(path: string): void }) {
   const library = useStudio((state) => state.library);
   const actions = useActions();
   const [removing, setRemoving] = useState<string | null>(null);
@@ -41,7 +41,7 @@ export function ModelLibrary() {
         <ModelTable
           label="Models in the folder"
           models={library.models}
-          onUse={actions.setModelPath}
+          onUse={onUse}
           removing={removing}
           onRemove={(fileName) => {
             if (removing !== fileName) return setRemoving(fileName);
@@ -52,9 +52,7 @@ export function ModelLibrary() {
       ) : (
         <p className="empty">No models in this folder yet: download one below.</p>
       )}
-      {library.recent.length > 0 && (
-        <ModelTable label="Opened from elsewhere" models={library.recent} onUse={actions.setModelPath} />
-      )}
+      {library.recent.length > 0 && <ModelTable label="Opened from elsewhere" models={library.recent} onUse={onUse} />}
       {library.incomplete.length > 0 && (
         <div className="note">
           Incomplete downloads (getting the same model again resumes them):

@@ -2,16 +2,16 @@ import type { ModelInfo } from '#shared/engine';
 import { formatBytes, formatCount } from '#shared/format';
 import { isActive } from '../store/startGuard';
 import { useActions, useStudio } from '../store/StoreContext';
+import { DownloadProgress, isDownloading } from './DownloadProgress';
 import { Facts } from './Facts';
 import { FirstModelOffer } from './FirstModelOffer';
-import { ModelCatalog } from './ModelCatalog';
-import { ModelLibrary } from './ModelLibrary';
 import { PathField } from './PathField';
 
 export function ModelPanel() {
   const model = useStudio((state) => state.model);
   const host = useStudio((state) => state.host);
   const running = useStudio((state) => isActive(state.job.status));
+  const downloading = useStudio((state) => isDownloading(state.library.download));
   const actions = useActions();
   const switching = model.info !== null && model.path.trim() !== '' && model.path.trim() !== model.info.path;
   const reason = running ? 'The model can’t be changed while a run is in progress.' : null;
@@ -57,8 +57,12 @@ export function ModelPanel() {
       {switching && !model.loading && <p className="note">Press Load to switch from the model loaded now.</p>}
       {model.info ? <ModelFacts info={model.info} /> : !model.loading && <p className="empty">No model loaded.</p>}
       <FirstModelOffer />
-      <ModelLibrary />
-      <ModelCatalog />
+      {downloading && <DownloadProgress />}
+      <p className="note">
+        <button type="button" className="link" onClick={() => actions.showView('models')}>
+          Models on this computer and downloads
+        </button>
+      </p>
     </section>
   );
 }

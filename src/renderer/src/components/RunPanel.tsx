@@ -80,11 +80,11 @@ export function RunPanel() {
       <ErrorMessage error={job.status === 'failed' ? null : job.error} />
       <ProgressBar progress={job.progress} />
       <ProgressFacts progress={job.progress} active={active} />
-      <SummaryPanel />
       <div className="charts">
         <ThroughputChart />
         <MemoryChart />
       </div>
+      <SummaryPanel />
     </section>
   );
 }

@@ -73,6 +73,18 @@ function DoneSummary({ summary }: { summary: EmbedJobSummary }) {
         Done: embedded {formatCount(stats.embedded)} of {plural(stats.lines, 'line')} in{' '}
         {formatDuration(stats.elapsedMs)}
       </h3>
+      {firstOutput && (
+        <div className="actions">
+          <button type="button" className="primary" onClick={() => void actions.exploreOutput(firstOutput)}>
+            Explore this output
+          </button>
+          {host === 'electron' && (
+            <button type="button" onClick={() => void actions.reveal(firstOutput)}>
+              Show in folder
+            </button>
+          )}
+        </div>
+      )}
       <Facts
         label="Run totals"
         rows={[
@@ -105,13 +117,6 @@ function DoneSummary({ summary }: { summary: EmbedJobSummary }) {
       <ul className="paths">
         <li>{summary.runRecord}</li>
       </ul>
-      {host === 'electron' && firstOutput && (
-        <div className="actions">
-          <button type="button" onClick={() => void actions.reveal(firstOutput)}>
-            Show in folder
-          </button>
-        </div>
-      )}
       <ErrorMessage error={revealError} />
     </section>
   );

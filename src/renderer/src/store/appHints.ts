@@ -52,7 +52,7 @@ export function appHint(remedy: Remedy, resumeAfterLine?: number, unfinished: Un
     case 'embedOutputAgain':
       return 'Embed its input again with “Replace the output if it already exists” ticked: a finished run writes the record beside its output.';
     case 'chooseRunModel':
-      return `Choose the model that made the output, ${remedy.file}.`;
+      return `Put the model that made the output, ${remedy.file}, back where its run found it or in the models folder (see Models), then search again.`;
     case 'rebuildIndex':
       return 'Build the index of the output again.';
     case 'chooseRowLine':

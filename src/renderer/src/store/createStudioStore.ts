@@ -1,5 +1,6 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { StudioApi } from '#shared/contract';
+import { createExploreSlice } from './exploreSlice';
 import { createInputSlice } from './inputSlice';
 import { withJobState, withLog, withMetrics, withProgress } from './jobEvents';
 import { createJobSlice } from './jobSlice';
@@ -9,6 +10,7 @@ import { createSettingsSlice } from './settingsSlice';
 import { formFromSettings } from './settingsSync';
 import type { SliceContext } from './sliceContext';
 import type { StudioActions, StudioState } from './types';
+import { createViewSlice } from './viewSlice';
 
 export type StudioStore = StoreApi<StudioState>;
 
@@ -17,7 +19,7 @@ export interface StudioStoreOptions {
   saveDelayMs?: number;
 }
 
-/** The store: the slices (model, library, input, settings, job) combined, with what belongs to the app as a whole. */
+/** The store: the slices (model, library, input, settings, job, view, explore) combined, with what belongs to the app as a whole. */
 export function createStudioStore(api: StudioApi, options: StudioStoreOptions = {}): StudioStore {
   const saveDelayMs = options.saveDelayMs ?? 500;
 
@@ -37,6 +39,8 @@ export function createStudioStore(api: StudioApi, options: StudioStoreOptions = 
     const inputSlice = createInputSlice(context);
     const settingsSlice = createSettingsSlice(context, saveDelayMs);
     const jobSlice = createJobSlice(context);
+    const viewSlice = createViewSlice(context);
+    const exploreSlice = createExploreSlice(context);
     const { applyRun, findUnfinished } = jobSlice;
 
     const actions: StudioActions = {
@@ -45,6 +49,8 @@ export function createStudioStore(api: StudioApi, options: StudioStoreOptions = 
       ...inputSlice.actions,
       ...settingsSlice.actions,
       ...jobSlice.actions,
+      ...viewSlice.actions,
+      ...exploreSlice.actions,
 
       async init() {
         const unsubscribe = [
@@ -99,6 +105,8 @@ export function createStudioStore(api: StudioApi, options: StudioStoreOptions = 
           }
         }
         set({ notice: null });
+        // Where the dropped model or input shows.
+        if (files.length > 0) actions.showView('embed');
       },
 
       dismissNotice() {
@@ -116,6 +124,8 @@ export function createStudioStore(api: StudioApi, options: StudioStoreOptions = 
       ...inputSlice.state,
       ...settingsSlice.state,
       ...jobSlice.state,
+      ...viewSlice.state,
+      ...exploreSlice.state,
       actions,
     };
   });

@@ -2,7 +2,7 @@ import type { StoreApi } from 'zustand/vanilla';
 import type { StudioApi } from '#shared/contract';
 import type { StudioState } from './types';
 
-export type SliceName = 'model' | 'library' | 'input' | 'settings' | 'job';
+export type SliceName = 'model' | 'library' | 'input' | 'settings' | 'job' | 'view' | 'explore';
 
 /**
  * What each slice of the store is made with (zustand's slices pattern): the host, the store's `set` and `get`, and the

@@ -1,4 +1,6 @@
 import type {
+  ExploredOutput,
+  ExploreHit,
   InputInfo,
   JobSettings,
   JobStatus,
@@ -21,9 +23,40 @@ import type {
 } from '#shared/engine';
 import type { CatalogEntry, LocalModel, ModelDownload } from '#shared/modelLibrary';
 import type { NumberField } from './numberFields';
+import type { Shortcut } from './shortcuts';
 
 /** An error shown next to the control that caused it: what went wrong and what to do about it. */
 export type UiError = ReplyError;
+
+/** The views of the window: the model library, the form and run, and the search of a finished output. */
+export type ViewName = 'models' | 'embed' | 'explore';
+
+export interface ViewSlice {
+  current: ViewName;
+  /** A shortcut asked for Explore's search box: it takes the focus once shown. */
+  focusSearch: boolean;
+}
+
+export interface ExploreSlice {
+  /** The embeddings file as typed or picked. */
+  path: string;
+  /** What its run record says, once opened. */
+  opened: ExploredOutput | null;
+  opening: boolean;
+  /** Why the file could not be opened: not there, no run record… */
+  openError: UiError | null;
+  /** The output of the finished run Explore last opened by itself: a newer run's is opened when Explore is shown. */
+  lastRun: string | null;
+  query: string;
+  /** Put before the query: the catalog's query prefix for the output's model where known, as edited. */
+  queryPrefix: string;
+  top: number;
+  searching: boolean;
+  /** The results of the last search, best first; null before any. */
+  hits: ExploreHit[] | null;
+  /** Why the last search failed: a model that is gone or not the run's… */
+  error: UiError | null;
+}
 
 export interface ModelSlice {
   /** The path as typed, picked or dropped; may differ from the loaded model's. */
@@ -180,7 +213,31 @@ export interface RunActions {
   reveal(path: string): Promise<void>;
 }
 
-export interface StudioActions extends ModelActions, LibraryActions, InputActions, SettingsActions, RunActions {
+export interface ViewActions {
+  /** Shows a view; Explore opens the output of a run finished since it last did. */
+  showView(view: ViewName): void;
+  applyShortcut(shortcut: Shortcut): void;
+  /** The search box took the focus a shortcut asked for. */
+  searchFocused(): void;
+}
+
+export interface ExploreActions {
+  setExplorePath(path: string): void;
+  pickExplorePath(): Promise<void>;
+  /** Reads the run record of the typed (or given) embeddings file. */
+  openExplored(path?: string): Promise<void>;
+  /** Opens the output of the finished run, unless Explore already did. */
+  exploreLastRun(): Promise<void>;
+  /** Shows Explore on `output`. */
+  exploreOutput(output: string): Promise<void>;
+  setQuery(query: string): void;
+  setQueryPrefix(prefix: string): void;
+  setTop(top: number): void;
+  search(): Promise<void>;
+}
+
+export interface StudioActions
+  extends ModelActions, LibraryActions, InputActions, SettingsActions, RunActions, ViewActions, ExploreActions {
   /** Loads what the host knows and subscribes to its events; returns the unsubscribe function. */
   init(): Promise<() => void>;
   /** Files dropped on the window: a .gguf becomes the model, anything else the input. */
@@ -204,5 +261,7 @@ export interface StudioState {
   job: JobSlice;
   metrics: MetricsSlice;
   log: LogSlice;
+  view: ViewSlice;
+  explore: ExploreSlice;
   actions: StudioActions;
 }

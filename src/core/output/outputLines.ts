@@ -1,0 +1,121 @@
+import { createReadStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
+import type { OutputFormat } from '#shared/engine';
+import { EmbeddingError } from '../errors';
+import { linesPath } from './npyWriter';
+
+/** Line numbers read from a .npy `.lines.npy` at a time. */
+const NPY_LINES_CHUNK = 1 << 16;
+
+/** An output (or one of its files) that is not as its run writes it. */
+export function damaged(output: string, what: string): EmbeddingError {
+  return new EmbeddingError('FILE_UNREADABLE', `${output} is not an output a run writes: ${what}.`, {
+    kind: 'embedOutputAgain',
+  });
+}
+
+/** The shape of a .npy array of `descr` values, and where its data starts. */
+export async function npyHeader(
+  path: string,
+  handle: FileHandle,
+  descr: '<f4' | '<u4',
+): Promise<{ shape: number[]; start: number }> {
+  const head = Buffer.alloc(12);
+  const { bytesRead } = await handle.read(head, 0, 12, 0);
+  if (bytesRead < 10 || head.toString('latin1', 0, 6) !== '\x93NUMPY') throw damaged(path, 'it is not a .npy file');
+  const major = head.readUInt8(6);
+  const length = major === 1 ? head.readUInt16LE(8) : head.readUInt32LE(8);
+  const start = (major === 1 ? 10 : 12) + length;
+  const header = Buffer.alloc(length);
+  await handle.read(header, 0, length, start - length);
+  const text = header.toString('latin1');
+  if (!text.includes(`'descr': '${descr}'`) || !text.includes("'fortran_order': False"))
+    throw damaged(path, `its values are not ${descr === '<f4' ? 'float32' : 'uint32'} rows`);
+  const shape = (/'shape':\s*\(([^)]*)\)/.exec(text)?.[1] ?? '')
+    .split(',')
+    .map((value) => value.trim())
+    .filter(Boolean)
+    .map(Number);
+  return { shape, start };
+}
+
+/**
+ * The input line number of every row of an output, in the order of its rows, read without its vectors or texts: the
+ * `line` column of Parquet, the `.lines.npy` beside a .npy matrix, the `line` field of JSON Lines.
+ */
+export async function* outputLines(output: string, format: OutputFormat): AsyncGenerator<number> {
+  switch (format) {
+    case 'jsonl':
+      yield* jsonlLines(output);
+      return;
+    case 'parquet':
+      yield* parquetLines(output);
+      return;
+    case 'npy':
+      yield* npyLines(linesPath(output));
+      return;
+  }
+}
+
+/** The line numbers of a skip log (`<output>.skipped.jsonl`), in its order. */
+export function skipLogLines(path: string): AsyncGenerator<number> {
+  return jsonlLines(path);
+}
+
+async function* jsonlLines(path: string): AsyncGenerator<number> {
+  let row = 0;
+  for await (const text of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) {
+    row += 1;
+    if (!text.trim()) continue;
+    // Rows start with their line number as the writers write them: the (long) rest is not parsed.
+    const line = Number(/^\{"line":(\d+)[,}]/.exec(text)?.[1] ?? lineOf(path, row, text));
+    yield line;
+  }
+}
+
+function lineOf(path: string, row: number, text: string): number {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw damaged(path, `row ${row} is not JSON`);
+  }
+  const line = typeof parsed === 'object' && parsed !== null ? (parsed as { line?: unknown }).line : undefined;
+  if (typeof line !== 'number' || !Number.isInteger(line) || line < 1) throw damaged(path, `row ${row} has no line`);
+  return line;
+}
+
+async function* parquetLines(output: string): AsyncGenerator<number> {
+  const file = await asyncBufferFromFile(output);
+  const metadata = await parquetMetadataAsync(file);
+  let rowStart = 0;
+  for (const group of metadata.row_groups) {
+    const rowEnd = rowStart + Number(group.num_rows);
+    const rows = await parquetReadObjects({ file, metadata, columns: ['line'], rowStart, rowEnd });
+    for (const [i, { line }] of (rows as Array<{ line: unknown }>).entries()) {
+      if (typeof line !== 'bigint' && typeof line !== 'number')
+        throw damaged(output, `row ${rowStart + i + 1} has no line`);
+      yield Number(line);
+    }
+    rowStart = rowEnd;
+  }
+}
+
+async function* npyLines(path: string): AsyncGenerator<number> {
+  const handle = await open(path, 'r');
+  try {
+    const { shape, start } = await npyHeader(path, handle, '<u4');
+    const [rows = 0] = shape;
+    const buffer = Buffer.alloc(NPY_LINES_CHUNK * 4);
+    for (let first = 0; first < rows; first += NPY_LINES_CHUNK) {
+      const count = Math.min(NPY_LINES_CHUNK, rows - first);
+      const { bytesRead } = await handle.read(buffer, 0, count * 4, start + first * 4);
+      if (bytesRead < count * 4) throw damaged(path, `it ends before its ${rows} rows`);
+      for (let i = 0; i < count; i += 1) yield buffer.readUInt32LE(i * 4);
+    }
+  } finally {
+    await handle.close();
+  }
+}

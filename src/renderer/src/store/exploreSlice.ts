@@ -1,0 +1,105 @@
+import { inAppWords } from './appHints';
+import type { Slice, SliceContext } from './sliceContext';
+import type { ExploreActions } from './types';
+
+/** How many results a search returns unless another count is chosen. */
+export const DEFAULT_TOP = 10;
+
+/** Explore: the finished output opened, the query and its prefix, and the rows nearest to it. */
+export function createExploreSlice({ api, get, patch }: SliceContext): Slice<'explore', ExploreActions> {
+  let openRun = 0;
+  let searchRun = 0;
+
+  const actions: ExploreActions = {
+    setExplorePath(path) {
+      patch('explore', { path, openError: null });
+    },
+
+    async pickExplorePath() {
+      const reply = await api.request('explore:pick', {});
+      if (!reply.ok) patch('explore', { openError: inAppWords(reply.error) });
+      else if (reply.value) await actions.openExplored(reply.value);
+    },
+
+    async openExplored(given) {
+      const path = (given ?? get().explore.path).trim();
+      const run = ++openRun;
+      if (!path) {
+        const browse = get().host === 'electron' ? ' Or use Browse….' : '';
+        return patch('explore', {
+          opened: null,
+          openError: { code: 'NO_PATH', message: `Enter the path of an embeddings file first.${browse}` },
+        });
+      }
+      const { opened, openError } = get().explore;
+      if (opened?.output === path && !openError && given === undefined) return;
+      patch('explore', { path, opening: true, openError: null, error: null });
+      const reply = await api.request('explore:open', { output: path });
+      if (run !== openRun) return;
+      if (!reply.ok)
+        return patch('explore', { opening: false, opened: null, hits: null, openError: inAppWords(reply.error) });
+      const changed = opened?.output !== reply.value.output;
+      patch('explore', {
+        opening: false,
+        opened: reply.value,
+        // The prefix as edited stays for the same output; another output starts from its model's.
+        ...(changed ? { queryPrefix: reply.value.queryPrefix ?? '', hits: null } : {}),
+      });
+    },
+
+    async exploreLastRun() {
+      const { job, explore } = get();
+      const output = job.status === 'done' ? job.summary?.outputs[0] : undefined;
+      if (!output || output === explore.lastRun) return;
+      patch('explore', { lastRun: output });
+      await actions.openExplored(output);
+    },
+
+    async exploreOutput(output) {
+      patch('explore', { lastRun: output });
+      get().actions.showView('explore');
+      await actions.openExplored(output);
+    },
+
+    setQuery(query) {
+      patch('explore', { query });
+    },
+
+    setQueryPrefix(queryPrefix) {
+      patch('explore', { queryPrefix });
+    },
+
+    setTop(top) {
+      patch('explore', { top });
+    },
+
+    async search() {
+      const query = get().explore.query.trim();
+      if (get().explore.searching || !query) return;
+      await actions.openExplored();
+      const { opened, queryPrefix, top } = get().explore;
+      if (!opened) return;
+      const run = ++searchRun;
+      patch('explore', { searching: true, error: null });
+      const reply = await api.request('explore:search', { output: opened.output, query, top, queryPrefix });
+      if (run !== searchRun) return;
+      if (reply.ok) patch('explore', { searching: false, hits: reply.value.hits });
+      else patch('explore', { searching: false, hits: null, error: inAppWords(reply.error) });
+    },
+  };
+
+  const explore = {
+    path: '',
+    opened: null,
+    opening: false,
+    openError: null,
+    lastRun: null,
+    query: '',
+    queryPrefix: '',
+    top: DEFAULT_TOP,
+    searching: false,
+    hits: null,
+    error: null,
+  };
+  return { state: { explore }, actions };
+}
