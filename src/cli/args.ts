@@ -183,7 +183,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   threshold: { type: 'string', commands: DUPLICATES, example: String(LIMITS.threshold.example) },
   keep: { type: 'string', commands: DUPLICATES, example: 'keep.txt' },
   groups: { type: 'string', commands: DUPLICATES, example: 'groups.jsonl' },
-  json: { type: 'boolean', commands: [...WITH_MODELS, ...EXPLORE.slice(1), 'verify'] },
+  json: { type: 'boolean', commands: COMMANDS },
   'models-dir': { type: 'string', commands: WITH_MODELS, example: '~/models' },
 };
 

@@ -131,7 +131,7 @@ Options for index:
   --embeddings <file>    An output of embed, as for search
   --json                 Print what <output>.index.json says as one JSON object
   Writes <output>.index (HNSW, cosine, f16) and <output>.index.json (what it
-  was built from), replacing them; Ctrl-C stops it and leaves neither
+  was built from), replacing them; Ctrl-C stops it, leaving no half index
 
 Options for neighbours:
   --embeddings <file>    An output of embed, as for search

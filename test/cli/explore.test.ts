@@ -38,6 +38,18 @@ async function embedded(name: string, lines: readonly string[]): Promise<string>
   return output;
 }
 
+const LINES = [
+  'the cat sat on the mat',
+  'stock markets fell sharply today',
+  'quantum computers use qubits',
+  'a recipe for tomato soup',
+  'learning to play the violin',
+];
+
+function search(output: string, ...more: string[]): ReturnType<typeof runCli> {
+  return runCli(['search', '--embeddings', output, '--query', 'quantum computers use qubits', '--json', ...more]);
+}
+
 function json<T>(result: { code: number | null; stdout: string; stderr: string }): T {
   expect(result.code, result.stderr).toBe(0);
   expect(result.stdout.trimEnd().split('\n')).toHaveLength(1);
@@ -45,40 +57,41 @@ function json<T>(result: { code: number | null; stdout: string; stderr: string }
 }
 
 describe('embedding-studio index', () => {
-  it('builds <output>.index, which search then uses; a stale one is not used, and search says so', async () => {
-    const lines = ['the cat sat on the mat', 'stock markets fell sharply today', 'quantum computers use qubits'];
-    const output = await embedded('indexed', [...lines, 'a recipe for tomato soup', 'learning to play the violin']);
+  it('builds <output>.index, which search then uses, finding what reading every row finds', async () => {
+    const output = await embedded('indexed', LINES);
 
     const built = json<Record<string, unknown>>(await runCli(['index', '--embeddings', output, '--json']));
 
     expect(built).toMatchObject({ index: `${output}.index`, rows: 5, quantization: 'f16', metric: 'cos' });
     expect(JSON.parse(await readFile(`${output}.index.json`, 'utf8'))).toMatchObject({ rows: 5 });
-    const search = (...more: string[]): Promise<Awaited<ReturnType<typeof runCli>>> =>
-      runCli(['search', '--embeddings', output, '--query', 'quantum computers use qubits', '--json', ...more]);
-    const indexed = await search();
+    const indexed = await search(output);
     expect(indexed.stderr).toBe('');
     const found = json<ResultsJson>(indexed).results;
     expect(found[0]).toMatchObject({ line: 3, text: 'quantum computers use qubits' });
     expect(found[0]?.score).toBeGreaterThan(0.999);
     expect(found.map((hit) => hit.line)).toEqual(
-      json<ResultsJson>(await search('--exact')).results.map((hit) => hit.line),
+      json<ResultsJson>(await search(output, '--exact')).results.map((hit) => hit.line),
     );
+  });
 
-    // An index of the right size that is not one: used when fresh, so refused; --exact never opens it.
+  it('refuses an index that is not the one built, and does not use one whose output changed, saying so', async () => {
+    const output = await embedded('stale', LINES);
+    expect((await runCli(['index', '--embeddings', output])).code).toBe(0);
+
+    // An index of the right size that is not one: refused where it would be used; --exact never opens it.
     const size = (await readFile(`${output}.index`)).length;
     await writeFile(`${output}.index`, Buffer.alloc(size, 7));
-    const damaged = await runCli(['search', '--embeddings', output, '--query', 'cat']);
     expectError(
-      damaged,
+      await search(output),
       3,
       new RegExp(`^error: The index of ${output}, ${output}\\.index, cannot be used: `),
       `Build it again with embedding-studio index --embeddings ${output}.`,
     );
-    expect(json<ResultsJson>(await search('--exact')).results[0]?.line).toBe(3);
+    expect(json<ResultsJson>(await search(output, '--exact')).results[0]?.line).toBe(3);
 
     // The output changed since: the index is stale.
     await writeFile(output, (await readFile(output, 'utf8')).replace('"line":1,', '"line":1, '));
-    const stale = await search();
+    const stale = await search(output);
     expect(json<ResultsJson>(stale).results[0]?.line).toBe(3);
     expect(stale.stderr).toBe(
       `note: ${output} has changed since its index was built: its index is not used, every row is read instead. Build the index again to use it.\n`,

@@ -63,7 +63,10 @@ describe('the index of an output', () => {
       onProgress: ({ rowsDone }) => rowsDone > 0 && abort.abort(),
     }).catch((error: unknown) => error);
 
-    expect(cancelled).toMatchObject({ code: 'CANCELLED' });
+    expect(cancelled).toMatchObject({
+      code: 'CANCELLED',
+      message: `The index of ${path} was cancelled before it was built.`,
+    });
     expect((await readdir(dir)).filter((name) => name.startsWith('staged.jsonl.index'))).toEqual([]);
     expect(await indexState(path)).toEqual({ state: 'missing' });
 

@@ -21,8 +21,39 @@ export function random(seed: number): () => number {
 
 /**
  * `rows` unit vectors of `dimensions` values in `clusters` clusters (a random centre each, plus gaussian noise of
- * `spread` per value), as embeddings of real texts fall, row after row.
+ * `spread` per value), as embeddings of real texts fall, row after row, `blockRows` rows at a time.
  */
+export function* clusteredVectorBlocks(
+  rows: number,
+  dimensions: number,
+  clusters: number,
+  seed = 1,
+  spread = 0.6,
+  blockRows = 4096,
+): Generator<Float32Array> {
+  const next = random(seed);
+  const gauss = (): number => Math.sqrt(-2 * Math.log(next() + 1e-12)) * Math.cos(2 * Math.PI * next());
+  const centres = Array.from({ length: clusters }, () => Float32Array.from({ length: dimensions }, gauss));
+  for (let first = 0; first < rows; first += blockRows) {
+    const count = Math.min(blockRows, rows - first);
+    const vectors = new Float32Array(count * dimensions);
+    for (let row = 0; row < count; row += 1) {
+      const centre = centres[Math.floor(next() * clusters)] ?? new Float32Array(dimensions);
+      let norm = 0;
+      for (let i = 0; i < dimensions; i += 1) {
+        const value = (centre[i] ?? 0) + spread * gauss();
+        vectors[row * dimensions + i] = value;
+        norm += value * value;
+      }
+      norm = Math.sqrt(norm);
+      for (let i = 0; i < dimensions; i += 1)
+        vectors[row * dimensions + i] = (vectors[row * dimensions + i] ?? 0) / norm;
+    }
+    yield vectors;
+  }
+}
+
+/** clusteredVectorBlocks' rows in one array. */
 export function clusteredVectors(
   rows: number,
   dimensions: number,
@@ -30,20 +61,11 @@ export function clusteredVectors(
   seed = 1,
   spread = 0.6,
 ): Float32Array {
-  const next = random(seed);
-  const gauss = (): number => Math.sqrt(-2 * Math.log(next() + 1e-12)) * Math.cos(2 * Math.PI * next());
-  const centres = Array.from({ length: clusters }, () => Float32Array.from({ length: dimensions }, gauss));
   const vectors = new Float32Array(rows * dimensions);
-  for (let row = 0; row < rows; row += 1) {
-    const centre = centres[Math.floor(next() * clusters)] ?? new Float32Array(dimensions);
-    let norm = 0;
-    for (let i = 0; i < dimensions; i += 1) {
-      const value = (centre[i] ?? 0) + spread * gauss();
-      vectors[row * dimensions + i] = value;
-      norm += value * value;
-    }
-    norm = Math.sqrt(norm);
-    for (let i = 0; i < dimensions; i += 1) vectors[row * dimensions + i] = (vectors[row * dimensions + i] ?? 0) / norm;
+  let at = 0;
+  for (const block of clusteredVectorBlocks(rows, dimensions, clusters, seed, spread)) {
+    vectors.set(block, at);
+    at += block.length;
   }
   return vectors;
 }
@@ -55,21 +77,19 @@ export interface VectorRow {
 }
 
 /**
- * Writes `rows` as the finished output of a run, through the run's own writers, with its run record and its input
- * (`<output>.txt`: each row's text at its line, blank lines between), as if a model had embedded them.
+ * Writes `rows` (in line order, `dimension` values each) as the finished output of a run, through the run's own
+ * writers, with its run record and its input (`<output>.txt`: each row's text at its line, blank lines between), as if
+ * a model had embedded them. `rows` may be a generator of blocks, so that an output larger than memory can be written.
  */
 export async function writeVectorOutput(
   output: string,
   format: OutputFormat,
-  rows: readonly VectorRow[],
+  rows: readonly VectorRow[] | Iterable<readonly VectorRow[]>,
+  dimension = (rows as readonly VectorRow[])[0]?.embedding.length ?? 1,
 ): Promise<void> {
-  const dimension = rows[0]?.embedding.length ?? 1;
-  const lines = Math.max(0, ...rows.map((row) => row.line));
-  const texts: string[] = Array.from({ length: lines }, () => '');
-  for (const row of rows) texts[row.line - 1] = row.text;
-  const input = `${output}.txt`;
-  await writeFile(input, `${texts.join('\n')}\n`);
-  const { size, mtimeMs } = await stat(input);
+  const blocks = Array.isArray(rows) ? [rows as readonly VectorRow[]] : (rows as Iterable<readonly VectorRow[]>);
+  const texts: string[] = [];
+  let count = 0;
   const writer = await createOutputWriter(
     output,
     format,
@@ -77,9 +97,14 @@ export async function writeVectorOutput(
     new VectorCodec('float32', dimension),
     false,
   );
-  for (let at = 0; at < rows.length; at += 1000) {
+  for (const block of blocks) {
+    for (const row of block) {
+      while (texts.length < row.line - 1) texts.push('');
+      texts.push(row.text);
+    }
+    count += block.length;
     await writer.write(
-      rows.slice(at, at + 1000).map((row) => ({
+      block.map((row) => ({
         line: row.line,
         text: row.text,
         textHash: createHash('md5').update(row.text).digest('hex'),
@@ -90,6 +115,10 @@ export async function writeVectorOutput(
       })),
     );
   }
+  const input = `${output}.txt`;
+  await writeFile(input, `${texts.join('\n')}\n`);
+  const { size, mtimeMs } = await stat(input);
+  const lines = texts.length;
   const record: RunRecord = {
     version: RUN_RECORD_VERSION,
     app: { name: 'embedding-studio', version: '0.0.0' },
@@ -114,7 +143,7 @@ export async function writeVectorOutput(
     },
     precision: { type: 'float32', calibration: null },
     input: { path: input, absolutePath: input, size, mtimeMs, format: 'text', field: 'text', shard: null },
-    output: { format, rows: rows.length, lines, skipped: lines - rows.length, failed: 0, truncated: 0 },
+    output: { format, rows: count, lines, skipped: lines - count, failed: 0, truncated: 0 },
   };
   await writer.complete(record);
   await moveIntoPlace(writer.paths);

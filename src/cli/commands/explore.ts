@@ -1,9 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { findDuplicates, type DuplicateGroup, type Duplicates } from '#core/search/duplicates';
+import type { SearchHit } from '#core/search/exactSearch';
 import { neighboursOf } from '#core/search/neighbours';
 import { buildOutputIndex, indexPath, type IndexProgress } from '#core/search/outputIndex';
 import { formatCount } from '#shared/format';
+import type { OutputIndexInfo } from '#shared/outputIndex';
 import type { DuplicatesCommandOptions, IndexCommandOptions, NeighboursCommandOptions } from '../args';
 import { EXIT, type ExitCode } from '../exitCodes';
 import { roundFloats } from '../format';
@@ -15,32 +17,32 @@ import { formatHits } from './search';
 export async function runIndex(options: IndexCommandOptions): Promise<ExitCode> {
   const bar = process.stderr.isTTY ? new ProgressBar(process.stderr) : null;
   const name = basename(options.embeddings);
-  const interrupt = cancelOnInterrupt(() => bar?.note('Stopping: no index is left behind ...'));
+  const interrupt = cancelOnInterrupt(() => bar?.note('Stopping: the index being built is not kept ...'));
   const started = performance.now();
+  let info: OutputIndexInfo;
   try {
-    const info = await buildOutputIndex(options.embeddings, {
+    info = await buildOutputIndex(options.embeddings, {
       signal: interrupt.signal,
       onProgress: drawRows(bar, `Indexing ${name}`),
     });
-    const seconds = (performance.now() - started) / 1000;
-    const path = indexPath(options.embeddings);
-    bar?.close();
-    process.stdout.write(
-      options.json
-        ? `${JSON.stringify({ index: path, ...info, seconds }, roundFloats)}\n`
-        : `Indexed ${formatCount(info.rows)} rows of ${info.dimensions} dimensions in ${seconds.toFixed(1)} s: ${path}\n`,
-    );
-    return EXIT.ok;
   } finally {
     bar?.close();
     interrupt.dispose();
   }
+  const seconds = (performance.now() - started) / 1000;
+  const path = indexPath(options.embeddings);
+  process.stdout.write(
+    options.json
+      ? `${JSON.stringify({ index: path, ...info, seconds }, roundFloats)}\n`
+      : `Indexed ${formatCount(info.rows)} rows of ${info.dimensions} dimensions in ${seconds.toFixed(1)} s: ${path}\n`,
+  );
+  return EXIT.ok;
 }
 
 /** `neighbours`: the rows nearest to the row of --line, best first. */
 export async function runNeighbours(options: NeighboursCommandOptions): Promise<ExitCode> {
   const bar = process.stderr.isTTY ? new ProgressBar(process.stderr) : null;
-  let hits;
+  let hits: SearchHit[];
   try {
     bar?.status(`Searching ${basename(options.embeddings)} ...`);
     hits = await neighboursOf({

@@ -53,9 +53,10 @@ export async function searchOutput(options: SearchOptions): Promise<SearchHit[]>
   // .npy holds no texts: they are read from the input, which is checked before anything is embedded or read.
   if (record.output.format === 'npy') await checkInputUnchanged(output, record);
   const modelPath = await checkQueryModel(output, record, options.model, options.modelsDir);
+  // Before the model loads: an index that cannot be used is told at once.
+  const index = options.exact ? null : await freshIndex(output, options.onNotice);
   const comparable = new ComparableVectors(output, record.precision, outputDimension(record));
   const query = comparable.query(await embedQuery(modelPath, record, options));
-  const index = options.exact ? null : await freshIndex(output, options.onNotice);
   if (!index) return exactNearest(output, record, query, options.top);
   return withTexts(output, record, index.search(query, options.top));
 }

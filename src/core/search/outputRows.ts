@@ -87,15 +87,19 @@ export async function* readOutputRows(
   const fromInput = record.output.format === 'npy' && (options.texts || options.hashes);
   if (fromInput) await checkInputUnchanged(output, record);
   const inputTexts = fromInput ? inputTextsByLine(record, options.signal) : null;
-  for await (const block of blocks) {
-    if (options.signal?.aborted) throw cancelledError();
-    if (inputTexts) {
-      const texts: string[] = [];
-      for (const [i, line] of block.lines.entries()) texts.push(await inputTexts.textOf(line, block.spans?.[i]));
-      if (options.texts) block.texts = texts;
-      if (options.hashes) block.hashes = texts.map(md5);
+  try {
+    for await (const block of blocks) {
+      if (options.signal?.aborted) throw cancelledError();
+      if (inputTexts) {
+        const texts: string[] = [];
+        for (const [i, line] of block.lines.entries()) texts.push(await inputTexts.textOf(line, block.spans?.[i]));
+        if (options.texts) block.texts = texts;
+        if (options.hashes) block.hashes = texts.map(md5);
+      }
+      yield block;
     }
-    yield block;
+  } finally {
+    await inputTexts?.close();
   }
 }
 
@@ -114,7 +118,8 @@ export async function textsOfLines(
   const last = Math.max(...lines);
   switch (record.output.format) {
     case 'jsonl': {
-      const rows = createInterface({ input: createReadStream(output), crlfDelay: Infinity });
+      const stream = createReadStream(output);
+      const rows = createInterface({ input: stream, crlfDelay: Infinity });
       let row = 0;
       for await (const text of rows) {
         if (!text) continue;
@@ -130,6 +135,7 @@ export async function textsOfLines(
         if (parsed.line >= last) break;
       }
       rows.close();
+      stream.destroy();
       break;
     }
     case 'parquet': {
@@ -228,7 +234,8 @@ async function* jsonlBlocks(
   options: OutputRowsOptions,
 ): AsyncGenerator<RowBlock> {
   const { dimension: dimensions } = comparable;
-  const rows = createInterface({ input: createReadStream(output), crlfDelay: Infinity });
+  const stream = createReadStream(output);
+  const rows = createInterface({ input: stream, crlfDelay: Infinity });
   let block = emptyBlock(0, dimensions, JSONL_BLOCK_ROWS, chunked, options);
   let row = 0;
   try {
@@ -252,6 +259,7 @@ async function* jsonlBlocks(
     }
   } finally {
     rows.close();
+    stream.destroy();
   }
   if (block.lines.length) yield { ...block, vectors: block.vectors.subarray(0, block.lines.length * dimensions) };
 }
@@ -421,7 +429,7 @@ function npyValues(descr: NpyDescr, buffer: Buffer, length: number): ArrayLike<n
 function inputTextsByLine(
   record: RunRecord,
   signal?: AbortSignal,
-): { textOf: (line: number, span?: [number, number]) => Promise<string> } {
+): { textOf: (line: number, span?: [number, number]) => Promise<string>; close: () => Promise<unknown> } {
   const { absolutePath, format, field } = record.input;
   const input = readInput(absolutePath, { format, field }, signal);
   // The line last read: the chunks of one line are rows one after another.
@@ -436,5 +444,6 @@ function inputTextsByLine(
       if (current.line !== line) return '';
       return span ? [...current.text].slice(span[0], span[1]).join('') : current.text;
     },
+    close: () => input.return(undefined),
   };
 }
