@@ -104,7 +104,7 @@ async function write(
   return { bytes, codec };
 }
 
-/** The rows best for each query, by the search's scoring of the stored rows. */
+/** The rows best for each query, as the search ranks the stored rows. */
 function topRows(precision: Precision, codec: VectorCodec): number[][] {
   // float16 as its values, which every reader (and the search) gives back.
   const stored = rows.map((row) => {

@@ -121,7 +121,7 @@ Options for search:
   --on-long chunk), its score and its text (the chunk's). The score
   is the cosine similarity of the row and the query (int8, uint8: of the
   values their steps stand for, the query scaled by the run's ranges;
-  binary, ubinary: of their signs, so 1 - 2 x the share of bits that differ).
+  binary, ubinary: of the query and the row's bits as +1 and -1).
   Where <output>.index is there and was built from the output as it is, the
   search asks it (approximate: see Benchmark in the README); else it reads
   every row of --embeddings once, and says so when the index is stale. .npy

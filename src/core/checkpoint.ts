@@ -25,6 +25,7 @@ import { EmbeddingError } from './errors';
 import { fileKind } from './files';
 import { inputFormatFor, type InputOptions } from './input';
 import { outputPathsFor, streamedPathsFor } from './output/outputFormats';
+import { isCalibrated } from './output/precision';
 import { createExclusive, ignoreMissing, moveIntoPlace, sizeKey, writeFully } from './output/stagedFile';
 
 /**
@@ -275,7 +276,7 @@ export async function readCheckpoint(outputPath: string): Promise<SavedRun> {
   let mark: CheckpointMark | null = null;
   const added: unknown[] = [];
   let calibration: Calibration | null = null;
-  const scaled = identity.precision === 'int8' || identity.precision === 'uint8';
+  const scaled = isCalibrated(identity.precision);
   const dimension = identity.vectors.dimensions ?? identity.vectors.dimension;
   for (const [index, record] of rest.entries()) {
     const line = index + 2;

@@ -7,7 +7,8 @@ import { EmbedJobError, EmbeddingError } from '#core/errors';
 import { EmbeddingModel } from '#core/model';
 import { float16Bits, float16Value, packSigns, VectorCodec } from '#core/output/precision';
 import { readRunRecord } from '#core/runRecord';
-import { searchOutput } from '#core/search/exactSearch';
+import { ComparableVectors } from '#core/search/comparable';
+import { cosine, normOf, searchOutput } from '#core/search/exactSearch';
 import type { OutputFormat, Precision } from '#shared/engine';
 import { corpusLines } from '../support/corpus';
 import { readJsonl, readNpy, tempDir } from '../support/files';
@@ -88,6 +89,35 @@ describe('int8 and uint8', () => {
     const codec = new VectorCodec('int8', 2, { rows: 1, min: [0, 0.5], max: [1, 0.5] });
     expect(Array.from(codec.encode(Float32Array.of(2, 0.5)))).toEqual([127, -128]);
     expect(Array.from(codec.encode(Float32Array.of(-1, 1.5)))).toEqual([-128, -127]);
+  });
+});
+
+describe('search of binary rows', () => {
+  it('ranks rows by the query against their signs, not by hamming distance alone', () => {
+    const query = Float32Array.of(0.9, 0.1, -0.1, 0.3, 0.3, -0.3, 0.3, -0.3);
+    // The query's signs are 1101 1010 = 218. One row differs from them in its first bit, where the query is large; the
+    // other in the next two, where it is small: nearer by bits, the first is farther by the query's values.
+    const rows = [Uint8Array.of(218 ^ 0x80), Uint8Array.of(218 ^ 0x60)];
+    const comparable = new ComparableVectors('rows', { type: 'ubinary', calibration: null }, 8);
+    const compared = comparable.query(query);
+    const scores = rows.map((row) => {
+      const signs = new Float32Array(8);
+      comparable.decode(row, 0, signs, 0);
+      return cosine(compared, normOf(compared), signs, 0);
+    });
+    const norm = Math.sqrt(query.reduce((sum, value) => sum + value * value, 0)) * Math.sqrt(8);
+    expect(scores[0]).toBeCloseTo(0.8 / norm, 6);
+    expect(scores[1]).toBeCloseTo(2.2 / norm, 6);
+    // Two rows compare as their signs: 1 - 2 x (bits that differ) / 8.
+    const [a, b] = rows.map((row) => {
+      const signs = new Float32Array(8);
+      comparable.decode(row, 0, signs, 0);
+      return signs;
+    });
+    expect(cosine(a ?? new Float32Array(8), normOf(a ?? new Float32Array(8)), b ?? new Float32Array(8), 0)).toBeCloseTo(
+      1 - (2 * 3) / 8,
+      6,
+    );
   });
 });
 
@@ -237,6 +267,17 @@ describe('resuming', () => {
     expect(record.precision).toEqual((await readRunRecord(clean.output)).precision);
   });
 
+  it('refuses a checkpoint of int8 rows whose ranges are gone', async () => {
+    const files = await setUp('no-ranges', 'npy');
+    await stopPartWay(files, 'int8');
+    const path = `${files.output}.checkpoint`;
+    const text = await readFile(path, 'utf8');
+    await writeFile(path, text.replace(/,"calibration":\{[^}]*\}/, ''));
+    const error = await job({ ...files, precision: 'int8', resume: true }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'CHECKPOINT_INVALID' });
+    expect((error as Error).message).toMatch(/is a durable point of int8 rows without ranges/);
+  });
+
   it('refuses to continue a run with another precision', async () => {
     const files = await setUp('other-precision', 'npy');
     await stopPartWay(files, 'int8');
@@ -274,7 +315,9 @@ describe('search', () => {
     const wanted = 777;
     const hits = await searchOutput({ output: files.output, query: LINES[wanted - 1] ?? '', top: 5, threads: 2 });
     expect(hits[0]).toMatchObject({ line: wanted, text: LINES[wanted - 1] });
-    expect(hits[0]?.score).toBeCloseTo(1, 3);
+    // Binary rows are rescored by the query's values against their signs, which for the same signs is below 1.
+    if (precision === 'binary' || precision === 'ubinary') expect(hits[0]?.score).toBeLessThan(1);
+    else expect(hits[0]?.score).toBeCloseTo(1, 3);
     expect(hits.map((hit) => hit.score)).toEqual([...hits.map((hit) => hit.score)].sort((a, b) => b - a));
   });
 });

@@ -61,13 +61,16 @@ export class JsonlWriter extends StagedFile implements OutputWriter {
  * of their float64 widening; int8 and uint8 values (and packed bits) are integers.
  */
 function formatVector(vector: StoredVector): string {
+  const format =
+    vector instanceof Float32Array
+      ? (value: number) => String(Number(value.toPrecision(9)))
+      : vector instanceof Uint16Array
+        ? (value: number) => String(Number(float16Value(value).toPrecision(5)))
+        : String;
   let out = '';
   for (let i = 0; i < vector.length; i += 1) {
     if (i) out += ',';
-    const value = vector[i] ?? 0;
-    if (vector instanceof Float32Array) out += String(Number(value.toPrecision(9)));
-    else if (vector instanceof Uint16Array) out += String(Number(float16Value(value).toPrecision(5)));
-    else out += String(value);
+    out += format(vector[i] ?? 0);
   }
   return out;
 }

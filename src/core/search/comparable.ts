@@ -5,8 +5,9 @@ import { damaged } from '../output/outputLines';
 /**
  * Rows and queries compared in one space, whatever precision the run stored its vectors in: float32 and float16 rows as
  * their values; int8 and uint8 rows as the values their steps stand for (the run's ranges), the query scaled the same
- * way; binary and ubinary rows as their signs (+1 where the bit is set, -1 where not), the query as its signs. The
- * cosine of two sign vectors is 1 - 2 x the share of bits that differ, so it ranks rows as hamming distance does.
+ * way; binary and ubinary rows as their signs (+1 where the bit is set, -1 where not), the query as its float values,
+ * as sentence-transformers rescores binary rows (two rows compare as their signs: 1 - 2 x the share of bits that
+ * differ).
  */
 export class ComparableVectors {
   /** Numbers each row stores: the dimension, or a byte per 8 dimensions for binary and ubinary. */
@@ -48,12 +49,10 @@ export class ComparableVectors {
     }
   }
 
-  /** The query as the rows it is compared with: scaled by the run's ranges (int8, uint8), or its signs (binary). */
+  /** The query as the rows are compared with it: scaled by the run's ranges as they were (int8, uint8). */
   query(vector: Float32Array): Float32Array {
-    const { type } = this.precision;
     const into = new Float32Array(this.dimension);
     if (this.codec) return this.codec.decodeScaled(this.codec.encode(vector), into);
-    if (isBinary(type)) return into.map((_, i) => ((vector[i] ?? 0) > 0 ? 1 : -1));
     into.set(vector);
     return into;
   }

@@ -12,7 +12,8 @@ import { checkInputUnchanged, outputDimension, readOutputRows, textsOfLines } fr
 
 /**
  * One row found: its input line, its score (the cosine similarity of the row and the query as ComparableVectors makes
- * them: for int8 and uint8, of the values their steps stand for; for binary and ubinary, of their signs), and its text.
+ * them: for int8 and uint8, of the values their steps stand for; for binary and ubinary, of the query and the row's
+ * signs), and its text.
  */
 export interface SearchHit {
   line: number;
