@@ -2,6 +2,9 @@ import { z } from 'zod';
 
 export const OUTPUT_MAP_VERSION = 1;
 
+/** Nearest rows an exported map lists for each row where no number is asked for (as Embedding Atlas's UMAP uses). */
+export const DEFAULT_MAP_NEIGHBORS = 15;
+
 const count = z.number().int().nonnegative();
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/);
 
