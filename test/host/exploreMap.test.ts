@@ -68,7 +68,7 @@ describe('the map in the host', () => {
     const reply = h.service.handle('explore:map', { output });
     await h.waitFor('explore:mapProgress', (progress) => progress.output === output && progress.phase === 'layout');
 
-    expect(await h.ok('explore:cancel', undefined)).toBeNull();
+    expect(await h.ok('explore:cancel', {})).toBeNull();
 
     expect(await reply).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
   });

@@ -9,6 +9,7 @@ export const DEFAULT_TOP = 10;
 export function createExploreSlice({ api, get, patch }: SliceContext): Slice<'explore', ExploreActions> {
   let openRun = 0;
   let searchRun = 0;
+  let mapRun = 0;
 
   const actions: ExploreActions = {
     setExplorePath(path) {
@@ -86,6 +87,29 @@ export function createExploreSlice({ api, get, patch }: SliceContext): Slice<'ex
       if (reply.ok) patch('explore', { searching: false, hits: reply.value.hits });
       else patch('explore', { searching: false, hits: null, error: inAppWords(reply.error) });
     },
+
+    async openMap() {
+      await actions.openExplored();
+      const { opened, mapping } = get().explore;
+      if (!opened || mapping) return;
+      const run = ++mapRun;
+      patch('explore', { mapping: { phase: 'sample', done: 0, total: opened.rows }, mapError: null });
+      const reply = await api.request('explore:map', { output: opened.output });
+      if (run !== mapRun) return;
+      if (reply.ok) patch('explore', { mapping: null, map: reply.value });
+      else patch('explore', { mapping: null, map: null, mapError: inAppWords(reply.error) });
+    },
+
+    async cancelMap() {
+      await api.request('explore:cancel', {});
+    },
+
+    async mapRows(lines) {
+      const map = get().explore.map;
+      if (!map || !lines.length) return [];
+      const reply = await api.request('explore:rows', { output: map.output, lines });
+      return reply.ok ? reply.value.rows : [];
+    },
   };
 
   const explore = {
@@ -100,6 +124,9 @@ export function createExploreSlice({ api, get, patch }: SliceContext): Slice<'ex
     searching: false,
     hits: null,
     error: null,
+    map: null,
+    mapping: null,
+    mapError: null,
   };
   return { state: { explore }, actions };
 }

@@ -1,6 +1,7 @@
 import type {
   ExploredOutput,
   ExploreHit,
+  ExploreMap,
   InputInfo,
   JobSettings,
   JobStatus,
@@ -56,6 +57,11 @@ export interface ExploreSlice {
   hits: ExploreHit[] | null;
   /** Why the last search failed: a model that is gone or not the run's… */
   error: UiError | null;
+  /** The map of the opened output: rows' places and clusters, never vectors; null before it is asked for. */
+  map: ExploreMap | null;
+  /** While the map is made: its phase and how far it has got. */
+  mapping: { phase: string; done: number; total: number } | null;
+  mapError: UiError | null;
 }
 
 export interface ModelSlice {
@@ -230,6 +236,11 @@ export interface ExploreActions {
   exploreLastRun(): Promise<void>;
   /** Shows Explore on `output`. */
   exploreOutput(output: string): Promise<void>;
+  /** Makes (or reads) the map of the opened output. */
+  openMap(): Promise<void>;
+  cancelMap(): Promise<void>;
+  /** The text previews of rows of the map's output, by line. */
+  mapRows(lines: number[]): Promise<Array<{ line: number; text: string }>>;
   setQuery(query: string): void;
   setQueryPrefix(prefix: string): void;
   setTop(top: number): void;
