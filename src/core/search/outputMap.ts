@@ -283,17 +283,23 @@ export async function makeOutputMap(
     Array.from(sample.subarray(s * dimensions, (s + 1) * dimensions)),
   );
   const centroids = k
-    ? kmeans(sampleRows, k, { seed: settings.seed, initialization: 'kmeans++', maxIterations: 50 }).centroids.map((c) =>
-        Float32Array.from(c),
-      )
+    ? kmeans(sampleRows, k, { seed: settings.seed, initialization: 'kmeans++', maxIterations: 50 }).centroids
     : [];
+  const centroidValues = Float32Array.from(centroids.flat());
 
   // 3. Every row placed, clustered and its words counted.
   const words = centroids.map(() => new Map<string, number>());
+  const nearestCentroids = (vectors: Float32Array): number[] => {
+    if (!centroids.length) return [];
+    // usearch's exact search: SIMD over so few centroids, where JavaScript took most of the last pass.
+    const found = usearch.exactSearch(centroidValues, vectors, dimensions, 1, MetricKind.L2sq, threads);
+    return Array.from(found.keys, Number);
+  };
   const sizes = centroids.map(() => 0);
   next = 0;
   for await (const block of readOutputRows(output, record, { signal, texts: true })) {
     const unplaced: number[] = [];
+    const nearest = nearestCentroids(block.vectors);
     for (let i = 0; i < block.lines.length; i += 1) {
       const row = block.first + i;
       if (places[next] === row) {
@@ -301,7 +307,7 @@ export async function makeOutputMap(
         coordinates[row * 2 + 1] = layout[next * 2 + 1] ?? 0;
         next += 1;
       } else unplaced.push(i);
-      const cluster = nearestCentroid(block.vectors, i * dimensions, centroids);
+      const cluster = nearest[i] ?? 0;
       clusterIds[row] = cluster;
       sizes[cluster] = (sizes[cluster] ?? 0) + 1;
       const counts = words[cluster];
@@ -354,7 +360,7 @@ function principalAxes(
   const axes: Float32Array[] = [];
   for (let a = 0; a < 2; a += 1) {
     let axis = Float32Array.from({ length: dimensions }, () => random() - 0.5);
-    for (let iteration = 0; iteration < 30; iteration += 1) {
+    for (let iteration = 0; iteration < 12; iteration += 1) {
       const next = new Float32Array(dimensions);
       for (let s = 0; s < count; s += 1) {
         let dot = 0;
@@ -454,23 +460,6 @@ function rowsOf(vectors: Float32Array, dimensions: number): Float32Array[] {
   const rows: Float32Array[] = [];
   for (let at = 0; at < vectors.length; at += dimensions) rows.push(vectors.subarray(at, at + dimensions));
   return rows;
-}
-
-function nearestCentroid(vectors: Float32Array, at: number, centroids: readonly Float32Array[]): number {
-  let best = 0;
-  let bestDistance = Infinity;
-  centroids.forEach((centroid, c) => {
-    let distance = 0;
-    for (let d = 0; d < centroid.length; d += 1) {
-      const diff = (vectors[at + d] ?? 0) - (centroid[d] ?? 0);
-      distance += diff * diff;
-    }
-    if (distance < bestDistance) {
-      bestDistance = distance;
-      best = c;
-    }
-  });
-  return best;
 }
 
 /** Words too common to name anything. */
