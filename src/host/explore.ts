@@ -2,7 +2,9 @@ import { stat } from 'node:fs/promises';
 import { advice, EmbeddingError } from '#core/errors';
 import type { ProbeLauncher } from '#core/modelProbe';
 import { readRunRecord } from '#core/runRecord';
+import { writeFile } from 'node:fs/promises';
 import { searchOutput } from '#core/search/exactSearch';
+import { neighboursOf } from '#core/search/neighbours';
 import { outputMap } from '#core/search/outputMap';
 import { textsOfLines } from '#core/search/outputRows';
 import type { EventPayloads, ExploredOutput, ExploreHit, ExploreMap } from '#shared/contract';
@@ -100,6 +102,19 @@ export async function mapExplored(
     clusterIds: Array.from(map.clusterIds),
     clusters: map.clusters,
   };
+}
+
+/** The `top` rows nearest to the row of `line` (itself left out), with the starts of their texts. */
+export async function neighboursExplored(output: string, line: number, top: number): Promise<{ hits: ExploreHit[] }> {
+  await checkOutputFile(output);
+  const hits = await neighboursOf({ output, line, top });
+  return { hits: hits.map((hit) => ({ line: hit.line, score: hit.score, text: preview(hit.text) })) };
+}
+
+/** Writes `lines`, one a line, to `path`. */
+export async function exportLines(path: string, lines: readonly number[]): Promise<{ path: string }> {
+  await writeFile(path, lines.map((line) => `${line}\n`).join(''));
+  return { path };
 }
 
 /** The starts of the texts of those of `lines` that are rows of `output`, in the order asked. */

@@ -19,7 +19,15 @@ import type {
 } from '#shared/contract';
 import type { ModelInfo } from '#shared/engine';
 import type { Emit } from './jobEvents';
-import { mapExplored, openOutput, rowsExplored, searchExplored, type ExploreContext } from './explore';
+import {
+  exportLines,
+  mapExplored,
+  neighboursExplored,
+  openOutput,
+  rowsExplored,
+  searchExplored,
+  type ExploreContext,
+} from './explore';
 import { JobRunner } from './jobRunner';
 import { ModelLibrary } from './modelLibrary';
 import { RequestError, toReplyError } from './requestError';
@@ -103,6 +111,11 @@ export class StudioService implements StudioBackend {
     'explore:search': (params) => searchExplored(params, this.explore),
     'explore:map': ({ output }) => this.mapOutput(output),
     'explore:rows': ({ output, lines }) => rowsExplored(output, lines),
+    'explore:neighbours': ({ output, line, top }) => neighboursExplored(output, line, top),
+    'explore:exportLines': async ({ path, lines }) => {
+      const target = path ?? (await this.dialogs?.pickOutput('lines.txt')) ?? null;
+      return target === null ? { path: null } : exportLines(target, lines);
+    },
     'explore:cancel': () => {
       this.mapping?.abort();
       return null;

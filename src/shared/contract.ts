@@ -123,6 +123,9 @@ export const exploreSearchSchema = z.strictObject({
 /** Lines whose text previews `explore:rows` answers at a time: what a pointer hovers over, never a whole file. */
 export const MAX_PREVIEW_LINES = 1000;
 
+/** Lines `explore:exportLines` writes at a time: more than any output has rows today. */
+export const MAX_EXPORT_LINES = 100_000_000;
+
 export const requestSchemas = {
   'system:info': none,
   'settings:get': none,
@@ -156,6 +159,12 @@ export const requestSchemas = {
     lines: z.array(limited(LIMITS.line)).min(1).max(MAX_PREVIEW_LINES),
   }),
   'explore:cancel': none,
+  'explore:neighbours': z.strictObject({ output: path, line: limited(LIMITS.line), top: limited(LIMITS.top) }),
+  /** Lines chosen on the map written one a line to `path`; null: the save dialog asks where (the app only). */
+  'explore:exportLines': z.strictObject({
+    path: path.nullable(),
+    lines: z.array(limited(LIMITS.line)).min(1).max(MAX_EXPORT_LINES),
+  }),
 } as const;
 
 export type RequestName = keyof typeof requestSchemas;
@@ -326,6 +335,10 @@ export interface RequestResults {
   'explore:rows': { rows: Array<{ line: number; text: string }> };
   /** Stops the map being made (its request then answers CANCELLED); null where none was. */
   'explore:cancel': null;
+  /** The rows nearest to the row of the line, itself left out, best first. */
+  'explore:neighbours': { hits: ExploreHit[] };
+  /** Where the lines were written; null when the dialog was closed (or dialogs are not available). */
+  'explore:exportLines': { path: string | null };
 }
 export type RequestResult<K extends RequestName> = RequestResults[K];
 

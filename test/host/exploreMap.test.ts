@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MAP_PREVIEW_CHARS } from '#host/explore';
@@ -71,6 +72,23 @@ describe('the map in the host', () => {
     expect(await h.ok('explore:cancel', {})).toBeNull();
 
     expect(await reply).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
+  });
+
+  it('gives the neighbours of a row, itself left out, and writes chosen lines to a file', async () => {
+    const output = await synthetic('neighbours');
+    const target = join(h.dir, 'lines.txt');
+
+    const { hits } = await h.ok('explore:neighbours', { output, line: 2, top: 5 });
+    const written = await h.ok('explore:exportLines', { path: target, lines: [2, 5, 7] });
+    const closed = await h.ok('explore:exportLines', { path: null, lines: [2] });
+
+    expect(hits).toHaveLength(5);
+    expect(hits.map((hit) => hit.line)).not.toContain(2);
+    expect(hits.map((hit) => hit.score)).toEqual([...hits.map((hit) => hit.score)].sort((a, b) => b - a));
+    expect(written).toEqual({ path: target });
+    expect(await readFile(target, 'utf8')).toBe('2\n5\n7\n');
+    // No dialogs here (serve mode): a request without a path writes nothing.
+    expect(closed).toEqual({ path: null });
   });
 
   it('refuses a request without an output, or with lines out of bounds', () => {

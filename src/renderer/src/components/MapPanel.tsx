@@ -3,6 +3,7 @@ import type { ExploreMap } from '#shared/contract';
 import { formatCount } from '#shared/format';
 import { useActions, useStudio } from '../store/StoreContext';
 import { ErrorMessage } from './ErrorMessage';
+import { PathField } from './PathField';
 
 /** What each phase of making a map is called while it runs. */
 const PHASES: Record<string, string> = {
@@ -150,6 +151,27 @@ function rowAt(map: ExploreMap, view: View, px: number, py: number): number {
   return best;
 }
 
+/** Whether (x, y) is inside the polygon (even-odd rule). */
+function inside(polygon: ReadonlyArray<[number, number]>, x: number, y: number): boolean {
+  let within = false;
+  for (let i = 0, j = polygon.length - 1; i < polygon.length; j = i, i += 1) {
+    const [xi = 0, yi = 0] = polygon[i] ?? [];
+    const [xj = 0, yj = 0] = polygon[j] ?? [];
+    if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) within = !within;
+  }
+  return within;
+}
+
+/** The rows whose points are inside the lasso. */
+function rowsInside(map: ExploreMap, view: View, lasso: ReadonlyArray<[number, number]>): number[] {
+  const rows: number[] = [];
+  for (let row = 0; row < map.rows; row += 1) {
+    const [x, y] = toScreen(view, map.x[row] ?? 0, map.y[row] ?? 0);
+    if (inside(lasso, x, y)) rows.push(row);
+  }
+  return rows;
+}
+
 /** Explore's map: every row of the output a point coloured by its cluster, the clusters named where they lie. */
 export function MapPanel() {
   const explore = useStudio((state) => state.explore);
@@ -175,7 +197,13 @@ export function MapPanel() {
         )}
       </div>
       <ErrorMessage error={mapError} />
-      {map && map.output === opened?.output && <Scatter map={map} />}
+      {map && map.output === opened?.output && (
+        <>
+          <Scatter map={map} />
+          <Selection />
+          <Neighbours />
+        </>
+      )}
     </section>
   );
 }
@@ -193,7 +221,9 @@ function Scatter({ map }: { map: ExploreMap }) {
     setMoved((now) => ({ from: fitted, view: next(now?.from === fitted ? now.view : fitted) }));
   const [dragging, setDragging] = useState(false);
   const [hover, setHover] = useState<{ row: number; text: string | null } | null>(null);
-  const drag = useRef<{ x: number; y: number; view: View } | null>(null);
+  const drag = useRef<{ x: number; y: number; view: View; moved: boolean } | null>(null);
+  // Shift+drag draws a lasso, in CSS pixels of the canvas.
+  const [lasso, setLasso] = useState<Array<[number, number]> | null>(null);
   // The texts read so far, of this map's rows.
   const texts = useRef<{ map: ExploreMap; byLine: Map<number, string> } | null>(null);
 
@@ -230,8 +260,13 @@ function Scatter({ map }: { map: ExploreMap }) {
 
   const onPointerMove = (event: PointerEvent<HTMLCanvasElement>): void => {
     const [px, py] = pointer(event);
+    if (lasso) {
+      setLasso([...lasso, [px, py]]);
+      return;
+    }
     const dragging = drag.current;
     if (dragging) {
+      if (Math.abs(px - dragging.x) + Math.abs(py - dragging.y) > 3) dragging.moved = true;
       setView(() => ({
         ...dragging.view,
         x: dragging.view.x + px - dragging.x,
@@ -286,12 +321,23 @@ function Scatter({ map }: { map: ExploreMap }) {
           onPointerDown={(event) => {
             const [x, y] = pointer(event);
             event.currentTarget.setPointerCapture(event.pointerId);
-            drag.current = { x, y, view };
+            if (event.shiftKey) return setLasso([[x, y]]);
+            drag.current = { x, y, view, moved: false };
             setDragging(true);
           }}
-          onPointerUp={() => {
+          onPointerUp={(event) => {
+            if (lasso) {
+              actions.selectLines(rowsInside(map, view, lasso).map((row) => map.lines[row] ?? 0));
+              setLasso(null);
+              return;
+            }
+            const clicked = drag.current && !drag.current.moved;
             drag.current = null;
             setDragging(false);
+            if (!clicked) return;
+            const [px, py] = pointer(event);
+            const row = rowAt(map, view, px, py);
+            if (row >= 0) void actions.showNeighbours(map.lines[row] ?? 0);
           }}
           onPointerLeave={() => setHover(null)}
           onPointerMove={onPointerMove}
@@ -306,6 +352,11 @@ function Scatter({ map }: { map: ExploreMap }) {
             </span>
           );
         })}
+        {lasso && (
+          <svg className="map-lasso" width={size.width} height={size.height}>
+            <polygon points={lasso.map(([x, y]) => `${x},${y}`).join(' ')} />
+          </svg>
+        )}
         {hover && hovered && (
           <div role="tooltip" className="map-tooltip" style={{ left: hovered[0] + 8, top: hovered[1] + 8 }}>
             <strong>Line {map.lines[hover.row]}</strong> {hover.text ?? '…'}
@@ -313,5 +364,55 @@ function Scatter({ map }: { map: ExploreMap }) {
         )}
       </div>
     </div>
+  );
+}
+
+/** The lines the lasso holds, and where to write them. */
+function Selection() {
+  const { selection, exportPath, exported } = useStudio((state) => state.explore);
+  const host = useStudio((state) => state.host);
+  const actions = useActions();
+  if (!selection.length)
+    return <p className="note">Shift+drag draws a lasso around lines to export; click a point for its neighbours.</p>;
+  return (
+    <div className="map-selection">
+      <p role="status">{formatCount(selection.length)} lines selected.</p>
+      {host !== 'electron' && (
+        <PathField
+          id="map-export"
+          label="Lines file"
+          value={exportPath}
+          placeholder="/path/to/lines.txt"
+          error={null}
+          onChange={actions.setExportPath}
+        />
+      )}
+      <div className="actions">
+        <button type="button" onClick={() => void actions.exportSelection()}>
+          Export lines
+        </button>
+        {exported && <span className="status">Written to {exported}</span>}
+      </div>
+    </div>
+  );
+}
+
+/** The rows nearest to the point clicked. */
+function Neighbours() {
+  const neighbours = useStudio((state) => state.explore.neighbours);
+  if (!neighbours) return null;
+  return (
+    <>
+      <h3>Neighbours of line {neighbours.line}</h3>
+      <ol className="hits" aria-label="Neighbours">
+        {neighbours.hits.map((hit) => (
+          <li key={hit.line}>
+            <span className="line-number">{hit.line}</span>
+            <span className="score">{hit.score.toFixed(3)}</span>
+            <span className="hit-text">{hit.text}</span>
+          </li>
+        ))}
+      </ol>
+    </>
   );
 }

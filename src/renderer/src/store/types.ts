@@ -62,6 +62,14 @@ export interface ExploreSlice {
   /** While the map is made: its phase and how far it has got. */
   mapping: { phase: string; done: number; total: number } | null;
   mapError: UiError | null;
+  /** The row clicked on the map and its nearest rows. */
+  neighbours: { line: number; hits: ExploreHit[] } | null;
+  /** The lines the lasso holds, in line order. */
+  selection: number[];
+  /** Where Export lines writes them (typed in the browser; the app asks with a dialog). */
+  exportPath: string;
+  /** Where they were last written. */
+  exported: string | null;
 }
 
 export interface ModelSlice {
@@ -239,6 +247,10 @@ export interface ExploreActions {
   /** Makes (or reads) the map of the opened output. */
   openMap(): Promise<void>;
   cancelMap(): Promise<void>;
+  showNeighbours(line: number): Promise<void>;
+  selectLines(lines: number[]): void;
+  setExportPath(path: string): void;
+  exportSelection(): Promise<void>;
   /** The text previews of rows of the map's output, by line. */
   mapRows(lines: number[]): Promise<Array<{ line: number; text: string }>>;
   setQuery(query: string): void;
