@@ -68,6 +68,7 @@ export const MAP_DEFAULTS = { sampleSize: 10_000, seed: 42 } as const;
 const UMAP_NEIGHBOURS = 15;
 const PLACE_NEIGHBOURS = 8;
 const MAX_CLUSTERS = 30;
+const LARGE_SAMPLE = 5000;
 /** The words naming a cluster. */
 const LABEL_WORDS = 3;
 
@@ -434,7 +435,13 @@ async function umapLayout(
     knnIndices.push(ids);
     knnDistances.push(distances);
   }
-  const umap = new UMAP({ nComponents: 2, nNeighbors: UMAP_NEIGHBOURS, random });
+  // umap-learn's 200 epochs for large data past 5,000 rows (half the time of umap-js's 500 on a 10,000-row sample).
+  const umap = new UMAP({
+    nComponents: 2,
+    nNeighbors: UMAP_NEIGHBOURS,
+    random,
+    ...(count > LARGE_SAMPLE ? { nEpochs: 200 } : {}),
+  });
   umap.setPrecomputedKNN(knnIndices, knnDistances);
   // umap-js reads only the rows' count from them once given their neighbours.
   const rows = Array.from({ length: count }, (_, s) => Array.from(sample.subarray(s * dimensions, s * dimensions + 1)));
