@@ -14,11 +14,13 @@ import {
   type Precision,
 } from '#shared/engine';
 import { LIMITS, limitRange, withinLimit, type Limit } from '#shared/limits';
+import { DEFAULT_MAP_NEIGHBORS } from '#shared/outputMap';
 import { shardProblem, type Shard } from '#shared/shard';
 import { wordList } from './format';
 import { parseModelsCommand, type ModelsCommandOptions } from './modelsArgs';
 
-export type CommandName = 'embed' | 'info' | 'search' | 'index' | 'neighbours' | 'duplicates' | 'verify' | 'models';
+export type CommandName =
+  'embed' | 'info' | 'search' | 'index' | 'neighbours' | 'duplicates' | 'export-map' | 'verify' | 'models';
 
 const COMMANDS: readonly CommandName[] = [
   'embed',
@@ -27,6 +29,7 @@ const COMMANDS: readonly CommandName[] = [
   'index',
   'neighbours',
   'duplicates',
+  'export-map',
   'verify',
   'models',
 ];
@@ -96,6 +99,14 @@ export interface DuplicatesCommandOptions extends IndexCommandOptions {
   groups?: string;
 }
 
+export interface ExportMapCommandOptions extends IndexCommandOptions {
+  /** The Parquet file to write. */
+  output: string;
+  /** Nearest rows listed for each row. */
+  neighbors: number;
+  overwrite: boolean;
+}
+
 export interface VerifyCommandOptions {
   /** The outputs of the shards of one input. */
   outputs: string[];
@@ -114,6 +125,7 @@ export type CommandLine =
   | { command: 'index'; options: IndexCommandOptions }
   | { command: 'neighbours'; options: NeighboursCommandOptions }
   | { command: 'duplicates'; options: DuplicatesCommandOptions }
+  | { command: 'export-map'; options: ExportMapCommandOptions }
   | { command: 'models'; options: ModelsCommandOptions };
 
 /**
@@ -145,7 +157,7 @@ const BOTH: readonly CommandName[] = ['embed', 'info'];
 const EMBED: readonly CommandName[] = ['embed'];
 const SEARCH: readonly CommandName[] = ['search'];
 const MODEL: readonly CommandName[] = ['embed', 'info', 'search'];
-const EXPLORE: readonly CommandName[] = ['search', 'index', 'neighbours', 'duplicates'];
+const EXPLORE: readonly CommandName[] = ['search', 'index', 'neighbours', 'duplicates', 'export-map'];
 const NEAREST: readonly CommandName[] = ['search', 'neighbours'];
 const DUPLICATES: readonly CommandName[] = ['duplicates'];
 const WITH_MODELS: readonly CommandName[] = ['embed', 'info', 'search', 'models'];
@@ -155,7 +167,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   version: { type: 'boolean', commands: [] },
   model: { type: 'string', commands: MODEL, example: 'bge-small-en-v1.5-q8_0.gguf' },
   input: { type: 'string', commands: ['embed', 'verify'], example: 'texts.txt' },
-  output: { type: 'string', commands: EMBED, example: 'embeddings.parquet' },
+  output: { type: 'string', commands: [...EMBED, 'export-map'], example: 'embeddings.parquet' },
   format: { type: 'string', commands: EMBED, example: 'parquet' },
   field: { type: 'string', commands: EMBED, example: 'text' },
   prefix: { type: 'string', commands: EMBED, example: '"search_document: "', allowEmpty: true },
@@ -171,7 +183,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   gpu: { type: 'string', commands: MODEL, example: 'auto' },
   'memory-limit': { type: 'string', commands: EMBED, example: String(LIMITS.memoryLimitMb.example) },
   'stop-on-error': { type: 'boolean', commands: EMBED },
-  overwrite: { type: 'boolean', commands: EMBED },
+  overwrite: { type: 'boolean', commands: [...EMBED, 'export-map'] },
   resume: { type: 'boolean', commands: EMBED },
   shard: { type: 'string', commands: EMBED, example: '0/4' },
   embeddings: { type: 'string', commands: EXPLORE, example: 'embeddings.parquet' },
@@ -183,6 +195,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   threshold: { type: 'string', commands: DUPLICATES, example: String(LIMITS.threshold.example) },
   keep: { type: 'string', commands: DUPLICATES, example: 'keep.txt' },
   groups: { type: 'string', commands: DUPLICATES, example: 'groups.jsonl' },
+  neighbors: { type: 'string', commands: ['export-map'], example: String(DEFAULT_MAP_NEIGHBORS) },
   json: { type: 'boolean', commands: COMMANDS },
   'models-dir': { type: 'string', commands: WITH_MODELS, example: '~/models' },
 };
@@ -199,6 +212,7 @@ const REQUIRED: Record<CommandName, readonly string[]> = {
   index: ['embeddings'],
   neighbours: ['embeddings', 'line'],
   duplicates: ['embeddings'],
+  'export-map': ['embeddings', 'output'],
   models: [],
 };
 
@@ -210,6 +224,7 @@ const EXAMPLES: Record<CommandName, string> = {
   index: 'index --embeddings embeddings.parquet',
   neighbours: 'neighbours --embeddings embeddings.parquet --line 12',
   duplicates: 'duplicates --embeddings embeddings.parquet --threshold 0.95',
+  'export-map': 'export-map --embeddings embeddings.parquet --output map.parquet',
   models: 'models list',
 };
 
@@ -307,6 +322,18 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
         threshold: option.number('threshold', LIMITS.threshold) ?? DEFAULT_THRESHOLD,
         keep: option.string('keep'),
         groups: option.string('groups'),
+        json: option.flag('json'),
+      },
+    };
+  }
+  if (command === 'export-map') {
+    return {
+      command,
+      options: {
+        embeddings: option.required(command, 'embeddings'),
+        output: option.required(command, 'output'),
+        neighbors: option.number('neighbors', LIMITS.top) ?? DEFAULT_MAP_NEIGHBORS,
+        overwrite: option.flag('overwrite'),
         json: option.flag('json'),
       },
     };

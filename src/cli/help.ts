@@ -2,6 +2,7 @@ import { DEFAULT_BATCH_CONFIG } from '#core/batchProcessor';
 import { CALIBRATION_ROWS } from '#core/output/precision';
 import { DEFAULT_MAX_CONTEXT, GPU_CHOICES, LONG_TEXT_POLICIES, NORMALIZATIONS, OUTPUT_FORMATS } from '#shared/engine';
 import { LIMITS } from '#shared/limits';
+import { DEFAULT_MAP_NEIGHBORS } from '#shared/outputMap';
 import { DEFAULT_THRESHOLD, DEFAULT_TOP } from './args';
 import { wordList } from './format';
 
@@ -17,6 +18,7 @@ Usage:
   embedding-studio index --embeddings <file>
   embedding-studio neighbours --embeddings <file> --line <n>
   embedding-studio duplicates --embeddings <file>
+  embedding-studio export-map --embeddings <file> --output <file>
   embedding-studio verify <output> ... [--input <file>]
   embedding-studio models list | pull <model> | rm <name>
   embedding-studio --help | --version
@@ -33,6 +35,8 @@ Commands:
   index       Build the index of an embed output, which makes search fast
   neighbours  Find the rows of an embed output nearest to one of its rows
   duplicates  Find groups of rows of an embed output alike in meaning
+  export-map  Write the map of an embed output (2D places, clusters and
+              neighbours) as Parquet that Embedding Atlas opens
   verify      Check that the outputs of the shards of one input (see
               --shard) hold every line of it exactly once
   models      List, download and remove models in the models folder
@@ -151,8 +155,26 @@ Options for duplicates:
   --threshold alike among each row's 16 nearest in the index (the output's own,
   else one built in memory), joined pair by pair; min_score is the lowest
   similarity among the pairs that joined a group
-  index, neighbours and duplicates refuse an output of --on-long chunk (a
-  row per chunk) for now (exit 2); search reads it
+  index, neighbours, duplicates and export-map refuse an output of --on-long
+  chunk (a row per chunk) for now (exit 2); search reads it
+
+Options for export-map:
+  --embeddings <file>    An output of embed, as for search
+  --output <file>        The Parquet file to write; refused if it exists (see
+                         --overwrite)
+  --neighbors <n>        Nearest rows listed for each row, ${range(LIMITS.top)}
+                         (default: ${DEFAULT_MAP_NEIGHBORS})
+  --overwrite            Replace --output if it exists
+  --json                 Print {"output", "rows", "clusters", "seconds"}
+  One row per row of --embeddings, in its order: line, text, projection_x,
+  projection_y, cluster, cluster_label and neighbors {ids, distances}, whose
+  ids are zero-based row numbers of this file (as Embedding Atlas wants) and
+  distances cosine distances, nearest first. The map (UMAP of a sample of at
+  most 10,000 rows, the others placed by their nearest sampled rows; k-means
+  clusters named by their most distinctive words) is kept in <output>.map.json
+  and made again when the output changes. Open it with:
+    embedding-atlas map.parquet --text text --x projection_x --y projection_y
+      --neighbors neighbors
 
 Options for verify:
   <output> ...           The outputs of the shards (any format), each with its

@@ -32,8 +32,15 @@ async function main(argv: readonly string[]): Promise<ExitCode> {
       return reportError(error, commandLine.options.json);
     }
   }
-  if (commandLine.command === 'index' || commandLine.command === 'neighbours' || commandLine.command === 'duplicates') {
+  if (
+    commandLine.command === 'index' ||
+    commandLine.command === 'neighbours' ||
+    commandLine.command === 'duplicates' ||
+    commandLine.command === 'export-map'
+  ) {
     try {
+      if (commandLine.command === 'export-map')
+        return await (await import('./commands/exportMap')).runExportMap(commandLine.options);
       const explore = await import('./commands/explore');
       if (commandLine.command === 'index') return await explore.runIndex(commandLine.options);
       if (commandLine.command === 'neighbours') return await explore.runNeighbours(commandLine.options);

@@ -2,14 +2,22 @@ import { stat } from 'node:fs/promises';
 import { advice, EmbeddingError } from '#core/errors';
 import type { ProbeLauncher } from '#core/modelProbe';
 import { readRunRecord } from '#core/runRecord';
+import { writeFile } from 'node:fs/promises';
 import { searchOutput } from '#core/search/exactSearch';
-import type { ExploredOutput, ExploreHit } from '#shared/contract';
+import { neighboursOf } from '#core/search/neighbours';
+import { outputMap } from '#core/search/outputMap';
+import { textsOfLines } from '#core/search/outputRows';
+import type { EventPayloads, ExploredOutput, ExploreHit, ExploreMap } from '#shared/contract';
 import type { GpuChoice } from '#shared/engine';
 import type { CatalogEntry } from '#shared/modelLibrary';
 import type { ParsedParams } from './requestParams';
 
 /** Characters of a row's text a result carries: enough for a list of results, never a whole long document. */
 export const PREVIEW_CHARS = 500;
+/** Characters of a row's text a map's hover shows. */
+export const MAP_PREVIEW_CHARS = 120;
+/** Progress of a map is sent at most this often (and at each new phase). */
+const MAP_PROGRESS_MS = 100;
 
 /** What Explore needs from the rest of the host, asked for each request so that it follows the settings. */
 export interface ExploreContext {
@@ -57,9 +65,78 @@ export async function searchExplored(
   return { hits: hits.map(({ line, score, text }) => ({ line, score, text: preview(text) })) };
 }
 
-function preview(text: string): string {
+/**
+ * The map of `output` (read from `<output>.map.json` where it is fresh, else made and kept there), its progress sent
+ * as `explore:mapProgress` events; coordinates, clusters and lines only, never vectors or texts.
+ */
+export async function mapExplored(
+  output: string,
+  emit: (event: 'explore:mapProgress', payload: EventPayloads['explore:mapProgress']) => void,
+  signal: AbortSignal,
+): Promise<ExploreMap> {
+  await checkOutputFile(output);
+  let sent = -Infinity;
+  let phase = '';
+  const map = await outputMap(output, {
+    signal,
+    onProgress: (progress) => {
+      const now = performance.now();
+      if (progress.phase === phase && now - sent < MAP_PROGRESS_MS && progress.done < progress.total) return;
+      sent = now;
+      phase = progress.phase;
+      emit('explore:mapProgress', { output, ...progress });
+    },
+  });
+  const x: number[] = [];
+  const y: number[] = [];
+  for (let row = 0; row < map.rows; row += 1) {
+    x.push(map.coordinates[row * 2] ?? 0);
+    y.push(map.coordinates[row * 2 + 1] ?? 0);
+  }
+  return {
+    output,
+    rows: map.rows,
+    lines: Array.from(map.lines),
+    x,
+    y,
+    clusterIds: Array.from(map.clusterIds),
+    clusters: map.clusters,
+  };
+}
+
+/** The `top` rows nearest to the row of `line` (itself left out), with the starts of their texts. */
+export async function neighboursExplored(output: string, line: number, top: number): Promise<{ hits: ExploreHit[] }> {
+  await checkOutputFile(output);
+  const hits = await neighboursOf({ output, line, top });
+  return { hits: hits.map((hit) => ({ line: hit.line, score: hit.score, text: preview(hit.text) })) };
+}
+
+/** Writes `lines`, one a line, to `path`. */
+export async function exportLines(path: string, lines: readonly number[]): Promise<{ path: string }> {
+  await writeFile(path, lines.map((line) => `${line}\n`).join(''));
+  return { path };
+}
+
+/** The starts of the texts of those of `lines` that are rows of `output`, in the order asked. */
+export async function rowsExplored(output: string, lines: readonly number[]): Promise<{ rows: ExploreMapRow[] }> {
+  await checkOutputFile(output);
+  const texts = await textsOfLines(output, await readRunRecord(output), lines);
+  return {
+    rows: lines.flatMap((line) => {
+      const text = texts.get(line);
+      return text === undefined ? [] : [{ line, text: preview(text, MAP_PREVIEW_CHARS) }];
+    }),
+  };
+}
+
+interface ExploreMapRow {
+  line: number;
+  text: string;
+}
+
+function preview(text: string, length = PREVIEW_CHARS): string {
   const chars = Array.from(text);
-  return chars.length <= PREVIEW_CHARS ? text : `${chars.slice(0, PREVIEW_CHARS - 1).join('')}…`;
+  return chars.length <= length ? text : `${chars.slice(0, length - 1).join('')}…`;
 }
 
 /** The output itself must be there: a run record beside nothing is no output to explore. */

@@ -15,10 +15,19 @@ import type {
   RequestName,
   RequestResult,
   StudioBackend,
+  ExploreMap,
 } from '#shared/contract';
 import type { ModelInfo } from '#shared/engine';
 import type { Emit } from './jobEvents';
-import { openOutput, searchExplored, type ExploreContext } from './explore';
+import {
+  exportLines,
+  mapExplored,
+  neighboursExplored,
+  openOutput,
+  rowsExplored,
+  searchExplored,
+  type ExploreContext,
+} from './explore';
 import { JobRunner } from './jobRunner';
 import { ModelLibrary } from './modelLibrary';
 import { RequestError, toReplyError } from './requestError';
@@ -70,6 +79,8 @@ export class StudioService implements StudioBackend {
   private model: EmbeddingModel | null = null;
   private loading: { abort: AbortController; done: Promise<unknown> } | null = null;
   private disposed = false;
+  /** The map being made, which `explore:cancel` (or another map) stops. */
+  private mapping: AbortController | null = null;
 
   private readonly handlers: Handlers = {
     'system:info': () => this.system.info(),
@@ -98,6 +109,17 @@ export class StudioService implements StudioBackend {
     'explore:pick': () => this.dialogs?.pickEmbeddings() ?? null,
     'explore:open': ({ output }) => openOutput(output, this.explore),
     'explore:search': (params) => searchExplored(params, this.explore),
+    'explore:map': ({ output }) => this.mapOutput(output),
+    'explore:rows': ({ output, lines }) => rowsExplored(output, lines),
+    'explore:neighbours': ({ output, line, top }) => neighboursExplored(output, line, top),
+    'explore:exportLines': async ({ path, lines }) => {
+      const target = path ?? (await this.dialogs?.pickOutput('lines.txt')) ?? null;
+      return target === null ? { path: null } : exportLines(target, lines);
+    },
+    'explore:cancel': () => {
+      this.mapping?.abort();
+      return null;
+    },
   };
 
   constructor(options: StudioServiceOptions) {
@@ -120,6 +142,18 @@ export class StudioService implements StudioBackend {
       },
       probe: this.probe,
     };
+  }
+
+  /** One map at a time: asking for another stops the one being made. */
+  private async mapOutput(output: string): Promise<ExploreMap> {
+    this.mapping?.abort();
+    const mapping = new AbortController();
+    this.mapping = mapping;
+    try {
+      return await mapExplored(output, this.emit, mapping.signal);
+    } finally {
+      if (this.mapping === mapping) this.mapping = null;
+    }
   }
 
   /** A job is running, paused, or stopping. */

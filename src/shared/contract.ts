@@ -19,6 +19,7 @@ import {
   type SkippedLine,
 } from './engine';
 import { LIMITS, type Limit } from './limits';
+import type { MapCluster } from './outputMap';
 import type { ErrorCode, Remedy } from './errors';
 import {
   isPlainFileName,
@@ -127,6 +128,12 @@ export const exploreSearchSchema = z.strictObject({
   queryPrefix: z.string().max(1000).optional(),
 });
 
+/** Lines whose text previews `explore:rows` answers at a time: what a pointer hovers over, never a whole file. */
+export const MAX_PREVIEW_LINES = 1000;
+
+/** Lines `explore:exportLines` writes at a time: more than any output has rows today. */
+export const MAX_EXPORT_LINES = 100_000_000;
+
 export const requestSchemas = {
   'system:info': none,
   'settings:get': none,
@@ -154,6 +161,18 @@ export const requestSchemas = {
   'explore:pick': none,
   'explore:open': z.strictObject({ output: path }),
   'explore:search': exploreSearchSchema,
+  'explore:map': z.strictObject({ output: path }),
+  'explore:rows': z.strictObject({
+    output: path,
+    lines: z.array(limited(LIMITS.line)).min(1).max(MAX_PREVIEW_LINES),
+  }),
+  'explore:cancel': none,
+  'explore:neighbours': z.strictObject({ output: path, line: limited(LIMITS.line), top: limited(LIMITS.top) }),
+  /** Lines chosen on the map written one a line to `path`; null: the save dialog asks where (the app only). */
+  'explore:exportLines': z.strictObject({
+    path: path.nullable(),
+    lines: z.array(limited(LIMITS.line)).min(1).max(MAX_EXPORT_LINES),
+  }),
 } as const;
 
 export type RequestName = keyof typeof requestSchemas;
@@ -204,6 +223,22 @@ export interface ExploreHit {
   line: number;
   score: number;
   text: string;
+}
+
+/**
+ * What `explore:map` answers: the place and cluster of every row of an output (plain number arrays, in the output's
+ * order), and its clusters; never vectors, and no texts (`explore:rows` gives a row's text when it is pointed at).
+ */
+export interface ExploreMap {
+  output: string;
+  rows: number;
+  /** The input line of each row. */
+  lines: number[];
+  x: number[];
+  y: number[];
+  /** The cluster of each row: an index into `clusters`. */
+  clusterIds: number[];
+  clusters: MapCluster[];
 }
 
 export type JobStatus = 'idle' | 'running' | 'paused' | 'cancelling' | 'done' | 'failed' | 'cancelled';
@@ -302,6 +337,16 @@ export interface RequestResults {
   'explore:open': ExploredOutput;
   /** Best first. */
   'explore:search': { hits: ExploreHit[] };
+  /** Made, or read from `<output>.map.json`; `explore:mapProgress` events report the making. */
+  'explore:map': ExploreMap;
+  /** The text previews of those of the lines that are rows of the output. */
+  'explore:rows': { rows: Array<{ line: number; text: string }> };
+  /** Stops the map being made (its request then answers CANCELLED); null where none was. */
+  'explore:cancel': null;
+  /** The rows nearest to the row of the line, itself left out, best first. */
+  'explore:neighbours': { hits: ExploreHit[] };
+  /** Where the lines were written; null when the dialog was closed (or dialogs are not available). */
+  'explore:exportLines': { path: string | null };
 }
 export type RequestResult<K extends RequestName> = RequestResults[K];
 
@@ -334,6 +379,8 @@ export interface EventPayloads {
    * node-llama-cpp's prebuilt binary because the local build crashed on it.
    */
   'model:notice': { path: string; message: string };
+  /** How far the map of `output` has got: its phase (sample, preview, layout, place) and the rows or epochs done. */
+  'explore:mapProgress': { output: string; phase: string; done: number; total: number };
 }
 export type EventName = keyof EventPayloads;
 

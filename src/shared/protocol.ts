@@ -15,6 +15,7 @@ export const EVENT_NAMES: readonly EventName[] = [
   'job:state',
   'models:download',
   'model:notice',
+  'explore:mapProgress',
 ];
 
 export function isEventName(value: unknown): value is EventName {

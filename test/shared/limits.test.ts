@@ -115,6 +115,10 @@ const READERS: Record<LimitName, Record<string, Reader>> = {
       requestSchemas['explore:search'].safeParse({ output: 'out.npy', query: 'q', top: value }).success,
     neighbours: (value) =>
       accepts(() => parseCommandLine(['neighbours', '--embeddings', 'out.npy', '--line', '1', `--top=${value}`])),
+    'export-map': (value) =>
+      accepts(() =>
+        parseCommandLine(['export-map', '--embeddings', 'out.npy', '--output', 'map.parquet', `--neighbors=${value}`]),
+      ),
   },
   shards: {
     cli: cli('shard', (value) => `0/${value}`),

@@ -82,7 +82,7 @@ const rest = (precision: Precision): SchemaElement[] => [
  * A hyparquet byte writer that hands each finished row group to the staged file and forgets it, so the file is
  * streamed to disk instead of built in memory.
  */
-function streamingByteWriter(file: StagedFile): ByteWriter {
+export function streamingByteWriter(file: StagedFile): ByteWriter {
   const writer = new ByteWriter();
   let chain: Promise<void> = Promise.resolve();
   const flush = (): Promise<void> => {

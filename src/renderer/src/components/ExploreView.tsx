@@ -5,6 +5,7 @@ import { shortcutLabel } from '../store/shortcuts';
 import { useActions, useStudio } from '../store/StoreContext';
 import { ErrorMessage } from './ErrorMessage';
 import { Facts } from './Facts';
+import { MapPanel } from './MapPanel';
 import { PathField } from './PathField';
 import { SelectField } from './SelectField';
 
@@ -109,6 +110,7 @@ export function ExploreView() {
           <h2 id="results-heading">Results</h2>
           <Results hits={explore.hits} />
         </section>
+        <MapPanel />
       </div>
     </div>
   );

@@ -61,6 +61,10 @@ export function createStudioStore(api: StudioApi, options: StudioStoreOptions = 
           api.on('model:notice', ({ path, message }) => {
             if (get().model.loading && path === get().model.path.trim()) patch('model', { notice: message });
           }),
+          api.on('explore:mapProgress', ({ output, phase, done, total }) => {
+            if (get().explore.mapping && get().explore.opened?.output === output)
+              patch('explore', { mapping: { phase, done, total } });
+          }),
           api.on('models:download', (download) => {
             const current = get().library.download;
             if (!current || download.id >= current.id) patch('library', { download });

@@ -9,6 +9,7 @@ export const DEFAULT_TOP = 10;
 export function createExploreSlice({ api, get, patch }: SliceContext): Slice<'explore', ExploreActions> {
   let openRun = 0;
   let searchRun = 0;
+  let mapRun = 0;
 
   const actions: ExploreActions = {
     setExplorePath(path) {
@@ -86,6 +87,59 @@ export function createExploreSlice({ api, get, patch }: SliceContext): Slice<'ex
       if (reply.ok) patch('explore', { searching: false, hits: reply.value.hits });
       else patch('explore', { searching: false, hits: null, error: inAppWords(reply.error) });
     },
+
+    async openMap() {
+      await actions.openExplored();
+      const { opened, mapping } = get().explore;
+      if (!opened || mapping) return;
+      const run = ++mapRun;
+      patch('explore', { mapping: { phase: 'sample', done: 0, total: opened.rows }, mapError: null });
+      const reply = await api.request('explore:map', { output: opened.output });
+      if (run !== mapRun) return;
+      if (reply.ok)
+        patch('explore', { mapping: null, map: reply.value, neighbours: null, selection: [], exported: null });
+      else patch('explore', { mapping: null, map: null, mapError: inAppWords(reply.error) });
+    },
+
+    async cancelMap() {
+      await api.request('explore:cancel', {});
+    },
+
+    async showNeighbours(line) {
+      const map = get().explore.map;
+      if (!map) return;
+      const reply = await api.request('explore:neighbours', { output: map.output, line, top: get().explore.top });
+      if (reply.ok) patch('explore', { neighbours: { line, hits: reply.value.hits }, mapError: null });
+      else patch('explore', { neighbours: null, mapError: inAppWords(reply.error) });
+    },
+
+    selectLines(lines) {
+      patch('explore', { selection: [...lines].sort((a, b) => a - b), exported: null });
+    },
+
+    setExportPath(exportPath) {
+      patch('explore', { exportPath });
+    },
+
+    async exportSelection() {
+      const { selection, exportPath } = get().explore;
+      if (!selection.length) return;
+      const path = get().host === 'electron' ? null : exportPath.trim();
+      if (path === '')
+        return patch('explore', {
+          mapError: { code: 'NO_PATH', message: 'Enter the path of the file to write the lines to first.' },
+        });
+      const reply = await api.request('explore:exportLines', { path, lines: selection });
+      if (reply.ok) patch('explore', { exported: reply.value.path, mapError: null });
+      else patch('explore', { mapError: inAppWords(reply.error) });
+    },
+
+    async mapRows(lines) {
+      const map = get().explore.map;
+      if (!map || !lines.length) return [];
+      const reply = await api.request('explore:rows', { output: map.output, lines });
+      return reply.ok ? reply.value.rows : [];
+    },
   };
 
   const explore = {
@@ -100,6 +154,13 @@ export function createExploreSlice({ api, get, patch }: SliceContext): Slice<'ex
     searching: false,
     hits: null,
     error: null,
+    map: null,
+    mapping: null,
+    mapError: null,
+    neighbours: null,
+    selection: [],
+    exportPath: '',
+    exported: null,
   };
   return { state: { explore }, actions };
 }

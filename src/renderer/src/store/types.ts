@@ -1,6 +1,7 @@
 import type {
   ExploredOutput,
   ExploreHit,
+  ExploreMap,
   InputInfo,
   JobSettings,
   JobStatus,
@@ -57,6 +58,19 @@ export interface ExploreSlice {
   hits: ExploreHit[] | null;
   /** Why the last search failed: a model that is gone or not the run's… */
   error: UiError | null;
+  /** The map of the opened output: rows' places and clusters, never vectors; null before it is asked for. */
+  map: ExploreMap | null;
+  /** While the map is made: its phase and how far it has got. */
+  mapping: { phase: string; done: number; total: number } | null;
+  mapError: UiError | null;
+  /** The row clicked on the map and its nearest rows. */
+  neighbours: { line: number; hits: ExploreHit[] } | null;
+  /** The lines the lasso holds, in line order. */
+  selection: number[];
+  /** Where Export lines writes them (typed in the browser; the app asks with a dialog). */
+  exportPath: string;
+  /** Where they were last written. */
+  exported: string | null;
 }
 
 export interface ModelSlice {
@@ -236,6 +250,15 @@ export interface ExploreActions {
   exploreLastRun(): Promise<void>;
   /** Shows Explore on `output`. */
   exploreOutput(output: string): Promise<void>;
+  /** Makes (or reads) the map of the opened output. */
+  openMap(): Promise<void>;
+  cancelMap(): Promise<void>;
+  showNeighbours(line: number): Promise<void>;
+  selectLines(lines: number[]): void;
+  setExportPath(path: string): void;
+  exportSelection(): Promise<void>;
+  /** The text previews of rows of the map's output, by line. */
+  mapRows(lines: number[]): Promise<Array<{ line: number; text: string }>>;
   setQuery(query: string): void;
   setQueryPrefix(prefix: string): void;
   setTop(top: number): void;
