@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -112,6 +113,28 @@ describe('embedding-studio search', () => {
         expect({ line, chunk, text }).toEqual(chunks.find((row) => row.line === line && row.chunk === chunk));
     },
   );
+
+  it('has index, neighbours, duplicates and export-map refuse an output of --on-long chunk (exit 2), which search reads', async () => {
+    const input = join(dir, 'chunks-refused.txt');
+    await writeFile(input, `${LINES.filter(Boolean).join('. ')}\nthe train to paris leaves at noon\n`);
+    const output = join(dir, 'chunks-refused.jsonl');
+    const chunking = ['--on-long', 'chunk', '--chunk-tokens', '24', '--chunk-overlap', '4', '--context-size', '64'];
+    const made = await runCli(['embed', '--model', model, '--input', input, '--output', output, ...chunking]);
+    expect(made.code, made.stderr).toBe(0);
+    const refused = new RegExp(
+      `^error: ${output} has a row for each chunk of its long lines: .* works on outputs with a row per line so far\\.$`,
+    );
+    for (const args of [
+      ['index'],
+      ['neighbours', '--line', '2'],
+      ['duplicates'],
+      ['export-map', '--output', join(dir, 'chunks-map.parquet')],
+    ]) {
+      const [command = '', ...rest] = args;
+      expectError(await runCli([command, '--embeddings', output, ...rest]), 2, refused);
+    }
+    expect(existsSync(`${output}.index`)).toBe(false);
+  });
 
   it('prints --json as exactly {"results": [...]}, and --top 3 gives the 3 best', async () => {
     const output = await embedded('jsonl', 'top');
