@@ -20,7 +20,7 @@ import { wordList } from './format';
 import { parseModelsCommand, type ModelsCommandOptions } from './modelsArgs';
 
 export type CommandName =
-  'embed' | 'info' | 'search' | 'index' | 'neighbours' | 'duplicates' | 'export-map' | 'verify' | 'models';
+  'embed' | 'info' | 'search' | 'index' | 'neighbours' | 'duplicates' | 'export-map' | 'verify' | 'merge' | 'models';
 
 const COMMANDS: readonly CommandName[] = [
   'embed',
@@ -31,6 +31,7 @@ const COMMANDS: readonly CommandName[] = [
   'duplicates',
   'export-map',
   'verify',
+  'merge',
   'models',
 ];
 
@@ -115,6 +116,12 @@ export interface VerifyCommandOptions {
   json: boolean;
 }
 
+export interface MergeCommandOptions extends VerifyCommandOptions {
+  output: string;
+  format?: OutputFormat;
+  overwrite: boolean;
+}
+
 export type CommandLine =
   | { command: 'help' }
   | { command: 'version' }
@@ -122,6 +129,7 @@ export type CommandLine =
   | { command: 'info'; options: ModelCommandOptions }
   | { command: 'search'; options: SearchCommandOptions }
   | { command: 'verify'; options: VerifyCommandOptions }
+  | { command: 'merge'; options: MergeCommandOptions }
   | { command: 'index'; options: IndexCommandOptions }
   | { command: 'neighbours'; options: NeighboursCommandOptions }
   | { command: 'duplicates'; options: DuplicatesCommandOptions }
@@ -166,9 +174,9 @@ const OPTIONS: Record<string, OptionSpec> = {
   help: { type: 'boolean', commands: [], short: 'h' },
   version: { type: 'boolean', commands: [] },
   model: { type: 'string', commands: MODEL, example: 'bge-small-en-v1.5-q8_0.gguf' },
-  input: { type: 'string', commands: ['embed', 'verify'], example: 'texts.txt' },
-  output: { type: 'string', commands: [...EMBED, 'export-map'], example: 'embeddings.parquet' },
-  format: { type: 'string', commands: EMBED, example: 'parquet' },
+  input: { type: 'string', commands: ['embed', 'verify', 'merge'], example: 'texts.txt' },
+  output: { type: 'string', commands: [...EMBED, 'export-map', 'merge'], example: 'embeddings.parquet' },
+  format: { type: 'string', commands: [...EMBED, 'merge'], example: 'parquet' },
   field: { type: 'string', commands: EMBED, example: 'text' },
   prefix: { type: 'string', commands: EMBED, example: '"search_document: "', allowEmpty: true },
   normalize: { type: 'string', commands: EMBED, example: 'l2' },
@@ -183,7 +191,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   gpu: { type: 'string', commands: MODEL, example: 'auto' },
   'memory-limit': { type: 'string', commands: EMBED, example: String(LIMITS.memoryLimitMb.example) },
   'stop-on-error': { type: 'boolean', commands: EMBED },
-  overwrite: { type: 'boolean', commands: [...EMBED, 'export-map'] },
+  overwrite: { type: 'boolean', commands: [...EMBED, 'export-map', 'merge'] },
   resume: { type: 'boolean', commands: EMBED },
   shard: { type: 'string', commands: EMBED, example: '0/4' },
   embeddings: { type: 'string', commands: EXPLORE, example: 'embeddings.parquet' },
@@ -209,6 +217,7 @@ const REQUIRED: Record<CommandName, readonly string[]> = {
   info: ['model'],
   search: ['embeddings', 'query'],
   verify: [],
+  merge: ['output'],
   index: ['embeddings'],
   neighbours: ['embeddings', 'line'],
   duplicates: ['embeddings'],
@@ -221,6 +230,7 @@ const EXAMPLES: Record<CommandName, string> = {
   info: 'info --model model.gguf',
   search: 'search --embeddings embeddings.parquet --query "how do I reset my password"',
   verify: 'verify part-0.parquet part-1.parquet part-2.parquet part-3.parquet',
+  merge: 'merge --output all.parquet part-0.parquet part-1.parquet part-2.parquet part-3.parquet',
   index: 'index --embeddings embeddings.parquet',
   neighbours: 'neighbours --embeddings embeddings.parquet --line 12',
   duplicates: 'duplicates --embeddings embeddings.parquet --threshold 0.95',
@@ -279,6 +289,20 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   if (command === 'verify') {
     if (!rest.length) throw new UsageError('verify needs the outputs of the shards', `For example: ${EXAMPLES.verify}`);
     return { command, options: { outputs: rest, input: option.string('input'), json: option.flag('json') } };
+  }
+  if (command === 'merge') {
+    if (!rest.length) throw new UsageError('merge needs the outputs of the shards', `For example: ${EXAMPLES.merge}`);
+    return {
+      command,
+      options: {
+        outputs: rest,
+        output: option.required(command, 'output'),
+        format: option.choice('format', OUTPUT_FORMATS),
+        input: option.string('input'),
+        overwrite: option.flag('overwrite'),
+        json: option.flag('json'),
+      },
+    };
   }
   const [extra] = rest;
   if (extra !== undefined) throw unexpectedArgument(extra);

@@ -20,6 +20,7 @@ Usage:
   embedding-studio duplicates --embeddings <file>
   embedding-studio export-map --embeddings <file> --output <file>
   embedding-studio verify <output> ... [--input <file>]
+  embedding-studio merge --output <file> <output> ...
   embedding-studio models list | pull <model> | rm <name>
   embedding-studio --help | --version
 
@@ -39,6 +40,7 @@ Commands:
               neighbours) as Parquet that Embedding Atlas opens
   verify      Check that the outputs of the shards of one input (see
               --shard) hold every line of it exactly once
+  merge       Merge the outputs of the shards of one input into one output
   models      List, download and remove models in the models folder
 
 Options for embed:
@@ -188,6 +190,25 @@ Options for verify:
   Exits 0 when every line is exactly once, as a row or in a skip log, across
   shards of one input made with one model and the same options; else 7
 
+Options for merge:
+  <output> ...           The outputs of the shards, checked first as verify
+                         checks them: nothing is written unless every line is
+                         exactly once (else exit 7, with verify's report)
+  --output <file>        The merged output: the shards' rows in line order,
+                         their numbers copied as stored (same precision), with
+                         <output>.skipped.jsonl and <output>.run.json (counts
+                         summed, no shard); refused if it exists (see
+                         --overwrite). int8 and uint8 shards each calibrate
+                         their own ranges: merged only where they are equal
+  --format <format>      ${wordList(OUTPUT_FORMATS, 'or')} (default: the --output extension);
+                         .npy shards (no texts or tokens) merge only into .npy,
+                         and JSON Lines shards (no processing times) into
+                         Parquet with processing_time_ms 0
+  --input <file>         As for verify
+  --overwrite            Replace an existing merged output
+  --json                 Print verify's report as one JSON object, with merged
+                         (paths, format, rows, skipped; null when refused)
+
 Models:
   models list            The models in the models folder, incomplete
                          downloads, and the catalog of models to download
@@ -248,7 +269,8 @@ Exit codes:
        from it)
   6    A download failed: network error, model not found (404), connection
        lost
-  7    verify: the shards do not hold every line exactly once (what is
-       missing or twice is listed)
+  7    verify, merge: the shards do not hold every line exactly once (what
+       is missing or twice is listed), or merge: int8 or uint8 shards
+       calibrated differently
   130  Stopped by Ctrl-C: the first one stops cleanly, keeping what is done
        for --resume; a second quits at once`;

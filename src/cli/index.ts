@@ -23,8 +23,10 @@ async function main(argv: readonly string[]): Promise<ExitCode> {
       process.stdout.write(`${version}\n`);
       return EXIT.ok;
   }
-  if (commandLine.command === 'models' || commandLine.command === 'verify') {
+  if (commandLine.command === 'models' || commandLine.command === 'verify' || commandLine.command === 'merge') {
     try {
+      if (commandLine.command === 'merge')
+        return await (await import('./commands/merge')).runMerge(commandLine.options);
       return commandLine.command === 'models'
         ? await (await import('./commands/models')).runModels(commandLine.options)
         : await (await import('./commands/verify')).runVerify(commandLine.options);

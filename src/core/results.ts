@@ -1,3 +1,5 @@
+import type { StoredVector } from './output/precision';
+
 /** One embedded input line. Produced by the BatchProcessor, consumed by the output writers. */
 export interface EmbeddingResult {
   /** 1-based line number in the input file (for `processTexts`, the 1-based position in the array). */
@@ -13,6 +15,8 @@ export interface EmbeddingResult {
   /** Time from handing the text to a context to getting its vector back. */
   processingTimeMs: number;
   embedding: Float32Array;
+  /** The numbers as an output already stored them (a merge of outputs): written as they are, `embedding` unused. */
+  stored?: StoredVector;
   /**
    * With the policy chunk, the row is one chunk of the line: `index` from 0, and where `text` (the chunk's) is in the
    * line's text, in Unicode code points, `[charStart, charEnd)`.

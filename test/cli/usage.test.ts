@@ -16,7 +16,7 @@ describe('command line usage', () => {
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toBe(
-      `${HELP}\n\nerror: no command given\nhint: Start with a command: embed, info, search, index, neighbours, duplicates, export-map, verify or models.\n`,
+      `${HELP}\n\nerror: no command given\nhint: Start with a command: embed, info, search, index, neighbours, duplicates, export-map, verify, merge or models.\n`,
     );
   });
 
@@ -26,7 +26,7 @@ describe('command line usage', () => {
     expect(result.stderr.startsWith(HELP)).toBe(true);
     expect(
       result.stderr.endsWith(
-        'error: unknown command "embedd"\nhint: The commands are embed, info, search, index, neighbours, duplicates, export-map, verify and models.\n',
+        'error: unknown command "embedd"\nhint: The commands are embed, info, search, index, neighbours, duplicates, export-map, verify, merge and models.\n',
       ),
     ).toBe(true);
   });

@@ -15,7 +15,8 @@ export async function runVerify(options: VerifyCommandOptions): Promise<ExitCode
   return report.ok ? EXIT.ok : EXIT.incomplete;
 }
 
-function formatReport(report: ShardReport): string {
+/** The report in words, as verify prints it (and merge, when it refuses a set). */
+export function formatReport(report: ShardReport): string {
   const out: string[] = [];
   if (report.input !== null) {
     const heading = report.ok

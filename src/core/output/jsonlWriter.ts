@@ -34,7 +34,7 @@ export class JsonlWriter extends StagedFile implements OutputWriter {
   async write(results: readonly EmbeddingResult[]): Promise<void> {
     let chunk = '';
     for (const r of results) {
-      chunk += `{"line":${r.line},${this.where(r)}"text":${JSON.stringify(r.text)},"tokens":${r.tokens},"truncated":${r.truncated},"embedding":[${formatVector(this.codec.encode(r.embedding))}]}\n`;
+      chunk += `{"line":${r.line},${this.where(r)}"text":${JSON.stringify(r.text)},"tokens":${r.tokens},"truncated":${r.truncated},"embedding":[${formatVector(r.stored ?? this.codec.encode(r.embedding))}]}\n`;
     }
     await this.append(chunk);
   }

@@ -140,7 +140,7 @@ export class NpyWriter implements OutputWriter {
     const rowBytes = this.codec.columns * npyItemSize(NPY_DESCRS[this.codec.precision]);
     const matrix = new Uint8Array(results.length * rowBytes);
     results.forEach((r, i) => {
-      const stored = this.codec.encode(r.embedding);
+      const stored = r.stored ?? this.codec.encode(r.embedding);
       matrix.set(new Uint8Array(stored.buffer, stored.byteOffset, stored.byteLength), i * rowBytes);
     });
     await this.matrix.append(matrix);

@@ -181,8 +181,8 @@ export class ParquetOutputWriter implements OutputWriter {
   }
 
   /** The list of a row's stored numbers: float16 as the values its bits stand for, which the writer encodes back. */
-  private embedding(vector: Float32Array): number[] {
-    const stored = this.codec.encode(vector);
+  private embedding(result: EmbeddingResult): number[] {
+    const stored = result.stored ?? this.codec.encode(result.embedding);
     return stored instanceof Uint16Array ? Array.from(stored, float16Value) : Array.from(stored);
   }
 
@@ -207,7 +207,7 @@ export class ParquetOutputWriter implements OutputWriter {
       ['sequence_length', rows.map((r) => r.tokens)],
       ['processing_time_ms', rows.map((r) => BigInt(Math.round(r.processingTimeMs)))],
       ['truncated', rows.map((r) => r.truncated)],
-      ['embedding', rows.map((r) => this.embedding(r.embedding))],
+      ['embedding', rows.map((r) => this.embedding(r))],
     ];
     // No page indexes: they are written after the last row group, from state that a resumed run would not have.
     await this.writer.write({
