@@ -87,8 +87,11 @@ export async function verifyShards(outputs: readonly string[], input?: string): 
       if (!foreign && !inShard(line, shard)) foreign = line;
     };
     try {
+      // With the policy chunk, a line's chunks are rows one after another: the line is there once.
+      let previous = 0;
       for await (const line of outputLines(output, record.output.format)) {
-        take(line);
+        if (line !== previous || record.vectors.onLong !== 'chunk') take(line);
+        previous = line;
         part.rows += 1;
       }
       for await (const line of skipLogLines(skipLogPath(output))) {

@@ -22,6 +22,10 @@ interface ParquetRow {
   embedding: number[];
 }
 
+/** Lines long enough for several chunks of 24 tokens, among short ones. */
+const LONG_LINES = LINES.slice(0, 12).map((text, i) => (i % 3 ? text : LINES.slice(i, i + 12).join(' ')));
+const CHUNKING = ['--on-long', 'chunk', '--chunk-tokens', '24', '--chunk-overlap', '4', '--context-size', '64'];
+
 const part = (k: number, format: string, set = 'part'): string => join(dir, `${set}-${k}.${format}`);
 const parts = (format: string, set = 'part', count = 4): string[] =>
   Array.from({ length: count }, (_, k) => part(k, format, set));
@@ -33,7 +37,7 @@ async function embed(output: string, ...more: string[]): Promise<void> {
     '--model',
     model,
     '--input',
-    input,
+    output.includes('chunk') ? join(dir, 'long.txt') : input,
     '--output',
     output,
     '--threads',
@@ -79,6 +83,7 @@ async function expectSingleRun(output: string, processingTimes: boolean): Promis
 
 beforeAll(async () => {
   await writeFile(input, `${LINES.join('\n')}\n`);
+  await writeFile(join(dir, 'long.txt'), `${LONG_LINES.join('\n')}\n`);
   await Promise.all([
     embed(join(dir, 'single.parquet')),
     ...[0, 1, 2, 3].flatMap((k) => [
@@ -87,6 +92,8 @@ beforeAll(async () => {
     ]),
     ...[0, 1].map((k) => embed(part(k, 'jsonl', 'int8'), '--shard', `${k}/2`, '--precision', 'int8')),
     embed(join(dir, 'int8.jsonl'), '--precision', 'int8'),
+    embed(join(dir, 'chunk-single.parquet'), ...CHUNKING),
+    ...[0, 1].map((k) => embed(part(k, 'jsonl', 'chunk'), '--shard', `${k}/2`, ...CHUNKING)),
     ...[0, 1].map((k) => embed(part(k, 'npy', 'f16'), '--shard', `${k}/2`, '--precision', 'float16')),
   ]);
 });
@@ -186,5 +193,20 @@ describe('merge', () => {
     const noOutput = await runCli(['merge', ...parts('parquet')]);
     expect(noOutput.code).toBe(2);
     expect(noOutput.stderr).toContain('--output');
+  });
+
+  it('keeps the chunk columns of --on-long chunk shards from JSON Lines into Parquet', async () => {
+    const output = join(dir, 'chunk-all.parquet');
+    const verified = await runCli(['verify', ...parts('jsonl', 'chunk', 2)]);
+    expect(verified.code, verified.stdout).toBe(0);
+    await merged(output, ...parts('jsonl', 'chunk', 2));
+    const single = await readParquet(join(dir, 'chunk-single.parquet'));
+    const rows = await readParquet(output);
+    const where = (row: ParquetRow): unknown[] => {
+      const { line, chunk, char_start: start, char_end: end, text } = row as ParquetRow & Record<string, unknown>;
+      return [line, chunk, start, end, text];
+    };
+    expect(single.some((row) => (row as ParquetRow & { chunk: number }).chunk > 0)).toBe(true);
+    expect(rows.map(where)).toEqual(single.map(where));
   });
 });
