@@ -1,4 +1,4 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -208,5 +208,21 @@ describe('merge', () => {
     };
     expect(single.some((row) => (row as ParquetRow & { chunk: number }).chunk > 0)).toBe(true);
     expect(rows.map(where)).toEqual(single.map(where));
+  });
+
+  it('leaves no file when a part turns out unreadable half way (exit 3): nothing final, nothing staged', async () => {
+    for (const [k, source] of parts('jsonl').entries()) {
+      for (const suffix of ['', '.run.json', '.skipped.jsonl'])
+        await copyFile(`${source}${suffix}`, `${part(k, 'jsonl', 'bad')}${suffix}`);
+    }
+    const damaged = part(3, 'jsonl', 'bad');
+    const rows = (await readFile(damaged, 'utf8')).trimEnd().split('\n');
+    rows[rows.length - 1] = (rows.at(-1) ?? '').replace(/"embedding":\[[^\]]*\]/, '"embedding":"lost"');
+    await writeFile(damaged, `${rows.join('\n')}\n`);
+    const before = await readdir(dir);
+    const result = await runCli(['merge', '--output', join(dir, 'bad.parquet'), ...parts('jsonl', 'bad')]);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain(`error: ${damaged} is not an output a run writes: row ${rows.length} has no line`);
+    expect(await readdir(dir)).toEqual(before);
   });
 });
