@@ -94,8 +94,9 @@ Options for embed:
   --shard <K/N>          Embed only shard K of N of --input (K from 0 to N-1):
                          the lines whose number minus 1 divided by N leaves K,
                          numbered as in the whole file. Each shard has its
-                         own --output; verify checks the set, and a Parquet
-                         set is one table to DuckDB, Polars and Spark
+                         own --output; verify checks the set, merge makes
+                         it one output, and a Parquet set is one table to
+                         DuckDB, Polars and Spark
   --json                 Print the summary as one JSON object on stdout
   --models-dir <dir>     The models folder (see Models below)
 
