@@ -149,6 +149,11 @@ describe('merge', () => {
     expect(again.code).toBe(4);
     expect(again.stderr).toContain(`Output ${output} already exists.`);
     await merged(output, ...parts('parquet'), '--overwrite');
+    const ontoPart = await runCli(['merge', '--output', part(0, 'parquet'), ...parts('parquet'), '--overwrite']);
+    expect(ontoPart.code).toBe(4);
+    expect(ontoPart.stderr).toContain(
+      `error: ${part(0, 'parquet')} is one of the parts merged, or one of their files.`,
+    );
   });
 
   it('copies the numbers as the parts stored them: int8 values into Parquet and .npy, float16 bits into .npy', async () => {
