@@ -1,8 +1,9 @@
 /**
- * `npm run bench:explore`: the index, search and duplicates of an output of generated clustered vectors (384
+ * `npm run bench:explore`: the index, search, duplicates and map of an output of generated clustered vectors (384
  * dimensions, 100,000 rows; --rows 1000000 for a million), written as a .npy output with its run record and input.
  * Prints the index's build time, the median time of a query (the query's embedding excluded: it is a row's vector),
- * recall@10 of the index against exact search, the time duplicates takes, and the peak resident memory.
+ * recall@10 of the index against exact search, the time duplicates takes, the time the map takes (sample, UMAP,
+ * clusters and placing every row), and the peak resident memory.
  *
  * Options: --rows N (100000), --dimensions N (384), --clusters N (1000), --queries N (1000, of which 100 checked
  * against exact search), --keep (leave the generated output in the temp folder).
@@ -15,6 +16,7 @@ import usearch, { MetricKind } from 'usearch';
 import { readRunRecord } from '#core/runRecord';
 import { findDuplicates } from '#core/search/duplicates';
 import { buildOutputIndex, indexState, OutputIndex } from '#core/search/outputIndex';
+import { outputMap } from '#core/search/outputMap';
 import { readOutputRows } from '#core/search/outputRows';
 import { clusteredVectorBlocks, random, writeVectorOutput, type VectorRow } from '../test/support/vectorOutputs';
 import { median } from './rounds';
@@ -128,6 +130,10 @@ try {
   const { groups } = await findDuplicates({ output, threshold: 0.95 });
   const exactGroups = groups.filter((group) => group.exact).length;
   log(`duplicates: ${seconds(started)}, ${groups.length} groups (${exactGroups} of one text) at 0.95`);
+
+  started = performance.now();
+  const map = await outputMap(output);
+  log(`map: ${seconds(started)}, ${map.clusters.length} clusters of ${map.lines.length.toLocaleString('en')} rows`);
   log(`peak RSS: ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`);
 } finally {
   if (values.keep) log(`kept in ${dir}`);
