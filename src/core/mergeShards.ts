@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
@@ -8,9 +7,10 @@ import type { OutputFormat, Precision } from '#shared/engine';
 import type { RunRecord } from '#shared/runRecord';
 import { advice, cancelledError, EmbeddingError } from './errors';
 import { checkWritableOutput } from './files';
-import { damaged, npyHeader } from './output/outputLines';
+import { damaged } from './output/outputLines';
 import { createOutputWriter, outputFormatFor, outputPathsFor } from './output/outputFormats';
-import { linesPath, NPY_DESCRS, npyItemSize, rowsPath } from './output/npyWriter';
+import { NPY_DESCRS } from './output/npyWriter';
+import { readNpyRows } from './output/npyReader';
 import { rowKindOf, type OutputWriter, type RowKind } from './output/outputWriter';
 import { float16Bits, isCalibrated, VectorCodec, type StoredVector } from './output/precision';
 import { SkipLog, skipLogPath } from './output/skipLog';
@@ -355,52 +355,24 @@ function isNumbers(value: unknown): value is ArrayLike<number> {
 
 /** A .npy part's rows: the matrix's bytes as they are, what each row is from its sidecar; no texts. */
 async function* npyRows(output: string, rowKind: RowKind, precision: Precision): AsyncGenerator<EmbeddingResult> {
-  const descr = NPY_DESCRS[precision];
-  const sidecarPath = rowKind === 'line' ? linesPath(output) : rowsPath(output);
-  const entryBytes = rowKind === 'line' ? 4 : rowKind === 'chunk' ? 32 : 16;
-  const handle = await open(output, 'r');
-  const sidecar = await open(sidecarPath, 'r').catch(async (error: unknown) => {
-    await handle.close();
-    throw error;
-  });
-  try {
-    const { shape, start } = await npyHeader(output, handle, descr);
-    const { start: sidecarStart } = await npyHeader(sidecarPath, sidecar, rowKind === 'line' ? '<u4' : '<i8');
-    const [rows = 0, columns = 0] = shape;
-    const rowBytes = columns * npyItemSize(descr);
-    for (let first = 0; first < rows; first += READ_ROWS) {
-      const count = Math.min(READ_ROWS, rows - first);
-      const matrix = Buffer.alloc(count * rowBytes);
-      const entries = Buffer.alloc(count * entryBytes);
-      const [read, entryRead] = await Promise.all([
-        handle.read(matrix, 0, matrix.length, start + first * rowBytes),
-        sidecar.read(entries, 0, entries.length, sidecarStart + first * entryBytes),
-      ]);
-      if (read.bytesRead < matrix.length) throw damaged(output, `it ends before its ${rows} rows`);
-      if (entryRead.bytesRead < entries.length) throw damaged(sidecarPath, `it ends before its ${rows} rows`);
-      for (let i = 0; i < count; i += 1) {
-        const bytes = new Uint8Array(matrix.buffer, matrix.byteOffset + i * rowBytes, rowBytes);
-        const stored = npyStored(precision, bytes.slice());
-        const at = i * entryBytes;
-        const line = rowKind === 'line' ? entries.readUInt32LE(at) : Number(entries.readBigInt64LE(at));
-        const entry = (k: number): number => Number(entries.readBigInt64LE(at + 8 * k));
-        yield {
-          line,
-          text: '',
-          textHash: '',
-          tokens: 0,
-          truncated: false,
-          processingTimeMs: 0,
-          embedding: NO_VECTOR,
-          stored,
-          ...(rowKind === 'chunk' ? { chunk: { index: entry(1), charStart: entry(2), charEnd: entry(3) } } : {}),
-          ...(rowKind === 'mean' ? { chunks: entry(1) } : {}),
-        };
-      }
+  for await (const { count, matrix, entries } of readNpyRows(output, NPY_DESCRS[precision], rowKind, () => READ_ROWS)) {
+    const rowBytes = matrix.length / count;
+    for (let i = 0; i < count; i += 1) {
+      const bytes = new Uint8Array(matrix.buffer, matrix.byteOffset + i * rowBytes, rowBytes);
+      const [line = 0, second = 0, third = 0, fourth = 0] = entries[i] ?? [];
+      yield {
+        line,
+        text: '',
+        textHash: '',
+        tokens: 0,
+        truncated: false,
+        processingTimeMs: 0,
+        embedding: NO_VECTOR,
+        stored: npyStored(precision, bytes.slice()),
+        ...(rowKind === 'chunk' ? { chunk: { index: second, charStart: third, charEnd: fourth } } : {}),
+        ...(rowKind === 'mean' ? { chunks: second } : {}),
+      };
     }
-  } finally {
-    await handle.close();
-    await sidecar.close();
   }
 }
 

@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import type { RunRecord } from '#shared/runRecord';
 import { advice, cancelledError, EmbeddingError } from '../errors';
 import { isSkipped, readInput } from '../input';
-import { linesPath, NPY_DESCRS, npyItemSize, rowsPath, type NpyDescr } from '../output/npyWriter';
+import { NPY_DESCRS, type NpyDescr } from '../output/npyWriter';
+import { readNpyRows } from '../output/npyReader';
 import { rowKindOf } from '../output/outputWriter';
-import { damaged, npyHeader } from '../output/outputLines';
+import { damaged } from '../output/outputLines';
 import { float16Value } from '../output/precision';
 import { ComparableVectors } from './comparable';
 
@@ -345,62 +346,22 @@ function isNumbers(value: unknown): value is ArrayLike<number> {
 async function* npyBlocks(output: string, record: RunRecord, comparable: ComparableVectors): AsyncGenerator<RowBlock> {
   const { dimension: dimensions } = comparable;
   const descr = NPY_DESCRS[record.precision.type];
-  const itemSize = npyItemSize(descr);
   const rowKind = rowKindOf(record.vectors.onLong);
-  const sidecarPath = rowKind === 'line' ? linesPath(output) : rowsPath(output);
-  // Bytes of each row's entry in the sidecar: a uint32 line, or 4 or 2 int64 numbers.
-  const entryBytes = rowKind === 'line' ? 4 : rowKind === 'chunk' ? 32 : 16;
-  const handle = await open(output, 'r');
-  const sidecar = await open(sidecarPath, 'r').catch(async (error: unknown) => {
-    await handle.close();
-    throw error;
-  });
-  try {
-    const { shape, start } = await npyHeader(output, handle, descr);
-    const { start: sidecarStart } = await npyHeader(sidecarPath, sidecar, rowKind === 'line' ? '<u4' : '<i8');
-    const [rows = 0, columns = 0] = shape;
-    checkLength(output, 'each row', columns, comparable);
-    const rowBytes = columns * itemSize;
-    const chunkRows = Math.max(1, Math.floor(NPY_CHUNK_BYTES / rowBytes));
-    for (let first = 0; first < rows; first += chunkRows) {
-      const count = Math.min(chunkRows, rows - first);
-      const bytes = count * rowBytes;
-      // Buffer.alloc gives a buffer of its own at offset 0, so a typed array can view it.
-      const buffer = Buffer.alloc(bytes);
-      const { bytesRead } = await handle.read(buffer, 0, bytes, start + first * rowBytes);
-      if (bytesRead < bytes) throw damaged(output, `it ends before its ${rows} rows`);
-      const entries = Buffer.alloc(count * entryBytes);
-      const { bytesRead: entryRead } = await sidecar.read(
-        entries,
-        0,
-        entries.length,
-        sidecarStart + first * entryBytes,
-      );
-      if (entryRead < entries.length)
-        throw damaged(sidecarPath, `it has nothing for row ${first + Math.floor(entryRead / entryBytes) + 1}`);
-      const stored = npyValues(descr, buffer, count * columns);
-      const vectors = new Float32Array(count * dimensions);
-      for (let i = 0; i < count; i += 1) comparable.decode(stored, i * columns, vectors, i * dimensions);
-      const block: RowBlock = { first, lines: [], vectors };
-      if (rowKind === 'chunk') {
-        block.chunks = [];
-        block.spans = [];
-      }
-      for (let i = 0; i < count; i += 1) {
-        if (rowKind === 'line') {
-          block.lines.push(entries.readUInt32LE(i * 4));
-          continue;
-        }
-        const at = i * entryBytes;
-        block.lines.push(Number(entries.readBigInt64LE(at)));
-        block.chunks?.push(Number(entries.readBigInt64LE(at + 8)));
-        block.spans?.push([Number(entries.readBigInt64LE(at + 16)), Number(entries.readBigInt64LE(at + 24))]);
-      }
-      yield block;
+  let checked = false;
+  for await (const { first, count, columns, matrix, entries } of readNpyRows(output, descr, rowKind, (rowBytes) =>
+    Math.floor(NPY_CHUNK_BYTES / rowBytes),
+  )) {
+    if (!checked) checkLength(output, 'each row', columns, comparable);
+    checked = true;
+    const stored = npyValues(descr, matrix, count * columns);
+    const vectors = new Float32Array(count * dimensions);
+    for (let i = 0; i < count; i += 1) comparable.decode(stored, i * columns, vectors, i * dimensions);
+    const block: RowBlock = { first, lines: entries.map(([line = 0]) => line), vectors };
+    if (rowKind === 'chunk') {
+      block.chunks = entries.map((entry) => entry[1] ?? 0);
+      block.spans = entries.map((entry) => [entry[2] ?? 0, entry[3] ?? 0]);
     }
-  } finally {
-    await handle.close();
-    await sidecar.close();
+    yield block;
   }
 }
 
