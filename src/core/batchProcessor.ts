@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Token } from 'node-llama-cpp';
 import type { DoneCounts } from './checkpoint';
 import { cancelledError, EmbeddingError, errorMessage } from './errors';
@@ -8,7 +7,7 @@ import { checkLimit } from './limits';
 import { l2Normalize, type EmbeddingModel, type TextChunk } from './model';
 import { definedOnly } from './objects';
 import type { PauseGate } from './pauseGate';
-import type { EmbeddingResult } from './results';
+import { textHashOf, type EmbeddingResult } from './results';
 import { StatsTracker } from './stats';
 
 export interface BatchConfig {
@@ -389,7 +388,7 @@ export class BatchProcessor {
       return {
         line: entry.line,
         text,
-        textHash: createHash('md5').update(text).digest('hex'),
+        textHash: textHashOf(text),
         tokens: piece.tokenCount,
         truncated: entry.truncated,
         processingTimeMs: outcome.ms,
@@ -404,7 +403,7 @@ export class BatchProcessor {
       {
         line: entry.line,
         text: entry.text,
-        textHash: createHash('md5').update(entry.text).digest('hex'),
+        textHash: textHashOf(entry.text),
         tokens: rows.reduce((sum, row) => sum + row.tokens, 0),
         truncated: false,
         processingTimeMs: Math.max(...rows.map((row) => row.processingTimeMs)),

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -7,7 +6,7 @@ import type { OutputFormat, Precision } from '#shared/engine';
 import type { RunRecord } from '#shared/runRecord';
 import { advice, cancelledError, EmbeddingError } from './errors';
 import { checkWritableOutput } from './files';
-import { damaged } from './output/outputLines';
+import { damaged, isNumbers, skipLogEntries } from './output/outputLines';
 import { createOutputWriter, outputFormatFor, outputPathsFor } from './output/outputFormats';
 import { NPY_DESCRS } from './output/npyWriter';
 import { readNpyRows } from './output/npyReader';
@@ -15,7 +14,7 @@ import { rowKindOf, type OutputWriter, type RowKind } from './output/outputWrite
 import { float16Bits, isCalibrated, VectorCodec, type StoredVector } from './output/precision';
 import { SkipLog, skipLogPath } from './output/skipLog';
 import { moveIntoPlace, StagedFile } from './output/stagedFile';
-import type { EmbeddingResult } from './results';
+import { textHashOf, type EmbeddingResult } from './results';
 import { readRunRecord, runRecordPath, runRecordText } from './runRecord';
 import { verifyShards, type ShardReport } from './verifyShards';
 
@@ -191,7 +190,7 @@ async function nextRow(stream: AsyncIterator<EmbeddingResult>): Promise<Embeddin
 
 /** The parts' skip logs merged in line order, each entry as its part wrote it; returns the entries. */
 async function mergeSkipLogs(paths: readonly string[], skipLog: SkipLog, signal?: AbortSignal): Promise<number> {
-  const streams = paths.map((path) => skipEntries(path)[Symbol.asyncIterator]());
+  const streams = paths.map((path) => skipLogEntries(path)[Symbol.asyncIterator]());
   const next = async (i: number): Promise<{ line: number; text: string } | null> => {
     const entry = await streams[i]?.next();
     return entry && !entry.done ? entry.value : null;
@@ -217,17 +216,6 @@ async function mergeSkipLogs(paths: readonly string[], skipLog: SkipLog, signal?
   }
   if (chunk) await skipLog.append(chunk);
   return entries;
-}
-
-async function* skipEntries(path: string): AsyncGenerator<{ line: number; text: string }> {
-  let row = 0;
-  for await (const text of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) {
-    row += 1;
-    if (!text.trim()) continue;
-    const line = Number(/^\{"line":(\d+)[,}]/.exec(text)?.[1] ?? NaN);
-    if (Number.isNaN(line)) throw damaged(path, `row ${row} has no line`);
-    yield { line, text };
-  }
 }
 
 /**
@@ -268,10 +256,6 @@ function storedVector(precision: Precision, numbers: ArrayLike<number>): StoredV
 
 const NO_VECTOR = new Float32Array(0);
 
-function md5(text: string): string {
-  return createHash('md5').update(text).digest('hex');
-}
-
 async function* jsonlRows(output: string, precision: Precision): AsyncGenerator<EmbeddingResult> {
   let row = 0;
   for await (const text of createInterface({ input: createReadStream(output), crlfDelay: Infinity })) {
@@ -295,7 +279,7 @@ async function* jsonlRows(output: string, precision: Precision): AsyncGenerator<
     yield {
       line,
       text: rowText,
-      textHash: md5(rowText),
+      textHash: textHashOf(rowText),
       tokens,
       truncated,
       processingTimeMs: 0,
@@ -347,10 +331,6 @@ async function* parquetRows(output: string, precision: Precision): AsyncGenerato
     }
     rowStart = rowEnd;
   }
-}
-
-function isNumbers(value: unknown): value is ArrayLike<number> {
-  return Array.isArray(value) || ArrayBuffer.isView(value);
 }
 
 /** A .npy part's rows: the matrix's bytes as they are, what each row is from its sidecar; no texts. */

@@ -1,4 +1,10 @@
+import { createHash } from 'node:crypto';
 import type { StoredVector } from './output/precision';
+
+/** `textHash` of a text: its MD5, hex (Parquet's `text_hash` column). */
+export function textHashOf(text: string): string {
+  return createHash('md5').update(text).digest('hex');
+}
 
 /** One embedded input line. Produced by the BatchProcessor, consumed by the output writers. */
 export interface EmbeddingResult {

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { stat, writeFile } from 'node:fs/promises';
 import { createOutputWriter } from '#core/output/outputFormats';
 import { VectorCodec } from '#core/output/precision';
 import { moveIntoPlace } from '#core/output/stagedFile';
+import { textHashOf } from '#core/results';
 import { runRecordPath, runRecordText } from '#core/runRecord';
 import type { OutputFormat } from '#shared/engine';
 import { RUN_RECORD_VERSION, type RunRecord } from '#shared/runRecord';
@@ -107,7 +107,7 @@ export async function writeVectorOutput(
       block.map((row) => ({
         line: row.line,
         text: row.text,
-        textHash: createHash('md5').update(row.text).digest('hex'),
+        textHash: textHashOf(row.text),
         tokens: 1,
         truncated: false,
         processingTimeMs: 0,

@@ -68,9 +68,39 @@ export async function* outputLines(output: string, format: OutputFormat): AsyncG
   }
 }
 
-/** The line numbers of a skip log (`<output>.skipped.jsonl`), in its order. */
-export function skipLogLines(path: string): AsyncGenerator<number> {
-  return jsonlLines(path);
+/** The line a JSON Lines row of an output or a skip log starts with, as the writers write it; null for another row. */
+export function leadingLine(text: string): number | null {
+  const found = /^\{"line":(\d+)[,}]/.exec(text)?.[1];
+  return found === undefined ? null : Number(found);
+}
+
+/** Whether a row's embedding as a reader gives it is a list of numbers. */
+export function isNumbers(value: unknown): value is ArrayLike<number> {
+  return (
+    Array.isArray(value) ||
+    value instanceof Float32Array ||
+    value instanceof Float64Array ||
+    value instanceof Int32Array ||
+    value instanceof Int8Array ||
+    value instanceof Uint8Array
+  );
+}
+
+/** The entries of a skip log (`<output>.skipped.jsonl`) as written, with their line numbers, in its order. */
+export async function* skipLogEntries(path: string): AsyncGenerator<{ line: number; text: string }> {
+  let row = 0;
+  for await (const text of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) {
+    row += 1;
+    if (!text.trim()) continue;
+    const line = leadingLine(text);
+    if (line === null) throw damaged(path, `row ${row} has no line`);
+    yield { line, text };
+  }
+}
+
+/** The line numbers of a skip log, in its order. */
+export async function* skipLogLines(path: string): AsyncGenerator<number> {
+  for await (const { line } of skipLogEntries(path)) yield line;
 }
 
 async function* jsonlLines(path: string): AsyncGenerator<number> {
@@ -79,8 +109,7 @@ async function* jsonlLines(path: string): AsyncGenerator<number> {
     row += 1;
     if (!text.trim()) continue;
     // Rows start with their line number as the writers write them: the (long) rest is not parsed.
-    const line = Number(/^\{"line":(\d+)[,}]/.exec(text)?.[1] ?? lineOf(path, row, text));
-    yield line;
+    yield leadingLine(text) ?? lineOf(path, row, text);
   }
 }
 

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
@@ -9,7 +8,8 @@ import { isSkipped, readInput } from '../input';
 import { NPY_DESCRS, type NpyDescr } from '../output/npyWriter';
 import { readNpyRows } from '../output/npyReader';
 import { rowKindOf } from '../output/outputWriter';
-import { damaged } from '../output/outputLines';
+import { damaged, isNumbers, leadingLine } from '../output/outputLines';
+import { textHashOf } from '../results';
 import { float16Value } from '../output/precision';
 import { ComparableVectors } from './comparable';
 
@@ -95,7 +95,7 @@ export async function* readOutputRows(
         const texts: string[] = [];
         for (const [i, line] of block.lines.entries()) texts.push(await inputTexts.textOf(line, block.spans?.[i]));
         if (options.texts) block.texts = texts;
-        if (options.hashes) block.hashes = texts.map(md5);
+        if (options.hashes) block.hashes = texts.map(textHashOf);
       }
       yield block;
     }
@@ -126,8 +126,8 @@ export async function textsOfLines(
         if (!text) continue;
         row += 1;
         // Each row starts with its line, as the writer puts it: the others are not parsed.
-        const line = Number(/^\{"line":(\d+),/.exec(text)?.[1] ?? NaN);
-        if (!Number.isNaN(line) && !lines.has(line)) {
+        const line = leadingLine(text);
+        if (line !== null && !lines.has(line)) {
           if (line > last) break;
           continue;
         }
@@ -195,10 +195,6 @@ export async function checkInputUnchanged(output: string, record: RunRecord): Pr
   }
 }
 
-function md5(text: string): string {
-  return createHash('md5').update(text).digest('hex');
-}
-
 function checkLength(output: string, where: string, length: number, comparable: ComparableVectors): void {
   if (length !== comparable.columns)
     throw damaged(output, `${where} has ${length} numbers, its run's rows ${comparable.columns}`);
@@ -252,7 +248,7 @@ async function* jsonlBlocks(
         block.chunks?.push(parsed.chunk);
       }
       block.texts?.push(parsed.text);
-      block.hashes?.push(md5(parsed.text));
+      block.hashes?.push(textHashOf(parsed.text));
       if (block.lines.length === JSONL_BLOCK_ROWS) {
         yield block;
         block = emptyBlock(row, dimensions, JSONL_BLOCK_ROWS, chunked, options);
@@ -327,17 +323,6 @@ async function* parquetBlocks(
   }
 }
 
-function isNumbers(value: unknown): value is ArrayLike<number> {
-  return (
-    Array.isArray(value) ||
-    value instanceof Float32Array ||
-    value instanceof Float64Array ||
-    value instanceof Int32Array ||
-    value instanceof Int8Array ||
-    value instanceof Uint8Array
-  );
-}
-
 /**
  * The matrix a few MiB at a time, with what each row is from its sidecar: the input line of each row from
  * `<name>.lines.npy`, or (policies chunk and mean) `<name>.rows.npy`'s (line, chunk, char_start, char_end) or
@@ -393,8 +378,8 @@ function inputTextsByLine(
 ): { textOf: (line: number, span?: [number, number]) => Promise<string>; close: () => Promise<unknown> } {
   const { absolutePath, format, field } = record.input;
   const input = readInput(absolutePath, { format, field }, signal);
-  // The line last read: the chunks of one line are rows one after another.
-  let current = { line: 0, text: '' };
+  // The line last read: the chunks of one line are rows one after another. Its code points are split once, for them.
+  let current: { line: number; text: string; codePoints?: string[] } = { line: 0, text: '' };
   return {
     async textOf(line, span) {
       while (current.line < line) {
@@ -403,7 +388,9 @@ function inputTextsByLine(
         current = { line: next.value.line, text: isSkipped(next.value) ? '' : next.value.text };
       }
       if (current.line !== line) return '';
-      return span ? [...current.text].slice(span[0], span[1]).join('') : current.text;
+      if (!span) return current.text;
+      current.codePoints ??= [...current.text];
+      return current.codePoints.slice(span[0], span[1]).join('');
     },
     close: () => input.return(undefined),
   };
