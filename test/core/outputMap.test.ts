@@ -107,9 +107,9 @@ describe('the map of an output', () => {
     const { rows } = clusteredRows(400, 6);
     const path = await output('seeded', 'parquet', rows);
 
-    const first = await outputMap(path, { sampleSize: 200 });
+    const first = await outputMap(path, { sampleSize: 200, threads: 8 });
     await writeFile(mapPath(path), 'not a map');
-    const again = await outputMap(path, { sampleSize: 200 });
+    const again = await outputMap(path, { sampleSize: 200, threads: 8 });
 
     expect(first.clusters).toHaveLength(14);
     expect(Array.from(again.coordinates)).toEqual(Array.from(first.coordinates));

@@ -271,12 +271,10 @@ export async function makeOutputMap(
     expansion_search: 64,
     multi: false,
   });
-  if (sampled)
-    index.add(
-      BigUint64Array.from(places, (_, s) => BigInt(s)),
-      sample,
-      threads,
-    );
+  // One row a call: rows added together are linked by several threads in whatever order they finish, and the same
+  // output must give the same map every time. Each call still reserves `threads` searchers for the searches below.
+  for (let s = 0; s < sampled; s += 1)
+    index.add(BigUint64Array.of(BigInt(s)), sample.subarray(s * dimensions, (s + 1) * dimensions), threads);
   const layout = await umapLayout(index, sample, sampled, dimensions, random, options);
 
   // k-means on the sample.
