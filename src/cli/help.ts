@@ -123,7 +123,8 @@ Options for search:
   --threads <n>, --gpu <backend>, --models-dir <dir>
                          As for embed
   --json                 Print {"results": [{"line", "score", "text"}, ...]}
-                         ("line", "chunk", ... for an output of chunks)
+                         (an output of chunks adds "chunk", "char_start" and
+                         "char_end": where the chunk is in its line's text)
   Each result is a line: its input line (line:chunk for an output of
   --on-long chunk), its score and its text (the chunk's). The score
   is the cosine similarity of the row and the query (int8, uint8: of the

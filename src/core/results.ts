@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { StoredVector } from './output/precision';
+import type { ChunkPlace } from '#shared/engine';
 
 /** `textHash` of a text: its MD5, hex (Parquet's `text_hash` column). */
 export function textHashOf(text: string): string {
@@ -23,11 +24,8 @@ export interface EmbeddingResult {
   embedding: Float32Array;
   /** The numbers as an output already stored them (a merge of outputs): written as they are, `embedding` unused. */
   stored?: StoredVector;
-  /**
-   * With the policy chunk, the row is one chunk of the line: `index` from 0, and where `text` (the chunk's) is in the
-   * line's text, in Unicode code points, `[charStart, charEnd)`.
-   */
-  chunk?: { index: number; charStart: number; charEnd: number };
+  /** With the policy chunk, the row is one chunk of the line (`text` is the chunk's). */
+  chunk?: ChunkPlace;
   /** With the policy mean: the chunks the row's vector is the token-weighted mean of. */
   chunks?: number;
 }

@@ -62,7 +62,14 @@ export async function searchExplored(
     threads: threads ?? undefined,
     probe: context.probe,
   });
-  return { hits: hits.map(({ line, score, text }) => ({ line, score, text: preview(text) })) };
+  return {
+    hits: hits.map(({ line, chunk, score, text }) => ({
+      line,
+      ...(chunk ? { chunk } : {}),
+      score,
+      text: preview(text),
+    })),
+  };
 }
 
 /**

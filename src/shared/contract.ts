@@ -13,6 +13,7 @@ import {
   PRECISIONS,
   type BatchStats,
   type Backend,
+  type ChunkPlace,
   type EmbedJobSummary,
   type ModelInfo,
   type ProgressInfo,
@@ -218,9 +219,13 @@ export interface ExploredOutput {
   finishedAt: string;
 }
 
-/** One row `explore:search` found: its input line, cosine similarity and (the start of) its text; never its vector. */
+/**
+ * One row `explore:search` found: its input line (and in an output of chunks, which chunk of it), cosine similarity
+ * and (the start of) its text; never its vector.
+ */
 export interface ExploreHit {
   line: number;
+  chunk?: ChunkPlace;
   score: number;
   text: string;
 }

@@ -28,6 +28,16 @@ export type LongTextPolicy = (typeof LONG_TEXT_POLICIES)[number];
  */
 export const PRECISIONS = ['float32', 'float16', 'int8', 'uint8', 'binary', 'ubinary'] as const;
 export type Precision = (typeof PRECISIONS)[number];
+/**
+ * Which chunk of its line a row of the policy chunk is: `index` from 0, and where the chunk's text is in the line's text
+ * (after the trim every text gets), in Unicode code points, `[charStart, charEnd)`.
+ */
+export interface ChunkPlace {
+  index: number;
+  charStart: number;
+  charEnd: number;
+}
+
 /** The policies that cut every text into chunks (a short text is one chunk). */
 export function chunksTexts(policy: LongTextPolicy): policy is 'chunk' | 'mean' {
   return policy === 'chunk' || policy === 'mean';

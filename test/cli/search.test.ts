@@ -35,7 +35,7 @@ const LINES = [
 const WANTED = 9;
 
 interface SearchJson {
-  results: Array<{ line: number; chunk?: number; score: number; text: string }>;
+  results: Array<{ line: number; chunk?: number; char_start?: number; char_end?: number; score: number; text: string }>;
 }
 
 async function embedded(format: OutputFormat, name = `texts-${format}`, modelPath = model): Promise<string> {
@@ -85,7 +85,7 @@ describe('embedding-studio search', () => {
   );
 
   it.for(['jsonl', 'npy', 'parquet'] as const)(
-    'finds the chunk whose text is the query first in a %s output of --on-long chunk, with its line and chunk',
+    'finds the chunk whose text is the query first in a %s output of --on-long chunk, with its line, chunk and place',
     async (format) => {
       const long = LINES.filter(Boolean).join('. ');
       const input = join(dir, `chunks-${format}.txt`);
@@ -99,18 +99,23 @@ describe('embedding-studio search', () => {
       expect((await runCli(['embed', '--model', model, '--input', input, '--output', jsonl, ...chunking])).code).toBe(
         0,
       );
-      const chunks = (await readJsonl<{ line: number; chunk: number; text: string }>(jsonl)).map(
-        ({ line, chunk, text }) => ({ line, chunk, text }),
-      );
+      type ChunkRow = { line: number; chunk: number; char_start: number; char_end: number; text: string };
+      const chunks = (await readJsonl<ChunkRow>(jsonl)).map(({ line, chunk, char_start, char_end, text }) => ({
+        line,
+        chunk,
+        char_start,
+        char_end,
+        text,
+      }));
       expect(chunks.filter((chunk) => chunk.line === 1).length).toBeGreaterThan(3);
-      const wanted = chunks[2] ?? { line: 0, chunk: 0, text: '' };
+      const wanted = chunks[2] ?? { line: 0, chunk: 0, char_start: 0, char_end: 0, text: '' };
 
       const { results } = await search(output, wanted.text);
 
       expect(results[0]).toEqual({ ...wanted, score: expect.any(Number) as number });
       expect(results[0]?.score).toBeGreaterThan(0.999);
-      for (const { line, chunk, text } of results)
-        expect({ line, chunk, text }).toEqual(chunks.find((row) => row.line === line && row.chunk === chunk));
+      for (const { score, ...found } of results)
+        expect(found).toEqual(chunks.find((row) => row.line === found.line && row.chunk === found.chunk));
     },
   );
 

@@ -1,4 +1,4 @@
-import { copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { JobStart, ReplyError } from '#shared/contract';
@@ -28,7 +28,7 @@ beforeAll(async () => {
   model = await testModelPath(TINY);
 });
 
-async function embedded(name: string, modelPath = model): Promise<string> {
+async function embedded(name: string, modelPath = model, options: Partial<JobStart> = {}): Promise<string> {
   const input = join(h.dir, `${name}.txt`);
   await writeFile(input, `${LINES.join('\n')}\n`);
   await h.ok('model:load', { path: modelPath, gpu: 'cpu', threads: 2, contextSize: null });
@@ -51,6 +51,7 @@ async function embedded(name: string, modelPath = model): Promise<string> {
     chunkTokens: null,
     chunkOverlap: null,
     resume: false,
+    ...options,
   };
   const started = await h.ok('job:start', start);
   expect((await h.finished(started.jobId)).status).toBe('done');
@@ -87,6 +88,30 @@ describe('Explore in the host', () => {
 
     const three = await h.ok('explore:search', { output, query: 'a recipe for tomato soup', top: 3 });
     expect(three.hits.map((hit) => hit.line)).toEqual(hits.slice(0, 3).map((hit) => hit.line));
+  });
+
+  it('says which chunk of its line each row of an output of chunks is, and where it is in the line', async () => {
+    const output = await embedded('chunked', model, { onLong: 'chunk', chunkTokens: 24, chunkOverlap: 4 });
+    const rows = (await readFile(output, 'utf8'))
+      .split('\n')
+      .filter(Boolean)
+      .map(
+        (text) =>
+          JSON.parse(text) as { line: number; chunk: number; char_start: number; char_end: number; text: string },
+      );
+    const wanted = rows.find((row) => row.line === 6 && row.chunk === 2);
+    if (!wanted) throw new Error('the long line has no third chunk');
+
+    const { hits } = await h.ok('explore:search', { output, query: wanted.text, top: 100 });
+
+    expect(hits[0]).toMatchObject({
+      line: 6,
+      chunk: { index: 2, charStart: wanted.char_start, charEnd: wanted.char_end },
+      text: wanted.text,
+    });
+    expect(Array.from(LONG).slice(wanted.char_start, wanted.char_end).join('')).toBe(wanted.text);
+    expect(hits).toHaveLength(rows.length);
+    expect(new Set(hits.map((hit) => `${hit.line}:${hit.chunk?.index}`)).size).toBe(rows.length);
   });
 
   it('offers the catalog’s query prefix of the model that made the output', async () => {

@@ -11,7 +11,7 @@ import { EXIT, type ExitCode } from '../exitCodes';
 import { roundFloats } from '../format';
 import { cancelOnInterrupt } from '../interrupt';
 import { noticePrinter, ProgressBar } from '../progressBar';
-import { formatHits } from './search';
+import { formatHits, hitsJson } from './search';
 
 /** `index`: builds `<output>.index` from the rows of --embeddings, replacing one there. */
 export async function runIndex(options: IndexCommandOptions): Promise<ExitCode> {
@@ -55,7 +55,7 @@ export async function runNeighbours(options: NeighboursCommandOptions): Promise<
   } finally {
     bar?.close();
   }
-  process.stdout.write(options.json ? `${JSON.stringify({ results: hits })}\n` : formatHits(hits));
+  process.stdout.write(options.json ? hitsJson(hits) : formatHits(hits));
   return EXIT.ok;
 }
 

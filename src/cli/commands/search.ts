@@ -42,14 +42,25 @@ export async function runSearch(options: SearchCommandOptions, probe: ProbeLaunc
   } finally {
     bar?.close();
   }
-  process.stdout.write(options.json ? `${JSON.stringify({ results: hits })}\n` : formatHits(hits));
+  process.stdout.write(options.json ? hitsJson(hits) : formatHits(hits));
   return EXIT.ok;
+}
+
+/** `{"results": [...]}` on one line, a chunk's row with the fields its output row has: chunk, char_start, char_end. */
+export function hitsJson(hits: readonly SearchHit[]): string {
+  const results = hits.map(({ line, chunk, score, text }) => ({
+    line,
+    ...(chunk ? { chunk: chunk.index, char_start: chunk.charStart, char_end: chunk.charEnd } : {}),
+    score,
+    text,
+  }));
+  return `${JSON.stringify({ results })}\n`;
 }
 
 /** One line per result, `line  score  text` (`line:chunk` for a chunk), the text cut to the terminal's width. */
 export function formatHits(hits: readonly SearchHit[]): string {
   if (!hits.length) return 'No rows.\n';
-  const where = (hit: SearchHit): string => (hit.chunk === undefined ? String(hit.line) : `${hit.line}:${hit.chunk}`);
+  const where = (hit: SearchHit): string => (hit.chunk ? `${hit.line}:${hit.chunk.index}` : String(hit.line));
   const lineWidth = Math.max(...hits.map((hit) => where(hit).length));
   const width = process.stdout.isTTY ? process.stdout.columns : TEXT_WIDTH + lineWidth + 10;
   return hits

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { GpuChoice } from '#shared/engine';
+import type { ChunkPlace, GpuChoice } from '#shared/engine';
 import type { RunRecord } from '#shared/runRecord';
 import { fileFingerprint } from '../checkpoint';
 import { EmbeddingError, errorMessage } from '../errors';
@@ -18,7 +18,7 @@ import { checkInputUnchanged, outputDimension, readOutputRows, textsOfLines } fr
 export interface SearchHit {
   line: number;
   /** In an output of the long-text policy chunk: which chunk of its line the row is (its text is the chunk's). */
-  chunk?: number;
+  chunk?: ChunkPlace;
   score: number;
   text: string;
 }
@@ -163,9 +163,7 @@ async function embedQuery(modelPath: string, record: RunRecord, options: SearchO
 
 interface FoundRow {
   line: number;
-  chunk?: number;
-  /** Where a chunk is in its line's text (code points), for a text read from the input (.npy). */
-  span?: [number, number];
+  chunk?: ChunkPlace;
   score: number;
   /** The output's text of the row, where the output holds it. */
   text?: string;
@@ -222,11 +220,9 @@ export async function exactNearest(
     block.lines.forEach((line, i) => {
       if (line === except) return;
       const chunk = block.chunks?.[i];
-      const span = block.spans?.[i];
       best.add({
         line,
         ...(chunk === undefined ? {} : { chunk }),
-        ...(span === undefined ? {} : { span }),
         score: cosine(query, queryNorm, block.vectors, i * dimensions),
         text: block.texts?.[i],
       });
@@ -239,13 +235,13 @@ export async function exactNearest(
         record,
         best.rows.map((row) => row.line),
       );
-  return best.rows.map(({ line, chunk, span, score, text }) => {
+  return best.rows.map(({ line, chunk, score, text }) => {
     const lineText = fromInput?.get(line) ?? '';
     return {
       line,
       ...(chunk === undefined ? {} : { chunk }),
       score,
-      text: text ?? (span ? [...lineText].slice(span[0], span[1]).join('') : lineText),
+      text: text ?? (chunk ? [...lineText].slice(chunk.charStart, chunk.charEnd).join('') : lineText),
     };
   });
 }

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
+import type { ChunkPlace } from '#shared/engine';
 import type { RunRecord } from '#shared/runRecord';
 import { advice, cancelledError, EmbeddingError } from '../errors';
 import { isSkipped, readInput } from '../input';
@@ -19,12 +20,8 @@ export interface RowBlock {
   first: number;
   /** The input line of each row. */
   lines: number[];
-  /**
-   * In an output of the long-text policy chunk: the chunk of its line each row is, and (.npy, whose texts are read
-   * from the input) where it is in the line's text, in code points.
-   */
-  chunks?: number[];
-  spans?: Array<[number, number]>;
+  /** In an output of the long-text policy chunk: the chunk of its line each row is, and where it is in its text. */
+  chunks?: ChunkPlace[];
   /**
    * `lines.length` rows of `dimensions` values each, one after the other, as search compares them whatever precision
    * the run stored them in (see ComparableVectors).
@@ -93,7 +90,7 @@ export async function* readOutputRows(
       if (options.signal?.aborted) throw cancelledError();
       if (inputTexts) {
         const texts: string[] = [];
-        for (const [i, line] of block.lines.entries()) texts.push(await inputTexts.textOf(line, block.spans?.[i]));
+        for (const [i, line] of block.lines.entries()) texts.push(await inputTexts.textOf(line, block.chunks?.[i]));
         if (options.texts) block.texts = texts;
         if (options.hashes) block.hashes = texts.map(textHashOf);
       }
@@ -203,6 +200,8 @@ function checkLength(output: string, where: string, length: number, comparable: 
 interface JsonlRow {
   line: number;
   chunk?: unknown;
+  char_start?: unknown;
+  char_end?: unknown;
   text: string;
   embedding: number[];
 }
@@ -243,10 +242,7 @@ async function* jsonlBlocks(
       checkLength(output, `row ${row}`, parsed.embedding.length, comparable);
       comparable.decode(parsed.embedding, 0, block.vectors, block.lines.length * dimensions);
       block.lines.push(parsed.line);
-      if (chunked) {
-        if (typeof parsed.chunk !== 'number') throw damaged(output, `row ${row} has no chunk`);
-        block.chunks?.push(parsed.chunk);
-      }
+      if (chunked) block.chunks?.push(chunkPlace(output, row, parsed.chunk, parsed.char_start, parsed.char_end));
       block.texts?.push(parsed.text);
       block.hashes?.push(textHashOf(parsed.text));
       if (block.lines.length === JSONL_BLOCK_ROWS) {
@@ -259,6 +255,15 @@ async function* jsonlBlocks(
     stream.destroy();
   }
   if (block.lines.length) yield { ...block, vectors: block.vectors.subarray(0, block.lines.length * dimensions) };
+}
+
+/** A chunk row's place in its line, as JSON Lines and Parquet store it (Parquet's int64 columns read as bigint). */
+function chunkPlace(output: string, row: number, index: unknown, charStart: unknown, charEnd: unknown): ChunkPlace {
+  const place = [index, charStart, charEnd].map((value) => (typeof value === 'bigint' ? Number(value) : value));
+  if (!place.every((value): value is number => typeof value === 'number'))
+    throw damaged(output, `row ${row} has no chunk, char_start and char_end`);
+  const [chunk = 0, start = 0, end = 0] = place;
+  return { index: chunk, charStart: start, charEnd: end };
 }
 
 function emptyBlock(
@@ -290,7 +295,7 @@ async function* parquetBlocks(
   const columns = [
     'line',
     'embedding',
-    ...(chunked ? ['chunk'] : []),
+    ...(chunked ? ['chunk', 'char_start', 'char_end'] : []),
     ...(options.texts ? ['text'] : []),
     ...(options.hashes ? ['text_hash'] : []),
   ];
@@ -301,7 +306,8 @@ async function* parquetBlocks(
     const rows = await parquetReadObjects({ file, metadata, columns, rowStart, rowEnd });
     const block = emptyBlock(rowStart, dimensions, rows.length, chunked, options);
     rows.forEach((found, i) => {
-      const { line, chunk, text, text_hash: hash, embedding } = found as Record<string, unknown>;
+      const { line, chunk, char_start: start, char_end: end, text, text_hash: hash } = found as Record<string, unknown>;
+      const { embedding } = found as Record<string, unknown>;
       const row = rowStart + i + 1;
       if (
         (typeof line !== 'bigint' && typeof line !== 'number') ||
@@ -310,11 +316,10 @@ async function* parquetBlocks(
         (options.hashes && typeof hash !== 'string')
       )
         throw damaged(output, `row ${row} has no line, text and embedding`);
-      if (chunked && typeof chunk !== 'number') throw damaged(output, `row ${row} has no chunk`);
       checkLength(output, `row ${row}`, embedding.length, comparable);
       comparable.decode(embedding, 0, block.vectors, i * dimensions);
       block.lines.push(Number(line));
-      if (typeof chunk === 'number') block.chunks?.push(chunk);
+      if (chunked) block.chunks?.push(chunkPlace(output, row, chunk, start, end));
       if (typeof text === 'string') block.texts?.push(text);
       if (typeof hash === 'string') block.hashes?.push(hash);
     });
@@ -343,8 +348,7 @@ async function* npyBlocks(output: string, record: RunRecord, comparable: Compara
     for (let i = 0; i < count; i += 1) comparable.decode(stored, i * columns, vectors, i * dimensions);
     const block: RowBlock = { first, lines: entries.map(([line = 0]) => line), vectors };
     if (rowKind === 'chunk') {
-      block.chunks = entries.map((entry) => entry[1] ?? 0);
-      block.spans = entries.map((entry) => [entry[2] ?? 0, entry[3] ?? 0]);
+      block.chunks = entries.map(([, index = 0, charStart = 0, charEnd = 0]) => ({ index, charStart, charEnd }));
     }
     yield block;
   }
@@ -370,27 +374,27 @@ function npyValues(descr: NpyDescr, buffer: Buffer, length: number): ArrayLike<n
 
 /**
  * The run's input read alongside the output's rows (both in line order), for the texts .npy does not hold: a chunk's
- * text is its span of the line's text, in code points.
+ * text is its place in the line's text, in code points.
  */
 function inputTextsByLine(
   record: RunRecord,
   signal?: AbortSignal,
-): { textOf: (line: number, span?: [number, number]) => Promise<string>; close: () => Promise<unknown> } {
+): { textOf: (line: number, chunk?: ChunkPlace) => Promise<string>; close: () => Promise<unknown> } {
   const { absolutePath, format, field } = record.input;
   const input = readInput(absolutePath, { format, field }, signal);
   // The line last read: the chunks of one line are rows one after another. Its code points are split once, for them.
   let current: { line: number; text: string; codePoints?: string[] } = { line: 0, text: '' };
   return {
-    async textOf(line, span) {
+    async textOf(line, chunk) {
       while (current.line < line) {
         const next = await input.next();
         if (next.done) return '';
         current = { line: next.value.line, text: isSkipped(next.value) ? '' : next.value.text };
       }
       if (current.line !== line) return '';
-      if (!span) return current.text;
+      if (!chunk) return current.text;
       current.codePoints ??= [...current.text];
-      return current.codePoints.slice(span[0], span[1]).join('');
+      return current.codePoints.slice(chunk.charStart, chunk.charEnd).join('');
     },
     close: () => input.return(undefined),
   };

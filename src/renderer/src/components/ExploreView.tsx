@@ -5,6 +5,7 @@ import { shortcutLabel } from '../store/shortcuts';
 import { useActions, useStudio } from '../store/StoreContext';
 import { ErrorMessage } from './ErrorMessage';
 import { Facts } from './Facts';
+import { HitList } from './HitList';
 import { MapPanel } from './MapPanel';
 import { PathField } from './PathField';
 import { SelectField } from './SelectField';
@@ -134,20 +135,5 @@ function OutputFacts({ opened }: { opened: ExploredOutput }) {
 function Results({ hits }: { hits: readonly ExploreHit[] | null }) {
   if (hits === null) return <p className="empty">The rows nearest to the query appear here, best first.</p>;
   if (hits.length === 0) return <p className="empty">The output has no rows.</p>;
-  return (
-    <ol className="hits" aria-label="Search results">
-      {hits.map((hit) => (
-        <li key={hit.line}>
-          <span className="line-number">
-            <span className="visually-hidden">Line </span>
-            {formatCount(hit.line)}
-          </span>
-          <span className="score" title="Cosine similarity">
-            {hit.score.toFixed(3)}
-          </span>
-          <span className="hit-text">{hit.text}</span>
-        </li>
-      ))}
-    </ol>
-  );
+  return <HitList hits={hits} label="Search results" />;
 }

@@ -3,6 +3,7 @@ import type { ExploreMap } from '#shared/contract';
 import { formatCount } from '#shared/format';
 import { useActions, useStudio } from '../store/StoreContext';
 import { ErrorMessage } from './ErrorMessage';
+import { HitList } from './HitList';
 import { PathField } from './PathField';
 
 /** What each phase of making a map is called while it runs. */
@@ -404,15 +405,7 @@ function Neighbours() {
   return (
     <>
       <h3>Neighbours of line {neighbours.line}</h3>
-      <ol className="hits" aria-label="Neighbours">
-        {neighbours.hits.map((hit) => (
-          <li key={hit.line}>
-            <span className="line-number">{hit.line}</span>
-            <span className="score">{hit.score.toFixed(3)}</span>
-            <span className="hit-text">{hit.text}</span>
-          </li>
-        ))}
-      </ol>
+      <HitList hits={neighbours.hits} label="Neighbours" />
     </>
   );
 }

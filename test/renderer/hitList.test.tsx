@@ -1,0 +1,27 @@
+import { renderToStaticMarkup } from 'react-dom/server';
+import { describe, expect, it } from 'vitest';
+import { HitList } from '../../src/renderer/src/components/HitList';
+
+describe('a list of rows found', () => {
+  it('says which chunk of its line a row is and where it is in the line, and lists two chunks of one line as two rows', () => {
+    const html = renderToStaticMarkup(
+      <HitList
+        label="Search results"
+        hits={[
+          { line: 1204, chunk: { index: 2, charStart: 1180, charEnd: 1795 }, score: 0.9876, text: 'the third chunk' },
+          { line: 1204, chunk: { index: 3, charStart: 1700, charEnd: 2210 }, score: 0.5, text: 'the fourth chunk' },
+          { line: 9, score: 0.25, text: 'a short line' },
+        ]}
+      />,
+    );
+
+    const items = html.split('<li>').slice(1);
+    expect(items).toHaveLength(3);
+    expect(items[0]).toContain('1,204');
+    expect(items[0]).toContain('Chunk 2, characters 1,180–1,795 of the line');
+    expect(items[0]).toContain('the third chunk');
+    expect(items[1]).toContain('Chunk 3, characters 1,700–2,210 of the line');
+    expect(items[2]).not.toContain('Chunk');
+    expect(items[2]).toContain('0.250');
+  });
+});
