@@ -101,26 +101,26 @@ try {
     const at = performance.now();
     const matches = index.search(query, 10);
     times.push(performance.now() - at);
-    found.push(matches.map((match) => match.line));
+    found.push(matches.map((match) => match.place));
   }
   log(`query: ${median(times).toFixed(3)} ms median over ${queries.length} queries (embedding the query excluded)`);
 
   // Exact search of the checked queries: usearch's brute force over each block, the 10 best of all blocks kept.
   started = performance.now();
   const checkedQueries = queries.slice(0, checked);
-  const best = checkedQueries.map(() => [] as Array<{ line: number; score: number }>);
+  const best = checkedQueries.map(() => [] as Array<{ place: number; score: number }>);
   for await (const block of readOutputRows(output, record)) {
     const matches = usearch.exactSearch(block.vectors, checkedQueries, dimensions, 10, MetricKind.Cos, threads);
     checkedQueries.forEach((_, q) => {
       const { keys, distances } = 'get' in matches ? matches.get(q) : matches;
-      keys.forEach((key, i) => best[q]?.push({ line: block.lines[Number(key)] ?? 0, score: 1 - (distances[i] ?? 1) }));
+      keys.forEach((key, i) => best[q]?.push({ place: block.first + Number(key), score: 1 - (distances[i] ?? 1) }));
       best[q] = (best[q] ?? []).sort((a, b) => b.score - a.score).slice(0, 10);
     });
   }
   let hits = 0;
   best.forEach((exact, q) => {
     const approximate = new Set(found[q]);
-    hits += exact.filter((row) => approximate.has(row.line)).length;
+    hits += exact.filter((row) => approximate.has(row.place)).length;
   });
   log(
     `recall@10: ${(hits / (checked * 10)).toFixed(3)} against exact search of ${checked} queries (${seconds(started)})`,

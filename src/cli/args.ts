@@ -89,6 +89,8 @@ export interface IndexCommandOptions {
 
 export interface NeighboursCommandOptions extends IndexCommandOptions {
   line: number;
+  /** In an output of chunks: which chunk of the line (default: the first, 0). */
+  chunk?: number;
   top: number;
   exact: boolean;
 }
@@ -200,6 +202,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   'query-prefix': { type: 'string', commands: SEARCH, example: '"query: "', allowEmpty: true },
   exact: { type: 'boolean', commands: NEAREST },
   line: { type: 'string', commands: ['neighbours'], example: String(LIMITS.line.example) },
+  chunk: { type: 'string', commands: ['neighbours'], example: '2' },
   threshold: { type: 'string', commands: DUPLICATES, example: String(LIMITS.threshold.example) },
   keep: { type: 'string', commands: DUPLICATES, example: 'keep.txt' },
   groups: { type: 'string', commands: DUPLICATES, example: 'groups.jsonl' },
@@ -332,6 +335,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       options: {
         embeddings: option.required(command, 'embeddings'),
         line: option.number('line', LIMITS.line) ?? 0,
+        chunk: option.number('chunk', LIMITS.chunk),
         top: option.number('top', LIMITS.top) ?? DEFAULT_TOP,
         exact: option.flag('exact'),
         json: option.flag('json'),

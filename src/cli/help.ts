@@ -144,6 +144,8 @@ Options for index:
 Options for neighbours:
   --embeddings <file>    An output of embed, as for search
   --line <n>             The input line of the row whose neighbours to find
+  --chunk <n>            In an output of --on-long chunk: which chunk of the
+                         line, from 0 (default: 0)
   --top <n>, --exact, --json
                          As for search (the row itself is left out)
 
@@ -152,15 +154,15 @@ Options for duplicates:
   --threshold <x>        Cosine similarity from which rows are alike, ${range(LIMITS.threshold)}
                          (default: ${DEFAULT_THRESHOLD})
   --groups <file>        Write the groups as JSON Lines, one group a line
-  --keep <file>          Write the lines to keep, one a line: the first of each
-                         group and every line in none
+  --keep <file>          Write the rows to keep, one a line: the first of each
+                         group and every row in none
   --json                 Print {"groups": [{"lines", "min_score", "exact"}, ...]}
   Rows of the same text form groups first ("exact": true), then rows at least
   --threshold alike among each row's 16 nearest in the index (the output's own,
   else one built in memory), joined pair by pair; min_score is the lowest
-  similarity among the pairs that joined a group
-  index, neighbours, duplicates and export-map refuse an output of --on-long
-  chunk (a row per chunk) for now (exit 2); search reads it
+  similarity among the pairs that joined a group. In an output of --on-long
+  chunk a row is a chunk: it is printed and kept as line:chunk, and a group
+  has "chunks" beside its "lines"
 
 Options for export-map:
   --embeddings <file>    An output of embed, as for search
@@ -170,7 +172,8 @@ Options for export-map:
                          (default: ${DEFAULT_MAP_NEIGHBORS})
   --overwrite            Replace --output if it exists
   --json                 Print {"output", "rows", "clusters", "seconds"}
-  One row per row of --embeddings, in its order: line, text, projection_x,
+  One row per row of --embeddings, in its order: line (and chunk, char_start,
+  char_end in an output of --on-long chunk), text, projection_x,
   projection_y, cluster, cluster_label and neighbors {ids, distances}, whose
   ids are zero-based row numbers of this file (as Embedding Atlas wants) and
   distances cosine distances, nearest first. The map (UMAP of a sample of at

@@ -3,11 +3,11 @@ import { advice, EmbeddingError } from '#core/errors';
 import type { ProbeLauncher } from '#core/modelProbe';
 import { readRunRecord } from '#core/runRecord';
 import { writeFile } from 'node:fs/promises';
-import { searchOutput } from '#core/search/exactSearch';
+import { searchOutput, type SearchHit } from '#core/search/exactSearch';
 import { neighboursOf } from '#core/search/neighbours';
 import { outputMap } from '#core/search/outputMap';
-import { textsOfLines } from '#core/search/outputRows';
-import type { EventPayloads, ExploredOutput, ExploreHit, ExploreMap } from '#shared/contract';
+import { rowsAt } from '#core/search/outputRows';
+import type { EventPayloads, ExploredOutput, ExploreHit, ExploreMap, ExploreRow } from '#shared/contract';
 import type { GpuChoice } from '#shared/engine';
 import type { CatalogEntry } from '#shared/modelLibrary';
 import type { ParsedParams } from './requestParams';
@@ -62,14 +62,7 @@ export async function searchExplored(
     threads: threads ?? undefined,
     probe: context.probe,
   });
-  return {
-    hits: hits.map(({ line, chunk, score, text }) => ({
-      line,
-      ...(chunk ? { chunk } : {}),
-      score,
-      text: preview(text),
-    })),
-  };
+  return { hits: hits.map(hitPreview) };
 }
 
 /**
@@ -111,11 +104,10 @@ export async function mapExplored(
   };
 }
 
-/** The `top` rows nearest to the row of `line` (itself left out), with the starts of their texts. */
-export async function neighboursExplored(output: string, line: number, top: number): Promise<{ hits: ExploreHit[] }> {
+/** The `top` rows nearest to the row at `place` (itself left out), with the starts of their texts. */
+export async function neighboursExplored(output: string, place: number, top: number): Promise<{ hits: ExploreHit[] }> {
   await checkOutputFile(output);
-  const hits = await neighboursOf({ output, line, top });
-  return { hits: hits.map((hit) => ({ line: hit.line, score: hit.score, text: preview(hit.text) })) };
+  return { hits: (await neighboursOf({ output, row: { place }, top })).map(hitPreview) };
 }
 
 /** Writes `lines`, one a line, to `path`. */
@@ -124,21 +116,20 @@ export async function exportLines(path: string, lines: readonly number[]): Promi
   return { path };
 }
 
-/** The starts of the texts of those of `lines` that are rows of `output`, in the order asked. */
-export async function rowsExplored(output: string, lines: readonly number[]): Promise<{ rows: ExploreMapRow[] }> {
+/** The rows at those of `places` that `output` has, with the starts of their texts, in the order asked. */
+export async function rowsExplored(output: string, places: readonly number[]): Promise<{ rows: ExploreRow[] }> {
   await checkOutputFile(output);
-  const texts = await textsOfLines(output, await readRunRecord(output), lines);
+  const found = await rowsAt(output, await readRunRecord(output), places);
   return {
-    rows: lines.flatMap((line) => {
-      const text = texts.get(line);
-      return text === undefined ? [] : [{ line, text: preview(text, MAP_PREVIEW_CHARS) }];
+    rows: places.flatMap((place) => {
+      const row = found.get(place);
+      return row ? [{ place, ...row, text: preview(row.text, MAP_PREVIEW_CHARS) }] : [];
     }),
   };
 }
 
-interface ExploreMapRow {
-  line: number;
-  text: string;
+function hitPreview({ line, chunk, score, text }: SearchHit): ExploreHit {
+  return { line, ...(chunk ? { chunk } : {}), score, text: preview(text) };
 }
 
 function preview(text: string, length = PREVIEW_CHARS): string {

@@ -110,8 +110,8 @@ export class StudioService implements StudioBackend {
     'explore:open': ({ output }) => openOutput(output, this.explore),
     'explore:search': (params) => searchExplored(params, this.explore),
     'explore:map': ({ output }) => this.mapOutput(output),
-    'explore:rows': ({ output, lines }) => rowsExplored(output, lines),
-    'explore:neighbours': ({ output, line, top }) => neighboursExplored(output, line, top),
+    'explore:rows': ({ output, places }) => rowsExplored(output, places),
+    'explore:neighbours': ({ output, place, top }) => neighboursExplored(output, place, top),
     'explore:exportLines': async ({ path, lines }) => {
       const target = path ?? (await this.dialogs?.pickOutput('lines.txt')) ?? null;
       return target === null ? { path: null } : exportLines(target, lines);

@@ -129,8 +129,8 @@ export const exploreSearchSchema = z.strictObject({
   queryPrefix: z.string().max(1000).optional(),
 });
 
-/** Lines whose text previews `explore:rows` answers at a time: what a pointer hovers over, never a whole file. */
-export const MAX_PREVIEW_LINES = 1000;
+/** Rows whose text previews `explore:rows` answers at a time: what a pointer hovers over, never a whole file. */
+export const MAX_PREVIEW_ROWS = 1000;
 
 /** Lines `explore:exportLines` writes at a time: more than any output has rows today. */
 export const MAX_EXPORT_LINES = 100_000_000;
@@ -165,10 +165,10 @@ export const requestSchemas = {
   'explore:map': z.strictObject({ output: path }),
   'explore:rows': z.strictObject({
     output: path,
-    lines: z.array(limited(LIMITS.line)).min(1).max(MAX_PREVIEW_LINES),
+    places: z.array(limited(LIMITS.row)).min(1).max(MAX_PREVIEW_ROWS),
   }),
   'explore:cancel': none,
-  'explore:neighbours': z.strictObject({ output: path, line: limited(LIMITS.line), top: limited(LIMITS.top) }),
+  'explore:neighbours': z.strictObject({ output: path, place: limited(LIMITS.row), top: limited(LIMITS.top) }),
   /** Lines chosen on the map written one a line to `path`; null: the save dialog asks where (the app only). */
   'explore:exportLines': z.strictObject({
     path: path.nullable(),
@@ -227,6 +227,14 @@ export interface ExploreHit {
   line: number;
   chunk?: ChunkPlace;
   score: number;
+  text: string;
+}
+
+/** A row of an output by its place in it (from 0): its line, which chunk of the line in an output of chunks, its text. */
+export interface ExploreRow {
+  place: number;
+  line: number;
+  chunk?: ChunkPlace;
   text: string;
 }
 
@@ -344,11 +352,11 @@ export interface RequestResults {
   'explore:search': { hits: ExploreHit[] };
   /** Made, or read from `<output>.map.json`; `explore:mapProgress` events report the making. */
   'explore:map': ExploreMap;
-  /** The text previews of those of the lines that are rows of the output. */
-  'explore:rows': { rows: Array<{ line: number; text: string }> };
+  /** The rows at those of the places (from 0, as in the map's arrays) that the output has: line, chunk, text preview. */
+  'explore:rows': { rows: ExploreRow[] };
   /** Stops the map being made (its request then answers CANCELLED); null where none was. */
   'explore:cancel': null;
-  /** The rows nearest to the row of the line, itself left out, best first. */
+  /** The rows nearest to the row at the place (from 0, as in the map's arrays), itself left out, best first. */
   'explore:neighbours': { hits: ExploreHit[] };
   /** Where the lines were written; null when the dialog was closed (or dialogs are not available). */
   'explore:exportLines': { path: string | null };

@@ -27,7 +27,9 @@ export type LimitName =
   | 'top'
   | 'shards'
   | 'threshold'
-  | 'line';
+  | 'line'
+  | 'row'
+  | 'chunk';
 
 export const LIMITS: Readonly<Record<LimitName, Limit>> = {
   // A batch's texts and vectors are held until it is written: 65,536 texts of a 4,096-dimension model are 1 GiB of
@@ -61,6 +63,10 @@ export const LIMITS: Readonly<Record<LimitName, Limit>> = {
   threshold: { label: 'Threshold', min: 0, max: 1, integer: false, example: 0.95 },
   // An input line: .npy outputs keep it as a uint32.
   line: { label: 'Line', min: 1, max: 4_294_967_295, integer: true, example: 12 },
+  // A row's place in an output, from 0: an output has at most a row for each chunk of each line.
+  row: { label: 'Row', min: 0, max: Number.MAX_SAFE_INTEGER, integer: true, example: 0 },
+  // A chunk of a line, from 0: a line of at most 1 MiB has fewer chunks than it has bytes.
+  chunk: { label: 'Chunk', min: 0, max: 1_048_576, integer: true, example: 0 },
 };
 
 export function withinLimit(limit: Limit, value: number): boolean {

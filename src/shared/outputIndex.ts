@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
-export const OUTPUT_INDEX_VERSION = 1;
+/** 2: rows keyed by their place in the output (1 keyed them by input line, which a row of a chunk does not name). */
+export const OUTPUT_INDEX_VERSION = 2;
 
 /** How an index stores its vectors: f16 halves the memory of f32 and keeps recall; i8 lost too much of it. */
 export const INDEX_QUANTIZATIONS = ['f32', 'f16', 'i8'] as const;
@@ -10,7 +11,7 @@ const positive = z.number().int().positive();
 
 /**
  * `<output>.index.json`: what the index beside an output (`<output>.index`, an HNSW graph of its rows by cosine, keyed
- * by input line) was built from and with. An index whose output no longer has this size and fingerprint is stale.
+ * by each row's place in the output, from 0) was built from and with. An index whose output no longer has this size and fingerprint is stale.
  */
 export const outputIndexInfoSchema = z.strictObject({
   version: z.literal(OUTPUT_INDEX_VERSION),

@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { OutputFormat } from '#shared/engine';
@@ -119,26 +119,91 @@ describe('embedding-studio search', () => {
     },
   );
 
-  it('has index, neighbours, duplicates and export-map refuse an output of --on-long chunk (exit 2), which search reads', async () => {
-    const input = join(dir, 'chunks-refused.txt');
-    await writeFile(input, `${LINES.filter(Boolean).join('. ')}\nthe train to paris leaves at noon\n`);
-    const output = join(dir, 'chunks-refused.jsonl');
+  it('finds neighbours, duplicates and the map of an output of --on-long chunk, each row a chunk of its line', async () => {
+    const input = join(dir, 'chunks-explored.txt');
+    const repeated = 'the museum opens every sunday';
+    await writeFile(input, `${LINES.filter(Boolean).join('. ')}\n${repeated}\n${repeated}\n`);
+    const output = join(dir, 'chunks-explored.jsonl');
     const chunking = ['--on-long', 'chunk', '--chunk-tokens', '24', '--chunk-overlap', '4', '--context-size', '64'];
     const made = await runCli(['embed', '--model', model, '--input', input, '--output', output, ...chunking]);
     expect(made.code, made.stderr).toBe(0);
-    const refused = new RegExp(
-      `^error: ${output} has a row for each chunk of its long lines: .* works on outputs with a row per line so far\\.$`,
-    );
-    for (const args of [
-      ['index'],
-      ['neighbours', '--line', '2'],
-      ['duplicates'],
-      ['export-map', '--output', join(dir, 'chunks-map.parquet')],
-    ]) {
-      const [command = '', ...rest] = args;
-      expectError(await runCli([command, '--embeddings', output, ...rest]), 2, refused);
+    type ChunkRow = { line: number; chunk: number; char_start: number; char_end: number; text: string };
+    const rows = (await readJsonl<ChunkRow>(output)).map(({ line, chunk, char_start, char_end, text }) => ({
+      line,
+      chunk,
+      char_start,
+      char_end,
+      text,
+    }));
+    expect(rows.filter((row) => row.line === 1).length).toBeGreaterThan(3);
+    const rowOf = (found: { line: number; chunk?: number }): ChunkRow | undefined =>
+      rows.find((row) => row.line === found.line && row.chunk === found.chunk);
+
+    const neighbours = async (...more: string[]): Promise<SearchJson['results']> => {
+      const result = await runCli(['neighbours', '--embeddings', output, '--json', ...more]);
+      expect(result.code, result.stderr).toBe(0);
+      return (JSON.parse(result.stdout) as SearchJson).results;
+    };
+    const exact = await neighbours('--line', '1', '--chunk', '2', '--exact', '--top', '5');
+    expect(exact).toHaveLength(5);
+    for (const { score, ...hit } of exact) {
+      expect(hit).toEqual(rowOf(hit));
+      expect(score).toBeLessThanOrEqual(1);
     }
-    expect(existsSync(`${output}.index`)).toBe(false);
+    expect(exact.some((hit) => hit.line === 1 && hit.chunk === 2)).toBe(false);
+    expect((await runCli(['index', '--embeddings', output])).code).toBe(0);
+    const indexed = await neighbours('--line', '1', '--chunk', '2', '--top', '5');
+    expect(indexed.map(({ line, chunk }) => `${line}:${chunk}`)).toEqual(
+      exact.map(({ line, chunk }) => `${line}:${chunk}`),
+    );
+    expectError(
+      await runCli(['neighbours', '--embeddings', output, '--line', '2', '--chunk', '1']),
+      2,
+      `Chunk 1 of line 2 is not a row of ${output}: that line was not embedded (the skip log says why), or has fewer chunks (numbered from 0).`,
+    );
+
+    const keep = join(dir, 'chunks-keep.txt');
+    const duplicates = await runCli(['duplicates', '--embeddings', output, '--json', '--keep', keep]);
+    expect(duplicates.code, duplicates.stderr).toBe(0);
+    const { groups } = JSON.parse(duplicates.stdout) as {
+      groups: Array<{ lines: number[]; chunks: number[]; exact: boolean }>;
+    };
+    expect(groups[0]).toMatchObject({ lines: [2, 3], chunks: [0, 0], exact: true });
+    const kept = (await readFile(keep, 'utf8')).split('\n').filter(Boolean);
+    expect(kept).toContain('2:0');
+    expect(kept).not.toContain('3:0');
+    expect(kept).toContain('1:0');
+
+    const map = join(dir, 'chunks-map.parquet');
+    const exported = await runCli(['export-map', '--embeddings', output, '--output', map, '--neighbors', '3']);
+    expect(exported.code, exported.stderr).toBe(0);
+    const mapped = (await parquetReadObjects({ file: await asyncBufferFromFile(map) })) as Array<
+      Record<string, unknown> & { neighbors: { ids: bigint[] } }
+    >;
+    expect(
+      mapped.map((row) => ({
+        line: Number(row.line),
+        chunk: Number(row.chunk),
+        char_start: Number(row.char_start),
+        char_end: Number(row.char_end),
+        text: row.text,
+      })),
+    ).toEqual(rows);
+    mapped.forEach((row, place) => {
+      expect(row.neighbors.ids).toHaveLength(3);
+      expect(row.neighbors.ids.map(Number)).not.toContain(place);
+      for (const id of row.neighbors.ids) expect(Number(id)).toBeLessThan(rows.length);
+    });
+  });
+
+  it('refuses --chunk for an output with a row per line', async () => {
+    const output = await embedded('jsonl', 'lines-chunk');
+
+    expectError(
+      await runCli(['neighbours', '--embeddings', output, '--line', '1', '--chunk', '0']),
+      2,
+      `${output} has a row per line, not a row per chunk: there is no chunk of line 1 to choose.`,
+    );
   });
 
   it('prints --json as exactly {"results": [...]}, and --top 3 gives the 3 best', async () => {

@@ -49,9 +49,9 @@ describe('neighbours', () => {
       const path = await output(format, written);
       const row = written[40];
 
-      const exact = await neighboursOf({ output: path, line: row?.line ?? 0, top: 5 });
+      const exact = await neighboursOf({ output: path, row: { line: row?.line ?? 0 }, top: 5 });
       await buildOutputIndex(path);
-      const indexed = await neighboursOf({ output: path, line: row?.line ?? 0, top: 5 });
+      const indexed = await neighboursOf({ output: path, row: { line: row?.line ?? 0 }, top: 5 });
 
       expect(exact).toHaveLength(5);
       expect(exact.map((hit) => hit.line)).not.toContain(row?.line);
@@ -70,12 +70,12 @@ describe('neighbours', () => {
   it('refuses a line that is no row of the output, naming the line and the file', async () => {
     const path = await output('jsonl', rows());
 
-    await expect(neighboursOf({ output: path, line: 11, top: 5 })).rejects.toMatchObject({
+    await expect(neighboursOf({ output: path, row: { line: 11 }, top: 5 })).rejects.toMatchObject({
       code: 'LINE_NOT_IN_OUTPUT',
       message: `Line 11 is not a row of ${path}: that line was not embedded (the skip log says why).`,
       remedy: { kind: 'chooseRowLine', last: 329 },
     });
-    await expect(neighboursOf({ output: path, line: 400, top: 5 })).rejects.toMatchObject({
+    await expect(neighboursOf({ output: path, row: { line: 400 }, top: 5 })).rejects.toMatchObject({
       code: 'LINE_NOT_IN_OUTPUT',
       message: `Line 400 is not a row of ${path}: its input has 329 lines.`,
     });
@@ -109,7 +109,9 @@ describe('duplicates', () => {
         { lines: [a.line, b.line], minScore: 1, exact: true },
         { lines: [near.line, c.line], minScore: expect.closeTo(nearScore, 2) as number, exact: false },
       ]);
-      expect(keep).toEqual(written.map((row) => row.line).filter((line) => line !== b.line && line !== c.line));
+      expect(keep).toEqual(
+        written.filter((row) => row.line !== b.line && row.line !== c.line).map((row) => ({ line: row.line })),
+      );
     },
   );
 

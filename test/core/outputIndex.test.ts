@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exactNearest } from '#core/search/exactSearch';
@@ -48,7 +48,7 @@ describe('the index of an output', () => {
     const queries = rows.filter((_, i) => i % 60 === 0);
     for (const query of queries) {
       const exact = await exactNearest(path, record, query.embedding, 10);
-      const approximate = new Set(index.search(query.embedding, 10).map((match) => match.line));
+      const approximate = new Set(index.search(query.embedding, 10).map((match) => rows[match.place]?.line));
       found += exact.filter((hit) => approximate.has(hit.line)).length;
     }
     expect(found / (queries.length * 10)).toBeGreaterThanOrEqual(0.95);
@@ -83,7 +83,7 @@ describe('the index of an output', () => {
     const rows = clusteredRows(500, 13);
     const path = await output('stale', 'parquet', rows);
     await buildOutputIndex(path);
-    const fresh = await neighboursOf({ output: path, line: 5, top: 5 });
+    const fresh = await neighboursOf({ output: path, row: { line: 5 }, top: 5 });
 
     // The same rows, the 2nd of them moved to the 5th's place: an output written again.
     const changed = rows.map((row, i) => (i === 1 ? { ...row, embedding: rows[4]?.embedding ?? row.embedding } : row));
@@ -91,7 +91,12 @@ describe('the index of an output', () => {
     const notices: string[] = [];
 
     expect((await indexState(path)).state).toBe('stale');
-    const exact = await neighboursOf({ output: path, line: 5, top: 5, onNotice: (text) => notices.push(text) });
+    const exact = await neighboursOf({
+      output: path,
+      row: { line: 5 },
+      top: 5,
+      onNotice: (text) => notices.push(text),
+    });
 
     expect(notices).toEqual([
       `${path} has changed since its index was built: its index is not used, every row is read instead. Build the index again to use it.`,
@@ -99,5 +104,17 @@ describe('the index of an output', () => {
     expect(exact[0]).toMatchObject({ line: 2, text: 'text of row 1' });
     expect(exact[0]?.score).toBeCloseTo(1, 5);
     expect(fresh.map((hit) => hit.line)).not.toContain(5);
+  });
+
+  it('is stale when an earlier version built it (keyed by line, not by row), and says so', async () => {
+    const path = await output('older', 'jsonl', clusteredRows(50, 17));
+    await buildOutputIndex(path);
+    const info = JSON.parse(await readFile(indexInfoPath(path), 'utf8')) as Record<string, unknown>;
+    await writeFile(indexInfoPath(path), JSON.stringify({ ...info, version: 1 }));
+
+    expect(await indexState(path)).toEqual({
+      state: 'stale',
+      reason: `${indexInfoPath(path)} was built by an earlier version of Embedding Studio`,
+    });
   });
 });

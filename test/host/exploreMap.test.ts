@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MAP_PREVIEW_CHARS } from '#host/explore';
-import { MAX_PREVIEW_LINES, requestSchemas } from '#shared/contract';
+import { MAX_PREVIEW_ROWS, requestSchemas } from '#shared/contract';
 import { clusteredVectors, writeVectorOutput } from '../support/vectorOutputs';
 import { serviceHarness } from './serviceHarness';
 
@@ -48,19 +48,20 @@ describe('the map in the host', () => {
     expect(h.of('explore:mapProgress', after)).toEqual([]);
   });
 
-  it('gives the starts of the texts of the lines asked for, leaving out lines that are no rows', async () => {
+  it('gives the lines and the starts of the texts of the rows at the places asked for, leaving out places past the end', async () => {
     const output = await synthetic('previews');
 
-    const { rows } = await h.ok('explore:rows', { output, lines: [4, 11, 2] });
+    const { rows } = await h.ok('explore:rows', { output, places: [3, 120, 1] });
 
     expect(rows).toEqual([
       {
+        place: 3,
         line: 4,
         text: `${Array.from(LONG)
           .slice(0, MAP_PREVIEW_CHARS - 1)
           .join('')}…`,
       },
-      { line: 2, text: 'row number 1' },
+      { place: 1, line: 2, text: 'row number 1' },
     ]);
   });
 
@@ -78,7 +79,7 @@ describe('the map in the host', () => {
     const output = await synthetic('neighbours');
     const target = join(h.dir, 'lines.txt');
 
-    const { hits } = await h.ok('explore:neighbours', { output, line: 2, top: 5 });
+    const { hits } = await h.ok('explore:neighbours', { output, place: 0, top: 5 });
     const written = await h.ok('explore:exportLines', { path: target, lines: [2, 5, 7] });
     const closed = await h.ok('explore:exportLines', { path: null, lines: [2] });
 
@@ -93,10 +94,11 @@ describe('the map in the host', () => {
 
   it('refuses a request without an output, or with lines out of bounds', () => {
     expect(requestSchemas['explore:map'].safeParse({}).success).toBe(false);
-    expect(requestSchemas['explore:rows'].safeParse({ output: 'out.jsonl', lines: [] }).success).toBe(false);
-    expect(requestSchemas['explore:rows'].safeParse({ output: 'out.jsonl', lines: [0] }).success).toBe(false);
-    const many = Array.from({ length: MAX_PREVIEW_LINES + 1 }, (_, i) => i + 1);
-    expect(requestSchemas['explore:rows'].safeParse({ output: 'out.jsonl', lines: many }).success).toBe(false);
-    expect(requestSchemas['explore:rows'].safeParse({ output: 'out.jsonl', lines: [1, 2] }).success).toBe(true);
+    expect(requestSchemas['explore:rows'].safeParse({ output: 'out.jsonl', places: [] }).success).toBe(false);
+    expect(requestSchemas['explore:rows'].safeParse({ output: 'out.jsonl', places: [-1] }).success).toBe(false);
+    expect(requestSchemas['explore:rows'].safeParse({ output: 'out.jsonl', lines: [1] }).success).toBe(false);
+    const many = Array.from({ length: MAX_PREVIEW_ROWS + 1 }, (_, i) => i + 1);
+    expect(requestSchemas['explore:rows'].safeParse({ output: 'out.jsonl', places: many }).success).toBe(false);
+    expect(requestSchemas['explore:rows'].safeParse({ output: 'out.jsonl', places: [0, 2] }).success).toBe(true);
   });
 });

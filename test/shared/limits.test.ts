@@ -130,6 +130,15 @@ const READERS: Record<LimitName, Record<string, Reader>> = {
   line: {
     cli: (value) => accepts(() => parseCommandLine(['neighbours', '--embeddings', 'out.npy', `--line=${value}`])),
   },
+  row: {
+    'explore:rows': (value) => requestSchemas['explore:rows'].safeParse({ output: 'out.npy', places: [value] }).success,
+    'explore:neighbours': (value) =>
+      requestSchemas['explore:neighbours'].safeParse({ output: 'out.npy', place: value, top: 5 }).success,
+  },
+  chunk: {
+    cli: (value) =>
+      accepts(() => parseCommandLine(['neighbours', '--embeddings', 'out.npy', '--line', '1', `--chunk=${value}`])),
+  },
 };
 
 /** The bounds, just past them on either side, and a fraction in between. */

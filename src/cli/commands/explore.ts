@@ -47,7 +47,7 @@ export async function runNeighbours(options: NeighboursCommandOptions): Promise<
     bar?.status(`Searching ${basename(options.embeddings)} ...`);
     hits = await neighboursOf({
       output: options.embeddings,
-      line: options.line,
+      row: { line: options.line, chunk: options.chunk },
       top: options.top,
       exact: options.exact,
       onNotice: noticePrinter(bar),
@@ -82,13 +82,23 @@ export async function runDuplicates(options: DuplicatesCommandOptions): Promise<
   const json = groups.map(groupJson);
   if (options.groups !== undefined)
     await writeFile(options.groups, json.map((group) => `${JSON.stringify(group)}\n`).join(''));
-  if (options.keep !== undefined) await writeFile(options.keep, keep.map((line) => `${line}\n`).join(''));
+  if (options.keep !== undefined) await writeFile(options.keep, keep.map((row) => `${rowName(row)}\n`).join(''));
   process.stdout.write(options.json ? `${JSON.stringify({ groups: json })}\n` : formatGroups(groups));
   return EXIT.ok;
 }
 
-function groupJson(group: DuplicateGroup): { lines: number[]; min_score: number; exact: boolean } {
-  return { lines: group.lines, min_score: Math.round(group.minScore * 10_000) / 10_000, exact: group.exact };
+function groupJson(group: DuplicateGroup): { lines: number[]; chunks?: number[]; min_score: number; exact: boolean } {
+  return {
+    lines: group.lines,
+    ...(group.chunks ? { chunks: group.chunks } : {}),
+    min_score: Math.round(group.minScore * 10_000) / 10_000,
+    exact: group.exact,
+  };
+}
+
+/** A row as the command line names it: its line, `line:chunk` in an output of chunks. */
+function rowName({ line, chunk }: { line: number; chunk?: number }): string {
+  return chunk === undefined ? String(line) : `${line}:${chunk}`;
 }
 
 /** One line per group: `exact` or its lowest score, then its lines. */
@@ -98,7 +108,12 @@ function formatGroups(groups: readonly DuplicateGroup[]): string {
   const head = `${formatCount(groups.length)} groups of ${formatCount(rows)} rows:\n`;
   return (
     head +
-    groups.map((group) => `${group.exact ? 'exact ' : group.minScore.toFixed(4)}  ${group.lines.join(' ')}\n`).join('')
+    groups
+      .map((group) => {
+        const rows = group.lines.map((line, i) => rowName({ line, chunk: group.chunks?.[i] }));
+        return `${group.exact ? 'exact ' : group.minScore.toFixed(4)}  ${rows.join(' ')}\n`;
+      })
+      .join('')
   );
 }
 

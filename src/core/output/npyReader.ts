@@ -16,9 +16,52 @@ export interface NpyRows {
   entries: number[][];
 }
 
+/** A .npy output's sidecar: `<name>.lines.npy` (uint32 lines), or for the policies chunk and mean `<name>.rows.npy`. */
+function sidecarOf(
+  output: string,
+  rowKind: RowKind,
+): { path: string; descr: NpyDescr; columns: number; bytes: number } {
+  if (rowKind === 'line') return { path: linesPath(output), descr: '<u4', columns: 1, bytes: 4 };
+  const columns = rowKind === 'chunk' ? 4 : 2;
+  return { path: rowsPath(output), descr: '<i8', columns, bytes: columns * 8 };
+}
+
+function sidecarEntry(bytes: Buffer, at: number, rowKind: RowKind): number[] {
+  if (rowKind === 'line') return [bytes.readUInt32LE(at)];
+  const columns = rowKind === 'chunk' ? 4 : 2;
+  return Array.from({ length: columns }, (_, k) => Number(bytes.readBigInt64LE(at + 8 * k)));
+}
+
 /**
- * Streams a .npy output's matrix (of `descr` values) with its sidecar, `rowsAtOnce(bytes of a row)` rows at a time:
- * `<name>.lines.npy` (uint32 lines), or for the policies chunk and mean `<name>.rows.npy` (int64 entries).
+ * The sidecar entries (see NpyRows.entries) of the rows at `places` (from 0) of a .npy output, each read where it
+ * lies; a place past the sidecar's end has none.
+ */
+export async function npySidecarEntries(
+  output: string,
+  rowKind: RowKind,
+  places: Iterable<number>,
+): Promise<Map<number, number[]>> {
+  const sidecar = sidecarOf(output, rowKind);
+  const handle = await open(sidecar.path, 'r');
+  const found = new Map<number, number[]>();
+  try {
+    const { shape, start } = await npyHeader(sidecar.path, handle, sidecar.descr);
+    const entry = Buffer.alloc(sidecar.bytes);
+    for (const place of places) {
+      if (place >= (shape[0] ?? 0)) continue;
+      const { bytesRead } = await handle.read(entry, 0, sidecar.bytes, start + place * sidecar.bytes);
+      if (bytesRead < sidecar.bytes) throw damaged(sidecar.path, `it has nothing for row ${place + 1}`);
+      found.set(place, sidecarEntry(entry, 0, rowKind));
+    }
+  } finally {
+    await handle.close();
+  }
+  return found;
+}
+
+/**
+ * Streams a .npy output's matrix (of `descr` values) with its sidecar (see sidecarOf), `rowsAtOnce(bytes of a row)`
+ * rows at a time.
  */
 export async function* readNpyRows(
   output: string,
@@ -26,9 +69,7 @@ export async function* readNpyRows(
   rowKind: RowKind,
   rowsAtOnce: (rowBytes: number) => number,
 ): AsyncGenerator<NpyRows> {
-  const sidecarPath = rowKind === 'line' ? linesPath(output) : rowsPath(output);
-  const entryColumns = rowKind === 'line' ? 1 : rowKind === 'chunk' ? 4 : 2;
-  const entryBytes = rowKind === 'line' ? 4 : entryColumns * 8;
+  const { path: sidecarPath, descr: sidecarDescr, bytes: entryBytes } = sidecarOf(output, rowKind);
   const handle = await open(output, 'r');
   const sidecar = await open(sidecarPath, 'r').catch(async (error: unknown) => {
     await handle.close();
@@ -36,7 +77,7 @@ export async function* readNpyRows(
   });
   try {
     const { shape, start } = await npyHeader(output, handle, descr);
-    const { start: sidecarStart } = await npyHeader(sidecarPath, sidecar, rowKind === 'line' ? '<u4' : '<i8');
+    const { start: sidecarStart } = await npyHeader(sidecarPath, sidecar, sidecarDescr);
     const [rows = 0, columns = 0] = shape;
     const rowBytes = columns * npyItemSize(descr);
     const chunkRows = Math.max(1, rowsAtOnce(rowBytes));
@@ -54,11 +95,7 @@ export async function* readNpyRows(
           sidecarPath,
           `it has nothing for row ${first + Math.floor(entryRead.bytesRead / entryBytes) + 1}`,
         );
-      const entries = Array.from({ length: count }, (_, i) =>
-        rowKind === 'line'
-          ? [sidecarBytes.readUInt32LE(i * 4)]
-          : Array.from({ length: entryColumns }, (_, k) => Number(sidecarBytes.readBigInt64LE(i * entryBytes + 8 * k))),
-      );
+      const entries = Array.from({ length: count }, (_, i) => sidecarEntry(sidecarBytes, i * entryBytes, rowKind));
       yield { first, count, columns, matrix, entries };
     }
   } finally {

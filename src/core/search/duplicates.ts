@@ -2,12 +2,14 @@ import { availableParallelism } from 'node:os';
 import { cancelledError } from '../errors';
 import { readRunRecord } from '../runRecord';
 import { freshIndex, OutputIndex, type IndexProgress } from './outputIndex';
-import { checkRowPerLine, readOutputRows } from './outputRows';
+import { readOutputRows } from './outputRows';
 
 /** Rows whose cosine similarity is at least the threshold, joined pair by pair. */
 export interface DuplicateGroup {
-  /** The input lines of its rows, in order. */
+  /** The input lines of its rows, in output order. */
   lines: number[];
+  /** In an output of chunks: which chunk of its line each row is. */
+  chunks?: number[];
   /** The lowest similarity among the pairs that joined the group (rows of the same text count as 1). */
   minScore: number;
   /** Whether every row of the group has the same text. */
@@ -16,8 +18,8 @@ export interface DuplicateGroup {
 
 export interface Duplicates {
   groups: DuplicateGroup[];
-  /** The lines to keep to have no duplicates: the first of each group, and every row's line in none, in order. */
-  keep: number[];
+  /** The rows to keep to have no duplicates: the first of each group, and every row in none, in order. */
+  keep: Array<{ line: number; chunk?: number }>;
 }
 
 export interface DuplicatesOptions {
@@ -48,7 +50,6 @@ const NEIGHBOURS_PER_ROW = 16;
 export async function findDuplicates(options: DuplicatesOptions): Promise<Duplicates> {
   const { output, threshold, signal } = options;
   const record = await readRunRecord(output);
-  checkRowPerLine(output, record, 'finding duplicates');
   const threads = options.threads ?? availableParallelism();
   const index =
     (await freshIndex(output, options.onNotice)) ??
@@ -59,7 +60,7 @@ export async function findDuplicates(options: DuplicatesOptions): Promise<Duplic
         onProgress: (progress) => options.onProgress?.({ ...progress, phase: 'index' }),
       })
     ).index;
-  const groups = new UnionFind(record.output.lines);
+  const groups = new UnionFind(record.output.rows, record.vectors.onLong === 'chunk');
   const firstOfText = new Map<string, number>();
   const rowsTotal = record.output.rows;
   let rowsDone = 0;
@@ -67,53 +68,62 @@ export async function findDuplicates(options: DuplicatesOptions): Promise<Duplic
   for await (const block of readOutputRows(output, record, { hashes: true, signal })) {
     if (signal?.aborted) throw cancelledError();
     block.lines.forEach((line, i) => {
-      groups.add(line);
+      const place = block.first + i;
+      groups.add(place, line, block.chunks?.[i]?.index);
       const hash = block.hashes?.[i] ?? '';
       const first = firstOfText.get(hash);
-      if (first === undefined) firstOfText.set(hash, line);
-      else groups.join(first, line, 1, true);
+      if (first === undefined) firstOfText.set(hash, place);
+      else groups.join(first, place, 1, true);
     });
     const nearest = index.searchMany(block.vectors, NEIGHBOURS_PER_ROW, threads);
     nearest.forEach((matches, i) => {
-      const line = block.lines[i] ?? 0;
+      const place = block.first + i;
       for (const match of matches) {
         if (match.score < threshold) break;
-        if (match.line !== line) groups.join(line, match.line, Math.min(1, match.score), false);
+        if (match.place !== place) groups.join(place, match.place, Math.min(1, match.score), false);
       }
     });
     rowsDone += block.lines.length;
     options.onProgress?.({ rowsDone, rowsTotal, phase: 'groups' });
   }
-  const found = groups.groups();
-  const dropped = new Set(found.flatMap((group) => group.lines.slice(1)));
-  return { groups: found, keep: groups.lines().filter((line) => !dropped.has(line)) };
+  return { groups: groups.groups(), keep: groups.kept() };
 }
 
-/** Disjoint sets of input lines, each set knowing the lowest score that joined it and whether it is all one text. */
+/**
+ * Disjoint sets of rows (by place in the output), each set knowing the lowest score that joined it and whether it is
+ * all one text, and each row its line and chunk.
+ */
 class UnionFind {
   private readonly parent: Uint32Array;
   private readonly size: Uint32Array;
   private readonly minScore: Float32Array;
   private readonly exact: Uint8Array;
+  private readonly lines: Float64Array;
+  private readonly chunks: Int32Array | null;
 
-  constructor(lines: number) {
-    this.parent = new Uint32Array(lines + 1);
-    this.size = new Uint32Array(lines + 1);
-    this.minScore = new Float32Array(lines + 1).fill(1);
-    this.exact = new Uint8Array(lines + 1).fill(1);
+  constructor(rows: number, chunked: boolean) {
+    this.parent = new Uint32Array(rows);
+    this.size = new Uint32Array(rows);
+    this.minScore = new Float32Array(rows).fill(1);
+    this.exact = new Uint8Array(rows).fill(1);
+    this.lines = new Float64Array(rows);
+    this.chunks = chunked ? new Int32Array(rows) : null;
   }
 
-  /** Makes a set of one row, unless the row is in one already. */
-  add(line: number): void {
-    if (this.size[line]) return;
-    this.parent[line] = line;
-    this.size[line] = 1;
+  /** Makes a set of one row. */
+  add(place: number, line: number, chunk?: number): void {
+    if (!this.size[place]) {
+      this.parent[place] = place;
+      this.size[place] = 1;
+    }
+    this.lines[place] = line;
+    if (this.chunks) this.chunks[place] = chunk ?? 0;
   }
 
-  private find(line: number): number {
-    let root = line;
+  private find(place: number): number {
+    let root = place;
     while (this.parent[root] !== root) root = this.parent[root] ?? root;
-    let at = line;
+    let at = place;
     while (at !== root) {
       const next = this.parent[at] ?? root;
       this.parent[at] = root;
@@ -122,9 +132,12 @@ class UnionFind {
     return root;
   }
 
-  /** Joins the sets of two rows by a pair of this score; a row not added yet (a later one) is added first. */
+  /** Joins the sets of two rows by a pair of this score; a row not added yet (a later one) gets a set first. */
   join(a: number, b: number, score: number, exact: boolean): void {
-    this.add(b);
+    if (!this.size[b]) {
+      this.parent[b] = b;
+      this.size[b] = 1;
+    }
     let rootA = this.find(a);
     let rootB = this.find(b);
     if (rootA === rootB) return;
@@ -135,28 +148,42 @@ class UnionFind {
     this.exact[rootA] = (this.exact[rootA] ?? 0) & (this.exact[rootB] ?? 0) & (exact ? 1 : 0);
   }
 
-  /** The lines of every row, in order. */
-  lines(): number[] {
-    const lines: number[] = [];
-    for (let line = 1; line < this.size.length; line += 1) if (this.size[line]) lines.push(line);
-    return lines;
+  private row(place: number): { line: number; chunk?: number } {
+    const line = this.lines[place] ?? 0;
+    return this.chunks ? { line, chunk: this.chunks[place] ?? 0 } : { line };
+  }
+
+  /** The first row of each set of more than one, and every row in none, in order. */
+  kept(): Array<{ line: number; chunk?: number }> {
+    const seen = new Set<number>();
+    const kept: Array<{ line: number; chunk?: number }> = [];
+    for (let place = 0; place < this.parent.length; place += 1) {
+      if (!this.size[place]) continue;
+      const root = this.find(place);
+      if (seen.has(root)) continue;
+      seen.add(root);
+      kept.push(this.row(place));
+    }
+    return kept;
   }
 
   groups(): DuplicateGroup[] {
     const byRoot = new Map<number, number[]>();
-    for (let line = 1; line < this.parent.length; line += 1) {
-      if (!this.size[line]) continue;
-      const root = this.find(line);
+    for (let place = 0; place < this.parent.length; place += 1) {
+      if (!this.size[place]) continue;
+      const root = this.find(place);
       if ((this.size[root] ?? 0) < 2) continue;
-      const lines = byRoot.get(root);
-      if (lines) lines.push(line);
-      else byRoot.set(root, [line]);
+      const places = byRoot.get(root);
+      if (places) places.push(place);
+      else byRoot.set(root, [place]);
     }
-    const found = Array.from(byRoot, ([root, lines]) => ({
-      lines,
+    const found = Array.from(byRoot, ([root, places]) => ({ root, places, exact: this.exact[root] === 1 }));
+    found.sort((a, b) => Number(b.exact) - Number(a.exact) || (a.places[0] ?? 0) - (b.places[0] ?? 0));
+    return found.map(({ root, places, exact }) => ({
+      lines: places.map((place) => this.lines[place] ?? 0),
+      ...(this.chunks ? { chunks: places.map((place) => this.chunks?.[place] ?? 0) } : {}),
       minScore: this.minScore[root] ?? 1,
-      exact: this.exact[root] === 1,
+      exact,
     }));
-    return found.sort((a, b) => Number(b.exact) - Number(a.exact) || (a.lines[0] ?? 0) - (b.lines[0] ?? 0));
   }
 }

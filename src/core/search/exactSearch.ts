@@ -8,7 +8,7 @@ import { EmbeddingModel, type ModelOptions } from '../model';
 import { readRunRecord } from '../runRecord';
 import { freshIndex, type IndexMatch } from './outputIndex';
 import { ComparableVectors } from './comparable';
-import { checkInputUnchanged, outputDimension, readOutputRows, textsOfLines } from './outputRows';
+import { checkInputUnchanged, outputDimension, readOutputRows, rowsAt } from './outputRows';
 
 /**
  * One row found: its input line, its score (the cosine similarity of the row and the query as ComparableVectors makes
@@ -62,18 +62,21 @@ export async function searchOutput(options: SearchOptions): Promise<SearchHit[]>
   return withTexts(output, record, index.search(query, options.top));
 }
 
-/** The index's matches with their texts, read in one pass over the output (or the input, for .npy). */
+/** The index's matches as rows with their lines and texts, read in one pass over the output (and the input, .npy). */
 export async function withTexts(
   output: string,
   record: RunRecord,
   matches: readonly IndexMatch[],
 ): Promise<SearchHit[]> {
-  const texts = await textsOfLines(
+  const rows = await rowsAt(
     output,
     record,
-    matches.map((match) => match.line),
+    matches.map((match) => match.place),
   );
-  return matches.map(({ line, score }) => ({ line, score, text: texts.get(line) ?? '' }));
+  return matches.flatMap(({ place, score }) => {
+    const row = rows.get(place);
+    return row ? [{ ...row, score }] : [];
+  });
 }
 
 /**
@@ -162,6 +165,7 @@ async function embedQuery(modelPath: string, record: RunRecord, options: SearchO
 }
 
 interface FoundRow {
+  place: number;
   line: number;
   chunk?: ChunkPlace;
   score: number;
@@ -202,8 +206,9 @@ export function normOf(vector: Float32Array): number {
 }
 
 /**
- * The `top` rows of the output nearest to `query` (whose length every row must have), best first, but for the row of
- * line `except`: streams every row once, then reads the texts of those kept (from the input for .npy, which holds none).
+ * The `top` rows of the output nearest to `query` (whose length every row must have), best first, but for the row at
+ * place `except`: streams every row once, then reads the texts of those kept (from the input for .npy, which holds
+ * none).
  */
 export async function exactNearest(
   output: string,
@@ -218,9 +223,11 @@ export async function exactNearest(
   const texts = record.output.format !== 'npy';
   for await (const block of readOutputRows(output, record, { texts, dimensions })) {
     block.lines.forEach((line, i) => {
-      if (line === except) return;
+      const place = block.first + i;
+      if (place === except) return;
       const chunk = block.chunks?.[i];
       best.add({
+        place,
         line,
         ...(chunk === undefined ? {} : { chunk }),
         score: cosine(query, queryNorm, block.vectors, i * dimensions),
@@ -230,18 +237,15 @@ export async function exactNearest(
   }
   const fromInput = texts
     ? null
-    : await textsOfLines(
+    : await rowsAt(
         output,
         record,
-        best.rows.map((row) => row.line),
+        best.rows.map((row) => row.place),
       );
-  return best.rows.map(({ line, chunk, score, text }) => {
-    const lineText = fromInput?.get(line) ?? '';
-    return {
-      line,
-      ...(chunk === undefined ? {} : { chunk }),
-      score,
-      text: text ?? (chunk ? [...lineText].slice(chunk.charStart, chunk.charEnd).join('') : lineText),
-    };
-  });
+  return best.rows.map(({ place, line, chunk, score, text }) => ({
+    line,
+    ...(chunk === undefined ? {} : { chunk }),
+    score,
+    text: text ?? fromInput?.get(place)?.text ?? '',
+  }));
 }

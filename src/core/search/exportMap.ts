@@ -25,9 +25,22 @@ export interface ExportMapOptions {
   onNotice?: (message: string) => void;
 }
 
-const SCHEMA: SchemaElement[] = [
-  { name: 'root', num_children: 7 },
-  { name: 'line', type: 'INT64', repetition_type: 'REQUIRED' },
+const CHUNK_COLUMNS = ['chunk', 'char_start', 'char_end'] as const;
+
+/** The file's columns: those of an output of chunks say which chunk of its line each row is, as the output does. */
+function schemaOf(chunked: boolean): SchemaElement[] {
+  const chunkColumns: SchemaElement[] = chunked
+    ? CHUNK_COLUMNS.map((name) => ({ name, type: 'INT64', repetition_type: 'REQUIRED' }))
+    : [];
+  return [
+    { name: 'root', num_children: 7 + chunkColumns.length },
+    { name: 'line', type: 'INT64', repetition_type: 'REQUIRED' },
+    ...chunkColumns,
+    ...COLUMNS_AFTER_LINE,
+  ];
+}
+
+const COLUMNS_AFTER_LINE: SchemaElement[] = [
   { name: 'text', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' },
   { name: 'projection_x', type: 'FLOAT', repetition_type: 'REQUIRED' },
   { name: 'projection_y', type: 'FLOAT', repetition_type: 'REQUIRED' },
@@ -42,23 +55,9 @@ const SCHEMA: SchemaElement[] = [
   { name: 'element', type: 'FLOAT', repetition_type: 'REQUIRED' },
 ];
 
-/** Where a sorted array holds `value`, or -1. */
-function indexOfSorted(sorted: Uint32Array, value: number): number {
-  let low = 0;
-  let high = sorted.length - 1;
-  while (low <= high) {
-    const middle = (low + high) >>> 1;
-    const found = sorted[middle] ?? 0;
-    if (found === value) return middle;
-    if (found < value) low = middle + 1;
-    else high = middle - 1;
-  }
-  return -1;
-}
-
 /**
  * Writes the map of `output` (see outputMap) as a Parquet file Apple's Embedding Atlas opens as it is: one row per row
- * of the output, in its order, with `line`, `text`, `projection_x`, `projection_y`, `cluster`, `cluster_label` and
+ * of the output, in its order, with `line` (and in an output of chunks `chunk`, `char_start`, `char_end`), `text`, `projection_x`, `projection_y`, `cluster`, `cluster_label` and
  * `neighbors` {ids, distances}: the nearest rows by the output's index (a fresh one, else one built in memory), their
  * ids zero-based row numbers of this file as Embedding Atlas wants them (the `line` column gives their lines), their
  * cosine distances ascending. Rows are written a block at a time, under a staged name renamed at the end.
@@ -77,6 +76,7 @@ export async function exportMap(options: ExportMapOptions): Promise<{ rows: numb
       kind: 'overwriteOrChooseOutput',
     });
   const map = await outputMap(output, { signal, onProgress });
+  const chunked = record.vectors.onLong === 'chunk';
   const threads = availableParallelism();
   const index =
     (await freshIndex(output, options.onNotice)) ??
@@ -91,7 +91,7 @@ export async function exportMap(options: ExportMapOptions): Promise<{ rows: numb
   try {
     const writer = new ParquetWriter({
       writer: streamingByteWriter(file),
-      schema: SCHEMA,
+      schema: schemaOf(chunked),
       createdBy: 'embedding-studio',
     });
     for await (const block of readOutputRows(output, record, { signal, texts: true })) {
@@ -99,15 +99,17 @@ export async function exportMap(options: ExportMapOptions): Promise<{ rows: numb
       const found = index.searchMany(block.vectors, neighbors + 1, threads);
       const rows = block.lines.map((line, i) => {
         const row = block.first + i;
-        const near = (found[i] ?? []).filter((match) => match.line !== line).slice(0, neighbors);
+        const near = (found[i] ?? []).filter((match) => match.place !== row).slice(0, neighbors);
+        const chunk = block.chunks?.[i];
         return {
           line: BigInt(line),
+          chunk: [chunk?.index ?? 0, chunk?.charStart ?? 0, chunk?.charEnd ?? 0].map(BigInt),
           text: block.texts?.[i] ?? '',
           x: map.coordinates[row * 2] ?? 0,
           y: map.coordinates[row * 2 + 1] ?? 0,
           cluster: map.clusterIds[row] ?? 0,
           neighbors: {
-            ids: near.map((match) => BigInt(indexOfSorted(map.lines, match.line))),
+            ids: near.map((match) => BigInt(match.place)),
             distances: near.map((match) => Math.max(0, 1 - match.score)),
           },
         };
@@ -116,6 +118,7 @@ export async function exportMap(options: ExportMapOptions): Promise<{ rows: numb
         rowGroupSize: rows.length,
         columnData: [
           { name: 'line', data: rows.map((row) => row.line) },
+          ...(chunked ? CHUNK_COLUMNS.map((name, k) => ({ name, data: rows.map((row) => row.chunk[k] ?? 0n) })) : []),
           { name: 'text', data: rows.map((row) => row.text) },
           { name: 'projection_x', data: rows.map((row) => row.x) },
           { name: 'projection_y', data: rows.map((row) => row.y) },

@@ -7,7 +7,7 @@ import { fileFingerprint } from '../checkpoint';
 import { cancelledError, EmbeddingError, errorMessage } from '../errors';
 import { stagingPath } from '../output/stagedFile';
 import { readRunRecord } from '../runRecord';
-import { checkRowPerLine, outputDimension, readOutputRows } from './outputRows';
+import { outputDimension, readOutputRows } from './outputRows';
 
 /**
  * How indexes are built, chosen by measuring recall@10 against exact search on clustered 384-dimension vectors
@@ -27,9 +27,9 @@ export function indexInfoPath(output: string): string {
   return `${output}.index.json`;
 }
 
-/** One row an index found: its input line and its cosine similarity to what was searched for. */
+/** One row an index found: its place in the output (from 0) and its cosine similarity to what was searched for. */
 export interface IndexMatch {
-  line: number;
+  place: number;
   score: number;
 }
 
@@ -59,7 +59,7 @@ export class OutputIndex {
   /** The rows nearest to `vector`, best first, `count` at most. */
   search(vector: Float32Array, count: number): IndexMatch[] {
     const { keys, distances } = this.index.search(vector, count, 1);
-    return Array.from(keys, (key, i) => ({ line: Number(key), score: 1 - (distances[i] ?? 1) }));
+    return Array.from(keys, (key, i) => ({ place: Number(key), score: 1 - (distances[i] ?? 1) }));
   }
 
   /** The `count` nearest rows of each of the vectors (`dimensions` values each, one after the other), on `threads`. */
@@ -73,7 +73,7 @@ export class OutputIndex {
       const found_ = Number(found.counts[row] ?? 0n);
       for (let i = 0; i < found_; i += 1) {
         const at = row * found.k + i;
-        matches.push({ line: Number(found.keys[at] ?? 0n), score: 1 - (found.distances[at] ?? 1) });
+        matches.push({ place: Number(found.keys[at] ?? 0n), score: 1 - (found.distances[at] ?? 1) });
       }
       return matches;
     });
@@ -110,7 +110,11 @@ export class OutputIndex {
     for await (const block of readOutputRows(output, record, { signal: options.signal })) {
       if (options.signal?.aborted) throw cancelledError();
       if (!block.lines.length) continue;
-      index.add(BigUint64Array.from(block.lines, BigInt), block.vectors, threads);
+      index.add(
+        BigUint64Array.from(block.lines, (_, i) => BigInt(block.first + i)),
+        block.vectors,
+        threads,
+      );
       rowsDone += block.lines.length;
       options.onProgress?.({ rowsDone, rowsTotal });
     }
@@ -189,7 +193,12 @@ export async function indexState(output: string): Promise<IndexState> {
     return { state: 'stale', reason: `${indexInfoPath(output)} is not JSON` };
   }
   const parsed = outputIndexInfoSchema.safeParse(json);
-  if (!parsed.success) return { state: 'stale', reason: `${indexInfoPath(output)} does not describe an index` };
+  if (!parsed.success) {
+    const version = typeof json === 'object' && json !== null ? (json as { version?: unknown }).version : undefined;
+    const older = typeof version === 'number' && version < OUTPUT_INDEX_VERSION;
+    const why = older ? 'was built by an earlier version of Embedding Studio' : 'does not describe an index';
+    return { state: 'stale', reason: `${indexInfoPath(output)} ${why}` };
+  }
   const info = parsed.data;
   const now = await outputIdentity(output);
   if (now.size !== info.output.size || now.fingerprint !== info.output.fingerprint)
@@ -213,7 +222,6 @@ export async function indexState(output: string): Promise<IndexState> {
  */
 export async function buildOutputIndex(output: string, options: BuildIndexOptions = {}): Promise<OutputIndexInfo> {
   const record = await readRunRecord(output);
-  checkRowPerLine(output, record, 'an index');
   const before = await outputIdentity(output);
   for (const path of [indexPath(output), indexInfoPath(output)]) await refuseNonFile(path);
   const stagedIndex = stagingPath(indexPath(output));

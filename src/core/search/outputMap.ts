@@ -16,7 +16,7 @@ import { cancelledError, EmbeddingError } from '../errors';
 import { damaged } from '../output/outputLines';
 import { stagingPath } from '../output/stagedFile';
 import { readRunRecord } from '../runRecord';
-import { checkRowPerLine, outputDimension, readOutputRows } from './outputRows';
+import { outputDimension, readOutputRows } from './outputRows';
 
 /** `<output>.map.json`: the map of an output's rows, with what it was made from. */
 export function mapPath(output: string): string {
@@ -213,7 +213,6 @@ export async function makeOutputMap(
   record: RunRecord,
   options: OutputMapOptions = {},
 ): Promise<OutputMap> {
-  checkRowPerLine(output, record, 'a map');
   const settings = mapSettings(options);
   const { signal, onProgress } = options;
   const threads = options.threads ?? availableParallelism();

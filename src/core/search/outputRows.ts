@@ -4,12 +4,12 @@ import { createInterface } from 'node:readline';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import type { ChunkPlace } from '#shared/engine';
 import type { RunRecord } from '#shared/runRecord';
-import { advice, cancelledError, EmbeddingError } from '../errors';
+import { cancelledError, EmbeddingError } from '../errors';
 import { isSkipped, readInput } from '../input';
 import { NPY_DESCRS, type NpyDescr } from '../output/npyWriter';
-import { readNpyRows } from '../output/npyReader';
+import { npySidecarEntries, readNpyRows } from '../output/npyReader';
 import { rowKindOf } from '../output/outputWriter';
-import { damaged, isNumbers, leadingLine } from '../output/outputLines';
+import { damaged, isNumbers } from '../output/outputLines';
 import { textHashOf } from '../results';
 import { float16Value } from '../output/precision';
 import { ComparableVectors } from './comparable';
@@ -46,19 +46,6 @@ export interface OutputRowsOptions {
 const JSONL_BLOCK_ROWS = 1024;
 /** Rows of a .npy matrix read at a time: about 4 MiB, whatever the dimension. */
 const NPY_CHUNK_BYTES = 4 << 20;
-
-/**
- * Refuses an output of the long-text policy chunk (a row for each chunk of a long line) to what finds rows by their line
- * (`what`: an index, neighbours, duplicates, a map): only search reads it so far.
- */
-export function checkRowPerLine(output: string, record: RunRecord, what: string): void {
-  if (record.vectors.onLong !== 'chunk') return;
-  throw new EmbeddingError(
-    'BAD_OPTION',
-    `${output} has a row for each chunk of its long lines: ${what} works on outputs with a row per line so far.`,
-    advice('Search it, or embed its input again with the long-text policy mean, which writes a row per line.'),
-  );
-}
 
 /** The number of values each row of the run's output has. */
 export function outputDimension(record: RunRecord): number {
@@ -101,66 +88,106 @@ export async function* readOutputRows(
   }
 }
 
+/** A row of an output found by its place in it: its input line, which chunk of it (outputs of chunks), its text. */
+export interface PlacedRow {
+  line: number;
+  chunk?: ChunkPlace;
+  text: string;
+}
+
 /**
- * The texts of the given lines of the output (those that are rows of it), read in one pass that parses only the rows
- * wanted (for .npy, from the run's input).
+ * The rows at the given places of the output (from 0, in its order; a place past its end has none), read in one pass
+ * that parses only the rows wanted: JSON Lines up to the last place asked for, Parquet the row groups holding them,
+ * .npy their sidecar entries where they lie, then their texts from the run's input.
  */
-export async function textsOfLines(
+export async function rowsAt(
   output: string,
   record: RunRecord,
   wanted: Iterable<number>,
-): Promise<Map<number, string>> {
-  const lines = new Set(wanted);
-  const found = new Map<number, string>();
-  if (!lines.size) return found;
-  const last = Math.max(...lines);
+): Promise<Map<number, PlacedRow>> {
+  const places = [...new Set(wanted)].sort((a, b) => a - b);
+  const found = new Map<number, PlacedRow>();
+  const last = places[places.length - 1];
+  if (last === undefined) return found;
+  const chunked = record.vectors.onLong === 'chunk';
   switch (record.output.format) {
     case 'jsonl': {
+      const asked = new Set(places);
       const stream = createReadStream(output);
       const rows = createInterface({ input: stream, crlfDelay: Infinity });
       let row = 0;
-      for await (const text of rows) {
-        if (!text) continue;
-        row += 1;
-        // Each row starts with its line, as the writer puts it: the others are not parsed.
-        const line = leadingLine(text);
-        if (line !== null && !lines.has(line)) {
-          if (line > last) break;
-          continue;
+      try {
+        for await (const text of rows) {
+          if (!text) continue;
+          row += 1;
+          if (!asked.has(row - 1)) continue;
+          const parsed = parseJsonlRow(output, text, row);
+          found.set(row - 1, {
+            line: parsed.line,
+            ...(chunked ? { chunk: chunkPlace(output, row, parsed.chunk, parsed.char_start, parsed.char_end) } : {}),
+            text: parsed.text,
+          });
+          if (row - 1 >= last) break;
         }
-        const parsed = parseJsonlRow(output, text, row);
-        if (lines.has(parsed.line)) found.set(parsed.line, parsed.text);
-        if (parsed.line >= last) break;
+      } finally {
+        rows.close();
+        stream.destroy();
       }
-      rows.close();
-      stream.destroy();
       break;
     }
     case 'parquet': {
       const file = await asyncBufferFromFile(output);
       const metadata = await parquetMetadataAsync(file);
+      const columns = ['line', 'text', ...(chunked ? ['chunk', 'char_start', 'char_end'] : [])];
       let rowStart = 0;
       for (const group of metadata.row_groups) {
         const rowEnd = rowStart + Number(group.num_rows);
-        const groupLines = await parquetReadObjects({ file, metadata, columns: ['line'], rowStart, rowEnd });
-        if (groupLines.some((row) => lines.has(Number((row as { line: unknown }).line)))) {
-          const rows = await parquetReadObjects({ file, metadata, columns: ['line', 'text'], rowStart, rowEnd });
-          for (const row of rows) {
-            const { line, text } = row as { line: unknown; text: unknown };
-            if (lines.has(Number(line)) && typeof text === 'string') found.set(Number(line), text);
+        const inGroup = places.filter((place) => place >= rowStart && place < rowEnd);
+        const from = inGroup[0];
+        const to = inGroup[inGroup.length - 1];
+        if (from !== undefined && to !== undefined) {
+          const rows = await parquetReadObjects({ file, metadata, columns, rowStart: from, rowEnd: to + 1 });
+          for (const place of inGroup) {
+            const {
+              line,
+              text,
+              chunk,
+              char_start: start,
+              char_end: end,
+            } = (rows[place - from] ?? {}) as Record<string, unknown>;
+            if ((typeof line !== 'bigint' && typeof line !== 'number') || typeof text !== 'string')
+              throw damaged(output, `row ${place + 1} has no line and text`);
+            found.set(place, {
+              line: Number(line),
+              ...(chunked ? { chunk: chunkPlace(output, place + 1, chunk, start, end) } : {}),
+              text,
+            });
           }
         }
         rowStart = rowEnd;
-        if (found.size === lines.size) break;
+        if (rowStart > last) break;
       }
       break;
     }
     case 'npy': {
       await checkInputUnchanged(output, record);
+      const entries = await npySidecarEntries(output, rowKindOf(record.vectors.onLong), places);
+      const lines = new Set([...entries.values()].map(([line = 0]) => line));
+      const texts = new Map<number, string>();
+      const lastLine = Math.max(0, ...lines);
       const { absolutePath, format, field } = record.input;
       for await (const input of readInput(absolutePath, { format, field })) {
-        if (lines.has(input.line) && !isSkipped(input)) found.set(input.line, input.text);
-        if (input.line >= last) break;
+        if (lines.has(input.line) && !isSkipped(input)) texts.set(input.line, input.text);
+        if (input.line >= lastLine) break;
+      }
+      for (const [place, [line = 0, index = 0, charStart = 0, charEnd = 0]] of entries) {
+        const text = texts.get(line) ?? '';
+        found.set(
+          place,
+          chunked
+            ? { line, chunk: { index, charStart, charEnd }, text: [...text].slice(charStart, charEnd).join('') }
+            : { line, text },
+        );
       }
       break;
     }
@@ -168,12 +195,33 @@ export async function textsOfLines(
   return found;
 }
 
-/** The vector of one line of the output, or null where that line is no row of it (skipped, or past its end). */
-export async function vectorOfLine(output: string, record: RunRecord, line: number): Promise<Float32Array | null> {
+/** The vector of the row at `place` (from 0) of the output, or null past its end. */
+export async function rowAt(output: string, record: RunRecord, place: number): Promise<Float32Array | null> {
   const dimensions = outputDimension(record);
   for await (const block of readOutputRows(output, record)) {
-    const at = block.lines.indexOf(line);
-    if (at >= 0) return block.vectors.slice(at * dimensions, (at + 1) * dimensions);
+    const at = place - block.first;
+    if (at < block.lines.length) return at >= 0 ? block.vectors.slice(at * dimensions, (at + 1) * dimensions) : null;
+  }
+  return null;
+}
+
+/**
+ * The place and vector of the row of one line of the output (in an output of chunks, of that chunk of it), or null
+ * where there is no such row (a skipped line, a line past its end, a chunk past its line's last).
+ */
+export async function rowOfLine(
+  output: string,
+  record: RunRecord,
+  line: number,
+  chunk?: number,
+): Promise<{ place: number; vector: Float32Array } | null> {
+  const dimensions = outputDimension(record);
+  for await (const block of readOutputRows(output, record)) {
+    const at = block.lines.findIndex(
+      (found, i) => found === line && (block.chunks === undefined || block.chunks[i]?.index === (chunk ?? 0)),
+    );
+    if (at >= 0)
+      return { place: block.first + at, vector: block.vectors.slice(at * dimensions, (at + 1) * dimensions) };
     if ((block.lines[block.lines.length - 1] ?? 0) > line) return null;
   }
   return null;

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState, type PointerEvent, type WheelEvent } from 'react';
-import type { ExploreMap } from '#shared/contract';
+import type { ExploreMap, ExploreRow } from '#shared/contract';
 import { formatCount } from '#shared/format';
 import { useActions, useStudio } from '../store/StoreContext';
 import { ErrorMessage } from './ErrorMessage';
@@ -221,12 +221,12 @@ function Scatter({ map }: { map: ExploreMap }) {
   const setView = (next: (now: View) => View): void =>
     setMoved((now) => ({ from: fitted, view: next(now?.from === fitted ? now.view : fitted) }));
   const [dragging, setDragging] = useState(false);
-  const [hover, setHover] = useState<{ row: number; text: string | null } | null>(null);
+  const [hover, setHover] = useState<{ row: number; found: ExploreRow | null } | null>(null);
   const drag = useRef<{ x: number; y: number; view: View; moved: boolean } | null>(null);
   // Shift+drag draws a lasso, in CSS pixels of the canvas.
   const [lasso, setLasso] = useState<Array<[number, number]> | null>(null);
-  // The texts read so far, of this map's rows.
-  const texts = useRef<{ map: ExploreMap; byLine: Map<number, string> } | null>(null);
+  // The rows read so far (line, chunk, text), of this map, by place.
+  const texts = useRef<{ map: ExploreMap; byPlace: Map<number, ExploreRow> } | null>(null);
 
   useEffect(() => {
     const element = canvas.current;
@@ -277,15 +277,14 @@ function Scatter({ map }: { map: ExploreMap }) {
     }
     const row = rowAt(map, view, px, py);
     if (row < 0) return setHover(null);
-    const line = map.lines[row] ?? 0;
-    if (texts.current?.map !== map) texts.current = { map, byLine: new Map() };
-    const byLine = texts.current.byLine;
-    const known = byLine.get(line);
-    setHover({ row, text: known ?? null });
+    if (texts.current?.map !== map) texts.current = { map, byPlace: new Map() };
+    const byPlace = texts.current.byPlace;
+    const known = byPlace.get(row);
+    setHover({ row, found: known ?? null });
     if (known === undefined)
-      void actions.mapRows([line]).then((rows) => {
-        for (const found of rows) byLine.set(found.line, found.text);
-        setHover((now) => (now?.row === row ? { row, text: byLine.get(line) ?? '' } : now));
+      void actions.mapRows([row]).then((rows) => {
+        for (const found of rows) byPlace.set(found.place, found);
+        setHover((now) => (now?.row === row ? { row, found: byPlace.get(row) ?? null } : now));
       });
   };
 
@@ -328,7 +327,7 @@ function Scatter({ map }: { map: ExploreMap }) {
           }}
           onPointerUp={(event) => {
             if (lasso) {
-              actions.selectLines(rowsInside(map, view, lasso).map((row) => map.lines[row] ?? 0));
+              actions.selectLines([...new Set(rowsInside(map, view, lasso).map((row) => map.lines[row] ?? 0))]);
               setLasso(null);
               return;
             }
@@ -338,7 +337,7 @@ function Scatter({ map }: { map: ExploreMap }) {
             if (!clicked) return;
             const [px, py] = pointer(event);
             const row = rowAt(map, view, px, py);
-            if (row >= 0) void actions.showNeighbours(map.lines[row] ?? 0);
+            if (row >= 0) void actions.showNeighbours(row);
           }}
           onPointerLeave={() => setHover(null)}
           onPointerMove={onPointerMove}
@@ -360,7 +359,11 @@ function Scatter({ map }: { map: ExploreMap }) {
         )}
         {hover && hovered && (
           <div role="tooltip" className="map-tooltip" style={{ left: hovered[0] + 8, top: hovered[1] + 8 }}>
-            <strong>Line {map.lines[hover.row]}</strong> {hover.text ?? '…'}
+            <strong>
+              Line {map.lines[hover.row]}
+              {hover.found?.chunk && `, chunk ${hover.found.chunk.index}`}
+            </strong>{' '}
+            {hover.found?.text ?? '…'}
           </div>
         )}
       </div>

@@ -105,10 +105,11 @@ export function createExploreSlice({ api, get, patch }: SliceContext): Slice<'ex
       await api.request('explore:cancel', {});
     },
 
-    async showNeighbours(line) {
+    async showNeighbours(place) {
       const map = get().explore.map;
       if (!map) return;
-      const reply = await api.request('explore:neighbours', { output: map.output, line, top: get().explore.top });
+      const reply = await api.request('explore:neighbours', { output: map.output, place, top: get().explore.top });
+      const line = map.lines[place] ?? 0;
       if (reply.ok) patch('explore', { neighbours: { line, hits: reply.value.hits }, mapError: null });
       else patch('explore', { neighbours: null, mapError: inAppWords(reply.error) });
     },
@@ -134,10 +135,10 @@ export function createExploreSlice({ api, get, patch }: SliceContext): Slice<'ex
       else patch('explore', { mapError: inAppWords(reply.error) });
     },
 
-    async mapRows(lines) {
+    async mapRows(places) {
       const map = get().explore.map;
-      if (!map || !lines.length) return [];
-      const reply = await api.request('explore:rows', { output: map.output, lines });
+      if (!map || !places.length) return [];
+      const reply = await api.request('explore:rows', { output: map.output, places });
       return reply.ok ? reply.value.rows : [];
     },
   };

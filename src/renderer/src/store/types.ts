@@ -2,6 +2,7 @@ import type {
   ExploredOutput,
   ExploreHit,
   ExploreMap,
+  ExploreRow,
   InputInfo,
   JobSettings,
   JobStatus,
@@ -253,12 +254,13 @@ export interface ExploreActions {
   /** Makes (or reads) the map of the opened output. */
   openMap(): Promise<void>;
   cancelMap(): Promise<void>;
-  showNeighbours(line: number): Promise<void>;
+  /** The neighbours of the map's row at `place` (from 0, as in the map's arrays). */
+  showNeighbours(place: number): Promise<void>;
   selectLines(lines: number[]): void;
   setExportPath(path: string): void;
   exportSelection(): Promise<void>;
-  /** The text previews of rows of the map's output, by line. */
-  mapRows(lines: number[]): Promise<Array<{ line: number; text: string }>>;
+  /** The lines, chunks and text previews of rows of the map's output, by place (from 0). */
+  mapRows(places: number[]): Promise<ExploreRow[]>;
   setQuery(query: string): void;
   setQueryPrefix(prefix: string): void;
   setTop(top: number): void;
