@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exactNearest } from '#core/search/exactSearch';
 import { neighboursOf } from '#core/search/neighbours';
-import { buildOutputIndex, indexInfoPath, indexState, OutputIndex } from '#core/search/outputIndex';
+import { buildOutputIndex, expansionSearchFor, indexInfoPath, indexState, OutputIndex } from '#core/search/outputIndex';
 import { readRunRecord } from '#core/runRecord';
 import type { OutputFormat } from '#shared/engine';
 import { outputIndexInfoSchema } from '#shared/outputIndex';
@@ -37,7 +37,13 @@ describe('the index of an output', () => {
 
     const info = await buildOutputIndex(path, { onProgress: ({ rowsDone }) => progress.push(rowsDone) });
 
-    expect(info).toMatchObject({ rows: 3000, dimensions: DIMENSIONS, metric: 'cos', quantization: 'f16' });
+    expect(info).toMatchObject({
+      rows: 3000,
+      dimensions: DIMENSIONS,
+      metric: 'cos',
+      quantization: 'f16',
+      expansionSearch: 64,
+    });
     expect(progress.at(-1)).toBe(3000);
     const state = await indexState(path);
     expect(state.state).toBe('fresh');
@@ -104,6 +110,12 @@ describe('the index of an output', () => {
     expect(exact[0]).toMatchObject({ line: 2, text: 'text of row 1' });
     expect(exact[0]?.score).toBeCloseTo(1, 5);
     expect(fresh.map((hit) => hit.line)).not.toContain(5);
+  });
+
+  it('weighs more candidates when searching a larger index: twice for each doubling of the rows past 125,000', () => {
+    expect([1, 100_000, 125_000, 125_001, 250_000, 1_000_000, 10_000_000].map(expansionSearchFor)).toEqual([
+      64, 64, 64, 128, 128, 512, 1024,
+    ]);
   });
 
   it('is stale when an earlier version built it (keyed by line, not by row), and says so', async () => {

@@ -12,10 +12,21 @@ import { outputDimension, readOutputRows } from './outputRows';
 /**
  * How indexes are built, chosen by measuring recall@10 against exact search on clustered 384-dimension vectors
  * (npm run bench:explore): f16 keeps recall above 0.99 at half the memory of f32, where i8 fell to 0.87; 16 links per
- * node and 64 candidates when adding a row and when searching keep it near 1 at a fraction of a millisecond a query
- * (32 when adding dropped it to 0.96 at 100,000 rows, and missed more near-duplicates).
+ * node and 64 candidates when adding a row and when searching (see expansionSearchFor for large indexes) keep it near 1
+ * at a fraction of a millisecond a query (32 when adding dropped it to 0.96 at 100,000 rows, and missed more
+ * near-duplicates).
  */
-export const INDEX_SETTINGS = { quantization: 'f16', connectivity: 16, expansionAdd: 64, expansionSearch: 64 } as const;
+export const INDEX_SETTINGS = { quantization: 'f16', connectivity: 16, expansionAdd: 64 } as const;
+
+/**
+ * The candidates a search weighs, by the rows the index holds: 64 keep recall@10 at 0.999 at 100,000 rows, but at a
+ * million rows it fell to 0.83; doubling them for each doubling of the rows past 125,000 brought it back to 0.95 (512
+ * at a million, about 4.5 ms a query on a busy 2-core machine; measured with bench/explore.ts's data), at most 1,024.
+ */
+export function expansionSearchFor(rows: number): number {
+  const doublings = Math.max(0, Math.ceil(Math.log2(rows / 125_000)));
+  return Math.min(1024, 64 * 2 ** doublings);
+}
 
 /** `<output>.index`: the HNSW index of an output's rows. */
 export function indexPath(output: string): string {
@@ -85,7 +96,7 @@ export class OutputIndex {
    */
   static async open(output: string, info: OutputIndexInfo): Promise<OutputIndex> {
     await checkIndexFile(output, info);
-    const index = newIndex(info.dimensions);
+    const index = newIndex(info.dimensions, info.expansionSearch);
     try {
       index.view(indexPath(output));
     } catch (error) {
@@ -102,7 +113,7 @@ export class OutputIndex {
     options: BuildIndexOptions = {},
   ): Promise<{ index: OutputIndex; usearch: UsearchIndex }> {
     const dimensions = outputDimension(record);
-    const index = newIndex(dimensions);
+    const index = newIndex(dimensions, expansionSearchFor(record.output.rows));
     const threads = options.threads ?? availableParallelism();
     const rowsTotal = record.output.rows;
     let rowsDone = 0;
@@ -151,14 +162,14 @@ async function checkIndexFile(output: string, info: OutputIndexInfo, path = inde
   }
 }
 
-function newIndex(dimensions: number): UsearchIndex {
+function newIndex(dimensions: number, expansionSearch: number): UsearchIndex {
   return new usearch.Index({
     dimensions,
     metric: MetricKind.Cos,
     quantization: ScalarKind.F16,
     connectivity: INDEX_SETTINGS.connectivity,
     expansion_add: INDEX_SETTINGS.expansionAdd,
-    expansion_search: INDEX_SETTINGS.expansionSearch,
+    expansion_search: expansionSearch,
     multi: false,
   });
 }
@@ -246,6 +257,7 @@ export async function buildOutputIndex(output: string, options: BuildIndexOption
       dimensions: outputDimension(record),
       metric: 'cos',
       ...INDEX_SETTINGS,
+      expansionSearch: expansionSearchFor(index.size()),
       indexSize: 0,
       indexFingerprint: '',
     };
