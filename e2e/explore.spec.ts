@@ -79,9 +79,22 @@ test('runs a job in a 1280×800 window that never scrolls, then Explore finds a 
   const results = page.getByRole('list', { name: 'Search results' }).getByRole('listitem');
   await expect(results.first()).toContainText(wanted.text, { timeout: 60_000 });
   await expect(results).toHaveCount(10);
-  await expect(results.first().locator('.line-number')).toHaveText(`Line ${wanted.line.toLocaleString('en-US')}`);
+  const wantedLine = wanted.line.toLocaleString('en-US');
+  await expect(results.first().locator('.line-number')).toHaveText(`Neighbours of line ${wantedLine}`);
   const score = Number(await results.first().locator('.score').textContent());
   expect(score).toBeGreaterThan(0.999);
   expect(await documentOverflows(page)).toEqual({ x: false, y: false });
   await page.screenshot({ path: testInfo.outputPath('3-explore.png') });
+
+  // A result's line lists the rows nearest to it, itself left out.
+  await results
+    .first()
+    .getByRole('button', { name: `Neighbours of line ${wantedLine}` })
+    .click();
+  await expect(page.getByRole('heading', { name: `Neighbours of line ${wantedLine}` })).toBeVisible();
+  const neighbours = page.getByRole('list', { name: 'Neighbours' }).getByRole('listitem');
+  await expect(neighbours).toHaveCount(10);
+  await expect(
+    neighbours.locator('.line-number', { hasText: new RegExp(`^Neighbours of line ${wantedLine}$`) }),
+  ).toHaveCount(0);
 });

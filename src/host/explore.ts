@@ -104,10 +104,23 @@ export async function mapExplored(
   };
 }
 
-/** The `top` rows nearest to the row at `place` (itself left out), with the starts of their texts. */
-export async function neighboursExplored(output: string, place: number, top: number): Promise<{ hits: ExploreHit[] }> {
+/** The row at `place` and the `top` rows nearest to it (itself left out), with the starts of their texts. */
+export async function neighboursExplored(
+  output: string,
+  place: number,
+  top: number,
+): Promise<{ row: ExploreRow; hits: ExploreHit[] }> {
   await checkOutputFile(output);
-  return { hits: (await neighboursOf({ output, row: { place }, top })).map(hitPreview) };
+  const hits = await neighboursOf({ output, row: { place }, top });
+  const { rows } = await rowsExplored(output, [place]);
+  const row = rows[0];
+  if (!row)
+    throw new EmbeddingError(
+      'LINE_NOT_IN_OUTPUT',
+      `${output} has no row ${place + 1}.`,
+      advice('Choose one of its rows.'),
+    );
+  return { row: { ...row, text: preview(row.text) }, hits: hits.map(hitPreview) };
 }
 
 /** Writes `lines`, one a line, to `path`. */
@@ -128,8 +141,8 @@ export async function rowsExplored(output: string, places: readonly number[]): P
   };
 }
 
-function hitPreview({ line, chunk, score, text }: SearchHit): ExploreHit {
-  return { line, ...(chunk ? { chunk } : {}), score, text: preview(text) };
+function hitPreview({ place, line, chunk, score, text }: SearchHit): ExploreHit {
+  return { place, line, ...(chunk ? { chunk } : {}), score, text: preview(text) };
 }
 
 function preview(text: string, length = PREVIEW_CHARS): string {

@@ -224,6 +224,8 @@ export interface ExploredOutput {
  * and (the start of) its text; never its vector.
  */
 export interface ExploreHit {
+  /** The row's place in the output, from 0 (what `explore:neighbours` asks by). */
+  place: number;
   line: number;
   chunk?: ChunkPlace;
   score: number;
@@ -356,8 +358,8 @@ export interface RequestResults {
   'explore:rows': { rows: ExploreRow[] };
   /** Stops the map being made (its request then answers CANCELLED); null where none was. */
   'explore:cancel': null;
-  /** The rows nearest to the row at the place (from 0, as in the map's arrays), itself left out, best first. */
-  'explore:neighbours': { hits: ExploreHit[] };
+  /** The row at the place (from 0, as in the map's arrays), and the rows nearest to it, itself left out, best first. */
+  'explore:neighbours': { row: ExploreRow; hits: ExploreHit[] };
   /** Where the lines were written; null when the dialog was closed (or dialogs are not available). */
   'explore:exportLines': { path: string | null };
 }

@@ -81,7 +81,9 @@ describe('Explore in the host', () => {
     expect(hits).toHaveLength(8);
     expect(hits[0]).toMatchObject({ line: 7, text: 'a recipe for tomato soup' });
     expect(hits[0]?.score).toBeCloseTo(1, 4);
-    expect(Object.keys(hits[0] ?? {}).sort()).toEqual(['line', 'score', 'text']);
+    expect(Object.keys(hits[0] ?? {}).sort()).toEqual(['line', 'place', 'score', 'text']);
+    // Line 3 is blank, so no row: line 7 is the 6th row.
+    expect(hits[0]?.place).toBe(5);
     const long = hits.find((hit) => hit.line === 6);
     expect(Array.from(long?.text ?? '')).toHaveLength(PREVIEW_CHARS);
     expect(long?.text.endsWith('…')).toBe(true);

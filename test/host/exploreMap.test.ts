@@ -79,12 +79,14 @@ describe('the map in the host', () => {
     const output = await synthetic('neighbours');
     const target = join(h.dir, 'lines.txt');
 
-    const { hits } = await h.ok('explore:neighbours', { output, place: 0, top: 5 });
+    const { row, hits } = await h.ok('explore:neighbours', { output, place: 1, top: 5 });
     const written = await h.ok('explore:exportLines', { path: target, lines: [2, 5, 7] });
     const closed = await h.ok('explore:exportLines', { path: null, lines: [2] });
 
+    expect(row).toEqual({ place: 1, line: 2, text: 'row number 1' });
     expect(hits).toHaveLength(5);
     expect(hits.map((hit) => hit.line)).not.toContain(2);
+    expect(hits.every((hit) => hit.line === hit.place + 1 + Math.floor(hit.place / 10))).toBe(true);
     expect(hits.map((hit) => hit.score)).toEqual([...hits.map((hit) => hit.score)].sort((a, b) => b - a));
     expect(written).toEqual({ path: target });
     expect(await readFile(target, 'utf8')).toBe('2\n5\n7\n');

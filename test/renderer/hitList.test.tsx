@@ -8,9 +8,21 @@ describe('a list of rows found', () => {
       <HitList
         label="Search results"
         hits={[
-          { line: 1204, chunk: { index: 2, charStart: 1180, charEnd: 1795 }, score: 0.9876, text: 'the third chunk' },
-          { line: 1204, chunk: { index: 3, charStart: 1700, charEnd: 2210 }, score: 0.5, text: 'the fourth chunk' },
-          { line: 9, score: 0.25, text: 'a short line' },
+          {
+            place: 40,
+            line: 1204,
+            chunk: { index: 2, charStart: 1180, charEnd: 1795 },
+            score: 0.9876,
+            text: 'the third chunk',
+          },
+          {
+            place: 41,
+            line: 1204,
+            chunk: { index: 3, charStart: 1700, charEnd: 2210 },
+            score: 0.5,
+            text: 'the fourth chunk',
+          },
+          { place: 2, line: 9, score: 0.25, text: 'a short line' },
         ]}
       />,
     );
@@ -23,5 +35,15 @@ describe('a list of rows found', () => {
     expect(items[1]).toContain('Chunk 3, characters 1,700–2,210 of the line');
     expect(items[2]).not.toContain('Chunk');
     expect(items[2]).toContain('0.250');
+    expect(html).not.toContain('<button');
+  });
+
+  it('makes each row’s line a button that picks the row, where the list offers that', () => {
+    const html = renderToStaticMarkup(
+      <HitList label="Neighbours" hits={[{ place: 3, line: 4, score: 0.5, text: 'a row' }]} onPick={() => undefined} />,
+    );
+
+    expect(html).toContain('<button type="button" class="line-number link" title="Show the rows nearest to this one">');
+    expect(html).toContain('Neighbours of line </span>4</button>');
   });
 });

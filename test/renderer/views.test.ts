@@ -105,7 +105,9 @@ describe('Explore in the store', () => {
 
   it('searches the opened output with the query, the prefix as edited and the count chosen', async () => {
     const { api, store } = await started();
-    api.reply('explore:search', () => ok({ hits: [{ line: 7, score: 0.99, text: 'a recipe for tomato soup' }] }));
+    api.reply('explore:search', () =>
+      ok({ hits: [{ place: 5, line: 7, score: 0.99, text: 'a recipe for tomato soup' }] }),
+    );
     const { actions } = store.getState();
     await actions.exploreOutput(OUTPUT);
     expect(store.getState().view.current).toBe('explore');
@@ -118,6 +120,25 @@ describe('Explore in the store', () => {
       { output: OUTPUT, query: 'tomato soup', top: 25, queryPrefix: 'query: ' },
     ]);
     expect(store.getState().explore).toMatchObject({ searching: false, hits: [{ line: 7 }], error: null });
+  });
+
+  it('lists the neighbours of a result picked, by its place in the output, and forgets them for another output', async () => {
+    const { api, store } = await started();
+    const row = { place: 5, line: 7, text: 'a recipe for tomato soup' };
+    api.reply('explore:neighbours', () => ok({ row, hits: [{ place: 9, line: 12, score: 0.9, text: 'onion soup' }] }));
+    const { actions } = store.getState();
+    await actions.exploreOutput(OUTPUT);
+    actions.setTop(25);
+
+    await actions.showNeighbours(5);
+
+    expect(api.requestsOf('explore:neighbours')).toEqual([{ output: OUTPUT, place: 5, top: 25 }]);
+    expect(store.getState().explore.neighbours).toEqual({
+      row,
+      hits: [{ place: 9, line: 12, score: 0.9, text: 'onion soup' }],
+    });
+    await actions.openExplored('/data/other.parquet');
+    expect(store.getState().explore.neighbours).toBeNull();
   });
 
   it('asks for a file before opening nothing, and searches nothing for an empty query', async () => {

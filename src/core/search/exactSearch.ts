@@ -16,6 +16,8 @@ import { checkInputUnchanged, outputDimension, readOutputRows, rowsAt } from './
  * signs), and its text.
  */
 export interface SearchHit {
+  /** The row's place in the output, from 0. */
+  place: number;
   line: number;
   /** In an output of the long-text policy chunk: which chunk of its line the row is (its text is the chunk's). */
   chunk?: ChunkPlace;
@@ -75,7 +77,7 @@ export async function withTexts(
   );
   return matches.flatMap(({ place, score }) => {
     const row = rows.get(place);
-    return row ? [{ ...row, score }] : [];
+    return row ? [{ place, ...row, score }] : [];
   });
 }
 
@@ -243,6 +245,7 @@ export async function exactNearest(
         best.rows.map((row) => row.place),
       );
   return best.rows.map(({ place, line, chunk, score, text }) => ({
+    place,
     line,
     ...(chunk === undefined ? {} : { chunk }),
     score,

@@ -112,6 +112,7 @@ export function ExploreView() {
           <Results hits={explore.hits} />
         </section>
         <MapPanel />
+        <Neighbours />
       </div>
     </div>
   );
@@ -133,7 +134,31 @@ function OutputFacts({ opened }: { opened: ExploredOutput }) {
 }
 
 function Results({ hits }: { hits: readonly ExploreHit[] | null }) {
+  const actions = useActions();
   if (hits === null) return <p className="empty">The rows nearest to the query appear here, best first.</p>;
   if (hits.length === 0) return <p className="empty">The output has no rows.</p>;
-  return <HitList hits={hits} label="Search results" />;
+  return <HitList hits={hits} label="Search results" onPick={(hit) => void actions.showNeighbours(hit.place)} />;
+}
+
+/** The row picked (a result, or a point of the map) and the rows nearest to it. */
+function Neighbours() {
+  const neighbours = useStudio((state) => state.explore.neighbours);
+  const error = useStudio((state) => state.explore.neighboursError);
+  const actions = useActions();
+  if (!neighbours && !error) return null;
+  return (
+    <section className="panel" aria-labelledby="neighbours-heading">
+      <h2 id="neighbours-heading">
+        {neighbours ? `Neighbours of line ${formatCount(neighbours.row.line)}` : 'Neighbours'}
+        {neighbours?.row.chunk && `, chunk ${neighbours.row.chunk.index}`}
+      </h2>
+      <ErrorMessage error={error} />
+      {neighbours && (
+        <>
+          <p className="hit-text">{neighbours.row.text}</p>
+          <HitList hits={neighbours.hits} label="Neighbours" onPick={(hit) => void actions.showNeighbours(hit.place)} />
+        </>
+      )}
+    </section>
+  );
 }

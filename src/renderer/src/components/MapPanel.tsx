@@ -3,7 +3,6 @@ import type { ExploreMap, ExploreRow } from '#shared/contract';
 import { formatCount } from '#shared/format';
 import { useActions, useStudio } from '../store/StoreContext';
 import { ErrorMessage } from './ErrorMessage';
-import { HitList } from './HitList';
 import { PathField } from './PathField';
 
 /** What each phase of making a map is called while it runs. */
@@ -202,7 +201,6 @@ export function MapPanel() {
         <>
           <Scatter map={map} />
           <Selection />
-          <Neighbours />
         </>
       )}
     </section>
@@ -398,17 +396,5 @@ function Selection() {
         {exported && <span className="status">Written to {exported}</span>}
       </div>
     </div>
-  );
-}
-
-/** The rows nearest to the point clicked. */
-function Neighbours() {
-  const neighbours = useStudio((state) => state.explore.neighbours);
-  if (!neighbours) return null;
-  return (
-    <>
-      <h3>Neighbours of line {neighbours.line}</h3>
-      <HitList hits={neighbours.hits} label="Neighbours" />
-    </>
   );
 }

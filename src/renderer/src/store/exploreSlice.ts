@@ -44,7 +44,7 @@ export function createExploreSlice({ api, get, patch }: SliceContext): Slice<'ex
         opening: false,
         opened: reply.value,
         // The prefix as edited stays for the same output; another output starts from its model's.
-        ...(changed ? { queryPrefix: reply.value.queryPrefix ?? '', hits: null } : {}),
+        ...(changed ? { queryPrefix: reply.value.queryPrefix ?? '', hits: null, neighbours: null } : {}),
       });
     },
 
@@ -106,12 +106,11 @@ export function createExploreSlice({ api, get, patch }: SliceContext): Slice<'ex
     },
 
     async showNeighbours(place) {
-      const map = get().explore.map;
-      if (!map) return;
-      const reply = await api.request('explore:neighbours', { output: map.output, place, top: get().explore.top });
-      const line = map.lines[place] ?? 0;
-      if (reply.ok) patch('explore', { neighbours: { line, hits: reply.value.hits }, mapError: null });
-      else patch('explore', { neighbours: null, mapError: inAppWords(reply.error) });
+      const { opened, top } = get().explore;
+      if (!opened) return;
+      const reply = await api.request('explore:neighbours', { output: opened.output, place, top });
+      if (reply.ok) patch('explore', { neighbours: reply.value, neighboursError: null });
+      else patch('explore', { neighbours: null, neighboursError: inAppWords(reply.error) });
     },
 
     selectLines(lines) {
@@ -159,6 +158,7 @@ export function createExploreSlice({ api, get, patch }: SliceContext): Slice<'ex
     mapping: null,
     mapError: null,
     neighbours: null,
+    neighboursError: null,
     selection: [],
     exportPath: '',
     exported: null,

@@ -64,8 +64,9 @@ export interface ExploreSlice {
   /** While the map is made: its phase and how far it has got. */
   mapping: { phase: string; done: number; total: number } | null;
   mapError: UiError | null;
-  /** The row clicked on the map and its nearest rows. */
-  neighbours: { line: number; hits: ExploreHit[] } | null;
+  /** The row picked (a result, or a point of the map) and its nearest rows. */
+  neighbours: { row: ExploreRow; hits: ExploreHit[] } | null;
+  neighboursError: UiError | null;
   /** The lines the lasso holds, in line order. */
   selection: number[];
   /** Where Export lines writes them (typed in the browser; the app asks with a dialog). */
@@ -254,7 +255,7 @@ export interface ExploreActions {
   /** Makes (or reads) the map of the opened output. */
   openMap(): Promise<void>;
   cancelMap(): Promise<void>;
-  /** The neighbours of the map's row at `place` (from 0, as in the map's arrays). */
+  /** The neighbours of the opened output's row at `place` (from 0: a result's, or a point's of the map). */
   showNeighbours(place: number): Promise<void>;
   selectLines(lines: number[]): void;
   setExportPath(path: string): void;
