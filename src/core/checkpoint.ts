@@ -64,7 +64,7 @@ export interface DoneCounts {
 /** One durable point: every line up to `lastLine` is in the output files, which were exactly `sizes` bytes long. */
 export interface CheckpointMark {
   lastLine: number;
-  /** Bytes of each staged file, keyed by its final file name. */
+  /** Bytes of each staged file, keyed by its final file name; for a LanceDB table, the version of it that holds them. */
   sizes: Record<string, number>;
   counts: DoneCounts;
   /** Format-specific state added since the previous mark (Parquet: the row groups written, for the footer). */

@@ -6,6 +6,7 @@ import type { RunRecord } from '#shared/runRecord';
 import { advice, cancelledError, EmbeddingError } from '../errors';
 import { isSkipped, readInput } from '../input';
 import { NPY_DESCRS, type NpyDescr } from '../output/npyWriter';
+import { lanceBatches, numbersOf, stringsOf } from '../output/lanceReader';
 import { readNpyRows } from '../output/npyReader';
 import { rowKindOf } from '../output/outputWriter';
 import { damaged, isNumbers, leadingLine } from '../output/outputLines';
@@ -70,7 +71,8 @@ export function outputDimension(record: RunRecord): number {
 
 /**
  * Streams the rows of a finished output block by block, holding one block at a time whatever the file's size: JSON
- * Lines a thousand rows at a time, Parquet a row group, .npy a few MiB (with its lines from `<name>.lines.npy`).
+ * Lines a thousand rows at a time, Parquet a row group, .npy a few MiB (with its lines from `<name>.lines.npy`), a
+ * LanceDB table a batch as LanceDB reads it.
  */
 export async function* readOutputRows(
   output: string,
@@ -84,7 +86,9 @@ export async function* readOutputRows(
       ? jsonlBlocks(output, comparable, chunked, options)
       : record.output.format === 'parquet'
         ? parquetBlocks(output, comparable, chunked, options)
-        : npyBlocks(output, record, comparable);
+        : record.output.format === 'lance'
+          ? lanceBlocks(output, comparable, chunked, options)
+          : npyBlocks(output, record, comparable);
   const fromInput = record.output.format === 'npy' && (options.texts || options.hashes);
   if (fromInput) await checkInputUnchanged(output, record);
   const inputTexts = fromInput ? inputTextsByLine(record, options.signal) : null;
@@ -158,6 +162,16 @@ export async function textsOfLines(
       }
       break;
     }
+    case 'lance':
+      for await (const { count, columns } of lanceBatches(output, ['line', 'text'])) {
+        const batchLines = numbersOf(columns.get('line'), count);
+        const texts = stringsOf(columns.get('text'), count);
+        batchLines.forEach((line, i) => {
+          if (lines.has(line)) found.set(line, texts[i] ?? '');
+        });
+        if ((batchLines.at(-1) ?? 0) >= last) break;
+      }
+      break;
     case 'npy': {
       await checkInputUnchanged(output, record);
       const { absolutePath, format, field } = record.input;
@@ -320,6 +334,36 @@ async function* parquetBlocks(
     });
     yield block;
     rowStart = rowEnd;
+  }
+}
+
+/** A LanceDB output batch by batch, as LanceDB reads the table. */
+async function* lanceBlocks(
+  output: string,
+  comparable: ComparableVectors,
+  chunked: boolean,
+  options: OutputRowsOptions,
+): AsyncGenerator<RowBlock> {
+  const { dimension: dimensions } = comparable;
+  const columns = [
+    'line',
+    'vector',
+    ...(chunked ? ['chunk'] : []),
+    ...(options.texts ? ['text'] : []),
+    ...(options.hashes ? ['text_hash'] : []),
+  ];
+  for await (const { first, count, columns: read, vectors } of lanceBatches(output, columns, options.signal)) {
+    const block = emptyBlock(first, dimensions, count, chunked, options);
+    if (vectors) {
+      checkLength(output, 'each row', vectors.size, comparable);
+      for (let i = 0; i < count; i += 1)
+        comparable.decode(vectors.values, i * vectors.size, block.vectors, i * dimensions);
+    }
+    block.lines.push(...numbersOf(read.get('line'), count));
+    if (chunked) block.chunks?.push(...numbersOf(read.get('chunk'), count));
+    if (options.texts) block.texts?.push(...stringsOf(read.get('text'), count));
+    if (options.hashes) block.hashes?.push(...stringsOf(read.get('text_hash'), count));
+    yield block;
   }
 }
 
