@@ -144,6 +144,25 @@ describe('embed --output corpus.lance', () => {
     },
   );
 
+  it('is a shard that verify checks and merge joins: the merged rows are those of one run', async () => {
+    const input = join(dir, 'input-shards.txt');
+    await writeFile(input, LINES.slice(0, 200).join('\n'));
+    await embed(input, join(dir, 'whole.jsonl'));
+    const parts = [0, 1].map((k) => join(dir, `part-${k}.lance`));
+    for (const [k, part] of parts.entries()) await embed(input, part, '--shard', `${k}/2`);
+    const verified = await runCli(['verify', ...parts, '--input', input]);
+    expect(verified.code, verified.stdout).toBe(0);
+    const merged = await runCli(['merge', '--output', join(dir, 'merged.jsonl'), ...parts]);
+    expect(merged.code, merged.stderr).toBe(0);
+    const rows = await readJsonl(join(dir, 'merged.jsonl'));
+    const whole = await readJsonl(join(dir, 'whole.jsonl'));
+    expect(rows.map(({ line, text, tokens }) => ({ line, text, tokens }))).toEqual(
+      whole.map(({ line, text, tokens }) => ({ line, text, tokens })),
+    );
+    // A shard's batches hold other texts than the whole run's: the same vectors, to float rounding.
+    expect(Math.min(...rows.map((row, i) => cosine(row.embedding, whole[i]?.embedding ?? [])))).toBeGreaterThan(0.9999);
+  });
+
   it('refuses an existing table (exit 4) without --resume or --overwrite, and a folder that is no table even with --overwrite', async () => {
     const input = join(dir, 'input-refuse.txt');
     await writeFile(input, LINES.slice(0, 50).join('\n'));

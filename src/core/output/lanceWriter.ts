@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { lstat, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, open, readdir, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connect, Index, type Table } from '@lancedb/lancedb';
@@ -81,6 +81,8 @@ function schemaFor(codec: VectorCodec, rows: RowKind, modelName: string): Arrow.
  */
 export class LanceOutputWriter implements OutputWriter {
   private buffered: EmbeddingResult[] = [];
+  /** The table's files flushed to the disk already: a file LanceDB writes is never changed after. */
+  private readonly synced = new Set<string>();
   private readonly schema: Arrow.Schema;
   tableIndex: TableIndex | null = null;
 
@@ -147,9 +149,13 @@ export class LanceOutputWriter implements OutputWriter {
     if (this.buffered.length >= ROWS_PER_APPEND) await this.append();
   }
 
-  /** Null while rows are only in memory; else the table's version, which holds every row written so far. */
+  /**
+   * Null while rows are only in memory; else puts the table's new files on the disk (LanceDB commits a version
+   * atomically, but leaves flushing its files to the system) and gives its version, which holds every row written so far.
+   */
   async checkpoint(): Promise<WriterCheckpoint | null> {
     if (this.buffered.length) return null;
+    await syncTree(join(stagingPath(this.finalPath), `${STAGED_TABLE}.lance`), this.synced);
     return { sizes: { [sizeKey(this.finalPath)]: await this.table.version() } };
   }
 
@@ -247,6 +253,28 @@ export class LanceOutputWriter implements OutputWriter {
       }
     })();
     return arrow.makeData({ type, length: rows.length, nullCount: 0, child });
+  }
+}
+
+/** Flushes every file under `folder` not in `synced` (and adds it there), then the folders themselves. */
+async function syncTree(folder: string, synced: Set<string>): Promise<void> {
+  for (const entry of await readdir(folder, { withFileTypes: true })) {
+    const path = join(folder, entry.name);
+    if (entry.isDirectory()) await syncTree(path, synced);
+    else if (entry.isFile() && !synced.has(path)) {
+      await flush(path);
+      synced.add(path);
+    }
+  }
+  await flush(folder);
+}
+
+async function flush(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
 
