@@ -174,10 +174,13 @@ export class LanceOutputWriter implements OutputWriter {
     }
   }
 
-  /** Every append is a complete version of the table already: it is kept as it is, rows still in memory left out. */
+  /** The rows still in memory are appended (a resumed run restores the version its checkpoint names all the same). */
   async keepPartial(): Promise<void> {
-    this.table.close();
-    return Promise.resolve();
+    try {
+      await this.append();
+    } finally {
+      this.table.close();
+    }
   }
 
   async abort(): Promise<void> {
