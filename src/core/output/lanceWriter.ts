@@ -30,6 +30,14 @@ export function tableIndexFor(precision: Precision, rows: number): TableIndex | 
   return (precision === 'float32' || precision === 'float16') && rows >= LANCE_INDEX_MIN_ROWS ? 'IVF_PQ' : null;
 }
 
+/**
+ * IVF_PQ's sub-vectors: of 16 dimensions each where the dimension allows it (LanceDB's own choice), else of the longest
+ * of 8, 4, 2 or 1 dimensions that divides it (LanceDB's would be one sub-vector of all of them, which finds little).
+ */
+function subVectors(dimension: number): number {
+  return dimension / ([16, 8, 4, 2].find((length) => dimension % length === 0) ?? 1);
+}
+
 function vectorElement(precision: Precision): Arrow.DataType {
   switch (precision) {
     case 'float32':
@@ -168,7 +176,9 @@ export class LanceOutputWriter implements OutputWriter {
       await this.append();
       await this.table.updateFieldMetadata([{ path: 'vector', metadata: { [RUN_KEY]: runRecordText(run) } }]);
       this.tableIndex = tableIndexFor(this.codec.precision, await this.table.countRows());
-      if (this.tableIndex) await this.table.createIndex('vector', { config: Index.ivfPq({ distanceType: 'cosine' }) });
+      const numSubVectors = subVectors(this.codec.dimension);
+      if (this.tableIndex)
+        await this.table.createIndex('vector', { config: Index.ivfPq({ distanceType: 'cosine', numSubVectors }) });
     } finally {
       this.table.close();
     }
