@@ -186,6 +186,7 @@ export class LanceOutputWriter implements OutputWriter {
 
   /** The rows still in memory are appended (a resumed run restores the version its checkpoint names all the same). */
   async keepPartial(): Promise<void> {
+    if (!this.table.isOpen()) return;
     try {
       await this.append();
     } finally {
