@@ -116,6 +116,11 @@ describe('embed --output corpus.lance', () => {
     const fromJsonl = await runCli([...query, '--embeddings', join(dir, 'reference.jsonl')]);
     expect(fromTable.code, fromTable.stderr).toBe(0);
     expect(fromTable.stdout).toBe(fromJsonl.stdout);
+    // index builds its own index of the table (a folder, fingerprinted by its files), which search then asks.
+    const indexed = await runCli(['index', '--embeddings', output]);
+    expect(indexed.code, indexed.stderr).toBe(0);
+    const fromIndex = await runCli([...query, '--embeddings', output]);
+    expect(fromIndex.stdout.split('\n')[0]).toBe(fromJsonl.stdout.split('\n')[0]);
   });
 
   it.for([
