@@ -19,14 +19,14 @@ import { ignoreMissing, sizeKey, STAGED_TABLE, stagingPath } from './stagedFile'
 const arrow = createRequire(import.meta.url)('apache-arrow') as typeof Arrow;
 
 /** The schema's metadata key of the model's name, and the `vector` field's metadata key of the run's record. */
-export const MODEL_KEY = 'embedding_studio.model';
-export const RUN_KEY = 'embedding_studio.run';
+const MODEL_KEY = 'embedding_studio.model';
+const RUN_KEY = 'embedding_studio.run';
 
 /** Rows appended at a time: each append is a version of the table and a data file, so not one a batch. */
-export const ROWS_PER_APPEND = 4096;
+const ROWS_PER_APPEND = 4096;
 
 /** The index a table of `rows` rows of `precision` vectors gets when it is finished: float vectors, enough rows. */
-export function tableIndexFor(precision: Precision, rows: number): TableIndex | null {
+function tableIndexFor(precision: Precision, rows: number): TableIndex | null {
   return (precision === 'float32' || precision === 'float16') && rows >= LANCE_INDEX_MIN_ROWS ? 'IVF_PQ' : null;
 }
 
@@ -176,9 +176,10 @@ export class LanceOutputWriter implements OutputWriter {
       await this.append();
       await this.table.updateFieldMetadata([{ path: 'vector', metadata: { [RUN_KEY]: runRecordText(run) } }]);
       this.tableIndex = tableIndexFor(this.codec.precision, await this.table.countRows());
-      const numSubVectors = subVectors(this.codec.dimension);
-      if (this.tableIndex)
-        await this.table.createIndex('vector', { config: Index.ivfPq({ distanceType: 'cosine', numSubVectors }) });
+      if (this.tableIndex) {
+        const config = Index.ivfPq({ distanceType: 'cosine', numSubVectors: subVectors(this.codec.dimension) });
+        await this.table.createIndex('vector', { config });
+      }
     } finally {
       this.table.close();
     }
