@@ -51,7 +51,8 @@ Options for embed:
                          exists wins, then a model in the folder
   --input <file>         Text file, one text per line; .jsonl and .ndjson
                          files: one JSON object per line (see --field)
-  --output <file>        Embeddings file; refused if it exists (see --overwrite)
+  --output <file>        Embeddings file (a LanceDB table folder for .lance);
+                         refused if it exists (see --overwrite)
   --format <format>      ${wordList(OUTPUT_FORMATS, 'or')} (default: the --output extension)
   --field <name>         Read --input as JSON Lines and embed this field, which
                          may be a dotted path (default for .jsonl: text)
@@ -107,8 +108,8 @@ Options for info:
   --json                 Print the model info as one JSON object on stdout
 
 Options for search:
-  --embeddings <file>    An output of embed (.jsonl, .npy or .parquet) with its
-                         <output>.run.json, which says what made it
+  --embeddings <file>    An output of embed (.jsonl, .npy, .parquet or .lance)
+                         with its <output>.run.json, which says what made it
   --query <text>         The text to search for, embedded as the run embedded
                          its lines (normalization, dimensions, precision)
   --model <model>        The model that made --embeddings, as for embed
@@ -207,8 +208,8 @@ Options for merge:
                          their own ranges: merged only where they are equal
   --format <format>      ${wordList(OUTPUT_FORMATS, 'or')} (default: the --output extension);
                          .npy shards (no texts or tokens) merge only into .npy,
-                         and JSON Lines shards (no processing times) into
-                         Parquet with processing_time_ms 0
+                         and JSON Lines and LanceDB shards (no processing
+                         times) into Parquet with processing_time_ms 0
   --input <file>         As for verify
   --overwrite            Replace an existing merged output
   --json                 Print verify's report as one JSON object, with merged

@@ -10,6 +10,7 @@ import {
   plural,
   rankedSkipReasons,
 } from '#shared/format';
+import { LANCE_INDEX_MIN_ROWS } from '#shared/limits';
 import { shardName } from '#shared/shard';
 import { describeBackend, describeEngine } from './modelInfo';
 
@@ -36,6 +37,7 @@ export function formatSummary(summary: EmbedJobSummary): string {
       summary.outputs.length > 1 ? 'outputs' : 'output',
       `${summary.outputs.join(', ')} (${summary.format}, ${outputDimensions(summary)}, ${formatBytes(summary.outputBytes)})`,
     ],
+    ...(summary.format === 'lance' ? [['index', describeTableIndex(summary)] as [string, string]] : []),
     ['skip log', `${summary.skipLog} (${plural(stats.skipped + stats.failed, 'line')})`],
     ['run record', summary.runRecord],
     ['model', `${model.name} (${model.architecture}, ${model.dimension} dimensions, ${model.quantization})`],
@@ -54,7 +56,7 @@ export function formatSummary(summary: EmbedJobSummary): string {
 /** `--json`: the run's summary as one JSON object. */
 export function summaryJson(summary: EmbedJobSummary): string {
   const { input, format, outputs, outputBytes, outputDimension, precision, skipLog, runRecord } = summary;
-  const { resumedAfterLine, shard, model, stats } = summary;
+  const { resumedAfterLine, shard, tableIndex, model, stats } = summary;
   return JSON.stringify(
     {
       input,
@@ -67,11 +69,20 @@ export function summaryJson(summary: EmbedJobSummary): string {
       runRecord,
       resumedAfterLine,
       shard,
+      ...(tableIndex === undefined ? {} : { tableIndex }),
       model,
       stats,
     },
     roundFloats,
   );
+}
+
+/** A LanceDB output's ANN index, or why it has none. */
+function describeTableIndex(summary: EmbedJobSummary): string {
+  if (summary.tableIndex) return `${summary.tableIndex} on vector (cosine)`;
+  if (summary.precision !== 'float32' && summary.precision !== 'float16')
+    return `none (${summary.precision} vectors; only float32 and float16 ones are indexed)`;
+  return `none (fewer than ${formatCount(LANCE_INDEX_MIN_ROWS)} rows)`;
 }
 
 /** `3 (blank 2, too-long 1)`: the reasons of the lines skipped for their content, most frequent first. */

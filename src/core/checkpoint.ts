@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { open, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { lstat, open, readdir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import {
@@ -64,7 +64,7 @@ export interface DoneCounts {
 /** One durable point: every line up to `lastLine` is in the output files, which were exactly `sizes` bytes long. */
 export interface CheckpointMark {
   lastLine: number;
-  /** Bytes of each staged file, keyed by its final file name. */
+  /** Bytes of each staged file, keyed by its final file name; for a LanceDB table, the version of it that holds them. */
   sizes: Record<string, number>;
   counts: DoneCounts;
   /** Format-specific state added since the previous mark (Parquet: the row groups written, for the footer). */
@@ -140,6 +140,24 @@ export async function fileFingerprint(path: string, size: number): Promise<strin
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * An output's size and fingerprint, to tell when it changed: a file's bytes and `fileFingerprint`, or for a LanceDB
+ * table (a folder) the bytes of its files and the SHA-256 of their names and sizes: a table changes by adding files.
+ */
+export async function outputFingerprint(output: string): Promise<{ size: number; fingerprint: string }> {
+  const info = await stat(output);
+  if (!info.isDirectory()) return { size: info.size, fingerprint: await fileFingerprint(output, info.size) };
+  const hash = createHash('sha256');
+  let size = 0;
+  for (const name of (await readdir(output, { recursive: true })).sort()) {
+    const file = await lstat(join(output, name));
+    if (!file.isFile()) continue;
+    size += file.size;
+    hash.update(`${name}\0${file.size}\n`);
+  }
+  return { size, fingerprint: hash.digest('hex') };
 }
 
 const nonNegativeInteger = z.number().int().nonnegative();

@@ -13,7 +13,7 @@ import {
   type SavedRun,
 } from './checkpoint';
 import { advice, cancelledError, EmbedJobError, EmbeddingError, errorMessage } from './errors';
-import { checkNotInput, checkWritableOutput } from './files';
+import { checkNotInput, checkWritableOutput, treeSize } from './files';
 import {
   outputDimension,
   type BatchStats,
@@ -212,6 +212,7 @@ export async function runEmbedJob(options: EmbedJobOptions, checked?: CheckedFil
       precision,
       resumedAfterLine: saved?.mark.lastLine ?? 0,
       shard: identity.input.shard,
+      ...(format === 'lance' ? { tableIndex: writer.tableIndex } : {}),
       model: model.info,
       stats,
     };
@@ -457,6 +458,6 @@ function runFailure(error: unknown): EmbeddingError {
 }
 
 async function totalSize(paths: string[]): Promise<number> {
-  const sizes = await Promise.all(paths.map(async (path) => (await stat(path)).size));
+  const sizes = await Promise.all(paths.map(treeSize));
   return sizes.reduce((sum, size) => sum + size, 0);
 }

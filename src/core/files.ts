@@ -1,8 +1,9 @@
 import { constants, type Stats } from 'node:fs';
-import { access, lstat, stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { access, lstat, readdir, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import type { FileRole } from '#shared/errors';
 import { advice, EmbeddingError } from './errors';
+import { isTablePath } from './output/stagedFile';
 
 /** Checks that `path` is a regular, readable file and says precisely what is wrong when it is not. */
 export async function checkReadableFile(path: string, role: FileRole): Promise<number> {
@@ -95,6 +96,15 @@ export async function checkWritableOutput(
   }
   const found = async (path: string): Promise<boolean> => {
     const info = await lstat(path).catch(() => null);
+    if (info?.isDirectory() && isTableFolder(path)) {
+      // A LanceDB output and its staged database folder are folders; another folder there is never removed.
+      if (isTablePath(path) && !(await isLanceTable(path))) {
+        throw new EmbeddingError('OUTPUT_EXISTS', `Output ${path} is a folder that is not a LanceDB table.`, {
+          kind: 'moveAwayOrChooseOutput',
+        });
+      }
+      return true;
+    }
     if (info?.isDirectory()) {
       throw new EmbeddingError('OUTPUT_EXISTS', `Output ${path} is a directory.`, {
         kind: 'chooseOutput',
@@ -137,4 +147,24 @@ export async function checkNotInput(input: string, paths: readonly string[]): Pr
       });
     }
   }
+}
+
+/** Whether a folder at `path` is one a LanceDB output has: the table, or its staged database folder. */
+function isTableFolder(path: string): boolean {
+  return isTablePath(path) || isTablePath(path.replace(/\.partial$/, ''));
+}
+
+/** A LanceDB table's folder holds its versions in `_versions`. */
+async function isLanceTable(path: string): Promise<boolean> {
+  const versions = await lstat(join(path, '_versions')).catch(() => null);
+  return versions?.isDirectory() ?? false;
+}
+
+/** The bytes of a file, or of every file under a folder (a LanceDB table). */
+export async function treeSize(path: string): Promise<number> {
+  const info = await lstat(path);
+  if (!info.isDirectory()) return info.size;
+  const entries = await readdir(path);
+  const sizes = await Promise.all(entries.map((entry) => treeSize(join(path, entry))));
+  return sizes.reduce((sum, size) => sum + size, 0);
 }

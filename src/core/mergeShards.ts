@@ -8,6 +8,7 @@ import { advice, cancelledError, EmbeddingError } from './errors';
 import { checkWritableOutput } from './files';
 import { damaged, isNumbers, skipLogEntries } from './output/outputLines';
 import { createOutputWriter, outputFormatFor, outputPathsFor } from './output/outputFormats';
+import { lanceBatches, numbersOf, stringsOf } from './output/lanceReader';
 import { NPY_DESCRS } from './output/npyWriter';
 import { readNpyRows } from './output/npyReader';
 import { rowKindOf, type OutputWriter, type RowKind } from './output/outputWriter';
@@ -235,6 +236,8 @@ function storedRows(
       return parquetRows(output, precision);
     case 'npy':
       return npyRows(output, rowKind, precision);
+    case 'lance':
+      return lanceRows(output, rowKind, precision);
   }
 }
 
@@ -297,6 +300,42 @@ function where(row: Record<string, unknown>): Pick<EmbeddingResult, 'chunk' | 'c
     ...(chunk === undefined ? {} : { chunk: { index: Number(chunk), charStart: Number(start), charEnd: Number(end) } }),
     ...(chunks === undefined ? {} : { chunks: Number(chunks) }),
   };
+}
+
+const WHERE_COLUMNS: Record<RowKind, string[]> = {
+  line: [],
+  chunk: ['chunk', 'char_start', 'char_end'],
+  mean: ['chunks'],
+};
+
+async function* lanceRows(output: string, rowKind: RowKind, precision: Precision): AsyncGenerator<EmbeddingResult> {
+  const columns = ['line', ...WHERE_COLUMNS[rowKind], 'text', 'text_hash', 'tokens', 'truncated', 'vector'];
+  for await (const { count, columns: read, vectors } of lanceBatches(output, columns)) {
+    const numbers = new Map(
+      ['line', ...WHERE_COLUMNS[rowKind], 'tokens'].map((name) => [name, numbersOf(read.get(name), count)]),
+    );
+    const texts = stringsOf(read.get('text'), count);
+    const hashes = stringsOf(read.get('text_hash'), count);
+    const truncated = read.get('truncated');
+    const size = vectors?.size ?? 0;
+    for (let i = 0; i < count; i += 1) {
+      const row = Object.fromEntries([...numbers].map(([name, values]) => [name, values[i]]));
+      yield {
+        line: Number(row.line),
+        text: texts[i] ?? '',
+        textHash: hashes[i] ?? '',
+        tokens: Number(row.tokens),
+        truncated: truncated?.get(i) === true,
+        processingTimeMs: 0,
+        embedding: NO_VECTOR,
+        stored: storedVector(
+          precision,
+          Array.from({ length: size }, (_, j) => vectors?.values[i * size + j] ?? 0),
+        ),
+        ...where(row),
+      };
+    }
+  }
 }
 
 async function* parquetRows(output: string, precision: Precision): AsyncGenerator<EmbeddingResult> {

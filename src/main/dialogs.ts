@@ -41,6 +41,7 @@ export function electronDialogs(window: () => BrowserWindow | null): Dialogs {
           { name: 'JSON Lines', extensions: ['jsonl'] },
           { name: 'NumPy array', extensions: ['npy'] },
           { name: 'Parquet', extensions: ['parquet'] },
+          { name: 'LanceDB table', extensions: ['lance'] },
         ],
       }),
     pickEmbeddings: () =>

@@ -62,7 +62,7 @@ export const INPUT_FORMATS = ['text', 'jsonl'] as const;
 export type InputFormat = (typeof INPUT_FORMATS)[number];
 
 /** The embeddings file formats Embedding Studio writes. */
-export const OUTPUT_FORMATS = ['jsonl', 'npy', 'parquet'] as const;
+export const OUTPUT_FORMATS = ['jsonl', 'npy', 'parquet', 'lance'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 /** Why an input line was not embedded. Every line that is not embedded is reported with one of these. */
@@ -255,6 +255,14 @@ export interface EmbedJobSummary {
   resumedAfterLine: number;
   /** The shard of the input's lines the run embedded; null: every line. */
   shard: Shard | null;
+  /**
+   * A LanceDB output's ANN index on `vector`, or null where it got none (float vectors of LANCE_INDEX_MIN_ROWS rows or
+   * more get one); absent for the other formats.
+   */
+  tableIndex?: TableIndex | null;
   model: ModelInfo;
   stats: BatchStats;
 }
+
+/** The ANN index a LanceDB output gets: IVF_PQ, cosine distance. */
+export type TableIndex = 'IVF_PQ';

@@ -81,3 +81,9 @@ export function limitRange(
   const kind = limit.integer ? 'a whole number' : 'a number';
   return `${kind}${unit && limit.unit ? ` of ${limit.unit}` : ''} from ${format(limit.min)} to ${format(limit.max)}`;
 }
+
+/**
+ * A LanceDB output of at least this many rows gets an ANN index (IVF_PQ, cosine) when its run finishes: below it, a
+ * search that reads every row takes milliseconds, and the index's training wants thousands of rows to go by.
+ */
+export const LANCE_INDEX_MIN_ROWS = 10_000;

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parquetReadObjects, asyncBufferFromFile } from 'hyparquet';
+import { connect } from '@lancedb/lancedb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runEmbedJob, type EmbedJobOptions } from '#core/embedJob';
 import { EmbeddingModel } from '#core/model';
@@ -232,7 +233,7 @@ describe('runEmbedJob', () => {
     ]);
   });
 
-  it.each(['jsonl', 'npy', 'parquet'] as const)(
+  it.each(['jsonl', 'npy', 'parquet', 'lance'] as const)(
     'leaves no %s file under the final name when cancelled mid-file',
     async (format) => {
       const input = join(dir, `cancel-${format}.txt`);
@@ -280,6 +281,27 @@ describe('runEmbedJob', () => {
     expect(Array.from((await readNpy(join(dir, 'stop.lines.npy.partial'))).data)).toEqual(
       lines.slice(0, 199).map((_, i) => i + 1),
     );
+  });
+
+  it('keeps the rows of a LanceDB run that a line stopped in its staged table, and no table under the final name', async () => {
+    const lines = corpusLines(300);
+    lines[199] = 'the of and '.repeat(300);
+    const input = join(dir, 'stop-lance.txt');
+    await writeFile(input, lines.join('\n'));
+    const output = join(dir, 'stop.lance');
+    const failing = await EmbeddingModel.load(model.info.path, { threads: 2, contextSize: 64, onLong: 'fail' });
+    try {
+      const run = runEmbedJob({ model: failing, input, output, batch: { batchSize: 16 } });
+      await expect(run).rejects.toMatchObject({
+        code: 'TEXT_TOO_LONG',
+        partialFiles: [`${output}.partial`, `${output}.skipped.jsonl.partial`],
+      });
+    } finally {
+      await failing.dispose();
+    }
+    expect(existsSync(output)).toBe(false);
+    const table = await (await connect(`${output}.partial`)).openTable('table');
+    expect(await table.countRows()).toBe(199);
   });
 
   it('refuses an existing output unless told to overwrite, and replaces it whole when told', async () => {

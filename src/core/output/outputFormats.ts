@@ -1,6 +1,7 @@
-import { chunksTexts, type LongTextPolicy, type OutputFormat } from '#shared/engine';
-import { EmbeddingError } from '../errors';
+import { chunksTexts, OUTPUT_FORMATS, type LongTextPolicy, type OutputFormat } from '#shared/engine';
+import { advice, EmbeddingError } from '../errors';
 import { JsonlWriter } from './jsonlWriter';
+import { LanceOutputWriter } from './lanceWriter';
 import { linesPath, NpyWriter, rowsPath } from './npyWriter';
 import type { OutputWriter, RowKind, WriterResume } from './outputWriter';
 import { ParquetOutputWriter } from './parquetWriter';
@@ -11,10 +12,27 @@ import { sizeKey } from './stagedFile';
 
 /** The format a run writes: the one asked for, else the one the output name's extension says. */
 export function outputFormatFor(path: string, format?: OutputFormat): OutputFormat {
-  if (format) return format;
   const extension = /\.([a-z]+)$/i.exec(path)?.[1]?.toLowerCase();
-  if (extension === 'npy' || extension === 'parquet' || extension === 'jsonl') return extension;
-  throw new EmbeddingError('BAD_OPTION', `Cannot tell the output format from ${path}.`, { kind: 'chooseFormat' });
+  const found = format ?? OUTPUT_FORMATS.find((each) => each === extension);
+  if (!found)
+    throw new EmbeddingError('BAD_OPTION', `Cannot tell the output format from ${path}.`, { kind: 'chooseFormat' });
+  if (found === 'lance') checkTableName(path);
+  return found;
+}
+
+/**
+ * A LanceDB output is a table folder `<name>.lance` in the database folder that holds it, opened by `<name>`, which
+ * LanceDB allows only of letters, digits, underscores, hyphens and periods.
+ */
+function checkTableName(path: string): void {
+  const name = /([^/\\]*?)(\.lance)?$/i.exec(path)?.[1] ?? '';
+  if (!/\.lance$/i.test(path) || !/^[A-Za-z0-9_.-]+$/.test(name)) {
+    throw new EmbeddingError(
+      'BAD_OPTION',
+      `${path} cannot be a LanceDB table: its name must end in .lance, before it only letters, digits, underscores, hyphens and periods.`,
+      advice('Name the output like corpus.lance.'),
+    );
+  }
 }
 
 /**
@@ -62,6 +80,15 @@ export async function createOutputWriter(
         model.rows,
         replace,
         resume && { size: sizeOf(resume, path), rowGroups: resume.added },
+      );
+    case 'lance':
+      return LanceOutputWriter.create(
+        path,
+        model.name,
+        codec,
+        model.rows,
+        replace,
+        resume && { version: sizeOf(resume, path) },
       );
   }
 }

@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import type { OutputFormat } from '#shared/engine';
 import { EmbeddingError } from '../errors';
+import { lanceBatches, numbersOf } from './lanceReader';
 import { linesPath, type NpyDescr } from './npyWriter';
 
 /** Line numbers read from a .npy `.lines.npy` at a time. */
@@ -52,7 +53,7 @@ export async function npyHeader(
 
 /**
  * The input line number of every row of an output, in the order of its rows, read without its vectors or texts: the
- * `line` column of Parquet, the `.lines.npy` beside a .npy matrix, the `line` field of JSON Lines.
+ * `line` column of Parquet and LanceDB, the `.lines.npy` beside a .npy matrix, the `line` field of JSON Lines.
  */
 export async function* outputLines(output: string, format: OutputFormat): AsyncGenerator<number> {
   switch (format) {
@@ -64,6 +65,10 @@ export async function* outputLines(output: string, format: OutputFormat): AsyncG
       return;
     case 'npy':
       yield* npyLines(linesPath(output));
+      return;
+    case 'lance':
+      for await (const { count, columns } of lanceBatches(output, ['line']))
+        yield* numbersOf(columns.get('line'), count);
       return;
   }
 }

@@ -1,4 +1,4 @@
-import type { LongTextPolicy } from '#shared/engine';
+import type { LongTextPolicy, TableIndex } from '#shared/engine';
 import type { Calibration, RunRecord } from '#shared/runRecord';
 import type { EmbeddingResult } from '../results';
 
@@ -25,6 +25,8 @@ export interface WriterResume {
 export interface OutputWriter {
   /** The files this writer produces once finished. */
   readonly paths: string[];
+  /** LanceDB: the index the table got when it was finished (see `complete`), null for none. */
+  readonly tableIndex?: TableIndex | null;
   write(results: readonly EmbeddingResult[]): Promise<void>;
   /**
    * Puts everything written so far on the disk and says how far that is, or returns null while some rows are only in

@@ -1,3 +1,4 @@
+import type { TableIndex } from '#shared/engine';
 import type { RunRecord } from '#shared/runRecord';
 import type { EmbeddingResult } from '../results';
 import type { OutputWriter, WriterCheckpoint } from './outputWriter';
@@ -21,6 +22,10 @@ export class QuantizingWriter implements OutputWriter {
 
   get paths(): string[] {
     return this.inner.paths;
+  }
+
+  get tableIndex(): TableIndex | null {
+    return this.inner.tableIndex ?? null;
   }
 
   async write(results: readonly EmbeddingResult[]): Promise<void> {

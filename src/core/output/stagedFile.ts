@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { lstat, open, rename, rm, unlink, type FileHandle } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { EmbeddingError } from '../errors';
 
 /**
@@ -72,6 +72,10 @@ export class StagedFile {
  */
 export async function moveIntoPlace(finalPaths: readonly string[]): Promise<void> {
   for (const path of finalPaths) {
+    if (isTablePath(path)) {
+      await moveTableIntoPlace(path);
+      continue;
+    }
     const staged = await lstat(stagingPath(path)).catch((error: unknown) => {
       ignoreMissing(error);
       return null;
@@ -89,6 +93,40 @@ export async function moveIntoPlace(finalPaths: readonly string[]): Promise<void
     if (!staged.isFile()) throw new Error(`${stagingPath(path)} is not a regular file`);
     await rename(stagingPath(path), path);
   }
+}
+
+/** The name of the one table in the staged database folder of a LanceDB output (`<output>.partial/table.lance`). */
+export const STAGED_TABLE = 'table';
+
+/** Whether an output path is a LanceDB table: a folder, staged and moved into place as one. */
+export function isTablePath(finalPath: string): boolean {
+  return /\.lance$/i.test(finalPath);
+}
+
+/**
+ * Moves the table out of the staged database folder of a LanceDB output to the output's name (an earlier table there,
+ * which only --overwrite lets a run get this far with, is removed first), then removes what is left of that folder.
+ * One found moved already (a finish stopped halfway) is left as it is.
+ */
+async function moveTableIntoPlace(path: string): Promise<void> {
+  const folder = stagingPath(path);
+  const staged = join(folder, `${STAGED_TABLE}.lance`);
+  const isFolder = (at: string): Promise<boolean> =>
+    lstat(at).then(
+      (info) => info.isDirectory(),
+      (error: unknown) => {
+        ignoreMissing(error);
+        return false;
+      },
+    );
+  if (await isFolder(staged)) {
+    if (!(await isFolder(folder))) throw new Error(`${folder} is not a folder`);
+    await rm(path, { recursive: true, force: true });
+    await rename(staged, path);
+  } else if (!(await isFolder(path))) {
+    throw Object.assign(new Error(`${staged} is missing`), { code: 'ENOENT' });
+  }
+  await rm(folder, { recursive: true, force: true });
 }
 
 /** Writes all of `bytes` at `position`: a write can be cut short (a disk filling up), which is not an error by itself. */

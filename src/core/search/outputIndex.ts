@@ -3,7 +3,7 @@ import { lstat, open, readFile, rename, rm, stat, writeFile } from 'node:fs/prom
 import usearch, { MetricKind, ScalarKind, type Index as UsearchIndex } from 'usearch';
 import { OUTPUT_INDEX_VERSION, outputIndexInfoSchema, type OutputIndexInfo } from '#shared/outputIndex';
 import type { RunRecord } from '#shared/runRecord';
-import { fileFingerprint } from '../checkpoint';
+import { fileFingerprint, outputFingerprint } from '../checkpoint';
 import { cancelledError, EmbeddingError, errorMessage } from '../errors';
 import { stagingPath } from '../output/stagedFile';
 import { readRunRecord } from '../runRecord';
@@ -183,12 +183,6 @@ function indexInvalid(output: string, why: string, cause?: unknown): EmbeddingEr
   );
 }
 
-/** The output's size and fingerprint now. */
-async function outputIdentity(output: string): Promise<OutputIndexInfo['output']> {
-  const { size } = await stat(output);
-  return { size, fingerprint: await fileFingerprint(output, size) };
-}
-
 /** Whether `<output>.index` is there and was built from the output as it is now, with the settings used now. */
 export async function indexState(output: string): Promise<IndexState> {
   let text: string;
@@ -211,7 +205,7 @@ export async function indexState(output: string): Promise<IndexState> {
     return { state: 'stale', reason: `${indexInfoPath(output)} ${why}` };
   }
   const info = parsed.data;
-  const now = await outputIdentity(output);
+  const now = await outputFingerprint(output);
   if (now.size !== info.output.size || now.fingerprint !== info.output.fingerprint)
     return { state: 'stale', reason: `${output} has changed since its index was built` };
   const indexSize = await stat(indexPath(output)).then(
@@ -233,7 +227,7 @@ export async function indexState(output: string): Promise<IndexState> {
  */
 export async function buildOutputIndex(output: string, options: BuildIndexOptions = {}): Promise<OutputIndexInfo> {
   const record = await readRunRecord(output);
-  const before = await outputIdentity(output);
+  const before = await outputFingerprint(output);
   for (const path of [indexPath(output), indexInfoPath(output)]) await refuseNonFile(path);
   const stagedIndex = stagingPath(indexPath(output));
   const stagedInfo = stagingPath(indexInfoPath(output));
@@ -242,7 +236,7 @@ export async function buildOutputIndex(output: string, options: BuildIndexOption
     // usearch writes through whatever is at the path: only a file of its own is written.
     await rm(stagedIndex, { force: true });
     index.save(stagedIndex);
-    const after = await outputIdentity(output);
+    const after = await outputFingerprint(output);
     if (after.size !== before.size || after.fingerprint !== before.fingerprint) {
       throw new EmbeddingError('INPUT_CHANGED', `${output} changed while its index was built.`, {
         kind: 'rebuildIndex',

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { kmeans } from 'ml-kmeans';
 import { UMAP } from 'umap-js';
 import usearch, { MetricKind, ScalarKind } from 'usearch';
@@ -11,7 +11,7 @@ import {
   type OutputMapFile,
 } from '#shared/outputMap';
 import type { RunRecord } from '#shared/runRecord';
-import { fileFingerprint } from '../checkpoint';
+import { outputFingerprint } from '../checkpoint';
 import { cancelledError, EmbeddingError } from '../errors';
 import { damaged } from '../output/outputLines';
 import { stagingPath } from '../output/stagedFile';
@@ -83,11 +83,11 @@ export function clusterCount(rows: number): number {
  */
 export async function outputMap(output: string, options: OutputMapOptions = {}): Promise<OutputMap> {
   const settings = mapSettings(options);
-  const identity = await outputIdentity(output);
+  const identity = await outputFingerprint(output);
   const cached = await readCachedMap(output, identity, settings);
   if (cached) return cached;
   const made = await makeOutputMap(output, await readRunRecord(output), options);
-  const after = await outputIdentity(output);
+  const after = await outputFingerprint(output);
   if (after.size !== identity.size || after.fingerprint !== identity.fingerprint)
     throw new EmbeddingError('INPUT_CHANGED', `${output} changed while its map was made.`, {
       kind: 'advice',
@@ -103,11 +103,6 @@ function mapSettings(options: OutputMapOptions): MapSettings {
     seed: options.seed ?? MAP_DEFAULTS.seed,
     clusters: options.clusters ?? null,
   };
-}
-
-async function outputIdentity(output: string): Promise<OutputMapFile['output']> {
-  const { size } = await stat(output);
-  return { size, fingerprint: await fileFingerprint(output, size) };
 }
 
 /** The cached map when it describes the output as it is now and was made with `settings`; null otherwise. */

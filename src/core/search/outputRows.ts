@@ -7,6 +7,7 @@ import type { RunRecord } from '#shared/runRecord';
 import { cancelledError, EmbeddingError } from '../errors';
 import { isSkipped, readInput } from '../input';
 import { NPY_DESCRS, type NpyDescr } from '../output/npyWriter';
+import { lanceBatches, numbersOf, stringsOf } from '../output/lanceReader';
 import { npySidecarEntries, readNpyRows } from '../output/npyReader';
 import { rowKindOf } from '../output/outputWriter';
 import { damaged, isNumbers } from '../output/outputLines';
@@ -54,7 +55,8 @@ export function outputDimension(record: RunRecord): number {
 
 /**
  * Streams the rows of a finished output block by block, holding one block at a time whatever the file's size: JSON
- * Lines a thousand rows at a time, Parquet a row group, .npy a few MiB (with its lines from `<name>.lines.npy`).
+ * Lines a thousand rows at a time, Parquet a row group, .npy a few MiB (with its lines from `<name>.lines.npy`), a
+ * LanceDB table a batch as LanceDB reads it.
  */
 export async function* readOutputRows(
   output: string,
@@ -68,7 +70,9 @@ export async function* readOutputRows(
       ? jsonlBlocks(output, comparable, chunked, options)
       : record.output.format === 'parquet'
         ? parquetBlocks(output, comparable, chunked, options)
-        : npyBlocks(output, record, comparable);
+        : record.output.format === 'lance'
+          ? lanceBlocks(output, comparable, chunked, options)
+          : npyBlocks(output, record, comparable);
   const fromInput = record.output.format === 'npy' && (options.texts || options.hashes);
   if (fromInput) await checkInputUnchanged(output, record);
   const inputTexts = fromInput ? inputTextsByLine(record, options.signal) : null;
@@ -166,6 +170,31 @@ export async function rowsAt(
         }
         rowStart = rowEnd;
         if (rowStart > last) break;
+      }
+      break;
+    }
+    case 'lance': {
+      const columns = ['line', 'text', ...(chunked ? ['chunk', 'char_start', 'char_end'] : [])];
+      for await (const { first, count, columns: read } of lanceBatches(output, columns)) {
+        const inBatch = places.filter((place) => place >= first && place < first + count);
+        if (inBatch.length) {
+          const batchLines = numbersOf(read.get('line'), count);
+          const texts = stringsOf(read.get('text'), count);
+          const [chunks, starts, ends] = chunked
+            ? ['chunk', 'char_start', 'char_end'].map((name) => numbersOf(read.get(name), count))
+            : [];
+          for (const place of inBatch) {
+            const i = place - first;
+            found.set(place, {
+              line: batchLines[i] ?? 0,
+              ...(chunked
+                ? { chunk: { index: chunks?.[i] ?? 0, charStart: starts?.[i] ?? 0, charEnd: ends?.[i] ?? 0 } }
+                : {}),
+              text: texts[i] ?? '',
+            });
+          }
+        }
+        if (first + count > last) break;
       }
       break;
     }
@@ -373,6 +402,42 @@ async function* parquetBlocks(
     });
     yield block;
     rowStart = rowEnd;
+  }
+}
+
+/** A LanceDB output batch by batch, as LanceDB reads the table. */
+async function* lanceBlocks(
+  output: string,
+  comparable: ComparableVectors,
+  chunked: boolean,
+  options: OutputRowsOptions,
+): AsyncGenerator<RowBlock> {
+  const { dimension: dimensions } = comparable;
+  const columns = [
+    'line',
+    'vector',
+    ...(chunked ? ['chunk', 'char_start', 'char_end'] : []),
+    ...(options.texts ? ['text'] : []),
+    ...(options.hashes ? ['text_hash'] : []),
+  ];
+  for await (const { first, count, columns: read, vectors } of lanceBatches(output, columns, options.signal)) {
+    const block = emptyBlock(first, dimensions, count, chunked, options);
+    if (vectors) {
+      checkLength(output, 'each row', vectors.size, comparable);
+      for (let i = 0; i < count; i += 1)
+        comparable.decode(vectors.values, i * vectors.size, block.vectors, i * dimensions);
+    }
+    block.lines.push(...numbersOf(read.get('line'), count));
+    if (chunked) {
+      const [chunks, starts, ends] = ['chunk', 'char_start', 'char_end'].map((name) =>
+        numbersOf(read.get(name), count),
+      );
+      for (let i = 0; i < count; i += 1)
+        block.chunks?.push({ index: chunks?.[i] ?? 0, charStart: starts?.[i] ?? 0, charEnd: ends?.[i] ?? 0 });
+    }
+    if (options.texts) block.texts?.push(...stringsOf(read.get('text'), count));
+    if (options.hashes) block.hashes?.push(...stringsOf(read.get('text_hash'), count));
+    yield block;
   }
 }
 

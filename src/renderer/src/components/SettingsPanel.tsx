@@ -40,6 +40,7 @@ const OUTPUT_FORMAT_OPTIONS: ReadonlyArray<{ value: OutputFormat; label: string 
   { value: 'jsonl', label: 'JSONL (one JSON object per line)' },
   { value: 'npy', label: 'NumPy .npy (matrix + line numbers)' },
   { value: 'parquet', label: 'Parquet (table)' },
+  { value: 'lance', label: 'LanceDB (table folder)' },
 ];
 
 const PRECISION_OPTIONS: ReadonlyArray<{ value: Precision; label: string }> = [
