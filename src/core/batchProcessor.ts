@@ -448,6 +448,6 @@ async function* recordsOf(texts: Iterable<string>): AsyncGenerator<PlacedRecord>
   for (const raw of texts) {
     line += 1;
     const text = raw.trim();
-    yield { record: text ? { line, text } : { line, reason: 'blank' }, end: line };
+    yield { record: text ? { line, text } : { line, reason: 'blank' }, end: line, mark: line };
   }
 }

@@ -155,6 +155,11 @@ const SKIP_REASON_NAMES: Record<SkipReason, true> = {
   'too-long': true,
   'no-tokens': true,
   failed: true,
+  binary: true,
+  encrypted: true,
+  'no-text': true,
+  unreadable: true,
+  unsupported: true,
 };
 
 const identityRecordSchema = z.strictObject({
