@@ -1,6 +1,6 @@
 import { constants, type Stats } from 'node:fs';
-import { access, lstat, stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { access, lstat, realpath, stat } from 'node:fs/promises';
+import { dirname, resolve, sep } from 'node:path';
 import type { FileRole } from '#shared/errors';
 import { advice, EmbeddingError } from './errors';
 
@@ -132,6 +132,20 @@ export async function checkNotInput(input: string, paths: readonly string[]): Pr
     if (info && info.dev === source.dev && info.ino === source.ino) {
       const same = resolve(path) === resolve(input) ? '' : ` (the same file on the disk as ${input})`;
       throw new EmbeddingError('OUTPUT_IS_INPUT', `Output ${path} is the input file${same}.`, {
+        kind: 'chooseOutput',
+        why: 'isInput',
+      });
+    }
+  }
+}
+
+/** Refuses output files inside the input folder of a run of documents: the run would read them as documents. */
+export async function checkNotInFolder(folder: string, paths: readonly string[]): Promise<void> {
+  const inside = await realpath(folder);
+  for (const path of paths) {
+    const at = await realpath(dirname(resolve(path))).catch(() => resolve(dirname(path)));
+    if (at === inside || at.startsWith(`${inside}${sep}`)) {
+      throw new EmbeddingError('OUTPUT_IS_INPUT', `Output ${path} is inside the input folder ${folder}.`, {
         kind: 'chooseOutput',
         why: 'isInput',
       });

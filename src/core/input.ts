@@ -13,6 +13,8 @@ export interface InputOptions {
   field?: string;
   /** Read only the lines of this shard of the file (numbered as in the whole file); default: every line. */
   shard?: Shard;
+  /** A folder of documents only: which of its files are read (default: every file of a kind that is read). */
+  glob?: string;
 }
 
 export interface InputText {

@@ -1,7 +1,7 @@
 import { chunksTexts, type LongTextPolicy, type OutputFormat } from '#shared/engine';
 import { EmbeddingError } from '../errors';
 import { JsonlWriter } from './jsonlWriter';
-import { linesPath, NpyWriter, rowsPath } from './npyWriter';
+import { linesPath, NpyWriter, rowsPath, sourcesPath } from './npyWriter';
 import type { OutputWriter, RowKind, WriterResume } from './outputWriter';
 import { ParquetOutputWriter } from './parquetWriter';
 import type { VectorCodec } from './precision';
@@ -19,13 +19,19 @@ export function outputFormatFor(path: string, format?: OutputFormat): OutputForm
 
 /**
  * Every file a run with this output writes: the embeddings (and the .npy sidecar saying what each row is), the skip
- * log, then the run record.
+ * log, then those written at the end: a folder's .npy list of documents, the run record.
  */
-export function outputPathsFor(path: string, format: OutputFormat, policy: LongTextPolicy = 'truncate'): string[] {
-  return [...streamedPathsFor(path, format, policy), runRecordPath(path)];
+export function outputPathsFor(
+  path: string,
+  format: OutputFormat,
+  policy: LongTextPolicy = 'truncate',
+  documents = false,
+): string[] {
+  const sources = documents && format === 'npy' ? [sourcesPath(path)] : [];
+  return [...streamedPathsFor(path, format, policy), ...sources, runRecordPath(path)];
 }
 
-/** The files a run writes batch by batch, which its checkpoints measure: all but the run record, written at the end. */
+/** The files a run writes batch by batch, which its checkpoints measure: all but those written at the end. */
 export function streamedPathsFor(path: string, format: OutputFormat, policy: LongTextPolicy = 'truncate'): string[] {
   const sidecar = chunksTexts(policy) ? rowsPath(path) : linesPath(path);
   return [...(format === 'npy' ? [path, sidecar] : [path]), skipLogPath(path)];
