@@ -90,7 +90,16 @@ export async function checkJobFiles(
   if (documents) {
     checkDocumentOptions(options.inputOptions, options.onLong);
     await checkDocumentFolder(options.input, options.inputOptions);
-  } else if (!(await checkInputFile(options.input))) throw emptyInput(options.input);
+  } else {
+    if (options.inputOptions?.glob !== undefined) {
+      throw new EmbeddingError(
+        'BAD_OPTION',
+        `A glob chooses the documents of a folder, and ${options.input} is a file.`,
+        advice('Give a folder as the input, or leave the glob out.'),
+      );
+    }
+    if (!(await checkInputFile(options.input))) throw emptyInput(options.input);
+  }
   const format = outputFormatFor(options.output, options.format);
   const finals = outputPathsFor(options.output, format, documents ? 'chunk' : options.onLong, documents);
   const files = { finals, sides: [...finals.map(stagingPath), checkpointPath(options.output)] };
