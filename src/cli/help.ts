@@ -118,7 +118,9 @@ Documents (a folder as --input):
   page, a record's number; null for others), "chunk" and its char_start and
   char_end in that document's (page's, record's) text. A file that cannot be
   read (binary, not UTF-8, encrypted or image-only PDF) is a line of the skip
-  log saying why; the run goes on. --resume continues within a document
+  log saying why; the run goes on. --resume continues within a document.
+  search reads a folder's .jsonl and .parquet outputs, not its .npy ones
+  (exit 2); verify and merge refuse it (no shards)
 
 Options for info:
   --model <model>        The model to describe, as for embed

@@ -57,6 +57,20 @@ describe('embed --input <folder>', () => {
       'secret.pdf encrypted',
     ]);
 
+    const found = await runCli(['search', '--embeddings', output, '--query', 'second page', '--top', '3', '--json']);
+    expect(found.code, found.stderr).toBe(0);
+    expect(found.stdout).toMatch(/page text/);
+    expectError(await runCli(['verify', output]), 2, /output of a folder of documents.*no shards/);
+
+    const npy = join(dir, 'mixed.npy');
+    expect((await runCli(['embed', ...common(), '--input', input, '--output', npy])).code).toBe(0);
+    expect(await readJsonl(join(dir, 'mixed.sources.jsonl'))).toHaveLength(7);
+    expectError(
+      await runCli(['search', '--embeddings', npy, '--query', 'second page']),
+      2,
+      /\.npy output of a folder of documents: it holds no texts/,
+    );
+
     const pdfs = join(dir, 'pdfs.jsonl');
     const only = await runCli(['embed', ...common(), '--input', input, '--glob', '*.pdf', '--output', pdfs]);
     expect(only.code, only.stderr).toBe(0);

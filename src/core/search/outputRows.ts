@@ -184,6 +184,13 @@ export async function vectorOfLine(output: string, record: RunRecord, line: numb
 
 /** Refuses an input changed since the run (size, modification time): its lines may no longer be the rows' texts. */
 export async function checkInputUnchanged(output: string, record: RunRecord): Promise<void> {
+  if (record.input.documents) {
+    throw new EmbeddingError(
+      'BAD_OPTION',
+      `${output} is a .npy output of a folder of documents: it holds no texts, and they are not read back from the documents.`,
+      advice("Embed the folder into JSON Lines or Parquet, which hold each chunk's text, to search it."),
+    );
+  }
   const { absolutePath, size, mtimeMs } = record.input;
   const now = await stat(absolutePath).catch(() => null);
   if (!now || now.size !== size || now.mtimeMs !== mtimeMs) {
