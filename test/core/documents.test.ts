@@ -148,6 +148,16 @@ describe('DocumentReader', () => {
     }
   });
 
+  it('stops with an error once cancelled, never a silent end that would pass for the last document', async () => {
+    const folder = await folderOf({ 'a.txt': 'one', 'b.txt': 'two' });
+    const abort = new AbortController();
+    const reader = await DocumentReader.open(folder, {}, abort.signal);
+    const texts = reader.records();
+    expect((await texts.next()).done).toBe(false);
+    abort.abort();
+    await expect(texts.next()).rejects.toMatchObject({ code: 'CANCELLED' });
+  });
+
   it('passes over the texts a resumed run has done', async () => {
     const folder = await folderOf(MIXED_FOLDER);
     const reader = await DocumentReader.open(folder);

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { advice, EmbeddingError, errorMessage } from '../errors';
+import { advice, cancelledError, EmbeddingError, errorMessage } from '../errors';
 import type { InputRecord, PlacedRecord, RecordSource } from '../input';
 import { codePoints, isSkipPart, type DocumentPart, type DocumentReaderFn } from './documentPart';
 import { DEFAULT_GLOB, documentFiles, documentKindOf, documentListing, type DocumentKind } from './documentFiles';
@@ -80,7 +80,8 @@ export class DocumentReader implements RecordSource {
     let before = 0;
     let end = 0;
     for await (const file of documentFiles(this.path, this.options.glob ?? DEFAULT_GLOB)) {
-      if (this.signal?.aborted) return;
+      // Never a silent end: the run would take the documents read so far for all of them.
+      if (this.signal?.aborted) throw cancelledError();
       line += 1;
       const kind = documentKindOf(file.source);
       const place = (page: number | null): { source: string; page: number | null } => ({ source: file.source, page });
