@@ -117,6 +117,22 @@ describe('DocumentReader', () => {
     ]);
   });
 
+  it('reads HTML as its visible text: spaces collapsed but in pre, br a line end, entities decoded', async () => {
+    const folder = await folderOf({
+      'a.html':
+        '<!doctype html><html><head><meta charset="utf-8"><title>T</title></head><body>\n' +
+        '<div>  One   <b>bold</b>\n word&nbsp;&lt;x&gt; </div><noscript>no</noscript>' +
+        '<p>line<br>next</p><pre>  kept\n    as is</pre><ul><li>a</li><li>b</li></ul></body></html>',
+    });
+    expect(await records(folder)).toEqual([
+      {
+        line: 1,
+        text: 'One bold word\u00a0<x>\n\nline\nnext\n\n  kept\n    as is\n\na\n\nb',
+        place: { source: 'a.html', page: null, offset: 0 },
+      },
+    ]);
+  });
+
   it('reads the records of JSON Lines and CSV documents by the field or column', async () => {
     const folder = await folderOf({
       'a.jsonl': '{"body":"first"}\n{"other":1}\n',

@@ -52,7 +52,7 @@ const BLOCKS = new Set([
 
 /**
  * An `.html` file's visible text: what `head`, `script`, `style` and the like hold is left out, runs of spaces and line
- * ends are one space (but in `pre`), a `br` is a line end, and a block element's start and end are a paragraph break
+ * ends are one space (but in `pre`; a no-break space stays), a `br` is a line end, and a block element's start and end are a paragraph break
  * (a blank line). Entities are decoded. Read as UTF-8 (checked first, whatever the page declares), parsed as it
  * streams, and cut into sections (see Sections); offsets are in that visible text.
  */
@@ -114,9 +114,10 @@ class VisibleText {
 
   text(raw: string): void {
     if (this.hidden) return;
-    let text = this.pre ? raw : raw.replace(/\s+/gu, ' ');
+    // HTML's own spaces, not a no-break space, which the page shows.
+    let text = this.pre ? raw : raw.replace(/[ \t\n\r\f]+/g, ' ');
     if (!this.pre) {
-      if (this.atBreak) text = text.trimStart();
+      if (this.atBreak && text.startsWith(' ')) text = text.slice(1);
       if (!text) return;
       const trailing = text.endsWith(' ');
       text = trailing ? text.slice(0, -1) : text;
