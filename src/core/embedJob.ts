@@ -248,6 +248,7 @@ export async function runEmbedJob(options: EmbedJobOptions, checked?: CheckedFil
       precision,
       resumedAfterLine: saved?.mark.lastLine ?? 0,
       shard: identity.input.shard,
+      ...(identity.input.documents ? { documents: identity.input.documents.files } : {}),
       model: model.info,
       stats,
     };

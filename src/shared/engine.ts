@@ -255,6 +255,11 @@ export interface EmbedJobSummary {
   resumedAfterLine: number;
   /** The shard of the input's lines the run embedded; null: every line. */
   shard: Shard | null;
+  /**
+   * A folder of documents: how many it holds. Its stats' lines are then the texts read (a document, a section of a
+   * long one, a page, a record), and `resumedAfterLine` counts those.
+   */
+  documents?: number;
   model: ModelInfo;
   stats: BatchStats;
 }

@@ -75,6 +75,8 @@ describe('embed --input <folder>', () => {
     const only = await runCli(['embed', ...common(), '--input', input, '--glob', '*.pdf', '--output', pdfs]);
     expect(only.code, only.stderr).toBe(0);
     expect(new Set((await readJsonl<Row>(pdfs)).map((row) => row.source))).toEqual(new Set(['report.pdf']));
+    // Two pages of one PDF, and the encrypted one.
+    expect(only.stdout).toMatch(/^Embedded 2 of 3 texts of 2 documents in /);
   });
 
   it('refuses --glob with a file, another --on-long, and a folder with no document', async () => {
@@ -117,6 +119,7 @@ describe('embed --input <folder>', () => {
     const checkpoint = `${output}.checkpoint`;
     let kills = 0;
     let withinDocument = 0;
+    let last: Awaited<ReturnType<typeof runCli>> | null = null;
     for (let attempt = 0; attempt < 10; attempt += 1) {
       const target = (lastMark(checkpoint)?.lastLine ?? 0) + 3;
       const run = await runCli(
@@ -131,6 +134,7 @@ describe('embed --input <folder>', () => {
           child.on('close', () => clearInterval(poll));
         },
       );
+      last = run;
       if (run.code === 0) break;
       expect(run.code, run.stderr).toBeNull();
       kills += 1;
@@ -145,6 +149,7 @@ describe('embed --input <folder>', () => {
     expect(kills).toBe(2);
     expect(withinDocument).toBeGreaterThan(0);
     expect(await readFile(output)).toEqual(await readFile(reference));
+    expect(last?.stdout).toMatch(/resumed +after text \d+;/);
     expect(await readFile(`${output}.skipped.jsonl`)).toEqual(await readFile(`${reference}.skipped.jsonl`));
   });
 });

@@ -87,7 +87,7 @@ export async function runEmbed(options: EmbedCommandOptions, probe: ProbeLaunche
           else process.stderr.write(`warning: ${warning}\n`);
         }
         bar?.status(
-          `Loaded ${info.name}; ${resumeAfterLine ? `resuming after line ${resumeAfterLine} of` : 'reading'} ${basename(options.input)} ...`,
+          `Loaded ${info.name}; ${resumeAfterLine ? `resuming after ${folder ? 'text' : 'line'} ${resumeAfterLine} of` : 'reading'} ${basename(options.input)} ...`,
         );
       },
       onProgress: bar ? (progress) => bar.update(progress) : undefined,
