@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { EmbeddingError } from '#core/errors';
 import {
@@ -63,6 +64,8 @@ export interface EmbedCommandOptions extends ModelCommandOptions {
   overwrite: boolean;
   resume: boolean;
   shard?: Shard;
+  /** A folder --input: which of its files are documents to read. */
+  glob?: string;
 }
 
 /** Results search prints where --top is not given. */
@@ -196,6 +199,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   overwrite: { type: 'boolean', commands: [...EMBED, 'export-map', 'merge'] },
   resume: { type: 'boolean', commands: EMBED },
   shard: { type: 'string', commands: EMBED, example: '0/4' },
+  glob: { type: 'string', commands: EMBED, example: "'**/*.md'" },
   embeddings: { type: 'string', commands: EXPLORE, example: 'embeddings.parquet' },
   query: { type: 'string', commands: SEARCH, example: '"how do I reset my password"' },
   top: { type: 'string', commands: NEAREST, example: String(LIMITS.top.example) },
@@ -396,6 +400,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     overwrite: option.flag('overwrite'),
     resume: option.flag('resume'),
     shard: option.shard('shard'),
+    glob: option.string('glob'),
   };
   checkOutput(options);
   checkChunking(options);
@@ -403,13 +408,23 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
 }
 
 /** Chunks are made only by the policies chunk and mean: their sizes given with another policy would do nothing. */
-function checkChunking({ onLong, chunkTokens, chunkOverlap }: EmbedCommandOptions): void {
+function checkChunking({ input, onLong, chunkTokens, chunkOverlap }: EmbedCommandOptions): void {
   if ((chunkTokens === undefined && chunkOverlap === undefined) || (onLong && chunksTexts(onLong))) return;
+  // A folder's documents are cut into chunks whatever --on-long says (and it may say nothing).
+  if (onLong === undefined && isFolder(input)) return;
   const given = chunkTokens === undefined ? '--chunk-overlap' : '--chunk-tokens';
   throw new UsageError(
     `${given} sizes the chunks of --on-long chunk and mean, not of --on-long ${onLong ?? 'truncate'}`,
     `Pass --on-long chunk or --on-long mean with ${given}, or leave ${given} out.`,
   );
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function flag(rawName: string, value: string | undefined): true {

@@ -12,7 +12,7 @@ const range = (limits: { min: number; max: number }): string => `${limits.min}-$
 export const HELP = `Embedding Studio: embed large text files with a local GGUF embedding model.
 
 Usage:
-  embedding-studio embed --model <model> --input <file> --output <file>
+  embedding-studio embed --model <model> --input <path> --output <file>
   embedding-studio info --model <model>
   embedding-studio search --embeddings <file> --query <text>
   embedding-studio index --embeddings <file>
@@ -30,7 +30,8 @@ first when its source has changed.
 The summary goes to stdout; progress (on a terminal) and errors to stderr.
 
 Commands:
-  embed       Embed every line of --input and write the vectors to --output
+  embed       Embed every line of --input (or every document of a folder)
+              and write the vectors to --output
   info        Load a model and describe it: dimensions, pooling, context, backend
   search      Find the rows of an embed output nearest in meaning to a text
   index       Build the index of an embed output, which makes search fast
@@ -49,13 +50,19 @@ Options for embed:
                          may be left out); or a catalog name, hf: URI or URL,
                          downloaded into the models folder first. A file that
                          exists wins, then a model in the folder
-  --input <file>         Text file, one text per line; .jsonl and .ndjson
-                         files: one JSON object per line (see --field)
+  --input <path>         Text file, one text per line; .jsonl and .ndjson
+                         files: one JSON object per line (see --field); or a
+                         folder of documents (see Documents below)
   --output <file>        Embeddings file (a LanceDB table folder for .lance);
                          refused if it exists (see --overwrite)
   --format <format>      ${wordList(OUTPUT_FORMATS, 'or')} (default: the --output extension)
   --field <name>         Read --input as JSON Lines and embed this field, which
-                         may be a dotted path (default for .jsonl: text)
+                         may be a dotted path (default for .jsonl: text); for a
+                         folder, the field of its .jsonl files and the column
+                         of its .csv files (default: text)
+  --glob <glob>          The files of a folder --input to read, by their path
+                         in it: * ? [abc] {a,b} and ** for any folders, e.g.
+                         '**/*.md' (default: every file of a kind read)
   --prefix <text>        Put before every text, e.g. "search_document: "
   --normalize <how>      ${wordList(NORMALIZATIONS, 'or')} (default: l2)
   --dimensions <n>       Keep the first n dimensions of each vector, at most the
@@ -100,6 +107,21 @@ Options for embed:
                          DuckDB, Polars and Spark
   --json                 Print the summary as one JSON object on stdout
   --models-dir <dir>     The models folder (see Models below)
+
+Documents (a folder as --input):
+  Its files (hidden ones and links left out) are read in the order of their
+  paths: .txt, .md and .markdown as they are, .html and .htm as their visible
+  text, .pdf as the text of each page, .jsonl and .ndjson records by --field,
+  .csv records by the column --field names in the header. Each document is
+  cut into chunks (--on-long chunk; another policy is refused) at paragraph,
+  sentence or word ends; each chunk is a row with its document's "line" (its
+  number in that order), "source" (its path in the folder), "page" (a PDF's
+  page, a record's number; null for others), "chunk" and its char_start and
+  char_end in that document's (page's, record's) text. A file that cannot be
+  read (binary, not UTF-8, encrypted or image-only PDF) is a line of the skip
+  log saying why; the run goes on. --resume continues within a document.
+  search reads a folder's .jsonl and .parquet outputs, not its .npy ones
+  (exit 2); verify and merge refuse it (no shards)
 
 Options for info:
   --model <model>        The model to describe, as for embed
@@ -238,9 +260,13 @@ Files written by embed:
                          writes <name>.lines.npy, the input line of each row
                          (with --on-long chunk or mean, <name>.rows.npy: the
                          line, chunk, char_start and char_end of each row, or
-                         its line and chunks)
+                         its line and chunks; for a folder, <name>.rows.npy:
+                         line, page (0: none), chunk, char_start, char_end,
+                         and <name>.sources.jsonl: the source of each line)
   <output>.skipped.jsonl One {"line", "reason", "detail"} per line not embedded
-                         (blank, invalid, too long, failed ...)
+                         (blank, invalid, too long, failed ...); for a
+                         folder, per document, page or record, with "source"
+                         and "page"
   <output>.run.json      What made the output, written when every line is
                          done: the model file and its identity hash, the
                          options that shape the vectors, the input (and its

@@ -13,6 +13,7 @@ const OPTION_FLAGS: Record<OptionName, string> = {
   onLong: '--on-long',
   chunkTokens: '--chunk-tokens',
   chunkOverlap: '--chunk-overlap',
+  glob: '--glob',
 };
 
 const CHOOSE_OUTPUT: Record<Extract<Remedy, { kind: 'chooseOutput' }>['why'], string> = {
@@ -114,6 +115,12 @@ function skippedLinesHint(reason: SkipReason | null): string {
     case 'nul-byte':
     case 'line-too-large':
       return 'Check that --input is a text file in UTF-8, one text per line.';
+    case 'binary':
+    case 'encrypted':
+    case 'no-text':
+    case 'unreadable':
+    case 'unsupported':
+      return 'Check the documents of the --input folder (and --glob): the skip log says why each was not read.';
     default:
       return 'Check that --input is the file you meant, one text per line.';
   }

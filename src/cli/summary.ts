@@ -44,19 +44,21 @@ export function formatSummary(summary: EmbedJobSummary): string {
     ['backend', describeBackend(model)],
     ['engine', describeEngine(model)],
   ];
+  const unit = summary.documents === undefined ? 'line' : 'text';
   if (summary.resumedAfterLine)
     rows.splice(6, 0, [
       'resumed',
-      `after line ${formatCount(summary.resumedAfterLine)}; time and speed are this run's`,
+      `after ${unit} ${formatCount(summary.resumedAfterLine)}; time and speed are this run's`,
     ]);
-  const heading = `Embedded ${formatCount(stats.embedded)} of ${plural(stats.lines, 'line')} in ${formatDuration(stats.elapsedMs)}.`;
+  const of = summary.documents === undefined ? '' : ` of ${plural(summary.documents, 'document')}`;
+  const heading = `Embedded ${formatCount(stats.embedded)} of ${plural(stats.lines, unit)}${of} in ${formatDuration(stats.elapsedMs)}.`;
   return `${heading}\n\n${table(rows, '  ')}`;
 }
 
 /** `--json`: the run's summary as one JSON object. */
 export function summaryJson(summary: EmbedJobSummary): string {
   const { input, format, outputs, outputBytes, outputDimension, precision, skipLog, runRecord } = summary;
-  const { resumedAfterLine, shard, tableIndex, model, stats } = summary;
+  const { resumedAfterLine, shard, tableIndex, documents, model, stats } = summary;
   return JSON.stringify(
     {
       input,
@@ -70,6 +72,7 @@ export function summaryJson(summary: EmbedJobSummary): string {
       resumedAfterLine,
       shard,
       ...(tableIndex === undefined ? {} : { tableIndex }),
+      documents,
       model,
       stats,
     },

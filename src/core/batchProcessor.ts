@@ -1,8 +1,16 @@
 import type { Token } from 'node-llama-cpp';
-import type { DoneCounts } from './checkpoint';
+import type { ChunkCursor, DoneCounts } from './checkpoint';
 import { cancelledError, EmbeddingError, errorMessage } from './errors';
 import { chunksTexts, type BatchStats, type LongTextPolicy, type ProgressInfo, type SkippedLine } from '#shared/engine';
-import { InputReader, isSkipped, type InputOptions, type InputRecord, type PlacedRecord } from './input';
+import {
+  InputReader,
+  isSkipped,
+  type InputOptions,
+  type InputRecord,
+  type PlacedRecord,
+  type RecordSource,
+  type TextPlace,
+} from './input';
 import { checkLimit } from './limits';
 import { l2Normalize, type EmbeddingModel, type TextChunk } from './model';
 import { definedOnly } from './objects';
@@ -49,12 +57,18 @@ export interface FileProcessOptions extends ProcessOptions {
 export interface ReaderProcessOptions extends ProcessOptions {
   /** The totals of the run being resumed (whose lines the reader has passed over): they count in the stats. */
   carryOver?: DoneCounts;
+  /** A folder's run being resumed: where the chunks of the last document it did stand. */
+  cursor?: ChunkCursor;
 }
 
-/** The results and skipped lines of consecutive input lines, in line order. */
+/**
+ * The results and skipped lines of consecutive input lines, in line order; `mark`: what a checkpoint says once they
+ * are written (see PlacedRecord), null where the batch settled no record.
+ */
 export interface Batch {
   results: EmbeddingResult[];
   skipped: SkippedLine[];
+  mark: number | null;
 }
 
 /** What became of one text: its vector, or the error the model gave. */
@@ -71,9 +85,9 @@ interface Piece {
  * `end`: how far into the input the entry's line reaches, in the unit progress is told in (bytes of a file, or lines).
  * A line's pieces are in one batch: its rows are written, and checkpointed, together.
  */
-type Entry = { end: number } & (
+type Entry = { end: number; mark: number } & (
   | { kind: 'skip'; skipped: SkippedLine }
-  | { kind: 'text'; line: number; text: string; truncated: boolean; pieces: Piece[] }
+  | { kind: 'text'; line: number; text: string; truncated: boolean; pieces: Piece[]; place?: TextPlace }
   | { kind: 'fatal'; error: unknown }
 );
 
@@ -103,6 +117,7 @@ interface DispatchedBatch extends PendingBatch {
 export class BatchProcessor {
   readonly config: BatchConfig;
   private readonly tracker = new StatsTracker();
+  private cursor: ChunkCursor | null = null;
 
   constructor(
     readonly model: EmbeddingModel,
@@ -131,6 +146,11 @@ export class BatchProcessor {
   /** The totals of the lines done so far, for a checkpoint. */
   doneCounts(): DoneCounts {
     return this.tracker.counts();
+  }
+
+  /** Where the chunks of the last document done stand (a folder's run), for a checkpoint. */
+  chunkCursor(): ChunkCursor | null {
+    return this.cursor;
   }
 
   /** Embeds one batch of texts; `line` in each result is the text's 1-based position in `texts`. */
@@ -181,7 +201,7 @@ export class BatchProcessor {
    * read once, and progress is told by its bytes (its size is known, its line count only at its end).
    */
   async processReaderStreaming(
-    reader: InputReader,
+    reader: RecordSource,
     onBatch: (batch: Batch) => void | Promise<void>,
     options: ReaderProcessOptions = {},
   ): Promise<BatchStats> {
@@ -197,8 +217,9 @@ export class BatchProcessor {
     return this.tracker.clock.writing(work);
   }
 
-  private readerBatches(reader: InputReader, options: ReaderProcessOptions): AsyncGenerator<Batch> {
+  private readerBatches(reader: RecordSource, options: ReaderProcessOptions): AsyncGenerator<Batch> {
     if (options.carryOver) this.tracker.carryOver(options.carryOver);
+    this.cursor = options.cursor ?? null;
     return this.batches(reader.records(), { total: reader.size, start: reader.start, lines: null }, options);
   }
 
@@ -234,7 +255,7 @@ export class BatchProcessor {
     };
 
     try {
-      for await (const { record, end } of records) {
+      for await (const { record, end, mark } of records) {
         if (options.signal?.aborted) throw cancelledError();
         if (options.pause?.paused) {
           if (current.entries.length) pending.push(this.dispatch(current));
@@ -245,7 +266,7 @@ export class BatchProcessor {
           await options.pause.whileNotPaused(options.signal);
           this.tracker.resume();
         }
-        const entry = this.entryFor(record, end, policy);
+        const entry = this.entryFor(record, end, mark, policy);
         current.entries.push(entry);
         if (entry.kind === 'text') current.texts += entry.pieces.length;
         if (entry.kind === 'fatal') break;
@@ -276,16 +297,18 @@ export class BatchProcessor {
     this.checkMemory();
   }
 
-  private entryFor(record: InputRecord, end: number, policy: LongTextPolicy): Entry {
-    if (isSkipped(record)) return { kind: 'skip', skipped: record, end };
+  private entryFor(record: InputRecord, end: number, mark: number, policy: LongTextPolicy): Entry {
+    if (isSkipped(record)) return { kind: 'skip', skipped: record, end, mark };
     let pieces: Piece[];
     let truncated = false;
     try {
       const prepared = this.tracker.clock.time('tokenize', () =>
         chunksTexts(policy) ? this.model.chunk(record.text) : this.model.prepare(record.text, record.line),
       );
-      if (!prepared.ok)
-        return { kind: 'skip', skipped: { line: record.line, reason: prepared.reason, detail: prepared.detail }, end };
+      if (!prepared.ok) {
+        const skipped = { line: record.line, reason: prepared.reason, detail: prepared.detail, ...placeOf(record) };
+        return { kind: 'skip', skipped, end, mark };
+      }
       if ('chunks' in prepared) {
         pieces = prepared.chunks.map((chunk) => ({ tokens: chunk.tokens, tokenCount: chunk.tokenCount, chunk }));
       } else {
@@ -293,9 +316,10 @@ export class BatchProcessor {
         truncated = prepared.truncated;
       }
     } catch (error) {
-      return { kind: 'fatal', error, end };
+      return { kind: 'fatal', error, end, mark };
     }
-    return { kind: 'text', line: record.line, text: record.text, truncated, pieces, end };
+    const place = record.place ? { place: record.place } : {};
+    return { kind: 'text', line: record.line, text: record.text, truncated, pieces, end, mark, ...place };
   }
 
   /** Hands a complete batch's texts to the model as one group. */
@@ -322,11 +346,13 @@ export class BatchProcessor {
     let stop: unknown = null;
     let texts = 0;
     let reached: number | null = null;
+    let mark: number | null = null;
     const lines = { embedded: 0, tokens: 0, characters: 0, truncated: 0 };
     for (const entry of batch.entries) {
       if (entry.kind === 'skip') {
         skipped.push(entry.skipped);
         reached = entry.end;
+        mark = entry.mark;
         continue;
       }
       if (entry.kind === 'fatal') {
@@ -352,7 +378,12 @@ export class BatchProcessor {
         lines.characters += entry.text.length;
         if (entry.truncated) lines.truncated += 1;
       } else if (this.config.continueOnError) {
-        skipped.push({ line: entry.line, reason: 'failed', detail: errorMessage(failure.error) });
+        skipped.push({
+          line: entry.line,
+          reason: 'failed',
+          detail: errorMessage(failure.error),
+          ...(entry.place ? placeOf(entry) : {}),
+        });
       } else {
         stop = new EmbeddingError(
           'EMBEDDING_FAILED',
@@ -363,6 +394,7 @@ export class BatchProcessor {
         break;
       }
       reached = entry.end;
+      mark = entry.mark;
     }
     this.tracker.record({
       ...lines,
@@ -371,7 +403,7 @@ export class BatchProcessor {
       ms: performance.now() - batch.started,
       reached,
     });
-    return { batch: { results, skipped }, stop };
+    return { batch: { results, skipped, mark }, stop };
   }
 
   /**
@@ -382,9 +414,17 @@ export class BatchProcessor {
     entry: Extract<Entry, { kind: 'text' }>,
     outcomes: Array<{ vector: Float32Array; ms: number }>,
   ): EmbeddingResult[] {
+    const { place } = entry;
+    const first = place ? this.nextChunks(entry.line, place.page, entry.pieces.length) : 0;
+    const offset = place?.offset ?? 0;
     const rows = entry.pieces.map((piece, index): EmbeddingResult => {
       const text = piece.chunk?.text ?? entry.text;
       const outcome = outcomes[index] ?? { vector: new Float32Array(0), ms: 0 };
+      const chunk = piece.chunk && {
+        index: first + index,
+        charStart: offset + piece.chunk.charStart,
+        charEnd: offset + piece.chunk.charEnd,
+      };
       return {
         line: entry.line,
         text,
@@ -393,7 +433,8 @@ export class BatchProcessor {
         truncated: entry.truncated,
         processingTimeMs: outcome.ms,
         embedding: outcome.vector,
-        ...(piece.chunk ? { chunk: { index, charStart: piece.chunk.charStart, charEnd: piece.chunk.charEnd } } : {}),
+        ...(chunk ? { chunk } : {}),
+        ...(place ? { document: { source: place.source, page: place.page } } : {}),
       };
     });
     if (this.model.info.onLong !== 'mean') return rows;
@@ -413,6 +454,17 @@ export class BatchProcessor {
     ];
   }
 
+  /**
+   * The number of the first of `count` chunks of a document's page (a document's, `page` null), and the cursor moved
+   * past them: a section goes on from the chunks of the one before it.
+   */
+  private nextChunks(line: number, page: number | null, count: number): number {
+    const cursor = this.cursor;
+    const first = cursor && cursor.line === line && cursor.page === page ? cursor.next : 0;
+    this.cursor = { line, page, next: first + count };
+    return first;
+  }
+
   private checkMemory(): void {
     const limit = this.config.memoryLimitMb;
     if (limit === null) return;
@@ -425,6 +477,11 @@ export class BatchProcessor {
       );
     }
   }
+}
+
+/** A skip entry's `source` and `page`: those of a folder's text, none for a line. */
+function placeOf(record: { place?: TextPlace }): Pick<SkippedLine, 'source' | 'page'> {
+  return record.place ? { source: record.place.source, page: record.place.page } : {};
 }
 
 /** The mean of the rows' vectors, each weighted by its tokens. */
@@ -448,6 +505,6 @@ async function* recordsOf(texts: Iterable<string>): AsyncGenerator<PlacedRecord>
   for (const raw of texts) {
     line += 1;
     const text = raw.trim();
-    yield { record: text ? { line, text } : { line, reason: 'blank' }, end: line };
+    yield { record: text ? { line, text } : { line, reason: 'blank' }, end: line, mark: line };
   }
 }

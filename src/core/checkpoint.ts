@@ -20,7 +20,10 @@ import {
   type TextOptions,
 } from '#shared/engine';
 import { calibrationSchema, type Calibration } from '#shared/runRecord';
+import { plural } from '#shared/format';
 import { shardName, type Shard } from '#shared/shard';
+import { DEFAULT_GLOB, documentListing } from './documents/documentFiles';
+import { isFolder } from './documents/documentReader';
 import { EmbeddingError } from './errors';
 import { fileKind } from './files';
 import { inputFormatFor, type InputOptions } from './input';
@@ -34,7 +37,16 @@ import { createExclusive, ignoreMissing, moveIntoPlace, sizeKey, writeFully } fr
  */
 export interface RunIdentity {
   /** `shard`: the part of the input the run embeds, null for all of it. */
-  input: { path: string; size: number; mtimeMs: number; format: InputFormat; field: string; shard: Shard | null };
+  input: {
+    path: string;
+    size: number;
+    mtimeMs: number;
+    format: InputFormat;
+    field: string;
+    shard: Shard | null;
+    /** A folder of documents (`size`: their bytes, `mtimeMs`: the latest of their times), null for a file. */
+    documents: DocumentsIdentity | null;
+  };
   model: { name: string; size: number; fingerprint: string };
   vectors: Omit<TextOptions, 'chunkTokens' | 'chunkOverlap'> & {
     dimension: number;
@@ -46,6 +58,23 @@ export interface RunIdentity {
   };
   format: OutputFormat;
   precision: Precision;
+}
+
+/** Which documents a folder's run reads: those `glob` matches, `files` of them, `hash` their listing's. */
+export interface DocumentsIdentity {
+  glob: string;
+  files: number;
+  hash: string;
+}
+
+/**
+ * Where the chunks of a folder's document stand after the texts done: the next chunk of the document `line` (its
+ * page `page`) is numbered `next`, where its text goes on in the next section.
+ */
+export interface ChunkCursor {
+  line: number;
+  page: number | null;
+  next: number;
 }
 
 /** Totals of the lines done so far, carried over into the stats of a resumed run. */
@@ -71,6 +100,8 @@ export interface CheckpointMark {
   added?: unknown[];
   /** int8's and uint8's ranges, in the first mark after they were calibrated. */
   calibration?: Calibration;
+  /** A folder's run: where the chunks of the last document done stand. */
+  cursor?: ChunkCursor;
 }
 
 export interface Checkpoint {
@@ -97,7 +128,9 @@ export async function runIdentity(
   format: OutputFormat,
   precision: Precision = 'float32',
 ): Promise<RunIdentity> {
-  const input = await stat(inputPath);
+  const glob = inputOptions.glob ?? DEFAULT_GLOB;
+  const listing = (await isFolder(inputPath)) ? await documentListing(inputPath, glob) : null;
+  const input = listing ? { size: listing.bytes, mtimeMs: listing.mtimeMs } : await stat(inputPath);
   const window = chunkWindowOf(model);
   return {
     input: {
@@ -107,6 +140,7 @@ export async function runIdentity(
       format: inputFormatFor(inputPath, inputOptions.format),
       field: inputOptions.field ?? 'text',
       shard: inputOptions.shard ?? null,
+      documents: listing && { glob, files: listing.files, hash: listing.hash },
     },
     model: { name: model.name, size: model.fileSize, fingerprint: await fileFingerprint(model.path, model.fileSize) },
     vectors: {
@@ -173,7 +207,18 @@ const SKIP_REASON_NAMES: Record<SkipReason, true> = {
   'too-long': true,
   'no-tokens': true,
   failed: true,
+  binary: true,
+  encrypted: true,
+  'no-text': true,
+  unreadable: true,
+  unsupported: true,
 };
+
+const documentsSchema = z.strictObject({
+  glob: z.string(),
+  files: nonNegativeInteger,
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+});
 
 const identityRecordSchema = z.strictObject({
   version: z.literal(VERSION),
@@ -187,6 +232,8 @@ const identityRecordSchema = z.strictObject({
       field: z.string(),
       // Absent from the checkpoints of runs made before shards: they read every line.
       shard: z.strictObject({ index: nonNegativeInteger, count: positiveInteger }).nullable().default(null),
+      // Absent from the checkpoints of runs made before folders of documents: they read a file.
+      documents: documentsSchema.nullable().default(null),
     }),
     model: z.strictObject({
       name: z.string(),
@@ -240,6 +287,9 @@ const markSchema = z.strictObject({
     .transform((counts) => ({ ...counts, rows: counts.rows ?? counts.embedded })),
   added: z.array(rowGroupSchema).optional(),
   calibration: calibrationSchema.optional(),
+  cursor: z
+    .strictObject({ line: positiveInteger, page: positiveInteger.nullable(), next: nonNegativeInteger })
+    .optional(),
 });
 
 const finishingSchema = z.strictObject({ finishing: z.array(z.string()) });
@@ -289,7 +339,8 @@ export async function readCheckpoint(outputPath: string): Promise<SavedRun> {
       `its first line is not a run's identity (${z.prettifyError(identityRecord.error).replace(/\s+/g, ' ')})`,
     );
   const identity = identityRecord.data.identity;
-  const names = outputPathsFor(outputPath, identity.format, identity.vectors.onLong).map(sizeKey);
+  const documents = identity.input.documents !== null;
+  const names = outputPathsFor(outputPath, identity.format, identity.vectors.onLong, documents).map(sizeKey);
   const streamed = streamedPathsFor(outputPath, identity.format, identity.vectors.onLong).map(sizeKey);
   let mark: CheckpointMark | null = null;
   const added: unknown[] = [];
@@ -383,6 +434,8 @@ export async function completeFinish(
  */
 export function identityDifference(saved: RunIdentity, now: RunIdentity): string | null {
   if (saved.input.path !== now.input.path) return `it read ${saved.input.path}, not ${now.input.path}`;
+  const documents = documentsDifference(saved.input.documents, now.input.documents);
+  if (documents) return documents;
   if (saved.input.size !== now.input.size || saved.input.mtimeMs !== now.input.mtimeMs) {
     return `the input file changed since (${saved.input.size} bytes modified ${new Date(saved.input.mtimeMs).toISOString()}, now ${now.input.size} bytes modified ${new Date(now.input.mtimeMs).toISOString()})`;
   }
@@ -424,6 +477,15 @@ function describeVectorOption(key: keyof RunIdentity['vectors'], identity: RunId
   const value = identity.vectors[key];
   if (value === null && (key === 'chunkTokens' || key === 'chunkOverlap')) return 'none (no chunks)';
   return key === 'dimensions' && value === null ? 'all' : JSON.stringify(value);
+}
+
+function documentsDifference(saved: DocumentsIdentity | null, now: DocumentsIdentity | null): string | null {
+  if (!saved || !now)
+    return saved === now ? null : `it read ${saved ? 'a folder' : 'a file'}, not ${now ? 'a folder' : 'a file'}`;
+  if (saved.glob !== now.glob) return `it read the documents "${saved.glob}" matches, not those "${now.glob}" matches`;
+  if (saved.hash !== now.hash)
+    return `the folder's documents changed since (${plural(saved.files, 'document')} then, ${plural(now.files, 'document')} now, or one of them changed)`;
+  return null;
 }
 
 function describeShard(shard: Shard | null): string {

@@ -13,7 +13,9 @@ import {
   type SavedRun,
 } from './checkpoint';
 import { advice, cancelledError, EmbedJobError, EmbeddingError, errorMessage } from './errors';
-import { checkNotInput, checkWritableOutput, treeSize } from './files';
+import { checkNotInFolder, checkNotInput, checkWritableOutput, treeSize } from './files';
+import { DEFAULT_GLOB, documentFiles, documentListing } from './documents/documentFiles';
+import { checkDocumentFolder, DocumentReader, isFolder } from './documents/documentReader';
 import {
   outputDimension,
   type BatchStats,
@@ -26,8 +28,9 @@ import {
   type SkippedLine,
 } from '#shared/engine';
 import { formatCount, plural, rankedSkipReasons } from '#shared/format';
-import { checkInputFile, InputReader, type InputOptions } from './input';
+import { checkInputFile, InputReader, type InputOptions, type RecordSource } from './input';
 import { EmbeddingModel, type ModelOptions } from './model';
+import { sourcesPath } from './output/npyWriter';
 import { createOutputWriter, outputFormatFor, outputPathsFor, sizeOf } from './output/outputFormats';
 import { rowKindOf, type RowKind } from './output/outputWriter';
 import { checkPrecision, VectorCodec } from './output/precision';
@@ -41,6 +44,7 @@ export interface EmbedJobOptions {
   /** A model file to load (and dispose of afterwards), or a model already loaded by the caller. */
   model: string | EmbeddingModel;
   modelOptions?: ModelOptions;
+  /** A file of texts, or a folder of documents (cut into chunks, the long-text policy chunk). */
   input: string;
   inputOptions?: InputOptions;
   output: string;
@@ -78,13 +82,29 @@ export interface CheckedFiles {
  * at the side paths may be replaced (`replace`: they are an earlier run's of this output, or `overwrite` says so).
  */
 export async function checkJobFiles(
-  options: Pick<EmbedJobOptions, 'input' | 'output' | 'format' | 'overwrite' | 'resume'> & { onLong?: LongTextPolicy },
+  options: Pick<EmbedJobOptions, 'input' | 'inputOptions' | 'output' | 'format' | 'overwrite' | 'resume'> & {
+    onLong?: LongTextPolicy;
+  },
 ): Promise<CheckedFiles> {
-  if (!(await checkInputFile(options.input))) throw emptyInput(options.input);
+  const documents = await isFolder(options.input);
+  if (documents) {
+    checkDocumentOptions(options.inputOptions, options.onLong);
+    await checkDocumentFolder(options.input, options.inputOptions);
+  } else {
+    if (options.inputOptions?.glob !== undefined) {
+      throw new EmbeddingError(
+        'BAD_OPTION',
+        `A glob chooses the documents of a folder, and ${options.input} is a file.`,
+        advice('Give a folder as the input, or leave the glob out.'),
+      );
+    }
+    if (!(await checkInputFile(options.input))) throw emptyInput(options.input);
+  }
   const format = outputFormatFor(options.output, options.format);
-  const finals = outputPathsFor(options.output, format, options.onLong);
+  const finals = outputPathsFor(options.output, format, documents ? 'chunk' : options.onLong, documents);
   const files = { finals, sides: [...finals.map(stagingPath), checkpointPath(options.output)] };
-  await checkNotInput(options.input, [...files.finals, ...files.sides]);
+  if (documents) await checkNotInFolder(options.input, [...files.finals, ...files.sides]);
+  else await checkNotInput(options.input, [...files.finals, ...files.sides]);
   const overwrite = options.overwrite ?? false;
   let run = await readCheckpoint(options.output).catch((error: unknown): SavedRun => {
     // With --overwrite, a checkpoint that cannot be read is replaced like any other.
@@ -126,59 +146,74 @@ export async function checkJobFiles(
  * checks itself (they are not made twice).
  */
 export async function runEmbedJob(options: EmbedJobOptions, checked?: CheckedFiles): Promise<EmbedJobSummary> {
-  const onLong = typeof options.model === 'string' ? options.modelOptions?.onLong : options.model.info.onLong;
+  const documents = await isFolder(options.input);
+  const asked = typeof options.model === 'string' ? options.modelOptions?.onLong : options.model.info.onLong;
+  // Documents are always cut into chunks.
+  const onLong = documents ? (asked ?? 'chunk') : asked;
   const { format, saved, replace } = checked ?? (await checkJobFiles({ ...options, onLong }));
   const ownsModel = typeof options.model === 'string';
   const model =
     typeof options.model === 'string'
-      ? await EmbeddingModel.load(options.model, { ...options.modelOptions, signal: options.signal })
+      ? await EmbeddingModel.load(options.model, {
+          ...options.modelOptions,
+          ...(onLong ? { onLong } : {}),
+          signal: options.signal,
+        })
       : options.model;
-  let reader: InputReader | null = null;
+  let reader: RecordSource | null = null;
   try {
+    if (documents) checkDocumentOptions(options.inputOptions, model.info.onLong);
     const precision = options.precision ?? 'float32';
     checkPrecision(precision, outputDimension(model.info));
     const identity = await runIdentity(options.input, options.inputOptions ?? {}, model.info, format, precision);
-    reader = await InputReader.open(options.input, options.inputOptions, options.signal);
+    reader = documents
+      ? await DocumentReader.open(options.input, options.inputOptions, options.signal)
+      : await InputReader.open(options.input, options.inputOptions, options.signal);
     if (saved) await checkResumable(saved, identity, reader, options);
     options.onModel?.(model.info, saved?.mark.lastLine ?? 0);
     const processor = new BatchProcessor(model, { ...options.batch, onProgress: options.onProgress });
     const files = await openFiles(options.output, format, model.info, identity, saved, replace);
     const { writer, skipLog, checkpoint } = files;
-    const watch = new InputWatch(options.input, identity);
+    const watch = documents ? null : new InputWatch(options.input, identity);
     let lastLine = saved?.mark.lastLine ?? 0;
     let markedLine = saved ? lastLine : null;
     try {
       await processor.processReaderStreaming(
         reader,
-        async ({ results, skipped }) => {
+        async ({ results, skipped, mark }) => {
           await writer.write(results);
           await skipLog.write(skipped);
-          lastLine = Math.max(lastLine, results.at(-1)?.line ?? 0, skipped.at(-1)?.line ?? 0);
+          lastLine = Math.max(lastLine, mark ?? 0);
           const [written] = await Promise.all([writer.checkpoint(), skipLog.sync()]);
           if (written) {
             const sizes = { ...written.sizes, [sizeKey(skipLog.path)]: skipLog.size };
+            const cursor = processor.chunkCursor();
             await checkpoint.mark({
               lastLine,
               sizes,
               counts: processor.doneCounts(),
               ...(written.added?.length ? { added: written.added } : {}),
               ...(written.calibration ? { calibration: written.calibration } : {}),
+              ...(cursor ? { cursor } : {}),
             });
             markedLine = lastLine;
           }
-          await watch.check(lastLine);
+          await watch?.check(lastLine);
         },
         {
           signal: options.signal,
           pause: options.pause,
           onSkip: options.onSkip,
           ...(saved ? { carryOver: saved.mark.counts } : {}),
+          ...(saved?.mark.cursor ? { cursor: saved.mark.cursor } : {}),
         },
       );
       if (!processor.stats().embedded) throw await embeddedNothing(options.input, files, processor.stats());
       await processor.writing(async () => {
         await writer.release();
-        const inputFingerprint = await fileFingerprint(options.input, identity.input.size);
+        const inputFingerprint = documents
+          ? await checkFolderUnchanged(options.input, identity)
+          : await fileFingerprint(options.input, identity.input.size);
         const record = runRecordOf(
           options.input,
           inputFingerprint,
@@ -190,6 +225,7 @@ export async function runEmbedJob(options: EmbedJobOptions, checked?: CheckedFil
         );
         await writer.complete(record);
         await skipLog.complete();
+        if (documents && format === 'npy') files.sources = await writeSources(options.output, identity, replace);
         files.record = await StagedFile.create(runRecordPath(options.output), replace);
         await files.record.append(runRecordText(record));
         await files.record.complete();
@@ -213,6 +249,7 @@ export async function runEmbedJob(options: EmbedJobOptions, checked?: CheckedFil
       resumedAfterLine: saved?.mark.lastLine ?? 0,
       shard: identity.input.shard,
       ...(format === 'lance' ? { tableIndex: writer.tableIndex } : {}),
+      ...(identity.input.documents ? { documents: identity.input.documents.files } : {}),
       model: model.info,
       stats,
     };
@@ -226,6 +263,8 @@ interface JobFiles {
   writer: QuantizingWriter;
   skipLog: SkipLog;
   checkpoint: CheckpointLog;
+  /** A folder's .npy list of documents, staged once every document is done. */
+  sources?: StagedFile;
   /** The run record, staged once every line is done. */
   record?: StagedFile;
 }
@@ -235,9 +274,74 @@ function streamedPaths({ writer, skipLog }: JobFiles): string[] {
   return [...writer.paths, skipLog.path];
 }
 
-/** Every file the run makes, under its final name: the streamed ones, then the run record. */
+/** Every file the run makes, under its final name: the streamed ones, then those written at the end. */
 function finalPaths(files: JobFiles): string[] {
-  return [...streamedPaths(files), ...(files.record ? [files.record.finalPath] : [])];
+  const { sources, record } = files;
+  return [...streamedPaths(files), ...(sources ? [sources.finalPath] : []), ...(record ? [record.finalPath] : [])];
+}
+
+/**
+ * Refuses what a folder of documents cannot be read with: a shard (a folder's texts are not numbered lines), or a
+ * long-text policy other than chunk.
+ */
+function checkDocumentOptions(inputOptions: InputOptions | undefined, onLong: LongTextPolicy | undefined): void {
+  if (inputOptions?.shard) {
+    throw new EmbeddingError(
+      'BAD_OPTION',
+      'A folder of documents is embedded whole: it has no shards.',
+      advice('Embed the folder without a shard, or split it into folders.'),
+    );
+  }
+  if (onLong !== undefined && onLong !== 'chunk') {
+    throw new EmbeddingError(
+      'BAD_OPTION',
+      `The documents of a folder are always cut into chunks: the long-text policy must be chunk, not ${onLong}.`,
+      { kind: 'fixOption', option: 'onLong', example: 'chunk' },
+    );
+  }
+}
+
+/**
+ * The listing hash of a folder's documents at the end of its run, refused (INPUT_CHANGED) where it is not the one the
+ * run started with: the output would be a mix of two folders.
+ */
+async function checkFolderUnchanged(folder: string, identity: RunIdentity): Promise<string> {
+  const documents = identity.input.documents;
+  const now = await documentListing(folder, documents?.glob ?? DEFAULT_GLOB);
+  if (now.hash !== documents?.hash) {
+    throw new EmbeddingError(
+      'INPUT_CHANGED',
+      `The documents of ${folder} changed during the run (${plural(documents?.files ?? 0, 'document')} at the start, ${plural(now.files, 'document')} now, or one of them changed).`,
+      advice('Leave the folder as it is while it is embedded, and embed it again.'),
+    );
+  }
+  return now.hash;
+}
+
+/**
+ * `<name>.sources.jsonl` of a folder's .npy output: `{"line": n, "source": path}` for each document in order (those
+ * skipped too), which the rows' `line` numbers. Written from a second walk of the folder, a document at a time.
+ */
+async function writeSources(output: string, identity: RunIdentity, replace: boolean): Promise<StagedFile> {
+  const file = await StagedFile.create(sourcesPath(output), replace);
+  try {
+    let line = 0;
+    let text = '';
+    for await (const { source } of documentFiles(identity.input.path, identity.input.documents?.glob)) {
+      line += 1;
+      text += `${JSON.stringify({ line, source })}\n`;
+      if (text.length >= 1 << 16) {
+        await file.append(text);
+        text = '';
+      }
+    }
+    await file.append(text);
+    await file.complete();
+    return file;
+  } catch (error) {
+    await file.abort();
+    throw error;
+  }
 }
 
 /**
@@ -247,7 +351,7 @@ function finalPaths(files: JobFiles): string[] {
 async function checkResumable(
   saved: Checkpoint,
   identity: RunIdentity,
-  reader: InputReader,
+  reader: RecordSource,
   options: EmbedJobOptions,
 ): Promise<void> {
   const { output, input } = options;
@@ -258,6 +362,13 @@ async function checkResumable(
     });
   }
   const lines = await reader.skip(saved.mark.lastLine);
+  if (lines < saved.mark.lastLine && identity.input.documents) {
+    throw new EmbeddingError(
+      'RESUME_REFUSED',
+      `The unfinished run of ${output} cannot be resumed: its checkpoint says it is done up to text ${formatCount(saved.mark.lastLine)}, but the documents of ${input} hold ${formatCount(lines)}.`,
+      { kind: 'startOver' },
+    );
+  }
   if (lines < saved.mark.lastLine) {
     throw new EmbeddingError(
       'RESUME_REFUSED',
@@ -284,7 +395,7 @@ async function openFiles(
   if (saved) {
     const resume = { sizes: saved.mark.sizes, added: saved.added };
     const writer = new QuantizingWriter(
-      await createOutputWriter(output, format, writtenRows(model), codec, false, resume),
+      await createOutputWriter(output, format, writtenRows(model, identity), codec, false, resume),
       codec,
     );
     let skipLog: SkipLog | null = null;
@@ -300,7 +411,10 @@ async function openFiles(
   const checkpoint = await CheckpointLog.create(output, identity, replace);
   let writer: QuantizingWriter | null = null;
   try {
-    writer = new QuantizingWriter(await createOutputWriter(output, format, writtenRows(model), codec, replace), codec);
+    writer = new QuantizingWriter(
+      await createOutputWriter(output, format, writtenRows(model, identity), codec, replace),
+      codec,
+    );
     return { writer, skipLog: await SkipLog.create(output, replace), checkpoint };
   } catch (error) {
     await Promise.all([writer?.abort(), checkpoint.remove()]);
@@ -309,8 +423,8 @@ async function openFiles(
 }
 
 /** What the output writers need to know of the rows besides their vectors: the model's name, what a row is. */
-function writtenRows(model: ModelInfo): { name: string; rows: RowKind } {
-  return { name: model.name, rows: rowKindOf(model.onLong) };
+function writtenRows(model: ModelInfo, identity: RunIdentity): { name: string; rows: RowKind } {
+  return { name: model.name, rows: rowKindOf(model.onLong, identity.input.documents !== null) };
 }
 
 /** Notices the input file being deleted or changed under a run, which would make its output a mix of two files. */
@@ -353,7 +467,7 @@ async function stopped(
   const { writer, skipLog, checkpoint } = files;
   const cancelled = options.signal?.aborted || (error instanceof EmbeddingError && error.code === 'CANCELLED');
   // A record claims a finished run: one staged before the run stopped goes, whatever is kept.
-  await files.record?.abort();
+  await Promise.all([files.sources?.abort(), files.record?.abort()]);
   if (cancelled && (!options.keepOnCancel || markedLine === null)) {
     await Promise.all([writer.abort(), skipLog.abort(), checkpoint.remove()]);
     return cancelledError();

@@ -1,6 +1,6 @@
 import { constants, type Stats } from 'node:fs';
-import { access, lstat, readdir, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { access, lstat, readdir, realpath, stat } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
 import type { FileRole } from '#shared/errors';
 import { advice, EmbeddingError } from './errors';
 import { isTablePath } from './output/stagedFile';
@@ -167,4 +167,18 @@ export async function treeSize(path: string): Promise<number> {
   const entries = await readdir(path);
   const sizes = await Promise.all(entries.map((entry) => treeSize(join(path, entry))));
   return sizes.reduce((sum, size) => sum + size, 0);
+}
+
+/** Refuses output files inside the input folder of a run of documents: the run would read them as documents. */
+export async function checkNotInFolder(folder: string, paths: readonly string[]): Promise<void> {
+  const inside = await realpath(folder);
+  for (const path of paths) {
+    const at = await realpath(dirname(resolve(path))).catch(() => resolve(dirname(path)));
+    if (at === inside || at.startsWith(`${inside}${sep}`)) {
+      throw new EmbeddingError('OUTPUT_IS_INPUT', `Output ${path} is inside the input folder ${folder}.`, {
+        kind: 'chooseOutput',
+        why: 'isInput',
+      });
+    }
+  }
 }

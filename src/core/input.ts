@@ -13,11 +13,25 @@ export interface InputOptions {
   field?: string;
   /** Read only the lines of this shard of the file (numbered as in the whole file); default: every line. */
   shard?: Shard;
+  /** A folder of documents only: which of its files are read (default: every file of a kind that is read). */
+  glob?: string;
 }
 
 export interface InputText {
   line: number;
   text: string;
+  /** A text of a folder of documents: which document, page or record it is, and where in its text it starts. */
+  place?: TextPlace;
+}
+
+/** Where a text of a folder of documents is from. */
+export interface TextPlace {
+  /** The document's path in the folder, '/' separators. */
+  source: string;
+  /** A PDF's page, a JSON Lines or CSV file's record (1-based); null for a document of one text. */
+  page: number | null;
+  /** Where the text starts in the page's or document's text, in code points. */
+  offset: number;
 }
 
 export type InputRecord = InputText | SkippedLine;
@@ -127,10 +141,27 @@ function dropCr(line: Buffer): Buffer {
   return line.length > 0 && line[line.length - 1] === CR ? line.subarray(0, line.length - 1) : line;
 }
 
-/** A record of the input, and where in the file its line ends (the offset just past its newline). */
+/**
+ * A record of the input, where in the file its line ends (the offset just past its newline), and `mark`: what a
+ * checkpoint says once the record is done (its line; in a folder of documents, how many texts were read).
+ */
 export interface PlacedRecord {
   record: InputRecord;
   end: number;
+  mark: number;
+}
+
+/** An input read once, as records, maybe past the records of a run being resumed first (`skip`). */
+export interface RecordSource {
+  readonly path: string;
+  /** How much there is to read, in the unit of `PlacedRecord.end`. */
+  readonly size: number;
+  /** Where the records start, past those skipped. */
+  readonly start: number;
+  /** Passes over the records up to `mark` (a checkpoint's), returning the mark reached. */
+  skip(mark: number): Promise<number>;
+  records(): AsyncGenerator<PlacedRecord>;
+  close(): Promise<void>;
 }
 
 /**
@@ -138,7 +169,7 @@ export interface PlacedRecord {
  * as records (`records`), each with where its line ends, so that progress can be told by bytes without counting the
  * lines beforehand.
  */
-export class InputReader {
+export class InputReader implements RecordSource {
   private readonly lines: AsyncGenerator<RawLine>;
   private linesRead = 0;
   private passed = 0;
@@ -190,7 +221,7 @@ export class InputReader {
     for await (const { bytes, end } of this.lines) {
       this.linesRead += 1;
       if (shard && !inShard(this.linesRead, shard)) continue;
-      yield { record: recordOf(this.linesRead, bytes, format, field), end };
+      yield { record: recordOf(this.linesRead, bytes, format, field), end, mark: this.linesRead };
     }
   }
 

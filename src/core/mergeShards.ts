@@ -306,6 +306,7 @@ const WHERE_COLUMNS: Record<RowKind, string[]> = {
   line: [],
   chunk: ['chunk', 'char_start', 'char_end'],
   mean: ['chunks'],
+  document: ['source', 'page', 'chunk', 'char_start', 'char_end'],
 };
 
 async function* lanceRows(output: string, rowKind: RowKind, precision: Precision): AsyncGenerator<EmbeddingResult> {

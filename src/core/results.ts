@@ -28,4 +28,9 @@ export interface EmbeddingResult {
   chunk?: ChunkPlace;
   /** With the policy mean: the chunks the row's vector is the token-weighted mean of. */
   chunks?: number;
+  /**
+   * A chunk of a folder's document (`line` is the document's number): its path in the folder ('/' separators), and
+   * its PDF page or JSON Lines / CSV record (1-based; null for others), in whose text `chunk`'s offsets are.
+   */
+  document?: { source: string; page: number | null };
 }

@@ -50,6 +50,7 @@ export function runRecordOf(
       format: input.format,
       field: input.field,
       shard: input.shard,
+      documents: input.documents,
     },
     output: {
       format: identity.format,

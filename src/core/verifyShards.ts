@@ -61,6 +61,14 @@ export async function verifyShards(outputs: readonly string[], input?: string): 
       problems.push(`${output} is not a finished output: ${errorMessage(error)}`);
     }
   }
+  const folder = records.find(({ record }) => record.input.documents !== null);
+  if (folder) {
+    throw new EmbeddingError(
+      'BAD_OPTION',
+      `${folder.output} is the output of a folder of documents, which is embedded whole: it has no shards.`,
+      advice('Use the output as it is.'),
+    );
+  }
   const reference = records[0];
   if (!reference) return emptyReport(problems);
   const count = reference.record.input.shard?.count ?? 1;

@@ -76,13 +76,23 @@ export type SkipReason =
   | 'field-not-string'
   | 'too-long'
   | 'no-tokens'
-  | 'failed';
+  | 'failed'
+  /** The document kinds of a folder of documents: a file that could not be read as its kind says. */
+  | 'binary'
+  | 'encrypted'
+  | 'no-text'
+  | 'unreadable'
+  | 'unsupported';
 
 export interface SkippedLine {
-  /** 1-based line number in the input file. */
+  /** 1-based line number in the input file; in a folder of documents, the document's number in its sorted list. */
   line: number;
   reason: SkipReason;
   detail?: string;
+  /** In a folder of documents: the document's path in the folder ('/' separators). */
+  source?: string;
+  /** In a folder of documents: the PDF page, or the record of a JSON Lines or CSV file (1-based); null for others. */
+  page?: number | null;
 }
 
 /** How texts are turned into model input and vectors into output; can change between runs on one loaded model. */
@@ -260,6 +270,11 @@ export interface EmbedJobSummary {
    * more get one); absent for the other formats.
    */
   tableIndex?: TableIndex | null;
+  /**
+   * A folder of documents: how many it holds. Its stats' lines are then the texts read (a document, a section of a
+   * long one, a page, a record), and `resumedAfterLine` counts those.
+   */
+  documents?: number;
   model: ModelInfo;
   stats: BatchStats;
 }

@@ -53,7 +53,7 @@ export type FileRole = 'input' | 'model';
 export type NumericOptionName = Exclude<LimitName, 'port' | 'top' | 'shards' | 'threshold' | 'line' | 'row' | 'chunk'>;
 
 /** A setting whose value the engine refused. */
-export type OptionName = NumericOptionName | 'normalize' | 'onLong';
+export type OptionName = NumericOptionName | 'normalize' | 'onLong' | 'glob';
 
 /**
  * What the user can do about an engine error, with the facts the wording needs. The engine says what to do, never how

@@ -74,6 +74,14 @@ export const runRecordSchema = z.strictObject({
     field: z.string(),
     /** The shard of the input's lines the run embedded (see src/shared/shard.ts); null: every line. */
     shard: z.strictObject({ index: count, count: positive }).nullable().default(null),
+    /**
+     * A folder of documents: the glob that chose them, how many, and a hash of their paths, sizes and times (`size`:
+     * their bytes); null (absent from the records of runs made before folders) for a file.
+     */
+    documents: z
+      .strictObject({ glob: z.string(), files: count, hash: z.string().regex(/^[0-9a-f]{64}$/) })
+      .nullable()
+      .default(null),
   }),
   output: z.strictObject({
     format: z.enum(OUTPUT_FORMATS),

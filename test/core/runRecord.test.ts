@@ -115,6 +115,7 @@ describe('the run record beside every output', () => {
           format: 'text',
           field: 'text',
           shard: null,
+          documents: null,
         },
         output: { format, rows: ROWS, lines: LINES.length, skipped: LINES.length - ROWS, failed: 0, truncated: 0 },
       });

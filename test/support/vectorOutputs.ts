@@ -142,7 +142,16 @@ export async function writeVectorOutput(
       chunkOverlap: null,
     },
     precision: { type: 'float32', calibration: null },
-    input: { path: input, absolutePath: input, size, mtimeMs, format: 'text', field: 'text', shard: null },
+    input: {
+      path: input,
+      absolutePath: input,
+      size,
+      mtimeMs,
+      format: 'text',
+      field: 'text',
+      shard: null,
+      documents: null,
+    },
     output: { format, rows: count, lines, skipped: lines - count, failed: 0, truncated: 0 },
   };
   await writer.complete(record);

@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import { isFolder } from '#core/documents/documentReader';
 import { checkJobFiles, runEmbedJob } from '#core/embedJob';
 import type { ProbeLauncher } from '#core/modelProbe';
 import { catalogModelForFile } from '#core/library/modelCatalog';
@@ -25,10 +26,14 @@ export async function runEmbed(options: EmbedCommandOptions, probe: ProbeLaunche
   try {
     // Known before the model loads where --dimensions gives the vectors' dimension.
     if (options.dimensions !== undefined) checkPrecision(options.precision ?? 'float32', options.dimensions);
+    const folder = await isFolder(options.input);
     const resolved = await modelReferenceFor(options.model, options.modelsDir);
     if (resolved.reference.kind === 'download') {
       // A download can take minutes: the input and output are checked first, as the job would check them.
-      await checkJobFiles(options);
+      await checkJobFiles({
+        ...options,
+        inputOptions: { ...(options.glob === undefined ? {} : { glob: options.glob }) },
+      });
     }
     const model = await modelFileFor(resolved, {
       signal: interrupt.signal,
@@ -53,8 +58,13 @@ export async function runEmbed(options: EmbedCommandOptions, probe: ProbeLaunche
       },
       input: options.input,
       inputOptions: {
-        ...(options.field === undefined ? {} : { format: 'jsonl', field: options.field }),
+        ...(options.field === undefined
+          ? {}
+          : folder
+            ? { field: options.field }
+            : { format: 'jsonl', field: options.field }),
         ...(options.shard === undefined ? {} : { shard: options.shard }),
+        ...(options.glob === undefined ? {} : { glob: options.glob }),
       },
       output: options.output,
       format: options.format,
@@ -77,7 +87,7 @@ export async function runEmbed(options: EmbedCommandOptions, probe: ProbeLaunche
           else process.stderr.write(`warning: ${warning}\n`);
         }
         bar?.status(
-          `Loaded ${info.name}; ${resumeAfterLine ? `resuming after line ${resumeAfterLine} of` : 'reading'} ${basename(options.input)} ...`,
+          `Loaded ${info.name}; ${resumeAfterLine ? `resuming after ${folder ? 'text' : 'line'} ${resumeAfterLine} of` : 'reading'} ${basename(options.input)} ...`,
         );
       },
       onProgress: bar ? (progress) => bar.update(progress) : undefined,

@@ -6,7 +6,8 @@ import { openStaged, reopenStaged, sizeKey, StagedFile } from './stagedFile';
 
 /**
  * `.jsonl`: one object per row, in line order: a row a line, or with the policy chunk a row a chunk (`chunk`,
- * `char_start`, `char_end` after `line`), or with mean a row a line saying how many chunks it averages (`chunks`).
+ * `char_start`, `char_end` after `line`), or with mean a row a line saying how many chunks it averages (`chunks`); a
+ * folder's documents, a row a chunk with `source` and `page` before `chunk`.
  */
 export class JsonlWriter extends StagedFile implements OutputWriter {
   private constructor(
@@ -52,6 +53,8 @@ export class JsonlWriter extends StagedFile implements OutputWriter {
         return `"chunk":${r.chunk?.index ?? 0},"char_start":${r.chunk?.charStart ?? 0},"char_end":${r.chunk?.charEnd ?? 0},`;
       case 'mean':
         return `"chunks":${r.chunks ?? 1},`;
+      case 'document':
+        return `"source":${JSON.stringify(r.document?.source ?? '')},"page":${r.document?.page ?? null},"chunk":${r.chunk?.index ?? 0},"char_start":${r.chunk?.charStart ?? 0},"char_end":${r.chunk?.charEnd ?? 0},`;
     }
   }
 }

@@ -63,6 +63,13 @@ function schemaFor(codec: VectorCodec, rows: RowKind, modelName: string): Arrow.
       field('char_end', new arrow.Int64()),
     ],
     mean: [field('chunks', new arrow.Uint32())],
+    document: [
+      field('source', new arrow.Utf8()),
+      new arrow.Field('page', new arrow.Uint32(), true),
+      field('chunk', new arrow.Uint32()),
+      field('char_start', new arrow.Int64()),
+      field('char_end', new arrow.Int64()),
+    ],
   };
   const columns = storedColumns(codec.precision, codec.dimension);
   return new arrow.Schema(
@@ -221,6 +228,19 @@ export class LanceOutputWriter implements OutputWriter {
         int64((r) => r.chunk?.charEnd ?? 0),
       ],
       mean: [uint32((r) => r.chunks ?? 1)],
+      document: [
+        arrow.vectorFromArray(
+          rows.map((r) => r.document?.source ?? ''),
+          new arrow.Utf8(),
+        ).data[0] as Arrow.Data,
+        arrow.vectorFromArray(
+          rows.map((r) => r.document?.page ?? null),
+          new arrow.Uint32(),
+        ).data[0] as Arrow.Data,
+        uint32((r) => r.chunk?.index ?? 0),
+        int64((r) => r.chunk?.charStart ?? 0),
+        int64((r) => r.chunk?.charEnd ?? 0),
+      ],
     };
     const children = [
       int64((r) => r.line),

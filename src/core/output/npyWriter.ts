@@ -101,7 +101,9 @@ class NpyArray {
  * dimension / 8 of them), one row per row of the output in line order, plus a sidecar saying what each row is: with a
  * row a line, `<name>.lines.npy`, a uint32 vector of the input line of each row; with the policy chunk,
  * `<name>.rows.npy`, an int64 matrix of (line, chunk, char_start, char_end) per row; with mean, `<name>.rows.npy`, an
- * int64 matrix of (line, chunks) per row.
+ * int64 matrix of (line, chunks) per row; for a folder's documents, `<name>.rows.npy`, an int64 matrix of (line, page
+ * (0: none), chunk, char_start, char_end) per row, `line` the document's number in `<name>.sources.jsonl` (written
+ * by the run at its end, see sourcesPath).
  */
 export class NpyWriter implements OutputWriter {
   private constructor(
@@ -161,6 +163,17 @@ export class NpyWriter implements OutputWriter {
           results.flatMap((r) => [r.line, r.chunks ?? 1]),
           BigInt,
         );
+      case 'document':
+        return BigInt64Array.from(
+          results.flatMap((r) => [
+            r.line,
+            r.document?.page ?? 0,
+            r.chunk?.index ?? 0,
+            r.chunk?.charStart ?? 0,
+            r.chunk?.charEnd ?? 0,
+          ]),
+          BigInt,
+        );
     }
   }
 
@@ -188,7 +201,7 @@ export class NpyWriter implements OutputWriter {
   }
 }
 
-const ROWS_COLUMNS: Record<Exclude<RowKind, 'line'>, number> = { chunk: 4, mean: 2 };
+const ROWS_COLUMNS: Record<Exclude<RowKind, 'line'>, number> = { chunk: 4, mean: 2, document: 5 };
 
 /** `embeddings.npy` -> `embeddings.lines.npy`. */
 export function linesPath(npyPath: string): string {
@@ -198,4 +211,9 @@ export function linesPath(npyPath: string): string {
 /** `embeddings.npy` -> `embeddings.rows.npy`. */
 export function rowsPath(npyPath: string): string {
   return npyPath.replace(/(\.npy)?$/i, '.rows.npy');
+}
+
+/** `embeddings.npy` -> `embeddings.sources.jsonl`: a folder's documents, `{"line": n, "source": path}` a line. */
+export function sourcesPath(npyPath: string): string {
+  return npyPath.replace(/(\.npy)?$/i, '.sources.jsonl');
 }

@@ -2,7 +2,7 @@ import { chunksTexts, OUTPUT_FORMATS, type LongTextPolicy, type OutputFormat } f
 import { advice, EmbeddingError } from '../errors';
 import { JsonlWriter } from './jsonlWriter';
 import { LanceOutputWriter } from './lanceWriter';
-import { linesPath, NpyWriter, rowsPath } from './npyWriter';
+import { linesPath, NpyWriter, rowsPath, sourcesPath } from './npyWriter';
 import type { OutputWriter, RowKind, WriterResume } from './outputWriter';
 import { ParquetOutputWriter } from './parquetWriter';
 import type { VectorCodec } from './precision';
@@ -37,13 +37,19 @@ function checkTableName(path: string): void {
 
 /**
  * Every file a run with this output writes: the embeddings (and the .npy sidecar saying what each row is), the skip
- * log, then the run record.
+ * log, then those written at the end: a folder's .npy list of documents, the run record.
  */
-export function outputPathsFor(path: string, format: OutputFormat, policy: LongTextPolicy = 'truncate'): string[] {
-  return [...streamedPathsFor(path, format, policy), runRecordPath(path)];
+export function outputPathsFor(
+  path: string,
+  format: OutputFormat,
+  policy: LongTextPolicy = 'truncate',
+  documents = false,
+): string[] {
+  const sources = documents && format === 'npy' ? [sourcesPath(path)] : [];
+  return [...streamedPathsFor(path, format, policy), ...sources, runRecordPath(path)];
 }
 
-/** The files a run writes batch by batch, which its checkpoints measure: all but the run record, written at the end. */
+/** The files a run writes batch by batch, which its checkpoints measure: all but those written at the end. */
 export function streamedPathsFor(path: string, format: OutputFormat, policy: LongTextPolicy = 'truncate'): string[] {
   const sidecar = chunksTexts(policy) ? rowsPath(path) : linesPath(path);
   return [...(format === 'npy' ? [path, sidecar] : [path]), skipLogPath(path)];

@@ -38,9 +38,13 @@ export interface OutputWriter {
   abort(): Promise<void>;
 }
 
-/** What a row of the output is: an input line, a chunk of one (policy chunk), or the mean of its chunks (mean). */
-export type RowKind = 'line' | 'chunk' | 'mean';
+/**
+ * What a row of the output is: an input line, a chunk of one (policy chunk), the mean of its chunks (mean), or a chunk
+ * of a folder's document (`document`).
+ */
+export type RowKind = 'line' | 'chunk' | 'mean' | 'document';
 
-export function rowKindOf(policy: LongTextPolicy): RowKind {
+export function rowKindOf(policy: LongTextPolicy, documents = false): RowKind {
+  if (documents) return 'document';
   return policy === 'chunk' || policy === 'mean' ? policy : 'line';
 }

@@ -54,6 +54,13 @@ const WHERE: Record<RowKind, SchemaElement[]> = {
     { name: 'char_end', type: 'INT64', repetition_type: 'REQUIRED' },
   ],
   mean: [{ name: 'chunks', type: 'INT32', converted_type: 'UINT_32', repetition_type: 'REQUIRED' }],
+  document: [
+    { name: 'source', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' },
+    { name: 'page', type: 'INT32', converted_type: 'UINT_32', repetition_type: 'OPTIONAL' },
+    { name: 'chunk', type: 'INT32', converted_type: 'UINT_32', repetition_type: 'REQUIRED' },
+    { name: 'char_start', type: 'INT64', repetition_type: 'REQUIRED' },
+    { name: 'char_end', type: 'INT64', repetition_type: 'REQUIRED' },
+  ],
 };
 
 function schemaFor(precision: Precision, rows: RowKind): SchemaElement[] {
@@ -97,7 +104,8 @@ export function streamingByteWriter(file: StagedFile): ByteWriter {
 /**
  * `.parquet`: the origin crate's columns (`text`, `text_hash`, `sequence_length`, `processing_time_ms`, `embedding` as
  * a list of the run's precision) plus `line` and `truncated` (and after `line`, with the policy chunk `chunk`,
- * `char_start` and `char_end`, with mean `chunks`), written row group by row group. The footer lists every row group, so a
+ * `char_start` and `char_end`, with mean `chunks`; for a folder's documents `source`, `page` (null but for PDF pages and records) and the chunk
+ * columns), written row group by row group. The footer lists every row group, so a
  * resumed run gets the row groups of the run it continues from the checkpoints, which carry each one as it is written.
  */
 export class ParquetOutputWriter implements OutputWriter {
@@ -189,16 +197,21 @@ export class ParquetOutputWriter implements OutputWriter {
   private async writeRowGroup(): Promise<void> {
     const rows = this.buffered;
     this.buffered = [];
-    const where: Array<[string, unknown[]]> =
-      this.rows === 'chunk'
-        ? [
-            ['chunk', rows.map((r) => r.chunk?.index ?? 0)],
-            ['char_start', rows.map((r) => BigInt(r.chunk?.charStart ?? 0))],
-            ['char_end', rows.map((r) => BigInt(r.chunk?.charEnd ?? 0))],
-          ]
-        : this.rows === 'mean'
-          ? [['chunks', rows.map((r) => r.chunks ?? 1)]]
-          : [];
+    const chunks: Array<[string, unknown[]]> = [
+      ['chunk', rows.map((r) => r.chunk?.index ?? 0)],
+      ['char_start', rows.map((r) => BigInt(r.chunk?.charStart ?? 0))],
+      ['char_end', rows.map((r) => BigInt(r.chunk?.charEnd ?? 0))],
+    ];
+    const where: Array<[string, unknown[]]> = {
+      line: [],
+      chunk: chunks,
+      mean: [['chunks', rows.map((r) => r.chunks ?? 1)]] satisfies Array<[string, unknown[]]>,
+      document: [
+        ['source', rows.map((r) => r.document?.source ?? '')],
+        ['page', rows.map((r) => r.document?.page ?? null)],
+        ...chunks,
+      ] satisfies Array<[string, unknown[]]>,
+    }[this.rows];
     const columns: Array<[string, unknown[]]> = [
       ['line', rows.map((r) => BigInt(r.line))],
       ...where,

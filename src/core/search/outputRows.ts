@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import type { ChunkPlace } from '#shared/engine';
 import type { RunRecord } from '#shared/runRecord';
-import { cancelledError, EmbeddingError } from '../errors';
+import { advice, cancelledError, EmbeddingError } from '../errors';
 import { isSkipped, readInput } from '../input';
 import { NPY_DESCRS, type NpyDescr } from '../output/npyWriter';
 import { lanceBatches, numbersOf, stringsOf } from '../output/lanceReader';
@@ -258,6 +258,13 @@ export async function rowOfLine(
 
 /** Refuses an input changed since the run (size, modification time): its lines may no longer be the rows' texts. */
 export async function checkInputUnchanged(output: string, record: RunRecord): Promise<void> {
+  if (record.input.documents) {
+    throw new EmbeddingError(
+      'BAD_OPTION',
+      `${output} is a .npy output of a folder of documents: it holds no texts, and they are not read back from the documents.`,
+      advice("Embed the folder into JSON Lines or Parquet, which hold each chunk's text, to search it."),
+    );
+  }
   const { absolutePath, size, mtimeMs } = record.input;
   const now = await stat(absolutePath).catch(() => null);
   if (!now || now.size !== size || now.mtimeMs !== mtimeMs) {

@@ -12,4 +12,9 @@ export const SKIP_REASONS: Record<SkipReason, string> = {
   'too-long': 'Longer than the context',
   'no-tokens': 'No tokens',
   failed: 'Embedding failed',
+  binary: 'Binary file',
+  encrypted: 'Encrypted document',
+  'no-text': 'No text (images only?)',
+  unreadable: 'Document cannot be read',
+  unsupported: 'Unsupported file type',
 };

@@ -116,4 +116,5 @@ const OPTION_LABELS: Record<OptionName, string> = {
   onLong: 'Texts longer than the context',
   chunkTokens: LIMITS.chunkTokens.label,
   chunkOverlap: LIMITS.chunkOverlap.label,
+  glob: 'Files to read',
 };
