@@ -63,6 +63,8 @@ export interface EmbedCommandOptions extends ModelCommandOptions {
   overwrite: boolean;
   resume: boolean;
   shard?: Shard;
+  /** An earlier output whose rows are reused for the texts it has. */
+  reuse?: string;
 }
 
 /** Results search prints where --top is not given. */
@@ -194,6 +196,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   overwrite: { type: 'boolean', commands: [...EMBED, 'export-map', 'merge'] },
   resume: { type: 'boolean', commands: EMBED },
   shard: { type: 'string', commands: EMBED, example: '0/4' },
+  reuse: { type: 'string', commands: EMBED, example: 'last-week.parquet' },
   embeddings: { type: 'string', commands: EXPLORE, example: 'embeddings.parquet' },
   query: { type: 'string', commands: SEARCH, example: '"how do I reset my password"' },
   top: { type: 'string', commands: NEAREST, example: String(LIMITS.top.example) },
@@ -392,6 +395,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     overwrite: option.flag('overwrite'),
     resume: option.flag('resume'),
     shard: option.shard('shard'),
+    reuse: option.string('reuse'),
   };
   checkOutput(options);
   checkChunking(options);

@@ -24,7 +24,7 @@ export function formatSummary(summary: EmbedJobSummary): string {
         ? `${formatCount(stats.lines)} (shard ${shardName(summary.shard)} of the input)`
         : formatCount(stats.lines),
     ],
-    ['embedded', formatCount(stats.embedded)],
+    ['embedded', embeddedLines(summary)],
     ['skipped', skippedByReason(stats)],
     ['failed', failed],
     ['truncated', formatCount(stats.truncated)],
@@ -47,14 +47,17 @@ export function formatSummary(summary: EmbedJobSummary): string {
       'resumed',
       `after line ${formatCount(summary.resumedAfterLine)}; time and speed are this run's`,
     ]);
-  const heading = `Embedded ${formatCount(stats.embedded)} of ${plural(stats.lines, 'line')} in ${formatDuration(stats.elapsedMs)}.`;
+  const done = summary.reusedFrom
+    ? `Embedded ${formatCount(stats.embedded - stats.reused)} and reused ${formatCount(stats.reused)}`
+    : `Embedded ${formatCount(stats.embedded)}`;
+  const heading = `${done} of ${plural(stats.lines, 'line')} in ${formatDuration(stats.elapsedMs)}.`;
   return `${heading}\n\n${table(rows, '  ')}`;
 }
 
 /** `--json`: the run's summary as one JSON object. */
 export function summaryJson(summary: EmbedJobSummary): string {
   const { input, format, outputs, outputBytes, outputDimension, precision, skipLog, runRecord } = summary;
-  const { resumedAfterLine, shard, model, stats } = summary;
+  const { resumedAfterLine, shard, reusedFrom, model, stats } = summary;
   return JSON.stringify(
     {
       input,
@@ -67,11 +70,19 @@ export function summaryJson(summary: EmbedJobSummary): string {
       runRecord,
       resumedAfterLine,
       shard,
+      reusedFrom,
       model,
       stats,
     },
     roundFloats,
   );
+}
+
+/** The lines with rows: with an earlier output reused, how many rows were copied from it and how many embedded. */
+function embeddedLines({ stats, reusedFrom }: EmbedJobSummary): string {
+  if (!reusedFrom) return formatCount(stats.embedded);
+  const now = formatCount(stats.embedded - stats.reused);
+  return `${formatCount(stats.embedded)} (${formatCount(stats.reused)} rows reused from ${reusedFrom}, ${now} embedded)`;
 }
 
 /** `3 (blank 2, too-long 1)`: the reasons of the lines skipped for their content, most frequent first. */

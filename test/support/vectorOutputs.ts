@@ -143,6 +143,7 @@ export async function writeVectorOutput(
     },
     precision: { type: 'float32', calibration: null },
     input: { path: input, absolutePath: input, size, mtimeMs, format: 'text', field: 'text', shard: null },
+    reused: null,
     output: { format, rows: count, lines, skipped: lines - count, failed: 0, truncated: 0 },
   };
   await writer.complete(record);
