@@ -69,7 +69,12 @@ export class ReuseSource {
     });
     const difference = reuseDifference(record, identity);
     if (difference) throw refused(output, difference);
-    const { keys, offsets } = await indexRows(output, record, signal);
+    const { keys, offsets } = await indexRows(output, record, signal).catch((error: unknown) => {
+      // A damaged output, or a .npy one whose input (which holds its texts) changed since.
+      if (error instanceof EmbeddingError && error.code !== 'CANCELLED')
+        throw refused(output, error.message.replace(/\.$/, ''), error);
+      throw error;
+    });
     const rows = keys.length / 4;
     const order = Uint32Array.from({ length: rows }, (_, i) => i).sort((a, b) => compareKeys(keys, a, keys, b));
     const sorted = new Uint32Array(keys.length);

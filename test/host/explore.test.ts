@@ -51,6 +51,7 @@ async function embedded(name: string, modelPath = model): Promise<string> {
     chunkTokens: null,
     chunkOverlap: null,
     resume: false,
+    reuse: null,
   };
   const started = await h.ok('job:start', start);
   expect((await h.finished(started.jobId)).status).toBe('done');

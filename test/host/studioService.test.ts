@@ -45,6 +45,7 @@ function job(input: string, output: string, overrides: Partial<JobStart> = {}): 
     dimensions: null,
     precision: 'float32',
     resume: false,
+    reuse: null,
     ...overrides,
   };
 }
