@@ -9,7 +9,7 @@ import {
 import type { Precision } from '#shared/engine';
 import type { Calibration, RunRecord } from '#shared/runRecord';
 import { vectorsDifference, type RunIdentity } from './checkpoint';
-import { cancelledError, EmbeddingError } from './errors';
+import { cancelledError, EmbeddingError, errorMessage } from './errors';
 import { NPY_DESCRS, npyItemSize, rowsPath } from './output/npyWriter';
 import { damaged, isNumbers, npyHeader } from './output/outputLines';
 import { storedColumns, storedOfBytes, storedVector, type StoredVector } from './output/precision';
@@ -69,17 +69,22 @@ export class ReuseSource {
     });
     const difference = reuseDifference(record, identity);
     if (difference) throw refused(output, difference);
-    const { keys, offsets } = await indexRows(output, record, signal).catch((error: unknown) => {
+    const unreadable = (error: unknown): never => {
       // A damaged output, or a .npy one whose input (which holds its texts) changed since.
-      if (error instanceof EmbeddingError && error.code !== 'CANCELLED')
-        throw refused(output, error.message.replace(/\.$/, ''), error);
-      throw error;
-    });
+      if (error instanceof EmbeddingError && error.code === 'CANCELLED') throw error;
+      const why = error instanceof EmbeddingError ? error.message.replace(/\.$/, '') : errorMessage(error);
+      throw refused(
+        output,
+        error instanceof EmbeddingError ? why : `its ${record.output.format} file cannot be read (${why})`,
+        error,
+      );
+    };
+    const { keys, offsets } = await indexRows(output, record, signal).catch(unreadable);
     const rows = keys.length / 4;
     const order = Uint32Array.from({ length: rows }, (_, i) => i).sort((a, b) => compareKeys(keys, a, keys, b));
     const sorted = new Uint32Array(keys.length);
     order.forEach((row, i) => sorted.set(keys.subarray(row * 4, row * 4 + 4), i * 4));
-    const reader = await rowReader(output, record, offsets);
+    const reader = await rowReader(output, record, offsets).catch(unreadable);
     return new ReuseSource(output, record, sorted, order, reader);
   }
 
@@ -308,11 +313,11 @@ function jsonlReader(
   precision: Precision,
   columns: number,
 ): RowReader {
+  const file = new ReadAhead(handle, offsets[offsets.length - 1] ?? 0);
   return {
     async row(place) {
       const start = offsets[place] ?? 0;
-      const bytes = Buffer.alloc((offsets[place + 1] ?? start) - start);
-      await handle.read(bytes, 0, bytes.length, start);
+      const bytes = await file.bytes(start, offsets[place + 1] ?? start);
       let parsed: Record<string, unknown>;
       try {
         parsed = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
@@ -387,30 +392,36 @@ async function npyReader(output: string, record: RunRecord, precision: Precision
   const rowBytes = columns * npyItemSize(descr);
   const handle = await open(output, 'r');
   const mean = record.vectors.onLong === 'mean';
-  let sidecar: { handle: FileHandle; start: number } | null = null;
+  let sidecar: { handle: FileHandle } | null = null;
   try {
-    const { start } = await npyHeader(output, handle, descr);
+    const { shape, start } = await npyHeader(output, handle, descr);
+    const matrix = new ReadAhead(handle, start + (shape[0] ?? 0) * rowBytes);
+    let entries: ReadAhead | null = null;
+    let entriesStart = 0;
     if (mean) {
       const sidecarHandle = await open(rowsPath(output), 'r');
-      sidecar = { handle: sidecarHandle, start: 0 };
-      sidecar.start = (await npyHeader(rowsPath(output), sidecarHandle, '<i8')).start;
+      sidecar = { handle: sidecarHandle };
+      const header = await npyHeader(rowsPath(output), sidecarHandle, '<i8');
+      entriesStart = header.start;
+      entries = new ReadAhead(sidecarHandle, header.start + (header.shape[0] ?? 0) * 16);
     }
     return {
       async row(place) {
-        const bytes = new Uint8Array(rowBytes);
-        const { bytesRead } = await handle.read(bytes, 0, rowBytes, start + place * rowBytes);
-        if (bytesRead < rowBytes) throw damaged(output, `it ends before row ${place + 1}`);
+        const at = start + place * rowBytes;
+        const bytes = await matrix.bytes(at, at + rowBytes);
+        if (bytes.length < rowBytes) throw damaged(output, `it ends before row ${place + 1}`);
         let chunks: number | undefined;
-        if (sidecar) {
-          const entry = Buffer.alloc(16);
-          await sidecar.handle.read(entry, 0, 16, sidecar.start + place * 16);
+        if (entries) {
+          const entry = await entries.bytes(entriesStart + place * 16, entriesStart + place * 16 + 16);
+          if (entry.length < 16) throw damaged(rowsPath(output), `it has nothing for row ${place + 1}`);
           chunks = Number(entry.readBigInt64LE(8));
         }
         return {
           tokens: null,
           truncated: null,
           processingTimeMs: 0,
-          stored: storedOfBytes(precision, bytes),
+          // A copy of its own: the row outlives the window it was read in.
+          stored: storedOfBytes(precision, Uint8Array.from(bytes)),
           ...(chunks === undefined ? {} : { chunks }),
         };
       },
@@ -421,5 +432,31 @@ async function npyReader(output: string, record: RunRecord, precision: Precision
   } catch (error) {
     await Promise.all([handle.close(), sidecar?.handle.close()]);
     throw error;
+  }
+}
+
+/** Bytes a row's read takes from a file at least, for the rows after it: most lines reuse the row after the last. */
+const READ_AHEAD_BYTES = 1 << 20;
+
+/** A file read a window at a time: the bytes of a row come from the last window read where it holds them. */
+class ReadAhead {
+  private window: { start: number; bytes: Buffer } | null = null;
+
+  constructor(
+    private readonly handle: FileHandle,
+    /** Where the bytes worth reading end. */
+    private readonly end: number,
+  ) {}
+
+  /** The bytes from `start` to `end` (fewer where the file ends before), viewing the window they are in. */
+  async bytes(start: number, end: number): Promise<Buffer> {
+    const held = this.window;
+    if (held && start >= held.start && end <= held.start + held.bytes.length)
+      return held.bytes.subarray(start - held.start, end - held.start);
+    const length = Math.max(end - start, Math.min(READ_AHEAD_BYTES, this.end - start));
+    const buffer = Buffer.alloc(length);
+    const { bytesRead } = await this.handle.read(buffer, 0, length, start);
+    this.window = { start, bytes: buffer.subarray(0, bytesRead) };
+    return this.window.bytes.subarray(0, Math.min(bytesRead, end - start));
   }
 }

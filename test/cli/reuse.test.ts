@@ -327,5 +327,13 @@ describe('embed --reuse refuses', () => {
       '--reuse',
       damaged,
     );
+    const garbage = join(dir, 'garbage.parquet');
+    await writeFile(garbage, 'not a Parquet file at all');
+    const record = JSON.parse(await readFile(`${earlier}.run.json`, 'utf8')) as RunRecord;
+    await writeFile(
+      `${garbage}.run.json`,
+      JSON.stringify({ ...record, output: { ...record.output, format: 'parquet' } }),
+    );
+    await expectRefused(/garbage\.parquet cannot be reused: its parquet file cannot be read \(/, '--reuse', garbage);
   });
 });
