@@ -193,12 +193,18 @@ describe('embed --reuse', () => {
     }
   });
 
-  it('reuses a shard output for any lines, and a full output for a shard', async () => {
+  it('reuses a shard output for any lines, a merged output, and a full output for a shard', async () => {
     const part = join(dir, 'part-0.jsonl');
     await embedOk(oldInput, part, '--shard', '0/2');
     const inPart = new Set((await readJsonl(part)).map((row) => row.text));
     const fromPart = await embedOk(newInput, join(dir, 'from-part.jsonl'), '--reuse', part);
     expect(fromPart.stats.reused).toBe(NEW.filter((text) => inPart.has(text.trim())).length);
+    const other = join(dir, 'part-1.jsonl');
+    await embedOk(oldInput, other, '--shard', '1/2');
+    const merged = join(dir, 'merged.jsonl');
+    const merging = await runCli(['merge', '--output', merged, part, other]);
+    expect(merging.code, merging.stderr).toBe(0);
+    expect((await embedOk(newInput, join(dir, 'from-merged.jsonl'), '--reuse', merged)).stats.reused).toBe(REUSABLE);
 
     const earlier = join(dir, 'for-shard.jsonl');
     await embedOk(oldInput, earlier);
