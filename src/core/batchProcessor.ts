@@ -84,13 +84,14 @@ type Entry = { end: number } & (
   | { kind: 'skip'; skipped: SkippedLine }
   | { kind: 'text'; line: number; text: string; truncated: boolean; pieces: Piece[] }
   /**
-   * A text the earlier output has a row for, at `place`; `measured`: its tokens and truncation, where that output does
-   * not hold them (the text was tokenized for them).
+   * A text (of MD5 `hash`) the earlier output has a row for, at `place`; `measured`: its tokens and truncation, where
+   * that output does not hold them (the text was tokenized for them).
    */
   | {
       kind: 'reused';
       line: number;
       text: string;
+      hash: string;
       source: ReuseSource;
       place: number;
       measured: { tokens: number; truncated: boolean } | null;
@@ -301,8 +302,9 @@ export class BatchProcessor {
 
   private entryFor(record: InputRecord, end: number, policy: LongTextPolicy, reuse?: ReuseSource): Entry {
     if (isSkipped(record)) return { kind: 'skip', skipped: record, end };
-    const place = reuse ? reuse.find(textHashOf(record.text)) : -1;
-    const reused = { kind: 'reused', line: record.line, text: record.text, place, end } as const;
+    const hash = reuse ? textHashOf(record.text) : '';
+    const place = reuse ? reuse.find(hash) : -1;
+    const reused = { kind: 'reused', line: record.line, text: record.text, hash, place, end } as const;
     if (reuse && place >= 0 && reuse.holdsTokens) return { ...reused, source: reuse, measured: null };
     let pieces: Piece[];
     let truncated = false;
@@ -491,7 +493,7 @@ async function reusedRow(entry: Extract<Entry, { kind: 'reused' }>): Promise<Emb
   return {
     line: entry.line,
     text: entry.text,
-    textHash: textHashOf(entry.text),
+    textHash: entry.hash,
     tokens: entry.measured?.tokens ?? row.tokens ?? 0,
     truncated: entry.measured?.truncated ?? row.truncated ?? false,
     processingTimeMs: row.processingTimeMs,

@@ -42,9 +42,10 @@ const EMBEDDING_KEY = Buffer.from(',"embedding":[');
  * The rows of an earlier, finished output of the same model and options, found by their text: a run embeds only the
  * texts the output has no row for, and writes the others' rows as that output stored them (the same numbers, never
  * encoded again). Holds an index of the output's rows by their texts' MD5, sorted, in typed arrays: 20 bytes a row (the
- * hash, 16, and the row's place, 4), 28 for JSON Lines (where the row starts in the file, 8), and 36 more a row while
- * it is built; never the vectors: a row is read from the file when a line needs it (Parquet: its row group, the last
- * one read kept for the rows after it).
+ * hash, 16, and the row's place, 4), 28 for JSON Lines (where the row starts in the file, 8), and about 24 more a row
+ * while it is sorted (the hashes in the output's order, and the sort's own copy of the places); never the vectors: a
+ * row is read from the file when a line needs it, with the MiB after it (Parquet: with its row group), kept for the
+ * rows after it.
  */
 export class ReuseSource {
   private constructor(
@@ -59,8 +60,8 @@ export class ReuseSource {
 
   /**
    * Checks that `output` is a finished output made as the run of `identity` makes its rows (the same model file, every
-   * option that changes a vector, the precision) and indexes its rows; refused (REUSE_REFUSED, or the reader's own
-   * error for a damaged output) saying what differs or what is wrong.
+   * option that changes a vector, the precision) and indexes its rows; refused (REUSE_REFUSED) saying what differs or
+   * what is wrong (no run record, a damaged output, the changed input of a .npy one).
    */
   static async open(output: string, identity: RunIdentity, signal?: AbortSignal): Promise<ReuseSource> {
     const record = await readRunRecord(output).catch((error: unknown) => {
