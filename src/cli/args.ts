@@ -66,6 +66,8 @@ export interface EmbedCommandOptions extends ModelCommandOptions {
   shard?: Shard;
   /** A folder --input: which of its files are documents to read. */
   glob?: string;
+  /** An earlier output whose rows are reused for the texts it has. */
+  reuse?: string;
 }
 
 /** Results search prints where --top is not given. */
@@ -200,6 +202,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   resume: { type: 'boolean', commands: EMBED },
   shard: { type: 'string', commands: EMBED, example: '0/4' },
   glob: { type: 'string', commands: EMBED, example: "'**/*.md'" },
+  reuse: { type: 'string', commands: EMBED, example: 'last-week.parquet' },
   embeddings: { type: 'string', commands: EXPLORE, example: 'embeddings.parquet' },
   query: { type: 'string', commands: SEARCH, example: '"how do I reset my password"' },
   top: { type: 'string', commands: NEAREST, example: String(LIMITS.top.example) },
@@ -401,6 +404,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     resume: option.flag('resume'),
     shard: option.shard('shard'),
     glob: option.string('glob'),
+    reuse: option.string('reuse'),
   };
   checkOutput(options);
   checkChunking(options);

@@ -31,6 +31,8 @@ const EXIT_CODES: Record<EngineErrorCode, ExitCode> = {
   OUTPUT_UNWRITABLE: EXIT.output,
   OUTPUT_IS_INPUT: EXIT.output,
   RESUME_REFUSED: EXIT.output,
+  // The earlier output a run reuses is read as an input.
+  REUSE_REFUSED: EXIT.badInputFile,
   CHECKPOINT_INVALID: EXIT.output,
   // An output read as the input of a command that looks into it.
   RUN_RECORD_INVALID: EXIT.badInputFile,

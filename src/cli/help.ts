@@ -105,6 +105,15 @@ Options for embed:
                          own --output; verify checks the set, merge makes
                          it one output, and a Parquet set is one table to
                          DuckDB, Polars and Spark
+  --reuse <output>       An earlier output of embed (.jsonl, .npy or .parquet;
+                         a shard's or a merged one) made with the same model and
+                         options: a line whose text it has a row for gets
+                         that row, its numbers copied, and only the other
+                         lines are embedded (the summary says how many of
+                         each). Refused, saying what differs, for another
+                         model or option that shapes the vectors, and for
+                         an output of --on-long chunk; int8 and uint8 rows
+                         are all scaled by its ranges
   --json                 Print the summary as one JSON object on stdout
   --models-dir <dir>     The models folder (see Models below)
 
@@ -289,7 +298,8 @@ Exit codes:
        not GGUF, not an embedding model, damaged or unsupported (llama.cpp
        crashed on it); for search, neighbours and duplicates, --embeddings
        without a usable run record, or with an index that cannot be read, or
-       a model that is not the one that made it
+       a model that is not the one that made it; for embed, a --reuse output
+       that cannot be reused (damaged, no run record, made otherwise)
   4    Output problem: output exists, is the input, is not a regular file,
        folder missing or not writable, disk full, an unfinished run that
        --resume cannot continue, a checkpoint that cannot be read

@@ -52,6 +52,8 @@ export function remedyHint(remedy: Remedy): string {
       return 'Start again with --overwrite.';
     case 'resumeWithSameSettings':
       return 'Run it again with the same input, model and options, or pass --overwrite instead of --resume to start again.';
+    case 'reuseMatchingOutput':
+      return 'Pass --reuse an output made with this model and these options (its .run.json says which), or leave out --reuse to embed every line.';
     case 'replaceCheckpoint':
       return 'Its unfinished run cannot be resumed: start again with --overwrite, which replaces it, or move the file away.';
     case 'embedOutputAgain':

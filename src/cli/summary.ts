@@ -25,7 +25,7 @@ export function formatSummary(summary: EmbedJobSummary): string {
         ? `${formatCount(stats.lines)} (shard ${shardName(summary.shard)} of the input)`
         : formatCount(stats.lines),
     ],
-    ['embedded', formatCount(stats.embedded)],
+    ['embedded', embeddedLines(summary)],
     ['skipped', skippedByReason(stats)],
     ['failed', failed],
     ['truncated', formatCount(stats.truncated)],
@@ -51,14 +51,17 @@ export function formatSummary(summary: EmbedJobSummary): string {
       `after ${unit} ${formatCount(summary.resumedAfterLine)}; time and speed are this run's`,
     ]);
   const of = summary.documents === undefined ? '' : ` of ${plural(summary.documents, 'document')}`;
-  const heading = `Embedded ${formatCount(stats.embedded)} of ${plural(stats.lines, unit)}${of} in ${formatDuration(stats.elapsedMs)}.`;
+  const done = summary.reusedFrom
+    ? `Embedded ${formatCount(stats.embedded - stats.reused)} and reused ${formatCount(stats.reused)}`
+    : `Embedded ${formatCount(stats.embedded)}`;
+  const heading = `${done} of ${plural(stats.lines, unit)}${of} in ${formatDuration(stats.elapsedMs)}.`;
   return `${heading}\n\n${table(rows, '  ')}`;
 }
 
 /** `--json`: the run's summary as one JSON object. */
 export function summaryJson(summary: EmbedJobSummary): string {
   const { input, format, outputs, outputBytes, outputDimension, precision, skipLog, runRecord } = summary;
-  const { resumedAfterLine, shard, tableIndex, documents, model, stats } = summary;
+  const { resumedAfterLine, shard, tableIndex, documents, reusedFrom, model, stats } = summary;
   return JSON.stringify(
     {
       input,
@@ -73,6 +76,7 @@ export function summaryJson(summary: EmbedJobSummary): string {
       shard,
       ...(tableIndex === undefined ? {} : { tableIndex }),
       documents,
+      reusedFrom,
       model,
       stats,
     },
@@ -86,6 +90,13 @@ function describeTableIndex(summary: EmbedJobSummary): string {
   if (summary.precision !== 'float32' && summary.precision !== 'float16')
     return `none (${summary.precision} vectors; only float32 and float16 ones are indexed)`;
   return `none (fewer than ${formatCount(LANCE_INDEX_MIN_ROWS)} rows)`;
+}
+
+/** The lines with rows: with an earlier output reused, how many rows were copied from it and how many embedded. */
+function embeddedLines({ stats, reusedFrom }: EmbedJobSummary): string {
+  if (!reusedFrom) return formatCount(stats.embedded);
+  const now = formatCount(stats.embedded - stats.reused);
+  return `${formatCount(stats.embedded)} (${formatCount(stats.reused)} rows reused from ${reusedFrom}, ${now} embedded)`;
 }
 
 /** `3 (blank 2, too-long 1)`: the reasons of the lines skipped for their content, most frequent first. */

@@ -16,6 +16,7 @@ import { l2Normalize, type EmbeddingModel, type TextChunk } from './model';
 import { definedOnly } from './objects';
 import type { PauseGate } from './pauseGate';
 import { textHashOf, type EmbeddingResult } from './results';
+import type { ReuseSource } from './reuse';
 import { StatsTracker } from './stats';
 
 export interface BatchConfig {
@@ -59,7 +60,15 @@ export interface ReaderProcessOptions extends ProcessOptions {
   carryOver?: DoneCounts;
   /** A folder's run being resumed: where the chunks of the last document it did stand. */
   cursor?: ChunkCursor;
+  /** An earlier output of the same model and options: a text it has a row for is not embedded, its row is copied. */
+  reuse?: ReuseSource;
 }
+
+/**
+ * Lines whose rows are copied from an earlier output that a batch takes at most, besides its texts to embed: the rows
+ * held stay few, and a run that embeds few texts still checkpoints as it goes.
+ */
+const REUSED_LINES_PER_BATCH = 1024;
 
 /**
  * The results and skipped lines of consecutive input lines, in line order; `mark`: what a checkpoint says once they
@@ -88,6 +97,19 @@ interface Piece {
 type Entry = { end: number; mark: number } & (
   | { kind: 'skip'; skipped: SkippedLine }
   | { kind: 'text'; line: number; text: string; truncated: boolean; pieces: Piece[]; place?: TextPlace }
+  /**
+   * A text (of MD5 `hash`) the earlier output has a row for, at `place`; `measured`: its tokens and truncation, where
+   * that output does not hold them (the text was tokenized for them).
+   */
+  | {
+      kind: 'reused';
+      line: number;
+      text: string;
+      hash: string;
+      source: ReuseSource;
+      place: number;
+      measured: { tokens: number; truncated: boolean } | null;
+    }
   | { kind: 'fatal'; error: unknown }
 );
 
@@ -102,6 +124,7 @@ interface Extent {
 interface PendingBatch {
   entries: Entry[];
   texts: number;
+  reused: number;
   started: number;
 }
 
@@ -230,7 +253,7 @@ export class BatchProcessor {
   private async *batches(
     records: AsyncIterable<PlacedRecord>,
     extent: Extent,
-    options: ProcessOptions,
+    options: ReaderProcessOptions,
   ): AsyncGenerator<Batch> {
     const { batchSize } = this.config;
     const policy = this.model.info.onLong;
@@ -266,11 +289,12 @@ export class BatchProcessor {
           await options.pause.whileNotPaused(options.signal);
           this.tracker.resume();
         }
-        const entry = this.entryFor(record, end, mark, policy);
+        const entry = this.entryFor(record, end, mark, policy, options.reuse);
         current.entries.push(entry);
         if (entry.kind === 'text') current.texts += entry.pieces.length;
+        if (entry.kind === 'reused') current.reused += 1;
         if (entry.kind === 'fatal') break;
-        if (current.texts >= batchSize) {
+        if (current.texts >= batchSize || current.reused >= REUSED_LINES_PER_BATCH) {
           pending.push(this.dispatch(current));
           current = newPendingBatch();
           while (pending.length >= window) yield* this.deliver(await settleOldest());
@@ -297,8 +321,12 @@ export class BatchProcessor {
     this.checkMemory();
   }
 
-  private entryFor(record: InputRecord, end: number, mark: number, policy: LongTextPolicy): Entry {
+  private entryFor(record: InputRecord, end: number, mark: number, policy: LongTextPolicy, reuse?: ReuseSource): Entry {
     if (isSkipped(record)) return { kind: 'skip', skipped: record, end, mark };
+    const hash = reuse ? textHashOf(record.text) : '';
+    const place = reuse ? reuse.find(hash) : -1;
+    const reused = { kind: 'reused', line: record.line, text: record.text, hash, place, end, mark } as const;
+    if (reuse && place >= 0 && reuse.holdsTokens) return { ...reused, source: reuse, measured: null };
     let pieces: Piece[];
     let truncated = false;
     try {
@@ -318,8 +346,12 @@ export class BatchProcessor {
     } catch (error) {
       return { kind: 'fatal', error, end, mark };
     }
-    const place = record.place ? { place: record.place } : {};
-    return { kind: 'text', line: record.line, text: record.text, truncated, pieces, end, mark, ...place };
+    if (reuse && place >= 0) {
+      const tokens = pieces.reduce((sum, piece) => sum + piece.tokenCount, 0);
+      return { ...reused, source: reuse, measured: { tokens, truncated } };
+    }
+    const where = record.place ? { place: record.place } : {};
+    return { kind: 'text', line: record.line, text: record.text, truncated, pieces, end, mark, ...where };
   }
 
   /** Hands a complete batch's texts to the model as one group. */
@@ -347,10 +379,22 @@ export class BatchProcessor {
     let texts = 0;
     let reached: number | null = null;
     let mark: number | null = null;
-    const lines = { embedded: 0, tokens: 0, characters: 0, truncated: 0 };
+    const lines = { embedded: 0, reused: 0, tokens: 0, characters: 0, truncated: 0 };
     for (const entry of batch.entries) {
       if (entry.kind === 'skip') {
         skipped.push(entry.skipped);
+        reached = entry.end;
+        mark = entry.mark;
+        continue;
+      }
+      if (entry.kind === 'reused') {
+        const row = await reusedRow(entry);
+        results.push(row);
+        lines.embedded += 1;
+        lines.reused += 1;
+        lines.tokens += row.tokens;
+        lines.characters += entry.text.length;
+        if (row.truncated) lines.truncated += 1;
         reached = entry.end;
         mark = entry.mark;
         continue;
@@ -496,7 +540,25 @@ function weightedMean(rows: readonly EmbeddingResult[]): Float32Array {
 }
 
 function newPendingBatch(): PendingBatch {
-  return { entries: [], texts: 0, started: performance.now() };
+  return { entries: [], texts: 0, reused: 0, started: performance.now() };
+}
+
+const NO_VECTOR = new Float32Array(0);
+
+/** A line's row copied from the earlier output: its numbers as stored there, its text and line this input's. */
+async function reusedRow(entry: Extract<Entry, { kind: 'reused' }>): Promise<EmbeddingResult> {
+  const row = await entry.source.row(entry.place);
+  return {
+    line: entry.line,
+    text: entry.text,
+    textHash: entry.hash,
+    tokens: entry.measured?.tokens ?? row.tokens ?? 0,
+    truncated: entry.measured?.truncated ?? row.truncated ?? false,
+    processingTimeMs: row.processingTimeMs,
+    embedding: NO_VECTOR,
+    stored: row.stored,
+    ...(row.chunks === undefined ? {} : { chunks: row.chunks }),
+  };
 }
 
 /** Progress over a list of texts is told in texts: each ends where its line number says. */

@@ -80,6 +80,8 @@ export interface ChunkCursor {
 /** Totals of the lines done so far, carried over into the stats of a resumed run. */
 export interface DoneCounts {
   embedded: number;
+  /** Of the lines embedded, those whose rows were copied from an earlier output (see ReuseSource). */
+  reused: number;
   /** Rows written: the lines embedded, or with the policy chunk their chunks. */
   rows: number;
   skipped: number;
@@ -272,6 +274,8 @@ const markSchema = z.strictObject({
   counts: z
     .strictObject({
       embedded: nonNegativeInteger,
+      // Absent from the checkpoints of runs that reused no earlier output.
+      reused: nonNegativeInteger.default(0),
       // Absent from the checkpoints of runs made before the policy chunk: a row a line.
       rows: nonNegativeInteger.optional(),
       skipped: nonNegativeInteger,
@@ -450,11 +454,24 @@ export function identityDifference(saved: RunIdentity, now: RunIdentity): string
   }
   if (saved.format !== now.format) return `it wrote ${saved.format}, not ${now.format}`;
   if (saved.precision !== now.precision) return `it stored ${saved.precision} vectors, not ${now.precision}`;
-  for (const key of Object.keys(saved.vectors) as Array<keyof RunIdentity['vectors']>) {
+  return vectorsDifference(saved.vectors, now.vectors, true);
+}
+
+/**
+ * The first option that shapes the vectors in which two runs differ, in words (`its normalization was "l2", now
+ * "none"`), or null. `resuming`: a run that stopped at a text too long (policy fail) continues with any policy that
+ * writes a row a line.
+ */
+export function vectorsDifference(
+  saved: RunIdentity['vectors'],
+  now: RunIdentity['vectors'],
+  resuming = false,
+): string | null {
+  for (const key of Object.keys(VECTOR_OPTION_NAMES) as Array<keyof RunIdentity['vectors']>) {
     // A run that stops at texts too long met none before: any policy that writes a row a line gives the lines done so
     // far the same rows.
-    if (key === 'onLong' && saved.vectors.onLong === 'fail' && !chunksTexts(now.vectors.onLong)) continue;
-    if (saved.vectors[key] !== now.vectors[key]) {
+    if (resuming && key === 'onLong' && saved.onLong === 'fail' && !chunksTexts(now.onLong)) continue;
+    if (saved[key] !== now[key]) {
       return `its ${VECTOR_OPTION_NAMES[key]} was ${describeVectorOption(key, saved)}, now ${describeVectorOption(key, now)}`;
     }
   }
@@ -473,8 +490,8 @@ const VECTOR_OPTION_NAMES: Record<keyof RunIdentity['vectors'], string> = {
   chunkOverlap: 'chunk overlap',
 };
 
-function describeVectorOption(key: keyof RunIdentity['vectors'], identity: RunIdentity): string {
-  const value = identity.vectors[key];
+function describeVectorOption(key: keyof RunIdentity['vectors'], vectors: RunIdentity['vectors']): string {
+  const value = vectors[key];
   if (value === null && (key === 'chunkTokens' || key === 'chunkOverlap')) return 'none (no chunks)';
   return key === 'dimensions' && value === null ? 'all' : JSON.stringify(value);
 }

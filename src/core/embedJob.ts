@@ -28,6 +28,7 @@ import {
   type SkippedLine,
 } from '#shared/engine';
 import { formatCount, plural, rankedSkipReasons } from '#shared/format';
+import type { Calibration } from '#shared/runRecord';
 import { checkInputFile, InputReader, type InputOptions, type RecordSource } from './input';
 import { EmbeddingModel, type ModelOptions } from './model';
 import { sourcesPath } from './output/npyWriter';
@@ -35,6 +36,7 @@ import { createOutputWriter, outputFormatFor, outputPathsFor, sizeOf } from './o
 import { rowKindOf, type RowKind } from './output/outputWriter';
 import { checkPrecision, VectorCodec } from './output/precision';
 import { QuantizingWriter } from './output/quantizingWriter';
+import { ReuseSource } from './reuse';
 import { SkipLog, skipLogPath } from './output/skipLog';
 import type { PauseGate } from './pauseGate';
 import { moveIntoPlace, sizeKey, StagedFile, stagingPath } from './output/stagedFile';
@@ -55,6 +57,11 @@ export interface EmbedJobOptions {
   overwrite?: boolean;
   /** Continue the unfinished run of this output from its checkpoint where there is one; else start from the first line. */
   resume?: boolean;
+  /**
+   * An earlier, finished output of the same model and options (any format, a shard's or a merged one): the lines whose
+   * text it has a row for get that row, copied; only the others are embedded.
+   */
+  reuse?: string;
   /** A cancelled run keeps its files and checkpoint to be resumed (true), or removes them (false, the default). */
   keepOnCancel?: boolean;
   batch?: Partial<Omit<BatchConfig, 'onProgress'>>;
@@ -161,18 +168,23 @@ export async function runEmbedJob(options: EmbedJobOptions, checked?: CheckedFil
         })
       : options.model;
   let reader: RecordSource | null = null;
+  let reuse: ReuseSource | null = null;
   try {
     if (documents) checkDocumentOptions(options.inputOptions, model.info.onLong);
     const precision = options.precision ?? 'float32';
     checkPrecision(precision, outputDimension(model.info));
     const identity = await runIdentity(options.input, options.inputOptions ?? {}, model.info, format, precision);
+    if (options.reuse) {
+      reuse = await ReuseSource.open(options.reuse, identity, options.signal);
+      if (saved) checkReusedRanges(saved, reuse, options.output);
+    }
     reader = documents
       ? await DocumentReader.open(options.input, options.inputOptions, options.signal)
       : await InputReader.open(options.input, options.inputOptions, options.signal);
     if (saved) await checkResumable(saved, identity, reader, options);
     options.onModel?.(model.info, saved?.mark.lastLine ?? 0);
     const processor = new BatchProcessor(model, { ...options.batch, onProgress: options.onProgress });
-    const files = await openFiles(options.output, format, model.info, identity, saved, replace);
+    const files = await openFiles(options.output, format, model.info, identity, saved, replace, reuse?.calibration);
     const { writer, skipLog, checkpoint } = files;
     const watch = documents ? null : new InputWatch(options.input, identity);
     let lastLine = saved?.mark.lastLine ?? 0;
@@ -206,6 +218,7 @@ export async function runEmbedJob(options: EmbedJobOptions, checked?: CheckedFil
           onSkip: options.onSkip,
           ...(saved ? { carryOver: saved.mark.counts } : {}),
           ...(saved?.mark.cursor ? { cursor: saved.mark.cursor } : {}),
+          ...(reuse ? { reuse } : {}),
         },
       );
       if (!processor.stats().embedded) throw await embeddedNothing(options.input, files, processor.stats());
@@ -222,6 +235,7 @@ export async function runEmbedJob(options: EmbedJobOptions, checked?: CheckedFil
           processor.stats(),
           writer.codec.calibration,
           processor.doneCounts().rows,
+          options.reuse ?? null,
         );
         await writer.complete(record);
         await skipLog.complete();
@@ -250,11 +264,13 @@ export async function runEmbedJob(options: EmbedJobOptions, checked?: CheckedFil
       shard: identity.input.shard,
       ...(format === 'lance' ? { tableIndex: writer.tableIndex } : {}),
       ...(identity.input.documents ? { documents: identity.input.documents.files } : {}),
+      reusedFrom: options.reuse ?? null,
       model: model.info,
       stats,
     };
   } finally {
     await reader?.close();
+    await reuse?.close();
     if (ownsModel) await model.dispose();
   }
 }
@@ -379,9 +395,23 @@ async function checkResumable(
 }
 
 /**
+ * An unfinished int8 or uint8 run scaled its rows by ranges: an earlier output it now reuses must have been scaled by
+ * the same, or its rows' numbers would mean something else than the others'.
+ */
+function checkReusedRanges(saved: Checkpoint, reuse: ReuseSource, output: string): void {
+  if (!saved.calibration || JSON.stringify(saved.calibration) === JSON.stringify(reuse.calibration)) return;
+  throw new EmbeddingError(
+    'REUSE_REFUSED',
+    `${reuse.output} cannot be reused by the unfinished run of ${output}: it scaled its ${saved.identity.precision} values by other ranges than that run's rows.`,
+    { kind: 'reuseMatchingOutput' },
+  );
+}
+
+/**
  * The output, skip log and checkpoint: new ones (the checkpoint first, so that files left by a run killed at once are
  * known to be its own), or those of the unfinished run being resumed, cut back to its checkpoint. `replace`: files
- * found at their names may be removed first.
+ * found at their names may be removed first. `reusedRanges`: int8's and uint8's ranges of the earlier output whose rows
+ * the run reuses, which it scales its own rows by (the first checkpoint carries them, for a resumed run).
  */
 async function openFiles(
   output: string,
@@ -390,8 +420,9 @@ async function openFiles(
   identity: RunIdentity,
   saved: Checkpoint | null,
   replace: boolean,
+  reusedRanges: Calibration | null = null,
 ): Promise<JobFiles> {
-  const codec = new VectorCodec(identity.precision, outputDimension(model), saved?.calibration ?? null);
+  const codec = new VectorCodec(identity.precision, outputDimension(model), saved?.calibration ?? reusedRanges);
   if (saved) {
     const resume = { sizes: saved.mark.sizes, added: saved.added };
     const writer = new QuantizingWriter(
@@ -414,6 +445,7 @@ async function openFiles(
     writer = new QuantizingWriter(
       await createOutputWriter(output, format, writtenRows(model, identity), codec, replace),
       codec,
+      reusedRanges !== null,
     );
     return { writer, skipLog: await SkipLog.create(output, replace), checkpoint };
   } catch (error) {

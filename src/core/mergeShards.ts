@@ -12,7 +12,7 @@ import { lanceBatches, numbersOf, stringsOf } from './output/lanceReader';
 import { NPY_DESCRS } from './output/npyWriter';
 import { readNpyRows } from './output/npyReader';
 import { rowKindOf, type OutputWriter, type RowKind } from './output/outputWriter';
-import { float16Bits, isCalibrated, VectorCodec, type StoredVector } from './output/precision';
+import { isCalibrated, storedOfBytes, storedVector, VectorCodec } from './output/precision';
 import { SkipLog, skipLogPath } from './output/skipLog';
 import { moveIntoPlace, StagedFile } from './output/stagedFile';
 import { textHashOf, type EmbeddingResult } from './results';
@@ -140,6 +140,7 @@ function mergedRecord(records: readonly RunRecord[], format: OutputFormat): RunR
     ...first,
     finishedAt: new Date().toISOString(),
     input: { ...first.input, shard: null },
+    reused: null,
     output: {
       format,
       rows: sum('rows'),
@@ -238,22 +239,6 @@ function storedRows(
       return npyRows(output, rowKind, precision);
     case 'lance':
       return lanceRows(output, rowKind, precision);
-  }
-}
-
-/** The typed array `numbers` are stored as in `precision` (float16 as its bits). */
-function storedVector(precision: Precision, numbers: ArrayLike<number>): StoredVector {
-  switch (precision) {
-    case 'float32':
-      return Float32Array.from(numbers);
-    case 'float16':
-      return Uint16Array.from(numbers, float16Bits);
-    case 'int8':
-    case 'binary':
-      return Int8Array.from(numbers);
-    case 'uint8':
-    case 'ubinary':
-      return Uint8Array.from(numbers);
   }
 }
 
@@ -388,26 +373,10 @@ async function* npyRows(output: string, rowKind: RowKind, precision: Precision):
         truncated: false,
         processingTimeMs: 0,
         embedding: NO_VECTOR,
-        stored: npyStored(precision, bytes.slice()),
+        stored: storedOfBytes(precision, bytes.slice()),
         ...(rowKind === 'chunk' ? { chunk: { index: second, charStart: third, charEnd: fourth } } : {}),
         ...(rowKind === 'mean' ? { chunks: second } : {}),
       };
     }
-  }
-}
-
-/** A row's bytes (a copy of its own) viewed as the typed array of its precision. */
-function npyStored(precision: Precision, bytes: Uint8Array): StoredVector {
-  switch (precision) {
-    case 'float32':
-      return new Float32Array(bytes.buffer);
-    case 'float16':
-      return new Uint16Array(bytes.buffer);
-    case 'int8':
-    case 'binary':
-      return new Int8Array(bytes.buffer);
-    case 'uint8':
-    case 'ubinary':
-      return bytes;
   }
 }

@@ -16,7 +16,7 @@ export function runRecordPath(outputPath: string): string {
 /**
  * The record of a run that did every line: `stats` and `rows` (the rows written) are the whole run's (a resumed one's
  * include the lines before); `inputFingerprint` is the input's `fileFingerprint`; `calibration`: the ranges its int8
- * or uint8 rows were scaled by.
+ * or uint8 rows were scaled by; `reusedFrom`: the earlier output whose rows it copied.
  */
 export function runRecordOf(
   inputPath: string,
@@ -26,6 +26,7 @@ export function runRecordOf(
   stats: BatchStats,
   calibration: Calibration | null = null,
   rows = stats.embedded,
+  reusedFrom: string | null = null,
 ): RunRecord {
   const { input, vectors } = identity;
   return {
@@ -52,6 +53,7 @@ export function runRecordOf(
       shard: input.shard,
       documents: input.documents,
     },
+    reused: reusedFrom === null ? null : { output: resolve(reusedFrom), lines: stats.reused },
     output: {
       format: identity.format,
       rows,

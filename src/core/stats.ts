@@ -4,6 +4,8 @@ import { PhaseClock } from './phaseClock';
 
 export interface BatchOutcome {
   embedded: number;
+  /** Of the lines embedded, those whose rows were copied from an earlier output. */
+  reused: number;
   /** Rows written: the lines embedded, or with the policy chunk their chunks. */
   rows: number;
   tokens: number;
@@ -59,8 +61,18 @@ export class StatsTracker {
   }
 
   counts(): DoneCounts {
-    const { embedded, rows, skipped, failed, truncated, tokens, characters, skippedByReason } = this.totals;
-    return { embedded, rows, skipped, failed, truncated, tokens, characters, skippedByReason: { ...skippedByReason } };
+    const { embedded, reused, rows, skipped, failed, truncated, tokens, characters, skippedByReason } = this.totals;
+    return {
+      embedded,
+      reused,
+      rows,
+      skipped,
+      failed,
+      truncated,
+      tokens,
+      characters,
+      skippedByReason: { ...skippedByReason },
+    };
   }
 
   /** Time spent paused counts neither towards elapsed time nor towards rates. */
@@ -79,6 +91,7 @@ export class StatsTracker {
   record(outcome: BatchOutcome): void {
     const t = this.totals;
     t.embedded += outcome.embedded;
+    t.reused += outcome.reused;
     t.rows += outcome.rows;
     t.tokens += outcome.tokens;
     t.characters += outcome.characters;
@@ -112,6 +125,7 @@ export class StatsTracker {
     return {
       lines: this.lines(),
       embedded: t.embedded,
+      reused: t.reused,
       skipped: t.skipped,
       failed: t.failed,
       truncated: t.truncated,
@@ -175,7 +189,17 @@ export class StatsTracker {
 }
 
 function emptyCounts(): DoneCounts {
-  return { embedded: 0, rows: 0, skipped: 0, failed: 0, truncated: 0, skippedByReason: {}, tokens: 0, characters: 0 };
+  return {
+    embedded: 0,
+    reused: 0,
+    rows: 0,
+    skipped: 0,
+    failed: 0,
+    truncated: 0,
+    skippedByReason: {},
+    tokens: 0,
+    characters: 0,
+  };
 }
 
 function emptyTotals() {

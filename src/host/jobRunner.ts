@@ -39,10 +39,10 @@ export class JobRunner {
   }
 
   /**
-   * Checks the files, then starts the job (continuing the unfinished run of the output with `resume`) and answers with
-   * its `running` state without waiting for it.
+   * Checks the files, then starts the job (continuing the unfinished run of the output with `resume`, reusing the rows
+   * of the earlier output `reuse`) and answers with its `running` state without waiting for it.
    */
-  async start({ resume, ...settings }: JobStart, model: EmbeddingModel | null): Promise<JobState> {
+  async start({ resume, reuse, ...settings }: JobStart, model: EmbeddingModel | null): Promise<JobState> {
     if (this.busy)
       throw new RequestError('BUSY', 'A run is already in progress.', 'Wait for it to finish, or cancel it first.');
     if (!model)
@@ -71,7 +71,7 @@ export class JobRunner {
     };
     this.active = run;
     this.setState({ ...IDLE_JOB, status: 'running', jobId: id, settings });
-    run.finished = this.execute(run, settings, resume, model, files);
+    run.finished = this.execute(run, settings, { resume, reuse }, model, files);
     return this.current;
   }
 
@@ -110,7 +110,7 @@ export class JobRunner {
   private async execute(
     run: ActiveRun,
     settings: JobSettings,
-    resume: boolean,
+    { resume, reuse }: Pick<JobStart, 'resume' | 'reuse'>,
     model: EmbeddingModel,
     files: CheckedFiles,
   ): Promise<void> {
@@ -126,6 +126,7 @@ export class JobRunner {
           precision: settings.precision,
           overwrite: settings.overwrite,
           resume,
+          ...(reuse === null ? {} : { reuse }),
           batch: {
             batchSize: settings.batchSize,
             continueOnError: settings.continueOnError,

@@ -272,9 +272,9 @@ export class StudioService implements StudioBackend {
     if (this.loading)
       throw new RequestError('BUSY', 'A model is still loading.', 'Start the run once the model is loaded.');
     const state = await this.jobs.start(start, this.model);
-    // Either may be a one-off choice (Resume unfinished run, Start over), not one for the next session; the form saves
-    // its overwrite checkbox itself.
-    const { resume: _resume, overwrite: _overwrite, ...settings } = start;
+    // Each may be a one-off choice (Resume unfinished run, Start over, an earlier output to reuse), not one for the next
+    // session; the form saves its overwrite checkbox itself.
+    const { resume: _resume, overwrite: _overwrite, reuse: _reuse, ...settings } = start;
     await this.remember({ job: settings });
     return state;
   }

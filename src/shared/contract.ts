@@ -93,9 +93,11 @@ export const jobSettingsSchema = z.strictObject({
 export type JobSettings = z.infer<typeof jobSettingsSchema>;
 
 /**
- * `job:start`: the job settings, and whether to continue the unfinished run of the output from its checkpoint. Not part
- * of the settings remembered between sessions: each start chooses it anew. Left out, it is false; `dimensions` left
- * out is null (all), `precision` float32 and the chunk sizes null, as for a client older than the options.
+ * `job:start`: the job settings, whether to continue the unfinished run of the output from its checkpoint, and an
+ * earlier output of the same model and settings whose rows to reuse for the texts it has (`reuse`, null: none). Not
+ * part of the settings remembered between sessions: each start chooses them anew. Left out, they are false and null;
+ * `dimensions` left out is null (all), `precision` float32 and the chunk sizes null, as for a client older than the
+ * options.
  */
 export const jobStartSchema = jobSettingsSchema.extend({
   dimensions: jobSettingsSchema.shape.dimensions.default(null),
@@ -103,6 +105,7 @@ export const jobStartSchema = jobSettingsSchema.extend({
   chunkTokens: jobSettingsSchema.shape.chunkTokens.default(null),
   chunkOverlap: jobSettingsSchema.shape.chunkOverlap.default(null),
   resume: z.boolean().default(false),
+  reuse: path.nullable().default(null),
 });
 export type JobStart = z.output<typeof jobStartSchema>;
 

@@ -168,7 +168,10 @@ export function chunkWindowFor(info: Pick<ModelInfo, 'chunkTokens' | 'chunkOverl
 export interface BatchStats {
   /** Input lines accounted for: embedded + skipped + failed. */
   lines: number;
+  /** Lines with a row (or rows) in the output, those reused from an earlier output included. */
   embedded: number;
+  /** Of the lines embedded, those whose rows were copied from an earlier output rather than embedded by this run. */
+  reused: number;
   /** Lines not embedded because of their content (blank, invalid, too long ...). */
   skipped: number;
   /** Lines whose embedding failed. */
@@ -275,6 +278,8 @@ export interface EmbedJobSummary {
    * long one, a page, a record), and `resumedAfterLine` counts those.
    */
   documents?: number;
+  /** The earlier output whose rows the run reused for texts it had embedded (`stats.reused` lines); null: none. */
+  reusedFrom: string | null;
   model: ModelInfo;
   stats: BatchStats;
 }

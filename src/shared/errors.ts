@@ -15,6 +15,7 @@ export type EngineErrorCode =
   | 'OUTPUT_UNWRITABLE'
   | 'OUTPUT_IS_INPUT'
   | 'RESUME_REFUSED'
+  | 'REUSE_REFUSED'
   | 'CHECKPOINT_INVALID'
   | 'RUN_RECORD_INVALID'
   | 'MODEL_MISMATCH'
@@ -87,6 +88,11 @@ export type Remedy =
   | { kind: 'startOver' }
   /** The unfinished run cannot be resumed with these input, model and settings; with its own it can. */
   | { kind: 'resumeWithSameSettings' }
+  /**
+   * The earlier output whose rows a run was to reuse was made otherwise (another model, an option that changes the
+   * vectors) or cannot be reused at all: reuse one made as this run is, or embed every line.
+   */
+  | { kind: 'reuseMatchingOutput' }
   /** The output's checkpoint is not a valid one: its run cannot be resumed. */
   | { kind: 'replaceCheckpoint' }
   /** The output has no valid run record (`<output>.run.json`): only embedding its input again writes one. */

@@ -83,6 +83,14 @@ export const runRecordSchema = z.strictObject({
       .nullable()
       .default(null),
   }),
+  /**
+   * The earlier output whose rows the run copied for the texts it had embedded, and how many lines it copied them for;
+   * null where it reused none. Absent from the records of runs made before it.
+   */
+  reused: z
+    .strictObject({ output: z.string().min(1), lines: count })
+    .nullable()
+    .default(null),
   output: z.strictObject({
     format: z.enum(OUTPUT_FORMATS),
     /** Rows in the output: the lines embedded, or with the policy chunk their chunks. */

@@ -13,6 +13,7 @@ const SUMMARY: EmbedJobSummary = {
   precision: 'float32',
   resumedAfterLine: 0,
   shard: null,
+  reusedFrom: null,
   model: {
     path: '/models/bge.gguf',
     name: 'bge-small-en-v1.5',
@@ -39,6 +40,7 @@ const SUMMARY: EmbedJobSummary = {
   stats: {
     lines: 10_000,
     embedded: 9_990,
+    reused: 0,
     skipped: 7,
     failed: 3,
     truncated: 12,
@@ -95,6 +97,16 @@ describe('summary', () => {
     });
     expect(text).toContain('  outputs      /data/out.npy, /data/out.lines.npy (npy, 128 of 1,024 dimensions, 3.0 MiB)');
     expect(text).toContain('  model        bge-small-en-v1.5 (bert, 1024 dimensions, Q8_0)');
+  });
+
+  it('tells how many lines had their rows reused from an earlier output and how many were embedded', () => {
+    const text = formatSummary({
+      ...SUMMARY,
+      reusedFrom: '/data/last-week.npy',
+      stats: { ...SUMMARY.stats, reused: 9_000 },
+    });
+    expect(text.split('\n')[0]).toBe('Embedded 990 and reused 9,000 of 10,000 lines in 1:23.');
+    expect(text).toContain('  embedded     9,990 (9,000 rows reused from /data/last-week.npy, 990 embedded)');
   });
 
   it('gives --json the summary fields with float noise rounded off', () => {

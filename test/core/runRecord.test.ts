@@ -117,6 +117,7 @@ describe('the run record beside every output', () => {
           shard: null,
           documents: null,
         },
+        reused: null,
         output: { format, rows: ROWS, lines: LINES.length, skipped: LINES.length - ROWS, failed: 0, truncated: 0 },
       });
       expect(await rowsIn(format, files.output)).toBe(ROWS);

@@ -51,6 +51,7 @@ async function embedded(name: string, modelPath = model, options: Partial<JobSta
     chunkTokens: null,
     chunkOverlap: null,
     resume: false,
+    reuse: null,
     ...options,
   };
   const started = await h.ok('job:start', start);

@@ -45,6 +45,7 @@ function job(input: string, output: string, overrides: Partial<JobStart> = {}): 
     dimensions: null,
     precision: 'float32',
     resume: false,
+    reuse: null,
     ...overrides,
   };
 }
@@ -137,6 +138,33 @@ describe('StudioService', () => {
     expect(final.summary).toMatchObject({ precision: 'int8', outputDimension: 32 });
     const rows = (await readJsonl(output)).map((row) => row.embedding);
     expect(rows.flat().every((value) => Number.isInteger(value) && value >= -128 && value <= 127)).toBe(true);
+  });
+
+  it('runs a job that reuses the rows of an earlier output for the texts it has, and refuses one made otherwise', async () => {
+    await loadTiny();
+    const before = corpusLines(200, 13, 2, 12);
+    const earlier = join(h.dir, 'reuse-earlier.jsonl');
+    await h.finished((await h.ok('job:start', job(await inputFile('reuse-old.txt', before), earlier))).jobId);
+    const now = before.map((text, i) => (i % 10 === 0 ? `${text} and more` : text));
+    const input = await inputFile('reuse-new.txt', now);
+    const reused = now.filter((text) => before.includes(text)).length;
+
+    const output = join(h.dir, 'reuse.jsonl');
+    const final = await h.finished((await h.ok('job:start', job(input, output, { reuse: earlier }))).jobId);
+    expect(final.summary).toMatchObject({ reusedFrom: earlier, stats: { lines: 200, embedded: 200, reused } });
+    expect(reused).toBeGreaterThan(150);
+
+    expect(await failure('job:start', job(input, join(h.dir, 'reuse-blank.jsonl'), { reuse: ' ' }))).toMatchObject({
+      code: 'INVALID_REQUEST',
+    });
+    const refused = join(h.dir, 'reuse-refused.jsonl');
+    const started = await h.ok('job:start', job(input, refused, { reuse: earlier, normalize: 'none' }));
+    expect((await h.finished(started.jobId)).error).toMatchObject({
+      code: 'REUSE_REFUSED',
+      message: expect.stringContaining('its normalization was "l2", this run\'s "none"'),
+      remedy: { kind: 'reuseMatchingOutput' },
+    });
+    expect(existsSync(refused)).toBe(false);
   });
 
   it('runs a job cutting long texts into chunks, and refuses an overlap as large as a chunk before writing anything', async () => {

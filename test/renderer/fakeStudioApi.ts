@@ -177,10 +177,12 @@ export function jobSummary(): EmbedJobSummary {
     precision: 'float32',
     resumedAfterLine: 0,
     shard: null,
+    reusedFrom: null,
     model: modelInfo(),
     stats: {
       lines: 100,
       embedded: 98,
+      reused: 0,
       skipped: 2,
       failed: 0,
       truncated: 1,

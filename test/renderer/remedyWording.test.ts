@@ -28,6 +28,7 @@ const SAMPLES: { [K in RemedyKind]: Array<Extract<Remedy, { kind: K }>> } = {
   embedAgain: [{ kind: 'embedAgain' }],
   startOver: [{ kind: 'startOver' }],
   resumeWithSameSettings: [{ kind: 'resumeWithSameSettings' }],
+  reuseMatchingOutput: [{ kind: 'reuseMatchingOutput' }],
   replaceCheckpoint: [{ kind: 'replaceCheckpoint' }],
   embedOutputAgain: [{ kind: 'embedOutputAgain' }],
   chooseRunModel: [{ kind: 'chooseRunModel', file: 'bge-small-en-v1.5-q8_0.gguf' }],

@@ -357,6 +357,7 @@ describe('start', () => {
       dimensions: null,
       precision: 'int8',
       resume: false,
+      reuse: null,
     };
     expect(api.requestsOf('job:start')).toEqual([expected]);
     expect(store.getState().job).toMatchObject({ status: 'running', jobId: 1, pending: null });

@@ -152,6 +152,7 @@ export async function writeVectorOutput(
       shard: null,
       documents: null,
     },
+    reused: null,
     output: { format, rows: count, lines, skipped: lines - count, failed: 0, truncated: 0 },
   };
   await writer.complete(record);

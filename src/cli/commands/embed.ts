@@ -71,6 +71,7 @@ export async function runEmbed(options: EmbedCommandOptions, probe: ProbeLaunche
       precision: options.precision,
       overwrite: options.overwrite,
       resume: options.resume,
+      ...(options.reuse === undefined ? {} : { reuse: options.reuse }),
       keepOnCancel: true,
       // Only the settings given: the engine's defaults apply to the others, and an undefined value would replace them.
       batch: {

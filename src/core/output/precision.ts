@@ -187,3 +187,35 @@ function roundHalfEven(value: number): number {
   const rest = value - floor;
   return rest > 0.5 || (rest === 0.5 && floor % 2 === 1) ? floor + 1 : floor;
 }
+
+/** The typed array `numbers` are stored as in `precision` (float16 as its bits). */
+export function storedVector(precision: Precision, numbers: ArrayLike<number>): StoredVector {
+  switch (precision) {
+    case 'float32':
+      return Float32Array.from(numbers);
+    case 'float16':
+      return Uint16Array.from(numbers, float16Bits);
+    case 'int8':
+    case 'binary':
+      return Int8Array.from(numbers);
+    case 'uint8':
+    case 'ubinary':
+      return Uint8Array.from(numbers);
+  }
+}
+
+/** A row's bytes as a .npy matrix stores them (a copy of its own), viewed as the typed array of its precision. */
+export function storedOfBytes(precision: Precision, bytes: Uint8Array): StoredVector {
+  switch (precision) {
+    case 'float32':
+      return new Float32Array(bytes.buffer);
+    case 'float16':
+      return new Uint16Array(bytes.buffer);
+    case 'int8':
+    case 'binary':
+      return new Int8Array(bytes.buffer);
+    case 'uint8':
+    case 'ubinary':
+      return bytes;
+  }
+}

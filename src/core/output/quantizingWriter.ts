@@ -12,12 +12,15 @@ import { CALIBRATION_ROWS, calibrate, type VectorCodec } from './precision';
  */
 export class QuantizingWriter implements OutputWriter {
   private held: EmbeddingResult[] = [];
-  /** Ranges calibrated that no checkpoint carries yet. */
-  private unsaved = false;
 
+  /**
+   * `unsaved`: the codec's ranges, calibrated (or taken from an earlier output whose rows the run reuses), are carried
+   * by no checkpoint yet: the next one carries them.
+   */
   constructor(
     private readonly inner: OutputWriter,
     readonly codec: VectorCodec,
+    private unsaved = false,
   ) {}
 
   get paths(): string[] {

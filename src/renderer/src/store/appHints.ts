@@ -47,6 +47,8 @@ export function appHint(remedy: Remedy, resumeAfterLine?: number, unfinished: Un
       return 'Press Start over to start again from the first line.';
     case 'resumeWithSameSettings':
       return 'Press Start over to start again from the first line; to resume instead, choose the input, model and settings the unfinished run had.';
+    case 'reuseMatchingOutput':
+      return 'Choose an earlier output made with this model and these settings to reuse, or none to embed every line.';
     case 'replaceCheckpoint':
       return 'Tick “Replace the output if it already exists” to start again from the first line, which replaces it; or choose another output file.';
     case 'embedOutputAgain':

@@ -79,7 +79,7 @@ export function createJobSlice({ api, set, get, patch }: SliceContext): JobWithR
     patch('job', { pending: 'start', error: null });
     patch('input', { error: null });
     patch('settings', { outputError: null });
-    const reply = await api.request('job:start', { ...jobSettingsOf(state), resume: false, ...how });
+    const reply = await api.request('job:start', { ...jobSettingsOf(state), resume: false, reuse: null, ...how });
     patch('job', { pending: null });
     if (reply.ok) applyRun(withJobState(get(), reply.value));
     else await placeStartError(reply.error);
