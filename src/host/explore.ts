@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { advice, EmbeddingError } from '#core/errors';
 import type { ProbeLauncher } from '#core/modelProbe';
+import { isTablePath } from '#core/output/stagedFile';
 import { readRunRecord } from '#core/runRecord';
 import { writeFile } from 'node:fs/promises';
 import { searchOutput, type SearchHit } from '#core/search/exactSearch';
@@ -150,19 +151,22 @@ function preview(text: string, length = PREVIEW_CHARS): string {
   return chars.length <= length ? text : `${chars.slice(0, length - 1).join('')}…`;
 }
 
-/** The output itself must be there: a run record beside nothing is no output to explore. */
+/**
+ * The output itself must be there: a run record beside nothing is no output to explore. It is a file, or the folder of
+ * a LanceDB table (`.lance`).
+ */
 async function checkOutputFile(output: string): Promise<void> {
   const found = await stat(output).catch(() => null);
   if (!found)
     throw new EmbeddingError(
       'FILE_NOT_FOUND',
       `${output} does not exist.`,
-      advice('Check the path: Explore opens the output file of a finished run.'),
+      advice('Check the path: Explore opens the output of a finished run.'),
     );
-  if (!found.isFile())
+  if (!found.isFile() && !(found.isDirectory() && isTablePath(output)))
     throw new EmbeddingError(
       'NOT_A_FILE',
       `${output} is not a file.`,
-      advice('Choose the output file of a finished run, not a folder.'),
+      advice('Choose the output file of a finished run (or its .lance table folder), not another folder.'),
     );
 }

@@ -28,11 +28,16 @@ beforeAll(async () => {
   model = await testModelPath(TINY);
 });
 
-async function embedded(name: string, modelPath = model, options: Partial<JobStart> = {}): Promise<string> {
+async function embedded(
+  name: string,
+  modelPath = model,
+  options: Partial<JobStart> = {},
+  extension = 'jsonl',
+): Promise<string> {
   const input = join(h.dir, `${name}.txt`);
   await writeFile(input, `${LINES.join('\n')}\n`);
   await h.ok('model:load', { path: modelPath, gpu: 'cpu', threads: 2, contextSize: null });
-  const output = join(h.dir, `${name}.jsonl`);
+  const output = join(h.dir, `${name}.${extension}`);
   const start: JobStart = {
     input,
     inputFormat: null,
@@ -144,6 +149,18 @@ describe('Explore in the host', () => {
       field: 'top',
     });
     expect(await failure('explore:open', { output: 'x.jsonl', extra: 1 })).toMatchObject({ field: 'extra' });
+  });
+
+  it('opens and searches a LanceDB table folder, and refuses another folder', async () => {
+    const output = await embedded('table', model, {}, 'lance');
+
+    expect(await h.ok('explore:open', { output })).toMatchObject({ output, format: 'lance', rows: 8 });
+    const { hits } = await h.ok('explore:search', { output, query: 'a recipe for tomato soup', top: 3 });
+    expect(hits[0]).toMatchObject({ line: 7, place: 5, text: 'a recipe for tomato soup' });
+    expect(await failure('explore:open', { output: h.dir })).toMatchObject({
+      code: 'NOT_A_FILE',
+      message: `${h.dir} is not a file.`,
+    });
   });
 
   it('refuses an output that is not there, or has no run record, saying what to do', async () => {
