@@ -156,12 +156,14 @@ Options for search:
                          As for embed
   --json                 Print {"results": [{"line", "score", "text"}, ...]}
                          (an output of chunks adds "chunk", "char_start" and
-                         "char_end": where the chunk is in its line's text)
+                         "char_end": where the chunk is in its line's text;
+                         one of a folder "source" and "page" before them)
   Each result is a line: its input line (line:chunk for an output of
-  --on-long chunk), its score and its text (the chunk's). The score
-  is the cosine similarity of the row and the query (int8, uint8: of the
-  values their steps stand for, the query scaled by the run's ranges;
-  binary, ubinary: of the query and the row's bits as +1 and -1).
+  --on-long chunk; source p.page:chunk for a folder's), its score and its
+  text (the chunk's). The score is the cosine similarity of the row and
+  the query (int8, uint8: of the values their steps stand for, the query
+  scaled by the run's ranges; binary, ubinary: of the query and the row's
+  bits as +1 and -1).
   Where <output>.index is there and was built from the output as it is, the
   search asks it (approximate: see Benchmark in the README); else it reads
   every row of --embeddings once, and says so when the index is stale. .npy

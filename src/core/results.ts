@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { StoredVector } from './output/precision';
-import type { ChunkPlace } from '#shared/engine';
+import type { ChunkPlace, DocumentPlace } from '#shared/engine';
 
 /** `textHash` of a text: its MD5, hex (Parquet's `text_hash` column). */
 export function textHashOf(text: string): string {
@@ -28,9 +28,6 @@ export interface EmbeddingResult {
   chunk?: ChunkPlace;
   /** With the policy mean: the chunks the row's vector is the token-weighted mean of. */
   chunks?: number;
-  /**
-   * A chunk of a folder's document (`line` is the document's number): its path in the folder ('/' separators), and
-   * its PDF page or JSON Lines / CSV record (1-based; null for others), in whose text `chunk`'s offsets are.
-   */
-  document?: { source: string; page: number | null };
+  /** A chunk of a folder's document (`line` is the document's number): where it comes from. */
+  document?: DocumentPlace;
 }

@@ -142,8 +142,8 @@ export async function rowsExplored(output: string, places: readonly number[]): P
   };
 }
 
-function hitPreview({ place, line, chunk, score, text }: SearchHit): ExploreHit {
-  return { place, line, ...(chunk ? { chunk } : {}), score, text: preview(text) };
+function hitPreview({ place, line, chunk, document, score, text }: SearchHit): ExploreHit {
+  return { place, line, ...(chunk ? { chunk } : {}), ...(document ? { document } : {}), score, text: preview(text) };
 }
 
 function preview(text: string, length = PREVIEW_CHARS): string {

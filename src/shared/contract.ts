@@ -14,6 +14,7 @@ import {
   type BatchStats,
   type Backend,
   type ChunkPlace,
+  type DocumentPlace,
   type EmbedJobSummary,
   type ModelInfo,
   type ProgressInfo,
@@ -231,6 +232,8 @@ export interface ExploreHit {
   place: number;
   line: number;
   chunk?: ChunkPlace;
+  /** In an output of a folder of documents: the document (file, page) the chunk is of. */
+  document?: DocumentPlace;
   score: number;
   text: string;
 }
@@ -240,6 +243,7 @@ export interface ExploreRow {
   place: number;
   line: number;
   chunk?: ChunkPlace;
+  document?: DocumentPlace;
   text: string;
 }
 

@@ -38,6 +38,15 @@ export interface ChunkPlace {
   charEnd: number;
 }
 
+/**
+ * Where a chunk of a folder's document comes from: the document's path in the folder ('/' separators), and its PDF
+ * page or JSON Lines / CSV record (1-based; null for other kinds), in whose text the chunk's offsets are.
+ */
+export interface DocumentPlace {
+  source: string;
+  page: number | null;
+}
+
 /** The policies that cut every text into chunks (a short text is one chunk). */
 export function chunksTexts(policy: LongTextPolicy): policy is 'chunk' | 'mean' {
   return policy === 'chunk' || policy === 'mean';

@@ -19,6 +19,9 @@ interface Row {
   source: string;
   page: number | null;
   chunk: number;
+  char_start: number;
+  char_end: number;
+  text: string;
 }
 
 const common = (): string[] => ['--model', model, '--threads', '2', '--batch-size', '4', '--context-size', '64'];
@@ -60,6 +63,26 @@ describe('embed --input <folder>', () => {
     const found = await runCli(['search', '--embeddings', output, '--query', 'second page', '--top', '3', '--json']);
     expect(found.code, found.stderr).toBe(0);
     expect(found.stdout).toMatch(/page text/);
+    // Each result says where its chunk comes from, as the output's row does.
+    const { results } = JSON.parse(found.stdout) as { results: Array<Row & { score: number }> };
+    expect(results).toHaveLength(3);
+    for (const { score, ...result } of results) {
+      expect(score).toBeLessThanOrEqual(1);
+      const row = rows.find(
+        (each) => each.source === result.source && each.page === result.page && each.chunk === result.chunk,
+      );
+      expect(result).toEqual({
+        line: row?.line,
+        source: row?.source,
+        page: row?.page,
+        chunk: row?.chunk,
+        char_start: row?.char_start,
+        char_end: row?.char_end,
+        text: row?.text,
+      });
+    }
+    const printed = await runCli(['search', '--embeddings', output, '--query', 'second page', '--top', '1']);
+    expect(printed.stdout).toMatch(/^report\.pdf p\.2:0  /);
     expectError(await runCli(['verify', output]), 2, /output of a folder of documents.*no shards/);
 
     const npy = join(dir, 'mixed.npy');

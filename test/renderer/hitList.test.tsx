@@ -1,6 +1,6 @@
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
-import { HitList } from '../../src/renderer/src/components/HitList';
+import { HitList, rowLabel } from '../../src/renderer/src/components/HitList';
 
 describe('a list of rows found', () => {
   it('says which chunk of its line a row is and where it is in the line, and lists two chunks of one line as two rows', () => {
@@ -36,6 +36,39 @@ describe('a list of rows found', () => {
     expect(items[2]).not.toContain('Chunk');
     expect(items[2]).toContain('0.250');
     expect(html).not.toContain('<button');
+  });
+
+  it('names the document, page and characters a chunk of a folder’s document comes from', () => {
+    const html = renderToStaticMarkup(
+      <HitList
+        label="Search results"
+        hits={[
+          {
+            place: 7,
+            line: 4,
+            chunk: { index: 1, charStart: 380, charEnd: 1210 },
+            document: { source: 'reports/q3.pdf', page: 2 },
+            score: 0.8,
+            text: 'revenue grew',
+          },
+          {
+            place: 8,
+            line: 5,
+            chunk: { index: 0, charStart: 0, charEnd: 40 },
+            document: { source: 'notes/b.md', page: null },
+            score: 0.7,
+            text: 'a note',
+          },
+        ]}
+      />,
+    );
+
+    expect(html).toContain('reports/q3.pdf, page 2: chunk 1, characters 380–1,210');
+    expect(html).toContain('notes/b.md: chunk 0, characters 0–40');
+    expect(
+      rowLabel({ line: 4, chunk: { index: 1, charStart: 0, charEnd: 9 }, document: { source: 'a.pdf', page: 3 } }),
+    ).toBe('a.pdf, page 3, chunk 1');
+    expect(rowLabel({ line: 1204 })).toBe('line 1,204');
   });
 
   it('makes each row’s line a button that picks the row, where the list offers that', () => {

@@ -48,8 +48,9 @@ export async function runSearch(options: SearchCommandOptions, probe: ProbeLaunc
 
 /** `{"results": [...]}` on one line, a chunk's row with the fields its output row has: chunk, char_start, char_end. */
 export function hitsJson(hits: readonly SearchHit[]): string {
-  const results = hits.map(({ line, chunk, score, text }) => ({
+  const results = hits.map(({ line, chunk, document, score, text }) => ({
     line,
+    ...(document ? { source: document.source, page: document.page } : {}),
     ...(chunk ? { chunk: chunk.index, char_start: chunk.charStart, char_end: chunk.charEnd } : {}),
     score,
     text,
@@ -57,10 +58,17 @@ export function hitsJson(hits: readonly SearchHit[]): string {
   return `${JSON.stringify({ results })}\n`;
 }
 
-/** One line per result, `line  score  text` (`line:chunk` for a chunk), the text cut to the terminal's width. */
+/**
+ * One line per result, `line  score  text` (`line:chunk` for a chunk, `source p.page:chunk` for a document's), the
+ * text cut to the terminal's width.
+ */
 export function formatHits(hits: readonly SearchHit[]): string {
   if (!hits.length) return 'No rows.\n';
-  const where = (hit: SearchHit): string => (hit.chunk ? `${hit.line}:${hit.chunk.index}` : String(hit.line));
+  const where = ({ line, chunk, document }: SearchHit): string => {
+    const page = document?.page ? ` p.${document.page}` : '';
+    const of = document ? `${document.source}${page}` : String(line);
+    return chunk ? `${of}:${chunk.index}` : of;
+  };
   const lineWidth = Math.max(...hits.map((hit) => where(hit).length));
   const width = process.stdout.isTTY ? process.stdout.columns : TEXT_WIDTH + lineWidth + 10;
   return hits

@@ -12,24 +12,25 @@ export interface NpyRows {
   columns: number;
   /** The `count` rows' bytes as stored, in a buffer of their own at offset 0 (a typed array can view it). */
   matrix: Buffer;
-  /** Each row's sidecar entry: [line]; policy chunk: [line, chunk, char_start, char_end]; mean: [line, chunks]. */
+  /**
+   * Each row's sidecar entry: [line]; policy chunk: [line, chunk, char_start, char_end]; mean: [line, chunks]; a
+   * folder's documents: [line, page (0 for none), chunk, char_start, char_end].
+   */
   entries: number[][];
 }
 
-/** A .npy output's sidecar: `<name>.lines.npy` (uint32 lines), or for the policies chunk and mean `<name>.rows.npy`. */
-function sidecarOf(
-  output: string,
-  rowKind: RowKind,
-): { path: string; descr: NpyDescr; columns: number; bytes: number } {
-  if (rowKind === 'line') return { path: linesPath(output), descr: '<u4', columns: 1, bytes: 4 };
-  const columns = rowKind === 'chunk' ? 4 : 2;
-  return { path: rowsPath(output), descr: '<i8', columns, bytes: columns * 8 };
+/** The int64 columns of `<name>.rows.npy` for each kind of row (see NpyRows.entries). */
+const SIDECAR_COLUMNS: Record<Exclude<RowKind, 'line'>, number> = { chunk: 4, mean: 2, document: 5 };
+
+/** A .npy output's sidecar: `<name>.lines.npy` (uint32 lines), or `<name>.rows.npy` for chunks, means and documents. */
+function sidecarOf(output: string, rowKind: RowKind): { path: string; descr: NpyDescr; bytes: number } {
+  if (rowKind === 'line') return { path: linesPath(output), descr: '<u4', bytes: 4 };
+  return { path: rowsPath(output), descr: '<i8', bytes: SIDECAR_COLUMNS[rowKind] * 8 };
 }
 
 function sidecarEntry(bytes: Buffer, at: number, rowKind: RowKind): number[] {
   if (rowKind === 'line') return [bytes.readUInt32LE(at)];
-  const columns = rowKind === 'chunk' ? 4 : 2;
-  return Array.from({ length: columns }, (_, k) => Number(bytes.readBigInt64LE(at + 8 * k)));
+  return Array.from({ length: SIDECAR_COLUMNS[rowKind] }, (_, k) => Number(bytes.readBigInt64LE(at + 8 * k)));
 }
 
 /**

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { ChunkPlace, GpuChoice } from '#shared/engine';
+import type { ChunkPlace, DocumentPlace, GpuChoice } from '#shared/engine';
 import type { RunRecord } from '#shared/runRecord';
 import { fileFingerprint } from '../checkpoint';
 import { EmbeddingError, errorMessage } from '../errors';
@@ -21,6 +21,8 @@ export interface SearchHit {
   line: number;
   /** In an output of the long-text policy chunk: which chunk of its line the row is (its text is the chunk's). */
   chunk?: ChunkPlace;
+  /** In an output of a folder of documents: the document the chunk is of (`line` is the document's number). */
+  document?: DocumentPlace;
   score: number;
   text: string;
 }
@@ -170,6 +172,7 @@ interface FoundRow {
   place: number;
   line: number;
   chunk?: ChunkPlace;
+  document?: DocumentPlace;
   score: number;
   /** The output's text of the row, where the output holds it. */
   text?: string;
@@ -228,10 +231,12 @@ export async function exactNearest(
       const place = block.first + i;
       if (place === except) return;
       const chunk = block.chunks?.[i];
+      const document = block.documents?.[i];
       best.add({
         place,
         line,
         ...(chunk === undefined ? {} : { chunk }),
+        ...(document === undefined ? {} : { document }),
         score: cosine(query, queryNorm, block.vectors, i * dimensions),
         text: block.texts?.[i],
       });
@@ -244,10 +249,11 @@ export async function exactNearest(
         record,
         best.rows.map((row) => row.place),
       );
-  return best.rows.map(({ place, line, chunk, score, text }) => ({
+  return best.rows.map(({ place, line, chunk, document, score, text }) => ({
     place,
     line,
     ...(chunk === undefined ? {} : { chunk }),
+    ...(document === undefined ? {} : { document }),
     score,
     text: text ?? fromInput?.get(place)?.text ?? '',
   }));

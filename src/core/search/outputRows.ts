@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
-import type { ChunkPlace } from '#shared/engine';
+import type { ChunkPlace, DocumentPlace } from '#shared/engine';
 import type { RunRecord } from '#shared/runRecord';
 import { advice, cancelledError, EmbeddingError } from '../errors';
 import { isSkipped, readInput } from '../input';
@@ -23,6 +23,8 @@ export interface RowBlock {
   lines: number[];
   /** In an output of the long-text policy chunk: the chunk of its line each row is, and where it is in its text. */
   chunks?: ChunkPlace[];
+  /** In an output of a folder of documents (but .npy's): the document each row is a chunk of. */
+  documents?: DocumentPlace[];
   /**
    * `lines.length` rows of `dimensions` values each, one after the other, as search compares them whatever precision
    * the run stored them in (see ComparableVectors).
@@ -64,15 +66,15 @@ export async function* readOutputRows(
   options: OutputRowsOptions = {},
 ): AsyncGenerator<RowBlock> {
   const comparable = new ComparableVectors(output, record.precision, options.dimensions ?? outputDimension(record));
-  const chunked = record.vectors.onLong === 'chunk';
+  const shape = rowShapeOf(record);
   const blocks =
     record.output.format === 'jsonl'
-      ? jsonlBlocks(output, comparable, chunked, options)
+      ? jsonlBlocks(output, comparable, shape, options)
       : record.output.format === 'parquet'
-        ? parquetBlocks(output, comparable, chunked, options)
+        ? parquetBlocks(output, comparable, shape, options)
         : record.output.format === 'lance'
-          ? lanceBlocks(output, comparable, chunked, options)
-          : npyBlocks(output, record, comparable);
+          ? lanceBlocks(output, comparable, shape, options)
+          : npyBlocks(output, record, comparable, shape);
   const fromInput = record.output.format === 'npy' && (options.texts || options.hashes);
   if (fromInput) await checkInputUnchanged(output, record);
   const inputTexts = fromInput ? inputTextsByLine(record, options.signal) : null;
@@ -96,6 +98,7 @@ export async function* readOutputRows(
 export interface PlacedRow {
   line: number;
   chunk?: ChunkPlace;
+  document?: DocumentPlace;
   text: string;
 }
 
@@ -113,7 +116,7 @@ export async function rowsAt(
   const found = new Map<number, PlacedRow>();
   const last = places[places.length - 1];
   if (last === undefined) return found;
-  const chunked = record.vectors.onLong === 'chunk';
+  const shape = rowShapeOf(record);
   switch (record.output.format) {
     case 'jsonl': {
       const asked = new Set(places);
@@ -126,11 +129,8 @@ export async function rowsAt(
           row += 1;
           if (!asked.has(row - 1)) continue;
           const parsed = parseJsonlRow(output, text, row);
-          found.set(row - 1, {
-            line: parsed.line,
-            ...(chunked ? { chunk: chunkPlace(output, row, parsed.chunk, parsed.char_start, parsed.char_end) } : {}),
-            text: parsed.text,
-          });
+          const where = rowWhere(output, row, shape, (name) => parsed[name]);
+          found.set(row - 1, { line: parsed.line, ...where, text: parsed.text });
           if (row - 1 >= last) break;
         }
       } finally {
@@ -142,7 +142,7 @@ export async function rowsAt(
     case 'parquet': {
       const file = await asyncBufferFromFile(output);
       const metadata = await parquetMetadataAsync(file);
-      const columns = ['line', 'text', ...(chunked ? ['chunk', 'char_start', 'char_end'] : [])];
+      const columns = ['line', 'text', ...shapeColumns(shape)];
       let rowStart = 0;
       for (const group of metadata.row_groups) {
         const rowEnd = rowStart + Number(group.num_rows);
@@ -152,20 +152,12 @@ export async function rowsAt(
         if (from !== undefined && to !== undefined) {
           const rows = await parquetReadObjects({ file, metadata, columns, rowStart: from, rowEnd: to + 1 });
           for (const place of inGroup) {
-            const {
-              line,
-              text,
-              chunk,
-              char_start: start,
-              char_end: end,
-            } = (rows[place - from] ?? {}) as Record<string, unknown>;
+            const values = (rows[place - from] ?? {}) as Record<string, unknown>;
+            const { line, text } = values;
             if ((typeof line !== 'bigint' && typeof line !== 'number') || typeof text !== 'string')
               throw damaged(output, `row ${place + 1} has no line and text`);
-            found.set(place, {
-              line: Number(line),
-              ...(chunked ? { chunk: chunkPlace(output, place + 1, chunk, start, end) } : {}),
-              text,
-            });
+            const where = rowWhere(output, place + 1, shape, (name) => values[name]);
+            found.set(place, { line: Number(line), ...where, text });
           }
         }
         rowStart = rowEnd;
@@ -174,24 +166,16 @@ export async function rowsAt(
       break;
     }
     case 'lance': {
-      const columns = ['line', 'text', ...(chunked ? ['chunk', 'char_start', 'char_end'] : [])];
+      const columns = ['line', 'text', ...shapeColumns(shape)];
       for await (const { first, count, columns: read } of lanceBatches(output, columns)) {
         const inBatch = places.filter((place) => place >= first && place < first + count);
         if (inBatch.length) {
           const batchLines = numbersOf(read.get('line'), count);
           const texts = stringsOf(read.get('text'), count);
-          const [chunks, starts, ends] = chunked
-            ? ['chunk', 'char_start', 'char_end'].map((name) => numbersOf(read.get(name), count))
-            : [];
           for (const place of inBatch) {
             const i = place - first;
-            found.set(place, {
-              line: batchLines[i] ?? 0,
-              ...(chunked
-                ? { chunk: { index: chunks?.[i] ?? 0, charStart: starts?.[i] ?? 0, charEnd: ends?.[i] ?? 0 } }
-                : {}),
-              text: texts[i] ?? '',
-            });
+            const where = rowWhere(output, place + 1, shape, (name): unknown => read.get(name)?.get(i));
+            found.set(place, { line: batchLines[i] ?? 0, ...where, text: texts[i] ?? '' });
           }
         }
         if (first + count > last) break;
@@ -200,7 +184,7 @@ export async function rowsAt(
     }
     case 'npy': {
       await checkInputUnchanged(output, record);
-      const entries = await npySidecarEntries(output, rowKindOf(record.vectors.onLong), places);
+      const entries = await npySidecarEntries(output, rowKindOf(record.vectors.onLong, shape.documents), places);
       const lines = new Set([...entries.values()].map(([line = 0]) => line));
       const texts = new Map<number, string>();
       const lastLine = Math.max(0, ...lines);
@@ -209,13 +193,13 @@ export async function rowsAt(
         if (lines.has(input.line) && !isSkipped(input)) texts.set(input.line, input.text);
         if (input.line >= lastLine) break;
       }
-      for (const [place, [line = 0, index = 0, charStart = 0, charEnd = 0]] of entries) {
+      for (const [place, entry] of entries) {
+        const line = entry[0] ?? 0;
         const text = texts.get(line) ?? '';
+        const chunk = shape.chunked ? npyChunk(entry, shape) : undefined;
         found.set(
           place,
-          chunked
-            ? { line, chunk: { index, charStart, charEnd }, text: [...text].slice(charStart, charEnd).join('') }
-            : { line, text },
+          chunk ? { line, chunk, text: [...text].slice(chunk.charStart, chunk.charEnd).join('') } : { line, text },
         );
       }
       break;
@@ -283,11 +267,9 @@ function checkLength(output: string, where: string, length: number, comparable: 
 
 interface JsonlRow {
   line: number;
-  chunk?: unknown;
-  char_start?: unknown;
-  char_end?: unknown;
   text: string;
   embedding: number[];
+  [field: string]: unknown;
 }
 
 function parseJsonlRow(output: string, text: string, row: number): JsonlRow {
@@ -310,13 +292,13 @@ function isJsonlRow(value: unknown): value is JsonlRow {
 async function* jsonlBlocks(
   output: string,
   comparable: ComparableVectors,
-  chunked: boolean,
+  shape: RowShape,
   options: OutputRowsOptions,
 ): AsyncGenerator<RowBlock> {
   const { dimension: dimensions } = comparable;
   const stream = createReadStream(output);
   const rows = createInterface({ input: stream, crlfDelay: Infinity });
-  let block = emptyBlock(0, dimensions, JSONL_BLOCK_ROWS, chunked, options);
+  let block = emptyBlock(0, dimensions, JSONL_BLOCK_ROWS, shape, options);
   let row = 0;
   try {
     for await (const text of rows) {
@@ -326,12 +308,15 @@ async function* jsonlBlocks(
       checkLength(output, `row ${row}`, parsed.embedding.length, comparable);
       comparable.decode(parsed.embedding, 0, block.vectors, block.lines.length * dimensions);
       block.lines.push(parsed.line);
-      if (chunked) block.chunks?.push(chunkPlace(output, row, parsed.chunk, parsed.char_start, parsed.char_end));
+      addWhere(
+        block,
+        rowWhere(output, row, shape, (name) => parsed[name]),
+      );
       block.texts?.push(parsed.text);
       block.hashes?.push(textHashOf(parsed.text));
       if (block.lines.length === JSONL_BLOCK_ROWS) {
         yield block;
-        block = emptyBlock(row, dimensions, JSONL_BLOCK_ROWS, chunked, options);
+        block = emptyBlock(row, dimensions, JSONL_BLOCK_ROWS, shape, options);
       }
     }
   } finally {
@@ -350,17 +335,65 @@ function chunkPlace(output: string, row: number, index: unknown, charStart: unkn
   return { index: chunk, charStart: start, charEnd: end };
 }
 
+/** What names a row of an output besides its line: its chunk (policy chunk, a folder's documents), its document. */
+interface RowShape {
+  chunked: boolean;
+  documents: boolean;
+}
+
+function rowShapeOf(record: RunRecord): RowShape {
+  return { chunked: record.vectors.onLong === 'chunk', documents: Boolean(record.input.documents) };
+}
+
+/** The JSON Lines fields, Parquet and LanceDB columns that hold it. */
+function shapeColumns(shape: RowShape): string[] {
+  return [
+    ...(shape.documents ? ['source', 'page'] : []),
+    ...(shape.chunked ? ['chunk', 'char_start', 'char_end'] : []),
+  ];
+}
+
+/** A row's chunk and document, from the values of its fields or columns (`value(name)`). */
+function rowWhere(
+  output: string,
+  row: number,
+  shape: RowShape,
+  value: (name: string) => unknown,
+): { chunk?: ChunkPlace; document?: DocumentPlace } {
+  const chunk = shape.chunked
+    ? chunkPlace(output, row, value('chunk'), value('char_start'), value('char_end'))
+    : undefined;
+  if (!shape.documents) return chunk ? { chunk } : {};
+  const source = value('source');
+  const page = value('page') ?? null;
+  if (typeof source !== 'string' || (page !== null && typeof page !== 'number' && typeof page !== 'bigint'))
+    throw damaged(output, `row ${row} has no source and page`);
+  return { ...(chunk ? { chunk } : {}), document: { source, page: page === null ? null : Number(page) } };
+}
+
+function addWhere(block: RowBlock, where: { chunk?: ChunkPlace; document?: DocumentPlace }): void {
+  if (where.chunk) block.chunks?.push(where.chunk);
+  if (where.document) block.documents?.push(where.document);
+}
+
+/** A chunk's place from its .npy sidecar entry: (line, chunk, start, end), or a document's (line, page, chunk, ...). */
+function npyChunk(entry: readonly number[], shape: RowShape): ChunkPlace {
+  const [index = 0, charStart = 0, charEnd = 0] = entry.slice(shape.documents ? 2 : 1);
+  return { index, charStart, charEnd };
+}
+
 function emptyBlock(
   first: number,
   dimensions: number,
   rows: number,
-  chunked: boolean,
+  shape: RowShape,
   options: OutputRowsOptions,
 ): RowBlock {
   return {
     first,
     lines: [],
-    ...(chunked ? { chunks: [] } : {}),
+    ...(shape.chunked ? { chunks: [] } : {}),
+    ...(shape.documents ? { documents: [] } : {}),
     vectors: new Float32Array(rows * dimensions),
     ...(options.texts ? { texts: [] } : {}),
     ...(options.hashes ? { hashes: [] } : {}),
@@ -370,7 +403,7 @@ function emptyBlock(
 async function* parquetBlocks(
   output: string,
   comparable: ComparableVectors,
-  chunked: boolean,
+  shape: RowShape,
   options: OutputRowsOptions,
 ): AsyncGenerator<RowBlock> {
   const { dimension: dimensions } = comparable;
@@ -379,7 +412,7 @@ async function* parquetBlocks(
   const columns = [
     'line',
     'embedding',
-    ...(chunked ? ['chunk', 'char_start', 'char_end'] : []),
+    ...shapeColumns(shape),
     ...(options.texts ? ['text'] : []),
     ...(options.hashes ? ['text_hash'] : []),
   ];
@@ -388,10 +421,10 @@ async function* parquetBlocks(
   for (const group of metadata.row_groups) {
     const rowEnd = rowStart + Number(group.num_rows);
     const rows = await parquetReadObjects({ file, metadata, columns, rowStart, rowEnd });
-    const block = emptyBlock(rowStart, dimensions, rows.length, chunked, options);
+    const block = emptyBlock(rowStart, dimensions, rows.length, shape, options);
     rows.forEach((found, i) => {
-      const { line, chunk, char_start: start, char_end: end, text, text_hash: hash } = found as Record<string, unknown>;
-      const { embedding } = found as Record<string, unknown>;
+      const values = found as Record<string, unknown>;
+      const { line, text, text_hash: hash, embedding } = values;
       const row = rowStart + i + 1;
       if (
         (typeof line !== 'bigint' && typeof line !== 'number') ||
@@ -403,7 +436,10 @@ async function* parquetBlocks(
       checkLength(output, `row ${row}`, embedding.length, comparable);
       comparable.decode(embedding, 0, block.vectors, i * dimensions);
       block.lines.push(Number(line));
-      if (chunked) block.chunks?.push(chunkPlace(output, row, chunk, start, end));
+      addWhere(
+        block,
+        rowWhere(output, row, shape, (name) => values[name]),
+      );
       if (typeof text === 'string') block.texts?.push(text);
       if (typeof hash === 'string') block.hashes?.push(hash);
     });
@@ -416,32 +452,30 @@ async function* parquetBlocks(
 async function* lanceBlocks(
   output: string,
   comparable: ComparableVectors,
-  chunked: boolean,
+  shape: RowShape,
   options: OutputRowsOptions,
 ): AsyncGenerator<RowBlock> {
   const { dimension: dimensions } = comparable;
   const columns = [
     'line',
     'vector',
-    ...(chunked ? ['chunk', 'char_start', 'char_end'] : []),
+    ...shapeColumns(shape),
     ...(options.texts ? ['text'] : []),
     ...(options.hashes ? ['text_hash'] : []),
   ];
   for await (const { first, count, columns: read, vectors } of lanceBatches(output, columns, options.signal)) {
-    const block = emptyBlock(first, dimensions, count, chunked, options);
+    const block = emptyBlock(first, dimensions, count, shape, options);
     if (vectors) {
       checkLength(output, 'each row', vectors.size, comparable);
       for (let i = 0; i < count; i += 1)
         comparable.decode(vectors.values, i * vectors.size, block.vectors, i * dimensions);
     }
     block.lines.push(...numbersOf(read.get('line'), count));
-    if (chunked) {
-      const [chunks, starts, ends] = ['chunk', 'char_start', 'char_end'].map((name) =>
-        numbersOf(read.get(name), count),
+    for (let i = 0; i < count; i += 1)
+      addWhere(
+        block,
+        rowWhere(output, first + i + 1, shape, (name): unknown => read.get(name)?.get(i)),
       );
-      for (let i = 0; i < count; i += 1)
-        block.chunks?.push({ index: chunks?.[i] ?? 0, charStart: starts?.[i] ?? 0, charEnd: ends?.[i] ?? 0 });
-    }
     if (options.texts) block.texts?.push(...stringsOf(read.get('text'), count));
     if (options.hashes) block.hashes?.push(...stringsOf(read.get('text_hash'), count));
     yield block;
@@ -453,10 +487,15 @@ async function* lanceBlocks(
  * `<name>.lines.npy`, or (policies chunk and mean) `<name>.rows.npy`'s (line, chunk, char_start, char_end) or
  * (line, chunks).
  */
-async function* npyBlocks(output: string, record: RunRecord, comparable: ComparableVectors): AsyncGenerator<RowBlock> {
+async function* npyBlocks(
+  output: string,
+  record: RunRecord,
+  comparable: ComparableVectors,
+  shape: RowShape,
+): AsyncGenerator<RowBlock> {
   const { dimension: dimensions } = comparable;
   const descr = NPY_DESCRS[record.precision.type];
-  const rowKind = rowKindOf(record.vectors.onLong);
+  const rowKind = rowKindOf(record.vectors.onLong, shape.documents);
   let checked = false;
   for await (const { first, count, columns, matrix, entries } of readNpyRows(output, descr, rowKind, (rowBytes) =>
     Math.floor(NPY_CHUNK_BYTES / rowBytes),
@@ -467,9 +506,7 @@ async function* npyBlocks(output: string, record: RunRecord, comparable: Compara
     const vectors = new Float32Array(count * dimensions);
     for (let i = 0; i < count; i += 1) comparable.decode(stored, i * columns, vectors, i * dimensions);
     const block: RowBlock = { first, lines: entries.map(([line = 0]) => line), vectors };
-    if (rowKind === 'chunk') {
-      block.chunks = entries.map(([, index = 0, charStart = 0, charEnd = 0]) => ({ index, charStart, charEnd }));
-    }
+    if (shape.chunked) block.chunks = entries.map((entry) => npyChunk(entry, shape));
     yield block;
   }
 }

@@ -5,7 +5,7 @@ import { shortcutLabel } from '../store/shortcuts';
 import { useActions, useStudio } from '../store/StoreContext';
 import { ErrorMessage } from './ErrorMessage';
 import { Facts } from './Facts';
-import { HitList } from './HitList';
+import { HitList, rowLabel } from './HitList';
 import { MapPanel } from './MapPanel';
 import { PathField } from './PathField';
 import { SelectField } from './SelectField';
@@ -148,10 +148,7 @@ function Neighbours() {
   if (!neighbours && !error) return null;
   return (
     <section className="panel" aria-labelledby="neighbours-heading">
-      <h2 id="neighbours-heading">
-        {neighbours ? `Neighbours of line ${formatCount(neighbours.row.line)}` : 'Neighbours'}
-        {neighbours?.row.chunk && `, chunk ${neighbours.row.chunk.index}`}
-      </h2>
+      <h2 id="neighbours-heading">{neighbours ? `Neighbours of ${rowLabel(neighbours.row)}` : 'Neighbours'}</h2>
       <ErrorMessage error={error} />
       {neighbours && (
         <>

@@ -1,5 +1,22 @@
-import type { ExploreHit } from '#shared/contract';
+import type { ExploreHit, ExploreRow } from '#shared/contract';
 import { formatCount } from '#shared/format';
+
+/** Which row it is: `line 12`, `line 12, chunk 3`, or for a folder's documents `notes/b.md, page 2, chunk 3`. */
+export function rowLabel({ line, chunk, document }: Pick<ExploreRow, 'line' | 'chunk' | 'document'>): string {
+  const of = document
+    ? `${document.source}${document.page === null ? '' : `, page ${document.page}`}`
+    : `line ${formatCount(line)}`;
+  return chunk ? `${of}, chunk ${chunk.index}` : of;
+}
+
+/** Where a chunk comes from: its document (file, page) or line, and the characters of that text it covers. */
+function chunkPlace({ chunk, document }: ExploreHit): string {
+  if (!chunk) return '';
+  const characters = `characters ${formatCount(chunk.charStart)}–${formatCount(chunk.charEnd)}`;
+  if (!document) return `Chunk ${chunk.index}, ${characters} of the line`;
+  const page = document.page === null ? '' : `, page ${document.page}`;
+  return `${document.source}${page}: chunk ${chunk.index}, ${characters}`;
+}
 
 /**
  * Rows found, best first: each its line, score and text, and for a chunk which one it is and where in its line; with
@@ -38,12 +55,7 @@ export function HitList({
             {hit.score.toFixed(3)}
           </span>
           <span className="hit-text">
-            {hit.chunk && (
-              <span className="chunk-place">
-                Chunk {hit.chunk.index}, characters {formatCount(hit.chunk.charStart)}–{formatCount(hit.chunk.charEnd)}{' '}
-                of the line
-              </span>
-            )}
+            {hit.chunk && <span className="chunk-place">{chunkPlace(hit)}</span>}
             {hit.text}
           </span>
         </li>

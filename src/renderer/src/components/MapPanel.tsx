@@ -3,6 +3,7 @@ import type { ExploreMap, ExploreRow } from '#shared/contract';
 import { formatCount } from '#shared/format';
 import { useActions, useStudio } from '../store/StoreContext';
 import { ErrorMessage } from './ErrorMessage';
+import { rowLabel } from './HitList';
 import { PathField } from './PathField';
 
 /** What each phase of making a map is called while it runs. */
@@ -357,10 +358,7 @@ function Scatter({ map }: { map: ExploreMap }) {
         )}
         {hover && hovered && (
           <div role="tooltip" className="map-tooltip" style={{ left: hovered[0] + 8, top: hovered[1] + 8 }}>
-            <strong>
-              Line {map.lines[hover.row]}
-              {hover.found?.chunk && `, chunk ${hover.found.chunk.index}`}
-            </strong>{' '}
+            <strong>{capitalized(hover.found ? rowLabel(hover.found) : `line ${map.lines[hover.row] ?? 0}`)}</strong>{' '}
             {hover.found?.text ?? '…'}
           </div>
         )}
@@ -397,4 +395,8 @@ function Selection() {
       </div>
     </div>
   );
+}
+
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
