@@ -49,7 +49,7 @@ describe('command line usage', () => {
     expectError(
       await runCli(['embed', ...REQUIRED, '--format', 'csv']),
       2,
-      '--format must be one of jsonl, npy, parquet, got "csv"',
+      '--format must be one of jsonl, npy, parquet, lance, got "csv"',
       /--format/,
     );
   });

@@ -41,7 +41,7 @@ const cases: Array<[string, string, unknown, string | undefined, RegExp]> = [
     'job:start',
     { ...goodJob, format: 'csv' },
     'format',
-    /^format: must be one of "jsonl", "npy", "parquet", not "csv"$/,
+    /^format: must be one of "jsonl", "npy", "parquet", "lance", not "csv"$/,
   ],
   ['extra unknown key', 'job:start', { ...goodJob, turbo: true }, 'turbo', /^turbo: is not a known field$/],
   ['missing key', 'job:start', (({ output: _, ...rest }) => rest)(goodJob), 'output', /^output: is required$/],
