@@ -82,7 +82,7 @@ describe('embed --input <folder>', () => {
       });
     }
     const printed = await runCli(['search', '--embeddings', output, '--query', 'second page', '--top', '1']);
-    expect(printed.stdout).toMatch(/^report\.pdf p\.2:0  /);
+    expect(printed.stdout).toMatch(/^report\.pdf p\.2:0 {2}/);
     expectError(await runCli(['verify', output]), 2, /output of a folder of documents.*no shards/);
 
     const npy = join(dir, 'mixed.npy');
