@@ -191,6 +191,28 @@ describe('duplicates in the host', () => {
     expect(await readFile(keepFile, 'utf8')).toBe(kept.map((line) => `${line}\n`).join(''));
   });
 
+  it('finds them again to export them once the output has been written again', async () => {
+    const output = await planted('rewritten-duplicates');
+    const keepFile = join(h.dir, 'keep-rewritten.txt');
+    await h.ok('explore:duplicates', { output, threshold: 0.95 });
+    await planted('rewritten-duplicates', 60);
+
+    await h.ok('explore:exportDuplicates', { output, threshold: 0.95, what: 'keep', path: keepFile });
+
+    expect(await readFile(keepFile, 'utf8')).toBe(Array.from({ length: 60 }, (_, row) => `${row + 1}\n`).join(''));
+  });
+
+  it('runs one long work at a time: building the index stops the duplicates being found', async () => {
+    const output = await planted('one-at-a-time', 20_000);
+    const finding = h.service.handle('explore:duplicates', { output, threshold: 0.95 });
+    await h.waitFor('explore:duplicatesProgress', (progress) => progress.output === output && progress.done > 0);
+
+    const indexed = await h.ok('explore:index', { output });
+
+    expect(await finding).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
+    expect(indexed).toMatchObject({ state: 'fresh', rows: 20_000 });
+  });
+
   it('shows at most MAX_SHOWN_GROUP_ROWS rows of a group, counting them all', async () => {
     const output = join(h.dir, 'same.jsonl');
     const vector = clusteredVectors(1, DIMENSIONS, 1, 3);
