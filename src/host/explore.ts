@@ -29,7 +29,7 @@ import type { ParsedParams } from './requestParams';
 export const PREVIEW_CHARS = 500;
 /** Characters of a row's text a map's hover shows. */
 export const MAP_PREVIEW_CHARS = 120;
-/** Progress of long work (a map, an index, duplicates) is sent at most this often (and at each new phase, and at the end). */
+/** Progress of long work (a map, an index, duplicates) is sent at most this often, and at each new phase and the end. */
 const PROGRESS_MS = 100;
 
 /** What Explore needs from the rest of the host, asked for each request so that it follows the settings. */

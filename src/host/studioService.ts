@@ -1,11 +1,13 @@
 import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { outputFingerprint } from '#core/checkpoint';
 import { advice, EmbeddingError } from '#core/errors';
 import { inspectInput } from '#core/inputInspector';
 import { resolveModel } from '#core/library/modelReference';
 import { EmbeddingModel } from '#core/model';
 import { watchEngineBuild } from '#core/engineBuild';
 import { forkProbeWorker, probeModel, type ProbeLauncher, type ProbeWorker } from '#core/modelProbe';
+import type { Duplicates } from '#core/search/duplicates';
 import type {
   EventName,
   EventPayloads,
@@ -18,8 +20,6 @@ import type {
 } from '#shared/contract';
 import type { ModelInfo } from '#shared/engine';
 import type { Emit } from './jobEvents';
-import type { Duplicates } from '#core/search/duplicates';
-import { outputFingerprint } from '#core/checkpoint';
 import {
   duplicatesSummary,
   exportDuplicates,
@@ -211,10 +211,11 @@ export class StudioService implements StudioBackend {
     return this.jobs.stop();
   }
 
-  /** Cancels the job, any model load and any download, waits for them, and unloads the model. */
+  /** Cancels the job, any model load and any download and waits for them, stops Explore's long work, unloads the model. */
   async dispose(): Promise<void> {
     this.disposed = true;
     this.loading?.abort.abort();
+    this.longWork?.abort();
     await Promise.all([this.jobs.stop(), this.loading?.done, this.library.dispose()]);
     await this.model?.dispose();
     this.model = null;
