@@ -182,6 +182,20 @@ describe('duplicates in Explore', () => {
     expect(render(browser.store, 'duplicates')).toContain('Rows to keep written to /data/keep.txt');
   });
 
+  it('forgets the duplicates and the index’s error of one output once another is opened', async () => {
+    const { api, store, actions } = await opened();
+    api.reply('explore:duplicates', () => ok(duplicates()));
+    api.reply('explore:index', () => ({ ok: false, error: { code: 'INDEX_INVALID', message: 'Not an index.' } }));
+    await actions.findDuplicates();
+    await actions.buildIndex();
+    api.reply('explore:open', ({ output }) => ok({ ...explored(), output }));
+
+    await actions.openExplored('/data/other.jsonl');
+
+    expect(store.getState().explore).toMatchObject({ duplicates: null, indexError: null });
+    expect(render(store, 'duplicates')).not.toContain('groups');
+  });
+
   it('says so when no rows are alike', async () => {
     const { api, store, actions } = await opened();
     api.reply('explore:duplicates', () =>

@@ -57,7 +57,15 @@ export function createExploreSlice({ api, get, patch }: SliceContext): Slice<'ex
         opened: reply.value,
         // The prefix as edited stays for the same output; another output starts from its model's.
         ...(changed
-          ? { queryPrefix: reply.value.queryPrefix ?? '', hits: null, neighbours: null, duplicates: null }
+          ? {
+              queryPrefix: reply.value.queryPrefix ?? '',
+              hits: null,
+              neighbours: null,
+              indexError: null,
+              duplicates: null,
+              duplicatesError: null,
+              duplicatesExported: null,
+            }
           : {}),
       });
     },
