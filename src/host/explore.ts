@@ -1,14 +1,26 @@
-import { stat } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { advice, EmbeddingError } from '#core/errors';
 import type { ProbeLauncher } from '#core/modelProbe';
 import { isTablePath } from '#core/output/stagedFile';
 import { readRunRecord } from '#core/runRecord';
-import { writeFile } from 'node:fs/promises';
+import { duplicateGroupsLines, findDuplicates, keptLines, type Duplicates } from '#core/search/duplicates';
 import { searchOutput, type SearchHit } from '#core/search/exactSearch';
 import { neighboursOf } from '#core/search/neighbours';
+import { buildOutputIndex, indexState } from '#core/search/outputIndex';
 import { outputMap } from '#core/search/outputMap';
 import { rowsAt } from '#core/search/outputRows';
-import type { EventPayloads, ExploredOutput, ExploreHit, ExploreMap, ExploreRow } from '#shared/contract';
+import {
+  MAX_SHOWN_DUPLICATE_GROUPS,
+  MAX_SHOWN_GROUP_ROWS,
+  type DUPLICATE_EXPORTS,
+  type EventPayloads,
+  type ExploreDuplicates,
+  type ExploredOutput,
+  type ExploreHit,
+  type ExploreIndexState,
+  type ExploreMap,
+  type ExploreRow,
+} from '#shared/contract';
 import type { GpuChoice } from '#shared/engine';
 import type { CatalogEntry } from '#shared/modelLibrary';
 import type { ParsedParams } from './requestParams';
@@ -17,8 +29,8 @@ import type { ParsedParams } from './requestParams';
 export const PREVIEW_CHARS = 500;
 /** Characters of a row's text a map's hover shows. */
 export const MAP_PREVIEW_CHARS = 120;
-/** Progress of a map is sent at most this often (and at each new phase). */
-const MAP_PROGRESS_MS = 100;
+/** Progress of long work (a map, an index, duplicates) is sent at most this often, and at each new phase and the end. */
+const PROGRESS_MS = 100;
 
 /** What Explore needs from the rest of the host, asked for each request so that it follows the settings. */
 export interface ExploreContext {
@@ -43,7 +55,14 @@ export async function openOutput(output: string, context: ExploreContext): Promi
     documentPrefix: record.vectors.prefix,
     queryPrefix: entry ? entry.queryPrefix : null,
     finishedAt: record.finishedAt,
+    index: await exploreIndexState(output),
   };
+}
+
+/** Whether `<output>.index` is there, built from the output as it is now. */
+async function exploreIndexState(output: string): Promise<ExploreIndexState> {
+  const found = await indexState(output);
+  return found.state === 'fresh' ? { state: 'fresh', rows: found.info.rows, builtAt: found.info.builtAt } : found;
 }
 
 /** Exact search of `output` with the model its run recorded; texts come back cut to PREVIEW_CHARS, vectors never. */
@@ -76,17 +95,11 @@ export async function mapExplored(
   signal: AbortSignal,
 ): Promise<ExploreMap> {
   await checkOutputFile(output);
-  let sent = -Infinity;
-  let phase = '';
   const map = await outputMap(output, {
     signal,
-    onProgress: (progress) => {
-      const now = performance.now();
-      if (progress.phase === phase && now - sent < MAP_PROGRESS_MS && progress.done < progress.total) return;
-      sent = now;
-      phase = progress.phase;
-      emit('explore:mapProgress', { output, ...progress });
-    },
+    onProgress: throttled((progress: Omit<EventPayloads['explore:mapProgress'], 'output'>) =>
+      emit('explore:mapProgress', { output, ...progress }),
+    ),
   });
   const x: number[] = [];
   const y: number[] = [];
@@ -103,6 +116,88 @@ export async function mapExplored(
     clusterIds: Array.from(map.clusterIds),
     clusters: map.clusters,
   };
+}
+
+/** Builds `<output>.index` (replacing one there), its progress sent as `explore:indexProgress` events. */
+export async function indexExplored(
+  output: string,
+  emit: (event: 'explore:indexProgress', payload: EventPayloads['explore:indexProgress']) => void,
+  signal: AbortSignal,
+): Promise<ExploreIndexState> {
+  await checkOutputFile(output);
+  const send = throttled((progress: EventPayloads['explore:indexProgress']) => emit('explore:indexProgress', progress));
+  await buildOutputIndex(output, {
+    signal,
+    onProgress: ({ rowsDone, rowsTotal }) => send({ output, done: rowsDone, total: rowsTotal }),
+  });
+  return await exploreIndexState(output);
+}
+
+/** The duplicates of `output` at `threshold` (see findDuplicates), their progress sent as events. */
+export async function findExploredDuplicates(
+  output: string,
+  threshold: number,
+  emit: (event: 'explore:duplicatesProgress', payload: EventPayloads['explore:duplicatesProgress']) => void,
+  signal: AbortSignal,
+): Promise<Duplicates> {
+  await checkOutputFile(output);
+  const send = throttled((progress: EventPayloads['explore:duplicatesProgress']) =>
+    emit('explore:duplicatesProgress', progress),
+  );
+  return await findDuplicates({
+    output,
+    threshold,
+    signal,
+    onProgress: ({ phase, rowsDone, rowsTotal }) => send({ output, phase, done: rowsDone, total: rowsTotal }),
+  });
+}
+
+/**
+ * The counts of duplicates found, and their first MAX_SHOWN_DUPLICATE_GROUPS groups with the lines and the starts of
+ * the texts of their first MAX_SHOWN_GROUP_ROWS rows: never every text, never vectors.
+ */
+export async function duplicatesSummary(
+  output: string,
+  threshold: number,
+  { groups, keep }: Duplicates,
+): Promise<ExploreDuplicates> {
+  const shown = groups
+    .slice(0, MAX_SHOWN_DUPLICATE_GROUPS)
+    .map((group) => ({ group, places: group.places.slice(0, MAX_SHOWN_GROUP_ROWS) }));
+  const found = shown.length
+    ? await rowsAt(
+        output,
+        await readRunRecord(output),
+        shown.flatMap(({ places }) => places),
+      )
+    : new Map<number, never>();
+  return {
+    output,
+    threshold,
+    groups: groups.length,
+    exactGroups: groups.filter((group) => group.exact).length,
+    rowsInGroups: groups.reduce((sum, group) => sum + group.places.length, 0),
+    rowsToKeep: keep.length,
+    shown: shown.map(({ group, places }) => ({
+      size: group.places.length,
+      minScore: group.minScore,
+      exact: group.exact,
+      rows: places.flatMap((place) => {
+        const row = found.get(place);
+        return row ? [{ place, ...row, text: preview(row.text, MAP_PREVIEW_CHARS) }] : [];
+      }),
+    })),
+  };
+}
+
+/** Writes the groups (JSON Lines, one a line) or the rows to keep (one a line) to `path`, as the command line does. */
+export async function exportDuplicates(
+  path: string,
+  what: (typeof DUPLICATE_EXPORTS)[number],
+  { groups, keep }: Duplicates,
+): Promise<{ path: string }> {
+  await writeFile(path, what === 'groups' ? duplicateGroupsLines(groups) : keptLines(keep));
+  return { path };
 }
 
 /** The row at `place` and the `top` rows nearest to it (itself left out), with the starts of their texts. */
@@ -139,6 +234,21 @@ export async function rowsExplored(output: string, places: readonly number[]): P
       const row = found.get(place);
       return row ? [{ place, ...row, text: preview(row.text, MAP_PREVIEW_CHARS) }] : [];
     }),
+  };
+}
+
+/** Sends progress at most every PROGRESS_MS, and always at a new phase and at the end. */
+function throttled<P extends { done: number; total: number; phase?: string }>(
+  send: (progress: P) => void,
+): (progress: P) => void {
+  let sent = -Infinity;
+  let phase: string | undefined = '';
+  return (progress) => {
+    const now = performance.now();
+    if (progress.phase === phase && now - sent < PROGRESS_MS && progress.done < progress.total) return;
+    sent = now;
+    phase = progress.phase;
+    send(progress);
   };
 }
 

@@ -1,11 +1,13 @@
 import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { outputFingerprint } from '#core/checkpoint';
 import { advice, EmbeddingError } from '#core/errors';
 import { inspectInput } from '#core/inputInspector';
 import { resolveModel } from '#core/library/modelReference';
 import { EmbeddingModel } from '#core/model';
 import { watchEngineBuild } from '#core/engineBuild';
 import { forkProbeWorker, probeModel, type ProbeLauncher, type ProbeWorker } from '#core/modelProbe';
+import type { Duplicates } from '#core/search/duplicates';
 import type {
   EventName,
   EventPayloads,
@@ -15,12 +17,15 @@ import type {
   RequestName,
   RequestResult,
   StudioBackend,
-  ExploreMap,
 } from '#shared/contract';
 import type { ModelInfo } from '#shared/engine';
 import type { Emit } from './jobEvents';
 import {
+  duplicatesSummary,
+  exportDuplicates,
   exportLines,
+  findExploredDuplicates,
+  indexExplored,
   mapExplored,
   neighboursExplored,
   openOutput,
@@ -79,8 +84,13 @@ export class StudioService implements StudioBackend {
   private model: EmbeddingModel | null = null;
   private loading: { abort: AbortController; done: Promise<unknown> } | null = null;
   private disposed = false;
-  /** The map being made, which `explore:cancel` (or another map) stops. */
-  private mapping: AbortController | null = null;
+  /** The long work of Explore running (a map, an index, duplicates), which `explore:cancel` (or another) stops. */
+  private longWork: AbortController | null = null;
+  /**
+   * The last duplicates found, kept in memory so that exporting them does not find them again, while the output is as
+   * it was (its size and fingerprint).
+   */
+  private duplicates: { output: string; threshold: number; stamp: string; found: Duplicates } | null = null;
 
   private readonly handlers: Handlers = {
     'system:info': () => this.system.info(),
@@ -109,7 +119,16 @@ export class StudioService implements StudioBackend {
     'explore:pick': () => this.dialogs?.pickEmbeddings() ?? null,
     'explore:open': ({ output }) => openOutput(output, this.explore),
     'explore:search': (params) => searchExplored(params, this.explore),
-    'explore:map': ({ output }) => this.mapOutput(output),
+    'explore:map': ({ output }) => this.exclusive((signal) => mapExplored(output, this.emit, signal)),
+    'explore:index': ({ output }) => this.exclusive((signal) => indexExplored(output, this.emit, signal)),
+    'explore:duplicates': async ({ output, threshold }) =>
+      duplicatesSummary(output, threshold, await this.findDuplicates(output, threshold)),
+    'explore:exportDuplicates': async ({ output, threshold, what, path }) => {
+      const target =
+        path ?? (await this.dialogs?.pickOutput(`duplicates.${what === 'groups' ? 'jsonl' : 'txt'}`)) ?? null;
+      if (target === null) return { path: null };
+      return exportDuplicates(target, what, await this.findDuplicates(output, threshold));
+    },
     'explore:rows': ({ output, places }) => rowsExplored(output, places),
     'explore:neighbours': ({ output, place, top }) => neighboursExplored(output, place, top),
     'explore:exportLines': async ({ path, lines }) => {
@@ -117,7 +136,7 @@ export class StudioService implements StudioBackend {
       return target === null ? { path: null } : exportLines(target, lines);
     },
     'explore:cancel': () => {
-      this.mapping?.abort();
+      this.longWork?.abort();
       return null;
     },
   };
@@ -144,16 +163,27 @@ export class StudioService implements StudioBackend {
     };
   }
 
-  /** One map at a time: asking for another stops the one being made. */
-  private async mapOutput(output: string): Promise<ExploreMap> {
-    this.mapping?.abort();
-    const mapping = new AbortController();
-    this.mapping = mapping;
+  /** One long work at a time: asking for another (a map, an index, duplicates) stops the one running. */
+  private async exclusive<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    this.longWork?.abort();
+    const running = new AbortController();
+    this.longWork = running;
     try {
-      return await mapExplored(output, this.emit, mapping.signal);
+      return await work(running.signal);
     } finally {
-      if (this.mapping === mapping) this.mapping = null;
+      if (this.longWork === running) this.longWork = null;
     }
+  }
+
+  /** The duplicates of `output` at `threshold`: the last found while the output is unchanged, else found now. */
+  private async findDuplicates(output: string, threshold: number): Promise<Duplicates> {
+    const { size, fingerprint } = await outputFingerprint(output).catch(() => ({ size: -1, fingerprint: '' }));
+    const stamp = `${size}:${fingerprint}`;
+    const last = this.duplicates;
+    if (last && last.output === output && last.threshold === threshold && last.stamp === stamp) return last.found;
+    const found = await this.exclusive((signal) => findExploredDuplicates(output, threshold, this.emit, signal));
+    this.duplicates = { output, threshold, stamp, found };
+    return found;
   }
 
   /** A job is running, paused, or stopping. */
@@ -181,10 +211,11 @@ export class StudioService implements StudioBackend {
     return this.jobs.stop();
   }
 
-  /** Cancels the job, any model load and any download, waits for them, and unloads the model. */
+  /** Cancels the job, any model load and any download and waits for them, stops Explore's long work, unloads the model. */
   async dispose(): Promise<void> {
     this.disposed = true;
     this.loading?.abort.abort();
+    this.longWork?.abort();
     await Promise.all([this.jobs.stop(), this.loading?.done, this.library.dispose()]);
     await this.model?.dispose();
     this.model = null;

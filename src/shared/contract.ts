@@ -139,6 +139,13 @@ export const MAX_PREVIEW_ROWS = 1000;
 /** Lines `explore:exportLines` writes at a time: more than any output has rows today. */
 export const MAX_EXPORT_LINES = 100_000_000;
 
+/** Groups `explore:duplicates` shows, and rows of each: its counts and exports cover every group. */
+export const MAX_SHOWN_DUPLICATE_GROUPS = 50;
+export const MAX_SHOWN_GROUP_ROWS = 20;
+
+/** What `explore:exportDuplicates` writes: the groups as JSON Lines, or the rows to keep one a line. */
+export const DUPLICATE_EXPORTS = ['groups', 'keep'] as const;
+
 export const requestSchemas = {
   'system:info': none,
   'settings:get': none,
@@ -172,6 +179,15 @@ export const requestSchemas = {
     places: z.array(limited(LIMITS.row)).min(1).max(MAX_PREVIEW_ROWS),
   }),
   'explore:cancel': none,
+  'explore:index': z.strictObject({ output: path }),
+  'explore:duplicates': z.strictObject({ output: path, threshold: limited(LIMITS.threshold) }),
+  /** The duplicates at that threshold written to `path`; null: the save dialog asks where (the app only). */
+  'explore:exportDuplicates': z.strictObject({
+    output: path,
+    threshold: limited(LIMITS.threshold),
+    what: z.enum(DUPLICATE_EXPORTS),
+    path: path.nullable(),
+  }),
   'explore:neighbours': z.strictObject({ output: path, place: limited(LIMITS.row), top: limited(LIMITS.top) }),
   /** Lines chosen on the map written one a line to `path`; null: the save dialog asks where (the app only). */
   'explore:exportLines': z.strictObject({
@@ -221,6 +237,37 @@ export interface ExploredOutput {
   /** The catalog's query prefix for that model; null where the catalog does not know the model. */
   queryPrefix: string | null;
   finishedAt: string;
+  /** Its index, `<output>.index`: built from the output as it is now, not there, or not usable (and why). */
+  index: ExploreIndexState;
+}
+
+export type ExploreIndexState =
+  { state: 'fresh'; rows: number; builtAt: string } | { state: 'missing' } | { state: 'stale'; reason: string };
+
+/** A group of duplicate rows as `explore:duplicates` shows it: its first rows, with their lines and texts' starts. */
+export interface ExploreDuplicateGroup {
+  /** Rows in the group, all of them. */
+  size: number;
+  /** The lowest similarity among the pairs that joined it (1 for rows of the same text). */
+  minScore: number;
+  /** Whether all its rows have one text. */
+  exact: boolean;
+  /** Its first MAX_SHOWN_GROUP_ROWS rows, in order. */
+  rows: ExploreRow[];
+}
+
+/** What `explore:duplicates` found: counts of every group, and the first MAX_SHOWN_DUPLICATE_GROUPS groups. */
+export interface ExploreDuplicates {
+  output: string;
+  threshold: number;
+  groups: number;
+  /** Groups whose rows all have one text. */
+  exactGroups: number;
+  rowsInGroups: number;
+  /** The first row of each group and every row in none. */
+  rowsToKeep: number;
+  /** Groups of one text first, then the others, each in the order of its first row. */
+  shown: ExploreDuplicateGroup[];
 }
 
 /**
@@ -363,8 +410,14 @@ export interface RequestResults {
   'explore:map': ExploreMap;
   /** The rows at those of the places (from 0, as in the map's arrays) that the output has: line, chunk, text preview. */
   'explore:rows': { rows: ExploreRow[] };
-  /** Stops the map being made (its request then answers CANCELLED); null where none was. */
+  /** Stops the long work running (a map, an index, duplicates: its request then answers CANCELLED); null where none was. */
   'explore:cancel': null;
+  /** Builds `<output>.index` (`explore:indexProgress` events report it) and answers its state once built. */
+  'explore:index': ExploreIndexState;
+  /** `explore:duplicatesProgress` events report the finding. */
+  'explore:duplicates': ExploreDuplicates;
+  /** Where they were written; null when the dialog was closed (or dialogs are not available). */
+  'explore:exportDuplicates': { path: string | null };
   /** The row at the place (from 0, as in the map's arrays), and the rows nearest to it, itself left out, best first. */
   'explore:neighbours': { row: ExploreRow; hits: ExploreHit[] };
   /** Where the lines were written; null when the dialog was closed (or dialogs are not available). */
@@ -403,6 +456,10 @@ export interface EventPayloads {
   'model:notice': { path: string; message: string };
   /** How far the map of `output` has got: its phase (sample, preview, layout, place) and the rows or epochs done. */
   'explore:mapProgress': { output: string; phase: string; done: number; total: number };
+  /** Rows of `output` added to its index so far. */
+  'explore:indexProgress': { output: string; done: number; total: number };
+  /** How far the duplicates of `output` have got: an index built in memory (where it has no fresh one), then groups. */
+  'explore:duplicatesProgress': { output: string; phase: 'index' | 'groups'; done: number; total: number };
 }
 export type EventName = keyof EventPayloads;
 

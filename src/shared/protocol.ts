@@ -16,6 +16,8 @@ export const EVENT_NAMES: readonly EventName[] = [
   'models:download',
   'model:notice',
   'explore:mapProgress',
+  'explore:indexProgress',
+  'explore:duplicatesProgress',
 ];
 
 export function isEventName(value: unknown): value is EventName {

@@ -106,8 +106,8 @@ describe('duplicates', () => {
       const { groups, keep } = await findDuplicates({ output: path, threshold: 0.95 });
 
       expect(groups).toEqual([
-        { lines: [a.line, b.line], minScore: 1, exact: true },
-        { lines: [near.line, c.line], minScore: expect.closeTo(nearScore, 2) as number, exact: false },
+        { places: [3, 120], lines: [a.line, b.line], minScore: 1, exact: true },
+        { places: [50, 200], lines: [near.line, c.line], minScore: expect.closeTo(nearScore, 2) as number, exact: false },
       ]);
       expect(keep).toEqual(
         written.filter((row) => row.line !== b.line && row.line !== c.line).map((row) => ({ line: row.line })),

@@ -21,6 +21,7 @@ function explored(overrides: Partial<ExploredOutput> = {}): ExploredOutput {
     documentPrefix: '',
     queryPrefix: 'Represent this sentence for searching relevant passages: ',
     finishedAt: '2026-12-03T10:00:00.000Z',
+    index: { state: 'missing' },
     ...overrides,
   };
 }

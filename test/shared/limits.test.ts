@@ -126,6 +126,15 @@ const READERS: Record<LimitName, Record<string, Reader>> = {
   },
   threshold: {
     cli: (value) => accepts(() => parseCommandLine(['duplicates', '--embeddings', 'out.npy', `--threshold=${value}`])),
+    'explore:duplicates': (value) =>
+      requestSchemas['explore:duplicates'].safeParse({ output: 'out.npy', threshold: value }).success,
+    'explore:exportDuplicates': (value) =>
+      requestSchemas['explore:exportDuplicates'].safeParse({
+        output: 'o.npy',
+        threshold: value,
+        what: 'keep',
+        path: 'k',
+      }).success,
   },
   line: {
     cli: (value) => accepts(() => parseCommandLine(['neighbours', '--embeddings', 'out.npy', `--line=${value}`])),

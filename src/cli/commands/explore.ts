@@ -1,6 +1,14 @@
 import { writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { findDuplicates, type DuplicateGroup, type Duplicates } from '#core/search/duplicates';
+import {
+  duplicateGroupJson,
+  duplicateGroupsLines,
+  duplicateRowName,
+  findDuplicates,
+  keptLines,
+  type DuplicateGroup,
+  type Duplicates,
+} from '#core/search/duplicates';
 import type { SearchHit } from '#core/search/exactSearch';
 import { neighboursOf } from '#core/search/neighbours';
 import { buildOutputIndex, indexPath, type IndexProgress } from '#core/search/outputIndex';
@@ -79,26 +87,12 @@ export async function runDuplicates(options: DuplicatesCommandOptions): Promise<
     interrupt.dispose();
   }
   const { groups, keep } = found;
-  const json = groups.map(groupJson);
-  if (options.groups !== undefined)
-    await writeFile(options.groups, json.map((group) => `${JSON.stringify(group)}\n`).join(''));
-  if (options.keep !== undefined) await writeFile(options.keep, keep.map((row) => `${rowName(row)}\n`).join(''));
-  process.stdout.write(options.json ? `${JSON.stringify({ groups: json })}\n` : formatGroups(groups));
+  if (options.groups !== undefined) await writeFile(options.groups, duplicateGroupsLines(groups));
+  if (options.keep !== undefined) await writeFile(options.keep, keptLines(keep));
+  process.stdout.write(
+    options.json ? `${JSON.stringify({ groups: groups.map(duplicateGroupJson) })}\n` : formatGroups(groups),
+  );
   return EXIT.ok;
-}
-
-function groupJson(group: DuplicateGroup): { lines: number[]; chunks?: number[]; min_score: number; exact: boolean } {
-  return {
-    lines: group.lines,
-    ...(group.chunks ? { chunks: group.chunks } : {}),
-    min_score: Math.round(group.minScore * 10_000) / 10_000,
-    exact: group.exact,
-  };
-}
-
-/** A row as the command line names it: its line, `line:chunk` in an output of chunks. */
-function rowName({ line, chunk }: { line: number; chunk?: number }): string {
-  return chunk === undefined ? String(line) : `${line}:${chunk}`;
 }
 
 /** One line per group: `exact` or its lowest score, then its lines. */
@@ -110,7 +104,7 @@ function formatGroups(groups: readonly DuplicateGroup[]): string {
     head +
     groups
       .map((group) => {
-        const rows = group.lines.map((line, i) => rowName({ line, chunk: group.chunks?.[i] }));
+        const rows = group.lines.map((line, i) => duplicateRowName({ line, chunk: group.chunks?.[i] }));
         return `${group.exact ? 'exact ' : group.minScore.toFixed(4)}  ${rows.join(' ')}\n`;
       })
       .join('')

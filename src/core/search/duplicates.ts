@@ -6,6 +6,8 @@ import { readOutputRows } from './outputRows';
 
 /** Rows whose cosine similarity is at least the threshold, joined pair by pair. */
 export interface DuplicateGroup {
+  /** Its rows' places in the output (from 0), in order. */
+  places: number[];
   /** The input lines of its rows, in output order. */
   lines: number[];
   /** In an output of chunks: which chunk of its line each row is. */
@@ -180,10 +182,41 @@ class UnionFind {
     const found = Array.from(byRoot, ([root, places]) => ({ root, places, exact: this.exact[root] === 1 }));
     found.sort((a, b) => Number(b.exact) - Number(a.exact) || (a.places[0] ?? 0) - (b.places[0] ?? 0));
     return found.map(({ root, places, exact }) => ({
+      places,
       lines: places.map((place) => this.lines[place] ?? 0),
       ...(this.chunks ? { chunks: places.map((place) => this.chunks?.[place] ?? 0) } : {}),
       minScore: this.minScore[root] ?? 1,
       exact,
     }));
   }
+}
+
+/** A group as the duplicates' JSON has it: its lines (and chunks), its lowest score to four places, whether exact. */
+export function duplicateGroupJson(group: DuplicateGroup): {
+  lines: number[];
+  chunks?: number[];
+  min_score: number;
+  exact: boolean;
+} {
+  return {
+    lines: group.lines,
+    ...(group.chunks ? { chunks: group.chunks } : {}),
+    min_score: Math.round(group.minScore * 10_000) / 10_000,
+    exact: group.exact,
+  };
+}
+
+/** The groups as JSON Lines, one a line. */
+export function duplicateGroupsLines(groups: readonly DuplicateGroup[]): string {
+  return groups.map((group) => `${JSON.stringify(duplicateGroupJson(group))}\n`).join('');
+}
+
+/** A row by its line, `line:chunk` in an output of chunks. */
+export function duplicateRowName({ line, chunk }: { line: number; chunk?: number }): string {
+  return chunk === undefined ? String(line) : `${line}:${chunk}`;
+}
+
+/** The rows to keep, one a line. */
+export function keptLines(keep: Duplicates['keep']): string {
+  return keep.map((row) => `${duplicateRowName(row)}\n`).join('');
 }

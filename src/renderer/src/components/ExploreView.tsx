@@ -6,6 +6,7 @@ import { useActions, useStudio } from '../store/StoreContext';
 import { ErrorMessage } from './ErrorMessage';
 import { Facts } from './Facts';
 import { HitList, rowLabel } from './HitList';
+import { DuplicatesPanel, IndexPanel } from './LongWorkPanels';
 import { MapPanel } from './MapPanel';
 import { PathField } from './PathField';
 import { SelectField } from './SelectField';
@@ -105,6 +106,8 @@ export function ExploreView() {
             <ErrorMessage error={explore.error} />
           </div>
         </section>
+        <IndexPanel />
+        <DuplicatesPanel />
       </div>
       <div className="column">
         <section className="panel" aria-labelledby="results-heading">

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState, type PointerEvent, type WheelEvent } from 'react';
 import type { ExploreMap, ExploreRow } from '#shared/contract';
 import { formatCount } from '#shared/format';
+import { longWorkRunning } from '../store/exploreSlice';
 import { useActions, useStudio } from '../store/StoreContext';
 import { ErrorMessage } from './ErrorMessage';
 import { rowLabel } from './HitList';
@@ -182,7 +183,7 @@ export function MapPanel() {
     <section className="panel map-panel" aria-labelledby="map-heading">
       <h2 id="map-heading">Map</h2>
       <div className="actions">
-        <button type="button" onClick={() => void actions.openMap()} disabled={!opened || mapping !== null}>
+        <button type="button" onClick={() => void actions.openMap()} disabled={!opened || longWorkRunning(explore)}>
           {map && map.output === opened?.output ? 'Make the map again' : 'Show the map'}
         </button>
         {mapping && (
@@ -191,7 +192,7 @@ export function MapPanel() {
               {PHASES[mapping.phase] ?? mapping.phase}:{' '}
               {mapping.total ? Math.floor((mapping.done / mapping.total) * 100) : 0}%
             </span>
-            <button type="button" onClick={() => void actions.cancelMap()}>
+            <button type="button" onClick={() => void actions.cancelLongWork()}>
               Cancel
             </button>
           </>

@@ -65,6 +65,14 @@ export function createStudioStore(api: StudioApi, options: StudioStoreOptions = 
             if (get().explore.mapping && get().explore.opened?.output === output)
               patch('explore', { mapping: { phase, done, total } });
           }),
+          api.on('explore:indexProgress', ({ output, done, total }) => {
+            if (get().explore.indexing && get().explore.opened?.output === output)
+              patch('explore', { indexing: { done, total } });
+          }),
+          api.on('explore:duplicatesProgress', ({ output, phase, done, total }) => {
+            if (get().explore.findingDuplicates && get().explore.opened?.output === output)
+              patch('explore', { findingDuplicates: { phase, done, total } });
+          }),
           api.on('models:download', (download) => {
             const current = get().library.download;
             if (!current || download.id >= current.id) patch('library', { download });

@@ -1,15 +1,27 @@
 import { inAppWords } from './appHints';
 import type { Slice, SliceContext } from './sliceContext';
-import type { ExploreActions } from './types';
+import type { ExploreActions, ExploreSlice } from './types';
 
 /** How many results a search returns unless another count is chosen. */
 export const DEFAULT_TOP = 10;
+
+/** The similarity from which rows are near-duplicates unless another is chosen, as the command line's default. */
+export const DEFAULT_THRESHOLD = 0.95;
+
+/** Whether a map, an index or duplicates are being made: the host does one at a time. */
+export function longWorkRunning({ mapping, indexing, findingDuplicates }: ExploreSlice): boolean {
+  return mapping !== null || indexing !== null || findingDuplicates !== null;
+}
 
 /** Explore: the finished output opened, the query and its prefix, and the rows nearest to it. */
 export function createExploreSlice({ api, get, patch }: SliceContext): Slice<'explore', ExploreActions> {
   let openRun = 0;
   let searchRun = 0;
   let mapRun = 0;
+  let indexRun = 0;
+  let duplicatesRun = 0;
+
+  const longWork = (): boolean => longWorkRunning(get().explore);
 
   const actions: ExploreActions = {
     setExplorePath(path) {
@@ -44,7 +56,17 @@ export function createExploreSlice({ api, get, patch }: SliceContext): Slice<'ex
         opening: false,
         opened: reply.value,
         // The prefix as edited stays for the same output; another output starts from its model's.
-        ...(changed ? { queryPrefix: reply.value.queryPrefix ?? '', hits: null, neighbours: null } : {}),
+        ...(changed
+          ? {
+              queryPrefix: reply.value.queryPrefix ?? '',
+              hits: null,
+              neighbours: null,
+              indexError: null,
+              duplicates: null,
+              duplicatesError: null,
+              duplicatesExported: null,
+            }
+          : {}),
       });
     },
 
@@ -90,8 +112,8 @@ export function createExploreSlice({ api, get, patch }: SliceContext): Slice<'ex
 
     async openMap() {
       await actions.openExplored();
-      const { opened, mapping } = get().explore;
-      if (!opened || mapping) return;
+      const { opened } = get().explore;
+      if (!opened || longWork()) return;
       const run = ++mapRun;
       patch('explore', { mapping: { phase: 'sample', done: 0, total: opened.rows }, mapError: null });
       const reply = await api.request('explore:map', { output: opened.output });
@@ -101,8 +123,67 @@ export function createExploreSlice({ api, get, patch }: SliceContext): Slice<'ex
       else patch('explore', { mapping: null, map: null, mapError: inAppWords(reply.error) });
     },
 
-    async cancelMap() {
+    async cancelLongWork() {
       await api.request('explore:cancel', {});
+    },
+
+    async buildIndex() {
+      await actions.openExplored();
+      const { opened } = get().explore;
+      if (!opened || longWork()) return;
+      const run = ++indexRun;
+      patch('explore', { indexing: { done: 0, total: opened.rows }, indexError: null });
+      const reply = await api.request('explore:index', { output: opened.output });
+      if (run !== indexRun) return;
+      const now = get().explore.opened;
+      if (reply.ok)
+        patch('explore', {
+          indexing: null,
+          opened: now?.output === opened.output ? { ...now, index: reply.value } : now,
+        });
+      else patch('explore', { indexing: null, indexError: inAppWords(reply.error) });
+    },
+
+    setThreshold(threshold) {
+      patch('explore', { threshold });
+    },
+
+    async findDuplicates() {
+      await actions.openExplored();
+      const { opened, threshold } = get().explore;
+      if (!opened || longWork()) return;
+      const run = ++duplicatesRun;
+      patch('explore', {
+        findingDuplicates: { phase: 'index', done: 0, total: opened.rows },
+        duplicatesError: null,
+        duplicatesExported: null,
+      });
+      const reply = await api.request('explore:duplicates', { output: opened.output, threshold });
+      if (run !== duplicatesRun) return;
+      if (reply.ok) patch('explore', { findingDuplicates: null, duplicates: reply.value });
+      else patch('explore', { findingDuplicates: null, duplicates: null, duplicatesError: inAppWords(reply.error) });
+    },
+
+    setDuplicatesPath(duplicatesPath) {
+      patch('explore', { duplicatesPath });
+    },
+
+    async exportDuplicates(what) {
+      const { duplicates, duplicatesPath } = get().explore;
+      if (!duplicates) return;
+      const path = get().host === 'electron' ? null : duplicatesPath.trim();
+      if (path === '')
+        return patch('explore', {
+          duplicatesError: { code: 'NO_PATH', message: 'Enter the path of the file to write to first.' },
+        });
+      const { output, threshold } = duplicates;
+      const reply = await api.request('explore:exportDuplicates', { output, threshold, what, path });
+      if (!reply.ok) return patch('explore', { duplicatesError: inAppWords(reply.error) });
+      const written = reply.value.path;
+      patch('explore', {
+        duplicatesError: null,
+        ...(written === null ? {} : { duplicatesExported: { what, path: written } }),
+      });
     },
 
     async showNeighbours(place) {
@@ -162,6 +243,14 @@ export function createExploreSlice({ api, get, patch }: SliceContext): Slice<'ex
     selection: [],
     exportPath: '',
     exported: null,
+    indexing: null,
+    indexError: null,
+    threshold: DEFAULT_THRESHOLD,
+    duplicates: null,
+    findingDuplicates: null,
+    duplicatesError: null,
+    duplicatesPath: '',
+    duplicatesExported: null,
   };
   return { state: { explore }, actions };
 }

@@ -1,4 +1,6 @@
 import type {
+  DUPLICATE_EXPORTS,
+  ExploreDuplicates,
   ExploredOutput,
   ExploreHit,
   ExploreMap,
@@ -73,7 +75,23 @@ export interface ExploreSlice {
   exportPath: string;
   /** Where they were last written. */
   exported: string | null;
+  /** While the opened output's index is built: the rows added so far. */
+  indexing: { done: number; total: number } | null;
+  indexError: UiError | null;
+  /** The cosine similarity from which rows are near-duplicates. */
+  threshold: number;
+  /** What the last search for duplicates found: counts, and the first groups. */
+  duplicates: ExploreDuplicates | null;
+  /** While duplicates are looked for: the phase (an index built in memory, then groups) and the rows done. */
+  findingDuplicates: { phase: 'index' | 'groups'; done: number; total: number } | null;
+  duplicatesError: UiError | null;
+  /** Where an export of the duplicates writes (typed in the browser; the app asks with a dialog). */
+  duplicatesPath: string;
+  /** What was last exported, and where. */
+  duplicatesExported: { what: DuplicateExport; path: string } | null;
 }
+
+export type DuplicateExport = (typeof DUPLICATE_EXPORTS)[number];
 
 export interface ModelSlice {
   /** The path as typed, picked or dropped; may differ from the loaded model's. */
@@ -254,7 +272,16 @@ export interface ExploreActions {
   exploreOutput(output: string): Promise<void>;
   /** Makes (or reads) the map of the opened output. */
   openMap(): Promise<void>;
-  cancelMap(): Promise<void>;
+  /** Stops the long work running: the map, the index or the duplicates. */
+  cancelLongWork(): Promise<void>;
+  /** Builds (again) the opened output's index, then shows its state. */
+  buildIndex(): Promise<void>;
+  setThreshold(threshold: number): void;
+  /** Groups the opened output's rows at least the threshold alike. */
+  findDuplicates(): Promise<void>;
+  setDuplicatesPath(path: string): void;
+  /** Writes the groups found (JSON Lines) or the rows to keep (one a line). */
+  exportDuplicates(what: DuplicateExport): Promise<void>;
   /** The neighbours of the opened output's row at `place` (from 0: a result's, or a point's of the map). */
   showNeighbours(place: number): Promise<void>;
   selectLines(lines: number[]): void;
