@@ -107,7 +107,12 @@ describe('duplicates', () => {
 
       expect(groups).toEqual([
         { places: [3, 120], lines: [a.line, b.line], minScore: 1, exact: true },
-        { places: [50, 200], lines: [near.line, c.line], minScore: expect.closeTo(nearScore, 2) as number, exact: false },
+        {
+          places: [50, 200],
+          lines: [near.line, c.line],
+          minScore: expect.closeTo(nearScore, 2) as number,
+          exact: false,
+        },
       ]);
       expect(keep).toEqual(
         written.filter((row) => row.line !== b.line && row.line !== c.line).map((row) => ({ line: row.line })),
