@@ -57,6 +57,20 @@ function job(
   return runEmbedJob({ model, ...options, batch: { batchSize: 4, progressIntervalMs: 0, ...options.batch } });
 }
 
+/** A row's line, document, chunk, offsets and text, as any format stores them (Parquet's and LanceDB's int64 as bigint). */
+function whereOf(row: Record<string, unknown> | DocumentRow): Record<string, unknown> {
+  const { line, source, page, chunk, char_start: start, char_end: end, text } = row as Record<string, unknown>;
+  return {
+    line: Number(line),
+    source,
+    page: page === null ? null : Number(page),
+    chunk: Number(chunk),
+    char_start: Number(start),
+    char_end: Number(end),
+    text,
+  };
+}
+
 /** `text[start:end]` as Python slices a str: by code points. */
 function slice(text: string, start: number, end: number): string {
   return [...text].slice(start, end).join('');
@@ -123,56 +137,17 @@ describe('a folder of documents as input', () => {
     await job(jsonl);
     const expected = await readJsonl<DocumentRow>(jsonl.output);
 
+    const wanted = expected.map((row) => whereOf(row));
     const parquet = await setUp('formats-parquet', 'parquet', MIXED_FOLDER);
     await job(parquet);
     const rows = await parquetReadObjects({ file: await asyncBufferFromFile(parquet.output) });
-    expect(
-      rows.map((row) => ({
-        line: Number(row.line),
-        source: row.source as string,
-        page: row.page === null ? null : Number(row.page),
-        chunk: Number(row.chunk),
-        char_start: Number(row.char_start),
-        char_end: Number(row.char_end),
-        text: row.text as string,
-      })),
-    ).toEqual(
-      expected.map(({ line, source, page, chunk, char_start, char_end, text }) => ({
-        line,
-        source,
-        page,
-        chunk,
-        char_start,
-        char_end,
-        text,
-      })),
-    );
+    expect(rows.map((row) => whereOf(row))).toEqual(wanted);
 
     const lance = await setUp('formats-lance', 'lance', MIXED_FOLDER);
     await job(lance);
     const table = await (await connect(dirname(lance.output))).openTable('out');
     const lanceRows = (await table.query().toArray()) as Array<Record<string, unknown>>;
-    expect(
-      lanceRows.map((row) => ({
-        line: Number(row.line),
-        source: row.source as string,
-        page: row.page === null ? null : Number(row.page),
-        chunk: Number(row.chunk),
-        char_start: Number(row.char_start),
-        char_end: Number(row.char_end),
-        text: row.text as string,
-      })),
-    ).toEqual(
-      expected.map(({ line, source, page, chunk, char_start, char_end, text }) => ({
-        line,
-        source,
-        page,
-        chunk,
-        char_start,
-        char_end,
-        text,
-      })),
-    );
+    expect(lanceRows.map((row) => whereOf(row))).toEqual(wanted);
 
     const npy = await setUp('formats-npy', 'npy', MIXED_FOLDER);
     const summary = await job(npy);
