@@ -1,6 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { advice, EmbeddingError } from '#core/errors';
+import { isFolder } from '#core/documents/documentReader';
+import { inspectFolder } from '#core/documents/folderInspector';
 import { inspectInput } from '#core/inputInspector';
 import { resolveModel } from '#core/library/modelReference';
 import { EmbeddingModel } from '#core/model';
@@ -40,6 +42,8 @@ import { findUnfinishedRun } from './unfinishedRun';
 export interface Dialogs {
   pickModel(): Promise<string | null>;
   pickInput(): Promise<string | null>;
+  /** A folder of documents to embed. */
+  pickInputFolder(): Promise<string | null>;
   pickOutput(suggestedPath: string | null): Promise<string | null>;
   /** An embeddings file to explore. */
   pickEmbeddings(): Promise<string | null>;
@@ -91,7 +95,11 @@ export class StudioService implements StudioBackend {
     'model:info': () => this.model?.info ?? null,
     'model:unload': () => this.unloadModel(),
     'input:pick': () => this.dialogs?.pickInput() ?? null,
-    'input:inspect': ({ path, format, field }) => inspectInput(path, { format, field }, this.model),
+    'input:pickFolder': () => this.dialogs?.pickInputFolder() ?? null,
+    'input:inspect': async ({ path, format, field, ...folder }) =>
+      (await isFolder(path))
+        ? inspectFolder(path, { field, ...folder }, this.model)
+        : inspectInput(path, { format, field }, this.model),
     'output:pick': ({ suggestedPath }) => this.dialogs?.pickOutput(suggestedPath) ?? null,
     'output:reveal': ({ path }) => this.reveal(path),
     'output:unfinished': ({ input, output }) => findUnfinishedRun(input, output),
