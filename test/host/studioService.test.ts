@@ -379,6 +379,7 @@ describe('StudioService', () => {
   it('has no dialogs without a host that provides them', async () => {
     expect(await h.ok('model:pick', {})).toBeNull();
     expect(await h.ok('input:pick', {})).toBeNull();
+    expect(await h.ok('input:pickFolder', {})).toBeNull();
     expect(await h.ok('output:pick', { suggestedPath: null })).toBeNull();
     expect((await failure('output:reveal', { path: join(h.dir, 'run.jsonl') })).code).toBe('UNSUPPORTED');
   });
