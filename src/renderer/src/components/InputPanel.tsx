@@ -9,8 +9,6 @@ import { SelectField } from './SelectField';
 
 type FormatChoice = InputFormat | 'auto';
 
-/** What a folder's documents are where no glob says (the engine's default). */
-const DEFAULT_GLOB = '**/*.{txt,md,markdown,html,htm,pdf,jsonl,ndjson,csv}';
 const RECORD_EXTENSIONS: readonly string[] = ['.jsonl', '.ndjson', '.csv'];
 
 const FORMAT_OPTIONS: ReadonlyArray<{ value: FormatChoice; label: string }> = [
@@ -61,7 +59,7 @@ export function InputPanel() {
               id="input-glob"
               type="text"
               value={input.glob}
-              placeholder={DEFAULT_GLOB}
+              placeholder={input.glob.trim() ? undefined : info.glob}
               spellCheck={false}
               onChange={(event) => actions.setInputGlob(event.target.value)}
               onBlur={() => void actions.inspectInput()}
@@ -174,7 +172,7 @@ function InputDetails({ info }: { info: FileInputInfo }) {
 }
 
 /** A folder's documents by kind with their sizes, and how its first document is cut into chunks. */
-export function FolderDetails({ info }: { info: FolderInputInfo }) {
+function FolderDetails({ info }: { info: FolderInputInfo }) {
   const documents = info.kinds.reduce((sum, kind) => sum + kind.files, 0);
   const bytes = info.kinds.reduce((sum, kind) => sum + kind.bytes, 0);
   return (
