@@ -283,7 +283,9 @@ export class StudioService implements StudioBackend {
     // Each may be a one-off choice (Resume unfinished run, Start over, an earlier output to reuse), not one for the next
     // session; the form saves its overwrite checkbox itself.
     const { resume: _resume, overwrite: _overwrite, reuse: _reuse, ...settings } = start;
-    await this.remember({ job: settings });
+    // A folder's documents are always cut into chunks: no choice of the policy for the files of the next session.
+    const { onLong: _onLong, ...folderSettings } = settings;
+    await this.remember({ job: (await isFolder(start.input)) ? folderSettings : settings });
     return state;
   }
 

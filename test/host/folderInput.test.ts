@@ -134,6 +134,7 @@ describe('A folder as the input of the app', () => {
   });
 
   it('runs a folder through job:start, its glob choosing the documents, with rows that say where each chunk is from', async () => {
+    await h.ok('settings:set', { job: { onLong: 'mean' } });
     const output = join(h.dir, 'notes.jsonl');
     const started = await h.ok('job:start', folderJob(output, { glob: '**/*.md' }));
     const final = await h.finished(started.jobId);
@@ -148,7 +149,8 @@ describe('A folder as the input of the app', () => {
     expect(rowsOfA.map((row) => [row.chunk, row.char_start, row.char_end, row.text])).toEqual(
       preview.map((chunk) => [chunk.chunk, chunk.charStart, chunk.charEnd, chunk.text]),
     );
-    expect((await h.ok('settings:get', {})).job).toMatchObject({ input: folder, glob: '**/*.md' });
+    // The folder's chunk policy is not remembered as the one chosen for files.
+    expect((await h.ok('settings:get', {})).job).toMatchObject({ input: folder, glob: '**/*.md', onLong: 'mean' });
   });
 
   it('refuses a folder with another long-text policy, and a glob with a file, before writing anything', async () => {
