@@ -1,5 +1,5 @@
 import { inAppWords } from './appHints';
-import { effectiveField, isFolderInput, suggestOutputPath } from './settingsSync';
+import { fieldOf, suggestOutputPath } from './settingsSync';
 import type { Slice, SliceContext } from './sliceContext';
 import type { InputActions } from './types';
 
@@ -45,7 +45,7 @@ export function createInputSlice(context: SliceContext): Slice<'input', InputAct
       const reply = await api.request('input:inspect', {
         path,
         format: input.format,
-        field: isFolderInput(input) ? input.field.trim() || null : effectiveField(input),
+        field: fieldOf(input),
         glob: input.glob.trim() || null,
         prefix: settings.prefix,
         chunkTokens: settings.values.chunkTokens,

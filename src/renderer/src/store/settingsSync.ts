@@ -17,7 +17,7 @@ export function isFolderInput(input: Form['input']): boolean {
 }
 
 /** The field of a folder's JSON Lines and CSV documents; a file's JSONL field. */
-function fieldOf(input: Form['input']): string | null {
+export function fieldOf(input: Form['input']): string | null {
   return isFolderInput(input) ? input.field.trim() || null : effectiveField(input);
 }
 
