@@ -25,9 +25,16 @@ const CLOSING = /["'”’)\]»」』]/u;
  * repeating the last `overlap` (or fewer) tokens of the one before, as whole words where the text has spaces. A chunk
  * ends at its window's last sentence end, else its last word end, else where the window ends, and always moves on
  * from the one before; it never starts or ends inside a character (a surrogate pair, a combining mark, an emoji
- * sequence). A text that fits is one chunk. A single character over the window is a chunk of its own.
+ * sequence). A text that fits is one chunk. A single character over the window is a chunk of its own. `most`: the
+ * most chunks to cut, the first ones (a preview).
  */
-export function chunkSpans(text: string, measure: ChunkMeasure, window: number, overlap: number): ChunkSpan[] {
+export function chunkSpans(
+  text: string,
+  measure: ChunkMeasure,
+  window: number,
+  overlap: number,
+  most = Number.POSITIVE_INFINITY,
+): ChunkSpan[] {
   const fits = (start: number, end: number): boolean => measure.embedded(text.slice(start, end)) <= window;
   const spans: ChunkSpan[] = [];
   // Characters a window is first guessed to hold, then as many as the chunk before held.
@@ -42,6 +49,7 @@ export function chunkSpans(text: string, measure: ChunkMeasure, window: number, 
     reach = Math.max(limit - start, 1);
     const end = cutEnd(text, start, limit, measure, overlap);
     spans.push({ start, end });
+    if (spans.length >= most) return spans;
     start = nextStart(text, start, end, measure, overlap);
   }
 }

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { InputInfo } from '#shared/contract';
+import type { FileInputInfo } from '#shared/contract';
 import type { InputFormat } from '#shared/engine';
 import { countLines, inputFormatFor, isSkipped, readInput } from './input';
 import type { EmbeddingModel } from './model';
@@ -27,11 +27,11 @@ export async function inspectInput(
   path: string,
   options: InspectOptions,
   model: EmbeddingModel | null,
-): Promise<InputInfo> {
+): Promise<FileInputInfo> {
   const lines = await countLines(path);
   const { size } = await stat(path);
   const format = inputFormatFor(path, options.format ?? undefined);
-  const preview: InputInfo['preview'] = [];
+  const preview: FileInputInfo['preview'] = [];
   const lengths: number[] = [];
   let overContext = 0;
   let sampledChars = 0;
@@ -51,7 +51,15 @@ export async function inspectInput(
     if (preview.length >= PREVIEW_RECORDS && !sampling) break;
   }
 
-  return { path, sizeBytes: size, lines, format, preview, tokens: model ? summarize(lengths, overContext) : null };
+  return {
+    kind: 'file',
+    path,
+    sizeBytes: size,
+    lines,
+    format,
+    preview,
+    tokens: model ? summarize(lengths, overContext) : null,
+  };
 }
 
 function shorten(text: string): string {
@@ -62,7 +70,7 @@ function shorten(text: string): string {
   return `${text.slice(0, end)}…`;
 }
 
-function summarize(lengths: number[], overContext: number): NonNullable<InputInfo['tokens']> {
+function summarize(lengths: number[], overContext: number): NonNullable<FileInputInfo['tokens']> {
   const sorted = lengths.sort((a, b) => a - b);
   const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
   return {

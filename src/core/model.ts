@@ -83,6 +83,17 @@ export interface TextChunk {
   charEnd: number;
 }
 
+/**
+ * A preview of how a run would cut a text, without changing the runs' options: its prefix and chunk sizes (null: the
+ * defaults), and the most chunks to cut.
+ */
+export interface ChunkPreviewOptions {
+  prefix: string;
+  chunkTokens: number | null;
+  chunkOverlap: number | null;
+  limit: number;
+}
+
 /** The chunks of a text, or the reason it cannot be embedded. */
 export type ChunkedText = { ok: true; chunks: TextChunk[] } | { ok: false; reason: 'no-tokens'; detail: string };
 
@@ -343,12 +354,14 @@ export class EmbeddingModel {
   /**
    * Cuts a text into chunks with the model's own tokenizer (see chunkSpans): windows of the chunk tokens, each
    * repeating up to the overlap of the one before. Each chunk gets the prefix. A text that fits is one chunk, its
-   * tokens those `prepare` gives it.
+   * tokens those `prepare` gives it. `preview`: the first chunks a run with that prefix and those chunk sizes would
+   * cut, whatever the runs' options are (they are left as they are).
    */
-  chunk(text: string): ChunkedText {
-    const { tokens: size, overlap } = chunkWindowFor({ ...this.text, contextSize: this.loaded.contextSize });
+  chunk(text: string, preview?: ChunkPreviewOptions): ChunkedText {
+    const options = preview ? this.previewOptions(preview) : this.text;
+    const { tokens: size, overlap } = chunkWindowFor({ ...options, contextSize: this.loaded.contextSize });
     const window = size - this.specialTokens;
-    const { prefix } = this.text;
+    const { prefix } = options;
     const whole = this.model.tokenize(prefix + text);
     if (whole.length === 0) return { ok: false, reason: 'no-tokens', detail: 'the tokenizer produced no tokens' };
     const spans =
@@ -362,6 +375,7 @@ export class EmbeddingModel {
             },
             window,
             overlap,
+            preview?.limit,
           );
     let charStart = 0;
     let at = 0;
@@ -378,6 +392,13 @@ export class EmbeddingModel {
         return { ...chunk, charEnd: charStart + codePointOffset(piece, piece.length) };
       }),
     };
+  }
+
+  /** The text options a preview's chunks are cut with, checked as `setTextOptions` checks them. */
+  private previewOptions({ prefix, chunkTokens, chunkOverlap }: ChunkPreviewOptions): TextOptions {
+    const options: TextOptions = { ...this.text, onLong: 'chunk', prefix, chunkTokens, chunkOverlap };
+    this.checkChunkWindow(options);
+    return options;
   }
 
   /** Tokens a text takes in a context (prefix and special tokens included, nothing cut) and whether that fits. */

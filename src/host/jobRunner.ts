@@ -1,6 +1,7 @@
 import { checkJobFiles, runEmbedJob, type CheckedFiles } from '#core/embedJob';
 import { checkPrecision } from '#core/output/precision';
 import { EmbedJobError, EmbeddingError } from '#core/errors';
+import type { InputOptions } from '#core/input';
 import type { EmbeddingModel } from '#core/model';
 import { PauseGate } from '#core/pauseGate';
 import { IDLE_JOB, type JobSettings, type JobStart, type JobState } from '#shared/contract';
@@ -49,7 +50,12 @@ export class JobRunner {
       throw new RequestError('NO_MODEL', 'No model is loaded.', 'Load a GGUF embedding model before starting a run.');
     // Known before the run where the dimensions are given.
     if (settings.dimensions !== null) checkPrecision(settings.precision, settings.dimensions);
-    const checked = checkJobFiles({ ...settings, format: settings.format ?? undefined, resume });
+    const checked = checkJobFiles({
+      ...settings,
+      inputOptions: inputOptionsOf(settings),
+      format: settings.format ?? undefined,
+      resume,
+    });
     this.starting = checked.catch(() => undefined);
     let files: CheckedFiles;
     try {
@@ -120,7 +126,7 @@ export class JobRunner {
         {
           model,
           input: settings.input,
-          inputOptions: { format: settings.inputFormat ?? undefined, field: settings.field ?? undefined },
+          inputOptions: inputOptionsOf(settings),
           output: settings.output,
           format: settings.format ?? undefined,
           precision: settings.precision,
@@ -160,4 +166,13 @@ export class JobRunner {
     this.state = state;
     this.emit('job:state', this.current);
   }
+}
+
+/** How the input is read: a file's format and JSON field, a folder's glob and the field of its JSON Lines and CSV files. */
+function inputOptionsOf({ inputFormat, field, glob }: JobSettings): InputOptions {
+  return {
+    ...(inputFormat === null ? {} : { format: inputFormat }),
+    ...(field === null ? {} : { field }),
+    ...(glob === null ? {} : { glob }),
+  };
 }

@@ -2,6 +2,8 @@ import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { outputFingerprint } from '#core/checkpoint';
 import { advice, EmbeddingError } from '#core/errors';
+import { isFolder } from '#core/documents/documentReader';
+import { inspectFolder } from '#core/documents/folderInspector';
 import { inspectInput } from '#core/inputInspector';
 import { resolveModel } from '#core/library/modelReference';
 import { EmbeddingModel } from '#core/model';
@@ -45,6 +47,8 @@ import { findUnfinishedRun } from './unfinishedRun';
 export interface Dialogs {
   pickModel(): Promise<string | null>;
   pickInput(): Promise<string | null>;
+  /** A folder of documents to embed. */
+  pickInputFolder(): Promise<string | null>;
   pickOutput(suggestedPath: string | null): Promise<string | null>;
   /** An embeddings file to explore. */
   pickEmbeddings(): Promise<string | null>;
@@ -101,7 +105,11 @@ export class StudioService implements StudioBackend {
     'model:info': () => this.model?.info ?? null,
     'model:unload': () => this.unloadModel(),
     'input:pick': () => this.dialogs?.pickInput() ?? null,
-    'input:inspect': ({ path, format, field }) => inspectInput(path, { format, field }, this.model),
+    'input:pickFolder': () => this.dialogs?.pickInputFolder() ?? null,
+    'input:inspect': async ({ path, format, field, ...folder }) =>
+      (await isFolder(path))
+        ? inspectFolder(path, { field, ...folder }, this.model)
+        : inspectInput(path, { format, field }, this.model),
     'output:pick': ({ suggestedPath }) => this.dialogs?.pickOutput(suggestedPath) ?? null,
     'output:reveal': ({ path }) => this.reveal(path),
     'output:unfinished': ({ input, output }) => findUnfinishedRun(input, output),
@@ -306,7 +314,9 @@ export class StudioService implements StudioBackend {
     // Each may be a one-off choice (Resume unfinished run, Start over, an earlier output to reuse), not one for the next
     // session; the form saves its overwrite checkbox itself.
     const { resume: _resume, overwrite: _overwrite, reuse: _reuse, ...settings } = start;
-    await this.remember({ job: settings });
+    // A folder's documents are always cut into chunks: no choice of the policy for the files of the next session.
+    const { onLong: _onLong, ...folderSettings } = settings;
+    await this.remember({ job: (await isFolder(start.input)) ? folderSettings : settings });
     return state;
   }
 

@@ -32,6 +32,7 @@ export function electronDialogs(window: () => BrowserWindow | null): Dialogs {
           { name: 'All files', extensions: ['*'] },
         ],
       }),
+    pickInputFolder: () => open({ title: 'Choose a folder of documents to embed', properties: ['openDirectory'] }),
     pickOutput: (suggestedPath) =>
       save({
         title: 'Save the embeddings as',

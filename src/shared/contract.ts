@@ -14,6 +14,7 @@ import {
   type BatchStats,
   type Backend,
   type ChunkPlace,
+  type ChunkWindow,
   type DocumentPlace,
   type EmbedJobSummary,
   type ModelInfo,
@@ -65,16 +66,30 @@ export const modelLoadSchema = z.strictObject({
   contextSize: limited(LIMITS.contextSize).nullable(),
 });
 
+/** Which files of a folder are its documents; null: every file of a kind read. */
+const glob = oneLine('glob', 'a glob is required').nullable();
+
+/**
+ * `input:inspect`: a file, or a folder of documents (`glob` chooses them) whose first document's chunks are previewed
+ * as a run with this prefix and these chunk sizes would cut them. Left out, the glob and chunk sizes are null and the
+ * prefix empty.
+ */
 export const inputInspectSchema = z.strictObject({
   path,
   format: z.enum(INPUT_FORMATS).nullable(),
   field: z.string().trim().min(1).max(200).nullable(),
+  glob: glob.default(null),
+  prefix: z.string().max(1000).default(''),
+  chunkTokens: limited(LIMITS.chunkTokens).nullable().default(null),
+  chunkOverlap: limited(LIMITS.chunkOverlap).nullable().default(null),
 });
 
 export const jobSettingsSchema = z.strictObject({
   input: path,
   inputFormat: z.enum(INPUT_FORMATS).nullable(),
   field: z.string().trim().min(1).max(200).nullable(),
+  /** Only for a folder input. */
+  glob,
   output: path,
   format: z.enum(OUTPUT_FORMATS).nullable(),
   overwrite: z.boolean(),
@@ -97,10 +112,11 @@ export type JobSettings = z.infer<typeof jobSettingsSchema>;
  * `job:start`: the job settings, whether to continue the unfinished run of the output from its checkpoint, and an
  * earlier output of the same model and settings whose rows to reuse for the texts it has (`reuse`, null: none). Not
  * part of the settings remembered between sessions: each start chooses them anew. Left out, they are false and null;
- * `dimensions` left out is null (all), `precision` float32 and the chunk sizes null, as for a client older than the
+ * `glob` left out is null (every document), `dimensions` null (all), `precision` float32 and the chunk sizes null, as for a client older than the
  * options.
  */
 export const jobStartSchema = jobSettingsSchema.extend({
+  glob: jobSettingsSchema.shape.glob.default(null),
   dimensions: jobSettingsSchema.shape.dimensions.default(null),
   precision: jobSettingsSchema.shape.precision.default('float32'),
   chunkTokens: jobSettingsSchema.shape.chunkTokens.default(null),
@@ -155,6 +171,7 @@ export const requestSchemas = {
   'model:info': none,
   'model:unload': none,
   'input:pick': none,
+  'input:pickFolder': none,
   'input:inspect': inputInspectSchema,
   'output:pick': z.strictObject({ suggestedPath: z.string().max(4096).nullable() }),
   'output:reveal': z.strictObject({ path }),
@@ -212,7 +229,8 @@ export interface SystemInfo {
 }
 
 /** What `input:inspect` found in a file without embedding it. */
-export interface InputInfo {
+export interface FileInputInfo {
+  kind: 'file';
   path: string;
   sizeBytes: number;
   lines: number;
@@ -222,6 +240,53 @@ export interface InputInfo {
   /** Token lengths of a sample of lines, measured with the loaded model's tokenizer; null with no model loaded. */
   tokens: { sampled: number; min: number; median: number; p95: number; max: number; overContext: number } | null;
 }
+
+/**
+ * What `input:inspect` found in a folder of documents without embedding it: its documents by extension, and how its
+ * first document that gives text is cut into chunks. Bounded whatever the folder holds: counts, never a listing.
+ */
+export interface FolderInputInfo {
+  kind: 'folder';
+  path: string;
+  /** The glob that chose the documents: the one asked for, else the default (every kind read). */
+  glob: string;
+  /** The documents of a kind read, by extension (`.md`), most files first. */
+  kinds: Array<{ extension: string; files: number; bytes: number }>;
+  /** Files the glob chose that are of no kind read: each will be a skip log line (`unsupported`). */
+  unsupported: { files: number; bytes: number };
+  /** Files of the folder the glob does not choose (hidden files and links not counted). */
+  leftOut: number;
+  /** The first document (of the first few) that gives text, and its first text's first chunks; null: none does. */
+  preview: DocumentPreview | null;
+}
+
+/** How the first text of a document is cut into chunks, as the run would cut it. */
+export interface DocumentPreview {
+  source: string;
+  page: number | null;
+  /** Null with no model loaded: its tokenizer cuts the chunks. */
+  chunking: {
+    window: ChunkWindow;
+    /** The first chunks, in order, each text cut in its middle where long. */
+    chunks: ChunkPreview[];
+    /** The text has more chunks than these. */
+    more: boolean;
+  } | null;
+}
+
+export interface ChunkPreview {
+  chunk: number;
+  /** Tokens the model evaluates for it, special tokens and prefix included. */
+  tokens: number;
+  /** Its place in the document's (page's, record's) text, in code points, as its row gives it. */
+  charStart: number;
+  charEnd: number;
+  /** Its text, or where that is long, its start and end around an ellipsis (`cut`). */
+  text: string;
+  cut: boolean;
+}
+
+export type InputInfo = FileInputInfo | FolderInputInfo;
 
 /** What `explore:open` found beside an output: what its run record says of it, for Explore to show and search. */
 export interface ExploredOutput {
@@ -383,6 +448,8 @@ export interface RequestResults {
   'model:info': ModelInfo | null;
   'model:unload': null;
   'input:pick': string | null;
+  /** A folder of documents picked, or null when the dialog was closed (or dialogs are not available). */
+  'input:pickFolder': string | null;
   'input:inspect': InputInfo;
   'output:pick': string | null;
   'output:reveal': null;

@@ -42,6 +42,7 @@ async function embedded(
     input,
     inputFormat: null,
     field: null,
+    glob: null,
     output,
     format: null,
     overwrite: false,

@@ -31,6 +31,7 @@ function job(input: string, output: string, overrides: Partial<JobStart> = {}): 
     input,
     inputFormat: null,
     field: null,
+    glob: null,
     output,
     format: null,
     overwrite: false,
@@ -198,7 +199,8 @@ describe('StudioService', () => {
     const output = join(h.dir, 'run.jsonl');
 
     const inspected = await h.ok('input:inspect', { path: input, format: null, field: null });
-    expect(inspected).toMatchObject({ path: input, lines: 300, format: 'text' });
+    expect(inspected).toMatchObject({ kind: 'file', path: input, lines: 300, format: 'text' });
+    if (inspected.kind !== 'file') throw new Error('a file was inspected as a folder');
     expect(inspected.preview).toHaveLength(8);
     expect(inspected.tokens?.sampled).toBe(297);
 
@@ -358,7 +360,7 @@ describe('StudioService', () => {
     expect(await h.ok('model:unload', {})).toBeNull();
     expect(await h.ok('model:info', {})).toBeNull();
     const inspected = await h.ok('input:inspect', { path: join(h.dir, 'run.txt'), format: null, field: null });
-    expect(inspected.tokens).toBeNull();
+    expect(inspected).toMatchObject({ kind: 'file', tokens: null });
   });
 
   it('remembers the model and the last job settings', async () => {
@@ -377,6 +379,7 @@ describe('StudioService', () => {
   it('has no dialogs without a host that provides them', async () => {
     expect(await h.ok('model:pick', {})).toBeNull();
     expect(await h.ok('input:pick', {})).toBeNull();
+    expect(await h.ok('input:pickFolder', {})).toBeNull();
     expect(await h.ok('output:pick', { suggestedPath: null })).toBeNull();
     expect((await failure('output:reveal', { path: join(h.dir, 'run.jsonl') })).code).toBe('UNSUPPORTED');
   });

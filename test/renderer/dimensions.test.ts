@@ -48,7 +48,7 @@ describe('the dimensions setting', () => {
     const api = new FakeStudioApi();
     api.reply('model:info', () => ok(modelInfo()));
     api.reply('input:inspect', () =>
-      ok({ path: '/data/notes.txt', sizeBytes: 20, lines: 2, format: 'text', preview: [], tokens: null }),
+      ok({ kind: 'file', path: '/data/notes.txt', sizeBytes: 20, lines: 2, format: 'text', preview: [], tokens: null }),
     );
     api.reply('job:start', () => ok(jobState(1, 'running')));
     const store = createStudioStore(api, { saveDelayMs: 0 });

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { InputInfo, JobStart, ReplyError, UnfinishedRun } from '#shared/contract';
+import type { FileInputInfo, JobStart, ReplyError, UnfinishedRun } from '#shared/contract';
 import { createStudioStore, type StudioStore } from '../../src/renderer/src/store/createStudioStore';
 import { LOG_LIMIT } from '../../src/renderer/src/store/logEntries';
 import { METRICS_CAPACITY } from '../../src/renderer/src/store/metricsHistory';
@@ -9,8 +9,9 @@ import { defaultSettings, FakeStudioApi, jobState, jobSummary, modelInfo, ok, pr
 
 const SAVE_DELAY = 300;
 
-function inputInfo(overrides: Partial<InputInfo> = {}): InputInfo {
+function inputInfo(overrides: Partial<FileInputInfo> = {}): FileInputInfo {
   return {
+    kind: 'file',
     path: '/data/notes.txt',
     sizeBytes: 2048,
     lines: 100,
@@ -86,7 +87,17 @@ describe('settings', () => {
       values: { batchSize: 128, threads: 6, contextSize: null, memoryLimitMb: null },
       texts: { batchSize: '128', threads: '6', contextSize: '' },
     });
-    expect(api.requestsOf('input:inspect')).toEqual([{ path: '/data/notes.jsonl', format: 'jsonl', field: 'body' }]);
+    expect(api.requestsOf('input:inspect')).toEqual([
+      {
+        path: '/data/notes.jsonl',
+        format: 'jsonl',
+        field: 'body',
+        glob: null,
+        prefix: '',
+        chunkTokens: null,
+        chunkOverlap: null,
+      },
+    ]);
   });
 
   it('saves once, after the changes stop, with the latest values', async () => {
@@ -343,6 +354,7 @@ describe('start', () => {
       input: '/data/notes.txt',
       inputFormat: 'jsonl',
       field: 'body',
+      glob: null,
       output: '/data/notes.embeddings.jsonl',
       format: 'jsonl',
       overwrite: false,

@@ -114,6 +114,7 @@ describe('npm run serve', () => {
       input,
       inputFormat: null,
       field: null,
+      glob: null,
       output: join(outputDir, 'vectors.npy'),
       format: null,
       overwrite: false,

@@ -41,6 +41,10 @@ const jobRequest =
   (field: string): Reader =>
   (value) =>
     requestSchemas['job:start'].safeParse({ ...goodJob, [field]: value }).success;
+const inspectRequest =
+  (field: string): Reader =>
+  (value) =>
+    requestSchemas['input:inspect'].safeParse({ path: 'notes', format: null, field: null, [field]: value }).success;
 const settingsRequest =
   (field: string, nested = false): Reader =>
   (value) =>
@@ -94,6 +98,7 @@ const READERS: Record<LimitName, Record<string, Reader>> = {
   chunkTokens: {
     cli: cliChunk('chunk-tokens'),
     'job:start': jobRequest('chunkTokens'),
+    'input:inspect': inspectRequest('chunkTokens'),
     'settings:set': settingsRequest('chunkTokens', true),
     form: form('chunkTokens'),
     core: core('chunkTokens'),
@@ -101,6 +106,7 @@ const READERS: Record<LimitName, Record<string, Reader>> = {
   chunkOverlap: {
     cli: cliChunk('chunk-overlap'),
     'job:start': jobRequest('chunkOverlap'),
+    'input:inspect': inspectRequest('chunkOverlap'),
     'settings:set': settingsRequest('chunkOverlap', true),
     form: form('chunkOverlap'),
     core: core('chunkOverlap'),

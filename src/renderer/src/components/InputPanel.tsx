@@ -1,4 +1,4 @@
-import type { InputInfo } from '#shared/contract';
+import type { ChunkPreview, FileInputInfo, FolderInputInfo } from '#shared/contract';
 import type { InputFormat, LongTextPolicy } from '#shared/engine';
 import { formatBytes, formatCount, plural } from '#shared/format';
 import { SKIP_REASONS } from '../skipReasons';
@@ -8,6 +8,8 @@ import { PathField } from './PathField';
 import { SelectField } from './SelectField';
 
 type FormatChoice = InputFormat | 'auto';
+
+const RECORD_EXTENSIONS: readonly string[] = ['.jsonl', '.ndjson', '.csv'];
 
 const FORMAT_OPTIONS: ReadonlyArray<{ value: FormatChoice; label: string }> = [
   { value: 'auto', label: 'Detect' },
@@ -27,55 +29,97 @@ export function InputPanel() {
   const input = useStudio((state) => state.input);
   const host = useStudio((state) => state.host);
   const actions = useActions();
-  const jsonl = (input.format ?? input.info?.format) === 'jsonl';
+  const info = input.info;
+  const jsonl = (input.format ?? (info?.kind === 'file' ? info.format : null)) === 'jsonl';
 
   return (
     <section className="panel" aria-labelledby="input-heading">
       <h2 id="input-heading">2. Input</h2>
       <PathField
         id="input-path"
-        label="Input file"
+        label="Input file or folder"
         value={input.path}
-        placeholder="/path/to/texts.txt or .jsonl"
+        placeholder="/path/to/texts.txt or .jsonl, or a folder of documents"
         error={input.error}
         onChange={actions.setInputPath}
         onCommit={() => void actions.inspectInput()}
         onBrowse={host === 'electron' ? () => void actions.pickInput() : undefined}
-      />
-      <div className="field-row">
-        <SelectField
-          id="input-format"
-          label="Input format"
-          value={input.format ?? 'auto'}
-          options={FORMAT_OPTIONS}
-          onChange={(choice) => actions.setInputFormat(choice === 'auto' ? null : choice)}
-        />
-        {jsonl && (
+      >
+        {host === 'electron' && (
+          <button type="button" onClick={() => void actions.pickInputFolder()}>
+            Browse folder…
+          </button>
+        )}
+      </PathField>
+      {info?.kind === 'folder' ? (
+        <div className="field-row">
           <div className="field">
-            <label htmlFor="input-field">JSON field with the text</label>
+            <label htmlFor="input-glob">Documents (glob)</label>
             <input
-              id="input-field"
+              id="input-glob"
               type="text"
-              value={input.field}
-              placeholder="text"
+              value={input.glob}
+              placeholder={input.glob.trim() ? undefined : info.glob}
               spellCheck={false}
-              onChange={(event) => actions.setInputField(event.target.value)}
+              onChange={(event) => actions.setInputGlob(event.target.value)}
               onBlur={() => void actions.inspectInput()}
+              onKeyDown={(event) => {
+                if (event.key === 'Enter') void actions.inspectInput();
+              }}
             />
           </div>
-        )}
-      </div>
+          {info.kinds.some((kind) => RECORD_EXTENSIONS.includes(kind.extension)) && (
+            <div className="field">
+              <label htmlFor="input-field">Field (column) of .jsonl and .csv documents</label>
+              <input
+                id="input-field"
+                type="text"
+                value={input.field}
+                placeholder="text"
+                spellCheck={false}
+                onChange={(event) => actions.setInputField(event.target.value)}
+                onBlur={() => void actions.inspectInput()}
+              />
+            </div>
+          )}
+        </div>
+      ) : (
+        <div className="field-row">
+          <SelectField
+            id="input-format"
+            label="Input format"
+            value={input.format ?? 'auto'}
+            options={FORMAT_OPTIONS}
+            onChange={(choice) => actions.setInputFormat(choice === 'auto' ? null : choice)}
+          />
+          {jsonl && (
+            <div className="field">
+              <label htmlFor="input-field">JSON field with the text</label>
+              <input
+                id="input-field"
+                type="text"
+                value={input.field}
+                placeholder="text"
+                spellCheck={false}
+                onChange={(event) => actions.setInputField(event.target.value)}
+                onBlur={() => void actions.inspectInput()}
+              />
+            </div>
+          )}
+        </div>
+      )}
       {input.inspecting && (
         <p className="status" role="status">
-          Reading the file…
+          {info?.kind === 'folder' ? 'Reading the folder…' : 'Reading the file…'}
         </p>
       )}
-      {input.info && <InputDetails info={input.info} />}
+      {info?.kind === 'file' && <InputDetails info={info} />}
+      {info?.kind === 'folder' && <FolderDetails info={info} />}
     </section>
   );
 }
 
-function InputDetails({ info }: { info: InputInfo }) {
+function InputDetails({ info }: { info: FileInputInfo }) {
   const model = useStudio((state) => state.model.info);
   const onLong = useStudio((state) => state.settings.onLong);
   const { tokens } = info;
@@ -124,5 +168,92 @@ function InputDetails({ info }: { info: InputInfo }) {
         )}
       </ol>
     </>
+  );
+}
+
+/** A folder's documents by kind with their sizes, and how its first document is cut into chunks. */
+function FolderDetails({ info }: { info: FolderInputInfo }) {
+  const documents = info.kinds.reduce((sum, kind) => sum + kind.files, 0);
+  const bytes = info.kinds.reduce((sum, kind) => sum + kind.bytes, 0);
+  return (
+    <>
+      <Facts
+        label="About the folder"
+        rows={[
+          ['Documents', `${formatCount(documents)} (${formatBytes(bytes)})`],
+          ...info.kinds.map((kind): [string, string] => [
+            kind.extension,
+            `${plural(kind.files, 'file')}, ${formatBytes(kind.bytes)}`,
+          ]),
+        ]}
+      />
+      {info.unsupported.files > 0 && (
+        <p className="warning">
+          {plural(info.unsupported.files, 'file')} ({formatBytes(info.unsupported.bytes)}) the glob chooses{' '}
+          {info.unsupported.files === 1 ? 'is' : 'are'} of no kind read: each will be a skipped line.
+        </p>
+      )}
+      {info.leftOut > 0 && (
+        <p className="note">
+          {plural(info.leftOut, 'other file')} of the folder {info.leftOut === 1 ? 'is' : 'are'} left out by the glob.
+        </p>
+      )}
+      {documents === 0 ? (
+        <p className="warning">
+          No document to embed: choose a folder with .txt, .md, .html, .pdf, .jsonl or .csv files, or a glob that
+          matches some.
+        </p>
+      ) : (
+        <ChunkPreviewList info={info} />
+      )}
+    </>
+  );
+}
+
+function ChunkPreviewList({ info }: { info: FolderInputInfo }) {
+  const { preview } = info;
+  if (!preview) return <p className="note">None of the first documents gives text to preview.</p>;
+  const where = preview.page === null ? preview.source : `${preview.source} p.${preview.page}`;
+  const { chunking } = preview;
+  if (!chunking) return <p className="note">Load a model to see how {where} is cut into chunks.</p>;
+  const { window, chunks, more } = chunking;
+  return (
+    <div className="chunk-preview">
+      <h3>Chunks of {where}</h3>
+      <p className="note">
+        Chunks of up to {formatCount(window.tokens)} tokens, each repeating up to {formatCount(window.overlap)} of the
+        one before, as the run will cut them.
+      </p>
+      <ol className="chunks" aria-label={`Chunks of ${where}`}>
+        {chunks.map((chunk, index) => (
+          <li key={chunk.chunk} className={index % 2 === 0 ? 'chunk chunk-even' : 'chunk chunk-odd'}>
+            <span className="chunk-head">
+              Chunk {chunk.chunk} · {plural(chunk.tokens, 'token')} · characters {formatCount(chunk.charStart)}–
+              {formatCount(chunk.charEnd)}
+            </span>
+            <ChunkText chunk={chunk} previous={chunks[index - 1]} />
+          </li>
+        ))}
+      </ol>
+      {more && <p className="note">… and more chunks after these.</p>}
+    </div>
+  );
+}
+
+/** A chunk's text, what it repeats of the chunk before marked. */
+function ChunkText({ chunk, previous }: { chunk: ChunkPreview; previous: ChunkPreview | undefined }) {
+  const characters = [...chunk.text];
+  const repeated = previous ? Math.max(0, Math.min(previous.charEnd - chunk.charStart, characters.length)) : 0;
+  // In a text cut in its middle, only a repeat within its start can be marked.
+  const marked = chunk.cut && characters.slice(0, repeated).includes('…') ? 0 : repeated;
+  return (
+    <span className="chunk-text">
+      {marked > 0 && (
+        <mark className="chunk-overlap" title="Repeated from the chunk before">
+          {characters.slice(0, marked).join('')}
+        </mark>
+      )}
+      {characters.slice(marked).join('')}
+    </span>
   );
 }

@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import type { UiError } from '../store/types';
 import { ErrorMessage } from './ErrorMessage';
 
@@ -13,6 +14,8 @@ interface PathFieldProps {
   /** Opens a file dialog; only where the host has one. */
   onBrowse?: () => void;
   browseLabel?: string;
+  /** More buttons after Browse…. */
+  children?: ReactNode;
 }
 
 interface PathInputProps {
@@ -50,7 +53,18 @@ export function PathInput({ id, value, placeholder, errorId, onChange, onEnter, 
 
 /** A file path typed in, with a Browse… button in the desktop app. */
 export function PathField(props: PathFieldProps) {
-  const { id, label, value, placeholder, error, onChange, onCommit, onBrowse, browseLabel = 'Browse…' } = props;
+  const {
+    id,
+    label,
+    value,
+    placeholder,
+    error,
+    onChange,
+    onCommit,
+    onBrowse,
+    browseLabel = 'Browse…',
+    children,
+  } = props;
   const errorId = `${id}-error`;
   return (
     <div className="field">
@@ -70,6 +84,7 @@ export function PathField(props: PathFieldProps) {
             {browseLabel}
           </button>
         )}
+        {children}
       </div>
       <ErrorMessage error={error} id={errorId} />
     </div>

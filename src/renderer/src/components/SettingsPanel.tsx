@@ -6,6 +6,7 @@ import {
   type OutputFormat,
   type Precision,
 } from '#shared/engine';
+import { isFolderInput } from '../store/settingsSync';
 import { useActions, useStudio } from '../store/StoreContext';
 import { BatchSizeField } from './BatchSizeField';
 import { DimensionsNote } from './DimensionsNote';
@@ -56,6 +57,7 @@ export function SettingsPanel() {
   const settings = useStudio((state) => state.settings);
   const loaded = useStudio((state) => state.model.info);
   const host = useStudio((state) => state.host);
+  const folder = useStudio((state) => isFolderInput(state.input));
   const actions = useActions();
   const reloadNeeded =
     loaded !== null &&
@@ -99,15 +101,24 @@ export function SettingsPanel() {
             onChange={actions.setNormalize}
           />
           <NumberField field="dimensions" id="dimensions" placeholder="all" />
-          <SelectField
-            id="on-long"
-            label="Texts longer than the context"
-            value={settings.onLong}
-            options={LONG_TEXT_OPTIONS}
-            onChange={actions.setOnLong}
-          />
+          {folder ? (
+            <div className="field">
+              <span className="field-label">Documents of a folder</span>
+              <p className="note" id="on-long">
+                Always cut into chunks, a row each
+              </p>
+            </div>
+          ) : (
+            <SelectField
+              id="on-long"
+              label="Texts longer than the context"
+              value={settings.onLong}
+              options={LONG_TEXT_OPTIONS}
+              onChange={actions.setOnLong}
+            />
+          )}
         </div>
-        {chunksTexts(settings.onLong) && (
+        {(folder || chunksTexts(settings.onLong)) && (
           <div className="field-row">
             <NumberField field="chunkTokens" id="chunk-tokens" placeholder="what the context holds" />
             <NumberField field="chunkOverlap" id="chunk-overlap" placeholder="a tenth of a chunk" />

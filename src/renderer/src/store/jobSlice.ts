@@ -18,7 +18,7 @@ export interface JobWithRuns extends Slice<'job' | 'metrics' | 'log' | 'unfinish
   findUnfinished(): Promise<void>;
 }
 
-const INPUT_FIELDS: ReadonlySet<string> = new Set(['input', 'inputFormat', 'field']);
+const INPUT_FIELDS: ReadonlySet<string> = new Set(['input', 'inputFormat', 'field', 'glob']);
 const INPUT_FILE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'FILE_NOT_FOUND',
   'FILE_UNREADABLE',

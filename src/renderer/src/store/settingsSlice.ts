@@ -1,7 +1,7 @@
 import { OUTPUT_FORMATS, type OutputFormat } from '#shared/engine';
 import { inAppWords } from './appHints';
 import { parseNumberField } from './numberFields';
-import { settingsOf, suggestOutputPath } from './settingsSync';
+import { isFolderInput, settingsOf, suggestOutputPath } from './settingsSync';
 import type { Slice, SliceContext } from './sliceContext';
 import type { SettingsActions } from './types';
 
@@ -28,6 +28,11 @@ export function createSettingsSlice(context: SliceContext, saveDelayMs: number):
     }, saveDelayMs);
   }
 
+  /** A folder's preview shows its first document's chunks as the prefix and chunk sizes cut them. */
+  function previewChunksAgain(): void {
+    if (isFolderInput(get().input)) void get().actions.inspectInput();
+  }
+
   const actions: SettingsActions = {
     setGpu(gpu) {
       patch('settings', { gpu });
@@ -42,6 +47,7 @@ export function createSettingsSlice(context: SliceContext, saveDelayMs: number):
     setPrefix(prefix) {
       patch('settings', { prefix });
       scheduleSave();
+      previewChunksAgain();
     },
 
     setOnLong(onLong) {
@@ -103,7 +109,9 @@ export function createSettingsSlice(context: SliceContext, saveDelayMs: number):
         values: parsed.ok ? { ...settings.values, [field]: parsed.value } : settings.values,
         errors: parsed.ok ? otherErrors : { ...otherErrors, [field]: parsed.message },
       });
-      if (parsed.ok) scheduleSave();
+      if (!parsed.ok) return;
+      scheduleSave();
+      if (field === 'chunkTokens' || field === 'chunkOverlap') previewChunksAgain();
     },
   };
 

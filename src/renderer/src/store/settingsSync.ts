@@ -6,17 +6,29 @@ type Form = Pick<StudioState, 'model' | 'input' | 'settings'>;
 
 /** The JSONL field to send: only for JSONL input, and only when one was typed. */
 export function effectiveField(input: Form['input']): string | null {
-  const format: InputFormat | null = input.format ?? input.info?.format ?? null;
+  const format: InputFormat | null = input.format ?? (input.info?.kind === 'file' ? input.info.format : null);
   const field = input.field.trim();
   return format === 'jsonl' && field ? field : null;
 }
 
+/** The input was inspected as a folder of documents: they are always cut into chunks, and chosen by the glob. */
+export function isFolderInput(input: Form['input']): boolean {
+  return input.info?.kind === 'folder';
+}
+
+/** The field of a folder's JSON Lines and CSV documents; a file's JSONL field. */
+export function fieldOf(input: Form['input']): string | null {
+  return isFolderInput(input) ? input.field.trim() || null : effectiveField(input);
+}
+
 /** What `job:start` is asked to run, from the form. */
 export function jobSettingsOf({ input, settings }: Form): JobSettings {
+  const folder = isFolderInput(input);
   return {
     input: input.path.trim(),
-    inputFormat: input.format,
-    field: effectiveField(input),
+    inputFormat: folder ? null : input.format,
+    field: fieldOf(input),
+    glob: folder ? input.glob.trim() || null : null,
     output: settings.output.trim(),
     format: settings.format,
     overwrite: settings.overwrite,
@@ -25,7 +37,7 @@ export function jobSettingsOf({ input, settings }: Form): JobSettings {
     dimensions: settings.values.dimensions,
     precision: settings.precision,
     prefix: settings.prefix,
-    onLong: settings.onLong,
+    onLong: folder ? 'chunk' : settings.onLong,
     chunkTokens: settings.values.chunkTokens,
     chunkOverlap: settings.values.chunkOverlap,
     continueOnError: !settings.stopOnError,
@@ -37,7 +49,14 @@ export function jobSettingsOf({ input, settings }: Form): JobSettings {
 export function settingsOf(form: Form): Settings {
   const { model, settings } = form;
   const { input, output, ...rest } = jobSettingsOf(form);
-  const job: Settings['job'] = { ...rest, field: form.input.field.trim() || null };
+  // The form's own choices, whatever the input is: a folder's chunk policy is not the one chosen for files.
+  const job: Settings['job'] = {
+    ...rest,
+    field: form.input.field.trim() || null,
+    glob: form.input.glob.trim() || null,
+    inputFormat: form.input.format,
+    onLong: settings.onLong,
+  };
   if (input) job.input = input;
   if (output && !settings.outputSuggested) job.output = output;
   return {
@@ -71,6 +90,7 @@ export function formFromSettings(saved: Settings, form: Form): Form {
       path: inputPath,
       format: job.inputFormat ?? null,
       field: job.field ?? '',
+      glob: job.glob ?? '',
     },
     settings: {
       ...settings,

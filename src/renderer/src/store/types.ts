@@ -126,8 +126,11 @@ export interface InputSlice {
   path: string;
   /** null: detect from the file. */
   format: InputFormat | null;
-  /** The JSON field holding the text, for JSONL input; empty means the engine's default. */
+  /** The JSON field holding the text, for JSONL input (a folder's JSON Lines and CSV documents); empty: the default. */
   field: string;
+  /** Which files of a folder are its documents, as typed; empty: every kind read. */
+  glob: string;
+  /** A file's or a folder's, as the path was last inspected. */
   info: InputInfo | null;
   inspecting: boolean;
   error: UiError | null;
@@ -221,8 +224,12 @@ export interface ModelActions {
 export interface InputActions {
   setInputPath(path: string): void;
   pickInput(): Promise<void>;
+  /** A folder of documents, in a dialog. */
+  pickInputFolder(): Promise<void>;
   setInputFormat(format: InputFormat | null): void;
   setInputField(field: string): void;
+  setInputGlob(glob: string): void;
+  /** Inspects the input: a file's lines and tokens, a folder's documents and the chunks of the first one. */
   inspectInput(): Promise<void>;
 }
 
