@@ -5,19 +5,18 @@
  *
  * Options: --rounds N (3), --lines N (2000). Needs Debian's chromium (or CHROMIUM_PATH).
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
-import { chromium } from '@playwright/test';
-import { chromiumPath } from '../e2e/fixtures';
 import type { JobState } from '#shared/contract';
 import { SERVE } from '#shared/protocol';
 import { corpusLines } from '../test/support/corpus';
 import { BGE_SMALL_SHAPE, testModelPath } from '../test/support/testModels';
 import { median } from './rounds';
+import { launchChromium, startServer } from './serveMode';
 
 const run = promisify(execFile);
 const { values } = parseArgs({
@@ -51,35 +50,13 @@ async function cliRate(model: string, input: string): Promise<number> {
   return summary.stats.textsPerSecond;
 }
 
-async function startServer(): Promise<{ url: string; stop(): void }> {
-  const server = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'src/server/index.ts', '--port', '0', '--settings', join(work, 'settings.json')],
-    {
-      env: { ...process.env, EMBEDDING_STUDIO_TOKEN: token },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const url = await new Promise<string>((resolve, reject) => {
-    server.stdout.on('data', (chunk: Buffer) => {
-      const match = /serving at (\S+)/.exec(chunk.toString());
-      if (match?.[1]) resolve(match[1]);
-    });
-    server.on('exit', (code) => reject(new Error(`serve mode exited with ${code}`)));
-  });
-  return { url, stop: () => server.kill('SIGTERM') };
-}
-
 async function uiRun(
   url: string,
   model: string,
   input: string,
   round: number,
 ): Promise<{ rate: number; longTasks: number[] }> {
-  const browser = await chromium.launch({
-    executablePath: chromiumPath(),
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     await page.addInitScript(() => {
@@ -127,7 +104,7 @@ const input = join(work, `corpus-${lineCount}.txt`);
 await writeFile(input, corpusLines(lineCount, 42, 10, 40).join('\n'));
 console.log(`UI cost: ${lineCount} lines, bge-small-shaped model, batch size 32, ${rounds} interleaved rounds`);
 
-const server = await startServer();
+const server = await startServer(work, token);
 const cli: number[] = [];
 const ui: number[] = [];
 const longTasks: number[] = [];
