@@ -8,17 +8,15 @@
  * Options: --rows N (100000), --steps N (120 wheel steps, then as many drag steps). Needs Debian's chromium (or
  * CHROMIUM_PATH).
  */
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs, promisify } from 'node:util';
+import { parseArgs } from 'node:util';
 import type { Page } from '@playwright/test';
 import { outputMap } from '#core/search/outputMap';
 import { clusteredVectorBlocks, writeVectorOutput, type VectorRow } from '../test/support/vectorOutputs';
 import { median } from './rounds';
-import { launchChromium, startServer } from './serveMode';
+import { buildRendererOnce, launchChromium, startServer } from './serveMode';
 
 const { values } = parseArgs({
   options: { rows: { type: 'string', default: '100000' }, steps: { type: 'string', default: '120' } },
@@ -42,9 +40,8 @@ function* blocks(): Generator<VectorRow[]> {
   }
 }
 
-/** The times between the frames the page draws while `act` runs, in milliseconds. */
 /**
- * Records every frame the page draws, from now to `stop()`. A script of its own text: tsx names the functions it
+ * Records every frame the page draws, from RECORD_FRAMES to STOP_RECORDING. A script of its own text: tsx names the functions it
  * compiles with a helper the page does not have.
  */
 const RECORD_FRAMES = `(() => {
@@ -78,8 +75,7 @@ function report(what: string, times: number[]): void {
   );
 }
 
-const run = promisify(execFile);
-if (!existsSync('out/renderer/index.html')) await run('npx', ['electron-vite', 'build']);
+await buildRendererOnce();
 await rm(work, { recursive: true, force: true });
 await mkdir(work, { recursive: true });
 const output = join(work, 'vectors.npy');

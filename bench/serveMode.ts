@@ -1,5 +1,7 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { chromium, type Browser } from '@playwright/test';
 import { chromiumPath } from '../e2e/fixtures';
 
@@ -29,4 +31,9 @@ export function launchChromium(): Promise<Browser> {
     executablePath: chromiumPath(),
     args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
   });
+}
+
+/** Builds the renderer serve mode serves, where no build is there yet. */
+export async function buildRendererOnce(): Promise<void> {
+  if (!existsSync('out/renderer/index.html')) await promisify(execFile)('npx', ['electron-vite', 'build']);
 }

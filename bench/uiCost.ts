@@ -6,7 +6,6 @@
  * Options: --rounds N (3), --lines N (2000). Needs Debian's chromium (or CHROMIUM_PATH).
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +15,7 @@ import { SERVE } from '#shared/protocol';
 import { corpusLines } from '../test/support/corpus';
 import { BGE_SMALL_SHAPE, testModelPath } from '../test/support/testModels';
 import { median } from './rounds';
-import { launchChromium, startServer } from './serveMode';
+import { buildRendererOnce, launchChromium, startServer } from './serveMode';
 
 const run = promisify(execFile);
 const { values } = parseArgs({
@@ -98,7 +97,7 @@ async function uiRun(
   }
 }
 
-if (!existsSync('out/renderer/index.html')) await run('npx', ['electron-vite', 'build']);
+await buildRendererOnce();
 const model = await testModelPath(BGE_SMALL_SHAPE);
 const input = join(work, `corpus-${lineCount}.txt`);
 await writeFile(input, corpusLines(lineCount, 42, 10, 40).join('\n'));

@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { E2E_TOKEN, loadFixtures } from './fixtures';
+import { embedInApp } from './appRun';
+import { loadFixtures } from './fixtures';
 
 test('Explore builds a finished run’s index, finds a line and its copy as duplicates, and exports them', async ({
   page,
@@ -21,16 +22,7 @@ test('Explore builds a finished run’s index, finds a line and its copy as dupl
   writeFileSync(input, `${[...lines, lines[0]].join('\n')}\n`);
   const output = join(dir, 'reviews.jsonl');
 
-  await page.goto(`/#token=${E2E_TOKEN}`);
-  await page.getByLabel('Model file').fill(fixtures.model);
-  await page.getByRole('button', { name: 'Load', exact: true }).click();
-  await expect(page.getByLabel('Loaded model')).toContainText('tiny-bert', { timeout: 60_000 });
-  await page.getByLabel('Input file').fill(input);
-  await page.getByLabel('Input file').press('Enter');
-  await expect(page.getByLabel('About the input')).toBeVisible();
-  await page.getByLabel('Output file').fill(output);
-  await page.getByRole('button', { name: 'Start', exact: true }).click();
-  await expect(page.getByText(output, { exact: true })).toBeVisible({ timeout: 90_000 });
+  await embedInApp(page, fixtures.model, input, output);
   await page.getByRole('button', { name: 'Explore this output' }).click();
 
   await expect(page.getByText('No index yet')).toBeVisible();

@@ -96,6 +96,8 @@ export interface NeighboursCommandOptions extends IndexCommandOptions {
   line: number;
   /** In an output of chunks: which chunk of the line (default: the first, 0). */
   chunk?: number;
+  /** In a folder's output: which page (or record) of the document, 0 for one without pages (the default). */
+  page?: number;
   top: number;
   exact: boolean;
 }
@@ -210,6 +212,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   exact: { type: 'boolean', commands: NEAREST },
   line: { type: 'string', commands: ['neighbours'], example: String(LIMITS.line.example) },
   chunk: { type: 'string', commands: ['neighbours'], example: '2' },
+  page: { type: 'string', commands: ['neighbours'], example: '3' },
   threshold: { type: 'string', commands: DUPLICATES, example: String(LIMITS.threshold.example) },
   keep: { type: 'string', commands: DUPLICATES, example: 'keep.txt' },
   groups: { type: 'string', commands: DUPLICATES, example: 'groups.jsonl' },
@@ -343,6 +346,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
         embeddings: option.required(command, 'embeddings'),
         line: option.number('line', LIMITS.line) ?? 0,
         chunk: option.number('chunk', LIMITS.chunk),
+        page: option.number('page', LIMITS.page),
         top: option.number('top', LIMITS.top) ?? DEFAULT_TOP,
         exact: option.flag('exact'),
         json: option.flag('json'),

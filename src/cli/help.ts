@@ -180,6 +180,8 @@ Options for neighbours:
   --line <n>             The input line of the row whose neighbours to find
   --chunk <n>            In an output of --on-long chunk: which chunk of the
                          line, from 0 (default: 0)
+  --page <n>             In an output of a folder: which page (or record) of
+                         the document (--line), 0 for none (default: 0)
   --top <n>, --exact, --json
                          As for search (the row itself is left out)
 
@@ -196,7 +198,8 @@ Options for duplicates:
   else one built in memory), joined pair by pair; min_score is the lowest
   similarity among the pairs that joined a group. In an output of --on-long
   chunk a row is a chunk: it is printed and kept as line:chunk, and a group
-  has "chunks" beside its "lines"
+  has "chunks" beside its "lines"; in an output of a folder, line:page:chunk
+  (page 0: a document without pages) and "pages" too
 
 Options for export-map:
   --embeddings <file>    An output of embed, as for search

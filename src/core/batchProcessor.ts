@@ -96,7 +96,8 @@ interface Piece {
  */
 type Entry = { end: number; mark: number } & (
   | { kind: 'skip'; skipped: SkippedLine }
-  | { kind: 'text'; line: number; text: string; truncated: boolean; pieces: Piece[]; place?: TextPlace }
+  /** `hash`: the text's MD5, where looking for it among reused rows made it already. */
+  | { kind: 'text'; line: number; text: string; truncated: boolean; pieces: Piece[]; place?: TextPlace; hash?: string }
   /**
    * A text (of MD5 `hash`) the earlier output has a row for, at `place`; `measured`: its tokens and truncation, where
    * that output does not hold them (the text was tokenized for them).
@@ -351,7 +352,8 @@ export class BatchProcessor {
       return { ...reused, source: reuse, measured: { tokens, truncated } };
     }
     const where = record.place ? { place: record.place } : {};
-    return { kind: 'text', line: record.line, text: record.text, truncated, pieces, end, mark, ...where };
+    const known = reuse ? { hash } : {};
+    return { kind: 'text', line: record.line, text: record.text, truncated, pieces, end, mark, ...where, ...known };
   }
 
   /** Hands a complete batch's texts to the model as one group. */
@@ -472,7 +474,7 @@ export class BatchProcessor {
       return {
         line: entry.line,
         text,
-        textHash: textHashOf(text),
+        textHash: piece.chunk || entry.hash === undefined ? textHashOf(text) : entry.hash,
         tokens: piece.tokenCount,
         truncated: entry.truncated,
         processingTimeMs: outcome.ms,
@@ -488,7 +490,7 @@ export class BatchProcessor {
       {
         line: entry.line,
         text: entry.text,
-        textHash: textHashOf(entry.text),
+        textHash: entry.hash ?? textHashOf(entry.text),
         tokens: rows.reduce((sum, row) => sum + row.tokens, 0),
         truncated: false,
         processingTimeMs: Math.max(...rows.map((row) => row.processingTimeMs)),

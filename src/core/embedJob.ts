@@ -179,7 +179,7 @@ export async function runEmbedJob(options: EmbedJobOptions, checked?: CheckedFil
       if (saved) checkReusedRanges(saved, reuse, options.output);
     }
     reader = documents
-      ? await DocumentReader.open(options.input, options.inputOptions, options.signal)
+      ? await DocumentReader.open(options.input, options.inputOptions, options.signal, identity.input.size)
       : await InputReader.open(options.input, options.inputOptions, options.signal);
     if (saved) await checkResumable(saved, identity, reader, options);
     options.onModel?.(model.info, saved?.mark.lastLine ?? 0);

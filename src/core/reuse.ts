@@ -358,6 +358,11 @@ function parquetReader(
     total += Number(group.num_rows);
   }
   let held: { group: number; rows: Array<Record<string, unknown>> } | null = null;
+  // What a reused row copies: never the texts, which the new input has.
+  const names = new Set(metadata.schema.map((element) => element.name));
+  const wanted = ['sequence_length', 'processing_time_ms', 'truncated', 'embedding', 'chunks'].filter((name) =>
+    names.has(name),
+  );
   return {
     async row(place) {
       let group = 0;
@@ -369,7 +374,7 @@ function parquetReader(
       const rowStart = starts[group] ?? 0;
       if (held?.group !== group) {
         const rowEnd = starts[group + 1] ?? total;
-        const rows = await parquetReadObjects({ file, metadata, rowStart, rowEnd });
+        const rows = await parquetReadObjects({ file, metadata, columns: wanted, rowStart, rowEnd });
         held = { group, rows: rows as Array<Record<string, unknown>> };
       }
       const found = held.rows[place - rowStart] ?? {};
@@ -453,12 +458,18 @@ class ReadAhead {
     private readonly end: number,
   ) {}
 
-  /** The bytes from `start` to `end` (fewer where the file ends before), viewing the window they are in. */
+  /**
+   * The bytes from `start` to `end` (fewer where the file ends before), viewing the window they are in. A window is read
+   * ahead only where the rows asked for go on from the one before (the input in the earlier output's order); a row asked
+   * for elsewhere (lines moved, sorted, deduplicated) is read alone.
+   */
   async bytes(start: number, end: number): Promise<Buffer> {
     const held = this.window;
     if (held && start >= held.start && end <= held.start + held.bytes.length)
       return held.bytes.subarray(start - held.start, end - held.start);
-    const length = Math.max(end - start, Math.min(READ_AHEAD_BYTES, this.end - start));
+    const heldEnd = held ? held.start + held.bytes.length : 0;
+    const onwards = !held || (start >= heldEnd && start - heldEnd < READ_AHEAD_BYTES);
+    const length = onwards ? Math.max(end - start, Math.min(READ_AHEAD_BYTES, this.end - start)) : end - start;
     const buffer = Buffer.alloc(length);
     const { bytesRead } = await this.handle.read(buffer, 0, length, start);
     this.window = { start, bytes: buffer.subarray(0, bytesRead) };

@@ -6,6 +6,7 @@ import { advice, EmbeddingError, errorMessage } from './errors';
 import { checkReadableFile } from './files';
 import { countLines } from './input';
 import { outputLines, skipLogLines } from './output/outputLines';
+import { rowKindOf } from './output/outputWriter';
 import { skipLogPath } from './output/skipLog';
 import { readRunRecord } from './runRecord';
 
@@ -97,7 +98,7 @@ export async function verifyShards(outputs: readonly string[], input?: string): 
     try {
       // With the policy chunk, a line's chunks are rows one after another: the line is there once.
       let previous = 0;
-      for await (const line of outputLines(output, record.output.format)) {
+      for await (const line of outputLines(output, record.output.format, rowKindOf(record.vectors.onLong))) {
         if (line !== previous || record.vectors.onLong !== 'chunk') take(line);
         previous = line;
         part.rows += 1;

@@ -164,13 +164,13 @@ export async function duplicatesSummary(
   const shown = groups
     .slice(0, MAX_SHOWN_DUPLICATE_GROUPS)
     .map((group) => ({ group, places: group.places.slice(0, MAX_SHOWN_GROUP_ROWS) }));
-  const found = shown.length
-    ? await rowsAt(
+  const { rows } = shown.length
+    ? await rowsExplored(
         output,
-        await readRunRecord(output),
         shown.flatMap(({ places }) => places),
       )
-    : new Map<number, never>();
+    : { rows: [] };
+  const found = new Map(rows.map((row) => [row.place, row]));
   return {
     output,
     threshold,
@@ -182,10 +182,7 @@ export async function duplicatesSummary(
       size: group.places.length,
       minScore: group.minScore,
       exact: group.exact,
-      rows: places.flatMap((place) => {
-        const row = found.get(place);
-        return row ? [{ place, ...row, text: preview(row.text, MAP_PREVIEW_CHARS) }] : [];
-      }),
+      rows: places.flatMap((place) => found.get(place) ?? []),
     })),
   };
 }

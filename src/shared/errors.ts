@@ -51,7 +51,10 @@ export type FileRole = 'input' | 'model';
  * A numeric setting of a run, bounded in src/shared/limits.ts (serve mode's port, search's result count, the
  * command line's shards and what explore commands take are no settings of a run that the app makes).
  */
-export type NumericOptionName = Exclude<LimitName, 'port' | 'top' | 'shards' | 'threshold' | 'line' | 'row' | 'chunk'>;
+export type NumericOptionName = Exclude<
+  LimitName,
+  'port' | 'top' | 'shards' | 'threshold' | 'line' | 'row' | 'chunk' | 'page'
+>;
 
 /** A setting whose value the engine refused. */
 export type OptionName = NumericOptionName | 'normalize' | 'onLong' | 'glob';

@@ -29,7 +29,8 @@ export type LimitName =
   | 'threshold'
   | 'line'
   | 'row'
-  | 'chunk';
+  | 'chunk'
+  | 'page';
 
 export const LIMITS: Readonly<Record<LimitName, Limit>> = {
   // A batch's texts and vectors are held until it is written: 65,536 texts of a 4,096-dimension model are 1 GiB of
@@ -67,6 +68,8 @@ export const LIMITS: Readonly<Record<LimitName, Limit>> = {
   row: { label: 'Row', min: 0, max: Number.MAX_SAFE_INTEGER, integer: true, example: 0 },
   // A chunk of a line, from 0: a line of at most 1 MiB has fewer chunks than it has bytes.
   chunk: { label: 'Chunk', min: 0, max: 1_048_576, integer: true, example: 0 },
+  // A page of a PDF or a record of a JSON Lines or CSV document, from 1; 0 for a document without pages.
+  page: { label: 'Page', min: 0, max: 4_294_967_295, integer: true, example: 1 },
 };
 
 export function withinLimit(limit: Limit, value: number): boolean {

@@ -102,6 +102,45 @@ describe('embed --input <folder>', () => {
     expect(only.stdout).toMatch(/^Embedded 2 of 3 texts of 2 documents in /);
   });
 
+  it('names a row by its page too in duplicates and neighbours, where chunks start again on each page', async () => {
+    const input = join(dir, 'pages');
+    await writeFolder(input, {
+      'a.pdf': pdfFile([['The same words on a page.'], ['The same words on a page.']]),
+      'b.txt': 'A different note about trains.\n',
+    });
+    const output = join(dir, 'pages.jsonl');
+    const made = await runCli(['embed', ...common(), '--input', input, '--output', output]);
+    expect(made.code, made.stderr).toBe(0);
+
+    const keep = join(dir, 'pages-keep.txt');
+    const found = await runCli(['duplicates', '--embeddings', output, '--json', '--keep', keep]);
+    expect(found.code, found.stderr).toBe(0);
+    const { groups } = JSON.parse(found.stdout) as { groups: Array<Record<string, unknown>> };
+    expect(groups).toEqual([{ lines: [1, 1], pages: [1, 2], chunks: [0, 0], min_score: 1, exact: true }]);
+    expect(await readFile(keep, 'utf8')).toBe('1:1:0\n2:0:0\n');
+
+    const near = await runCli([
+      'neighbours',
+      '--embeddings',
+      output,
+      '--line',
+      '1',
+      '--page',
+      '2',
+      '--top',
+      '1',
+      '--json',
+    ]);
+    expect(near.code, near.stderr).toBe(0);
+    const { results } = JSON.parse(near.stdout) as { results: Array<Omit<Row, 'char_start' | 'char_end'>> };
+    expect(results).toMatchObject([{ line: 1, source: 'a.pdf', page: 1, chunk: 0, text: 'The same words on a page.' }]);
+    expectError(
+      await runCli(['neighbours', '--embeddings', output, '--line', '1', '--page', '3']),
+      2,
+      /^error: Chunk 0 of line 1, page 3 is not a row of /,
+    );
+  });
+
   it('refuses --glob with a file, another --on-long, and a folder with no document', async () => {
     const input = join(dir, 'refused');
     await writeFolder(input, { 'a.txt': 'some text' });

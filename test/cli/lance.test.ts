@@ -9,7 +9,7 @@ import { float16Bits } from '#core/output/precision';
 import { corpusLines } from '../support/corpus';
 import { cosine, readJsonl, tempDir } from '../support/files';
 import { testModelPath, TINY } from '../support/testModels';
-import { expectError, runCli } from './runCli';
+import { embedArgs, expectError, runCli } from './runCli';
 
 const dir = await tempDir();
 let model: string;
@@ -52,19 +52,7 @@ async function readTable(path: string): Promise<{ rows: LanceRow[]; table: Table
 }
 
 async function embed(input: string, output: string, ...options: string[]): Promise<EmbedJobSummary> {
-  const run = await runCli([
-    'embed',
-    '--model',
-    model,
-    '--input',
-    input,
-    '--output',
-    output,
-    '--threads',
-    '2',
-    '--json',
-    ...options,
-  ]);
+  const run = await runCli(embedArgs(model, input, output, '--threads', '2', '--json', ...options));
   expect(run.code, run.stderr).toBe(0);
   return JSON.parse(run.stdout) as EmbedJobSummary;
 }

@@ -35,6 +35,11 @@ export function runCli(
   });
 }
 
+/** `embed --model <model> --input <input> --output <output>`, then `options`. */
+export function embedArgs(model: string, input: string, output: string, ...options: string[]): string[] {
+  return ['embed', '--model', model, '--input', input, '--output', output, ...options];
+}
+
 /**
  * Expects the CLI's error shape: the exit code, and on stderr exactly two lines, `error: <message>` and
  * `hint: <hint>`. A string must be the whole message or hint, a pattern match it anywhere.

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { corpusLines } from '../support/corpus';
 import { cosine, readJsonl, tempDir } from '../support/files';
 import { testModelPath, TINY } from '../support/testModels';
-import { expectError, runCli } from './runCli';
+import { embedArgs, expectError, runCli } from './runCli';
 
 const dir = await tempDir();
 let model: string;
@@ -84,6 +84,31 @@ describe('sharded runs', () => {
     expect(withInput.code, withInput.stderr).toBe(0);
     expect(withInput.stdout).toContain('Every one of the 61 lines of');
   });
+
+  it.for(['chunk', 'mean'] as const)(
+    'verify .npy parts of --on-long %s, whose rows are in <name>.rows.npy: exit 0 with every line once',
+    async (onLong) => {
+      const long = [...LINES.slice(0, 20), LINES.slice(20, 40).join(' ')].join('\n');
+      const longInput = join(dir, `long-${onLong}.txt`);
+      await writeFile(longInput, `${long}\n`);
+      const chunking = ['--on-long', onLong, '--chunk-tokens', '16', '--context-size', '64', '--threads', '1'];
+      const parts = [0, 1].map((k) => join(dir, `${onLong}-part-${k}.npy`));
+      for (const [k, output] of parts.entries()) {
+        const made = await runCli(embedArgs(model, longInput, output, '--shard', `${k}/2`, ...chunking));
+        expect(made.code, made.stderr).toBe(0);
+      }
+
+      const result = await runCli(['verify', ...parts, '--input', longInput, '--json']);
+
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      expect(JSON.parse(result.stdout) as Report).toMatchObject({
+        ok: true,
+        lines: 21,
+        missingLines: 0,
+        twiceLines: 0,
+      });
+    },
+  );
 
   it('verify a missing shard and a doubled one: exit 7, naming the shard and the lines', async () => {
     const missing = await runCli(['verify', part(0), part(1), part(3), '--input', input, '--json']);

@@ -156,9 +156,11 @@ describe('DocumentReader', () => {
     const all = await records(folder);
     expect(all.length).toBeGreaterThan(2);
     const whole = [...`\u{1f600} ${text}`];
-    for (const record of all) {
+    for (const [i, record] of all.entries()) {
       if (isSkipped(record) || !record.place) throw new Error('a text was expected');
       expect(record.text.length).toBeLessThanOrEqual(SECTION_CHARS);
+      // Every section ends where a paragraph does.
+      expect(record.text.trimEnd().endsWith('end.'), `section ${i + 1}`).toBe(true);
       const { offset } = record.place;
       expect(whole.slice(offset, offset + [...record.text].length).join('')).toBe(record.text);
     }

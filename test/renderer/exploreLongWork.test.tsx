@@ -189,6 +189,9 @@ describe('duplicates in Explore', () => {
     await actions.findDuplicates();
     await actions.buildIndex();
     api.reply('explore:open', ({ output }) => ok({ ...explored(), output }));
+    expect(store.getState().explore.duplicates).not.toBeNull();
+    expect(store.getState().explore.indexError).not.toBeNull();
+    expect(render(store, 'duplicates')).toContain('groups');
 
     await actions.openExplored('/data/other.jsonl');
 

@@ -71,7 +71,7 @@ describe('a list of rows found', () => {
     expect(rowLabel({ line: 1204 })).toBe('line 1,204');
   });
 
-  it('makes each row’s line a button that picks the row, where the list offers that', () => {
+  it('renders each row’s line as a button, where the list offers picking a row', () => {
     const html = renderToStaticMarkup(
       <HitList label="Neighbours" hits={[{ place: 3, line: 4, score: 0.5, text: 'a row' }]} onPick={() => undefined} />,
     );

@@ -154,6 +154,10 @@ const READERS: Record<LimitName, Record<string, Reader>> = {
     cli: (value) =>
       accepts(() => parseCommandLine(['neighbours', '--embeddings', 'out.npy', '--line', '1', `--chunk=${value}`])),
   },
+  page: {
+    cli: (value) =>
+      accepts(() => parseCommandLine(['neighbours', '--embeddings', 'out.npy', '--line', '1', `--page=${value}`])),
+  },
 };
 
 /** The bounds, just past them on either side, and a fraction in between. */

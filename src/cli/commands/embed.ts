@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import { isFolder } from '#core/documents/documentReader';
 import { checkJobFiles, runEmbedJob } from '#core/embedJob';
 import type { ProbeLauncher } from '#core/modelProbe';
+import type { InputOptions } from '#core/input';
 import { catalogModelForFile } from '#core/library/modelCatalog';
 import { checkPrecision } from '#core/output/precision';
 import type { EmbedJobSummary, ModelInfo } from '#shared/engine';
@@ -27,13 +28,19 @@ export async function runEmbed(options: EmbedCommandOptions, probe: ProbeLaunche
     // Known before the model loads where --dimensions gives the vectors' dimension.
     if (options.dimensions !== undefined) checkPrecision(options.precision ?? 'float32', options.dimensions);
     const folder = await isFolder(options.input);
+    const inputOptions: InputOptions = {
+      ...(options.field === undefined
+        ? {}
+        : folder
+          ? { field: options.field }
+          : { format: 'jsonl', field: options.field }),
+      ...(options.shard === undefined ? {} : { shard: options.shard }),
+      ...(options.glob === undefined ? {} : { glob: options.glob }),
+    };
     const resolved = await modelReferenceFor(options.model, options.modelsDir);
     if (resolved.reference.kind === 'download') {
       // A download can take minutes: the input and output are checked first, as the job would check them.
-      await checkJobFiles({
-        ...options,
-        inputOptions: { ...(options.glob === undefined ? {} : { glob: options.glob }) },
-      });
+      await checkJobFiles({ ...options, inputOptions });
     }
     const model = await modelFileFor(resolved, {
       signal: interrupt.signal,
@@ -57,15 +64,7 @@ export async function runEmbed(options: EmbedCommandOptions, probe: ProbeLaunche
         onNotice: noticePrinter(bar),
       },
       input: options.input,
-      inputOptions: {
-        ...(options.field === undefined
-          ? {}
-          : folder
-            ? { field: options.field }
-            : { format: 'jsonl', field: options.field }),
-        ...(options.shard === undefined ? {} : { shard: options.shard }),
-        ...(options.glob === undefined ? {} : { glob: options.glob }),
-      },
+      inputOptions,
       output: options.output,
       format: options.format,
       precision: options.precision,

@@ -55,7 +55,7 @@ export async function runNeighbours(options: NeighboursCommandOptions): Promise<
     bar?.status(`Searching ${basename(options.embeddings)} ...`);
     hits = await neighboursOf({
       output: options.embeddings,
-      row: { line: options.line, chunk: options.chunk },
+      row: { line: options.line, chunk: options.chunk, page: options.page },
       top: options.top,
       exact: options.exact,
       onNotice: noticePrinter(bar),

@@ -48,9 +48,15 @@ export class DocumentReader implements RecordSource {
     this.texts = this.read();
   }
 
-  static async open(folder: string, options: DocumentOptions = {}, signal?: AbortSignal): Promise<DocumentReader> {
-    const listing = await documentListing(folder, options.glob ?? DEFAULT_GLOB);
-    return new DocumentReader(folder, listing.bytes, options, signal);
+  /** `bytes`: what the documents weigh, where the caller listed them already (a run's identity has it). */
+  static async open(
+    folder: string,
+    options: DocumentOptions = {},
+    signal?: AbortSignal,
+    bytes?: number,
+  ): Promise<DocumentReader> {
+    const size = bytes ?? (await documentListing(folder, options.glob ?? DEFAULT_GLOB)).bytes;
+    return new DocumentReader(folder, size, options, signal);
   }
 
   get start(): number {

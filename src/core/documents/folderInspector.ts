@@ -8,11 +8,11 @@ import { DocumentReader } from './documentReader';
 import { globMatcher } from './glob';
 
 /** Chunks of the first document shown ... */
-export const PREVIEW_CHUNKS = 8;
+const PREVIEW_CHUNKS = 8;
 /** ... each text cut to about this many characters, its start and end kept ... */
-export const CHUNK_PREVIEW_CHARS = 240;
+const CHUNK_PREVIEW_CHARS = 240;
 /** ... from the first document of the first few that gives text (a folder of unreadable files is not read whole). */
-export const PREVIEW_DOCUMENTS = 20;
+const PREVIEW_DOCUMENTS = 20;
 
 export interface FolderInspectOptions {
   /** Null: every file of a kind read. */

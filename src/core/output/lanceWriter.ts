@@ -12,7 +12,7 @@ import type { EmbeddingResult } from '../results';
 import { runRecordText } from '../runRecord';
 import type { OutputWriter, RowKind, WriterCheckpoint } from './outputWriter';
 import { storedColumns, type StoredVector, type VectorCodec } from './precision';
-import { ignoreMissing, sizeKey, STAGED_TABLE, stagingPath } from './stagedFile';
+import { ignoreMissing, resumeRefused, sizeKey, STAGED_TABLE, stagingPath } from './stagedFile';
 
 // LanceDB is a CommonJS package that checks the Arrow objects it is given against its own copy of apache-arrow: an ES
 // module import would load the other build of it, whose tables LanceDB does not recognize as tables.
@@ -329,15 +329,6 @@ async function openStagedTable(staged: string): Promise<Table> {
   } finally {
     db.close();
   }
-}
-
-function resumeRefused(reason: string, cause?: unknown): EmbeddingError {
-  return new EmbeddingError(
-    'RESUME_REFUSED',
-    `The unfinished run cannot be resumed: ${reason}.`,
-    { kind: 'startOver' },
-    { cause },
-  );
 }
 
 /**

@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import { damaged, npyHeader } from './outputLines';
-import { linesPath, npyItemSize, rowsPath, type NpyDescr } from './npyWriter';
+import { npyItemSize, npySidecar, type NpyDescr } from './npyWriter';
 import type { RowKind } from './outputWriter';
 
 /** Consecutive rows of a .npy output: the matrix's bytes as stored, and what each row is from its sidecar. */
@@ -19,18 +19,18 @@ export interface NpyRows {
   entries: number[][];
 }
 
-/** The int64 columns of `<name>.rows.npy` for each kind of row (see NpyRows.entries). */
-const SIDECAR_COLUMNS: Record<Exclude<RowKind, 'line'>, number> = { chunk: 4, mean: 2, document: 5 };
-
-/** A .npy output's sidecar: `<name>.lines.npy` (uint32 lines), or `<name>.rows.npy` for chunks, means and documents. */
-function sidecarOf(output: string, rowKind: RowKind): { path: string; descr: NpyDescr; bytes: number } {
-  if (rowKind === 'line') return { path: linesPath(output), descr: '<u4', bytes: 4 };
-  return { path: rowsPath(output), descr: '<i8', bytes: SIDECAR_COLUMNS[rowKind] * 8 };
+/** A .npy output's sidecar (see npySidecar) with the bytes of each row's entry. */
+function sidecarOf(
+  output: string,
+  rowKind: RowKind,
+): { path: string; descr: NpyDescr; columns: number; bytes: number } {
+  const sidecar = npySidecar(output, rowKind);
+  return { ...sidecar, bytes: sidecar.columns * npyItemSize(sidecar.descr) };
 }
 
-function sidecarEntry(bytes: Buffer, at: number, rowKind: RowKind): number[] {
-  if (rowKind === 'line') return [bytes.readUInt32LE(at)];
-  return Array.from({ length: SIDECAR_COLUMNS[rowKind] }, (_, k) => Number(bytes.readBigInt64LE(at + 8 * k)));
+function sidecarEntry(bytes: Buffer, at: number, { descr, columns }: { descr: NpyDescr; columns: number }): number[] {
+  if (descr === '<u4') return [bytes.readUInt32LE(at)];
+  return Array.from({ length: columns }, (_, k) => Number(bytes.readBigInt64LE(at + 8 * k)));
 }
 
 /**
@@ -52,7 +52,7 @@ export async function npySidecarEntries(
       if (place >= (shape[0] ?? 0)) continue;
       const { bytesRead } = await handle.read(entry, 0, sidecar.bytes, start + place * sidecar.bytes);
       if (bytesRead < sidecar.bytes) throw damaged(sidecar.path, `it has nothing for row ${place + 1}`);
-      found.set(place, sidecarEntry(entry, 0, rowKind));
+      found.set(place, sidecarEntry(entry, 0, sidecar));
     }
   } finally {
     await handle.close();
@@ -70,7 +70,8 @@ export async function* readNpyRows(
   rowKind: RowKind,
   rowsAtOnce: (rowBytes: number) => number,
 ): AsyncGenerator<NpyRows> {
-  const { path: sidecarPath, descr: sidecarDescr, bytes: entryBytes } = sidecarOf(output, rowKind);
+  const sidecarLayout = sidecarOf(output, rowKind);
+  const { path: sidecarPath, descr: sidecarDescr, bytes: entryBytes } = sidecarLayout;
   const handle = await open(output, 'r');
   const sidecar = await open(sidecarPath, 'r').catch(async (error: unknown) => {
     await handle.close();
@@ -96,7 +97,9 @@ export async function* readNpyRows(
           sidecarPath,
           `it has nothing for row ${first + Math.floor(entryRead.bytesRead / entryBytes) + 1}`,
         );
-      const entries = Array.from({ length: count }, (_, i) => sidecarEntry(sidecarBytes, i * entryBytes, rowKind));
+      const entries = Array.from({ length: count }, (_, i) =>
+        sidecarEntry(sidecarBytes, i * entryBytes, sidecarLayout),
+      );
       yield { first, count, columns, matrix, entries };
     }
   } finally {

@@ -203,6 +203,15 @@ export class NpyWriter implements OutputWriter {
 
 const ROWS_COLUMNS: Record<Exclude<RowKind, 'line'>, number> = { chunk: 4, mean: 2, document: 5 };
 
+/**
+ * The sidecar of a .npy output, which says what each row is: `<name>.lines.npy` (its uint32 line), or for chunks, means
+ * and documents `<name>.rows.npy` (int64 entries of ROWS_COLUMNS values, the line first).
+ */
+export function npySidecar(npyPath: string, rows: RowKind): { path: string; descr: NpyDescr; columns: number } {
+  if (rows === 'line') return { path: linesPath(npyPath), descr: '<u4', columns: 1 };
+  return { path: rowsPath(npyPath), descr: '<i8', columns: ROWS_COLUMNS[rows] };
+}
+
 /** `embeddings.npy` -> `embeddings.lines.npy`. */
 export function linesPath(npyPath: string): string {
   return npyPath.replace(/(\.npy)?$/i, '.lines.npy');

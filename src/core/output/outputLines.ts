@@ -5,9 +5,10 @@ import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'h
 import type { OutputFormat } from '#shared/engine';
 import { EmbeddingError } from '../errors';
 import { lanceBatches, numbersOf } from './lanceReader';
-import { linesPath, type NpyDescr } from './npyWriter';
+import { npyItemSize, npySidecar, type NpyDescr } from './npyWriter';
+import type { RowKind } from './outputWriter';
 
-/** Line numbers read from a .npy `.lines.npy` at a time. */
+/** Sidecar entries of a .npy output read at a time for its lines. */
 const NPY_LINES_CHUNK = 1 << 16;
 
 /** An output (or one of its files) that is not as its run writes it. */
@@ -53,9 +54,9 @@ export async function npyHeader(
 
 /**
  * The input line number of every row of an output, in the order of its rows, read without its vectors or texts: the
- * `line` column of Parquet and LanceDB, the `.lines.npy` beside a .npy matrix, the `line` field of JSON Lines.
+ * `line` column of Parquet and LanceDB, the sidecar beside a .npy matrix (of `rows`), the `line` field of JSON Lines.
  */
-export async function* outputLines(output: string, format: OutputFormat): AsyncGenerator<number> {
+export async function* outputLines(output: string, format: OutputFormat, rows: RowKind): AsyncGenerator<number> {
   switch (format) {
     case 'jsonl':
       yield* jsonlLines(output);
@@ -64,7 +65,7 @@ export async function* outputLines(output: string, format: OutputFormat): AsyncG
       yield* parquetLines(output);
       return;
     case 'npy':
-      yield* npyLines(linesPath(output));
+      yield* npyLines(output, rows);
       return;
     case 'lance':
       for await (const { count, columns } of lanceBatches(output, ['line']))
@@ -74,7 +75,7 @@ export async function* outputLines(output: string, format: OutputFormat): AsyncG
 }
 
 /** The line a JSON Lines row of an output or a skip log starts with, as the writers write it; null for another row. */
-export function leadingLine(text: string): number | null {
+function leadingLine(text: string): number | null {
   const found = /^\{"line":(\d+)[,}]/.exec(text)?.[1];
   return found === undefined ? null : Number(found);
 }
@@ -146,17 +147,21 @@ async function* parquetLines(output: string): AsyncGenerator<number> {
   }
 }
 
-async function* npyLines(path: string): AsyncGenerator<number> {
+/** The line of each row of a .npy output, the first value of its sidecar's entry, read a chunk of entries at a time. */
+async function* npyLines(output: string, rows: RowKind): AsyncGenerator<number> {
+  const { path, descr, columns } = npySidecar(output, rows);
+  const entryBytes = columns * npyItemSize(descr);
   const handle = await open(path, 'r');
   try {
-    const { shape, start } = await npyHeader(path, handle, '<u4');
-    const [rows = 0] = shape;
-    const buffer = Buffer.alloc(NPY_LINES_CHUNK * 4);
-    for (let first = 0; first < rows; first += NPY_LINES_CHUNK) {
-      const count = Math.min(NPY_LINES_CHUNK, rows - first);
-      const { bytesRead } = await handle.read(buffer, 0, count * 4, start + first * 4);
-      if (bytesRead < count * 4) throw damaged(path, `it ends before its ${rows} rows`);
-      for (let i = 0; i < count; i += 1) yield buffer.readUInt32LE(i * 4);
+    const { shape, start } = await npyHeader(path, handle, descr);
+    const [count = 0] = shape;
+    const buffer = Buffer.alloc(NPY_LINES_CHUNK * entryBytes);
+    for (let first = 0; first < count; first += NPY_LINES_CHUNK) {
+      const entries = Math.min(NPY_LINES_CHUNK, count - first);
+      const { bytesRead } = await handle.read(buffer, 0, entries * entryBytes, start + first * entryBytes);
+      if (bytesRead < entries * entryBytes) throw damaged(path, `it ends before its ${count} rows`);
+      for (let i = 0; i < entries; i += 1)
+        yield descr === '<u4' ? buffer.readUInt32LE(i * entryBytes) : Number(buffer.readBigInt64LE(i * entryBytes));
     }
   } finally {
     await handle.close();

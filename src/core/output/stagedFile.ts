@@ -189,7 +189,8 @@ export async function reopenStaged(finalPath: string, size: number): Promise<Fil
   }
 }
 
-function resumeRefused(reason: string, cause?: unknown): EmbeddingError {
+/** An unfinished run whose files are not as its checkpoint says: it starts over. */
+export function resumeRefused(reason: string, cause?: unknown): EmbeddingError {
   return new EmbeddingError(
     'RESUME_REFUSED',
     `The unfinished run cannot be resumed: ${reason}.`,

@@ -12,6 +12,8 @@ export interface DuplicateGroup {
   lines: number[];
   /** In an output of chunks: which chunk of its line each row is. */
   chunks?: number[];
+  /** In an output of a folder's documents: the page (or record) of each row's chunk, 0 for a document without. */
+  pages?: number[];
   /** The lowest similarity among the pairs that joined the group (rows of the same text count as 1). */
   minScore: number;
   /** Whether every row of the group has the same text. */
@@ -21,7 +23,14 @@ export interface DuplicateGroup {
 export interface Duplicates {
   groups: DuplicateGroup[];
   /** The rows to keep to have no duplicates: the first of each group, and every row in none, in order. */
-  keep: Array<{ line: number; chunk?: number }>;
+  keep: DuplicateRow[];
+}
+
+/** A row as duplicates names it: its line, and in an output of chunks its chunk (and page, for documents). */
+export interface DuplicateRow {
+  line: number;
+  page?: number;
+  chunk?: number;
 }
 
 export interface DuplicatesOptions {
@@ -62,7 +71,7 @@ export async function findDuplicates(options: DuplicatesOptions): Promise<Duplic
         onProgress: (progress) => options.onProgress?.({ ...progress, phase: 'index' }),
       })
     ).index;
-  const groups = new UnionFind(record.output.rows, record.vectors.onLong === 'chunk');
+  const groups = new UnionFind(record.output.rows, record.vectors.onLong === 'chunk', Boolean(record.input.documents));
   const firstOfText = new Map<string, number>();
   const rowsTotal = record.output.rows;
   let rowsDone = 0;
@@ -71,7 +80,7 @@ export async function findDuplicates(options: DuplicatesOptions): Promise<Duplic
     if (signal?.aborted) throw cancelledError();
     block.lines.forEach((line, i) => {
       const place = block.first + i;
-      groups.add(place, line, block.chunks?.[i]?.index);
+      groups.add(place, line, block.chunks?.[i]?.index, block.documents?.[i]?.page ?? 0);
       const hash = block.hashes?.[i] ?? '';
       const first = firstOfText.get(hash);
       if (first === undefined) firstOfText.set(hash, place);
@@ -102,24 +111,27 @@ class UnionFind {
   private readonly exact: Uint8Array;
   private readonly lines: Float64Array;
   private readonly chunks: Int32Array | null;
+  private readonly pages: Int32Array | null;
 
-  constructor(rows: number, chunked: boolean) {
+  constructor(rows: number, chunked: boolean, documents: boolean) {
     this.parent = new Uint32Array(rows);
     this.size = new Uint32Array(rows);
     this.minScore = new Float32Array(rows).fill(1);
     this.exact = new Uint8Array(rows).fill(1);
     this.lines = new Float64Array(rows);
     this.chunks = chunked ? new Int32Array(rows) : null;
+    this.pages = documents ? new Int32Array(rows) : null;
   }
 
   /** Makes a set of one row. */
-  add(place: number, line: number, chunk?: number): void {
+  add(place: number, line: number, chunk?: number, page?: number): void {
     if (!this.size[place]) {
       this.parent[place] = place;
       this.size[place] = 1;
     }
     this.lines[place] = line;
     if (this.chunks) this.chunks[place] = chunk ?? 0;
+    if (this.pages) this.pages[place] = page ?? 0;
   }
 
   private find(place: number): number {
@@ -150,15 +162,18 @@ class UnionFind {
     this.exact[rootA] = (this.exact[rootA] ?? 0) & (this.exact[rootB] ?? 0) & (exact ? 1 : 0);
   }
 
-  private row(place: number): { line: number; chunk?: number } {
-    const line = this.lines[place] ?? 0;
-    return this.chunks ? { line, chunk: this.chunks[place] ?? 0 } : { line };
+  private row(place: number): DuplicateRow {
+    return {
+      line: this.lines[place] ?? 0,
+      ...(this.pages ? { page: this.pages[place] ?? 0 } : {}),
+      ...(this.chunks ? { chunk: this.chunks[place] ?? 0 } : {}),
+    };
   }
 
   /** The first row of each set of more than one, and every row in none, in order. */
-  kept(): Array<{ line: number; chunk?: number }> {
+  kept(): DuplicateRow[] {
     const seen = new Set<number>();
-    const kept: Array<{ line: number; chunk?: number }> = [];
+    const kept: DuplicateRow[] = [];
     for (let place = 0; place < this.parent.length; place += 1) {
       if (!this.size[place]) continue;
       const root = this.find(place);
@@ -185,21 +200,27 @@ class UnionFind {
       places,
       lines: places.map((place) => this.lines[place] ?? 0),
       ...(this.chunks ? { chunks: places.map((place) => this.chunks?.[place] ?? 0) } : {}),
+      ...(this.pages ? { pages: places.map((place) => this.pages?.[place] ?? 0) } : {}),
       minScore: this.minScore[root] ?? 1,
       exact,
     }));
   }
 }
 
-/** A group as the duplicates' JSON has it: its lines (and chunks), its lowest score to four places, whether exact. */
+/**
+ * A group as the duplicates' JSON has it: its lines (and pages, chunks), its lowest score to four places, whether
+ * exact.
+ */
 export function duplicateGroupJson(group: DuplicateGroup): {
   lines: number[];
+  pages?: number[];
   chunks?: number[];
   min_score: number;
   exact: boolean;
 } {
   return {
     lines: group.lines,
+    ...(group.pages ? { pages: group.pages } : {}),
     ...(group.chunks ? { chunks: group.chunks } : {}),
     min_score: Math.round(group.minScore * 10_000) / 10_000,
     exact: group.exact,
@@ -211,9 +232,9 @@ export function duplicateGroupsLines(groups: readonly DuplicateGroup[]): string 
   return groups.map((group) => `${JSON.stringify(duplicateGroupJson(group))}\n`).join('');
 }
 
-/** A row by its line, `line:chunk` in an output of chunks. */
-export function duplicateRowName({ line, chunk }: { line: number; chunk?: number }): string {
-  return chunk === undefined ? String(line) : `${line}:${chunk}`;
+/** A row by its line: `line:chunk` in an output of chunks, `line:page:chunk` in a folder's (page 0: none). */
+export function duplicateRowName({ line, page, chunk }: DuplicateRow): string {
+  return [line, page, chunk].filter((part) => part !== undefined).join(':');
 }
 
 /** The rows to keep, one a line. */

@@ -10,9 +10,10 @@ export interface NeighboursOptions {
   output: string;
   /**
    * The row whose neighbours are wanted: the row of an input line (in an output of chunks, of that chunk of it,
-   * default 0), or the row at a place in the output (from 0).
+   * default 0; in a folder's, of that page of the document, default 0: none), or the row at a place in the output
+   * (from 0).
    */
-  row: { line: number; chunk?: number } | { place: number };
+  row: { line: number; chunk?: number; page?: number } | { place: number };
   /** How many rows to return, best first. */
   top: number;
   /** Read every row even where a fresh index of the output is there. */
@@ -58,8 +59,16 @@ async function chosenRow(
       `${output} has a row per line, not a row per chunk: there is no chunk of line ${line} to choose.`,
       advice('Choose the row by its line alone.'),
     );
+  const documents = Boolean(record.input.documents);
+  if (!documents && chosen.page !== undefined)
+    throw new EmbeddingError(
+      'BAD_OPTION',
+      `${output} is not an output of a folder of documents: line ${line} has no pages to choose among.`,
+      advice('Choose the row by its line (and chunk) alone.'),
+    );
   const chunk = chunked ? (chosen.chunk ?? 0) : undefined;
-  const found = await rowOfLine(output, record, line, chunk);
+  const page = documents ? (chosen.page ?? 0) : undefined;
+  const found = await rowOfLine(output, record, line, chunk, page);
   if (found) return found;
   const why =
     line > record.output.lines
@@ -67,7 +76,10 @@ async function chosenRow(
       : chunk === undefined
         ? 'that line was not embedded (the skip log says why)'
         : 'that line was not embedded (the skip log says why), or has fewer chunks (numbered from 0)';
-  const what = chunk === undefined ? `Line ${line}` : `Chunk ${chunk} of line ${line}`;
+  const what =
+    chunk === undefined
+      ? `Line ${line}`
+      : `Chunk ${chunk} of line ${line}${page === undefined ? '' : `, page ${page}`}`;
   throw new EmbeddingError('LINE_NOT_IN_OUTPUT', `${what} is not a row of ${output}: ${why}.`, {
     kind: 'chooseRowLine',
     last: record.output.lines,

@@ -219,19 +219,24 @@ export async function rowAt(output: string, record: RunRecord, place: number): P
 }
 
 /**
- * The place and vector of the row of one line of the output (in an output of chunks, of that chunk of it), or null
- * where there is no such row (a skipped line, a line past its end, a chunk past its line's last).
+ * The place and vector of the row of one line of the output (in an output of chunks, of that chunk of it; in a folder's,
+ * of that page's, 0 for a document without pages), or null where there is no such row (a skipped line, a line past its
+ * end, a chunk past its line's last, a page it does not have).
  */
 export async function rowOfLine(
   output: string,
   record: RunRecord,
   line: number,
   chunk?: number,
+  page?: number,
 ): Promise<{ place: number; vector: Float32Array } | null> {
   const dimensions = outputDimension(record);
   for await (const block of readOutputRows(output, record)) {
     const at = block.lines.findIndex(
-      (found, i) => found === line && (block.chunks === undefined || block.chunks[i]?.index === (chunk ?? 0)),
+      (found, i) =>
+        found === line &&
+        (block.chunks === undefined || block.chunks[i]?.index === (chunk ?? 0)) &&
+        (block.documents === undefined || (block.documents[i]?.page ?? 0) === (page ?? 0)),
     );
     if (at >= 0)
       return { place: block.first + at, vector: block.vectors.slice(at * dimensions, (at + 1) * dimensions) };

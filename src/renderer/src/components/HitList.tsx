@@ -34,7 +34,7 @@ export function HitList({
   return (
     <ol className="hits" aria-label={label}>
       {hits.map((hit) => (
-        <li key={hit.chunk ? `${hit.line}:${hit.chunk.index}` : hit.line}>
+        <li key={hit.place}>
           {onPick ? (
             <button
               type="button"

@@ -69,18 +69,7 @@ export function InputPanel() {
             />
           </div>
           {info.kinds.some((kind) => RECORD_EXTENSIONS.includes(kind.extension)) && (
-            <div className="field">
-              <label htmlFor="input-field">Field (column) of .jsonl and .csv documents</label>
-              <input
-                id="input-field"
-                type="text"
-                value={input.field}
-                placeholder="text"
-                spellCheck={false}
-                onChange={(event) => actions.setInputField(event.target.value)}
-                onBlur={() => void actions.inspectInput()}
-              />
-            </div>
+            <FieldInput label="Field (column) of .jsonl and .csv documents" />
           )}
         </div>
       ) : (
@@ -92,20 +81,7 @@ export function InputPanel() {
             options={FORMAT_OPTIONS}
             onChange={(choice) => actions.setInputFormat(choice === 'auto' ? null : choice)}
           />
-          {jsonl && (
-            <div className="field">
-              <label htmlFor="input-field">JSON field with the text</label>
-              <input
-                id="input-field"
-                type="text"
-                value={input.field}
-                placeholder="text"
-                spellCheck={false}
-                onChange={(event) => actions.setInputField(event.target.value)}
-                onBlur={() => void actions.inspectInput()}
-              />
-            </div>
-          )}
+          {jsonl && <FieldInput label="JSON field with the text" />}
         </div>
       )}
       {input.inspecting && (
@@ -255,5 +231,25 @@ function ChunkText({ chunk, previous }: { chunk: ChunkPreview; previous: ChunkPr
       )}
       {characters.slice(marked).join('')}
     </span>
+  );
+}
+
+/** The field (or CSV column) that holds each text, read again when it is left. */
+function FieldInput({ label }: { label: string }) {
+  const field = useStudio((state) => state.input.field);
+  const actions = useActions();
+  return (
+    <div className="field">
+      <label htmlFor="input-field">{label}</label>
+      <input
+        id="input-field"
+        type="text"
+        value={field}
+        placeholder="text"
+        spellCheck={false}
+        onChange={(event) => actions.setInputField(event.target.value)}
+        onBlur={() => void actions.inspectInput()}
+      />
+    </div>
   );
 }

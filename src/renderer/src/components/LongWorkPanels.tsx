@@ -22,7 +22,7 @@ function CancelButton() {
 }
 
 /** What the index beside the output is, in words. */
-export function indexStateText(index: ExploreIndexState): string {
+function indexStateText(index: ExploreIndexState): string {
   if (index.state === 'missing') return 'No index yet: search and neighbours read every row.';
   if (index.state === 'stale')
     return `Not used: ${index.reason}. Search and neighbours read every row until it is rebuilt.`;

@@ -5,7 +5,7 @@ import type { StudioState } from './types';
 type Form = Pick<StudioState, 'model' | 'input' | 'settings'>;
 
 /** The JSONL field to send: only for JSONL input, and only when one was typed. */
-export function effectiveField(input: Form['input']): string | null {
+function effectiveField(input: Form['input']): string | null {
   const format: InputFormat | null = input.format ?? (input.info?.kind === 'file' ? input.info.format : null);
   const field = input.field.trim();
   return format === 'jsonl' && field ? field : null;
