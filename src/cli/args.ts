@@ -14,7 +14,7 @@ import {
   type OutputFormat,
   type Precision,
 } from '#shared/engine';
-import { LIMITS, limitRange, withinLimit, type Limit } from '#shared/limits';
+import { EXPLORE_DEFAULTS, LIMITS, limitRange, withinLimit, type Limit } from '#shared/limits';
 import { DEFAULT_MAP_NEIGHBORS } from '#shared/outputMap';
 import { shardProblem, type Shard } from '#shared/shard';
 import { wordList } from './format';
@@ -70,9 +70,6 @@ export interface EmbedCommandOptions extends ModelCommandOptions {
   reuse?: string;
 }
 
-/** Results search prints where --top is not given. */
-export const DEFAULT_TOP = 10;
-
 export interface SearchCommandOptions extends Omit<ModelCommandOptions, 'model' | 'contextSize'> {
   embeddings: string;
   query: string;
@@ -83,9 +80,6 @@ export interface SearchCommandOptions extends Omit<ModelCommandOptions, 'model' 
   /** Read every row even where a fresh index is there. */
   exact: boolean;
 }
-
-/** Where duplicates keeps two rows as near-duplicates when --threshold is not given. */
-export const DEFAULT_THRESHOLD = 0.95;
 
 export interface IndexCommandOptions {
   embeddings: string;
@@ -330,7 +324,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
         modelsDir: option.string('models-dir'),
         gpu: option.choice('gpu', GPU_CHOICES),
         threads: option.number('threads', LIMITS.threads),
-        top: option.number('top', LIMITS.top) ?? DEFAULT_TOP,
+        top: option.number('top', LIMITS.top) ?? EXPLORE_DEFAULTS.top,
         queryPrefix: option.string('query-prefix') ?? '',
         exact: option.flag('exact'),
         json: option.flag('json'),
@@ -347,7 +341,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
         line: option.number('line', LIMITS.line) ?? 0,
         chunk: option.number('chunk', LIMITS.chunk),
         page: option.number('page', LIMITS.page),
-        top: option.number('top', LIMITS.top) ?? DEFAULT_TOP,
+        top: option.number('top', LIMITS.top) ?? EXPLORE_DEFAULTS.top,
         exact: option.flag('exact'),
         json: option.flag('json'),
       },
@@ -358,7 +352,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       command,
       options: {
         embeddings: option.required(command, 'embeddings'),
-        threshold: option.number('threshold', LIMITS.threshold) ?? DEFAULT_THRESHOLD,
+        threshold: option.number('threshold', LIMITS.threshold) ?? EXPLORE_DEFAULTS.threshold,
         keep: option.string('keep'),
         groups: option.string('groups'),
         json: option.flag('json'),

@@ -1,9 +1,8 @@
 import { DEFAULT_BATCH_CONFIG } from '#core/batchProcessor';
 import { CALIBRATION_ROWS } from '#core/output/precision';
 import { DEFAULT_MAX_CONTEXT, GPU_CHOICES, LONG_TEXT_POLICIES, NORMALIZATIONS, OUTPUT_FORMATS } from '#shared/engine';
-import { LIMITS } from '#shared/limits';
+import { EXPLORE_DEFAULTS, LIMITS } from '#shared/limits';
 import { DEFAULT_MAP_NEIGHBORS } from '#shared/outputMap';
-import { DEFAULT_THRESHOLD, DEFAULT_TOP } from './args';
 import { wordList } from './format';
 
 const range = (limits: { min: number; max: number }): string => `${limits.min}-${limits.max}`;
@@ -150,7 +149,7 @@ Options for search:
   --query-prefix <text>  Put before the query (default: none). Retrieval
                          models want their query prefix, e.g. "query: " or
                          "search_query: " (see the catalog in models list)
-  --top <n>              Results, best first, ${range(LIMITS.top)} (default: ${DEFAULT_TOP})
+  --top <n>              Results, best first, ${range(LIMITS.top)} (default: ${EXPLORE_DEFAULTS.top})
   --exact                Read every row even where the index is there
   --threads <n>, --gpu <backend>, --models-dir <dir>
                          As for embed
@@ -188,7 +187,7 @@ Options for neighbours:
 Options for duplicates:
   --embeddings <file>    An output of embed, as for search
   --threshold <x>        Cosine similarity from which rows are alike, ${range(LIMITS.threshold)}
-                         (default: ${DEFAULT_THRESHOLD})
+                         (default: ${EXPLORE_DEFAULTS.threshold})
   --groups <file>        Write the groups as JSON Lines, one group a line
   --keep <file>          Write the rows to keep, one a line: the first of each
                          group and every row in none

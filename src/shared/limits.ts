@@ -72,6 +72,9 @@ export const LIMITS: Readonly<Record<LimitName, Limit>> = {
   page: { label: 'Page', min: 0, max: 4_294_967_295, integer: true, example: 1 },
 };
 
+/** The results a search returns and the similarity from which rows are near-duplicates, unless others are chosen. */
+export const EXPLORE_DEFAULTS = { top: 10, threshold: 0.95 } as const;
+
 export function withinLimit(limit: Limit, value: number): boolean {
   return (!limit.integer || Number.isInteger(value)) && value >= limit.min && value <= limit.max;
 }

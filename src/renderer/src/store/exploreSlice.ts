@@ -1,12 +1,7 @@
+import { EXPLORE_DEFAULTS } from '#shared/limits';
 import { inAppWords } from './appHints';
 import type { Slice, SliceContext } from './sliceContext';
 import type { ExploreActions, ExploreSlice } from './types';
-
-/** How many results a search returns unless another count is chosen. */
-export const DEFAULT_TOP = 10;
-
-/** The similarity from which rows are near-duplicates unless another is chosen, as the command line's default. */
-export const DEFAULT_THRESHOLD = 0.95;
 
 /** Whether a map, an index or duplicates are being made: the host does one at a time. */
 export function longWorkRunning({ mapping, indexing, findingDuplicates }: ExploreSlice): boolean {
@@ -231,7 +226,7 @@ export function createExploreSlice({ api, get, patch }: SliceContext): Slice<'ex
     lastRun: null,
     query: '',
     queryPrefix: '',
-    top: DEFAULT_TOP,
+    top: EXPLORE_DEFAULTS.top,
     searching: false,
     hits: null,
     error: null,
@@ -245,7 +240,7 @@ export function createExploreSlice({ api, get, patch }: SliceContext): Slice<'ex
     exported: null,
     indexing: null,
     indexError: null,
-    threshold: DEFAULT_THRESHOLD,
+    threshold: EXPLORE_DEFAULTS.threshold,
     duplicates: null,
     findingDuplicates: null,
     duplicatesError: null,
